@@ -1,0 +1,1 @@
+"""Relational state: sites, meters, alerts, API keys, dead letters (SQLAlchemy 2)."""

@@ -1,0 +1,98 @@
+"""Domain types shared by every layer: sites, meters, readings, stored points."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class SiteType(str, enum.Enum):
+    RESIDENTIAL = "residential"
+    OFFICE = "office"
+    INDUSTRIAL = "industrial"
+    MALL = "mall"
+
+
+class MeterCategory(str, enum.Enum):
+    """Public-space load categories a property manager is responsible for."""
+
+    CORRIDOR_LIGHTING = "corridor_lighting"
+    LOBBY_LIGHTING = "lobby_lighting"
+    GARAGE_LIGHTING = "garage_lighting"
+    LANDSCAPE_LIGHTING = "landscape_lighting"
+    PUBLIC_HVAC = "public_hvac"
+    ELEVATOR = "elevator"
+    WATER_PUMP = "water_pump"
+    LANDSCAPE_PUMP = "landscape_pump"
+    EV_CHARGER = "ev_charger"
+    PV = "pv"
+    GAS = "gas"
+    AIR_COMPRESSOR = "air_compressor"
+    CHILLER = "chiller"
+
+
+#: Categories measured in m3 of natural gas rather than kWh.
+GAS_CATEGORIES = frozenset({MeterCategory.GAS})
+#: Categories that generate rather than consume electricity.
+GENERATION_CATEGORIES = frozenset({MeterCategory.PV})
+
+
+def unit_of(category: MeterCategory) -> str:
+    return "m3" if category in GAS_CATEGORIES else "kWh"
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    site_id: str
+    name: str
+    site_type: SiteType
+    city: str
+    province: str
+    latitude: float
+    longitude: float
+    timezone: str = "Asia/Shanghai"
+
+
+@dataclass(frozen=True, slots=True)
+class Meter:
+    meter_id: str
+    site_id: str
+    category: MeterCategory
+    rated_kw: float
+    name: str = ""
+
+    @property
+    def unit(self) -> str:
+        return unit_of(self.category)
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One register reading as a gateway reports it.
+
+    ``ts`` is whole seconds since the Unix epoch (UTC). ``register`` is the
+    cumulative counter (kWh, or m3 for gas); ``power_kw`` is optional.
+    """
+
+    site_id: str
+    meter_id: str
+    ts: int
+    register: float
+    power_kw: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EnergyPoint:
+    """What the time-series store holds: a reading plus the interval energy.
+
+    ``energy`` is the consumption since the previous reading of the same meter
+    (0.0 for a meter's first reading or after a reset). Points are keyed by
+    ``(meter_id, ts)``: writing the same key twice keeps one point.
+    """
+
+    site_id: str
+    meter_id: str
+    category: str
+    ts: int
+    register: float
+    energy: float

@@ -1,0 +1,153 @@
+"""One settings object for the whole service, built once at start-up.
+
+Precedence, highest first: explicit overrides (CLI flags), ``KILOWATCH_*``
+environment variables (nested with ``__``, e.g. ``KILOWATCH_MQTT__HOST``), the
+TOML config file named by ``KILOWATCH_CONFIG`` (or ``--config``), defaults.
+Each component receives only the sub-part it needs.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+
+class MqttSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 1883
+    username: str | None = None
+    password: SecretStr | None = None
+    #: "5" for MQTT 5 (shared subscriptions, session expiry); "3.1.1" for older brokers.
+    protocol: Literal["5", "3.1.1"] = "5"
+    qos: Literal[0, 1] = 1
+    topic_prefix: str = "kilowatch/v1"
+    client_id: str = "kilowatch-ingest"
+    #: Seconds the broker keeps our session (and queued QoS 1 messages) while we are away.
+    session_expiry: int = 3600
+    #: Empty for a plain subscription; a name joins "$share/<group>/..." across workers.
+    shared_group: str = ""
+
+
+class StoreSettings(BaseModel):
+    backend: Literal["embedded", "influx1", "influx2"] = "embedded"
+    #: File of the embedded store (relative paths are under ``data_dir``).
+    path: str = "series.sqlite"
+    url: str = "http://127.0.0.1:8086"
+    database: str = "kilowatch"
+    username: str | None = None
+    password: SecretStr | None = None
+    token: SecretStr | None = None
+    org: str = "kilowatch"
+    bucket: str = "kilowatch"
+    timeout_s: float = 10.0
+
+
+class DatabaseSettings(BaseModel):
+    #: SQLAlchemy URL; empty means SQLite at ``<data_dir>/kilowatch.db``.
+    url: str = ""
+
+
+class IngestSettings(BaseModel):
+    #: Readings per store write; larger batches amortise HTTP round trips.
+    batch_size: int = 5000
+    #: Longest a received reading waits before it is flushed (seconds).
+    flush_interval_s: float = 0.5
+    #: Readings stamped further than this into the future are rejected.
+    max_future_s: int = 3600
+    #: Readings older than this are rejected (a year of backfill fits).
+    max_age_s: int = 400 * 86400
+    #: Directory for the local spool used while the store is unreachable.
+    spool_dir: str = "spool"
+
+
+class DetectSettings(BaseModel):
+    #: Seconds between detection passes in ``kilowatch detect``.
+    interval_s: float = 60.0
+    #: How much history a baseline is trained on (days).
+    training_days: int = 28
+    #: Window scanned for waste on each pass (hours).
+    lookback_hours: int = 48
+
+
+class ApiSettings(BaseModel):
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: Created as an admin key on first start when set; never logged.
+    admin_key: SecretStr | None = None
+
+
+class CarbonSettings(BaseModel):
+    #: Electricity tariff in CNY/kWh used when a site has none of its own.
+    default_tariff_cny_per_kwh: float = 0.85
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="KILOWATCH_",
+        env_nested_delimiter="__",
+        extra="forbid",
+    )
+
+    data_dir: Path = Path("data")
+    log_level: str = "INFO"
+    mqtt: MqttSettings = Field(default_factory=MqttSettings)
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    ingest: IngestSettings = Field(default_factory=IngestSettings)
+    detect: DetectSettings = Field(default_factory=DetectSettings)
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    carbon: CarbonSettings = Field(default_factory=CarbonSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        config = os.environ.get("KILOWATCH_CONFIG")
+        if config:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config)))
+        return tuple(sources)
+
+    @property
+    def database_url(self) -> str:
+        return self.database.url or f"sqlite:///{self.data_dir / 'kilowatch.db'}"
+
+    @property
+    def store_path(self) -> Path:
+        path = Path(self.store.path)
+        return path if path.is_absolute() else self.data_dir / path
+
+    @property
+    def spool_path(self) -> Path:
+        path = Path(self.ingest.spool_dir)
+        return path if path.is_absolute() else self.data_dir / path
+
+
+def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
+    """Build the settings once; ``overrides`` (from CLI flags) win over everything."""
+    if config_file is not None:
+        if not Path(config_file).is_file():
+            raise FileNotFoundError(f"config file not found: {config_file}")
+        os.environ["KILOWATCH_CONFIG"] = str(config_file)
+    return Settings(**overrides)
+
+
+def known_env_vars() -> set[str]:
+    """Every ``KILOWATCH_*`` variable name a setting answers to (for compose checks)."""
+    names = {"KILOWATCH_CONFIG"}
+    for name, field in Settings.model_fields.items():
+        names.add(f"KILOWATCH_{name.upper()}")
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            for sub in annotation.model_fields:
+                names.add(f"KILOWATCH_{name.upper()}__{sub.upper()}")
+    return names

@@ -1,0 +1,56 @@
+"""The time-series store interface every backend implements."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+from core.domain import EnergyPoint
+
+#: Measurement (InfluxDB) / table name holding energy points.
+MEASUREMENT = "energy"
+
+
+class StoreError(Exception):
+    """Base of every store failure."""
+
+
+class StoreUnavailable(StoreError):
+    """The store cannot be reached or timed out: retry later, the data is fine."""
+
+
+class StoreRejected(StoreError):
+    """The store refused the data itself: retrying the same write will not help."""
+
+
+@runtime_checkable
+class SeriesStore(Protocol):
+    """Energy points keyed by ``(meter_id, ts)``; writes are idempotent.
+
+    Time ranges are half-open ``[start, end)`` in epoch seconds.
+    """
+
+    def write(self, points: Sequence[EnergyPoint]) -> None:
+        """Store points durably; the same key written twice keeps one point (last wins)."""
+
+    def points(
+        self,
+        *,
+        start: int,
+        end: int,
+        site_id: str | None = None,
+        meter_id: str | None = None,
+    ) -> list[EnergyPoint]:
+        """Points in the range, ordered by (meter_id, ts)."""
+
+    def energy_by_meter(self, *, site_id: str, start: int, end: int) -> dict[str, float]:
+        """Sum of ``energy`` per meter of a site over the range (meters with no points omitted)."""
+
+    def latest(self, *, site_id: str | None = None) -> dict[str, EnergyPoint]:
+        """The newest point of every meter (of one site, or all)."""
+
+    def ping(self) -> None:
+        """Return when the store answers; raise ``StoreUnavailable`` otherwise."""
+
+    def close(self) -> None:
+        """Release connections; the store is not used afterwards."""

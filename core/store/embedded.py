@@ -1,0 +1,107 @@
+"""The embedded store: a SQLite file, for the demo and single-machine installs."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from core.domain import EnergyPoint
+from core.store.base import StoreRejected, StoreUnavailable
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS energy (
+    meter_id TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    site_id TEXT NOT NULL,
+    category TEXT NOT NULL,
+    register REAL NOT NULL,
+    energy REAL NOT NULL,
+    PRIMARY KEY (meter_id, ts)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS energy_site_ts ON energy (site_id, ts);
+"""
+
+
+class EmbeddedStore:
+    """SQLite-backed ``SeriesStore``; safe to share between threads."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        try:
+            self._db = sqlite3.connect(self.path, check_same_thread=False, timeout=30)
+            # WAL lets readers (API, detector) run while the ingest writes.
+            self._db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL is durable across process crashes in WAL mode (only power loss can
+            # lose the last transactions); FULL would halve write throughput.
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(f"cannot open embedded store {self.path}: {exc}") from exc
+
+    def write(self, points: Sequence[EnergyPoint]) -> None:
+        if not points:
+            return
+        rows = [(p.meter_id, int(p.ts), p.site_id, p.category, float(p.register), float(p.energy)) for p in points]
+        try:
+            with self._lock, self._db:
+                self._db.executemany("INSERT OR REPLACE INTO energy VALUES (?, ?, ?, ?, ?, ?)", rows)
+        except sqlite3.IntegrityError as exc:
+            raise StoreRejected(str(exc)) from exc
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    def _select(self, sql: str, args: Sequence[object]) -> list[tuple]:
+        try:
+            with self._lock:
+                return self._db.execute(sql, args).fetchall()
+        except sqlite3.Error as exc:
+            raise StoreUnavailable(str(exc)) from exc
+
+    def points(
+        self,
+        *,
+        start: int,
+        end: int,
+        site_id: str | None = None,
+        meter_id: str | None = None,
+    ) -> list[EnergyPoint]:
+        sql = "SELECT site_id, meter_id, category, ts, register, energy FROM energy WHERE ts >= ? AND ts < ?"
+        args: list[object] = [start, end]
+        if site_id is not None:
+            sql += " AND site_id = ?"
+            args.append(site_id)
+        if meter_id is not None:
+            sql += " AND meter_id = ?"
+            args.append(meter_id)
+        sql += " ORDER BY meter_id, ts"
+        return [EnergyPoint(*row) for row in self._select(sql, args)]
+
+    def energy_by_meter(self, *, site_id: str, start: int, end: int) -> dict[str, float]:
+        rows = self._select(
+            "SELECT meter_id, SUM(energy) FROM energy WHERE site_id = ? AND ts >= ? AND ts < ? GROUP BY meter_id",
+            [site_id, start, end],
+        )
+        return {meter: float(total) for meter, total in rows}
+
+    def latest(self, *, site_id: str | None = None) -> dict[str, EnergyPoint]:
+        sql = (
+            "SELECT e.site_id, e.meter_id, e.category, e.ts, e.register, e.energy FROM energy e "
+            "JOIN (SELECT meter_id, MAX(ts) AS ts FROM energy GROUP BY meter_id) m "
+            "ON e.meter_id = m.meter_id AND e.ts = m.ts"
+        )
+        args: list[object] = []
+        if site_id is not None:
+            sql += " WHERE e.site_id = ?"
+            args.append(site_id)
+        return {row[1]: EnergyPoint(*row) for row in self._select(sql, args)}
+
+    def ping(self) -> None:
+        self._select("SELECT 1", [])
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

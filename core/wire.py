@@ -1,0 +1,223 @@
+"""The MQTT wire contract, version 1: topics and JSON payloads.
+
+Topics (``prefix`` defaults to ``kilowatch/v1``)::
+
+    {prefix}/{site_id}/meta                  retained site + meter announcement
+    {prefix}/{site_id}/{meter_id}/reading    one reading
+    {prefix}/{site_id}/batch                 a gateway batch of readings
+
+Payloads are JSON objects with ``"v": 1``. Timestamps are ISO 8601 in UTC
+(``2026-03-02T08:15:00Z``) or integer epoch seconds. See ``docs/wire-format.md``.
+Decoding never raises on bad input: it returns readings and rejections.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from core.domain import Meter, MeterCategory, Reading, Site, SiteType
+
+DEFAULT_PREFIX = "kilowatch/v1"
+WIRE_VERSION = 1
+#: Larger payloads are rejected unread; a gateway batch of 200 meters is ~20 kB.
+MAX_PAYLOAD_BYTES = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A message or part of one that could not be accepted, and why."""
+
+    topic: str
+    reason: str
+    payload: bytes
+
+
+def reading_topic(site_id: str, meter_id: str, prefix: str = DEFAULT_PREFIX) -> str:
+    return f"{prefix}/{site_id}/{meter_id}/reading"
+
+
+def batch_topic(site_id: str, prefix: str = DEFAULT_PREFIX) -> str:
+    return f"{prefix}/{site_id}/batch"
+
+
+def meta_topic(site_id: str, prefix: str = DEFAULT_PREFIX) -> str:
+    return f"{prefix}/{site_id}/meta"
+
+
+def subscriptions(prefix: str = DEFAULT_PREFIX) -> list[str]:
+    """Topic filters an ingest worker subscribes to."""
+    return [f"{prefix}/+/meta", f"{prefix}/+/+/reading", f"{prefix}/+/batch"]
+
+
+def format_ts(ts: int) -> str:
+    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_ts(value: object) -> int:
+    """Epoch seconds from an ISO 8601 string or a number; ValueError otherwise."""
+    if isinstance(value, bool):
+        raise ValueError("timestamp must be a string or a number")
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value):
+            raise ValueError("timestamp is not finite")
+        return int(value)
+    if isinstance(value, str):
+        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        if dt.tzinfo is None:
+            raise ValueError("timestamp has no time zone")
+        return int(dt.timestamp())
+    raise ValueError("timestamp must be a string or a number")
+
+
+def _reading_body(r: Reading) -> dict:
+    body: dict = {"ts": format_ts(r.ts), "register": round(r.register, 3)}
+    if r.power_kw is not None:
+        body["power"] = round(r.power_kw, 3)
+    return body
+
+
+def encode_reading(r: Reading) -> bytes:
+    return json.dumps({"v": WIRE_VERSION, **_reading_body(r)}).encode()
+
+
+def encode_batch(site_id: str, readings: list[Reading]) -> bytes:
+    items = [{"meter": r.meter_id, **_reading_body(r)} for r in readings]
+    return json.dumps({"v": WIRE_VERSION, "site": site_id, "readings": items}).encode()
+
+
+def encode_meta(site: Site, meters: list[Meter]) -> bytes:
+    return json.dumps(
+        {
+            "v": WIRE_VERSION,
+            "site": {
+                "id": site.site_id,
+                "name": site.name,
+                "type": site.site_type.value,
+                "city": site.city,
+                "province": site.province,
+                "lat": site.latitude,
+                "lon": site.longitude,
+                "tz": site.timezone,
+            },
+            "meters": [
+                {"id": m.meter_id, "category": m.category.value, "rated_kw": m.rated_kw, "name": m.name}
+                for m in meters
+            ],
+        },
+        ensure_ascii=False,
+    ).encode()
+
+
+@dataclass(frozen=True, slots=True)
+class Decoded:
+    """The outcome of decoding one MQTT message."""
+
+    readings: list[Reading]
+    rejections: list[Rejection]
+    meta: tuple[Site, list[Meter]] | None = None
+
+
+def _number(body: dict, key: str, required: bool) -> float | None:
+    value = body.get(key)
+    if value is None:
+        if required:
+            raise ValueError(f"missing '{key}'")
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError(f"'{key}' is not a number")
+    if not math.isfinite(value):
+        raise ValueError(f"'{key}' is not finite")
+    return float(value)
+
+
+def _reading_from(site_id: str, meter_id: str, body: object) -> Reading:
+    if not isinstance(body, dict):
+        raise ValueError("reading is not a JSON object")
+    try:
+        ts = parse_ts(body.get("ts"))
+    except (ValueError, OverflowError, OSError) as exc:
+        raise ValueError(f"bad 'ts': {exc}") from None
+    register = _number(body, "register", required=True)
+    power = _number(body, "power", required=False)
+    return Reading(site_id=site_id, meter_id=meter_id, ts=ts, register=register, power_kw=power)
+
+
+def _decode_meta(site_id: str, body: dict) -> tuple[Site, list[Meter]]:
+    s = body["site"]
+    if s.get("id") != site_id:
+        raise ValueError("site id in payload does not match topic")
+    site = Site(
+        site_id=site_id,
+        name=str(s.get("name", site_id)),
+        site_type=SiteType(s["type"]),
+        city=str(s.get("city", "")),
+        province=str(s["province"]),
+        latitude=float(s.get("lat", 0.0)),
+        longitude=float(s.get("lon", 0.0)),
+        timezone=str(s.get("tz", "Asia/Shanghai")),
+    )
+    meters = [
+        Meter(
+            meter_id=str(m["id"]),
+            site_id=site_id,
+            category=MeterCategory(m["category"]),
+            rated_kw=float(m.get("rated_kw", 0.0)),
+            name=str(m.get("name", "")),
+        )
+        for m in body["meters"]
+    ]
+    return site, meters
+
+
+def decode(topic: str, payload: bytes, prefix: str = DEFAULT_PREFIX) -> Decoded:
+    """Decode one message; never raises on bad input."""
+
+    def reject(reason: str, part: bytes = payload) -> Decoded:
+        return Decoded([], [Rejection(topic, reason, part[:2048])])
+
+    if len(payload) > MAX_PAYLOAD_BYTES:
+        return reject(f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD_BYTES}", payload[:256])
+    if not topic.startswith(prefix + "/"):
+        return reject("topic outside the kilowatch prefix")
+    parts = topic[len(prefix) + 1 :].split("/")
+    try:
+        body = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return reject(f"malformed JSON: {exc.msg if hasattr(exc, 'msg') else exc}")
+    if not isinstance(body, dict):
+        return reject("payload is not a JSON object")
+    if body.get("v") != WIRE_VERSION:
+        return reject(f"unsupported payload version {body.get('v')!r}")
+
+    if len(parts) == 2 and parts[1] == "meta":
+        try:
+            return Decoded([], [], meta=_decode_meta(parts[0], body))
+        except (KeyError, TypeError, ValueError) as exc:
+            return reject(f"bad meta announcement: {exc!r}")
+    if len(parts) == 3 and parts[2] == "reading":
+        try:
+            return Decoded([_reading_from(parts[0], parts[1], body)], [])
+        except ValueError as exc:
+            return reject(str(exc))
+    if len(parts) == 2 and parts[1] == "batch":
+        site_id = parts[0]
+        if body.get("site", site_id) != site_id:
+            return reject("site in payload does not match topic")
+        items = body.get("readings")
+        if not isinstance(items, list):
+            return reject("batch has no 'readings' list")
+        readings: list[Reading] = []
+        rejections: list[Rejection] = []
+        for item in items:
+            meter = item.get("meter") if isinstance(item, dict) else None
+            try:
+                if not isinstance(meter, str) or not meter:
+                    raise ValueError("batch item has no 'meter'")
+                readings.append(_reading_from(site_id, meter, item))
+            except ValueError as exc:
+                rejections.append(Rejection(topic, str(exc), json.dumps(item).encode()[:2048]))
+        return Decoded(readings, rejections)
+    return reject("unknown topic layout")

@@ -1,0 +1,5 @@
+pytest_plugins = [
+    "tests.fixtures.mqtt",
+    "tests.fixtures.influx",
+    "tests.fixtures.postgres",
+]
