@@ -1,0 +1,37 @@
+"""Build the long-lived components (store, database) from settings, once."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.db.session import create_db_engine, migrate, session_factory
+from core.settings import Settings
+from core.store import SeriesStore, open_store
+
+log = logging.getLogger(__name__)
+
+
+def open_database(settings: Settings) -> sessionmaker[Session]:
+    """Connect to the relational database and bring its schema up to date."""
+    engine = create_db_engine(settings.database_url)
+    migrate(engine)
+    return session_factory(engine)
+
+
+def open_series(settings: Settings) -> SeriesStore:
+    store = open_store(settings.store, settings.data_dir)
+    log.info("time-series store: %s", settings.store.backend)
+    return store
+
+
+def describe_database(settings: Settings) -> str:
+    """The database URL with any password masked, for logs and messages."""
+    url = settings.database_url
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        return f"{scheme}://{user}:***@{host}"
+    return url
