@@ -177,6 +177,9 @@ def detect(
     while True:
         report = detector.run(site_ids=site)
         log.info("detection pass: %s", report)
+        # A heartbeat for container health checks: its age tells whether passes still finish.
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        (settings.data_dir / "detect.heartbeat").touch()
         if once or stop.wait(settings.detect.interval_s):
             break
 
