@@ -1,0 +1,96 @@
+"""The bounded hand-over between the MQTT network thread and the writer thread."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from core.wire import Decoded
+
+
+@dataclass(frozen=True, slots=True)
+class InboundMessage:
+    """One received MQTT message, decoded, with what is needed to acknowledge it later."""
+
+    topic: str
+    payload: bytes
+    decoded: Decoded
+    mid: int
+    qos: int
+    #: Connection the message arrived on; a message id is only valid on its own connection.
+    connection: int
+    #: Wall-clock second of receipt (for dead-letter rows).
+    received_at: int
+    #: Monotonic time of receipt (for the flush deadline).
+    arrived: float
+
+    @property
+    def weight(self) -> int:
+        """Room the message takes in the buffer: its readings, at least one."""
+        return max(1, len(self.decoded.readings))
+
+
+class MessageBuffer:
+    """A FIFO bounded by readings: ``put`` blocks while full, ``take`` hands out a batch.
+
+    A message larger than the capacity is accepted when the buffer is empty, so one
+    oversized gateway batch cannot wedge the worker.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = max(1, capacity)
+        self._items: deque[InboundMessage] = deque()
+        self._weight = 0
+        self._closed = False
+        self._flush_requested = False
+        self._cond = threading.Condition()
+
+    def put(self, message: InboundMessage) -> bool:
+        """Append, waiting for room; False when the buffer was closed (the message is dropped)."""
+        with self._cond:
+            while not self._closed and self._weight and self._weight + message.weight > self.capacity:
+                self._cond.wait()
+            if self._closed:
+                return False
+            self._items.append(message)
+            self._weight += message.weight
+            self._cond.notify_all()
+            return True
+
+    def take(self, max_wait: float) -> list[InboundMessage]:
+        """The next batch: when full, when the oldest message waited ``max_wait``, or on close.
+
+        Blocks while the buffer is empty and open; returns ``[]`` only once closed and drained.
+        """
+        with self._cond:
+            while not self._items and not self._closed:
+                self._cond.wait()
+            while self._items and not self._closed and not self._flush_requested and self._weight < self.capacity:
+                remaining = self._items[0].arrived + max_wait - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._cond.wait(remaining)
+            batch = list(self._items)
+            self._items.clear()
+            self._weight = 0
+            self._flush_requested = False
+            self._cond.notify_all()
+            return batch
+
+    def flush(self) -> None:
+        """Hand what is buffered to the writer now instead of at the deadline."""
+        with self._cond:
+            self._flush_requested = True
+            self._cond.notify_all()
+
+    def close(self) -> None:
+        """Refuse further messages and release every waiter; buffered ones stay to be drained."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed

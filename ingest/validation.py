@@ -1,0 +1,91 @@
+"""Checks a decoded reading must pass before it is stored, and the meter cache they use."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.db.registry import load_meters, load_sites, upsert_site
+from core.domain import Meter, Reading, Site
+from core.settings import IngestSettings
+
+log = logging.getLogger(__name__)
+
+#: Seconds between registry reloads triggered by unknown meters: short enough that a meter
+#: added through the API is picked up quickly, long enough that a gateway spamming an
+#: unknown meter does not turn every reading into a database query.
+RELOAD_MIN_INTERVAL_S = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Why a reading is refused: a low-cardinality ``kind`` (metric label) and a ``detail``."""
+
+    kind: str
+    detail: str
+
+
+class MeterDirectory:
+    """The registry's sites and meters, cached in memory, refreshed by announcements."""
+
+    def __init__(self, sessions: sessionmaker[Session], monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._sessions = sessions
+        self._monotonic = monotonic
+        self._sites: set[str] = set()
+        self._meters: dict[str, Meter] = {}
+        self._loaded_at: float | None = None
+
+    def reload(self) -> None:
+        """Read every site and meter from the registry; raises ``SQLAlchemyError``."""
+        with self._sessions() as session:
+            self._sites = set(load_sites(session))
+            self._meters = load_meters(session)
+        self._loaded_at = self._monotonic()
+
+    def announce(self, site: Site, meters: list[Meter]) -> None:
+        """Upsert an announced site and its meters; raises ``SQLAlchemyError``."""
+        with self._sessions.begin() as session:
+            upsert_site(session, site, meters)
+        self._sites.add(site.site_id)
+        self._meters.update({m.meter_id: m for m in meters})
+
+    def meter(self, meter_id: str) -> Meter | None:
+        """The meter, reloading the registry (rate-limited) when it is not cached."""
+        meter = self._meters.get(meter_id)
+        if meter is None and self._reload_allowed():
+            try:
+                self.reload()
+            except SQLAlchemyError as exc:
+                # Not fatal: the reading is refused as unknown, like without the reload.
+                log.warning("cannot reload the meter registry: %s", exc)
+                self._loaded_at = self._monotonic()
+            meter = self._meters.get(meter_id)
+        return meter
+
+    def has_site(self, site_id: str) -> bool:
+        return site_id in self._sites
+
+    def _reload_allowed(self) -> bool:
+        return self._loaded_at is None or self._monotonic() - self._loaded_at >= RELOAD_MIN_INTERVAL_S
+
+
+def check_reading(reading: Reading, meter: Meter | None, known_site: bool, now: float, settings: IngestSettings) -> Problem | None:
+    """The first problem that keeps ``reading`` out of the store, or None."""
+    if meter is None:
+        if not known_site:
+            return Problem("unknown_site", f"site {reading.site_id!r} was never announced")
+        return Problem("unknown_meter", f"meter {reading.meter_id!r} is not announced for site {reading.site_id!r}")
+    if meter.site_id != reading.site_id:
+        return Problem("wrong_site", f"meter {reading.meter_id!r} belongs to site {meter.site_id!r}, not {reading.site_id!r}")
+    if reading.ts > now + settings.max_future_s:
+        return Problem("future_timestamp", f"ts {reading.ts} is more than {settings.max_future_s}s ahead of {int(now)}")
+    if reading.ts < now - settings.max_age_s:
+        return Problem("too_old", f"ts {reading.ts} is more than {settings.max_age_s}s before {int(now)}")
+    if reading.register < 0:
+        return Problem("negative_register", f"register {reading.register} is negative")
+    return None
