@@ -1,0 +1,256 @@
+"""The InfluxDB v1 HTTP API backend (InfluxDB 1.x, and the v1 endpoints of 2.x and 3.x)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterator, Sequence
+
+import httpx
+
+from core.domain import EnergyPoint
+from core.settings import StoreSettings
+from core.store import line_protocol as lp
+from core.store.base import MEASUREMENT, StoreRejected, StoreUnavailable
+
+__all__ = ["InfluxV1Store", "influxql_string", "influxql_ident"]
+
+log = logging.getLogger(__name__)
+
+#: Lines per POST /write. InfluxData recommends 5,000-10,000 points per batch:
+#: larger bodies risk the server's max-body-size (25 MB) and write-timeout (10 s),
+#: smaller ones spend more time on round trips than on writing.
+WRITE_CHUNK_LINES = 5000
+#: Rows per chunk of a query response; a server with max-row-limit set would
+#: truncate an unchunked answer, a chunked one is complete at any size.
+QUERY_CHUNK_ROWS = 10000
+# InfluxDB stores nanoseconds in an int64: roughly years 1677 to 2262.
+_MIN_S = -9_223_372_036
+_MAX_S = 9_223_372_036
+# Statuses where the data is fine but the server is not (or not for us, yet):
+# credentials and permissions are fixed by an operator, so keep the data.
+_RETRYABLE_4XX = frozenset({401, 403, 404, 408, 429})
+
+
+def influxql_string(value: str) -> str:
+    """A single-quoted InfluxQL string literal holding exactly ``value``."""
+    escaped = value.replace("\\", "\\\\").replace("'", "\\'").replace("\n", "\\n")
+    return f"'{escaped}'"
+
+
+def influxql_ident(name: str) -> str:
+    """A double-quoted InfluxQL identifier."""
+    escaped = name.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'
+
+
+def _time_clause(start: int, end: int, *, end_inclusive: bool = False) -> str:
+    lo, hi = max(int(start), _MIN_S), min(int(end), _MAX_S)
+    return f"time >= {lo}s AND time {'<=' if end_inclusive else '<'} {hi}s"
+
+
+def _redacted(url: str) -> str:
+    """The server address without any user info, fit for logs and messages."""
+    parsed = httpx.URL(url)
+    return str(parsed.copy_with(username=None, password=None)) if parsed.userinfo else url
+
+
+class InfluxV1Store:
+    """``SeriesStore`` over InfluxDB's v1 HTTP API (line protocol writes, InfluxQL reads).
+
+    A point's series is (site, meter, category): re-tagging a meter starts a new
+    series, so a meter moved to another site keeps its old points under the old tags.
+    """
+
+    def __init__(self, settings: StoreSettings, *, transport: httpx.BaseTransport | None = None) -> None:
+        self.database = settings.database
+        self.where = _redacted(settings.url)
+        headers: dict[str, str] = {}
+        auth: httpx.BasicAuth | None = None
+        if settings.token is not None:
+            headers["Authorization"] = f"Token {settings.token.get_secret_value()}"
+        elif settings.username:
+            # Basic auth rather than u=/p= query parameters: URLs end up in logs
+            # and exception messages, headers do not.
+            password = settings.password.get_secret_value() if settings.password else ""
+            auth = httpx.BasicAuth(settings.username, password)
+        self._http = httpx.Client(
+            base_url=settings.url.rstrip("/"),
+            headers=headers,
+            auth=auth,
+            timeout=httpx.Timeout(settings.timeout_s),
+            transport=transport,
+        )
+        self._db_lock = threading.Lock()
+        self._db_ready = False
+
+    # -- HTTP ---------------------------------------------------------------
+
+    def _request(self, method: str, path: str, **kwargs: object) -> httpx.Response:
+        try:
+            return self._http.request(method, path, **kwargs)  # type: ignore[arg-type]
+        except httpx.TimeoutException as exc:
+            raise StoreUnavailable(f"InfluxDB at {self.where} timed out ({type(exc).__name__})") from exc
+        except httpx.TransportError as exc:
+            raise StoreUnavailable(f"InfluxDB at {self.where} unreachable: {exc}") from exc
+
+    def _check(self, response: httpx.Response, action: str) -> None:
+        if response.is_success:
+            return
+        detail = _error_text(response)
+        message = f"InfluxDB {action} at {self.where} failed with HTTP {response.status_code}: {detail}"
+        if response.status_code >= 500 or response.status_code in _RETRYABLE_4XX:
+            raise StoreUnavailable(message)
+        raise StoreRejected(message)
+
+    def _ensure_database(self) -> None:
+        with self._db_lock:
+            if self._db_ready:
+                return
+            q = f"CREATE DATABASE {influxql_ident(self.database)}"
+            response = self._request("POST", "/query", data={"q": q})
+            if response.status_code >= 500:
+                self._check(response, "CREATE DATABASE")
+            if not response.is_success or '"error"' in response.text:
+                # 2.x and 3.x map databases to buckets and refuse CREATE DATABASE;
+                # 1.x refuses it to non-admin users. The database may well exist:
+                # the write will say if it does not.
+                log.info("CREATE DATABASE %s refused (HTTP %s); assuming it exists", self.database, response.status_code)
+            self._db_ready = True
+
+    def _query(self, q: str) -> Iterator[dict]:
+        """Every series of every chunk of the answer to one InfluxQL statement."""
+        params = {"db": self.database, "epoch": "s", "chunked": "true", "chunk_size": str(QUERY_CHUNK_ROWS)}
+        response = self._request("POST", "/query", params=params, data={"q": q})
+        self._check(response, "query")
+        for document in _json_documents(response.text):
+            if "error" in document:
+                raise StoreRejected(f"InfluxDB query at {self.where} failed: {document['error']}")
+            for result in document.get("results", []):
+                error = result.get("error")
+                if error is not None:
+                    if str(error).startswith("database not found"):
+                        return  # nothing written yet: an empty answer, not a failure
+                    raise StoreRejected(f"InfluxDB query at {self.where} failed: {error}")
+                yield from result.get("series", [])
+
+    # -- SeriesStore --------------------------------------------------------
+
+    def write(self, points: Sequence[EnergyPoint]) -> None:
+        if not points:
+            return
+        lines = lp.encode_all(points)
+        self._ensure_database()
+        for body in lp.chunked(lines, WRITE_CHUNK_LINES):
+            self._write_body(body.encode("utf-8"))
+
+    def _write_body(self, body: bytes) -> None:
+        params = {"db": self.database, "precision": "s"}
+        response = self._request("POST", "/write", params=params, content=body)
+        if response.status_code == 404 and "database not found" in response.text:
+            # Dropped since we created it (or never created): create and try once more.
+            with self._db_lock:
+                self._db_ready = False
+            self._ensure_database()
+            response = self._request("POST", "/write", params=params, content=body)
+        self._check(response, "write")
+
+    def points(
+        self,
+        *,
+        start: int,
+        end: int,
+        site_id: str | None = None,
+        meter_id: str | None = None,
+    ) -> list[EnergyPoint]:
+        if end <= start:
+            return []
+        where = _time_clause(start, end) + _tag_filters(site=site_id, meter=meter_id)
+        q = f'SELECT "register", "energy" FROM {influxql_ident(MEASUREMENT)} WHERE {where} GROUP BY "site", "meter", "category"'
+        result = [point for series in self._query(q) for point in _series_points(series)]
+        result.sort(key=lambda p: (p.meter_id, p.ts))
+        return result
+
+    def energy_by_meter(self, *, site_id: str, start: int, end: int) -> dict[str, float]:
+        if end <= start:
+            return {}
+        where = _time_clause(start, end) + _tag_filters(site=site_id)
+        q = f'SELECT SUM("energy") FROM {influxql_ident(MEASUREMENT)} WHERE {where} GROUP BY "meter"'
+        totals: dict[str, float] = {}
+        for series in self._query(q):
+            meter = series.get("tags", {}).get(lp.TAG_METER, "")
+            for _ts, total in series.get("values", []):
+                if total is not None:
+                    totals[meter] = totals.get(meter, 0.0) + float(total)
+        return totals
+
+    def latest(self, *, site_id: str | None = None) -> dict[str, EnergyPoint]:
+        # A raw SELECT with ORDER BY time DESC LIMIT 1 per series keeps both fields
+        # of the same point; LAST() on two fields would lose the point's time.
+        where = _time_clause(_MIN_S, _MAX_S, end_inclusive=True) + _tag_filters(site=site_id)
+        q = (
+            f'SELECT "register", "energy" FROM {influxql_ident(MEASUREMENT)} WHERE {where} '
+            'GROUP BY "site", "meter", "category" ORDER BY time DESC LIMIT 1'
+        )
+        newest: dict[str, EnergyPoint] = {}
+        for series in self._query(q):
+            for point in _series_points(series):
+                # A re-tagged meter has several series: keep the newest of them.
+                if point.meter_id not in newest or point.ts > newest[point.meter_id].ts:
+                    newest[point.meter_id] = point
+        return newest
+
+    def ping(self) -> None:
+        self._check(self._request("GET", "/ping"), "ping")
+
+    def close(self) -> None:
+        self._http.close()
+
+
+def _tag_filters(**tags: str | None) -> str:
+    return "".join(f" AND {influxql_ident(k)} = {influxql_string(v)}" for k, v in tags.items() if v is not None)
+
+
+def _series_points(series: dict) -> Iterator[EnergyPoint]:
+    tags = series.get("tags") or {}
+    columns = series.get("columns", [])
+    i_time, i_register, i_energy = columns.index("time"), columns.index("register"), columns.index("energy")
+    for row in series.get("values", []):
+        register, energy = row[i_register], row[i_energy]
+        if register is None or energy is None:
+            continue  # written by something else with only one of our fields
+        yield EnergyPoint(
+            site_id=tags.get(lp.TAG_SITE, ""),
+            meter_id=tags.get(lp.TAG_METER, ""),
+            category=tags.get(lp.TAG_CATEGORY, ""),
+            ts=int(row[i_time]),
+            register=float(register),
+            energy=float(energy),
+        )
+
+
+def _json_documents(text: str) -> Iterator[dict]:
+    """The JSON objects of a (possibly chunked, newline-separated) query answer."""
+    decoder = json.JSONDecoder()
+    pos = 0
+    while True:
+        while pos < len(text) and text[pos].isspace():
+            pos += 1
+        if pos >= len(text):
+            return
+        try:
+            document, pos = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise StoreUnavailable(f"InfluxDB sent a malformed answer: {exc.msg}") from exc
+        yield document
+
+
+def _error_text(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+        if isinstance(body, dict) and "error" in body:
+            return str(body["error"])[:500]
+    except ValueError:
+        pass
+    return response.text[:500] or response.reason_phrase

@@ -1,0 +1,165 @@
+"""The InfluxDB 2.x backend: line protocol writes and Flux queries through influxdb-client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+import urllib3
+from influxdb_client import InfluxDBClient, WritePrecision
+from influxdb_client.client.exceptions import InfluxDBError
+from influxdb_client.client.flux_table import FluxRecord
+from influxdb_client.client.write_api import SYNCHRONOUS
+
+from core.domain import EnergyPoint
+from core.settings import StoreSettings
+from core.store import line_protocol as lp
+from core.store.base import MEASUREMENT, StoreRejected, StoreUnavailable
+
+__all__ = ["InfluxV2Store", "flux_string"]
+
+T = TypeVar("T")
+
+#: Lines per write request; the same trade-off as the v1 backend (InfluxData
+#: recommends 5,000-10,000 points: fewer round trips vs. request size and timeouts).
+WRITE_CHUNK_LINES = 5000
+# Flux's range() takes integers as Unix seconds. Meter data lies between 1970 and
+# 2200; staying well inside InfluxDB's int64-nanosecond limits (1677 to 2262)
+# keeps Flux's own time arithmetic away from overflow.
+_MIN_S = 0
+_MAX_S = 7_258_118_400
+# The data is fine but the server is not ready for us (credentials, missing
+# bucket, rate limit): keep the data and retry once an operator has fixed it.
+_RETRYABLE_4XX = frozenset({401, 403, 404, 408, 429})
+_FLUX_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
+
+
+def flux_string(value: str) -> str:
+    """A double-quoted Flux string literal holding exactly ``value`` (no interpolation)."""
+    return '"' + value.translate(_FLUX_ESCAPES).replace("${", "\\${") + '"'
+
+
+class InfluxV2Store:
+    """``SeriesStore`` over InfluxDB 2.x: writes to ``settings.bucket``, reads with Flux."""
+
+    def __init__(self, settings: StoreSettings) -> None:
+        self.bucket = settings.bucket
+        self.org = settings.org
+        self.where = _redacted(settings.url)
+        credentials: dict[str, str] = {}
+        if settings.token is not None:
+            credentials["token"] = settings.token.get_secret_value()
+        elif settings.username:
+            credentials["username"] = settings.username
+            credentials["password"] = settings.password.get_secret_value() if settings.password else ""
+        # influxdb-client takes milliseconds; it does not retry synchronous calls
+        # unless told to, which is what we want: the caller decides on retries.
+        self._client = InfluxDBClient(url=settings.url, org=settings.org, timeout=int(settings.timeout_s * 1000), **credentials)
+        self._write_api = self._client.write_api(write_options=SYNCHRONOUS)
+        self._query_api = self._client.query_api()
+
+    def _call(self, action: str, fn: Callable[[], T]) -> T:
+        try:
+            return fn()
+        except InfluxDBError as exc:
+            status = getattr(exc, "status", None) or (exc.response.status if getattr(exc, "response", None) else 0)
+            message = f"InfluxDB {action} at {self.where} failed with HTTP {status}: {str(exc.message)[:500]}"
+            if not status or status >= 500 or status in _RETRYABLE_4XX:
+                raise StoreUnavailable(message) from exc
+            raise StoreRejected(message) from exc
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise StoreUnavailable(f"InfluxDB at {self.where} unreachable: {type(exc).__name__}") from exc
+
+    def write(self, points: Sequence[EnergyPoint]) -> None:
+        if not points:
+            return
+        lines = lp.encode_all(points)
+        for start in range(0, len(lines), WRITE_CHUNK_LINES):
+            chunk = lines[start : start + WRITE_CHUNK_LINES]
+            self._call(
+                "write",
+                lambda: self._write_api.write(bucket=self.bucket, org=self.org, record=chunk, write_precision=WritePrecision.S),
+            )
+
+    def _records(self, flux: str) -> list[FluxRecord]:
+        tables = self._call("query", lambda: self._query_api.query(flux, org=self.org))
+        return [record for table in tables for record in table.records]
+
+    def _source(self, start: int, end: int, fields: Sequence[str], **tags: str | None) -> str:
+        lo, hi = max(int(start), _MIN_S), min(int(end), _MAX_S)
+        field_test = " or ".join(f"r._field == {flux_string(f)}" for f in fields)
+        tag_tests = "".join(f" and r.{name} == {flux_string(v)}" for name, v in tags.items() if v is not None)
+        return (
+            f"from(bucket: {flux_string(self.bucket)})\n"
+            f"  |> range(start: {lo}, stop: {hi})\n"
+            f"  |> filter(fn: (r) => r._measurement == {flux_string(MEASUREMENT)} and ({field_test}){tag_tests})\n"
+        )
+
+    def points(
+        self,
+        *,
+        start: int,
+        end: int,
+        site_id: str | None = None,
+        meter_id: str | None = None,
+    ) -> list[EnergyPoint]:
+        if end <= start:
+            return []
+        flux = self._source(start, end, ("register", "energy"), site=site_id, meter=meter_id) + (
+            '  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")\n'
+        )
+        result = [p for p in map(_point, self._records(flux)) if p is not None]
+        result.sort(key=lambda p: (p.meter_id, p.ts))
+        return result
+
+    def energy_by_meter(self, *, site_id: str, start: int, end: int) -> dict[str, float]:
+        if end <= start:
+            return {}
+        flux = self._source(start, end, ("energy",), site=site_id) + (
+            '  |> group(columns: ["meter"])\n  |> sum()\n'
+        )
+        return {str(r.values["meter"]): float(r.get_value()) for r in self._records(flux) if r.get_value() is not None}
+
+    def latest(self, *, site_id: str | None = None) -> dict[str, EnergyPoint]:
+        # last() runs per series and field; both fields of a point share its time,
+        # so pivoting on _time puts them back together.
+        flux = self._source(_MIN_S, _MAX_S, ("register", "energy"), site=site_id) + (
+            '  |> last()\n  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")\n'
+        )
+        newest: dict[str, EnergyPoint] = {}
+        for point in map(_point, self._records(flux)):
+            # A re-tagged meter has several series: keep the newest of them.
+            if point is not None and (point.meter_id not in newest or point.ts > newest[point.meter_id].ts):
+                newest[point.meter_id] = point
+        return newest
+
+    def ping(self) -> None:
+        # ping() swallows every error and answers False.
+        if not self._client.ping():
+            raise StoreUnavailable(f"InfluxDB at {self.where} does not answer /ping")
+
+    def close(self) -> None:
+        self._write_api.close()
+        self._client.close()
+
+
+def _redacted(url: str) -> str:
+    """The server address without any user info, fit for logs and messages."""
+    parts = urlsplit(url)
+    return urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else ""))) if parts.username else url
+
+
+def _point(record: FluxRecord) -> EnergyPoint | None:
+    values = record.values
+    register, energy = values.get("register"), values.get("energy")
+    if register is None or energy is None:
+        return None  # written by something else with only one of our fields
+    return EnergyPoint(
+        site_id=str(values.get(lp.TAG_SITE) or ""),
+        meter_id=str(values.get(lp.TAG_METER) or ""),
+        category=str(values.get(lp.TAG_CATEGORY) or ""),
+        ts=int(record.get_time().timestamp()),
+        register=float(register),
+        energy=float(energy),
+    )
