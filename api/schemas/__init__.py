@@ -1,0 +1,1 @@
+"""HTTP payloads, one module per resource; rows live in ``core.db.tables``."""
