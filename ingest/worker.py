@@ -193,7 +193,7 @@ class IngestWorker:
         )
         # Blocks while the buffer is full: backpressure on the broker instead of memory.
         if self._buffer.put(inbound):
-            self._metrics.pending_changed(inbound.weight)
+            self._metrics.pending_changed(len(decoded.readings))
         # else: stopping; left unacknowledged, so the broker redelivers it later.
 
     # --- writer thread --------------------------------------------------------------
@@ -210,7 +210,7 @@ class IngestWorker:
             log.exception("ingest writer failed; no further messages are acknowledged")
 
     def _handle(self, batch: list[InboundMessage]) -> None:
-        weight = sum(m.weight for m in batch)
+        readings = sum(len(m.decoded.readings) for m in batch)
         try:
             plan = self._processor.process(batch)
             written = self._write_points(plan)
@@ -220,7 +220,7 @@ class IngestWorker:
             self._metrics.stored(written)
             self._ack(batch)
         finally:
-            self._metrics.pending_changed(-weight)
+            self._metrics.pending_changed(-readings)
 
     def _write_points(self, plan: Plan) -> int:
         points = list(plan.points.values())
