@@ -1,0 +1,129 @@
+"""InfluxV1Store beyond the shared contract: outages, refused data, auth and error mapping."""
+
+from __future__ import annotations
+
+import base64
+
+import httpx
+import pytest
+from pydantic import SecretStr
+
+from core.settings import StoreSettings
+from core.store import StoreRejected, StoreUnavailable
+from core.store.influx_v1 import WRITE_CHUNK_LINES, InfluxV1Store
+from tests.store.test_contract import EVERYTHING, T0, pt
+
+SECRET = "s3cr3t-never-shown"
+
+
+@pytest.fixture
+def influx_store(influxdb) -> InfluxV1Store:
+    opened = InfluxV1Store(StoreSettings(backend="influx1", url=influxdb.url, database=influxdb.new_database(), timeout_s=2))
+    yield opened
+    opened.close()
+
+
+def faked(handler, **settings) -> InfluxV1Store:
+    """A store whose HTTP requests are answered by ``handler`` instead of a server."""
+    return InfluxV1Store(StoreSettings(backend="influx1", **settings), transport=httpx.MockTransport(handler))
+
+
+def test_write_fails_as_unavailable_while_the_server_is_down_and_succeeds_once_it_is_back(influxdb, influx_store) -> None:
+    influx_store.write([pt("m1", T0)])
+    influxdb.stop()
+    try:
+        with pytest.raises(StoreUnavailable):
+            influx_store.write([pt("m1", T0 + 60)])
+    finally:
+        influxdb.start()
+    influx_store.write([pt("m1", T0 + 120)])
+    assert [p.ts for p in influx_store.points(**EVERYTHING)] == [T0, T0 + 120]
+
+
+def test_a_field_type_conflict_is_rejected(influxdb, influx_store) -> None:
+    db = influx_store.database
+    httpx.post(f"{influxdb.url}/query", data={"q": f'CREATE DATABASE "{db}"'})
+    strings = b'energy,site=s1,meter=m9 register="text",energy="text" 1772409600'
+    assert httpx.post(f"{influxdb.url}/write", params={"db": db, "precision": "s"}, content=strings).status_code == 204
+    # The shard now holds "register" and "energy" as strings: our floats are refused.
+    with pytest.raises(StoreRejected, match="conflict"):
+        influx_store.write([pt("m1", T0)])
+
+
+def test_an_id_with_a_backslash_rejects_the_whole_batch_before_anything_is_written(influx_store) -> None:
+    with pytest.raises(StoreRejected, match="backslash"):
+        influx_store.write([pt("m1", T0), pt("m\\2", T0)])
+    assert influx_store.points(**EVERYTHING) == []
+
+
+def test_a_non_finite_value_is_rejected(influx_store) -> None:
+    with pytest.raises(StoreRejected, match="finite"):
+        influx_store.write([pt("m1", T0, register=float("nan"))])
+
+
+def test_writes_are_sent_in_chunks_of_bounded_size() -> None:
+    bodies: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/write":
+            bodies.append(request.content)
+            return httpx.Response(204)
+        return httpx.Response(200, json={"results": [{"statement_id": 0}]})
+
+    faked(handler).write([pt("m1", T0 + i) for i in range(2 * WRITE_CHUNK_LINES + 1)])
+    assert [len(body.splitlines()) for body in bodies] == [WRITE_CHUNK_LINES, WRITE_CHUNK_LINES, 1]
+
+
+def test_a_token_is_sent_as_a_token_authorization_header() -> None:
+    seen: list[str | None] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("Authorization"))
+        return httpx.Response(204)
+
+    faked(handler, token=SecretStr(SECRET)).ping()
+    assert seen == [f"Token {SECRET}"]
+
+
+def test_a_password_is_sent_by_basic_auth_and_never_in_the_url() -> None:
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(204)
+
+    faked(handler, username="kw", password=SECRET).ping()
+    assert seen[0].headers["Authorization"] == "Basic " + base64.b64encode(f"kw:{SECRET}".encode()).decode()
+    assert SECRET not in str(seen[0].url)
+
+
+@pytest.mark.parametrize("status", [500, 503, 401, 403, 429])
+def test_server_and_credential_errors_on_write_are_unavailable(status: int) -> None:
+    store = faked(lambda request: httpx.Response(status, json={"error": "nope"}))
+    with pytest.raises(StoreUnavailable):
+        store.write([pt("m1", T0)])
+
+
+def test_a_bad_request_on_write_is_rejected() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/write":
+            return httpx.Response(400, json={"error": "unable to parse"})
+        return httpx.Response(200, json={"results": [{"statement_id": 0}]})
+
+    with pytest.raises(StoreRejected, match="unable to parse"):
+        faked(handler).write([pt("m1", T0)])
+
+
+def test_a_timeout_is_unavailable() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        raise httpx.ReadTimeout("slow", request=request)
+
+    with pytest.raises(StoreUnavailable):
+        faked(handler).ping()
+
+
+def test_error_messages_never_carry_the_password_or_token() -> None:
+    store = faked(lambda request: httpx.Response(401, text="unauthorized"), url=f"http://kw:{SECRET}@127.0.0.1:1", token=SecretStr(SECRET))
+    with pytest.raises(StoreUnavailable) as raised:
+        store.ping()
+    assert SECRET not in str(raised.value)
