@@ -58,7 +58,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SeriesStor
 def unreachable_store(request: pytest.FixtureRequest) -> Iterator[SeriesStore]:
     """A network backend pointed at a port nothing listens on."""
     url = f"http://127.0.0.1:{free_port()}"
-    settings = StoreSettings(backend=request.param, url=url, timeout_s=SHORT_TIMEOUT_S, token=None)
+    settings = StoreSettings(backend=request.param, url=url, timeout_s=SHORT_TIMEOUT_S)
     opened: SeriesStore = InfluxV1Store(settings) if request.param == "influx1" else InfluxV2Store(settings)
     yield opened
     opened.close()

@@ -7,17 +7,8 @@ import time
 
 import pytest
 
-from core.domain import EnergyPoint
 from core.store import SeriesStore, StoreUnavailable
-
-#: 2026-03-02T00:00:00Z; every test's points lie in the day after it.
-T0 = 1_772_409_600
-DAY = 86_400
-EVERYTHING = {"start": T0 - DAY, "end": T0 + 2 * DAY}
-
-
-def pt(meter: str, ts: int, register: float = 1.0, energy: float = 0.5, site: str = "s1", category: str = "elevator") -> EnergyPoint:
-    return EnergyPoint(site_id=site, meter_id=meter, category=category, ts=ts, register=register, energy=energy)
+from tests.store.points import DAY, EVERYTHING, T0, pt
 
 
 def test_a_new_store_holds_no_points(store: SeriesStore) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -11,13 +12,13 @@ from pydantic import SecretStr
 from core.settings import StoreSettings
 from core.store import StoreRejected, StoreUnavailable
 from core.store.influx_v1 import WRITE_CHUNK_LINES, InfluxV1Store
-from tests.store.test_contract import EVERYTHING, T0, pt
+from tests.store.points import EVERYTHING, T0, pt
 
 SECRET = "s3cr3t-never-shown"
 
 
 @pytest.fixture
-def influx_store(influxdb) -> InfluxV1Store:
+def influx_store(influxdb) -> Iterator[InfluxV1Store]:
     opened = InfluxV1Store(StoreSettings(backend="influx1", url=influxdb.url, database=influxdb.new_database(), timeout_s=2))
     yield opened
     opened.close()

@@ -8,7 +8,7 @@ from core.store import StoreRejected
 from core.store.influx_v1 import influxql_ident, influxql_string
 from core.store.influx_v2 import flux_string
 from core.store.line_protocol import chunked, encode
-from tests.store.test_contract import pt
+from tests.store.points import pt
 
 
 def test_a_point_becomes_one_line_with_tags_float_fields_and_seconds() -> None:
