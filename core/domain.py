@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
+
+#: Site and meter ids: what every store backend, topic and URL can carry unescaped.
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}")
+
+
+def valid_id(value: object) -> bool:
+    return isinstance(value, str) and ID_PATTERN.fullmatch(value) is not None
 
 
 class SiteType(str, enum.Enum):

@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from core.domain import Meter, MeterCategory, Reading, Site, SiteType
+from core.domain import Meter, MeterCategory, Reading, Site, SiteType, valid_id
 
 DEFAULT_PREFIX = "kilowatch/v1"
 WIRE_VERSION = 1
@@ -136,6 +136,8 @@ def _number(body: dict, key: str, required: bool) -> float | None:
 def _reading_from(site_id: str, meter_id: str, body: object) -> Reading:
     if not isinstance(body, dict):
         raise ValueError("reading is not a JSON object")
+    if not valid_id(meter_id):
+        raise ValueError(f"invalid meter id {meter_id[:80]!r}")
     try:
         ts = parse_ts(body.get("ts"))
     except (ValueError, OverflowError, OSError) as exc:
@@ -159,6 +161,9 @@ def _decode_meta(site_id: str, body: dict) -> tuple[Site, list[Meter]]:
         longitude=float(s.get("lon", 0.0)),
         timezone=str(s.get("tz", "Asia/Shanghai")),
     )
+    for m in body["meters"]:
+        if not valid_id(m.get("id")):
+            raise ValueError(f"invalid meter id {str(m.get('id'))[:80]!r}")
     meters = [
         Meter(
             meter_id=str(m["id"]),
@@ -183,6 +188,8 @@ def decode(topic: str, payload: bytes, prefix: str = DEFAULT_PREFIX) -> Decoded:
     if not topic.startswith(prefix + "/"):
         return reject("topic outside the kilowatch prefix")
     parts = topic[len(prefix) + 1 :].split("/")
+    if not valid_id(parts[0]):
+        return reject(f"invalid site id {parts[0][:80]!r} in topic")
     try:
         body = json.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

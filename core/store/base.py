@@ -27,6 +27,9 @@ class StoreRejected(StoreError):
 class SeriesStore(Protocol):
     """Energy points keyed by ``(meter_id, ts)``; writes are idempotent.
 
+    A meter keeps its site and category for life (InfluxDB backends key series by them).
+    Credential errors and a missing database count as ``StoreUnavailable``: the data is fine.
+
     Time ranges are half-open ``[start, end)`` in epoch seconds.
     """
 
