@@ -11,9 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from core.store.base import SeriesStore
 from api.problems import Problem
 
-#: Resolution of the search for a site's first stored point; the carbon sum over
-#: ``[floor(first), end)`` equals the sum from the first point itself.
-_FIRST_POINT_RESOLUTION_S = 3600
+#: Width at which the search for a site's first point stops bisecting and reads points.
+_FIRST_POINT_WINDOW_S = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,22 +55,22 @@ def parse_instant(text: str, field: str, tz: ZoneInfo, *, is_end: bool = False) 
 
 
 def first_point_ts(store: SeriesStore, site_id: str, before: int) -> int | None:
-    """Start of the hour holding the site's first stored point before ``before``, or None.
+    """Timestamp of the site's first stored point before ``before``, or None.
 
     ``SeriesStore`` has no "first point" query, so this bisects on whether any
-    meter has points in ``[0, t)``: about 20 cheap aggregate queries.
+    meter has points in ``[0, t)`` (about 20 cheap aggregates), then reads one hour.
     """
     if not store.energy_by_meter(site_id=site_id, start=0, end=before):
         return None
     # Invariant: no point lies before ``low``; some point lies before ``high``.
     low, high = 0, before
-    while high - low > _FIRST_POINT_RESOLUTION_S:
+    while high - low > _FIRST_POINT_WINDOW_S:
         middle = (low + high) // 2
         if store.energy_by_meter(site_id=site_id, start=0, end=middle):
             high = middle
         else:
             low = middle
-    return low - low % _FIRST_POINT_RESOLUTION_S
+    return min(point.ts for point in store.points(start=low, end=high, site_id=site_id))
 
 
 def resolve_range(

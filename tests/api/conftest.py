@@ -1,0 +1,73 @@
+"""A real SQLite database and embedded store on tmp_path, seeded with two sites, and keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from api.app import create_app
+from api.security import create_api_key
+from core.db.registry import upsert_site
+from core.db.session import create_db_engine, migrate, session_factory
+from core.settings import Settings
+from core.store.embedded import EmbeddedStore
+from tests.api.seed import (
+    A_CORR_KWH, A_GAS_M3, A_PV_KWH, B_CORR_KWH, METERS_A, METERS_B, SITE_A, SITE_B, alert_row, series_of,
+)
+
+
+@dataclass
+class World:
+    """What the tests seeded: alert ids by name and plaintext keys by role."""
+
+    alerts: dict[str, int]
+    keys: dict[str, str]
+    sessions: sessionmaker[Session]
+    store: EmbeddedStore
+
+
+@pytest.fixture
+def world(tmp_path) -> Iterator[World]:
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'kilowatch.db'}")
+    migrate(engine)
+    sessions = session_factory(engine)
+    store = EmbeddedStore(tmp_path / "series.sqlite")
+    store.write(series_of(METERS_A[0], A_CORR_KWH) + series_of(METERS_A[1], A_GAS_M3) + series_of(METERS_A[2], A_PV_KWH))
+    store.write(series_of(METERS_B[0], B_CORR_KWH))
+    with sessions() as session:
+        upsert_site(session, SITE_A, METERS_A)
+        upsert_site(session, SITE_B, METERS_B)
+        alerts = {
+            "a_open_high": alert_row("sh-a", "a-corr", status="open", severity="high", wasted=30.0, kind="baseline_excess", hour=2),
+            "a_ack_medium": alert_row("sh-a", "a-corr", status="acknowledged", severity="medium", wasted=10.0, kind="after_hours", hour=10),
+            "a_resolved_low": alert_row("sh-a", "a-corr", status="resolved", severity="low", wasted=5.0, kind="baseline_excess", hour=20),
+            "b_open_high": alert_row("bj-b", "b-corr", status="open", severity="high", wasted=50.0, kind="baseline_excess", hour=4),
+        }
+        session.add_all(alerts.values())
+        keys = {
+            "admin": create_api_key(session, "ops admin", "admin"),
+            "manager": create_api_key(session, "site A manager", "manager", ["sh-a"]),
+            "viewer": create_api_key(session, "site A viewer", "viewer", ["sh-a"]),
+        }
+        session.commit()
+        ids = {name: record.id for name, record in alerts.items()}
+    yield World(alerts=ids, keys=keys, sessions=sessions, store=store)
+    store.close()
+    engine.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(data_dir=tmp_path)
+
+
+@pytest.fixture
+def client(world: World, settings: Settings) -> Iterator[TestClient]:
+    app = create_app(settings, world.store, world.sessions)
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
