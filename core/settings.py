@@ -12,11 +12,17 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 
-class MqttSettings(BaseModel):
+class _Section(BaseModel):
+    """A settings section; unknown keys are errors so that typos do not pass silently."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class MqttSettings(_Section):
     host: str = "127.0.0.1"
     port: int = 1883
     username: str | None = None
@@ -32,7 +38,7 @@ class MqttSettings(BaseModel):
     shared_group: str = ""
 
 
-class StoreSettings(BaseModel):
+class StoreSettings(_Section):
     backend: Literal["embedded", "influx1", "influx2"] = "embedded"
     #: File of the embedded store (relative paths are under ``data_dir``).
     path: str = "series.sqlite"
@@ -46,12 +52,12 @@ class StoreSettings(BaseModel):
     timeout_s: float = 10.0
 
 
-class DatabaseSettings(BaseModel):
+class DatabaseSettings(_Section):
     #: SQLAlchemy URL; empty means SQLite at ``<data_dir>/kilowatch.db``.
     url: str = ""
 
 
-class IngestSettings(BaseModel):
+class IngestSettings(_Section):
     #: Readings per store write; larger batches amortise HTTP round trips.
     batch_size: int = 5000
     #: Longest a received reading waits before it is flushed (seconds).
@@ -64,7 +70,7 @@ class IngestSettings(BaseModel):
     spool_dir: str = "spool"
 
 
-class DetectSettings(BaseModel):
+class DetectSettings(_Section):
     #: Seconds between detection passes in ``kilowatch detect``.
     interval_s: float = 60.0
     #: How much history a baseline is trained on (days).
@@ -73,14 +79,14 @@ class DetectSettings(BaseModel):
     lookback_hours: int = 48
 
 
-class ApiSettings(BaseModel):
+class ApiSettings(_Section):
     host: str = "127.0.0.1"
     port: int = 8000
     #: Created as an admin key on first start when set; never logged.
     admin_key: SecretStr | None = None
 
 
-class CarbonSettings(BaseModel):
+class CarbonSettings(_Section):
     #: Electricity tariff in CNY/kWh used when a site has none of its own.
     default_tariff_cny_per_kwh: float = 0.85
 
