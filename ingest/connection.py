@@ -9,7 +9,7 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from core.settings import MqttSettings
-from core.wire import subscriptions
+from core.wire import meta_topic, subscriptions
 
 #: Seconds between keep-alive pings: the broker drops us after 1.5x this without traffic,
 #: so it also bounds how long the network thread may stay blocked by backpressure.
@@ -27,11 +27,17 @@ def is_mqtt5(mqtt: MqttSettings) -> bool:
 
 
 def topic_filters(mqtt: MqttSettings) -> list[str]:
-    """The wire contract's filters, joined to the shared group when one is configured (MQTT 5)."""
+    """The wire contract's filters; readings join the shared group when one is set (MQTT 5).
+
+    Announcements stay a plain subscription: every worker of a group keeps its own meter
+    cache and needs every announcement, and brokers send no retained messages to shared
+    subscriptions, so a shared meta filter would miss the sites announced before start.
+    """
     filters = subscriptions(mqtt.topic_prefix)
-    if mqtt.shared_group and is_mqtt5(mqtt):
-        return [f"$share/{mqtt.shared_group}/{f}" for f in filters]
-    return filters
+    if not (mqtt.shared_group and is_mqtt5(mqtt)):
+        return filters
+    meta = meta_topic("+", mqtt.topic_prefix)
+    return [f if f == meta else f"$share/{mqtt.shared_group}/{f}" for f in filters]
 
 
 def build_client(mqtt: MqttSettings) -> Client:

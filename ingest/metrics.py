@@ -31,6 +31,8 @@ class IngestStats:
     """Readings older than the meter's newest one (stored with energy 0.0)."""
     announcements: int = 0
     """Site announcements applied to the registry."""
+    connections: int = 0
+    """Successful connections to the broker (more than one means reconnects)."""
     store_errors: int = 0
     """Failed store or registry writes (each retry counts)."""
     pending: int = 0
@@ -90,6 +92,9 @@ class IngestMetrics:
 
     def announcement(self) -> None:
         self._add("announcements", 1)
+
+    def connected(self) -> None:
+        self._add("connections", 1)
 
     def store_error(self) -> None:
         self._add("store_errors", 1)

@@ -120,7 +120,7 @@ class IngestWorker:
         If the store stays unavailable past ``timeout``, the unwritten messages are left
         unacknowledged: the broker keeps them in the session and redelivers them.
         """
-        if self._client is None or self._writer is None:
+        if self._client is None or self._writer is None or self._stopping:
             return
         deadline = time.monotonic() + timeout
         self._stopping = True
@@ -150,6 +150,7 @@ class IngestWorker:
         with self._lock:
             self._connections += 1
             self._connection = self._connections
+        self._metrics.connected()
         log.info("connected to the broker (session present: %s)", flags.session_present)
         # Subscribing again on a resumed session is harmless and covers an expired one.
         self._subscribe_mid = subscribe(client, self._mqtt)

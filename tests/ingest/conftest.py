@@ -145,3 +145,13 @@ def wait_stored(store: SeriesStore, meter_id: str, count: int) -> list[EnergyPoi
 def dead_letters(sessions: sessionmaker[Session]) -> list[DeadLetterRecord]:
     with sessions() as session:
         return list(session.scalars(select(DeadLetterRecord).order_by(DeadLetterRecord.id)))
+
+
+def wait_dead_letters(sessions: sessionmaker[Session], count: int) -> list[DeadLetterRecord]:
+    """The dead-letter rows once there are exactly ``count`` (at least one) of them."""
+
+    def ready() -> list[DeadLetterRecord] | None:
+        rows = dead_letters(sessions)
+        return rows if len(rows) == count else None
+
+    return wait_for(ready, what=f"{count} dead letters")
