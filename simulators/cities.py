@@ -1,0 +1,81 @@
+"""Chinese cities the simulated sites are placed in, and parts for plausible site names."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.domain import SiteType
+
+
+@dataclass(frozen=True, slots=True)
+class City:
+    name: str
+    #: Province (or municipality) in the short form the grid-factor tables use.
+    province: str
+    latitude: float
+    longitude: float
+
+
+CITIES: tuple[City, ...] = (
+    City("北京", "北京", 39.904, 116.407),
+    City("天津", "天津", 39.084, 117.201),
+    City("上海", "上海", 31.230, 121.474),
+    City("重庆", "重庆", 29.563, 106.551),
+    City("广州", "广东", 23.129, 113.264),
+    City("深圳", "广东", 22.543, 114.058),
+    City("东莞", "广东", 23.021, 113.752),
+    City("成都", "四川", 30.573, 104.066),
+    City("杭州", "浙江", 30.274, 120.155),
+    City("宁波", "浙江", 29.868, 121.544),
+    City("南京", "江苏", 32.060, 118.797),
+    City("苏州", "江苏", 31.299, 120.585),
+    City("武汉", "湖北", 30.593, 114.305),
+    City("长沙", "湖南", 28.228, 112.939),
+    City("西安", "陕西", 34.342, 108.940),
+    City("郑州", "河南", 34.747, 113.625),
+    City("济南", "山东", 36.651, 117.120),
+    City("青岛", "山东", 36.067, 120.383),
+    City("沈阳", "辽宁", 41.806, 123.432),
+    City("哈尔滨", "黑龙江", 45.803, 126.535),
+    City("合肥", "安徽", 31.821, 117.227),
+    City("厦门", "福建", 24.480, 118.089),
+    City("南宁", "广西", 22.817, 108.366),
+    City("海口", "海南", 20.044, 110.199),
+)
+
+#: Name stems and suffixes per site type; the city name is put in front.
+NAME_PARTS: dict[SiteType, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    SiteType.RESIDENTIAL: (
+        ("锦绣", "翠湖", "阳光", "御景", "和谐", "金桂", "碧水", "绿洲", "枫林", "云栖"),
+        ("花园", "苑", "家园", "湾", "名邸", "新城"),
+    ),
+    SiteType.OFFICE: (
+        ("国际", "金融", "科技", "环球", "中信", "世纪", "时代", "东方"),
+        ("中心", "大厦", "广场", "商务楼"),
+    ),
+    SiteType.INDUSTRIAL: (
+        ("高新", "智造", "临港", "经开", "创新", "物流", "电子", "汽车"),
+        ("产业园", "工业园", "科技园"),
+    ),
+    SiteType.MALL: (
+        ("万象", "天街", "银泰", "凯德", "星河", "大悦"),
+        ("购物中心", "广场", "城"),
+    ),
+}
+
+#: Chinese labels for meter names, by category value.
+CATEGORY_LABELS: dict[str, str] = {
+    "corridor_lighting": "走廊照明",
+    "lobby_lighting": "大堂照明",
+    "garage_lighting": "车库照明",
+    "landscape_lighting": "景观照明",
+    "public_hvac": "公区空调",
+    "elevator": "电梯",
+    "water_pump": "二次供水泵",
+    "landscape_pump": "景观水泵",
+    "ev_charger": "充电桩",
+    "pv": "屋顶光伏",
+    "gas": "燃气",
+    "air_compressor": "空压机",
+    "chiller": "冷水机组",
+}
