@@ -1,0 +1,71 @@
+// Hourly bars as inline SVG, with the alert episode shaded; no libraries.
+import { locale } from "./i18n.js";
+
+const SVG = "http://www.w3.org/2000/svg"; // XML namespace name: an identifier, never fetched
+const WIDTH = 640;
+const HEIGHT = 240;
+const PAD = { top: 22, right: 8, bottom: 28, left: 40 };
+
+function s(tag, attrs = {}, text) {
+  const el = document.createElementNS(SVG, tag);
+  for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, value);
+  if (text !== undefined) el.textContent = text;
+  return el;
+}
+
+// A round step giving about ``count`` ticks up to ``max``.
+function niceStep(max, count) {
+  const raw = max / count;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= raw);
+}
+
+export function hourlyChart(series, episode, { timeZone = "Asia/Shanghai", label = "" } = {}) {
+  const points = series.points;
+  const max = Math.max(...points.map((p) => p.value ?? 0), 0.001);
+  const step = niceStep(max, 4);
+  const top = Math.ceil(max / step) * step;
+  const plotW = WIDTH - PAD.left - PAD.right;
+  const plotH = HEIGHT - PAD.top - PAD.bottom;
+  const slot = plotW / points.length;
+  const x = (i) => PAD.left + i * slot;
+  const y = (v) => PAD.top + plotH - (v / top) * plotH;
+  const first = Date.parse(points[0].at);
+  const index = (iso) => (Date.parse(iso) - first) / 3600000;
+
+  const svg = s("svg", { viewBox: `0 0 ${WIDTH} ${HEIGHT}`, class: "chart", role: "img", "aria-label": label });
+  const from = Math.max(0, index(episode.start));
+  const to = Math.min(points.length, index(episode.end));
+  if (to > from) {
+    svg.append(s("rect", { x: x(from), y: PAD.top, width: (to - from) * slot, height: plotH, class: "episode" }));
+  }
+  for (let v = 0; v <= top + 1e-9; v += step) {
+    svg.append(s("line", { x1: PAD.left, x2: WIDTH - PAD.right, y1: y(v), y2: y(v), class: "grid" }));
+    svg.append(s("text", { x: PAD.left - 6, y: y(v) + 4, class: "tick", "text-anchor": "end" }, Number(v.toFixed(2)).toString()));
+  }
+  points.forEach((p, i) => {
+    if (p.value === null) return;
+    const inside = i >= from && i < to;
+    const barH = Math.max((p.value / top) * plotH, p.value > 0 ? 1 : 0);
+    const bar = s("rect", {
+      x: x(i) + slot * 0.1, y: y(0) - barH, width: Math.max(slot * 0.8, 0.5), height: barH,
+      class: inside ? "bar hot" : "bar",
+    });
+    bar.append(s("title", {}, `${new Date(p.at).toLocaleString(locale(), { timeZone })}: ${p.value.toFixed(2)} ${series.unit}`));
+    svg.append(bar);
+  });
+  // A label at each local midnight, or every 6 h when the window is short.
+  const every = points.length > 72 ? 24 : 6;
+  points.forEach((p, i) => {
+    const hour = Number(new Date(p.at).toLocaleString("en-GB", { timeZone, hour: "2-digit", hourCycle: "h23" }));
+    if (hour % every !== 0) return;
+    const text = hour === 0
+      ? new Date(p.at).toLocaleDateString(locale(), { timeZone, month: "numeric", day: "numeric" })
+      : `${hour}:00`;
+    svg.append(s("line", { x1: x(i), x2: x(i), y1: y(0), y2: y(0) + 4, class: "axis" }));
+    svg.append(s("text", { x: x(i), y: HEIGHT - 8, class: "tick", "text-anchor": "middle" }, text));
+  });
+  svg.append(s("line", { x1: PAD.left, x2: WIDTH - PAD.right, y1: y(0), y2: y(0), class: "axis" }));
+  svg.append(s("text", { x: 4, y: 12, class: "tick unit" }, series.unit));
+  return svg;
+}

@@ -1,0 +1,213 @@
+// Every UI string, in Chinese (default) and English. Keys are English-ish ids.
+const STRINGS = {
+  zh: {
+    appName: "kilowatch 公区能耗巡检",
+    tagline: "发现公共区域的能源浪费",
+    langToggle: "EN",
+    signInTitle: "登录",
+    signInHint: "请输入管理员分配给你的 API 密钥。密钥只保存在本浏览器标签页中，关闭即清除。",
+    apiKey: "API 密钥",
+    signIn: "登录",
+    signOut: "退出",
+    badKey: "密钥无效或已停用，请检查后重试。",
+    networkError: "无法连接服务器，请稍后重试。",
+    tabAlerts: "告警",
+    tabCarbon: "碳排放",
+    site: "项目",
+    allSites: "全部项目",
+    status: "状态",
+    severity: "级别",
+    allSeverities: "全部级别",
+    unresolved: "待处理",
+    all: "全部",
+    open: "未处理",
+    acknowledged: "已确认",
+    resolved: "已解决",
+    high: "高",
+    medium: "中",
+    low: "低",
+    alertsCount: "条告警",
+    totalWaste: "浪费电量",
+    totalCost: "浪费电费",
+    totalCo2: "多排放",
+    noAlerts: "没有符合条件的告警，一切正常 🎉",
+    loadMore: "加载更多",
+    updatedAt: "更新于",
+    autoRefresh: "每 10 秒自动刷新",
+    back: "← 返回告警列表",
+    waste: "浪费",
+    cost: "电费",
+    co2: "碳排放",
+    actual: "实际用量",
+    expected: "预期用量",
+    started: "开始",
+    ended: "结束",
+    ongoing: "仍在持续",
+    explanation: "原因分析",
+    noExplanation: "暂无说明。",
+    chartTitle: "逐时用量（阴影为告警时段）",
+    chartEmpty: "该时段没有读数。",
+    acknowledge: "确认告警",
+    resolve: "标记为已解决",
+    forbidden: "你的密钥没有操作权限（仅查看）。",
+    conflict: "该告警已解决，无法再确认。",
+    notFound: "找不到该告警，可能已被删除或不在你的权限范围内。",
+    done: "已更新",
+    carbonTitle: "项目碳排放",
+    period: "时间范围",
+    thisMonth: "本月",
+    thisYear: "今年",
+    sinceStart: "全部",
+    totalEmissions: "总排放",
+    scope1: "范围一（燃气）",
+    scope2: "范围二（电力，基于位置）",
+    electricity: "用电",
+    gas: "燃气",
+    pv: "光伏发电",
+    pvNote: "单独列示，不抵扣排放",
+    factor: "排放因子",
+    byCategory: "分用途用电",
+    dataYear: "数据年份",
+    source: "来源",
+    loading: "加载中…",
+    error: "出错了",
+    meter: "电表",
+    cny: "元",
+    corridor_lighting: "走廊照明",
+    lobby_lighting: "大堂照明",
+    garage_lighting: "车库照明",
+    landscape_lighting: "景观照明",
+    public_hvac: "公区空调",
+    elevator: "电梯",
+    water_pump: "给水泵",
+    landscape_pump: "景观水泵",
+    ev_charger: "充电桩",
+    pv_category: "光伏",
+    gas_category: "燃气",
+    air_compressor: "空压机",
+    chiller: "冷水机组",
+  },
+  en: {
+    appName: "kilowatch",
+    tagline: "Find wasted energy in public spaces",
+    langToggle: "中文",
+    signInTitle: "Sign in",
+    signInHint: "Enter the API key your administrator gave you. It is kept only in this browser tab and cleared when you close it.",
+    apiKey: "API key",
+    signIn: "Sign in",
+    signOut: "Sign out",
+    badKey: "That key is not valid or has been revoked.",
+    networkError: "Cannot reach the server; try again shortly.",
+    tabAlerts: "Alerts",
+    tabCarbon: "Carbon",
+    site: "Site",
+    allSites: "All sites",
+    status: "Status",
+    severity: "Severity",
+    allSeverities: "All severities",
+    unresolved: "Unresolved",
+    all: "All",
+    open: "Open",
+    acknowledged: "Acknowledged",
+    resolved: "Resolved",
+    high: "High",
+    medium: "Medium",
+    low: "Low",
+    alertsCount: "alerts",
+    totalWaste: "Energy wasted",
+    totalCost: "Cost",
+    totalCo2: "Extra CO₂e",
+    noAlerts: "No alerts match. All good 🎉",
+    loadMore: "Load more",
+    updatedAt: "Updated",
+    autoRefresh: "refreshes every 10 s",
+    back: "← Back to alerts",
+    waste: "Wasted",
+    cost: "Cost",
+    co2: "Emissions",
+    actual: "Actual",
+    expected: "Expected",
+    started: "Started",
+    ended: "Ended",
+    ongoing: "still going",
+    explanation: "Why this alert",
+    noExplanation: "No explanation available.",
+    chartTitle: "Hourly consumption (episode shaded)",
+    chartEmpty: "No readings in this period.",
+    acknowledge: "Acknowledge",
+    resolve: "Mark resolved",
+    forbidden: "Your key may only read, not act on alerts.",
+    conflict: "This alert is already resolved.",
+    notFound: "Alert not found, or outside your sites.",
+    done: "Updated",
+    carbonTitle: "Site carbon",
+    period: "Period",
+    thisMonth: "This month",
+    thisYear: "This year",
+    sinceStart: "All time",
+    totalEmissions: "Total emissions",
+    scope1: "Scope 1 (gas)",
+    scope2: "Scope 2 (grid, location-based)",
+    electricity: "Electricity",
+    gas: "Gas",
+    pv: "PV generation",
+    pvNote: "reported apart, not netted off",
+    factor: "Emission factor",
+    byCategory: "Electricity by use",
+    dataYear: "data year",
+    source: "Source",
+    loading: "Loading…",
+    error: "Something went wrong",
+    meter: "Meter",
+    cny: "CNY",
+    corridor_lighting: "Corridor lighting",
+    lobby_lighting: "Lobby lighting",
+    garage_lighting: "Garage lighting",
+    landscape_lighting: "Landscape lighting",
+    public_hvac: "Public HVAC",
+    elevator: "Elevators",
+    water_pump: "Water pumps",
+    landscape_pump: "Landscape pumps",
+    ev_charger: "EV chargers",
+    pv_category: "PV",
+    gas_category: "Gas",
+    air_compressor: "Air compressors",
+    chiller: "Chillers",
+  },
+};
+
+const LANG_KEY = "kilowatch.lang";
+let lang = localStorage.getItem(LANG_KEY) === "en" ? "en" : "zh";
+
+export function t(key) {
+  return STRINGS[lang][key] ?? STRINGS.zh[key] ?? key;
+}
+
+// Meter categories "pv" and "gas" collide with label keys, so they get a suffix.
+export function category(name) {
+  return t(name === "pv" || name === "gas" ? `${name}_category` : name);
+}
+
+export function currentLang() {
+  return lang;
+}
+
+export function locale() {
+  return lang === "zh" ? "zh-CN" : "en-GB";
+}
+
+export function toggleLang() {
+  lang = lang === "zh" ? "en" : "zh";
+  localStorage.setItem(LANG_KEY, lang);
+  applyStatic();
+}
+
+// Fills every element marked data-i18n with its string.
+export function applyStatic(root = document) {
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  document.title = t("appName");
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n-placeholder]")) el.placeholder = t(el.dataset.i18nPlaceholder);
+}
+
+export const KEYS = { zh: Object.keys(STRINGS.zh), en: Object.keys(STRINGS.en) };
