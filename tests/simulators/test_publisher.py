@@ -1,0 +1,139 @@
+"""run_simulation against a real Mosquitto: every reading arrives, meta is retained."""
+
+from __future__ import annotations
+
+import threading
+
+import paho.mqtt.client as mqtt
+import pytest
+
+from core import wire
+from core.settings import MqttSettings
+from simulators import build_portfolio, generate, run_simulation
+from tests.simulators.common import DAY, JUNE_1
+from tests.support import wait_for
+
+pytestmark = pytest.mark.services
+
+
+class Recorder:
+    """A paho subscriber that keeps every message under a topic filter."""
+
+    def __init__(self, host: str, port: int, topic_filter: str) -> None:
+        self.messages: list[mqtt.MQTTMessage] = []
+        self._lock = threading.Lock()
+        self._subscribed = threading.Event()
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2)
+        self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(topic_filter, qos=1)
+        self.client.on_subscribe = lambda c, u, mid, rcs, p: self._subscribed.set()
+        self.client.on_message = self._on_message
+        self.client.connect(host, port)
+        self.client.loop_start()
+        wait_for(self._subscribed.is_set, timeout=10, what=f"subscription to {topic_filter}")
+
+    def _on_message(self, client, userdata, msg) -> None:
+        with self._lock:
+            self.messages.append(msg)
+
+    def snapshot(self) -> list[mqtt.MQTTMessage]:
+        with self._lock:
+            return list(self.messages)
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def settings(mosquitto, topic_prefix) -> MqttSettings:
+    return MqttSettings(host=mosquitto.host, port=mosquitto.port, topic_prefix=topic_prefix)
+
+
+@pytest.fixture
+def recorder(mosquitto, topic_prefix):
+    rec = Recorder(mosquitto.host, mosquitto.port, f"{topic_prefix}/#")
+    yield rec
+    rec.close()
+
+
+PORTFOLIO = build_portfolio(3, seed=5)
+
+
+def decoded_readings(messages, prefix):
+    out = []
+    for msg in messages:
+        if not msg.topic.endswith("/meta"):
+            decoded = wire.decode(msg.topic, msg.payload, prefix)
+            assert not decoded.rejections
+            out.extend(decoded.readings)
+    return out
+
+
+def expected_readings():
+    return [r for _, rs in generate(PORTFOLIO, JUNE_1, JUNE_1 + DAY, seed=3) for r in rs]
+
+
+@pytest.mark.parametrize("batch", [True, False], ids=["batch", "per-meter"])
+def test_every_published_reading_is_received_with_its_values(settings, recorder, topic_prefix, batch):
+    result = run_simulation(settings, PORTFOLIO, JUNE_1, 1, waste=[], seed=3, batch=batch, progress=False)
+    expected = expected_readings()
+    assert result.readings_published == len(expected)
+    messages = wait_for(
+        lambda: (m := recorder.snapshot()) and len(m) >= result.messages_published and m,
+        timeout=30, what="all messages at the subscriber",
+    )
+    assert len(messages) == result.messages_published
+    assert sorted(decoded_readings(messages, topic_prefix), key=lambda r: (r.ts, r.meter_id)) == sorted(
+        expected, key=lambda r: (r.ts, r.meter_id)
+    )
+
+
+def test_batch_mode_sends_one_message_per_site_and_step(settings, recorder):
+    result = run_simulation(settings, PORTFOLIO, JUNE_1, 1, waste=[], seed=3, progress=False)
+    assert result.messages_published == len(PORTFOLIO.sites) * (1 + DAY // 900)
+
+
+def test_meta_announcements_are_retained_for_late_subscribers(settings, mosquitto, topic_prefix):
+    run_simulation(settings, PORTFOLIO, JUNE_1, 0.25, waste=[], seed=3, progress=False)
+    late = Recorder(mosquitto.host, mosquitto.port, f"{topic_prefix}/+/meta")
+    try:
+        metas = wait_for(lambda: len(m := late.snapshot()) == len(PORTFOLIO.sites) and m, what="retained meta")
+    finally:
+        late.close()
+    assert all(m.retain for m in metas)
+    announced = dict(wire.decode(m.topic, m.payload, topic_prefix).meta for m in metas)
+    assert announced == {s: PORTFOLIO.meters[s.site_id] for s in PORTFOLIO.sites}
+
+def test_planned_waste_is_reported_with_the_kwh_injected(settings, tmp_path):
+    result = run_simulation(settings, PORTFOLIO, JUNE_1, 7, waste=None, seed=3, progress=False,
+                            ground_truth_path=tmp_path / "truth")
+    assert result.events
+    assert all(kwh > 0 for _, kwh in result.events)
+    assert (tmp_path / "truth.csv").exists() and (tmp_path / "truth.json").exists()
+
+
+def test_a_set_stop_event_ends_a_paced_run_early(settings):
+    stop = threading.Event()
+    stop.set()
+    result = run_simulation(settings, PORTFOLIO, JUNE_1, 1, waste=[], speed=1440, stop=stop, progress=False)
+    assert result.stopped_early
+    assert result.readings_published == 0
+
+
+def test_paced_run_stops_soon_after_stop_is_set(settings):
+    stop = threading.Event()
+    timer = threading.Timer(0.5, stop.set)
+    timer.start()
+    # 900 simulated seconds per 0.1 s: a day would take about 10 s.
+    result = run_simulation(settings, PORTFOLIO, JUNE_1, 1, waste=[], speed=9000, stop=stop, progress=False)
+    timer.cancel()
+    assert result.stopped_early
+    assert 0 < result.readings_published < len(expected_readings())
+
+
+def test_unreachable_broker_raises_a_connection_error(topic_prefix):
+    from tests.support import free_port
+
+    settings = MqttSettings(host="127.0.0.1", port=free_port(), topic_prefix=topic_prefix)
+    with pytest.raises(ConnectionError):
+        run_simulation(settings, PORTFOLIO, JUNE_1, 1, waste=[], progress=False)
