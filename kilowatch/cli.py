@@ -169,7 +169,7 @@ def detect(
     """Run waste detection passes over recent data and keep alerts up to date."""
     from kilowatch.runtime import stop_on_signals
     from kilowatch.wiring import open_database, open_series
-    from models import DetectionPass
+    from models.detection import DetectionPass
 
     settings = _settings(ctx, detect={"interval_s": interval})
     detector = DetectionPass(open_series(settings), open_database(settings), settings.detect, settings.carbon)
@@ -193,14 +193,12 @@ def serve(
     """Serve the API (/api/v1) and the facility managers' dashboard (/)."""
     import uvicorn
 
-    from api import create_app
-    from kilowatch.keys import ensure_admin_key
+    from api.app import create_app
     from kilowatch.wiring import open_database, open_series
 
     settings = _settings(ctx, api={"host": host, "port": port})
-    sessions = open_database(settings)
-    ensure_admin_key(settings, sessions)
-    app_ = create_app(settings, open_series(settings), sessions)
+    # The configured admin key (KILOWATCH_API__ADMIN_KEY) is registered by the app at start-up.
+    app_ = create_app(settings, open_series(settings), open_database(settings))
     console.print(f"Dashboard: http://{settings.api.host}:{settings.api.port}/")
     uvicorn.run(app_, host=settings.api.host, port=settings.api.port, log_level="warning")
 

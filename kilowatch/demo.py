@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from sqlalchemy import select
 
-from api import create_app
+from api.app import create_app
 from api.security import create_api_key
 from core.db.session import create_db_engine, migrate, session_factory
 from core.db.tables import AlertRecord
@@ -22,7 +22,7 @@ from core.store.embedded import EmbeddedStore
 from ingest import IngestWorker
 from kilowatch.broker import EmbeddedBroker, pick_port
 from kilowatch.runtime import ApiServerThread, stop_on_signals
-from models import DetectionPass
+from models.detection import DetectionPass
 from simulators import WasteEvent, build_portfolio, run_simulation
 
 log = logging.getLogger(__name__)
