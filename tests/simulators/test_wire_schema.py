@@ -1,0 +1,65 @@
+"""docs/wire-schema.json describes exactly what core.wire encodes and accepts."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from core import wire
+from core.domain import ID_PATTERN, MeterCategory, SiteType
+from simulators import build_portfolio, generate
+from tests.simulators.common import DAY, JUNE_1
+
+SCHEMA = json.loads((Path(__file__).resolve().parents[2] / "docs" / "wire-schema.json").read_text(encoding="utf-8"))
+
+
+def test_schema_enums_match_the_domain_enums():
+    assert set(SCHEMA["$defs"]["siteType"]["enum"]) == {t.value for t in SiteType}
+    assert set(SCHEMA["$defs"]["meterCategory"]["enum"]) == {c.value for c in MeterCategory}
+
+
+def test_schema_id_pattern_is_the_domain_id_pattern():
+    pattern = SCHEMA["$defs"]["id"]["pattern"]
+    assert pattern == f"^{ID_PATTERN.pattern}$"
+    assert re.fullmatch(ID_PATTERN, "site-0001-corridor_lighting-1")
+
+
+def test_schema_version_is_the_wire_version():
+    assert SCHEMA["$defs"]["version"]["const"] == wire.WIRE_VERSION
+
+
+@pytest.fixture(scope="module")
+def validator():
+    jsonschema = pytest.importorskip("jsonschema")
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    return lambda name: jsonschema.Draft202012Validator({**SCHEMA, "$ref": f"#/$defs/{name}"})
+
+
+def test_encoded_payloads_validate_against_their_schemas(validator):
+    p = build_portfolio(4, seed=2)
+    _, readings = next(iter(generate(p, JUNE_1, JUNE_1 + DAY)))
+    site = p.sites[0]
+    site_readings = [r for r in readings if r.site_id == site.site_id]
+    validator("meta").validate(json.loads(wire.encode_meta(site, p.meters[site.site_id])))
+    validator("batch").validate(json.loads(wire.encode_batch(site.site_id, site_readings)))
+    for r in site_readings:
+        validator("reading").validate(json.loads(wire.encode_reading(r)))
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"v": 2, "ts": 1780276500, "register": 1.0},
+        {"v": 1, "ts": 1780276500},
+        {"v": 1, "ts": True, "register": 1.0},
+        {"v": 1, "ts": 1780276500, "register": "1.0"},
+    ],
+    ids=["wrong-version", "no-register", "boolean-ts", "string-register"],
+)
+def test_payloads_the_decoder_rejects_do_not_validate(validator, payload):
+    topic = "kilowatch/v1/site-0001/site-0001-pv-1/reading"
+    assert wire.decode(topic, json.dumps(payload).encode()).rejections
+    assert not validator("reading").is_valid(payload)
