@@ -125,7 +125,7 @@ def run_demo(settings: Settings, options: DemoOptions) -> None:
     api.start()
     console.rule("[bold green]kilowatch demo")
     console.print(f"Dashboard:  [link]http://127.0.0.1:{api_port}/[/link]")
-    console.print(f"API:        http://127.0.0.1:{api_port}/api/v1/alerts   (docs at /docs)")
+    console.print(f"API:        http://127.0.0.1:{api_port}/api/v1/alerts   (OpenAPI docs at /api/v1/docs)")
     console.print(f"Admin key:  [bold]{admin_key}[/]  (sign in with it, or send 'Authorization: Bearer <key>')")
     console.print(f"MQTT:       embedded broker on 127.0.0.1:{broker.port}; data in {data_dir}")
     console.print("Press Ctrl-C to stop.\n")
