@@ -66,9 +66,12 @@ class IngestMetrics:
         self._add("received", 1)
         self._received.inc()
 
-    def stored(self, n: int) -> None:
-        self._add("stored", n)
-        self._stored.inc(n)
+    def settled(self, stored: int, readings: int) -> None:
+        """A batch is written: ``stored`` points are in the store, ``readings`` no longer pending."""
+        with self._lock:
+            self._counts["stored"] += stored
+            self._pending -= readings
+        self._stored.inc(stored)
 
     def acked(self, n: int) -> None:
         self._add("acked", n)
@@ -100,9 +103,9 @@ class IngestMetrics:
         self._add("store_errors", 1)
         self._store_errors.inc()
 
-    def pending_changed(self, delta: int) -> None:
+    def buffered(self, readings: int) -> None:
         with self._lock:
-            self._pending += delta
+            self._pending += readings
 
     def snapshot(self) -> IngestStats:
         with self._lock:

@@ -70,8 +70,8 @@ class IngestWorker:
         self._subscribe_mid: int | None = None
         self._subscribed = threading.Event()
         self._stopping = False
+        #: The programming error that stopped the writer, if one did (None while healthy).
         self.error: BaseException | None = None
-        """The programming error that stopped the writer, if one did."""
 
     @property
     def stats(self) -> IngestStats:
@@ -173,16 +173,26 @@ class IngestWorker:
 
     def _on_message(self, _client: Client, _userdata: Any, message: MQTTMessage) -> None:
         """Decode and buffer; never raises (a message that breaks decoding is dead-lettered)."""
-        self._metrics.received()
+        try:
+            self._metrics.received()
+            inbound = self._inbound(message)
+            # Blocks while the buffer is full: backpressure on the broker instead of memory.
+            if self._buffer.put(inbound):
+                self._metrics.buffered(len(inbound.decoded.readings))
+            # else: stopping; left unacknowledged, so the broker redelivers it later.
+        except Exception:  # noqa: BLE001 - the network thread must survive; the message stays unacked
+            log.exception("failed to buffer a message on %r", message._topic[:200])  # noqa: SLF001 - raw bytes
+
+    def _inbound(self, message: MQTTMessage) -> InboundMessage:
         with self._lock:
             connection = self._connection
         try:
             topic = message.topic
             decoded = decode(topic, message.payload, self._mqtt.topic_prefix)
-        except Exception as exc:  # noqa: BLE001 - a poison message must not kill the network thread
+        except Exception as exc:  # noqa: BLE001 - a poison message is dead-lettered, not retried forever
             topic = repr(message._topic)[:512]  # noqa: SLF001 - the raw topic, which did not decode
             decoded = Decoded([], [Rejection(topic, f"undecodable message: {exc!r}", message.payload[:2048])])
-        inbound = InboundMessage(
+        return InboundMessage(
             topic=topic,
             payload=message.payload,
             decoded=decoded,
@@ -192,10 +202,6 @@ class IngestWorker:
             received_at=int(self._clock()),
             arrived=time.monotonic(),
         )
-        # Blocks while the buffer is full: backpressure on the broker instead of memory.
-        if self._buffer.put(inbound):
-            self._metrics.pending_changed(len(decoded.readings))
-        # else: stopping; left unacknowledged, so the broker redelivers it later.
 
     # --- writer thread --------------------------------------------------------------
 
@@ -211,17 +217,13 @@ class IngestWorker:
             log.exception("ingest writer failed; no further messages are acknowledged")
 
     def _handle(self, batch: list[InboundMessage]) -> None:
-        readings = sum(len(m.decoded.readings) for m in batch)
-        try:
-            plan = self._processor.process(batch)
-            written = self._write_points(plan)
-            for letter in plan.dead_letters:
-                self._rejection_log(letter)
-            self._save_dead_letters(plan.dead_letters)
-            self._metrics.stored(written)
-            self._ack(batch)
-        finally:
-            self._metrics.pending_changed(-readings)
+        plan = self._processor.process(batch)
+        written = self._write_points(plan)
+        for letter in plan.dead_letters:
+            self._rejection_log(letter)
+        self._save_dead_letters(plan.dead_letters)
+        self._metrics.settled(stored=written, readings=sum(len(m.decoded.readings) for m in batch))
+        self._ack(batch)
 
     def _write_points(self, plan: Plan) -> int:
         points = list(plan.points.values())

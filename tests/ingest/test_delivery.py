@@ -71,6 +71,19 @@ def test_every_reading_is_written_and_acknowledged_once_the_store_recovers(start
     assert worker.stats.store_errors >= 2
 
 
+def test_an_outage_is_logged_once_not_on_every_retry(start_worker, publisher, outage_store, caplog):
+    worker = announced(start_worker, publisher, on_store=outage_store)
+    outage_store.down.set()
+    publisher.reading(LOBBY, T0, 1.0)
+    wait_for(lambda: outage_store.failed_writes >= 3, what="several failed writes")
+    outage_store.down.clear()
+    wait_for(lambda: worker.stats.stored == 1, what="reading written")
+
+    outage_lines = [r.getMessage() for r in caplog.records if r.name == "ingest.retry"]
+    assert len(outage_lines) == 2, outage_lines  # one when it starts, one when it ends
+    assert "unavailable" in outage_lines[0] and "available again" in outage_lines[1]
+
+
 def test_messages_left_unwritten_at_stop_are_redelivered_to_the_next_worker(
     start_worker, publisher, outage_store, store, mqtt_settings
 ):
