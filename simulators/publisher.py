@@ -172,8 +172,10 @@ class _Link:
         self._wait_pending_at_most(MAX_PENDING - 1)
         self.sent += 1
         info = self.client.publish(topic, payload, qos=1, retain=retain)
-        # NO_CONN is fine at QoS 1: paho keeps the message and sends it after reconnecting.
-        if info.rc not in (mqtt_client.MQTT_ERR_SUCCESS, mqtt_client.MQTT_ERR_NO_CONN):
+        if info.rc in (mqtt_client.MQTT_ERR_NO_CONN, mqtt_client.MQTT_ERR_CONN_LOST):
+            # At QoS 1 paho keeps the message and re-sends it once reconnected.
+            self.pump()
+        elif info.rc != mqtt_client.MQTT_ERR_SUCCESS:
             raise RuntimeError(f"paho refused to publish on {topic}: {mqtt_client.error_string(info.rc)}")
 
     def drain(self) -> None:

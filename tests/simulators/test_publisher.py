@@ -137,3 +137,40 @@ def test_unreachable_broker_raises_a_connection_error(topic_prefix):
     settings = MqttSettings(host="127.0.0.1", port=free_port(), topic_prefix=topic_prefix)
     with pytest.raises(ConnectionError):
         run_simulation(settings, PORTFOLIO, JUNE_1, 1, waste=[], progress=False)
+
+
+def test_no_reading_is_lost_when_the_broker_restarts_mid_run(tmp_path, topic_prefix):
+    from tests.fixtures.mqtt import MosquittoServer
+    from tests.support import require_binary
+
+    server = MosquittoServer(binary=require_binary("mosquitto", "/usr/sbin/mosquitto", package="mosquitto"), workdir=tmp_path)
+    server.start()
+    # A persistent subscriber session, so the broker keeps its messages across the restart.
+    sub = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"sub-{topic_prefix[7:15]}", clean_session=False)
+    sub.reconnect_delay_set(0.05, 0.2)
+    seen: set[tuple[str, int]] = set()
+    subscribed = threading.Event()
+    sub.on_connect = lambda c, u, f, rc, p: c.subscribe(f"{topic_prefix}/#", qos=1)
+    sub.on_subscribe = lambda c, u, mid, rcs, p: subscribed.set()
+    sub.on_message = lambda c, u, m: seen.update((r.meter_id, r.ts) for r in wire.decode(m.topic, m.payload, topic_prefix).readings)
+    sub.connect(server.host, server.port)
+    sub.loop_start()
+    results = []
+    try:
+        wait_for(subscribed.is_set, what="subscription")
+        settings = MqttSettings(host=server.host, port=server.port, topic_prefix=topic_prefix)
+        runner = threading.Thread(
+            target=lambda: results.append(
+                run_simulation(settings, PORTFOLIO, JUNE_1, 1, waste=[], seed=3, speed=900 * 40, progress=False)
+            )
+        )
+        runner.start()
+        wait_for(lambda: len(seen) > 100, what="the first readings")
+        server.restart()
+        runner.join(timeout=60)
+        assert results, "run_simulation did not finish"
+        wait_for(lambda: len(seen) == results[0].readings_published, timeout=30, what="every reading after the restart")
+    finally:
+        sub.disconnect()
+        sub.loop_stop()
+        server.stop()
