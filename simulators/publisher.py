@@ -39,6 +39,8 @@ ACK_TIMEOUT_S = 60.0
 CONNECT_TIMEOUT_S = 10.0
 #: Waste events planned per site and week when the caller passes waste=None.
 DEFAULT_EVENTS_PER_SITE_WEEK = 2.0
+#: Seconds between keepalive pings: short enough to notice a dead broker within a minute,
+#: long enough to cost nothing while a paced run idles between steps.
 _KEEPALIVE_S = 30
 
 
