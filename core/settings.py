@@ -31,6 +31,7 @@ class MqttSettings(_Section):
     protocol: Literal["5", "3.1.1"] = "5"
     qos: Literal[0, 1] = 1
     topic_prefix: str = "kilowatch/v1"
+    #: The ingest worker's client id (its persistent session); publishers must use their own.
     client_id: str = "kilowatch-ingest"
     #: Seconds the broker keeps our session (and queued QoS 1 messages) while we are away.
     session_expiry: int = 3600

@@ -196,8 +196,10 @@ def decode(topic: str, payload: bytes, prefix: str = DEFAULT_PREFIX) -> Decoded:
         return reject(f"malformed JSON: {exc.msg if hasattr(exc, 'msg') else exc}")
     if not isinstance(body, dict):
         return reject("payload is not a JSON object")
-    if body.get("v") != WIRE_VERSION:
-        return reject(f"unsupported payload version {body.get('v')!r}")
+    version = body.get("v")
+    # bool is an int in Python: "v": true must not pass for version 1.
+    if isinstance(version, bool) or version != WIRE_VERSION:
+        return reject(f"unsupported payload version {version!r}")
 
     if len(parts) == 2 and parts[1] == "meta":
         try:

@@ -51,6 +51,7 @@ def test_a_bad_item_in_a_batch_does_not_stop_the_others():
         (b"{not json", "malformed JSON"),
         (b"[1, 2]", "not a JSON object"),
         (b'{"v": 2, "ts": 1, "register": 1}', "unsupported payload version"),
+        (b'{"v": true, "ts": 1, "register": 1}', "unsupported payload version"),
         (b'{"v": 1, "register": 1}', "bad 'ts'"),
         (b'{"v": 1, "ts": "2026-01-01T00:00:00", "register": 1}', "no time zone"),
         (b'{"v": 1, "ts": 1, "register": Infinity}', "not finite"),
