@@ -66,8 +66,13 @@ def hourly_energy(
     site_id: str,
     meter_id: str,
     rated_kw: float = 0.0,
+    report_from: int | None = None,
 ) -> HourlySeries:
-    """Aggregate one meter's points (ordered by ts) into hourly kWh over ``[start, end)``."""
+    """Aggregate one meter's points (ordered by ts) into hourly kWh over ``[start, end)``.
+
+    Data-quality warnings cover the intervals ending at or after ``report_from`` (all by
+    default), so a gap weeks back in the training data is not reported on every pass.
+    """
     hours = hour_grid(start, end)
     energy = np.zeros(hours.size)
     covered = np.zeros(hours.size)
@@ -90,7 +95,8 @@ def hourly_energy(
     coverage = np.clip(covered / HOUR, 0.0, 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         kwh = np.where(coverage >= MIN_HOUR_COVERAGE, energy / coverage, np.nan)
-    warnings = _findings(site_id, meter_id, prev, ts, dur, gap, reset, glitch)
+    recent = ts >= (report_from if report_from is not None else start)
+    warnings = _findings(site_id, meter_id, prev, ts, dur, gap & recent, reset & recent, glitch & recent)
     return HourlySeries(hours, kwh, coverage, tuple(warnings))
 
 
