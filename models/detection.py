@@ -72,7 +72,7 @@ class DetectionPass:
             meters: dict[str, list[Meter]] = defaultdict(list)
             for meter in load_meters(session).values():
                 meters[meter.site_id].append(meter)
-            tariffs = dict(session.execute(select(SiteRecord.site_id, SiteRecord.tariff_cny_per_kwh)).tuples().all())
+            tariffs = {row[0]: row[1] for row in session.execute(select(SiteRecord.site_id, SiteRecord.tariff_cny_per_kwh))}
         warnings: list[DataWarning] = []
         totals = StoreCounts()
         scanned = scored = 0
@@ -104,13 +104,14 @@ class DetectionPass:
         scan_start = (now - self.detect.lookback_hours * HOUR) // HOUR * HOUR
         train_start = (now - self.detect.training_days * DAY) // HOUR * HOUR
         with self.sessions() as session:
-            ongoing_since = dict(
-                session.execute(
+            ongoing_since = {
+                row[0]: row[1]
+                for row in session.execute(
                     select(AlertRecord.meter_id, func.min(AlertRecord.started_at))
                     .where(AlertRecord.site_id == site.site_id, AlertRecord.ongoing.is_(True))
                     .group_by(AlertRecord.meter_id)
-                ).tuples().all()
-            )
+                )
+            }
         # One interval before the window so the first hour's first reading has a predecessor.
         points = self.store.points(start=train_start - HOUR, end=now, site_id=site.site_id)
         by_meter: dict[str, list[EnergyPoint]] = defaultdict(list)
