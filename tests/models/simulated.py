@@ -45,9 +45,11 @@ def simulate(
     days: int = 8,
     events_per_site_day: float = 2.0,
     edit: Edit | None = None,
+    extra_events: Callable[[Portfolio, int], list[WasteEvent]] | None = None,
 ) -> SimulatedPortfolio:
     """``days`` of readings for ``n_sites`` sites, with waste injected only on the last day.
 
+    ``extra_events(portfolio, end)`` adds hand-placed events to the planned ones.
     Points carry ``energy`` = register delta since the meter's previous stored reading
     (0 for the first one and after a reset), as ingest computes it.
     """
@@ -57,6 +59,8 @@ def simulate(
     events = []
     if events_per_site_day > 0:
         events = plan_waste(portfolio, end - DAY, end, events_per_site_week=7 * events_per_site_day, seed=seed)
+    if extra_events is not None:
+        events = [*events, *extra_events(portfolio, end)]
     store = EmbeddedStore(directory / "series.sqlite")
     previous: dict[str, float] = {}
     for ts, readings in generate(portfolio, start, end, waste=events, seed=seed):

@@ -14,8 +14,8 @@ from core.db.tables import AlertRecord
 from core.domain import MeterCategory, Reading
 from core.settings import CarbonSettings, DetectSettings
 from models.detection import DetectionPass
-from simulators import build_portfolio
-from tests.models.simulated import SimulatedPortfolio, registry, simulate
+from simulators import Portfolio, WasteEvent, build_portfolio
+from tests.models.simulated import FIRST_DAY, Edit, SimulatedPortfolio, registry, simulate
 
 #: Not used while tuning (tuning used seeds 7, 55 and 101).
 QUALITY_SEED = 20250917
@@ -126,7 +126,7 @@ def test_only_the_requested_sites_are_scanned(wasteful: SimulatedPortfolio, tmp_
 FAULT_SEED = 31
 
 
-def _faults() -> tuple[dict[str, str], callable]:
+def _faults() -> tuple[dict[str, str], Edit]:
     """Meters of the FAULT_SEED portfolio to break, and the edit that breaks them."""
     portfolio = build_portfolio(2, FAULT_SEED)
     by_category = {}
@@ -135,7 +135,7 @@ def _faults() -> tuple[dict[str, str], callable]:
     reset = by_category[MeterCategory.WATER_PUMP]
     gap = by_category[MeterCategory.ELEVATOR]
     surge = by_category[MeterCategory.CORRIDOR_LIGHTING]
-    end = int(simulate.__globals__["FIRST_DAY"].timestamp()) + 8 * 86400
+    end = int(FIRST_DAY.timestamp()) + 8 * 86400
     reset_at, gap_from, surge_from = end - 30 * 3600, end - 20 * 3600, end - 10 * 3600
     base: dict[str, float] = {}
 
@@ -174,3 +174,17 @@ def test_a_site_without_data_is_a_warning(tmp_path: Path) -> None:
     report = detector(sim, sessions).run()
     assert [w.code for w in report.warnings] == ["no_data"]
     assert report.meters_scored == 0 and alerts(sessions) == []
+
+
+def test_public_hvac_left_on_overnight_is_hvac_after_hours(tmp_path: Path) -> None:
+    def hvac_left_on(portfolio: Portfolio, end: int) -> list[WasteEvent]:
+        meter = next(m for m in portfolio.all_meters() if m.category is MeterCategory.PUBLIC_HVAC)
+        start = end - 28 * 3600  # 20:00 local on the evening before the last day
+        return [WasteEvent(meter.site_id, meter.meter_id, "hvac_after_hours", start, start + 6 * 3600,
+                           round(0.5 * meter.rated_kw, 2))]
+
+    sim = simulate(tmp_path, n_sites=3, seed=FAULT_SEED, events_per_site_day=0, extra_events=hvac_left_on)
+    sessions = registry(tmp_path, sim.portfolio)
+    detector(sim, sessions).run()
+    (event,) = sim.events
+    assert [a.kind for a in alerts(sessions) if overlaps(a, event)] == ["hvac_after_hours"]
