@@ -23,7 +23,7 @@ from ingest import IngestWorker
 from kilowatch.broker import EmbeddedBroker, pick_port
 from kilowatch.runtime import ApiServerThread, stop_on_signals
 from models.detection import DetectionPass
-from simulators import WasteEvent, build_portfolio, run_simulation
+from simulators import WasteEvent, build_portfolio, plan_waste, run_simulation
 
 log = logging.getLogger(__name__)
 console = Console()
@@ -77,13 +77,33 @@ def demo_waste(portfolio, day_start: int) -> list[WasteEvent]:
     return events
 
 
-def _wait_drained(worker: IngestWorker, expected: int, stop: threading.Event, timeout: float = 300.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and not stop.is_set():
-        stats = worker.stats
-        if stats.stored + sum(stats.rejected.values()) >= expected:
-            return
-        time.sleep(0.2)
+def _simulate(mqtt, portfolio, history_start: int, live_from: int, *, options: DemoOptions, data_dir, stop: threading.Event) -> None:
+    """The demo's simulator thread: a week of history with a few waste events, then live."""
+    try:
+        run_simulation(
+            mqtt,
+            portfolio,
+            history_start,
+            options.history_days + 365,
+            waste=demo_waste(portfolio, live_from - 86400) + plan_waste(portfolio, live_from, live_from + 365 * 86400, 3.0, options.seed),
+            seed=options.seed,
+            speed=options.speed,
+            live_from=live_from,
+            ground_truth_path=data_dir / "ground_truth",
+            progress=False,
+            stop=stop,
+        )
+    except Exception:  # noqa: BLE001 - a dead simulator must not leave the demo hanging silently
+        log.exception("the simulator stopped")
+        stop.set()
+
+
+def _report_progress(worker: IngestWorker, store, seen: set[int], sessions) -> None:
+    stats = worker.stats
+    newest = max((p.ts for p in store.latest().values()), default=None)
+    clock = datetime.fromtimestamp(newest, SHANGHAI).strftime("%Y-%m-%d %H:%M") if newest else "-"
+    console.print(f"[dim]simulated time {clock} · {stats.stored:,} readings stored · {sum(stats.rejected.values())} rejected[/]")
+    _report_new_alerts(sessions, seen)
 
 
 def _report_new_alerts(sessions, seen: set[int]) -> None:
@@ -132,55 +152,35 @@ def run_demo(settings: Settings, options: DemoOptions) -> None:
 
     detector = DetectionPass(store, sessions, settings.detect, settings.carbon)
     portfolio = build_portfolio(options.sites, options.seed)
-    history_start = _midnight(-options.history_days)
+    live_from = _midnight(0)
+    history_start = live_from - options.history_days * 86400
+    # One continuous run: history is backfilled as fast as the broker takes it, then the
+    # same registers run on live, so meters never appear to reset between the two.
+    simulation = threading.Thread(
+        target=_simulate,
+        args=(mqtt.model_copy(update={"client_id": "kilowatch-demo-simulator"}), portfolio, history_start, live_from),
+        kwargs=dict(options=options, data_dir=data_dir, stop=stop),
+        name="simulator",
+        daemon=True,
+    )
+    console.print(f"Backfilling {options.history_days} days for {options.sites} sites, then live at {options.speed:g}x …")
+    simulation.start()
     seen: set[int] = set()
+    deadline = time.monotonic() + options.minutes * 60 if options.minutes else None
     try:
-        console.print(f"Backfilling {options.history_days} days of history for {options.sites} sites …")
-        history = run_simulation(
-            mqtt.model_copy(update={"client_id": "kilowatch-demo-backfill"}),
-            portfolio,
-            history_start,
-            options.history_days,
-            waste=demo_waste(portfolio, _midnight(-1)),
-            seed=options.seed,
-            speed=None,
-            ground_truth_path=data_dir / "ground_truth_history.csv",
-            progress=True,
-            stop=stop,
-        )
-        _wait_drained(worker, history.readings_published, stop)
-        console.print(f"History stored: {worker.stats.stored:,} readings. Going live at {options.speed:g}x …")
-
-        live = threading.Thread(
-            target=run_simulation,
-            kwargs=dict(
-                mqtt=mqtt.model_copy(update={"client_id": "kilowatch-demo-sim"}),
-                portfolio=portfolio,
-                start=_midnight(0),
-                days=365,
-                seed=options.seed + 1,
-                speed=options.speed,
-                ground_truth_path=data_dir / "ground_truth_live.csv",
-                progress=False,
-                stop=stop,
-            ),
-            name="simulator",
-            daemon=True,
-        )
-        live.start()
-        deadline = time.monotonic() + options.minutes * 60 if options.minutes else None
         while not stop.is_set():
+            stop.wait(DETECT_EVERY_S)
             report = detector.run()
             log.debug("detection pass: %s", report)
-            _report_new_alerts(sessions, seen)
+            _report_progress(worker, store, seen, sessions)
             if deadline and time.monotonic() > deadline:
                 break
-            stop.wait(DETECT_EVERY_S)
     finally:
         stop.set()
         console.print("\nStopping …")
+        simulation.join(timeout=15)  # publishes nothing more once it sees the stop
         worker.stop()
         api.stop()
         broker.stop()
         store.close()
-        console.print(f"Stopped cleanly. {len(seen)} alerts; data kept in {data_dir}.")
+        console.print(f"Stopped cleanly. {len(seen)} alerts; data and ground truth kept in {data_dir}.")

@@ -27,5 +27,5 @@ def setup_logging(level: str = "INFO") -> None:
     handler.addFilter(RedactSecrets())
     logging.basicConfig(level=level.upper(), format="%(message)s", datefmt="[%X]", handlers=[handler], force=True)
     # Third-party chatter that drowns our own messages at INFO.
-    for noisy in ("amqtt", "transitions", "uvicorn.access", "httpx", "urllib3"):
+    for noisy in ("amqtt", "transitions", "uvicorn.access", "httpx", "urllib3", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -231,11 +231,13 @@ def run_simulation(
     ground_truth_path: str | Path | None = None,
     progress: bool = True,
     stop: threading.Event | None = None,
+    live_from: int | None = None,
 ) -> SimulationResult:
     """Simulate ``days`` from ``start`` and publish it; returns once the broker has acknowledged all.
 
     ``speed`` None backfills as fast as the broker takes it; N plays N simulated
-    seconds per wall-clock second. Raises ConnectionError or TimeoutError when the
+    seconds per wall-clock second; with ``live_from`` the steps before it are
+    backfilled and pacing starts there, so registers run on unbroken. Raises ConnectionError or TimeoutError when the
     broker is unreachable or stops acknowledging (both worth a retry).
     """
     if speed is not None and speed <= 0:
@@ -254,12 +256,14 @@ def run_simulation(
         for site in portfolio.sites:
             link.publish(wire.meta_topic(site.site_id, prefix), wire.encode_meta(site, portfolio.meters[site.site_id]), retain=True)
         link.drain()  # announcements are on the broker before the first reading
-        wall0 = time.monotonic()
+        paced_from: tuple[int, float] | None = None  # (step index, wall time) where pacing began
         with _progress(progress) as bar:
             task = bar.add_task(f"{len(portfolio.sites)} sites", total=generation.n_steps, readings=0) if bar else None
             for i in range(generation.n_steps):
-                if speed is not None:
-                    link.idle_until(wall0 + i * step_s / speed)
+                if speed is not None and (live_from is None or generation.start + i * step_s >= live_from):
+                    if paced_from is None:
+                        paced_from = (i, time.monotonic())
+                    link.idle_until(paced_from[1] + (i - paced_from[0]) * step_s / speed)
                 if stop.is_set():
                     stopped = True
                     break

@@ -174,3 +174,17 @@ def test_no_reading_is_lost_when_the_broker_restarts_mid_run(tmp_path, topic_pre
         sub.disconnect()
         sub.loop_stop()
         server.stop()
+
+
+def test_steps_before_live_from_are_backfilled_and_pacing_starts_there(settings):
+    stop = threading.Event()
+    timer = threading.Timer(1.0, stop.set)
+    timer.start()
+    live_from = JUNE_1 + 18 * 3600
+    # Paced alone, a day at 9000x takes about 10 s; the first 18 hours must not wait.
+    result = run_simulation(settings, PORTFOLIO, JUNE_1, 1, waste=[], speed=9000, stop=stop, progress=False, live_from=live_from)
+    timer.cancel()
+    per_step = len(expected_readings()) // (1 + DAY // 900)
+    assert result.stopped_early
+    assert result.readings_published >= per_step * (18 * 3600 // 900)
+    assert result.readings_published < len(expected_readings())
