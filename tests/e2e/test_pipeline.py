@@ -36,6 +36,10 @@ HISTORY_DAYS = 7
 KNOWN_DAY = datetime(2026, 3, 10, tzinfo=SHANGHAI)
 
 
+def _ts(text: str) -> int:
+    return int(datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp())
+
+
 def _midnight(dt: datetime) -> int:
     return int(datetime.combine(dt.date(), dtime(0, 0), tzinfo=SHANGHAI).timestamp())
 
@@ -91,8 +95,8 @@ def test_readings_flow_to_alerts_and_carbon(pipeline):
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
             alerts = http.get("/api/v1/alerts", params={"limit": 100}).raise_for_status().json()
-            items = alerts["items"]
-            on_event = [a for a in items if a["meter_id"] == lights.meter_id and a["started_at"] < event.end and a["ended_at"] > event.start]
+            items = alerts["data"]
+            on_event = [a for a in items if a["meter_id"] == lights.meter_id and _ts(a["started_at"]) < event.end and _ts(a["ended_at"]) > event.start]
             assert on_event, f"no alert for the injected event; alerts: {items}"
             clean_sites = {s.site_id for s in portfolio.sites} - {wasteful_site.site_id}
             assert not [a for a in items if a["site_id"] in clean_sites], "alerts raised on clean sites"
