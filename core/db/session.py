@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 from pathlib import Path
 
 from alembic import command
@@ -32,7 +34,16 @@ def create_db_engine(url: str) -> Engine:
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA journal_mode=WAL")
+            # WAL is a property of the file: switch it once. Switching needs a lock that a
+            # concurrent writer (another service migrating) may hold, and SQLite reports
+            # that as "database is locked" without waiting, so retry briefly.
+            for attempt in range(50):
+                if cur.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                    break
+                try:
+                    cur.execute("PRAGMA journal_mode=WAL")
+                except sqlite3.OperationalError:
+                    time.sleep(0.1 * min(attempt + 1, 5))
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()
 

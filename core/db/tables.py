@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -23,6 +23,9 @@ class SiteRecord(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     #: CNY per kWh; None means the configured default tariff.
     tariff_cny_per_kwh: Mapped[float | None] = mapped_column(Float, nullable=True)
+    #: Time-of-use periods in local time, e.g. [{"name": "peak", "start": "08:00",
+    #: "end": "11:00", "price": 1.25}, ...]; None means the flat tariff above.
+    tou_tariff: Mapped[list[dict] | None] = mapped_column(JSON, nullable=True)
 
 
 class MeterRecord(Base):
@@ -67,6 +70,181 @@ class AlertRecord(Base):
     explanation: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[int] = mapped_column(Integer)
     updated_at: Mapped[int] = mapped_column(Integer)
+    # Workflow: who holds it, when people acted, and what the fix verification found.
+    assignee: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    snoozed_until: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    acknowledged_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    resolved_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: How often the alert came back after being resolved.
+    reopened: Mapped[int] = mapped_column(Integer, default=0)
+    #: None | "watching" (resolved, days after compared with baseline) | "verified" | "failed"
+    verification: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    #: None | "not_waste" (a manager's verdict; reaches suppression and retraining)
+    feedback: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    escalated_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
+
+
+class AlertEventRecord(Base):
+    """One entry of an alert's history: detector updates and people's actions."""
+
+    __tablename__ = "alert_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    at: Mapped[int] = mapped_column(Integer)
+    #: Who acted: a user or key name, or "detector".
+    actor: Mapped[str] = mapped_column(String(100))
+    #: opened | updated | closed | acknowledged | assigned | commented | snoozed |
+    #: resolved | reopened | not_waste | escalated | verified
+    action: Mapped[str] = mapped_column(String(24))
+    #: Free text (a comment) or a JSON object with the action's details.
+    detail: Mapped[str] = mapped_column(Text, default="")
+
+
+class SuppressionRecord(Base):
+    """Feedback "not waste": similar alerts on this meter and time window stay quiet."""
+
+    __tablename__ = "suppressions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.site_id", ondelete="CASCADE"), index=True)
+    meter_id: Mapped[str] = mapped_column(String(64), index=True)
+    #: The waste kind suppressed; None means every kind on the meter.
+    kind: Mapped[str | None] = mapped_column(String(48), nullable=True)
+    #: Local hours [hour_start, hour_end) of the day; wraps past midnight when start > end.
+    hour_start: Mapped[int] = mapped_column(Integer, default=0)
+    hour_end: Mapped[int] = mapped_column(Integer, default=24)
+    valid_until: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    alert_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    created_by: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[int] = mapped_column(Integer)
+
+
+class DataFindingRecord(Base):
+    """A data-quality finding (stale meter, reset, stuck register, spike, gap): never waste."""
+
+    __tablename__ = "data_findings"
+    __table_args__ = (UniqueConstraint("meter_id", "kind", "started_at", name="uq_data_finding"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.site_id", ondelete="CASCADE"), index=True)
+    meter_id: Mapped[str] = mapped_column(String(64), index=True)
+    #: stale_meter | register_reset | register_rollover | stuck_register | spike | gap | out_of_order
+    kind: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[int] = mapped_column(Integer)
+    ended_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    open: Mapped[bool] = mapped_column(Boolean, default=True, index=True)
+    #: JSON object with what was seen (e.g. last reading, expected interval).
+    detail: Mapped[str] = mapped_column(Text, default="")
+    #: ingest | detector
+    source: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[int] = mapped_column(Integer)
+    updated_at: Mapped[int] = mapped_column(Integer)
+
+
+class BaselineRecord(Base):
+    """A trained baseline of one meter, with the metadata needed to trust and reuse it."""
+
+    __tablename__ = "baselines"
+
+    meter_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.site_id", ondelete="CASCADE"), index=True)
+    version: Mapped[str] = mapped_column(String(32))
+    trained_at: Mapped[int] = mapped_column(Integer)
+    window_start: Mapped[int] = mapped_column(Integer)
+    window_end: Mapped[int] = mapped_column(Integer)
+    features: Mapped[list[str]] = mapped_column(JSON)
+    #: Fit quality on the training window, e.g. {"cv_rmse": 0.12, "nmbe": 0.01, "hours": 640}.
+    quality: Mapped[dict] = mapped_column(JSON)
+    #: The serialised estimator (pickle of a kilowatch ``models`` estimator; trusted data only).
+    model: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class UserRecord(Base):
+    """A person who signs in to the dashboard (facility manager, viewer or admin)."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100), default="")
+    #: scrypt hash with its parameters and salt; never the password.
+    password_hash: Mapped[str] = mapped_column(String(255))
+    #: admin | manager | viewer
+    role: Mapped[str] = mapped_column(String(16))
+    site_ids: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    #: zh | en
+    locale: Mapped[str] = mapped_column(String(8), default="zh")
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[int] = mapped_column(Integer)
+
+
+class WebSessionRecord(Base):
+    """A signed-in dashboard session; the cookie holds the token, the row only its hash."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[int] = mapped_column(Integer)
+
+
+class GreenInstrumentRecord(Base):
+    """Green certificates (GEC, 1 per MWh) or a green-power contract held for a site."""
+
+    __tablename__ = "green_instruments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.site_id", ondelete="CASCADE"), index=True)
+    #: gec | green_power_contract
+    instrument: Mapped[str] = mapped_column(String(24))
+    mwh: Mapped[float] = mapped_column(Float)
+    #: Consumption period the instrument covers, [period_start, period_end) epoch seconds.
+    period_start: Mapped[int] = mapped_column(Integer)
+    period_end: Mapped[int] = mapped_column(Integer)
+    vintage_year: Mapped[int] = mapped_column(Integer)
+    reference: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[int] = mapped_column(Integer)
+
+
+class WebhookRecord(Base):
+    """An outgoing webhook for new and escalated alerts."""
+
+    __tablename__ = "webhooks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(100))
+    url: Mapped[str] = mapped_column(String(500))
+    #: json | wecom | dingtalk
+    format: Mapped[str] = mapped_column(String(16), default="json")
+    #: e.g. ["alert.opened", "alert.escalated"]
+    events: Mapped[list[str]] = mapped_column(JSON)
+    #: Sites whose alerts are sent; None means every site.
+    site_ids: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    #: Shared secret for the HMAC signature header; needed in clear to sign.
+    secret: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[int] = mapped_column(Integer)
+
+
+class WebhookDeliveryRecord(Base):
+    """An outbox row: one event to deliver to one webhook, retried until sent or given up."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"), index=True)
+    event: Mapped[str] = mapped_column(String(32))
+    payload: Mapped[str] = mapped_column(Text)
+    #: pending | sent | failed
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[int] = mapped_column(Integer)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[int] = mapped_column(Integer)
 
 
 class ApiKeyRecord(Base):
@@ -94,6 +272,8 @@ class DeadLetterRecord(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     received_at: Mapped[int] = mapped_column(Integer, index=True)
+    #: Machine-readable reason category (e.g. "malformed_json", "unknown_meter").
+    kind: Mapped[str] = mapped_column(String(48), default="", index=True)
     topic: Mapped[str] = mapped_column(String(512))
     reason: Mapped[str] = mapped_column(Text)
     payload: Mapped[bytes] = mapped_column(LargeBinary)

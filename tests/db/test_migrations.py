@@ -46,7 +46,27 @@ def test_migrated_schema_matches_table_metadata(engine):
 
 def test_migrate_records_the_head_revision(engine):
     migrate(engine)
-    assert current_revision(engine) == head_revision() == "0001"
+    assert current_revision(engine) == head_revision() == sorted(p.name[:4] for p in (MIGRATIONS_DIR / "versions").glob("0*.py"))[-1]
+
+
+def test_upgrading_from_0001_keeps_alerts_and_dead_letters(engine):
+    migrate(engine, revision="0001")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO sites (site_id, name, site_type, city, province, latitude, longitude, timezone) "
+            "VALUES ('s1', 'n', 'office', 'c', '广东', 0, 0, 'Asia/Shanghai')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO alerts (site_id, meter_id, category, kind, status, severity, started_at, ended_at, ongoing, "
+            "actual_kwh, expected_kwh, wasted_kwh, cost_cny, co2e_kg, factor_kg_per_kwh, factor_source, explanation, "
+            "created_at, updated_at) VALUES ('s1', 'm1', 'public_hvac', 'hvac_after_hours', 'open', 'high', 0, 3600, "
+            "false, 5, 1, 4, 3.4, 2.1, 0.44, 'src', '{}', 0, 0)"
+        )
+        conn.exec_driver_sql("INSERT INTO dead_letters (received_at, topic, reason, payload) VALUES (0, 't', 'r', 'p')")
+    migrate(engine)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT reopened FROM alerts").scalar_one() == 0
+        assert conn.exec_driver_sql("SELECT kind FROM dead_letters").scalar_one() == ""
 
 
 def test_migrating_twice_keeps_schema_and_data(engine):
