@@ -1,0 +1,47 @@
+"""`kilowatch demo` as a user runs it: alerts within two minutes, carbon above zero, clean Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import httpx
+import pytest
+
+from tests.support import wait_for
+
+pytestmark = pytest.mark.e2e
+
+
+def test_demo_serves_alerts_and_carbon_within_two_minutes_and_stops_cleanly(tmp_path):
+    env = {**os.environ, "COLUMNS": "250", "TERM": "dumb", "NO_COLOR": "1"}
+    started = time.monotonic()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "kilowatch.cli", "--data-dir", str(tmp_path), "demo", "--sites", "10"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+    )
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)
+    reader.start()
+    try:
+        url = wait_for(lambda: next((m.group(1) for l in lines if (m := re.search(r"Dashboard:\s+(http://\S+?)/?\s*$", l))), None), 60, what="the dashboard URL")
+        key = wait_for(lambda: next((m.group(1) for l in lines if (m := re.search(r"Admin key:\s+(kw_\S+)", l))), None), 5, what="the admin key")
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=10) as http:
+            alerts = wait_for(lambda: http.get("/api/v1/alerts").json()["data"], timeout=120 - (time.monotonic() - started), interval=2, what="a first alert")
+            assert alerts[0]["wasted_kwh"] > 0
+            carbon = http.get("/api/v1/carbon").raise_for_status().json()
+            assert carbon["total"]["total_kg"] > 0
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=60)
+        reader.join(5)
+    assert code == 0, "".join(lines[-30:])
+    assert any("Stopped cleanly" in l for l in lines)
