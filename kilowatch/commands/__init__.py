@@ -1,0 +1,14 @@
+"""One module per command (or command group); each exposes ``register(app)``."""
+
+from __future__ import annotations
+
+import typer
+
+from kilowatch.commands import admin, demo, detect, ingest, serve, simulate
+
+_MODULES = (demo, simulate, ingest, detect, serve, admin)
+
+
+def register_commands(app: typer.Typer) -> None:
+    for module in _MODULES:
+        module.register(app)

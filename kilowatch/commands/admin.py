@@ -1,0 +1,48 @@
+"""``kilowatch migrate`` and ``kilowatch keys``: administration of the relational state."""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+from kilowatch.context import console, settings_from
+
+keys_app = typer.Typer(help="Create and list API keys.", no_args_is_help=True)
+
+
+def migrate(ctx: typer.Context) -> None:
+    """Create or upgrade the relational schema (sites, meters, alerts, API keys)."""
+    from kilowatch.wiring import describe_database, open_database
+
+    settings = settings_from(ctx)
+    open_database(settings)
+    console.print(f"Schema is up to date: {describe_database(settings)}")
+
+
+@keys_app.command("create")
+def keys_create(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Option(help="Who or what the key is for.")],
+    role: Annotated[str, typer.Option(help="admin, manager or viewer.")] = "viewer",
+    site: Annotated[Optional[list[str]], typer.Option(help="Site the key may see (repeatable); admins see all.")] = None,
+) -> None:
+    """Create an API key and print it once (only its hash is stored)."""
+    from kilowatch.keys import create_key
+
+    key = create_key(settings_from(ctx), name, role, site)
+    console.print("Store this key now; it cannot be shown again:")
+    typer.echo(key)
+
+
+@keys_app.command("list")
+def keys_list(ctx: typer.Context) -> None:
+    """List API keys (names, roles, prefixes; never the keys)."""
+    from kilowatch.keys import print_keys
+
+    print_keys(settings_from(ctx), console)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(migrate)
+    app.add_typer(keys_app, name="keys")

@@ -1,0 +1,41 @@
+"""``kilowatch ingest``."""
+
+from __future__ import annotations
+
+import logging
+from typing import Annotated, Optional
+
+import typer
+
+from kilowatch.context import settings_from
+
+log = logging.getLogger(__name__)
+
+
+def ingest(
+    ctx: typer.Context,
+    metrics_port: Annotated[int, typer.Option(help="Port of the Prometheus metrics endpoint (0 = off).")] = 9108,
+    host: Annotated[Optional[str], typer.Option(help="MQTT broker host.")] = None,
+    mqtt_port: Annotated[Optional[int], typer.Option("--mqtt-port", help="MQTT broker port.")] = None,
+) -> None:
+    """Consume meter readings from MQTT into the time-series store until SIGTERM or Ctrl-C."""
+    from ingest import IngestWorker
+    from kilowatch.runtime import stop_on_signals
+    from kilowatch.wiring import open_database, open_series
+
+    settings = settings_from(ctx, mqtt={"host": host, "port": mqtt_port})
+    stop = stop_on_signals()
+    worker = IngestWorker(settings.mqtt, settings.ingest, open_series(settings), open_database(settings))
+    if metrics_port:
+        from prometheus_client import start_http_server
+
+        start_http_server(metrics_port, registry=worker.metrics_registry)
+    worker.start()
+    log.info("ingesting from %s:%d (%s)", settings.mqtt.host, settings.mqtt.port, settings.mqtt.topic_prefix)
+    stop.wait()
+    log.info("stopping: flushing what was received")
+    worker.stop()
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(ingest)

@@ -1,0 +1,64 @@
+"""The ``kilowatch`` command: help for every command, keys, helpful errors."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from kilowatch.cli import app
+
+runner = CliRunner()
+COMMANDS = ["demo", "simulate", "ingest", "detect", "serve", "migrate", "keys"]
+
+
+def test_top_level_help_lists_every_command():
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in COMMANDS:
+        assert command in result.output
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_has_help(command):
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Usage" in result.output
+
+
+def test_a_created_key_is_listed_by_prefix_but_never_in_full(tmp_path):
+    created = runner.invoke(app, ["--data-dir", str(tmp_path), "keys", "create", "--name", "ops", "--role", "manager", "--site", "site-0001"])
+    assert created.exit_code == 0, created.output
+    key = created.output.strip().splitlines()[-1]
+    assert key.startswith("kw_")
+    listed = runner.invoke(app, ["--data-dir", str(tmp_path), "keys", "list"], terminal_width=200)
+    assert listed.exit_code == 0
+    assert "ops" in listed.output and "manager" in listed.output and "site-0001" in listed.output
+    assert key not in listed.output
+
+
+def test_an_unknown_role_is_a_clear_error(tmp_path):
+    result = runner.invoke(app, ["--data-dir", str(tmp_path), "keys", "create", "--name", "x", "--role", "owner"])
+    assert result.exit_code != 0
+    assert "unknown role" in str(result.output) + str(result.exception)
+
+
+def test_invalid_settings_exit_with_a_message(tmp_path, monkeypatch):
+    monkeypatch.setenv("KILOWATCH_STORE__BACKEND", "cassandra")
+    result = runner.invoke(app, ["--data-dir", str(tmp_path), "migrate"])
+    assert result.exit_code == 2
+    assert "Invalid settings" in result.output
+
+
+def test_migrate_brings_the_schema_up_to_date(tmp_path):
+    result = runner.invoke(app, ["--data-dir", str(tmp_path), "migrate"])
+    assert result.exit_code == 0
+    assert "Schema is up to date" in result.output
+    assert (tmp_path / "kilowatch.db").is_file()
+
+
+def test_database_urls_are_shown_without_their_password():
+    from core.settings import Settings
+    from kilowatch.wiring import describe_database
+
+    shown = describe_database(Settings(database={"url": "postgresql://kw:s3cret@db:5432/kilowatch"}))
+    assert "s3cret" not in shown and shown == "postgresql://kw:***@db:5432/kilowatch"
