@@ -68,6 +68,9 @@ class Meter:
     category: MeterCategory
     rated_kw: float
     name: str = ""
+    #: Where the register rolls over to zero (e.g. 99999.99 for a 5+2 digit display);
+    #: None when unknown. Lets ingest tell a rollover from a meter replacement.
+    register_max: float | None = None
 
     @property
     def unit(self) -> str:

@@ -104,6 +104,7 @@ def encode_meta(site: Site, meters: list[Meter]) -> bytes:
             },
             "meters": [
                 {"id": m.meter_id, "category": m.category.value, "rated_kw": m.rated_kw, "name": m.name}
+                | ({"register_max": m.register_max} if m.register_max is not None else {})
                 for m in meters
             ],
         },
@@ -171,6 +172,7 @@ def _decode_meta(site_id: str, body: dict) -> tuple[Site, list[Meter]]:
             category=MeterCategory(m["category"]),
             rated_kw=float(m.get("rated_kw", 0.0)),
             name=str(m.get("name", "")),
+            register_max=float(m["register_max"]) if m.get("register_max") is not None else None,
         )
         for m in body["meters"]
     ]

@@ -27,6 +27,7 @@ def upsert_site(session: Session, site: Site, meters: list[Meter]) -> None:
         row.category = meter.category.value
         row.rated_kw = meter.rated_kw
         row.name = meter.name
+        row.register_max = meter.register_max
         session.add(row)
 
 
@@ -50,6 +51,7 @@ def meter_from(record: MeterRecord) -> Meter:
         category=MeterCategory(record.category),
         rated_kw=record.rated_kw,
         name=record.name,
+        register_max=record.register_max,
     )
 
 

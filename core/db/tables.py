@@ -36,6 +36,8 @@ class MeterRecord(Base):
     category: Mapped[str] = mapped_column(String(32))
     rated_kw: Mapped[float] = mapped_column(Float, default=0.0)
     name: Mapped[str] = mapped_column(String(200), default="")
+    #: Register rollover point announced by the gateway; None when unknown.
+    register_max: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class AlertRecord(Base):

@@ -27,7 +27,10 @@ def test_a_batch_round_trips():
 
 
 def test_a_meta_announcement_round_trips_with_chinese_names():
-    meters = [Meter("m-1", "site-0001", MeterCategory.CORRIDOR_LIGHTING, 4.0, "1号楼走廊")]
+    meters = [
+        Meter("m-1", "site-0001", MeterCategory.CORRIDOR_LIGHTING, 4.0, "1号楼走廊"),
+        Meter("m-2", "site-0001", MeterCategory.WATER_PUMP, 7.5, "生活水泵", register_max=99999.99),
+    ]
     out = decode(meta_topic("site-0001"), encode_meta(SITE, meters))
     assert out.meta == (SITE, meters)
 
