@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): each figure printed beside the ceiling measured in the same run."""

@@ -1,0 +1,81 @@
+"""``python -m bench`` (``make bench``): measure, print beside the ceilings, save a report."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from bench import ingest_throughput
+from bench.services import servers
+
+console = Console()
+SUITES = ("ingest",)
+
+
+def _ingest(args: argparse.Namespace) -> list[str]:
+    rows: dict[str, list[ingest_throughput.IngestResult]] = {}
+    with servers() as (broker, influx, workdir):
+        for batch in (False, True):
+            readings = args.readings * (10 if batch else 1)
+            for i in range(args.repeat):
+                console.print(f"[dim]ingest, {'gateway batches' if batch else 'per-meter messages'}, run {i + 1}/{args.repeat} …[/]")
+                result = ingest_throughput.run(broker, influx, workdir, readings, batch)
+                rows.setdefault(result.mode, []).append(result)
+    table = Table(title="Ingest, one worker, QoS 1, InfluxDB 1.6.7 (medians)")
+    for col in ("mode", "readings", "stored+acked/s", "C client ceiling/s", "ratio", "raw InfluxDB pts/s", "peak RSS MB"):
+        table.add_column(col, justify="right")
+    lines = [
+        "| mode | readings | stored+acked readings/s | Mosquitto → C client readings/s | ratio | raw InfluxDB points/s | peak RSS (MB) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for mode, results in rows.items():
+        rate = statistics.median(r.readings_per_s for r in results)
+        ceiling = statistics.median(r.c_client_readings_per_s for r in results)
+        raw = statistics.median(r.influx_raw_points_per_s for r in results)
+        peak = max(r.peak_rss_mb for r in results)
+        cells = [mode, f"{results[0].readings:,}", f"{rate:,.0f}", f"{ceiling:,.0f}", f"{rate / ceiling:.2f}", f"{raw:,.0f}", f"{peak:.0f}"]
+        table.add_row(*cells)
+        lines.append("| " + " | ".join(cells) + " |")
+    console.print(table)
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description="kilowatch benchmarks; each figure beside its ceiling.")
+    parser.add_argument("suite", nargs="*", help="what to measure: ingest [default: all]")
+    parser.add_argument("--readings", type=int, default=40_000, help="per-meter readings per run (batches get 10x) [40000]")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the median is reported [3]")
+    args = parser.parse_args(argv)
+    args.suite = args.suite or list(SUITES)
+    unknown = set(args.suite) - set(SUITES)
+    if unknown:
+        parser.error(f"unknown suite(s) {', '.join(sorted(unknown))}; choose from {', '.join(SUITES)}")
+
+    report = [
+        f"# Benchmark run {datetime.now().isoformat(timespec='seconds')}",
+        "",
+        f"Command: `{' '.join(['python -m bench', *sys.argv[1:]])}` on {platform.node()} "
+        f"({subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores, Python {platform.python_version()}).",
+        "",
+    ]
+    started = time.monotonic()
+    if "ingest" in args.suite:
+        report += _ingest(args)
+    out = Path("reports") / f"bench-{datetime.now():%Y%m%d-%H%M%S}.md"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text("\n".join(report) + "\n")
+    console.print(f"Report written to {out} ({time.monotonic() - started:.0f} s).")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

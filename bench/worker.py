@@ -1,0 +1,84 @@
+"""A `kilowatch ingest` process under measurement: its metrics and its peak memory."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.support import free_port
+
+
+class IngestProcess:
+    """Runs `kilowatch ingest` against the given broker and InfluxDB database."""
+
+    def __init__(self, workdir: Path, mqtt_port: int, prefix: str, influx_url: str, database: str) -> None:
+        self.metrics_port = free_port()
+        self.env = {
+            **os.environ,
+            "KILOWATCH_MQTT__HOST": "127.0.0.1",
+            "KILOWATCH_MQTT__PORT": str(mqtt_port),
+            "KILOWATCH_MQTT__TOPIC_PREFIX": prefix,
+            "KILOWATCH_MQTT__CLIENT_ID": f"bench-{prefix.replace('/', '-')}",
+            "KILOWATCH_STORE__BACKEND": "influx1",
+            "KILOWATCH_STORE__URL": influx_url,
+            "KILOWATCH_STORE__DATABASE": database,
+            "KILOWATCH_LOG_LEVEL": "WARNING",
+        }
+        self.workdir = workdir
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        log = (self.workdir / "ingest.log").open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kilowatch.cli", "--data-dir", str(self.workdir), "ingest", "--metrics-port", str(self.metrics_port)],
+            env=self.env,
+            stdout=log,
+            stderr=log,
+        )
+        log.close()
+
+    def metrics(self) -> dict[str, float]:
+        text = httpx.get(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=2).text
+        values: dict[str, float] = {}
+        for line in text.splitlines():
+            if line and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                values[name] = values.get(name, 0.0) + float(value)
+        return values
+
+    def metric(self, name: str) -> float:
+        try:
+            return self.metrics().get(f"kilowatch_ingest_{name}_total", 0.0)
+        except httpx.HTTPError:
+            return 0.0
+
+    def wait_metric(self, name: str, at_least: float, timeout: float) -> float:
+        """Poll until the counter reaches ``at_least``; the time it happened (perf_counter)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"ingest exited with {self.process.returncode}; see {self.workdir / 'ingest.log'}")
+            if self.metric(name) >= at_least:
+                return time.perf_counter()
+            time.sleep(0.02)
+        raise TimeoutError(f"{name} did not reach {at_least:.0f} within {timeout:.0f}s (at {self.metric(name):.0f})")
+
+    def peak_rss_mb(self) -> float:
+        """The process's high-water mark of resident memory (VmHWM)."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+        return kb / 1024
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
