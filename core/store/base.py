@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from core.domain import EnergyPoint
+from core.store.daily import DEFAULT_TIMEZONE, DayEnergy
 
 #: Measurement (InfluxDB) / table name holding energy points.
 MEASUREMENT = "energy"
@@ -48,6 +49,25 @@ class SeriesStore(Protocol):
 
     def energy_by_meter(self, *, site_id: str, start: int, end: int) -> dict[str, float]:
         """Sum of ``energy`` per meter of a site over the range (meters with no points omitted)."""
+
+    def energy_by_day(
+        self, *, start: int, end: int, site_id: str | None = None, tz: str = DEFAULT_TIMEZONE
+    ) -> list[DayEnergy]:
+        """Per meter and local day of ``tz``: energy sum and reading count, in one round trip.
+
+        Only points inside ``[start, end)`` count, so edge days may be partial. Ordered by
+        (site, meter, day); days without points are omitted. Every site when ``site_id`` is None.
+        """
+
+    def grid_import_by_day(
+        self, *, start: int, end: int, site_ids: Sequence[str], tz: str = DEFAULT_TIMEZONE
+    ) -> dict[tuple[str, int], float]:
+        """Per (site, local day start): sum over 15-minute intervals of max(0, consumed - generated).
+
+        Consumed is the energy of every non-gas, non-generation point in the interval
+        (``ts - ts % 900``), generated that of generation (PV) points. Days without
+        electricity points are omitted.
+        """
 
     def latest(self, *, site_id: str | None = None) -> dict[str, EnergyPoint]:
         """The newest point of every meter (of one site, or all)."""

@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core.domain import EnergyPoint
+from core.store import rollup
 from core.store.base import StoreRejected, StoreUnavailable
+from core.store.daily import DEFAULT_TIMEZONE, DayEnergy, days_from_points, import_from_points
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS energy (
@@ -39,15 +41,20 @@ class EmbeddedStore:
             # lose the last transactions); FULL would halve write throughput.
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            rollup.ensure(self._db)
         except sqlite3.Error as exc:
             raise StoreUnavailable(f"cannot open embedded store {self.path}: {exc}") from exc
 
     def write(self, points: Sequence[EnergyPoint]) -> None:
         if not points:
             return
-        rows = [(p.meter_id, int(p.ts), p.site_id, p.category, float(p.register), float(p.energy)) for p in points]
+        # The last of a repeated key wins, as INSERT OR REPLACE would have it.
+        latest = {(p.meter_id, int(p.ts)): p for p in points}
+        rows = [(p.meter_id, ts, p.site_id, p.category, float(p.register), float(p.energy)) for (_m, ts), p in latest.items()]
         try:
             with self._lock, self._db:
+                # Rollups are kept in the same transaction: a reader never sees one without the other.
+                rollup.apply(self._db, rows)
                 self._db.executemany("INSERT OR REPLACE INTO energy VALUES (?, ?, ?, ?, ?, ?)", rows)
         except sqlite3.IntegrityError as exc:
             raise StoreRejected(str(exc)) from exc
@@ -86,6 +93,33 @@ class EmbeddedStore:
             [site_id, start, end],
         )
         return {meter: float(total) for meter, total in rows}
+
+    def energy_by_day(
+        self, *, start: int, end: int, site_id: str | None = None, tz: str = DEFAULT_TIMEZONE
+    ) -> list[DayEnergy]:
+        if end <= start:
+            return []
+        if not rollup.serves(tz, start, end):
+            return days_from_points(self.points(start=start, end=end, site_id=site_id), tz)
+        with self._lock:
+            try:
+                return rollup.days(self._db, start, end, site_id)
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(str(exc)) from exc
+
+    def grid_import_by_day(
+        self, *, start: int, end: int, site_ids: Sequence[str], tz: str = DEFAULT_TIMEZONE
+    ) -> dict[tuple[str, int], float]:
+        if end <= start or not site_ids:
+            return {}
+        if not rollup.serves(tz, start, end):
+            points = [p for site in site_ids for p in self.points(start=start, end=end, site_id=site)]
+            return import_from_points(points, site_ids, tz)
+        with self._lock:
+            try:
+                return rollup.grid_import(self._db, start, end, site_ids)
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(str(exc)) from exc
 
     def latest(self, *, site_id: str | None = None) -> dict[str, EnergyPoint]:
         sql = (

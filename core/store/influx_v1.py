@@ -13,6 +13,14 @@ from core.domain import EnergyPoint
 from core.settings import StoreSettings
 from core.store import line_protocol as lp
 from core.store.base import MEASUREMENT, StoreRejected, StoreUnavailable
+from core.store.daily import (
+    DEFAULT_TIMEZONE,
+    GAS_CATEGORY_VALUES,
+    GENERATION_CATEGORY_VALUES,
+    NETTING_INTERVAL_S,
+    DayEnergy,
+    import_from_quarters,
+)
 
 __all__ = ["InfluxV1Store", "influxql_string", "influxql_ident"]
 
@@ -184,6 +192,52 @@ class InfluxV1Store:
                 if total is not None:
                     totals[meter] = totals.get(meter, 0.0) + float(total)
         return totals
+
+    def energy_by_day(
+        self, *, start: int, end: int, site_id: str | None = None, tz: str = DEFAULT_TIMEZONE
+    ) -> list[DayEnergy]:
+        if end <= start:
+            return []
+        # InfluxDB labels each bucket with its start, local midnight under tz(), even when
+        # the WHERE clause cuts the first day short.
+        where = _time_clause(start, end) + _tag_filters(site=site_id)
+        q = (
+            f'SELECT SUM("energy"), COUNT("energy") FROM {influxql_ident(MEASUREMENT)} WHERE {where} '
+            f'GROUP BY time(1d), "site", "meter", "category" fill(none) tz({influxql_string(tz)})'
+        )
+        rows: dict[tuple[str, str, int], list] = {}
+        for series in self._query(q):
+            tags = series.get("tags") or {}
+            site, meter = tags.get(lp.TAG_SITE, ""), tags.get(lp.TAG_METER, "")
+            for day, total, count in series.get("values", []):
+                if not count:
+                    continue
+                # A re-tagged meter has several series: its days add up.
+                entry = rows.setdefault((site, meter, int(day)), [tags.get(lp.TAG_CATEGORY, ""), 0.0, 0])
+                entry[1] += float(total or 0.0)
+                entry[2] += int(count)
+        return sorted(DayEnergy(s, m, c, d, e, n) for (s, m, d), (c, e, n) in rows.items())
+
+    def grid_import_by_day(
+        self, *, start: int, end: int, site_ids: Sequence[str], tz: str = DEFAULT_TIMEZONE
+    ) -> dict[tuple[str, int], float]:
+        if end <= start or not site_ids:
+            return {}
+        sites = " OR ".join(f"{influxql_ident(lp.TAG_SITE)} = {influxql_string(s)}" for s in site_ids)
+        gas = "".join(f" AND {influxql_ident(lp.TAG_CATEGORY)} != {influxql_string(c)}" for c in sorted(GAS_CATEGORY_VALUES))
+        q = (
+            f'SELECT SUM("energy") FROM {influxql_ident(MEASUREMENT)} WHERE {_time_clause(start, end)} AND ({sites}){gas} '
+            f'GROUP BY time({NETTING_INTERVAL_S}s), "site", "category" fill(none)'
+        )
+        quarters: dict[tuple[str, int], list[float]] = {}
+        for series in self._query(q):
+            tags = series.get("tags") or {}
+            generated = tags.get(lp.TAG_CATEGORY, "") in GENERATION_CATEGORY_VALUES
+            for bucket, total in series.get("values", []):
+                if total is not None:
+                    entry = quarters.setdefault((tags.get(lp.TAG_SITE, ""), int(bucket)), [0.0, 0.0])
+                    entry[1 if generated else 0] += float(total)
+        return import_from_quarters(((s, b, c, g) for (s, b), (c, g) in quarters.items()), tz)
 
     def latest(self, *, site_id: str | None = None) -> dict[str, EnergyPoint]:
         # A raw SELECT with ORDER BY time DESC LIMIT 1 per series keeps both fields

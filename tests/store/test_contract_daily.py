@@ -1,0 +1,101 @@
+"""The daily-aggregate queries of the SeriesStore contract, run against every backend."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from core.store import SeriesStore
+from core.store.daily import DayEnergy, days_from_points, import_from_points
+from tests.store.points import DAY, EVERYTHING, T0, pt
+
+# T0 is 2026-03-02 00:00 UTC = 08:00 in Shanghai; local midnights fall at 16:00 UTC.
+MIDNIGHT = T0 - 8 * 3600
+
+
+def test_energy_by_day_sums_and_counts_each_meter_per_shanghai_day(store: SeriesStore) -> None:
+    store.write(
+        [pt("m1", MIDNIGHT - 60, energy=9.0), pt("m1", MIDNIGHT, energy=1.5), pt("m1", MIDNIGHT + 900, energy=2.0)]
+        + [pt("m2", MIDNIGHT + DAY + 5, energy=4.0, category="pv")]
+    )
+    assert store.energy_by_day(**EVERYTHING, site_id="s1") == [
+        DayEnergy("s1", "m1", "elevator", MIDNIGHT - DAY, 9.0, 1),
+        DayEnergy("s1", "m1", "elevator", MIDNIGHT, 3.5, 2),
+        DayEnergy("s1", "m2", "pv", MIDNIGHT + DAY, 4.0, 1),
+    ]
+
+
+def test_energy_by_day_counts_only_points_inside_a_range_cut_mid_day(store: SeriesStore) -> None:
+    store.write([pt("m1", MIDNIGHT + h * 3600, energy=1.0) for h in range(48)])
+    days = store.energy_by_day(start=MIDNIGHT + 6 * 3600, end=MIDNIGHT + DAY + 3 * 3600, site_id="s1")
+    assert [(d.day, d.energy, d.readings) for d in days] == [(MIDNIGHT, 18.0, 18), (MIDNIGHT + DAY, 3.0, 3)]
+
+
+def test_energy_by_day_of_every_site_in_one_call(store: SeriesStore) -> None:
+    store.write([pt("m1", MIDNIGHT, site="s1"), pt("m9", MIDNIGHT, site="s2")])
+    assert [(d.site_id, d.meter_id) for d in store.energy_by_day(**EVERYTHING)] == [("s1", "m1"), ("s2", "m9")]
+
+
+def test_energy_by_day_in_another_zone_uses_that_zones_midnight(store: SeriesStore) -> None:
+    utc_midnight = T0
+    store.write([pt("m1", utc_midnight - 60), pt("m1", utc_midnight + 60)])
+    days = store.energy_by_day(**EVERYTHING, site_id="s1", tz="UTC")
+    assert [d.day for d in days] == [utc_midnight - DAY, utc_midnight]
+
+
+def test_rewriting_a_point_replaces_it_in_the_daily_sums(store: SeriesStore) -> None:
+    store.write([pt("m1", MIDNIGHT, energy=1.0), pt("m1", MIDNIGHT + 900, energy=1.0)])
+    store.write([pt("m1", MIDNIGHT, energy=5.0)])
+    assert [(d.energy, d.readings) for d in store.energy_by_day(**EVERYTHING, site_id="s1")] == [(6.0, 2)]
+
+
+def test_grid_import_nets_generation_per_quarter_hour_and_floors_at_zero(store: SeriesStore) -> None:
+    store.write(
+        [
+            # 10:00 local: 3 kWh used, 1 kWh generated -> 2 imported.
+            pt("load", MIDNIGHT + 36000, energy=3.0),
+            pt("pv", MIDNIGHT + 36000 + 30, energy=1.0, category="pv"),
+            # 10:15: 1 kWh used, 4 generated -> 0 imported; the 3 kWh exported offset nothing.
+            pt("load", MIDNIGHT + 36900, energy=1.0),
+            pt("pv", MIDNIGHT + 36900, energy=4.0, category="pv"),
+            # 10:30: gas is never netted against electricity.
+            pt("load", MIDNIGHT + 37800, energy=2.0),
+            pt("boiler", MIDNIGHT + 37800, energy=50.0, category="gas"),
+        ]
+    )
+    assert store.grid_import_by_day(**EVERYTHING, site_ids=["s1"]) == {("s1", MIDNIGHT): 4.0}
+
+
+def test_grid_import_is_kept_apart_per_site_and_day(store: SeriesStore) -> None:
+    store.write(
+        [pt("a", MIDNIGHT, energy=1.0, site="s1"), pt("b", MIDNIGHT + DAY, energy=2.0, site="s2"), pt("c", MIDNIGHT, site="s3")]
+    )
+    assert store.grid_import_by_day(**EVERYTHING, site_ids=["s1", "s2"]) == {("s1", MIDNIGHT): 1.0, ("s2", MIDNIGHT + DAY): 2.0}
+
+
+def test_daily_queries_match_the_reference_on_seeded_random_data(store: SeriesStore) -> None:
+    rng = random.Random(7)
+    written = [
+        pt(meter, MIDNIGHT + 900 * i + rng.randint(0, 30), energy=round(rng.uniform(0, 4), 3), category=category)
+        for meter, category in (("load", "public_hvac"), ("pv", "pv"), ("gas", "gas"))
+        for i in range(0, 3 * 96)
+        if rng.random() > 0.1
+    ]
+    store.write(written)
+    start, end = MIDNIGHT + 5 * 3600 + 17, MIDNIGHT + 2 * DAY + 7 * 3600
+    inside = [p for p in written if start <= p.ts < end]
+    got = store.energy_by_day(start=start, end=end, site_id="s1")
+    expected = days_from_points(inside)
+    assert [d[:4] + (d.readings,) for d in got] == [d[:4] + (d.readings,) for d in expected]
+    assert [d.energy for d in got] == pytest.approx([d.energy for d in expected])
+    imports = store.grid_import_by_day(start=start, end=end, site_ids=["s1"])
+    reference = import_from_points(inside, ["s1"])
+    assert imports.keys() == reference.keys()
+    assert imports == pytest.approx(reference)
+
+
+def test_an_empty_range_has_no_daily_rows(store: SeriesStore) -> None:
+    store.write([pt("m1", T0)])
+    assert store.energy_by_day(start=T0, end=T0) == []
+    assert store.grid_import_by_day(start=T0, end=T0, site_ids=["s1"]) == {}
