@@ -1,0 +1,1 @@
+"""Fault tests: a stamping publisher, a checker, and ingest under real failures."""
