@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,8 +18,10 @@ from api.bootstrap import ensure_admin_key
 from api.metrics import AccessMiddleware, ApiMetrics
 from api.metrics import router as metrics_router
 from api.problems import install_problem_handlers
-from api.routes import alerts, carbon, dashboard, health, series, sites
+from api.options import ApiOptions
+from api.routes import alert_actions, alerts, auth, carbon, dashboard, findings, health, series, sites, stream, webhooks
 from api.routes.dashboard import STATIC_DIR
+from api.webhooks.outbox import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -29,31 +33,57 @@ pumps, HVAC) of property sites and finds wasted energy.
 
 * **Alerts**: waste episodes found by the detector, with the waste in kWh, CNY and
   kg CO2e and an explanation in English and Chinese. Managers acknowledge and resolve them.
-* **Carbon**: Scope 1 (gas) and location-based Scope 2 (grid electricity) emissions
-  with the published factor, its source and data year.
+  Changes arrive live on `GET /api/v1/alerts/stream` (Server-Sent Events).
+* **Carbon**: Scope 1 (gas) and Scope 2 (grid electricity) emissions with the published
+  factor, its source and data year.
+* **Webhooks**: new and escalated alerts pushed as signed JSON or to WeCom / DingTalk robots.
 
-Authenticate with an API key as `Authorization: Bearer kw_...` or `X-API-Key: kw_...`.
-A key sees only its assigned sites; other sites answer 404 as if they did not exist.
+Authenticate with an API key as `Authorization: Bearer kw_...` or `X-API-Key: kw_...`;
+the dashboard signs in with `POST /api/v1/auth/session` and a session cookie, and sends
+`X-CSRF-Token` with every request that changes data. Roles: admin (everything), manager
+(reads and acts on alerts of its sites), viewer (reads alerts and carbon of its sites).
+A caller sees only its assigned sites; other sites answer 404 as if they did not exist.
 Errors are RFC 9457 problem documents (`application/problem+json`).
 """
 
 _TAGS = [
     {"name": "health", "description": "Liveness and readiness probes (no key)."},
-    {"name": "sites", "description": "Property sites and their meters."},
-    {"name": "alerts", "description": "Waste episodes: list, inspect, acknowledge, resolve."},
+    {"name": "auth", "description": "Dashboard sign-in with a session cookie."},
+    {"name": "sites", "description": "Property sites, tariffs and meters (changes: admins)."},
+    {"name": "alerts", "description": "Waste episodes: list, inspect, act on, stream."},
+    {"name": "findings", "description": "Data-quality findings: stale meters, resets, gaps."},
     {"name": "carbon", "description": "Energy and emissions with the factors used."},
     {"name": "series", "description": "Hourly consumption for charts."},
-    {"name": "metrics", "description": "Prometheus metrics (admin keys)."},
+    {"name": "webhooks", "description": "Outgoing webhooks for new and escalated alerts (admins)."},
+    {"name": "metrics", "description": "Prometheus metrics (admins)."},
 ]
+#: Order matters where paths overlap: /alerts/stream before /alerts/{alert_id}.
+_API_ROUTERS = (health, auth, sites, stream, alerts, alert_actions, findings, carbon, series, webhooks)
 
 
-def create_app(settings: Settings, store: SeriesStore, sessions: sessionmaker[Session]) -> FastAPI:
+def create_app(
+    settings: Settings,
+    store: SeriesStore,
+    sessions: sessionmaker[Session],
+    options: ApiOptions | None = None,
+) -> FastAPI:
     """The kilowatch HTTP API and dashboard over the given store and database sessions."""
+    options = options or ApiOptions()
 
     @asynccontextmanager
-    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
         ensure_admin_key(sessions, settings.api.admin_key)
-        yield
+        outbox = Outbox(sessions, options, app_.state.metrics)
+        app_.state.outbox = outbox
+        task = asyncio.create_task(outbox.run()) if options.run_outbox else None
+        try:
+            yield
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            outbox.close()
 
     app = FastAPI(
         title="kilowatch API",
@@ -69,12 +99,13 @@ def create_app(settings: Settings, store: SeriesStore, sessions: sessionmaker[Se
     app.state.settings = settings
     app.state.store = store
     app.state.sessions = sessions
+    app.state.options = options
     app.state.metrics = ApiMetrics()
 
     install_problem_handlers(app)
     app.add_middleware(AccessMiddleware, metrics=app.state.metrics)
 
-    for module in (health, sites, alerts, carbon, series):
+    for module in _API_ROUTERS:
         app.include_router(module.router, prefix=API_PREFIX)
         app.state.metrics.name_routes(API_PREFIX, module.router)
     app.include_router(metrics_router)

@@ -1,22 +1,28 @@
 """Request dependencies: settings, store, database session, the caller, and scope checks.
 
 Everything comes from ``app.state``, filled by ``create_app``; nothing is built here.
+The caller is an API key (``Authorization: Bearer`` or ``X-API-Key``) or, for the
+dashboard, a session cookie; state-changing requests made with the cookie must echo
+the session's CSRF token in the ``X-CSRF-Token`` header.
 """
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
-from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
 from core.db.tables import AlertRecord, SiteRecord
 from core.settings import Settings
 from core.store.base import SeriesStore
-from api.problems import forbidden, not_found, unauthorized
+from api.options import ApiOptions
+from api.problems import Problem, forbidden, not_found, unauthorized
 from api.security import Principal, authenticate, principal_of
+from api.websessions import COOKIE_NAME, CSRF_HEADER, principal_of_user, session_of_token
 
 # auto_error=False: a missing key must become our 401 problem, not FastAPI's plain 403.
 _bearer = HTTPBearer(
@@ -30,6 +36,13 @@ _header = APIKeyHeader(
     scheme_name="HeaderKey",
     description="The same API key sent as `X-API-Key: kw_...`.",
 )
+_cookie = APIKeyCookie(
+    name=COOKIE_NAME,
+    auto_error=False,
+    scheme_name="SessionCookie",
+    description="Dashboard session from `POST /api/v1/auth/session`; unsafe methods also need `X-CSRF-Token`.",
+)
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def get_settings(request: Request) -> Settings:
@@ -38,6 +51,10 @@ def get_settings(request: Request) -> Settings:
 
 def get_store(request: Request) -> SeriesStore:
     return request.app.state.store
+
+
+def get_options(request: Request) -> ApiOptions:
+    return request.app.state.options
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -49,6 +66,23 @@ def get_session(request: Request) -> Iterator[Session]:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoreDep = Annotated[SeriesStore, Depends(get_store)]
 SessionDep = Annotated[Session, Depends(get_session)]
+OptionsDep = Annotated[ApiOptions, Depends(get_options)]
+
+
+def _from_cookie(request: Request, session: Session, token: str) -> Principal:
+    found = session_of_token(session, token)
+    if found is None:
+        raise unauthorized()
+    row, user = found
+    if request.method not in _SAFE_METHODS:
+        sent = request.headers.get(CSRF_HEADER, "")
+        if not hmac.compare_digest(sent.encode(), row.csrf_token.encode()):
+            raise Problem(
+                403,
+                f"Requests that change data with the session cookie must send the {CSRF_HEADER} header.",
+                kind="csrf",
+            )
+    return principal_of_user(user)
 
 
 def get_current_key(
@@ -56,24 +90,32 @@ def get_current_key(
     session: SessionDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     header_key: Annotated[str | None, Depends(_header)],
+    cookie: Annotated[str | None, Depends(_cookie)],
 ) -> Principal:
-    """The caller's key, from either header; 401 when absent, unknown or revoked."""
+    """The caller: an API key from either header, else the session cookie; 401 otherwise."""
     key = bearer.credentials if bearer is not None else header_key
-    record = authenticate(session, key.strip()) if key else None
-    if record is None:
+    if key:
+        record = authenticate(session, key.strip())
+        if record is None:
+            raise unauthorized()
+        principal = principal_of(record)
+    elif cookie:
+        principal = _from_cookie(request, session, cookie)
+    else:
         raise unauthorized()
-    principal = principal_of(record)
-    # Read by the access log, which names the key but never shows it.
+    # Read by the access log, which names the caller but never shows a secret.
     request.state.principal = principal
     return principal
 
 
 CurrentKey = Annotated[Principal, Depends(get_current_key)]
+#: The same dependency under the name routes written after sessions existed use.
+CurrentCaller = CurrentKey
 
 
 def get_admin_key(principal: CurrentKey) -> Principal:
     if not principal.is_admin:
-        raise forbidden("read service metrics")
+        raise forbidden("use administration routes")
     return principal
 
 
@@ -81,7 +123,7 @@ AdminKey = Annotated[Principal, Depends(get_admin_key)]
 
 
 def visible_site(session: Session, principal: Principal, site_id: str) -> SiteRecord:
-    """The site if it exists and the key may see it; the same 404 otherwise."""
+    """The site if it exists and the caller may see it; the same 404 otherwise."""
     record = session.get(SiteRecord, site_id) if principal.sees(site_id) else None
     if record is None:
         raise not_found("site", site_id)
@@ -89,7 +131,7 @@ def visible_site(session: Session, principal: Principal, site_id: str) -> SiteRe
 
 
 def visible_alert(session: Session, principal: Principal, alert_id: int) -> AlertRecord:
-    """The alert if it exists and its site is in the key's scope; the same 404 otherwise."""
+    """The alert if it exists and its site is in the caller's scope; the same 404 otherwise."""
     record = session.get(AlertRecord, alert_id)
     if record is None or not principal.sees(record.site_id):
         raise not_found("alert", alert_id)

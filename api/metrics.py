@@ -32,6 +32,12 @@ class ApiMetrics:
             buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0),
             registry=self.registry,
         )
+        self.webhook_deliveries = Counter(
+            "kilowatch_webhook_deliveries",
+            "Webhook delivery attempts by outcome (sent, retry, failed).",
+            ["outcome"],
+            registry=self.registry,
+        )
         #: Full path template of each route object; routes only know the path in their router.
         self.templates: dict[int, str] = {}
 
@@ -75,7 +81,7 @@ class AccessMiddleware:
             self.metrics.requests.labels(scope["method"], template, str(status)).inc()
             self.metrics.latency.labels(scope["method"], template).observe(elapsed)
             principal = scope.get("state", {}).get("principal")
-            who = f"key {principal.key_id} ({principal.name})" if principal else "anonymous"
+            who = f"{principal.via} {principal.key_id} ({principal.name})" if principal else "anonymous"
             log.info("%s %s -> %s in %.1f ms by %s", scope["method"], template, status, elapsed * 1000, who)
 
 

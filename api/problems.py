@@ -3,8 +3,9 @@
 What the caller can do next decides the status::
 
     Problem
-    ├── fix the request    400 bad input, 401 no/wrong key, 403 role too low,
-    │                      404 unknown or out of scope, 409 state conflict, 422 invalid
+    ├── fix the request    400 bad input, 401 no/wrong key or session, 403 role too low
+    │                      or missing CSRF token, 404 unknown or out of scope,
+    │                      409 state conflict, 422 invalid
     └── retry later        503 store or database unavailable (with Retry-After)
 """
 
@@ -61,14 +62,14 @@ def not_found(what: str, ident: object) -> Problem:
 def unauthorized() -> Problem:
     return Problem(
         401,
-        "Send a valid API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>'.",
+        "Send a valid API key as 'Authorization: Bearer <key>' or 'X-API-Key: <key>', or sign in.",
         kind="unauthorized",
         headers={"WWW-Authenticate": 'Bearer realm="kilowatch"'},
     )
 
 
 def forbidden(action: str) -> Problem:
-    return Problem(403, f"This API key's role may not {action}.", kind="forbidden")
+    return Problem(403, f"Your role may not {action}.", kind="forbidden")
 
 
 def problem_response(

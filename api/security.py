@@ -1,4 +1,4 @@
-"""API keys (stored only as SHA-256 hashes), roles, and what a key may see and do."""
+"""API keys (stored only as SHA-256 hashes), roles, and what a caller may see and do."""
 
 from __future__ import annotations
 
@@ -40,13 +40,20 @@ class Role(str, enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Principal:
-    """Who is asking: the authenticated key without its secret."""
+    """Who is asking: an API key (without its secret) or a signed-in dashboard user."""
 
     key_id: int
     name: str
     role: Role
-    #: Site ids the key may see; None means every site.
+    #: Site ids the caller may see; None means every site.
     site_ids: frozenset[str] | None
+    #: "key" for API keys, "user" for dashboard sessions; ``key_id`` is then the user id.
+    via: str = "key"
+
+    @property
+    def actor(self) -> str:
+        """How the caller is named in alert history."""
+        return self.name if self.via == "user" else f"key:{self.name}"
 
     @property
     def is_admin(self) -> bool:

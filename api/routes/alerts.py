@@ -1,25 +1,23 @@
-"""Alerts: the inbox with filters and paging, one alert with its explanation, and actions."""
+"""Alerts: the inbox with filters and paging, and one alert with its explanation and history."""
 
 from __future__ import annotations
 
-import logging
 import time
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 
 from core.db.tables import AlertRecord
 from api.deps import CurrentKey, SessionDep, visible_alert
-from api.problems import Problem, forbidden
 from api.schemas.alerts import AlertDetailPublic, AlertPublic, AlertSort, AlertsPublic, AlertStatus, Severity
 from api.schemas.common import problem_responses
 from api.security import Principal
+from api.workflow import history
 
-log = logging.getLogger(__name__)
 router = APIRouter(prefix="/alerts", tags=["alerts"], responses=problem_responses(401, 422))
 
-AlertId = Annotated[int, Path(ge=1, description="Alert id.", examples=[17])]
+AlertId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Alert id.", examples=[17])]
 
 _ORDER = {
     AlertSort.WASTE_DESC: (AlertRecord.wasted_kwh.desc(), AlertRecord.id.desc()),
@@ -29,7 +27,8 @@ _ORDER = {
 }
 
 
-def _in_scope(query: Select, key: Principal) -> Select:
+def in_scope(query: Select, key: Principal) -> Select:
+    """``query`` over alerts limited to the caller's sites."""
     return query if key.site_ids is None else query.where(AlertRecord.site_id.in_(key.site_ids))
 
 
@@ -37,19 +36,23 @@ def _in_scope(query: Select, key: Principal) -> Select:
 def list_alerts(
     session: SessionDep,
     key: CurrentKey,
-    site_id: Annotated[str | None, Query(description="Only this site.", examples=["sh-xuhui-01"])] = None,
+    site_id: Annotated[str | None, Query(max_length=64, description="Only this site.", examples=["sh-xuhui-01"])] = None,
     status: Annotated[
         list[AlertStatus] | None, Query(description="Repeat for several, e.g. status=open&status=acknowledged.")
     ] = None,
     severity: Annotated[list[Severity] | None, Query(description="Repeat for several.")] = None,
-    category: Annotated[str | None, Query(description="Meter category.", examples=["corridor_lighting"])] = None,
-    kind: Annotated[str | None, Query(description="Which check fired.", examples=["baseline_excess"])] = None,
+    category: Annotated[str | None, Query(max_length=32, description="Meter category.", examples=["corridor_lighting"])] = None,
+    kind: Annotated[str | None, Query(max_length=48, description="Which check fired.", examples=["baseline_excess"])] = None,
+    assignee: Annotated[str | None, Query(max_length=100, description="Assigned to this person.")] = None,
+    snoozed: Annotated[
+        bool | None, Query(description="true: only snoozed now; false: hide snoozed (the inbox); absent: both.")
+    ] = None,
     sort: Annotated[AlertSort, Query(description="Sort key; a leading minus sorts descending.")] = AlertSort.WASTE_DESC,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Alerts to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="Alerts to skip.")] = 0,
 ) -> AlertsPublic:
-    """Alerts of the sites the key may see, biggest waste first by default."""
-    query = _in_scope(select(AlertRecord), key)
+    """Alerts of the sites the caller may see, biggest waste first by default."""
+    query = in_scope(select(AlertRecord), key)
     if site_id is not None:
         query = query.where(AlertRecord.site_id == site_id)
     if status:
@@ -60,6 +63,12 @@ def list_alerts(
         query = query.where(AlertRecord.category == category)
     if kind is not None:
         query = query.where(AlertRecord.kind == kind)
+    if assignee is not None:
+        query = query.where(AlertRecord.assignee == assignee)
+    if snoozed is not None:
+        now = int(time.time())
+        awake = or_(AlertRecord.snoozed_until.is_(None), AlertRecord.snoozed_until <= now)
+        query = query.where(awake if snoozed is False else AlertRecord.snoozed_until > now)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(*_ORDER[sort]).limit(limit).offset(offset))
     return AlertsPublic(data=[AlertPublic.of(r) for r in rows], total=total, limit=limit, offset=offset)
@@ -67,41 +76,6 @@ def list_alerts(
 
 @router.get("/{alert_id}", summary="Get an alert", response_model=AlertDetailPublic, responses=problem_responses(404))
 def get_alert(alert_id: AlertId, session: SessionDep, key: CurrentKey) -> AlertDetailPublic:
-    """One alert with the detector's explanation in English and Chinese."""
-    return AlertDetailPublic.of(visible_alert(session, key, alert_id))
-
-
-def _transition(session: SessionDep, key: Principal, alert_id: int, to: AlertStatus) -> AlertDetailPublic:
+    """One alert with the detector's explanation and what people and the detector did, oldest first."""
     record = visible_alert(session, key, alert_id)
-    if not key.can_act_on_alerts:
-        raise forbidden(f"mark alerts {to.value}")
-    if record.status == AlertStatus.RESOLVED.value and to is AlertStatus.ACKNOWLEDGED:
-        raise Problem(409, f"Alert {alert_id} is already resolved.", kind="conflict", current_status=record.status)
-    if record.status != to.value:
-        record.status = to.value
-        record.updated_at = int(time.time())
-        session.commit()
-        log.info("alert %s marked %s by key %s (%s)", alert_id, to.value, key.key_id, key.name)
-    return AlertDetailPublic.of(record)
-
-
-@router.post(
-    "/{alert_id}/acknowledge",
-    summary="Acknowledge an alert",
-    response_model=AlertDetailPublic,
-    responses=problem_responses(403, 404, 409),
-)
-def acknowledge_alert(alert_id: AlertId, session: SessionDep, key: CurrentKey) -> AlertDetailPublic:
-    """Someone is on it: open becomes acknowledged (managers and admins; repeating is harmless)."""
-    return _transition(session, key, alert_id, AlertStatus.ACKNOWLEDGED)
-
-
-@router.post(
-    "/{alert_id}/resolve",
-    summary="Resolve an alert",
-    response_model=AlertDetailPublic,
-    responses=problem_responses(403, 404),
-)
-def resolve_alert(alert_id: AlertId, session: SessionDep, key: CurrentKey) -> AlertDetailPublic:
-    """The waste has stopped: open or acknowledged becomes resolved (managers and admins)."""
-    return _transition(session, key, alert_id, AlertStatus.RESOLVED)
+    return AlertDetailPublic.of(record, history(session, alert_id))

@@ -1,21 +1,56 @@
-"""Sites and their meters, limited to the sites the API key may see."""
+"""Sites and their meters: read within the caller's scope, created and changed by admins."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import logging
+from typing import Annotated
+
+from fastapi import APIRouter, Path, status
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from core.db.tables import MeterRecord, SiteRecord
+from core.store.base import SeriesStore
 from api.deps import CurrentKey, SessionDep, StoreDep, visible_site
+from api.problems import Problem, forbidden, not_found
 from api.schemas.common import problem_responses
-from api.schemas.sites import MeterPublic, SiteDetailPublic, SitePublic, SitesPublic
+from api.schemas.sites import (
+    MeterCreate, MeterPublic, MeterUpdate, SiteCreate, SiteDetailPublic, SitePublic, SitesPublic, SiteUpdate,
+)
+from api.security import Principal
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/sites", tags=["sites"], responses=problem_responses(401))
+
+SiteId = Annotated[str, Path(max_length=64, description="Site id.", examples=["sh-xuhui-01"])]
+MeterId = Annotated[str, Path(max_length=64, description="Meter id.", examples=["sh-xuhui-01-corridor-1"])]
+
+
+def _detail(session: Session, store: SeriesStore, record: SiteRecord) -> SiteDetailPublic:
+    meters = session.scalars(select(MeterRecord).where(MeterRecord.site_id == record.site_id).order_by(MeterRecord.meter_id))
+    latest = store.latest(site_id=record.site_id)
+    return SiteDetailPublic(
+        **SitePublic.of(record).model_dump(),
+        meters=[MeterPublic.of(m, latest[m.meter_id].ts if m.meter_id in latest else None) for m in meters],
+    )
+
+
+def _admin_site(session: Session, key: Principal, site_id: str, action: str) -> SiteRecord:
+    # Scope first: a site the caller cannot see is missing, whatever the role.
+    record = visible_site(session, key, site_id)
+    if not key.is_admin:
+        raise forbidden(action)
+    return record
+
+
+def _apply(record: object, changes: dict) -> None:
+    for name, value in changes.items():
+        setattr(record, name, value.value if hasattr(value, "value") else value)
 
 
 @router.get("", summary="List sites", response_model=SitesPublic)
 def list_sites(session: SessionDep, key: CurrentKey) -> SitesPublic:
-    """Every site the key may see, by id."""
+    """Every site the caller may see, by id."""
     query = select(SiteRecord).order_by(SiteRecord.site_id)
     if key.site_ids is not None:
         query = query.where(SiteRecord.site_id.in_(key.site_ids))
@@ -23,20 +58,94 @@ def list_sites(session: SessionDep, key: CurrentKey) -> SitesPublic:
     return SitesPublic(data=sites, total=len(sites))
 
 
-@router.get(
-    "/{site_id}",
-    summary="Get a site with its meters",
+@router.post(
+    "",
+    summary="Create a site",
     response_model=SiteDetailPublic,
-    responses=problem_responses(404, 503),
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(403, 409, 422),
 )
-def get_site(site_id: str, session: SessionDep, store: StoreDep, key: CurrentKey) -> SiteDetailPublic:
+def create_site(body: SiteCreate, session: SessionDep, store: StoreDep, key: CurrentKey) -> SiteDetailPublic:
+    """A new site with its tariff (admins)."""
+    if not key.is_admin:
+        raise forbidden("create sites")
+    if session.get(SiteRecord, body.site_id) is not None:
+        raise Problem(409, f"Site {body.site_id!r} exists; PATCH it instead.", kind="conflict")
+    record = SiteRecord(site_id=body.site_id, city="", latitude=0.0, longitude=0.0, timezone="Asia/Shanghai")
+    fields = body.model_dump(exclude={"site_id"}, exclude_unset=True)
+    _apply(record, {**fields, "tou_tariff": [p.model_dump() for p in body.tou_tariff] if body.tou_tariff else None})
+    session.add(record)
+    session.commit()
+    log.info("site %s created by %s", record.site_id, key.actor)
+    return _detail(session, store, record)
+
+
+@router.get("/{site_id}", summary="Get a site with its meters", response_model=SiteDetailPublic, responses=problem_responses(404, 503))
+def get_site(site_id: SiteId, session: SessionDep, store: StoreDep, key: CurrentKey) -> SiteDetailPublic:
     """A site, its meters, and when each meter last reported."""
-    record = visible_site(session, key, site_id)
-    meters = session.scalars(
-        select(MeterRecord).where(MeterRecord.site_id == site_id).order_by(MeterRecord.meter_id)
-    )
+    return _detail(session, store, visible_site(session, key, site_id))
+
+
+@router.patch(
+    "/{site_id}",
+    summary="Change a site",
+    response_model=SiteDetailPublic,
+    responses=problem_responses(403, 404, 422),
+)
+def update_site(site_id: SiteId, body: SiteUpdate, session: SessionDep, store: StoreDep, key: CurrentKey) -> SiteDetailPublic:
+    """Change names, location, time zone or tariffs (admins); `tou_tariff: null` returns to flat."""
+    record = _admin_site(session, key, site_id, "change sites")
+    changes = body.model_dump(exclude_unset=True)
+    if "tou_tariff" in changes:
+        changes["tou_tariff"] = [p.model_dump() for p in body.tou_tariff] if body.tou_tariff else None
+    for required in ("name", "site_type", "province", "city", "latitude", "longitude", "timezone"):
+        if required in changes and changes[required] is None:
+            raise Problem(422, f"{required!r} cannot be null.", kind="validation",
+                          errors=[{"loc": ["body", required], "msg": "cannot be null", "type": "value_error"}])
+    _apply(record, changes)
+    session.commit()
+    return _detail(session, store, record)
+
+
+@router.post(
+    "/{site_id}/meters",
+    summary="Add a meter",
+    response_model=MeterPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(403, 404, 409, 422),
+)
+def create_meter(site_id: SiteId, body: MeterCreate, session: SessionDep, key: CurrentKey) -> MeterPublic:
+    """Register a meter of the site before its gateway reports (admins)."""
+    _admin_site(session, key, site_id, "add meters")
+    if session.get(MeterRecord, body.meter_id) is not None:
+        raise Problem(409, f"Meter {body.meter_id!r} exists.", kind="conflict")
+    record = MeterRecord(meter_id=body.meter_id, site_id=site_id, name="", rated_kw=0.0)
+    _apply(record, body.model_dump(exclude={"meter_id"}, exclude_unset=True))
+    session.add(record)
+    session.commit()
+    return MeterPublic.of(record, None)
+
+
+@router.patch(
+    "/{site_id}/meters/{meter_id}",
+    summary="Change a meter",
+    response_model=MeterPublic,
+    responses=problem_responses(403, 404, 422),
+)
+def update_meter(
+    site_id: SiteId, meter_id: MeterId, body: MeterUpdate, session: SessionDep, store: StoreDep, key: CurrentKey
+) -> MeterPublic:
+    """Change a meter's name, category, rating or rollover point (admins)."""
+    _admin_site(session, key, site_id, "change meters")
+    record = session.get(MeterRecord, meter_id)
+    if record is None or record.site_id != site_id:
+        raise not_found("meter", meter_id)
+    changes = body.model_dump(exclude_unset=True)
+    for required in ("category", "rated_kw", "name"):
+        if required in changes and changes[required] is None:
+            raise Problem(422, f"{required!r} cannot be null.", kind="validation",
+                          errors=[{"loc": ["body", required], "msg": "cannot be null", "type": "value_error"}])
+    _apply(record, changes)
+    session.commit()
     latest = store.latest(site_id=site_id)
-    return SiteDetailPublic(
-        **SitePublic.of(record).model_dump(),
-        meters=[MeterPublic.of(m, latest[m.meter_id].ts if m.meter_id in latest else None) for m in meters],
-    )
+    return MeterPublic.of(record, latest[meter_id].ts if meter_id in latest else None)

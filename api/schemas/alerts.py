@@ -1,4 +1,4 @@
-"""Alert payloads: list items, the detail with its explanation, and the page of a list."""
+"""Alert payloads: list items, the detail with its explanation and history, and the page of a list."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import enum
 import json
 import logging
 from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from core.db.tables import AlertRecord
+from core.db.tables import AlertEventRecord, AlertRecord
 from api.schemas.common import utc
 
 log = logging.getLogger(__name__)
@@ -36,6 +37,14 @@ class AlertSort(str, enum.Enum):
     STARTED_ASC = "started_at"
 
 
+class SeriesSamplePublic(BaseModel):
+    """One interval of the episode's neighbourhood: what was used against what was expected."""
+
+    ts: datetime
+    actual_kwh: float | None = Field(examples=[3.1])
+    expected_kwh: float | None = Field(examples=[0.4])
+
+
 class ExplanationPublic(BaseModel):
     """Why the detector raised the alert, in English and Chinese."""
 
@@ -48,6 +57,9 @@ class ExplanationPublic(BaseModel):
     until: datetime | None = None
     text_en: str | None = Field(default=None, examples=["Corridor lights stayed on all night."])
     text_zh: str | None = Field(default=None, examples=["走廊照明整夜未关。"])
+    series: list[SeriesSamplePublic] | None = Field(
+        default=None, description="Actual against expected energy around the episode, for the chart."
+    )
 
     @classmethod
     def parse(cls, alert_id: int, raw: str) -> ExplanationPublic | None:
@@ -83,20 +95,55 @@ class AlertPublic(BaseModel):
     factor_source: str = Field(examples=["MEE&NBS 公告2025年第47号"])
     created_at: datetime
     updated_at: datetime
+    assignee: str | None = Field(default=None, examples=["wang.li"])
+    snoozed_until: datetime | None = Field(default=None, description="Hidden from the inbox until then.")
+    acknowledged_at: datetime | None = None
+    resolved_at: datetime | None = None
+    reopened: int = Field(default=0, description="How often it came back after being resolved.")
+    verification: str | None = Field(
+        default=None, description="After resolving: watching, verified or failed.", examples=["watching"]
+    )
+    feedback: str | None = Field(default=None, description="`not_waste` when a manager said so.")
+    escalated_at: datetime | None = None
 
     @classmethod
     def of(cls, record: AlertRecord) -> AlertPublic:
         return cls(**_common_fields(record))
 
 
-class AlertDetailPublic(AlertPublic):
-    """An alert with the detector's explanation."""
+class AlertEventPublic(BaseModel):
+    """One entry of an alert's history."""
 
-    explanation: ExplanationPublic | None
+    id: int
+    at: datetime
+    actor: str = Field(description="User, `key:<name>` or `detector`.", examples=["wang.li"])
+    action: str = Field(examples=["acknowledged"])
+    detail: Any = Field(default=None, description="A comment's text, or the action's details.")
 
     @classmethod
-    def of(cls, record: AlertRecord) -> AlertDetailPublic:
-        return cls(**_common_fields(record), explanation=ExplanationPublic.parse(record.id, record.explanation))
+    def of(cls, record: AlertEventRecord) -> AlertEventPublic:
+        detail: Any = record.detail or None
+        if detail and detail.startswith("{"):
+            try:
+                detail = json.loads(detail)
+            except ValueError:
+                pass
+        return cls(id=record.id, at=utc(record.at), actor=record.actor, action=record.action, detail=detail)
+
+
+class AlertDetailPublic(AlertPublic):
+    """An alert with the detector's explanation and its history, oldest first."""
+
+    explanation: ExplanationPublic | None
+    history: list[AlertEventPublic] = Field(default_factory=list)
+
+    @classmethod
+    def of(cls, record: AlertRecord, history: list[AlertEventRecord] | None = None) -> AlertDetailPublic:
+        return cls(
+            **_common_fields(record),
+            explanation=ExplanationPublic.parse(record.id, record.explanation),
+            history=[AlertEventPublic.of(e) for e in history or []],
+        )
 
 
 class AlertsPublic(BaseModel):
@@ -129,4 +176,61 @@ def _common_fields(record: AlertRecord) -> dict:
         "factor_source": record.factor_source,
         "created_at": utc(record.created_at),
         "updated_at": utc(record.updated_at),
+        "assignee": record.assignee,
+        "snoozed_until": _maybe_utc(record.snoozed_until),
+        "acknowledged_at": _maybe_utc(record.acknowledged_at),
+        "resolved_at": _maybe_utc(record.resolved_at),
+        "reopened": record.reopened or 0,
+        "verification": record.verification,
+        "feedback": record.feedback,
+        "escalated_at": _maybe_utc(record.escalated_at),
     }
+
+
+def _maybe_utc(ts: int | None) -> datetime | None:
+    return utc(ts) if ts is not None else None
+
+
+class AssignBody(BaseModel):
+    """Who takes the alert; null un-assigns."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"assignee": "wang.li"}]})
+
+    assignee: str | None = Field(max_length=100)
+
+
+class CommentBody(BaseModel):
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"text": "已通知保安关闭照明。"}]})
+
+    text: str = Field(min_length=1, max_length=2000)
+
+
+class NoteBody(BaseModel):
+    """An optional note kept in the history."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"note": "Timer fixed."}]})
+
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class SnoozeBody(BaseModel):
+    """Hide the alert from the inbox for a while."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"hours": 24}]})
+
+    hours: float = Field(gt=0, le=30 * 24, description="How long; at most 30 days.")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class FeedbackBody(BaseModel):
+    """A manager's verdict that the alert is not waste; similar alerts are then suppressed."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"verdict": "not_waste", "reason": "Night shift cleaning uses the lights.", "days": 90}]},
+    )
+
+    verdict: Literal["not_waste"] = "not_waste"
+    reason: str = Field(default="", max_length=2000)
+    days: int = Field(default=90, ge=1, le=366, description="How long similar alerts stay suppressed.")
+    every_kind: bool = Field(default=False, description="Suppress every kind on this meter, not just this one.")

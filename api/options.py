@@ -1,0 +1,34 @@
+"""Tuning of the API process that has no settings entry yet; handed to ``create_app``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ApiOptions:
+    """Timings of sessions, the alert stream and webhook delivery."""
+
+    #: Dashboard sessions last one working day; longer leaves stolen cookies useful for longer.
+    session_ttl_s: int = 12 * 3600
+    #: How often the alert stream asks the database for changes; lower is fresher but costs a
+    #: query per connected dashboard per interval.
+    stream_poll_s: float = 2.0
+    #: A stream ends after this long and the browser reconnects (with Last-Event-ID), so
+    #: proxies never hold a connection for hours and dropped clients are noticed.
+    stream_max_s: float = 300.0
+    #: Comment lines keep idle streams alive through proxies that close quiet connections.
+    stream_heartbeat_s: float = 15.0
+    #: How often the outbox looks for new events and due deliveries.
+    webhook_poll_s: float = 2.0
+    #: First retry delay; doubles per attempt up to ``webhook_backoff_max_s``.
+    webhook_backoff_s: float = 10.0
+    webhook_backoff_max_s: float = 3600.0
+    #: Attempts before a delivery is given up as failed (about 21 h with the defaults).
+    webhook_max_attempts: int = 8
+    webhook_timeout_s: float = 5.0
+    #: Alerts opened or escalated longer ago than this are not announced (e.g. after a long
+    #: outage of the API process), so a restart does not flood group chats with old news.
+    webhook_lookback_s: int = 6 * 3600
+    #: Run the outbox loop in the background (tests drive it by hand when False).
+    run_outbox: bool = True

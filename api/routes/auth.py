@@ -1,0 +1,88 @@
+"""Dashboard sign-in: a session cookie (HttpOnly, SameSite=Lax) and a CSRF token for the page."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter, Request, Response, status
+
+from core.db.tables import UserRecord
+from api.deps import CurrentCaller, OptionsDep, SessionDep
+from api.problems import Problem
+from api.schemas.auth import CallerPublic, SignIn
+from api.schemas.common import problem_responses, utc
+from api.security import Principal
+from api.websessions import COOKIE_NAME, close_session, open_session, principal_of_user, session_of_token, sign_in
+
+log = logging.getLogger(__name__)
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+def _caller(principal: Principal, user: UserRecord | None, csrf: str | None = None, expires: int | None = None) -> CallerPublic:
+    return CallerPublic(
+        via=principal.via,
+        name=principal.name,
+        display_name=(user.display_name if user else principal.name) or principal.name,
+        role=principal.role.value,
+        site_ids=sorted(principal.site_ids) if principal.site_ids is not None else None,
+        locale=user.locale if user else "zh",
+        csrf_token=csrf,
+        expires_at=utc(expires) if expires is not None else None,
+    )
+
+
+@router.post(
+    "/session",
+    summary="Sign in",
+    response_model=CallerPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(401, 422),
+)
+def create_session(body: SignIn, request: Request, response: Response, session: SessionDep, options: OptionsDep) -> CallerPublic:
+    """Check username and password; set the session cookie and return the CSRF token."""
+    user = sign_in(session, body.username, body.password)
+    if user is None:
+        # One answer for unknown users, wrong passwords and disabled accounts.
+        raise Problem(401, "Unknown username or wrong password.", kind="sign-in-failed")
+    opened = open_session(session, user, options.session_ttl_s)
+    session.commit()
+    response.set_cookie(
+        COOKIE_NAME,
+        opened.token,
+        max_age=options.session_ttl_s,
+        path="/",
+        httponly=True,
+        samesite="lax",
+        # Behind a TLS proxy, uvicorn's --proxy-headers turns the scheme into https.
+        secure=request.url.scheme == "https",
+    )
+    log.info("user %s signed in", user.id)
+
+
+@router.get("/session", summary="Who am I", response_model=CallerPublic, responses=problem_responses(401))
+def read_session(request: Request, session: SessionDep, caller: CurrentCaller) -> CallerPublic:
+    """The caller; for a session cookie also its CSRF token (a reloaded page needs it again)."""
+    if caller.via != "user":
+        return _caller(caller, None)
+    row, user = session_of_token(session, request.cookies.get(COOKIE_NAME, "")) or (None, None)
+    if row is None:
+        return _caller(caller, None)
+    return _caller(caller, user, row.csrf_token, row.expires_at)
+
+
+@router.delete(
+    "/session",
+    summary="Sign out",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=problem_responses(401, 403),
+)
+def delete_session(request: Request, session: SessionDep, caller: CurrentCaller) -> Response:
+    """End the cookie's session (needs the CSRF token); API keys have nothing to end."""
+    token = request.cookies.get(COOKIE_NAME)
+    if caller.via == "user" and token:
+        close_session(session, token)
+        session.commit()
+    response = Response(status_code=status.HTTP_204_NO_CONTENT)
+    response.delete_cookie(COOKIE_NAME, path="/", httponly=True, samesite="lax")
+    return response
