@@ -7,6 +7,13 @@ from dataclasses import dataclass
 from core.domain import SiteType
 
 
+#: GB 50176 building climate zones; the north (严寒, 寒冷) heats with district heating.
+SEVERE_COLD, COLD, HOT_SUMMER_COLD_WINTER, HOT_SUMMER_WARM_WINTER, MILD = (
+    "严寒", "寒冷", "夏热冬冷", "夏热冬暖", "温和",
+)
+DISTRICT_HEATING_ZONES = frozenset({SEVERE_COLD, COLD})
+
+
 @dataclass(frozen=True, slots=True)
 class City:
     name: str
@@ -14,34 +21,46 @@ class City:
     province: str
     latitude: float
     longitude: float
+    #: GB 50176 climate zone.
+    climate: str
+    #: Mean air temperature of January and of July (deg C), 1991-2020 normals rounded.
+    jan_c: float
+    jul_c: float
+
+    @property
+    def district_heating(self) -> bool:
+        """Whether buildings here are heated by the district network, not by the public HVAC."""
+        return self.climate in DISTRICT_HEATING_ZONES
 
 
+# Order matters: portfolios pick cities by index, so new cities go at the end.
 CITIES: tuple[City, ...] = (
-    City("北京", "北京", 39.904, 116.407),
-    City("天津", "天津", 39.084, 117.201),
-    City("上海", "上海", 31.230, 121.474),
-    City("重庆", "重庆", 29.563, 106.551),
-    City("广州", "广东", 23.129, 113.264),
-    City("深圳", "广东", 22.543, 114.058),
-    City("东莞", "广东", 23.021, 113.752),
-    City("成都", "四川", 30.573, 104.066),
-    City("杭州", "浙江", 30.274, 120.155),
-    City("宁波", "浙江", 29.868, 121.544),
-    City("南京", "江苏", 32.060, 118.797),
-    City("苏州", "江苏", 31.299, 120.585),
-    City("武汉", "湖北", 30.593, 114.305),
-    City("长沙", "湖南", 28.228, 112.939),
-    City("西安", "陕西", 34.342, 108.940),
-    City("郑州", "河南", 34.747, 113.625),
-    City("济南", "山东", 36.651, 117.120),
-    City("青岛", "山东", 36.067, 120.383),
-    City("沈阳", "辽宁", 41.806, 123.432),
-    City("哈尔滨", "黑龙江", 45.803, 126.535),
-    City("合肥", "安徽", 31.821, 117.227),
-    City("厦门", "福建", 24.480, 118.089),
-    City("南宁", "广西", 22.817, 108.366),
-    City("海口", "海南", 20.044, 110.199),
+    City("北京", "北京", 39.904, 116.407, COLD, -3.1, 26.9),
+    City("天津", "天津", 39.084, 117.201, COLD, -3.4, 27.0),
+    City("上海", "上海", 31.230, 121.474, HOT_SUMMER_COLD_WINTER, 4.8, 28.7),
+    City("重庆", "重庆", 29.563, 106.551, HOT_SUMMER_COLD_WINTER, 8.1, 28.4),
+    City("广州", "广东", 23.129, 113.264, HOT_SUMMER_WARM_WINTER, 13.9, 29.0),
+    City("深圳", "广东", 22.543, 114.058, HOT_SUMMER_WARM_WINTER, 15.4, 29.0),
+    City("东莞", "广东", 23.021, 113.752, HOT_SUMMER_WARM_WINTER, 14.5, 29.0),
+    City("成都", "四川", 30.573, 104.066, HOT_SUMMER_COLD_WINTER, 5.8, 25.9),
+    City("杭州", "浙江", 30.274, 120.155, HOT_SUMMER_COLD_WINTER, 4.7, 29.0),
+    City("宁波", "浙江", 29.868, 121.544, HOT_SUMMER_COLD_WINTER, 5.4, 28.8),
+    City("南京", "江苏", 32.060, 118.797, HOT_SUMMER_COLD_WINTER, 3.1, 28.2),
+    City("苏州", "江苏", 31.299, 120.585, HOT_SUMMER_COLD_WINTER, 4.4, 28.7),
+    City("武汉", "湖北", 30.593, 114.305, HOT_SUMMER_COLD_WINTER, 4.1, 29.7),
+    City("长沙", "湖南", 28.228, 112.939, HOT_SUMMER_COLD_WINTER, 5.1, 29.4),
+    City("西安", "陕西", 34.342, 108.940, COLD, 0.5, 27.5),
+    City("郑州", "河南", 34.747, 113.625, COLD, 1.0, 27.4),
+    City("济南", "山东", 36.651, 117.120, COLD, -0.3, 27.7),
+    City("青岛", "山东", 36.067, 120.383, COLD, -0.5, 25.3),
+    City("沈阳", "辽宁", 41.806, 123.432, SEVERE_COLD, -11.0, 25.0),
+    City("哈尔滨", "黑龙江", 45.803, 126.535, SEVERE_COLD, -17.6, 23.7),
+    City("合肥", "安徽", 31.821, 117.227, HOT_SUMMER_COLD_WINTER, 3.3, 28.7),
+    City("厦门", "福建", 24.480, 118.089, HOT_SUMMER_WARM_WINTER, 13.2, 29.0),
+    City("南宁", "广西", 22.817, 108.366, HOT_SUMMER_WARM_WINTER, 13.2, 28.6),
+    City("海口", "海南", 20.044, 110.199, HOT_SUMMER_WARM_WINTER, 18.2, 29.1),
 )
+CITY_BY_NAME: dict[str, City] = {c.name: c for c in CITIES}
 
 #: Name stems and suffixes per site type; the city name is put in front.
 NAME_PARTS: dict[SiteType, tuple[tuple[str, ...], tuple[str, ...]]] = {
@@ -63,7 +82,7 @@ NAME_PARTS: dict[SiteType, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
 }
 
-#: Chinese labels for meter names, by category value.
+#: Chinese labels for meter names, by category value or load profile.
 CATEGORY_LABELS: dict[str, str] = {
     "corridor_lighting": "走廊照明",
     "lobby_lighting": "大堂照明",
@@ -71,11 +90,14 @@ CATEGORY_LABELS: dict[str, str] = {
     "landscape_lighting": "景观照明",
     "public_hvac": "公区空调",
     "elevator": "电梯",
+    "escalator": "扶梯",
     "water_pump": "二次供水泵",
     "landscape_pump": "景观水泵",
     "ev_charger": "充电桩",
     "pv": "屋顶光伏",
     "gas": "燃气",
+    "gas_boiler": "燃气锅炉",
+    "gas_canteen": "食堂燃气",
     "air_compressor": "空压机",
     "chiller": "冷水机组",
 }

@@ -1,21 +1,36 @@
-"""Deterministic meter readings, step by step, with waste injected and accounted for."""
+"""Deterministic meter readings, step by step and vectorised across meters, with events injected."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 import numpy as np
 
-from core.domain import GAS_CATEGORIES, Meter, Reading
-from simulators.load import KWH_PER_M3_GAS, MAX_LOAD, expected_kw, noisy_kw
+from core.domain import GAS_CATEGORIES, Reading
+from simulators.context import SiteTable
+from simulators.load import KWH_PER_M3_GAS, LoadModel
+from simulators.meters import initial_registers, resolution_of
 from simulators.portfolio import Portfolio
-from simulators.schedules import site_context
-from simulators.waste import WasteEvent
+from simulators.registers import RegisterBank
+from simulators.timeline import WasteLoad
+from simulators.waste import WASTE, WasteEvent
 
-#: Meters report registers and power to this resolution (0.01 kWh / m3 / kW).
+#: Power is reported to this many decimals (kW).
 RESOLUTION_DIGITS = 2
-#: Range of the seeded starting register: meters installed years ago, never at zero.
-INITIAL_REGISTER = (1_000.0, 80_000.0)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One step's readings as columns: ``meters`` indexes ``Generation.meters``.
+
+    ``power`` is NaN for meters that report none (gas). Meters in a dropout are absent.
+    """
+
+    ts: int
+    meters: np.ndarray
+    register: np.ndarray
+    power: np.ndarray
 
 
 class Generation(Iterator[tuple[int, list[Reading]]]):
@@ -24,7 +39,8 @@ class Generation(Iterator[tuple[int, list[Reading]]]):
     The reading at ``ts`` carries the register after the interval ``[ts - step_s, ts)``
     and that interval's mean power; the first reading is the starting register.
     ``wasted_kwh`` grows as steps are produced: the extra energy each event has
-    actually added to the registers published so far.
+    actually added to the registers published so far. ``next_step()`` yields the same
+    readings as columns, for callers that handle many meters.
     """
 
     def __init__(
@@ -36,23 +52,42 @@ class Generation(Iterator[tuple[int, list[Reading]]]):
         waste: Iterable[WasteEvent] = (),
         seed: int = 0,
     ) -> None:
-        if step_s <= 0:
-            raise ValueError("step_s must be positive")
+        if step_s <= 0 or step_s > 86400:
+            raise ValueError("step_s must be between 1 and 86400 seconds")
         self.portfolio = portfolio
         self.start, self.end, self.step_s, self.seed = int(start), int(end), int(step_s), seed
         self.waste = list(waste)
-        self.wasted_kwh = [0.0] * len(self.waste)
-        self._events_by_meter: dict[str, list[int]] = {}
-        for i, event in enumerate(self.waste):
+        self.meters = list(portfolio.all_meters())
+        index = {m.meter_id: i for i, m in enumerate(self.meters)}
+        for event in self.waste:
             meter = portfolio.meter(event.meter_id)  # KeyError: an event on an unknown meter
             if meter.site_id != event.site_id or event.end <= event.start or event.extra_kw < 0:
                 raise ValueError(f"inconsistent waste event {event}")
-            self._events_by_meter.setdefault(event.meter_id, []).append(i)
-        self._meters = list(portfolio.all_meters())
-        rng = np.random.default_rng([seed, 0x4E6])
-        low, high = INITIAL_REGISTER
-        self._registers = {m.meter_id: float(rng.uniform(low, high)) for m in self._meters}
-        # Noise has its own stream, drawn the same way with or without waste, so a run
+        self.meter_ids = [m.meter_id for m in self.meters]
+        self.site_ids = [m.site_id for m in self.meters]
+        site_pos = {s.site_id: i for i, s in enumerate(portfolio.sites)}
+        self.site_of_meter = np.array([site_pos[m.site_id] for m in self.meters], dtype=np.int64)
+        self.sites = SiteTable(portfolio.sites, seed)
+        self.load = LoadModel(
+            self.site_of_meter, [portfolio.profile(m.meter_id) for m in self.meters], [m.category for m in self.meters],
+            np.array([m.rated_kw for m in self.meters], dtype=float), self.sites.type_idx, self.sites.district_heating,
+        )
+        gas = np.array([m.category in GAS_CATEGORIES for m in self.meters], dtype=bool)
+        self._units_per_kwh = np.where(gas, 1.0 / KWH_PER_M3_GAS, 1.0)
+        self._reports_power = ~gas
+        waste_events = [e for e in self.waste if e.event_class == WASTE]
+        self._waste_pos = np.array([i for i, e in enumerate(self.waste) if e.event_class == WASTE], dtype=np.int64)
+        self._waste = WasteLoad(waste_events, index, self.site_of_meter, len(self.meters))
+        self.wasted_kwh = [0.0] * len(self.waste)
+        self.registers = RegisterBank(
+            initial_registers(self.meters, np.random.default_rng([seed, 0x4E6])),
+            np.array([m.register_max if m.register_max is not None else np.nan for m in self.meters]),
+            np.array([resolution_of(m) for m in self.meters]),
+            [e for e in self.waste if e.event_class != WASTE], index, seed,
+        )
+        if self.registers.planned_rollovers:
+            self.registers.aim_rollovers(self._estimate_units, self.start)
+        # Noise has its own stream, drawn the same way with or without events, so a run
         # with an injected event differs from one without only by that event.
         self._noise = np.random.default_rng([seed, 0x9015E])
         self._next_ts = self.start
@@ -66,56 +101,55 @@ class Generation(Iterator[tuple[int, list[Reading]]]):
         return max(0, -(-(self.end - self.start) // self.step_s))
 
     def events(self) -> list[tuple[WasteEvent, float]]:
-        """Each waste event with the kWh it has added so far."""
-        return list(zip(self.waste, self.wasted_kwh))
+        """Each event with the kWh it has added so far; rollovers as they actually happened."""
+        planned = [(e, kwh) for e, kwh in zip(self.waste, self.wasted_kwh) if e.kind != "register_rollover"]
+        return planned + [(e, 0.0) for e in self.registers.rollovers_seen(self.meters, self.step_s)]
 
-    def _extra_kwh(self, meter: Meter, base_kw: float, t0: int, t1: int, count: bool) -> float:
-        headroom = max(0.0, meter.rated_kw * MAX_LOAD - base_kw)
-        total = 0.0
-        for i in self._events_by_meter.get(meter.meter_id, ()):
-            event = self.waste[i]
-            seconds = event.overlap(t0, t1)
-            if not seconds:
-                continue
-            # Load cannot exceed the circuit's capacity; only what fits is added (and counted).
-            kw = min(event.extra_kw, headroom)
-            headroom -= kw * seconds / (t1 - t0)
-            kwh = kw * seconds / 3600.0
-            if count:
-                self.wasted_kwh[i] += kwh
-            total += kwh
-        return total
+    def _estimate_units(self, meters: np.ndarray, until: np.ndarray) -> np.ndarray:
+        """Expected register units each meter counts from the start until ``until`` (no noise)."""
+        # Sampled at a stride that is not a whole number of hours, so samples cover the day.
+        samples = 61
+        horizon = float(until.max() - self.start)
+        rate = np.zeros(len(self.meters))
+        for k in range(samples):
+            t0 = self.start + int(horizon * (k + 0.5) / samples)
+            rate += self.load.expected_kw(self.sites.context(t0, t0 + self.step_s))
+        mean_kw = rate[meters] / samples
+        return mean_kw * (until - self.start) / 3600.0 * self._units_per_kwh[meters]
 
-    def __next__(self) -> tuple[int, list[Reading]]:
+    def next_step(self) -> Step:
+        """The next step's readings as columns; StopIteration after the last one."""
         ts = self._next_ts
         if ts >= self.end:
             raise StopIteration
         self._next_ts += self.step_s
         t0 = ts - self.step_s
         first = ts == self.start
-        z = self._noise.standard_normal(len(self._meters))
-        readings: list[Reading] = []
-        k = 0
-        for site in self.portfolio.sites:
-            ctx = site_context(site, t0, ts, self.seed)
-            for meter in self.portfolio.meters[site.site_id]:
-                base_kw = noisy_kw(meter, expected_kw(meter, site, ctx), float(z[k]))
-                k += 1
-                kwh = base_kw * ctx.hours + self._extra_kwh(meter, base_kw, t0, ts, count=not first)
-                if not first:
-                    gas = meter.category in GAS_CATEGORIES
-                    self._registers[meter.meter_id] += kwh / KWH_PER_M3_GAS if gas else kwh
-                power = None if meter.category in GAS_CATEGORIES else round(kwh / ctx.hours, RESOLUTION_DIGITS)
-                readings.append(
-                    Reading(
-                        site_id=site.site_id,
-                        meter_id=meter.meter_id,
-                        ts=ts,
-                        register=round(self._registers[meter.meter_id], RESOLUTION_DIGITS),
-                        power_kw=power,
-                    )
-                )
-        return ts, readings
+        ctx = self.sites.context(t0, ts)
+        z = self._noise.standard_normal(len(self.meters))
+        base_kw = self.load.noisy_kw(self.load.expected_kw(ctx), z)
+        extra_kw, active, added_kw = self._waste.step(t0, ts, ctx.open_frac, base_kw, self.load.cap_kw)
+        kw = base_kw + extra_kw
+        if not first:
+            hours = ctx.hours
+            for pos, kwh in zip(self._waste_pos[active].tolist(), (added_kw * hours).tolist()):
+                self.wasted_kwh[pos] += kwh
+            self.registers.advance(ts, kw * hours * self._units_per_kwh)
+        register, shown = self.registers.reading(ts)
+        power = np.where(self._reports_power, np.round(kw, RESOLUTION_DIGITS), np.nan)
+        return Step(ts, shown, register[shown], power[shown])
+
+    def readings(self, step: Step) -> list[Reading]:
+        """The step's readings as Reading objects."""
+        ids, sites = self.meter_ids, self.site_ids
+        return [
+            Reading(site_id=sites[i], meter_id=ids[i], ts=step.ts, register=r, power_kw=None if p != p else p)
+            for i, r, p in zip(step.meters.tolist(), step.register.tolist(), step.power.tolist())
+        ]
+
+    def __next__(self) -> tuple[int, list[Reading]]:
+        step = self.next_step()
+        return step.ts, self.readings(step)
 
 
 def generate(

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from core.domain import Meter, MeterCategory, Site, SiteType
 from simulators.cities import CATEGORY_LABELS, CITIES, NAME_PARTS
+from simulators.meters import register_max_for
 
 C = MeterCategory
 
@@ -79,10 +80,15 @@ TYPE_WEIGHTS: dict[SiteType, float] = {
 
 @dataclass(frozen=True)
 class Portfolio:
-    """Sites and their meters; ``meters`` maps a site id to that site's meters."""
+    """Sites and their meters; ``meters`` maps a site id to that site's meters.
+
+    ``profiles`` names the load profile of meters whose category alone does not say
+    how they behave (an escalator is an ``elevator``, a boiler and a canteen are ``gas``).
+    """
 
     sites: list[Site]
     meters: dict[str, list[Meter]]
+    profiles: dict[str, str] = field(default_factory=dict)
     _by_id: dict[str, Meter] = field(init=False, repr=False, compare=False)
     _sites_by_id: dict[str, Site] = field(init=False, repr=False, compare=False)
 
@@ -100,6 +106,10 @@ class Portfolio:
     def site(self, site_id: str) -> Site:
         """The site with this id; KeyError when there is none."""
         return self._sites_by_id[site_id]
+
+    def profile(self, meter_id: str) -> str:
+        """Load profile of the meter: a key of ``simulators.load.PROFILES``."""
+        return self.profiles.get(meter_id) or self._by_id[meter_id].category.value
 
     def all_meters(self) -> Iterator[Meter]:
         """Every meter, site by site, in a stable order."""
@@ -128,18 +138,33 @@ def _site_name(site_type: SiteType, city: str, rng: np.random.Generator, taken: 
     return name
 
 
-def _meters_for(site_id: str, site_type: SiteType, rng: np.random.Generator) -> list[Meter]:
+def _profile(site_type: SiteType, category: MeterCategory, k: int) -> str | None:
+    """The load profile when the category alone does not decide it (see Portfolio.profiles)."""
+    if category is C.ELEVATOR and site_type is SiteType.MALL and k % 2 == 0:
+        return "escalator"  # malls move most shoppers on escalators
+    if category is C.GAS:
+        # Factories heat and make process hot water with boilers; offices and malls cook.
+        return "gas_boiler" if site_type is SiteType.INDUSTRIAL else "gas_canteen"
+    return None
+
+
+def _meters_for(site_id: str, site_type: SiteType, rng: np.random.Generator, profiles: dict[str, str]) -> list[Meter]:
     meters: list[Meter] = []
     for category, (lo, hi, kw_lo, kw_hi) in METER_MIX[site_type].items():
         for k in range(1, int(rng.integers(lo, hi + 1)) + 1):
             rated = float(np.round(rng.uniform(kw_lo, kw_hi), 1))
+            meter_id = f"{site_id}-{category.value}-{k}"
+            profile = _profile(site_type, category, k)
+            if profile:
+                profiles[meter_id] = profile
             meters.append(
                 Meter(
-                    meter_id=f"{site_id}-{category.value}-{k}",
+                    meter_id=meter_id,
                     site_id=site_id,
                     category=category,
                     rated_kw=rated,
-                    name=f"{CATEGORY_LABELS[category.value]}{k}",
+                    name=f"{CATEGORY_LABELS[profile or category.value]}{k}",
+                    register_max=register_max_for(category, rated),
                 )
             )
     return meters
@@ -152,6 +177,7 @@ def build_portfolio(n_sites: int, seed: int) -> Portfolio:
     rng = np.random.default_rng([seed, 0x5173])
     sites: list[Site] = []
     meters: dict[str, list[Meter]] = {}
+    profiles: dict[str, str] = {}
     taken: set[str] = set()
     for i, site_type in enumerate(_site_types(n_sites, rng), start=1):
         city = CITIES[int(rng.integers(len(CITIES)))]
@@ -170,5 +196,11 @@ def build_portfolio(n_sites: int, seed: int) -> Portfolio:
                 longitude=lon,
             )
         )
-        meters[site_id] = _meters_for(site_id, site_type, rng)
-    return Portfolio(sites=sites, meters=meters)
+        meters[site_id] = _meters_for(site_id, site_type, rng, profiles)
+    return Portfolio(sites=sites, meters=meters, profiles=profiles)
+
+
+def without_register_max(portfolio: Portfolio) -> Portfolio:
+    """The same portfolio with meters that do not announce where their registers roll over."""
+    meters = {s: [replace(m, register_max=None) for m in ms] for s, ms in portfolio.meters.items()}
+    return Portfolio(sites=portfolio.sites, meters=meters, profiles=portfolio.profiles)

@@ -1,16 +1,13 @@
-"""Opening hours and hourly activity of each kind of site, and the per-interval site context."""
+"""Opening hours and hourly activity of each kind of site, by day kind (workday, weekend, holiday)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from core.calendar import day_kind, local_date
 from core.domain import Site, SiteType
-from core.solar import daylight_seconds, solar_elevation
-from simulators.climate import clear_sky_fraction, outdoor_temp
 
 #: Local opening hours (start, end) by site type and day kind; None = closed all day.
 #: For residential sites these are the "active" hours of the public areas.
@@ -85,46 +82,3 @@ def activity(site_type: SiteType, kind: str, hour: float) -> float:
     i = int(hour) % 24
     frac = hour - int(hour)
     return table[i] * (1.0 - frac) + table[(i + 1) % 24] * frac
-
-
-@dataclass(frozen=True, slots=True)
-class SiteContext:
-    """What every meter of a site sees over one interval ``[t0, t1)``."""
-
-    t0: int
-    t1: int
-    kind: str
-    local_hour: float
-    daylight_frac: float
-    open_frac: float
-    activity: float
-    temp_c: float
-    sun_elevation: float
-    clear_sky: float
-
-    @property
-    def hours(self) -> float:
-        return (self.t1 - self.t0) / 3600.0
-
-
-def site_context(site: Site, t0: int, t1: int, seed: int) -> SiteContext:
-    """Day kind, daylight, opening, activity and weather of ``site`` over ``[t0, t1)``."""
-    mid = (t0 + t1) // 2
-    local = datetime.fromtimestamp(mid, tz=ZoneInfo(site.timezone))
-    day = local.date()
-    kind = day_kind(day)
-    hour = local.hour + local.minute / 60.0 + local.second / 3600.0
-    span = t1 - t0
-    place = site.city or site.site_id
-    return SiteContext(
-        t0=t0,
-        t1=t1,
-        kind=kind,
-        local_hour=hour,
-        daylight_frac=daylight_seconds(site.latitude, site.longitude, t0, t1) / span,
-        open_frac=open_seconds(site, t0, t1) / span,
-        activity=activity(site.site_type, kind, hour),
-        temp_c=outdoor_temp(site.latitude, day.timetuple().tm_yday, hour, seed, place, day.toordinal()),
-        sun_elevation=solar_elevation(site.latitude, site.longitude, mid),
-        clear_sky=clear_sky_fraction(seed, place, day.toordinal()),
-    )

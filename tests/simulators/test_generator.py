@@ -7,6 +7,7 @@ from collections import defaultdict
 import pytest
 
 from simulators import WasteEvent, generate, plan_waste
+from simulators.meters import resolution_of
 from tests.simulators.common import DAY, JUNE_1, STEP, first_meter, interval_in_daylight, local_ts
 
 
@@ -66,8 +67,9 @@ def test_interval_energy_is_mean_power_times_interval(portfolio):
         if portfolio.meter(meter_id).unit != "kWh":
             continue
         for prev, cur in zip(rs, rs[1:]):
-            # Register and power are each rounded to 0.01.
-            assert cur.register - prev.register == pytest.approx(cur.power_kw * STEP / 3600, abs=0.015)
+            # The register shows whole steps of its resolution; power is rounded to 0.01 kW.
+            tolerance = resolution_of(portfolio.meter(meter_id)) + 0.005
+            assert cur.register - prev.register == pytest.approx(cur.power_kw * STEP / 3600, abs=tolerance)
 
 
 def test_gas_meters_report_volume_without_power(portfolio):
