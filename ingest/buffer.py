@@ -59,14 +59,20 @@ class MessageBuffer:
             self._cond.notify_all()
             return True
 
-    def take(self, max_wait: float) -> list[InboundMessage]:
+    def take(self, max_wait: float, idle_timeout: float | None = None) -> list[InboundMessage]:
         """The next batch: when full, when the oldest message waited ``max_wait``, or on close.
 
-        Blocks while the buffer is empty and open; returns ``[]`` only once closed and drained.
+        Blocks while the buffer is empty and open, for at most ``idle_timeout`` seconds when
+        given; returns ``[]`` once closed and drained, or when the idle timeout passed.
         """
         with self._cond:
-            while not self._items and not self._closed:
-                self._cond.wait()
+            if idle_timeout is None:
+                while not self._items and not self._closed:
+                    self._cond.wait()
+            elif not self._items and not self._closed:
+                self._cond.wait(idle_timeout)
+                if not self._items:
+                    return []
             while self._items and not self._closed and not self._flush_requested and self._weight < self.capacity:
                 remaining = self._items[0].arrived + max_wait - time.monotonic()
                 if remaining <= 0:
@@ -94,3 +100,13 @@ class MessageBuffer:
     @property
     def closed(self) -> bool:
         return self._closed
+
+    @property
+    def drained(self) -> bool:
+        """Closed, with nothing left to take."""
+        return self._closed and not self._items
+
+    @property
+    def depth(self) -> tuple[int, int]:
+        """Messages and readings waiting."""
+        return len(self._items), self._weight

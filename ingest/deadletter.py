@@ -63,6 +63,7 @@ class DeadLetter:
     def record(self) -> DeadLetterRecord:
         return DeadLetterRecord(
             received_at=self.received_at,
+            kind=self.kind[:48],
             topic=self.topic[:512],
             reason=f"{self.kind}: {self.reason}",
             payload=self.payload[:MAX_STORED_PAYLOAD],

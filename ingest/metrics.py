@@ -1,14 +1,25 @@
-"""Ingest counters: a snapshot for callers and Prometheus metrics on a private registry."""
+"""Ingest counters: a snapshot for callers and Prometheus metrics on a private registry.
+
+Every counter is a plain integer written by one thread only (``received`` and
+``connections`` by the network thread, the rest by the writer thread), so the hot path
+takes no lock; a collector reads them when Prometheus scrapes.
+"""
 
 from __future__ import annotations
 
-import threading
+import bisect
+import math
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry
-from prometheus_client import Counter as PromCounter
-from prometheus_client import Gauge
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
+
+PREFIX = "kilowatch_ingest"
+#: Upper bounds (seconds) of the acknowledgement-lag histogram: from a flush interval
+#: (0.5 s by default) up to a store outage that outlasts the retry budget.
+LAG_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,7 +29,7 @@ class IngestStats:
     received: int = 0
     """MQTT messages received (readings, batches and announcements)."""
     stored: int = 0
-    """Readings written to the store."""
+    """Readings written to the store (replayed ones included)."""
     acked: int = 0
     """Messages acknowledged to the broker."""
     rejected: Counter[str] = field(default_factory=Counter)
@@ -27,6 +38,8 @@ class IngestStats:
     """Readings already seen with the same register (acknowledged, not written again)."""
     resets: int = 0
     """Registers that went down (stored with energy 0.0 for that interval)."""
+    rollovers: int = 0
+    """Registers that passed their ``register_max`` and started again."""
     out_of_order: int = 0
     """Readings older than the meter's newest one (stored with energy 0.0)."""
     announcements: int = 0
@@ -36,81 +49,137 @@ class IngestStats:
     store_errors: int = 0
     """Failed store or registry writes (each retry counts)."""
     pending: int = 0
-    """Readings received but not yet written or dead-lettered."""
+    """Readings received but not yet written, spooled or dead-lettered."""
+    spooled: int = 0
+    """Readings written to the local spool while the store was unavailable."""
+    replayed: int = 0
+    """Spooled readings written to the store since."""
+    reconciled: int = 0
+    """Points rewritten because their stored predecessor was not the one first assumed."""
+    findings: Counter[str] = field(default_factory=Counter)
+    """Data findings raised, by kind."""
 
 
 class IngestMetrics:
-    """Thread-safe counters mirrored into Prometheus metrics of the worker's own registry."""
+    """Single-writer counters of one worker, exported through its own Prometheus registry."""
 
     def __init__(self) -> None:
+        self.received = 0
+        self.received_readings = 0
+        self.connections = 0
+        self.settled_readings = 0
+        self.stored = 0
+        self.acked = 0
+        self.rejected: Counter[str] = Counter()
+        self.duplicates = 0
+        self.resets = 0
+        self.rollovers = 0
+        self.out_of_order = 0
+        self.announcements = 0
+        self.store_errors = 0
+        self.spooled = 0
+        self.spooled_bytes = 0
+        self.replayed = 0
+        self.reconciled = 0
+        self.findings: Counter[str] = Counter()
+        self.newest_stored_ts: int | None = None
+        self.lag_counts = [0] * (len(LAG_BUCKETS) + 1)
+        self.lag_sum = 0.0
+        # Gauges read from the components that own the numbers; set by the worker.
+        self.queue_messages: Callable[[], int] = lambda: 0
+        self.queue_readings: Callable[[], int] = lambda: 0
+        self.spool_bytes: Callable[[], int] = lambda: 0
+        self.spool_full = False
+        self.clock: Callable[[], float] = lambda: math.nan
         self.registry = CollectorRegistry(auto_describe=True)
-        self._lock = threading.Lock()
-        self._counts: Counter[str] = Counter()
-        self._rejected: Counter[str] = Counter()
-        self._pending = 0
-        prefix = "kilowatch_ingest"
-        self._received = PromCounter(f"{prefix}_received_messages", "MQTT messages received", registry=self.registry)
-        self._stored = PromCounter(f"{prefix}_stored_readings", "Readings written to the store", registry=self.registry)
-        self._rejected_metric = PromCounter(
-            f"{prefix}_rejected", "Rejected readings or messages", ["reason"], registry=self.registry
-        )
-        self._duplicates = PromCounter(f"{prefix}_duplicates", "Duplicate readings", registry=self.registry)
-        self._quality = PromCounter(
-            f"{prefix}_data_quality_events", "Register resets and out-of-order readings", ["kind"], registry=self.registry
-        )
-        self._store_errors = PromCounter(f"{prefix}_store_errors", "Failed store or registry writes", registry=self.registry)
-        gauge = Gauge(f"{prefix}_pending_readings", "Readings received but not yet written", registry=self.registry)
-        gauge.set_function(lambda: self._pending)
+        self.registry.register(_Collector(self))
 
-    def received(self) -> None:
-        self._add("received", 1)
-        self._received.inc()
-
-    def settled(self, stored: int, readings: int) -> None:
-        """A batch is written: ``stored`` points are in the store, ``readings`` no longer pending."""
-        with self._lock:
-            self._counts["stored"] += stored
-            self._pending -= readings
-        self._stored.inc(stored)
-
-    def acked(self, n: int) -> None:
-        self._add("acked", n)
-
-    def rejected(self, reason: str) -> None:
-        with self._lock:
-            self._rejected[reason] += 1
-        self._rejected_metric.labels(reason=reason).inc()
-
-    def duplicate(self) -> None:
-        self._add("duplicates", 1)
-        self._duplicates.inc()
-
-    def reset(self) -> None:
-        self._add("resets", 1)
-        self._quality.labels(kind="reset").inc()
-
-    def out_of_order(self) -> None:
-        self._add("out_of_order", 1)
-        self._quality.labels(kind="out_of_order").inc()
-
-    def announcement(self) -> None:
-        self._add("announcements", 1)
-
-    def connected(self) -> None:
-        self._add("connections", 1)
+    @property
+    def pending(self) -> int:
+        return self.received_readings - self.settled_readings
 
     def store_error(self) -> None:
-        self._add("store_errors", 1)
-        self._store_errors.inc()
+        self.store_errors += 1
 
-    def buffered(self, readings: int) -> None:
-        with self._lock:
-            self._pending += readings
+    def ack_lag(self, seconds: float) -> None:
+        self.lag_counts[bisect.bisect_left(LAG_BUCKETS, seconds)] += 1
+        self.lag_sum += seconds
+
+    def stored_up_to(self, ts: int) -> None:
+        if self.newest_stored_ts is None or ts > self.newest_stored_ts:
+            self.newest_stored_ts = ts
 
     def snapshot(self) -> IngestStats:
-        with self._lock:
-            return IngestStats(rejected=Counter(self._rejected), pending=self._pending, **self._counts)
+        return IngestStats(
+            received=self.received,
+            stored=self.stored,
+            acked=self.acked,
+            rejected=Counter(self.rejected),
+            duplicates=self.duplicates,
+            resets=self.resets,
+            rollovers=self.rollovers,
+            out_of_order=self.out_of_order,
+            announcements=self.announcements,
+            connections=self.connections,
+            store_errors=self.store_errors,
+            pending=self.pending,
+            spooled=self.spooled,
+            replayed=self.replayed,
+            reconciled=self.reconciled,
+            findings=Counter(self.findings),
+        )
 
-    def _add(self, name: str, n: int) -> None:
-        with self._lock:
-            self._counts[name] += n
+
+class _Collector:
+    """Turns the counters into metric families at scrape time."""
+
+    def __init__(self, m: IngestMetrics) -> None:
+        self._m = m
+
+    def collect(self) -> Iterator[Metric]:
+        m = self._m
+
+        def counter(name: str, doc: str, value: float) -> CounterMetricFamily:
+            return CounterMetricFamily(f"{PREFIX}_{name}", doc, value=value)
+
+        def gauge(name: str, doc: str, value: float) -> GaugeMetricFamily:
+            return GaugeMetricFamily(f"{PREFIX}_{name}", doc, value=value)
+
+        yield counter("received_messages", "MQTT messages received", m.received)
+        yield counter("received_readings", "Readings in received messages", m.received_readings)
+        yield counter("stored_readings", "Readings written to the store", m.stored)
+        yield counter("acked_messages", "Messages acknowledged to the broker", m.acked)
+        yield counter("duplicates", "Duplicate readings", m.duplicates)
+        yield counter("store_errors", "Failed store or registry writes", m.store_errors)
+        yield counter("connections", "Successful connections to the broker", m.connections)
+        yield counter("spooled_readings", "Readings written to the local spool", m.spooled)
+        yield counter("spooled_bytes", "Bytes written to the local spool", m.spooled_bytes)
+        yield counter("replayed_readings", "Spooled readings written to the store", m.replayed)
+        yield counter("reconciled_points", "Points rewritten against their stored predecessor", m.reconciled)
+        rejected = CounterMetricFamily(f"{PREFIX}_rejected", "Rejected readings or messages", labels=["reason"])
+        for reason, n in sorted(m.rejected.items()):
+            rejected.add_metric([reason], n)
+        yield rejected
+        quality = CounterMetricFamily(f"{PREFIX}_data_quality_events", "Register resets, rollovers, late readings", labels=["kind"])
+        for kind, n in (("reset", m.resets), ("rollover", m.rollovers), ("out_of_order", m.out_of_order)):
+            quality.add_metric([kind], n)
+        yield quality
+        findings = CounterMetricFamily(f"{PREFIX}_findings", "Data findings raised", labels=["kind"])
+        for kind, n in sorted(m.findings.items()):
+            findings.add_metric([kind], n)
+        yield findings
+        yield gauge("pending_readings", "Readings received but not yet written or spooled", m.pending)
+        yield gauge("queue_depth_messages", "Messages waiting in the receive buffer", m.queue_messages())
+        yield gauge("queue_depth_readings", "Readings waiting in the receive buffer", m.queue_readings())
+        yield gauge("spool_bytes", "Bytes in the local spool", m.spool_bytes())
+        yield gauge("spool_full", "1 while the spool is full and messages stay unacknowledged", float(m.spool_full))
+        newest = m.newest_stored_ts
+        lag = m.clock() - newest if newest is not None else math.nan
+        yield gauge("data_lag_seconds", "Now minus the newest reading stored", lag)
+        buckets, running = [], 0
+        for bound, n in zip((*map(str, LAG_BUCKETS), "+Inf"), m.lag_counts, strict=True):
+            running += n
+            buckets.append((bound, running))
+        yield HistogramMetricFamily(
+            f"{PREFIX}_ack_lag_seconds", "Seconds from a message's arrival to its acknowledgement", buckets=buckets, sum_value=m.lag_sum
+        )

@@ -1,4 +1,11 @@
-"""Turning a batch of received messages into energy points and dead letters."""
+"""Turning received messages into energy points, findings and dead letters.
+
+Two steps: ``admit`` applies announcements and validates readings (no store involved), and
+``compute`` turns admitted readings into points, reading the store only to seed a meter's
+newest register or to look at an older point. ``compute`` runs inside a tracker
+transaction: when the points cannot be stored after all, ``rollback`` forgets the batch
+so that it can be computed again later (from the spool) exactly as the first time.
+"""
 
 from __future__ import annotations
 
@@ -6,28 +13,57 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.domain import EnergyPoint, Meter, Reading
+from core.domain import EnergyPoint, Meter, MeterCategory, Reading
 from core.settings import IngestSettings
 from core.store.base import SeriesStore
+from core.wire import reading_topic
 from ingest.buffer import InboundMessage
 from ingest.deadletter import DeadLetter, wire_kind
 from ingest.energy import EnergyTracker, Step
-from ingest.metrics import IngestMetrics
-from ingest.retry import Retrier
+from ingest.findings import OUT_OF_ORDER, REGISTER_RESET, REGISTER_ROLLOVER, Finding
 from ingest.validation import MeterDirectory, check_reading
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class Admitted:
+    """A reading that passed validation, with its meter and where it came from."""
+
+    reading: Reading
+    meter: Meter
+    received_at: int
+    #: The message it arrived in; None when it comes back from the spool.
+    message: InboundMessage | None
+
+
+@dataclass
+class Intake:
+    """What validation made of a batch of messages."""
+
+    admitted: list[Admitted] = field(default_factory=list)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    #: Rejections by kind (counted once the batch is settled).
+    rejected: list[str] = field(default_factory=list)
+    announcements: int = 0
+
+
 @dataclass
 class Plan:
-    """What a batch of messages asks of the store and the dead-letter table."""
+    """What a batch of admitted readings asks of the store and the finding table."""
 
     points: dict[tuple[str, int], EnergyPoint] = field(default_factory=dict)
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    duplicates: int = 0
+    resets: int = 0
+    rollovers: int = 0
+    out_of_order: int = 0
 
 
 def reading_payload(reading: Reading) -> bytes:
@@ -47,7 +83,7 @@ class BatchProcessor:
     """Applies announcements, validates readings and computes interval energy, in arrival order.
 
     Runs on the writer thread only, so the tracker and directory need no locks. Store and
-    registry calls go through ``retry``, which blocks through outages.
+    registry calls go through ``run`` (a retrier), which may raise for an unavailable store.
     """
 
     def __init__(
@@ -55,103 +91,166 @@ class BatchProcessor:
         settings: IngestSettings,
         store: SeriesStore,
         directory: MeterDirectory,
-        metrics: IngestMetrics,
-        retry: Retrier,
+        run: Callable[[str, Callable[[], Any]], Any],
         clock: Callable[[], float],
+        prefix: str,
     ) -> None:
         self._settings = settings
         self._store = store
         self._directory = directory
-        self._metrics = metrics
-        self._retry = retry
+        self._run = run
         self._clock = clock
-        self._tracker = EnergyTracker()
+        self._prefix = prefix
+        self.tracker = EnergyTracker()
 
-    def process(self, batch: Sequence[InboundMessage]) -> Plan:
-        plan = Plan()
+    # --- admit ----------------------------------------------------------------------
+
+    def admit(self, batch: Sequence[InboundMessage], announce: Callable[[Any, Any], None]) -> Intake:
+        """Validate every reading of ``batch``; announcements go through ``announce``."""
+        intake = Intake()
+        now = self._clock()
+        directory, settings = self._directory, self._settings
         for message in batch:
-            for rejection in message.decoded.rejections:
-                self._reject(plan, message, wire_kind(rejection.reason), rejection.reason, rejection.payload)
-            if message.decoded.meta is not None:
-                self._announce(plan, message)
-            for reading in message.decoded.readings:
-                self._reading(plan, message, reading)
-        return plan
+            decoded = message.decoded
+            for rejection in decoded.rejections:
+                self._reject(intake, message.topic, message.received_at, wire_kind(rejection.reason), rejection.reason, rejection.payload)
+            if decoded.meta is not None:
+                self._announce(intake, message, announce)
+            for reading in decoded.readings:
+                meter = directory.meter(reading.meter_id)
+                if meter is not None and meter.site_id == reading.site_id and _plausible(reading, now, settings):
+                    intake.admitted.append(Admitted(reading, meter, message.received_at, message))
+                    continue
+                problem = check_reading(reading, meter, meter is not None or directory.has_site(reading.site_id), now, settings)
+                if problem is None:  # pragma: no cover - the fast test above refused it, so the full one must
+                    intake.admitted.append(Admitted(reading, meter, message.received_at, message))  # type: ignore[arg-type]
+                else:
+                    self._reject(intake, message.topic, message.received_at, problem.kind, problem.detail, _payload_of(message, reading))
+        return intake
 
-    def _announce(self, plan: Plan, message: InboundMessage) -> None:
+    def _announce(self, intake: Intake, message: InboundMessage, announce: Callable[[Any, Any], None]) -> None:
         site, meters = message.decoded.meta  # type: ignore[misc] - checked by the caller
         try:
-            self._retry.run("registry", lambda: self._directory.announce(site, meters))
+            announce(site, meters)
         except SQLAlchemyError as exc:
-            self._reject(plan, message, "registry_rejected", f"registry refused the announcement: {exc}", message.payload)
+            reason = f"registry refused the announcement: {exc}"
+            self._reject(intake, message.topic, message.received_at, "registry_rejected", reason, message.payload)
             return
-        self._metrics.announcement()
+        intake.announcements += 1
         log.info("site %s announced with %d meters", site.site_id, len(meters))
 
-    def _reading(self, plan: Plan, message: InboundMessage, reading: Reading) -> None:
-        meter = self._directory.meter(reading.meter_id)
-        known_site = meter is not None or self._directory.has_site(reading.site_id)
-        problem = check_reading(reading, meter, known_site, self._clock(), self._settings)
-        if problem is not None:
-            self._reject(plan, message, problem.kind, problem.detail, self._payload_of(message, reading))
-            return
-        assert meter is not None  # check_reading refuses unknown meters
-        if self._tracker.needs_seed(reading.site_id):
-            latest = self._retry.run("store", lambda: self._store.latest(site_id=reading.site_id))
-            self._tracker.seed(reading.site_id, latest)
-        outcome = self._tracker.classify(reading)
-        if outcome.step is Step.DUPLICATE:
-            self._metrics.duplicate()
-        elif outcome.step is Step.CONFLICT:
-            self._conflict(plan, message, reading)
-        elif outcome.step is Step.OUT_OF_ORDER:
-            self._late(plan, message, reading, meter)
-        else:
-            if outcome.step is Step.RESET:
-                self._metrics.reset()
-            plan.points[(reading.meter_id, reading.ts)] = _point(reading, meter, outcome.energy)
+    # --- compute --------------------------------------------------------------------
 
-    def _late(self, plan: Plan, message: InboundMessage, reading: Reading, meter: Meter) -> None:
+    def compute(self, admitted: Sequence[Admitted], shared: bool) -> Plan:
+        """Points for ``admitted``; call inside ``tracker.begin()`` ... ``commit()``/``rollback()``.
+
+        ``shared``: another worker may hold the meter's neighbouring readings, so resets and
+        rollovers are judged later, against the store (``Reconciler``), not here.
+        """
+        plan = Plan()
+        points, tracker = plan.points, self.tracker
+        late: dict[str, list[int]] = {}
+        for item in admitted:
+            reading, meter = item.reading, item.meter
+            if tracker.needs_seed(reading.site_id):
+                site_id = reading.site_id
+                latest = self._run("store", lambda: self._store.latest(site_id=site_id))
+                tracker.seed(site_id, latest)
+            outcome = tracker.classify(reading, meter)
+            step = outcome.step
+            if step is Step.NEXT or step is Step.FIRST:
+                points[(reading.meter_id, reading.ts)] = _point(reading, meter, outcome.energy)
+            elif step is Step.DUPLICATE:
+                plan.duplicates += 1
+            elif step is Step.CONFLICT:
+                self._conflict(plan, item)
+            elif step is Step.OUT_OF_ORDER:
+                if self._late(plan, item):
+                    late.setdefault(reading.meter_id, []).append(reading.ts)
+            else:
+                points[(reading.meter_id, reading.ts)] = _point(reading, meter, outcome.energy)
+                if not shared:
+                    self._register_drop(plan, item, step, outcome.previous, outcome.energy)
+        for meter_id, tss in late.items():
+            meter = self._directory.meter(meter_id)
+            site_id = meter.site_id if meter is not None else ""
+            plan.findings.append(Finding(site_id, meter_id, OUT_OF_ORDER, min(tss), max(tss), {"readings": len(tss)}))
+        return plan
+
+    def _register_drop(self, plan: Plan, item: Admitted, step: Step, previous: float | None, energy: float) -> None:
+        reading = item.reading
+        if step is Step.RESET:
+            plan.resets += 1
+            kind = REGISTER_RESET
+        else:
+            plan.rollovers += 1
+            kind = REGISTER_ROLLOVER
+        detail = {"previous_register": previous, "register": reading.register, "energy": energy}
+        if item.meter.register_max is not None:
+            detail["register_max"] = item.meter.register_max
+        plan.findings.append(Finding(reading.site_id, reading.meter_id, kind, reading.ts, reading.ts, detail))
+
+    def _late(self, plan: Plan, item: Admitted) -> bool:
         """An older reading: a repeat of a known point is a duplicate, a new one gets energy 0.0.
 
         Energy 0.0 keeps sums right: the next newer point's delta already covers this interval.
+        True when the reading is new (stored out of order).
         """
+        reading = item.reading
         key = (reading.meter_id, reading.ts)
         existing = plan.points.get(key) or self._stored_point(reading)
         if existing is None:
-            self._metrics.out_of_order()
-            plan.points[key] = _point(reading, meter, 0.0)
-        elif existing.register == reading.register:
-            self._metrics.duplicate()
+            plan.out_of_order += 1
+            plan.points[key] = _point(reading, item.meter, 0.0)
+            return True
+        if existing.register == reading.register:
+            plan.duplicates += 1
         else:
-            self._conflict(plan, message, reading)
+            self._conflict(plan, item)
+        return False
 
     def _stored_point(self, reading: Reading) -> EnergyPoint | None:
-        found = self._retry.run(
-            "store", lambda: self._store.points(start=reading.ts, end=reading.ts + 1, meter_id=reading.meter_id)
-        )
+        found = self._run("store", lambda: self._store.points(start=reading.ts, end=reading.ts + 1, meter_id=reading.meter_id))
         return found[0] if found else None
 
-    def _conflict(self, plan: Plan, message: InboundMessage, reading: Reading) -> None:
+    def _conflict(self, plan: Plan, item: Admitted) -> None:
+        reading = item.reading
         detail = f"meter {reading.meter_id!r} already has another register at ts {reading.ts}"
-        self._reject(plan, message, "conflicting_register", detail, self._payload_of(message, reading))
+        letter = DeadLetter(self.topic_of(item), "conflicting_register", detail, self.payload_of(item), item.received_at)
+        plan.dead_letters.append(letter)
+        plan.rejected.append("conflicting_register")
 
-    def _reject(self, plan: Plan, message: InboundMessage, kind: str, reason: str, payload: bytes) -> None:
-        plan.dead_letters.append(DeadLetter(message.topic, kind, reason, payload, message.received_at))
-        self._metrics.rejected(kind)
+    # --- helpers --------------------------------------------------------------------
+
+    def topic_of(self, item: Admitted) -> str:
+        if item.message is not None:
+            return item.message.topic
+        return reading_topic(item.reading.site_id, item.reading.meter_id, self._prefix)
 
     @staticmethod
-    def _payload_of(message: InboundMessage, reading: Reading) -> bytes:
-        single = len(message.decoded.readings) == 1 and not message.topic.endswith("/batch")
-        return message.payload if single else reading_payload(reading)
+    def payload_of(item: Admitted) -> bytes:
+        return reading_payload(item.reading) if item.message is None else _payload_of(item.message, item.reading)
+
+    def replayed_meter(self, site_id: str, meter_id: str, category: str) -> Meter:
+        """The meter of a spooled reading (its category is kept in the spool in case it is gone)."""
+        meter = self._directory.meter(meter_id)
+        return meter if meter is not None else Meter(meter_id, site_id, MeterCategory(category), 0.0)
+
+    @staticmethod
+    def _reject(intake: Intake, topic: str, received_at: int, kind: str, reason: str, payload: bytes) -> None:
+        intake.dead_letters.append(DeadLetter(topic, kind, reason, payload, received_at))
+        intake.rejected.append(kind)
+
+
+def _plausible(reading: Reading, now: float, settings: IngestSettings) -> bool:
+    """The common case of ``check_reading`` passing, tested without building a Problem."""
+    return now - settings.max_age_s <= reading.ts <= now + settings.max_future_s and reading.register >= 0
+
+
+def _payload_of(message: InboundMessage, reading: Reading) -> bytes:
+    single = len(message.decoded.readings) == 1 and not message.topic.endswith("/batch")
+    return message.payload if single else reading_payload(reading)
 
 
 def _point(reading: Reading, meter: Meter, energy: float) -> EnergyPoint:
-    return EnergyPoint(
-        site_id=reading.site_id,
-        meter_id=reading.meter_id,
-        category=meter.category.value,
-        ts=reading.ts,
-        register=reading.register,
-        energy=energy,
-    )
+    return EnergyPoint(reading.site_id, reading.meter_id, meter.category.value, reading.ts, reading.register, energy)

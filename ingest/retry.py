@@ -31,6 +31,10 @@ class Aborted(Exception):
     """The worker is stopping and gave up waiting for an unavailable dependency."""
 
 
+class OutOfBudget(Exception):
+    """The dependency stayed unavailable for longer than the caller's retry budget."""
+
+
 class Retrier:
     """Runs an operation until it succeeds; logs once when an outage starts and once when it ends."""
 
@@ -48,20 +52,35 @@ class Retrier:
         #: Dependency name -> (monotonic start of the outage, failed attempts).
         self._outages: dict[str, tuple[float, int]] = {}
 
-    def run(self, what: str, operation: Callable[[], T]) -> T:
-        """The operation's result; raises ``Aborted`` when ``abort`` is set during an outage."""
+    def run(self, what: str, operation: Callable[[], T], budget_s: float | None = None) -> T:
+        """The operation's result, retried through outages.
+
+        Raises ``Aborted`` when ``abort`` is set during an outage, and ``OutOfBudget`` once
+        the outage has lasted ``budget_s`` (None: no budget; 0: a single attempt).
+        """
         delay = self._initial
+        give_up = None if budget_s is None else time.monotonic() + budget_s
         while True:
             try:
                 result = operation()
             except RETRYABLE as exc:
                 self._failed(what, exc)
-                if self._abort.wait(delay):
+                pause = delay
+                if give_up is not None:
+                    left = give_up - time.monotonic()
+                    if left <= 0:
+                        raise OutOfBudget(f"{what} unavailable for longer than {budget_s:g}s: {exc}") from exc
+                    pause = min(delay, left)
+                if self._abort.wait(pause):
                     raise Aborted(f"{what} still unavailable while stopping") from exc
                 delay = min(delay * 2, self._max)
                 continue
             self._recovered(what)
             return result
+
+    def failing(self, what: str) -> bool:
+        """True while ``what`` is in an outage (its last attempt failed)."""
+        return what in self._outages
 
     def _failed(self, what: str, exc: Exception) -> None:
         self._on_failure()

@@ -70,6 +70,14 @@ class MeterDirectory:
     def has_site(self, site_id: str) -> bool:
         return site_id in self._sites
 
+    def cached(self, meter_id: str) -> Meter | None:
+        """The meter if it is cached (never reloads)."""
+        return self._meters.get(meter_id)
+
+    @property
+    def site_ids(self) -> set[str]:
+        return set(self._sites)
+
     def _reload_allowed(self) -> bool:
         return self._loaded_at is None or self._monotonic() - self._loaded_at >= RELOAD_MIN_INTERVAL_S
 

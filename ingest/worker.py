@@ -12,29 +12,39 @@ import logging
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from paho.mqtt.client import Client, MQTTMessage
 from prometheus_client import CollectorRegistry
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import IngestSettings, MqttSettings
-from core.store.base import SeriesStore, StoreRejected
-from core.wire import Decoded, Rejection, decode, reading_topic
+from core.store.base import SeriesStore
+from core.wire import Decoded, Rejection, decode
 from ingest.buffer import InboundMessage, MessageBuffer
-from ingest.connection import build_client, connect_async, subscribe
-from ingest.deadletter import DeadLetter, RejectionLog, save_dead_letters
+from ingest.connection import build_client, connect_async, is_mqtt5, subscribe
 from ingest.metrics import IngestMetrics, IngestStats
-from ingest.processor import BatchProcessor, Plan, point_payload
 from ingest.retry import Aborted, Retrier
+from ingest.spool import Spool
+from ingest.staleness import DEFAULT_INTERVALS, StaleWatch
 from ingest.validation import MeterDirectory
+from ingest.writer import BatchWriter
 
 log = logging.getLogger(__name__)
 
 #: Seconds ``stop`` still waits for the writer after giving up on an unavailable store:
 #: the retry wakes at once, only a store call already in progress can take longer.
 _ABORT_GRACE_S = 5.0
+#: Default seconds a store outage may last before batches go to the spool: long enough to
+#: ride out an InfluxDB restart without touching the disk, short enough that the broker
+#: does not hold a minute of messages unacknowledged.
+RETRY_BUDGET_S = 30.0
+#: Default bound of the spool: about 10 million readings, hours of a national portfolio.
+SPOOL_MAX_BYTES = 1024 * 1024 * 1024
+#: Seconds the writer waits for messages before it does its periodic work anyway
+#: (replaying the spool, stale-meter checks, saving findings).
+_IDLE_S = 0.2
 
 
 class IngestWorker:
@@ -47,19 +57,48 @@ class IngestWorker:
         store: SeriesStore,
         sessions: sessionmaker[Session],
         clock: Callable[[], float] = time.time,
+        *,
+        spool_path: Path | str | None = None,
+        spool_max_bytes: int = SPOOL_MAX_BYTES,
+        retry_budget_s: float = RETRY_BUDGET_S,
+        stale_after_intervals: int = DEFAULT_INTERVALS,
+        stale_check_s: float = 30.0,
+        reconcile: bool | None = None,
     ) -> None:
+        """``spool_path``: where to spool while the store is away (None: hold messages
+        unacknowledged instead). ``reconcile``: check energies against the store after
+        writing (default: when the worker is in an MQTT 5 shared subscription group)."""
         self._mqtt = mqtt
         self._settings = settings
         self._store = store
         self._sessions = sessions
         self._clock = clock
         self._metrics = IngestMetrics()
+        self._metrics.clock = clock
         self._buffer = MessageBuffer(settings.batch_size)
+        self._metrics.queue_messages = lambda: self._buffer.depth[0]
+        self._metrics.queue_readings = lambda: self._buffer.depth[1]
         self._abort = threading.Event()
         self._retry = Retrier(self._abort, on_failure=self._metrics.store_error)
         self._directory = MeterDirectory(sessions)
-        self._processor = BatchProcessor(settings, store, self._directory, self._metrics, self._retry, clock)
-        self._rejection_log = RejectionLog()
+        self._spool_path = Path(spool_path) if spool_path is not None else None
+        self._spool_max_bytes = spool_max_bytes
+        shared = bool(mqtt.shared_group) and is_mqtt5(mqtt) if reconcile is None else reconcile
+        self._writer_args = dict(
+            store=store,
+            directory=self._directory,
+            sessions=sessions,
+            metrics=self._metrics,
+            retry=self._retry,
+            abort=self._abort,
+            clock=clock,
+            prefix=mqtt.topic_prefix,
+            retry_budget_s=retry_budget_s,
+            shared=shared,
+            stale=StaleWatch(stale_after_intervals),
+            stale_check_s=stale_check_s,
+        )
+        self._batches: BatchWriter | None = None
         self._client: Client | None = None
         self._writer: threading.Thread | None = None
         # Message ids are only meaningful on the connection they arrived on; acks for an
@@ -86,6 +125,11 @@ class IngestWorker:
         if self._client is not None:
             raise RuntimeError("an IngestWorker is started once")
         self._directory.reload()
+        spool = None
+        if self._spool_path is not None:
+            spool = Spool(self._spool_path, self._spool_max_bytes)
+            self._metrics.spool_bytes = lambda: spool.size
+        self._batches = BatchWriter(settings=self._settings, spool=spool, **self._writer_args)  # type: ignore[arg-type]
         client = build_client(self._mqtt)
         client.on_connect = self._on_connect
         client.on_subscribe = self._on_subscribe
@@ -115,10 +159,11 @@ class IngestWorker:
         self._buffer.flush()
 
     def stop(self, timeout: float = 10) -> None:
-        """Stop taking messages, write and acknowledge what was received, then disconnect.
+        """Stop taking messages, write or spool and acknowledge what was received, then disconnect.
 
-        If the store stays unavailable past ``timeout``, the unwritten messages are left
-        unacknowledged: the broker keeps them in the session and redelivers them.
+        If the store stays unavailable past ``timeout``, the unwritten messages are spooled;
+        without a spool (or with a full one) they are left unacknowledged: the broker keeps
+        them in the session and redelivers them.
         """
         if self._client is None or self._writer is None or self._stopping:
             return
@@ -150,7 +195,7 @@ class IngestWorker:
         with self._lock:
             self._connections += 1
             self._connection = self._connections
-        self._metrics.connected()
+        self._metrics.connections += 1
         log.info("connected to the broker (session present: %s)", flags.session_present)
         # Subscribing again on a resumed session is harmless and covers an expired one.
         self._subscribe_mid = subscribe(client, self._mqtt)
@@ -174,11 +219,14 @@ class IngestWorker:
     def _on_message(self, _client: Client, _userdata: Any, message: MQTTMessage) -> None:
         """Decode and buffer; never raises (a message that breaks decoding is dead-lettered)."""
         try:
-            self._metrics.received()
+            self._metrics.received += 1
             inbound = self._inbound(message)
+            # Counted before it is put: the writer may settle it before put() returns.
+            readings = len(inbound.decoded.readings)
+            self._metrics.received_readings += readings
             # Blocks while the buffer is full: backpressure on the broker instead of memory.
-            if self._buffer.put(inbound):
-                self._metrics.buffered(len(inbound.decoded.readings))
+            if not self._buffer.put(inbound):
+                self._metrics.received_readings -= readings
             # else: stopping; left unacknowledged, so the broker redelivers it later.
         except Exception:  # noqa: BLE001 - the network thread must survive; the message stays unacked
             log.exception("failed to buffer a message on %r", message._topic[:200])  # noqa: SLF001 - raw bytes
@@ -206,59 +254,40 @@ class IngestWorker:
     # --- writer thread --------------------------------------------------------------
 
     def _write_loop(self) -> None:
+        batches = self._batches
+        assert batches is not None
         try:
-            while batch := self._buffer.take(self._settings.flush_interval_s):
-                self._handle(batch)
+            batches.start_up()
+            while True:
+                batch = self._buffer.take(self._settings.flush_interval_s, idle_timeout=_IDLE_S)
+                if batch:
+                    if not batches.handle(batch):
+                        log.warning("stopping with %d readings neither stored nor spooled; left unacknowledged", self.stats.pending)
+                        return
+                    self._metrics.settled_readings += sum(len(m.decoded.readings) for m in batch)
+                    self._ack(batch)
+                elif self._buffer.drained:
+                    break
+                batches.periodic()
         except Aborted as exc:
             log.warning("stopping with %d readings unwritten and unacknowledged: %s", self.stats.pending, exc)
         except BaseException as exc:
             self.error = exc
             self._buffer.close()
             log.exception("ingest writer failed; no further messages are acknowledged")
-
-    def _handle(self, batch: list[InboundMessage]) -> None:
-        plan = self._processor.process(batch)
-        written = self._write_points(plan)
-        for letter in plan.dead_letters:
-            self._rejection_log(letter)
-        self._save_dead_letters(plan.dead_letters)
-        self._metrics.settled(stored=written, readings=sum(len(m.decoded.readings) for m in batch))
-        self._ack(batch)
-
-    def _write_points(self, plan: Plan) -> int:
-        points = list(plan.points.values())
-        if not points:
-            return 0
-        try:
-            self._retry.run("store", lambda: self._store.write(points))
-            return len(points)
-        except StoreRejected as exc:
-            log.error("store refused a batch of %d points (%s); writing them one at a time", len(points), exc)
-        written = 0
-        for point in points:
-            try:
-                self._retry.run("store", lambda point=point: self._store.write([point]))
-                written += 1
-            except StoreRejected as exc:
-                topic = reading_topic(point.site_id, point.meter_id, self._mqtt.topic_prefix)
-                letter = DeadLetter(topic, "store_rejected", str(exc), point_payload(point), int(self._clock()))
-                plan.dead_letters.append(letter)
-                self._metrics.rejected("store_rejected")
-        return written
-
-    def _save_dead_letters(self, letters: list[DeadLetter]) -> None:
-        try:
-            self._retry.run("dead-letter table", lambda: save_dead_letters(self._sessions, letters))
-        except SQLAlchemyError as exc:
-            # Counted and logged already; losing the row beats blocking the meter data.
-            log.error("could not record %d dead letters: %s", len(letters), exc)
+        finally:
+            batches.shut_down()
 
     def _ack(self, batch: list[InboundMessage]) -> None:
         acked = 0
+        now = time.monotonic()
+        lag = self._metrics.ack_lag
         # Held while acking so no reconnect can slip between the check and the PUBACK.
         with self._lock:
+            connection, client = self._connection, self._client
             for message in batch:
-                if message.qos > 0 and message.connection == self._connection:
-                    self._client.ack(message.mid, message.qos)  # type: ignore[union-attr]
+                if message.qos > 0 and message.connection == connection:
+                    client.ack(message.mid, message.qos)  # type: ignore[union-attr]
                     acked += 1
-        self._metrics.acked(acked)
+                lag(now - message.arrived)
+        self._metrics.acked += acked

@@ -25,7 +25,9 @@ def ingest(
 
     settings = settings_from(ctx, mqtt={"host": host, "port": mqtt_port})
     stop = stop_on_signals()
-    worker = IngestWorker(settings.mqtt, settings.ingest, open_series(settings), open_database(settings))
+    worker = IngestWorker(
+        settings.mqtt, settings.ingest, open_series(settings), open_database(settings), spool_path=settings.spool_path
+    )
     if metrics_port:
         from prometheus_client import start_http_server
 
@@ -33,8 +35,10 @@ def ingest(
     worker.start()
     log.info("ingesting from %s:%d (%s)", settings.mqtt.host, settings.mqtt.port, settings.mqtt.topic_prefix)
     stop.wait()
-    log.info("stopping: flushing what was received")
+    log.info("stopping: writing or spooling what was received")
     worker.stop()
+    if worker.error is not None:
+        raise typer.Exit(1)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,131 @@
+"""Energy made right against the store when readings of one meter reach several workers.
+
+With a shared subscription, a worker's newest in-memory reading of a meter need not be the
+stored predecessor of the next one it receives: another worker may have written readings
+in between. Each worker therefore checks, after writing, every point it wrote and the
+stored successor of each against the store, rewrites the ones whose energy is not the
+energy since their stored predecessor, and repeats until one read shows no difference.
+
+Why that is enough (with a linearizable store, as single-node InfluxDB and SQLite are):
+take a point X whose final energy were wrong, and the last write of X, by worker W. W read
+the store after that write and saw X agree with its predecessor then; so a point Z became
+X's predecessor later. Z's writer read Z's successor after writing Z: that read saw X (X
+was written before, points are never deleted) disagreeing with Z, and that worker then
+rewrote X, after W's last write. A contradiction: no final energy is wrong.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import TypeVar
+
+from core.domain import EnergyPoint, Meter
+from core.store.base import SeriesStore
+from ingest.energy import Step, interval_energy
+from ingest.findings import REGISTER_RESET, REGISTER_ROLLOVER, Finding
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+#: History read before a batch's oldest point to find predecessors: a few usual intervals
+#: suffice for live data; a longer silence costs a few widening per-meter queries.
+LOOKBACK_S = 6 * 3600
+#: Each widening multiplies the lookback by this, up to ``MAX_LOOKBACK_S``.
+WIDEN = 16
+MAX_LOOKBACK_S = 800 * 86400
+#: Far end of the window (epoch seconds in 2100): successors can be anywhere later.
+_FAR = 4_102_444_800
+#: Rounds after which reconciliation gives up (and says so): each round needs a concurrent
+#: insert next to our points to be followed by another, so more than a few means a bug.
+MAX_ROUNDS = 20
+#: Energies closer than this are the same (they are rounded to 6 decimals when computed).
+_TOLERANCE = 1e-7
+
+
+@dataclass
+class Reconciled:
+    """What a reconciliation changed."""
+
+    corrected: int = 0
+    rounds: int = 0
+    findings: dict[tuple[str, str, int], Finding] = field(default_factory=dict)
+
+
+class Reconciler:
+    """Rewrites written points and their successors until each agrees with its stored predecessor."""
+
+    def __init__(
+        self,
+        store: SeriesStore,
+        meter_of: Callable[[str], Meter | None],
+        run: Callable[[str, Callable[[], T]], T],
+    ) -> None:
+        self._store = store
+        self._meter_of = meter_of
+        self._run = run
+
+    def reconcile(self, written: Sequence[EnergyPoint]) -> Reconciled:
+        """Check ``written`` against the store; raises what ``run`` raises for an unavailable store."""
+        touched: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
+        for p in written:
+            touched[p.site_id][p.meter_id].add(p.ts)
+        result = Reconciled()
+        while result.rounds < MAX_ROUNDS:
+            result.rounds += 1
+            corrections = [c for site, meters in touched.items() for c in self._site(site, meters, result)]
+            if not corrections:
+                return result
+            self._run("store", lambda corrections=corrections: self._store.write(corrections))
+            result.corrected += len(corrections)
+        log.error("energy of %d points still changing after %d reconciliation rounds", len(written), MAX_ROUNDS)
+        return result
+
+    def _site(self, site_id: str, meters: dict[str, set[int]], result: Reconciled) -> list[EnergyPoint]:
+        lo = min(min(tss) for tss in meters.values()) - LOOKBACK_S
+        window = self._run("store", lambda: self._store.points(start=lo, end=_FAR, site_id=site_id))
+        series: dict[str, list[EnergyPoint]] = defaultdict(list)
+        for p in window:
+            series[p.meter_id].append(p)
+        corrections: list[EnergyPoint] = []
+        for meter_id, tss in meters.items():
+            points = series.get(meter_id, [])
+            if not points or points[0].ts >= min(tss):
+                points = self._predecessor(meter_id, lo) + points
+            corrections.extend(self._meter(meter_id, points, tss, result))
+        return corrections
+
+    def _predecessor(self, meter_id: str, window_start: int) -> list[EnergyPoint]:
+        """The newest stored point of a meter before ``window_start`` (as a list of at most one)."""
+        lookback, end = LOOKBACK_S, window_start
+        while lookback < MAX_LOOKBACK_S:
+            lookback *= WIDEN
+            start = window_start - lookback
+            found = self._run("store", lambda start=start, end=end: self._store.points(start=start, end=end, meter_id=meter_id))
+            if found:
+                return found[-1:]
+            end = start
+        return []
+
+    def _meter(self, meter_id: str, points: list[EnergyPoint], tss: set[int], result: Reconciled) -> list[EnergyPoint]:
+        meter = self._meter_of(meter_id)
+        corrections = []
+        previous: EnergyPoint | None = None
+        check_next = False
+        for point in points:
+            if point.ts in tss or check_next:
+                expected, step = 0.0, Step.FIRST
+                if previous is not None:
+                    step, expected = interval_energy(previous.register, point.register, point.ts - previous.ts, meter)
+                if abs(expected - point.energy) > _TOLERANCE:
+                    corrections.append(replace(point, energy=expected))
+                if step in (Step.RESET, Step.ROLLOVER):
+                    kind = REGISTER_RESET if step is Step.RESET else REGISTER_ROLLOVER
+                    detail = {"previous_register": previous.register, "register": point.register, "energy": expected}  # type: ignore[union-attr]
+                    result.findings[(meter_id, kind, point.ts)] = Finding(point.site_id, meter_id, kind, point.ts, point.ts, detail)
+            check_next = point.ts in tss
+            previous = point
+        return corrections

@@ -1,0 +1,307 @@
+"""The writer side of a worker: batches into the store, or into the spool while it is away.
+
+Runs on the writer thread only. Lifecycle: ``start_up()`` once, ``handle()`` per batch and
+``periodic()`` between batches, ``shut_down()`` once. ``handle`` answers whether the batch's
+messages may be acknowledged: their readings are stored, spooled or dead-lettered.
+
+Order is kept across outages: once anything is spooled, new batches are spooled behind it
+until a replay has emptied the spool, so every reading is computed in arrival order.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.domain import EnergyPoint, Reading
+from core.settings import IngestSettings
+from core.store.base import SeriesStore, StoreRejected
+from core.wire import reading_topic
+from ingest.buffer import InboundMessage
+from ingest.deadletter import DeadLetter, RejectionLog, save_dead_letters
+from ingest.findings import MAX_UNSAVED, STALE_METER, Closing, Finding, open_findings, save_findings
+from ingest.metrics import IngestMetrics
+from ingest.processor import Admitted, BatchProcessor, Plan, point_payload
+from ingest.reconcile import Reconciler
+from ingest.retry import Aborted, OutOfBudget, Retrier
+from ingest.spool import Spool, SpooledReading, SpoolFull
+from ingest.staleness import StaleWatch
+from ingest.validation import MeterDirectory
+
+log = logging.getLogger(__name__)
+
+#: Longest stretch of replaying before the writer takes the next received batch: keeps
+#: the consumer (and its keep-alives) moving while a long spool drains.
+REPLAY_SLICE_S = 1.0
+#: Pauses between store probes while spooling: a recovered store is noticed within 5 s,
+#: a dead one costs one cheap probe per 5 s.
+PROBE_MIN_S, PROBE_MAX_S = 0.2, 5.0
+#: Seconds between saves of data findings: one transaction per second at most, however
+#: many resets a storm of batches brings.
+FINDINGS_FLUSH_S = 1.0
+
+
+class BatchWriter:
+    """Stores, spools and replays batches; records dead letters and data findings."""
+
+    def __init__(
+        self,
+        *,
+        settings: IngestSettings,
+        store: SeriesStore,
+        directory: MeterDirectory,
+        sessions: sessionmaker[Session],
+        metrics: IngestMetrics,
+        retry: Retrier,
+        abort: threading.Event,
+        clock: Callable[[], float],
+        prefix: str,
+        spool: Spool | None,
+        retry_budget_s: float,
+        shared: bool,
+        stale: StaleWatch,
+        stale_check_s: float,
+    ) -> None:
+        self._processor = BatchProcessor(settings, store, directory, self._run, clock, prefix)
+        self._store = store
+        self._directory = directory
+        self._sessions = sessions
+        self._metrics = metrics
+        self._retry = retry
+        self._abort = abort
+        self._clock = clock
+        self._prefix = prefix
+        self.spool = spool
+        self._budget_s = retry_budget_s
+        self._reconciler = Reconciler(store, directory.cached, self._run) if shared else None
+        self._stale = stale
+        self._stale_check_s = stale_check_s
+        self._rejection_log = RejectionLog()
+        # Budget of the store calls in progress: None (wait) without a spool to fall back on.
+        self._budget: float | None = None
+        self._next_probe = 0.0
+        self._probe_delay = PROBE_MIN_S
+        self._next_stale_check = time.monotonic() + stale_check_s
+        self._next_findings_flush = 0.0
+        self._findings: list[Finding] = []
+        self._closings: list[Closing] = []
+        self._full_logged = False
+
+    def _run(self, what: str, operation: Callable[[], Any]) -> Any:
+        return self._retry.run(what, operation, self._budget)
+
+    # --- lifecycle ------------------------------------------------------------------
+
+    def start_up(self) -> None:
+        """Load every meter's newest point, adopt open stale findings, replay a left-over spool."""
+        self._budget = self._budget_s if self.spool is not None else 0.0
+        try:
+            latest = self._run("store", self._store.latest)
+            self._processor.tracker.seed(None, latest)
+            self._processor.tracker.mark_seeded(self._directory.site_ids)
+            self._stale.known(latest, self._clock())
+        except (OutOfBudget, Aborted) as exc:
+            log.warning("cannot load the newest points yet (%s); loading them site by site", exc)
+        try:
+            self._stale.adopt(open_findings(self._sessions, STALE_METER))
+        except SQLAlchemyError as exc:
+            log.warning("cannot load open stale-meter findings: %s", exc)
+        if self.spool is not None and not self.spool.empty():
+            log.warning("replaying %d bytes spooled by an earlier run", self.spool.size)
+            self.replay(force=True)
+
+    def shut_down(self) -> None:
+        self._flush_findings(force=True)
+        if self.spool is not None:
+            self.spool.close()
+
+    # --- batches --------------------------------------------------------------------
+
+    def handle(self, batch: Sequence[InboundMessage]) -> bool:
+        """Store or spool ``batch``; False when it must stay unacknowledged (stopping, nowhere to put it)."""
+        intake = self._processor.admit(batch, self._announce)
+        self._metrics.announcements += intake.announcements
+        if intake.admitted and not self._store_or_spool(intake.admitted):
+            return False
+        self._reject(intake.rejected, intake.dead_letters)
+        return True
+
+    def _store_or_spool(self, admitted: list[Admitted]) -> bool:
+        if self.spool is not None and not self.spool.empty():
+            self.replay()
+        if self.spool is None or self.spool.empty():
+            self._budget = None if self.spool is None else self._budget_s
+            try:
+                self._write(admitted)
+                return True
+            except OutOfBudget as exc:
+                log.warning("spooling to %s: %s", self.spool.directory, exc)  # type: ignore[union-attr]
+            except Aborted:
+                if self.spool is None:
+                    raise
+        return self._spool(admitted)
+
+    def _write(self, admitted: Sequence[Admitted]) -> None:
+        """Compute, write (and reconcile) the points of ``admitted``; all or nothing for the tracker."""
+        tracker = self._processor.tracker
+        tracker.begin()
+        try:
+            plan = self._processor.compute(admitted, shared=self._reconciler is not None)
+            points = list(plan.points.values())
+            written = self._store_points(points, plan)
+            if self._reconciler is not None and points:
+                reconciled = self._reconciler.reconcile(points)
+                self._metrics.reconciled += reconciled.corrected
+                plan.findings.extend(reconciled.findings.values())
+            tracker.commit()
+        except BaseException:
+            tracker.rollback()
+            raise
+        self._settle(plan, points, written)
+
+    def _store_points(self, points: list[EnergyPoint], plan: Plan) -> int:
+        if not points:
+            return 0
+        try:
+            self._run("store", lambda: self._store.write(points))
+            return len(points)
+        except StoreRejected as exc:
+            log.error("store refused a batch of %d points (%s); writing them one at a time", len(points), exc)
+        written = 0
+        for point in points:
+            try:
+                self._run("store", lambda point=point: self._store.write([point]))
+                written += 1
+            except StoreRejected as exc:
+                topic = reading_topic(point.site_id, point.meter_id, self._prefix)
+                plan.dead_letters.append(DeadLetter(topic, "store_rejected", str(exc), point_payload(point), int(self._clock())))
+                plan.rejected.append("store_rejected")
+        return written
+
+    def _settle(self, plan: Plan, points: list[EnergyPoint], written: int) -> None:
+        m = self._metrics
+        m.stored += written
+        m.duplicates += plan.duplicates
+        m.resets += plan.resets
+        m.rollovers += plan.rollovers
+        m.out_of_order += plan.out_of_order
+        if points:
+            m.stored_up_to(max(p.ts for p in points))
+            self._stale.arrived(points, self._clock())
+        if plan.findings:
+            self._findings.extend(plan.findings)
+        self._reject(plan.rejected, plan.dead_letters)
+
+    # --- spool ----------------------------------------------------------------------
+
+    def _spool(self, admitted: list[Admitted]) -> bool:
+        assert self.spool is not None
+        rows = [SpooledReading(a.reading.site_id, a.reading.meter_id, a.meter.category.value, a.reading.ts, a.reading.register) for a in admitted]
+        received_at = admitted[0].received_at
+        delay = PROBE_MIN_S
+        while True:
+            try:
+                appended = self.spool.append(received_at, rows)
+            except (SpoolFull, OSError) as exc:
+                self._metrics.spool_full = True
+                if not self._full_logged:
+                    log.error("cannot spool (%s): holding messages unacknowledged until the store is back", exc)
+                    self._full_logged = True
+                if self._abort.is_set():
+                    return False
+                self.replay(force=True)
+                self._abort.wait(delay)
+                delay = min(delay * 2, PROBE_MAX_S)
+                continue
+            self._metrics.spool_full = self._full_logged = False
+            self._metrics.spooled += len(rows)
+            self._metrics.spooled_bytes += appended
+            return True
+
+    def replay(self, force: bool = False) -> None:
+        """Write spooled batches to the store, oldest first, for up to ``REPLAY_SLICE_S``."""
+        spool = self.spool
+        if spool is None or spool.empty() or self._abort.is_set():
+            return
+        now = time.monotonic()
+        if not force and now < self._next_probe:
+            return
+        self._budget = 0.0  # one attempt: the spool keeps the data, so no waiting here
+        deadline = now + REPLAY_SLICE_S
+        for record in spool.pending():
+            admitted = [
+                Admitted(Reading(r.site_id, r.meter_id, r.ts, r.register), self._processor.replayed_meter(r.site_id, r.meter_id, r.category), record.received_at, None)
+                for r in record.readings
+            ]
+            try:
+                self._write(admitted)
+            except (OutOfBudget, Aborted):
+                self._next_probe = time.monotonic() + self._probe_delay
+                self._probe_delay = min(self._probe_delay * 2, PROBE_MAX_S)
+                return
+            spool.replayed(record)
+            self._metrics.replayed += len(admitted)
+            self._probe_delay = PROBE_MIN_S
+            if time.monotonic() > deadline:
+                break
+        if spool.empty():
+            log.warning("spool replayed: writing to the store directly again")
+
+    # --- findings, dead letters, announcements -------------------------------------
+
+    def periodic(self) -> None:
+        """Between batches: replay what is spooled, look for stale meters, save findings."""
+        self.replay()
+        if time.monotonic() >= self._next_stale_check:
+            self._next_stale_check = time.monotonic() + self._stale_check_s
+            self._check_stale()
+        self._flush_findings()
+
+    def _check_stale(self) -> None:
+        try:
+            self._stale.adopt(open_findings(self._sessions, STALE_METER))
+        except SQLAlchemyError as exc:
+            log.warning("cannot load open stale-meter findings: %s", exc)
+        site_of = lambda meter_id: (m.site_id if (m := self._directory.cached(meter_id)) else None)  # noqa: E731
+        found, closed = self._stale.check(self._clock(), self._processor.tracker.newest(), site_of)
+        self._findings.extend(found)
+        self._closings.extend(closed)
+
+    def _flush_findings(self, force: bool = False) -> None:
+        if not (self._findings or self._closings) or (not force and time.monotonic() < self._next_findings_flush):
+            return
+        self._next_findings_flush = time.monotonic() + FINDINGS_FLUSH_S
+        findings, closings = self._findings, self._closings
+        try:
+            save_findings(self._sessions, findings, closings, int(self._clock()))
+        except SQLAlchemyError as exc:
+            # Findings never hold up readings: keep a bounded backlog and try again later.
+            log.warning("cannot record %d data findings yet: %s", len(findings) + len(closings), exc)
+            if len(findings) > MAX_UNSAVED:
+                self._findings = findings[-MAX_UNSAVED:]
+            return
+        for f in findings:
+            self._metrics.findings[f.kind] += 1
+        self._findings, self._closings = [], []
+
+    def _announce(self, site: Any, meters: Any) -> None:
+        self._retry.run("registry", lambda: self._directory.announce(site, meters))
+
+    def _reject(self, kinds: list[str], letters: list[DeadLetter]) -> None:
+        if not letters:
+            return
+        for kind in kinds:
+            self._metrics.rejected[kind] += 1
+        for letter in letters:
+            self._rejection_log(letter)
+        try:
+            self._retry.run("dead-letter table", lambda: save_dead_letters(self._sessions, letters))
+        except SQLAlchemyError as exc:
+            # Counted and logged already; losing the row beats blocking the meter data.
+            log.error("could not record %d dead letters: %s", len(letters), exc)
