@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from core.carbon.provinces import pinyin_province
+
 #: MEE & NBS provincial average electricity CO2 factor (location-based Scope 2).
 PROVINCE_KEY = "elec_avg_co2_province"
 #: MEE & NBS national average electricity CO2 factor, the fallback for unknown provinces.
@@ -17,6 +19,8 @@ NATIONAL_KEY = "elec_avg_co2"
 RESIDUAL_MIX_KEY = "elec_avg_co2_excl_market_nonfossil"
 #: Chinese enterprise GHG guideline default for natural gas (confidence H in the notes).
 GAS_KEY = "natural_gas_co2_cn_default"
+#: Chinese guideline default for diesel per tonne (confidence M: guideline parameters, exact arithmetic).
+DIESEL_KEY = "diesel_co2_cn_default"
 NATIONAL_REGION = "全国"
 ELECTRICITY_UNIT = "kgCO2/kWh"
 
@@ -105,8 +109,11 @@ def load_factors(path: str | Path | None = None) -> FactorTable:
 
 
 def normalise_province(province: str) -> str:
-    """The short province name the MEE tables use: "广东省" -> "广东"."""
+    """The short province name the MEE tables use: "广东省", "Guangdong Province" -> "广东"."""
     name = province.strip()
+    latin = pinyin_province(name)
+    if latin is not None:
+        return latin
     for suffix in _PROVINCE_SUFFIXES:
         if name.endswith(suffix) and len(name) > len(suffix) + 1:
             return name[: -len(suffix)]
@@ -151,3 +158,12 @@ def gas_factor(table: FactorTable | None = None) -> EmissionFactor:
     conditions; the notes leave this unverified, so billed m3 are used as Nm3.
     """
     return (table or load_factors()).only(GAS_KEY)
+
+
+def diesel_factor(table: FactorTable | None = None) -> EmissionFactor:
+    """Diesel combustion CO2 per tonne (Chinese guideline default, Scope 1).
+
+    No meter category measures diesel yet; this is here so that one can be added
+    without touching the factor rules (the per-litre row assumes a density, so it is not used).
+    """
+    return (table or load_factors()).only(DIESEL_KEY)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from core.carbon import electricity_factor, gas_factor, load_factors, residual_mix_factor
+from core.carbon import diesel_factor, electricity_factor, gas_factor, load_factors, normalise_province, residual_mix_factor
 
 # Expected values are read off /work/shared/reference/emission_factors.md, sections 1, 3 and 5.
 
@@ -110,3 +110,31 @@ def test_unverified_key_is_never_chosen(tmp_path):
 def test_lifecycle_footprint_row_is_never_chosen_for_scope_2(tmp_path):
     table = _table_with(tmp_path, 'elec_avg_co2,全国,2024,0.5777,kgCO2e/kWh,"footprint — lifecycle, NOT scope 2"')
     assert electricity_factor("西藏", 2024, table).value == 0.5366
+
+
+@pytest.mark.parametrize(
+    ("written", "short"),
+    [
+        ("Guangdong", "广东"),
+        ("guangdong province", "广东"),
+        ("Guangdong Sheng", "广东"),
+        ("Inner Mongolia Autonomous Region", "内蒙古"),
+        ("Shaanxi", "陕西"),
+        ("Shanxi", "山西"),
+        ("Beijing Municipality", "北京"),
+        ("Xinjiang Uygur Autonomous Region", "新疆"),
+    ],
+)
+def test_pinyin_and_english_province_names_match_the_chinese_short_name(written, short):
+    assert normalise_province(written) == short
+
+
+def test_a_pinyin_province_gets_its_provincial_factor():
+    assert electricity_factor("Sichuan", 2022).value == 0.1404
+
+
+def test_diesel_factor_is_the_chinese_guideline_default_per_tonne():
+    factor = diesel_factor()
+    # 42.652 GJ/t x 20.2 tC/TJ x 0.98 x 44/12 = 3.0959 tCO2/t
+    assert (factor.value, factor.unit) == (3.0959, "tCO2/t")
+    assert factor.value == pytest.approx(42.652 * 20.2 * 0.98 * 44 / 12 / 1000, abs=5e-4)

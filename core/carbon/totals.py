@@ -1,0 +1,92 @@
+"""Carbon totals of a site or portfolio over a period, and the factors behind them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from core.carbon.completeness import ratio
+from core.carbon.factors import EmissionFactor
+
+#: Roles a factor plays in a ledger.
+LOCATION = "scope2_location"
+RESIDUAL = "scope2_market_residual"
+GAS = "scope1_gas"
+
+
+@dataclass(frozen=True, slots=True)
+class FactorUse:
+    """A factor a ledger applied: to ``quantity`` (kWh or m3) of readings from ``reading_years``."""
+
+    role: str
+    factor: EmissionFactor
+    reading_years: tuple[int, ...]
+    quantity: float
+
+
+@dataclass(slots=True)
+class CarbonTotals:
+    """Energy and emissions (kg CO2) over one period; sums add up across periods and sites.
+
+    ``kwh`` is metered electricity consumption; ``grid_kwh`` what the grid supplied
+    after on-site PV consumed behind the meter (``pv_self_consumed_kwh``);
+    ``certified_kwh`` the part of ``grid_kwh`` covered by certificates or contracts.
+    """
+
+    kwh: float = 0.0
+    grid_kwh: float = 0.0
+    pv_kwh: float = 0.0
+    pv_self_consumed_kwh: float = 0.0
+    certified_kwh: float = 0.0
+    gas_m3: float = 0.0
+    scope1_kg: float = 0.0
+    scope2_location_kg: float = 0.0
+    scope2_market_kg: float = 0.0
+    readings: int = 0
+    expected_readings: float = 0.0
+    kwh_by_category: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def total_kg(self) -> float:
+        """Scope 1 plus location-based Scope 2."""
+        return self.scope1_kg + self.scope2_location_kg
+
+    @property
+    def total_market_kg(self) -> float:
+        """Scope 1 plus market-based Scope 2."""
+        return self.scope1_kg + self.scope2_market_kg
+
+    @property
+    def completeness(self) -> float | None:
+        return ratio(self.readings, self.expected_readings)
+
+    def add(self, other: CarbonTotals) -> None:
+        for name in _SUMMED:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for category, kwh in other.kwh_by_category.items():
+            self.kwh_by_category[category] = self.kwh_by_category.get(category, 0.0) + kwh
+
+
+_SUMMED = tuple(name for name in CarbonTotals.__dataclass_fields__ if name != "kwh_by_category")
+
+
+class FactorLog:
+    """Collects which factor was applied to how much, for which reading years."""
+
+    def __init__(self) -> None:
+        self._uses: dict[tuple[str, EmissionFactor], list] = {}
+
+    def record(self, role: str, factor: EmissionFactor, year: int, quantity: float) -> None:
+        entry = self._uses.setdefault((role, factor), [set(), 0.0])
+        entry[0].add(year)
+        entry[1] += quantity
+
+    def merge(self, other: FactorLog) -> None:
+        for key, (years, quantity) in other._uses.items():
+            entry = self._uses.setdefault(key, [set(), 0.0])
+            entry[0] |= years
+            entry[1] += quantity
+
+    def uses(self) -> tuple[FactorUse, ...]:
+        order = {LOCATION: 0, RESIDUAL: 1, GAS: 2}
+        items = sorted(self._uses.items(), key=lambda kv: (order.get(kv[0][0], 9), kv[0][1].year or 0, kv[0][1].region))
+        return tuple(FactorUse(role, factor, tuple(sorted(years)), quantity) for (role, factor), (years, quantity) in items)
