@@ -57,6 +57,7 @@ def create_session(body: SignIn, request: Request, response: Response, session: 
         secure=request.url.scheme == "https",
     )
     log.info("user %s signed in", user.id)
+    return _caller(principal_of_user(user), user, opened.csrf_token, opened.expires_at)
 
 
 @router.get("/session", summary="Who am I", response_model=CallerPublic, responses=problem_responses(401))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -10,24 +11,35 @@ from fastapi.testclient import TestClient
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
+from api.options import ApiOptions
 from api.security import create_api_key
+from api.passwords import hash_password
 from core.db.registry import upsert_site
+from core.db.tables import UserRecord
 from core.db.session import create_db_engine, migrate, session_factory
 from core.settings import Settings
 from core.store.embedded import EmbeddedStore
 from tests.api.seed import (
-    A_CORR_KWH, A_GAS_M3, A_PV_KWH, B_CORR_KWH, METERS_A, METERS_B, SITE_A, SITE_B, alert_row, series_of,
+    A_CORR_KWH, A_GAS_M3, A_PV_KWH, B_CORR_KWH, METERS_A, METERS_B, SITE_A, SITE_B, T0, alert_row, series_of,
 )
+
+
+@functools.cache
+def _hashed(password: str) -> str:
+    # scrypt is slow on purpose; hash each seeded password once per test run.
+    return hash_password(password)
 
 
 @dataclass
 class World:
-    """What the tests seeded: alert ids by name and plaintext keys by role."""
+    """What the tests seeded: alert ids by name, plaintext keys and user passwords by role."""
 
     alerts: dict[str, int]
     keys: dict[str, str]
     sessions: sessionmaker[Session]
     store: EmbeddedStore
+    #: username -> password; usernames are the role names.
+    users: dict[str, str]
 
 
 @pytest.fixture
@@ -53,9 +65,15 @@ def world(tmp_path) -> Iterator[World]:
             "manager": create_api_key(session, "site A manager", "manager", ["sh-a"]),
             "viewer": create_api_key(session, "site A viewer", "viewer", ["sh-a"]),
         }
+        users = {role: f"{role}-password-123" for role in ("admin", "manager", "viewer")}
+        for role, password in users.items():
+            session.add(UserRecord(
+                username=role, display_name=f"{role} 用户", password_hash=_hashed(password), role=role,
+                site_ids=None if role == "admin" else ["sh-a"], locale="zh", disabled=False, created_at=T0,
+            ))
         session.commit()
         ids = {name: record.id for name, record in alerts.items()}
-    yield World(alerts=ids, keys=keys, sessions=sessions, store=store)
+    yield World(alerts=ids, keys=keys, sessions=sessions, store=store, users=users)
     store.close()
     engine.dispose()
 
@@ -65,9 +83,13 @@ def settings(tmp_path) -> Settings:
     return Settings(data_dir=tmp_path)
 
 
+#: The outbox loop is driven by hand in tests, except where a test starts it on purpose.
+QUIET = ApiOptions(run_outbox=False)
+
+
 @pytest.fixture
 def client(world: World, settings: Settings) -> Iterator[TestClient]:
-    app = create_app(settings, world.store, world.sessions)
+    app = create_app(settings, world.store, world.sessions, QUIET)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
 

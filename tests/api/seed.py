@@ -71,3 +71,10 @@ def assert_problem(response, status: int) -> dict:
     assert body["status"] == status
     assert {"type", "title", "detail"} <= body.keys()
     return body
+
+
+def sign_in(client, username: str, password: str) -> dict[str, str]:
+    """Sign ``client`` in with a session cookie; returns the CSRF header to send on changes."""
+    response = client.post("/api/v1/auth/session", json={"username": username, "password": password})
+    assert response.status_code == 201, response.text
+    return {"X-CSRF-Token": response.json()["csrf_token"]}
