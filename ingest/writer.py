@@ -133,19 +133,28 @@ class BatchWriter:
         return True
 
     def _store_or_spool(self, admitted: list[Admitted]) -> bool:
-        if self.spool is not None and not self.spool.empty():
-            self.replay()
-        if self.spool is None or self.spool.empty():
-            self._budget = None if self.spool is None else self._budget_s
-            try:
-                self._write(admitted)
+        spool = self.spool
+        budget, delay = self._budget_s, PROBE_MIN_S
+        while True:
+            if spool is not None and not spool.empty():
+                self.replay(force=budget == 0)
+            if spool is None or spool.empty():
+                self._budget = None if spool is None else budget
+                try:
+                    self._write(admitted)
+                    self._metrics.spool_full = self._full_logged = False
+                    return True
+                except OutOfBudget as exc:
+                    log.warning("spooling to %s: %s", spool.directory, exc)  # type: ignore[union-attr]
+                except Aborted:
+                    if spool is None:
+                        raise
+            if self._spool(admitted):
                 return True
-            except OutOfBudget as exc:
-                log.warning("spooling to %s: %s", self.spool.directory, exc)  # type: ignore[union-attr]
-            except Aborted:
-                if self.spool is None:
-                    raise
-        return self._spool(admitted)
+            # The spool is full or failing: wait for the store, holding the batch unacknowledged.
+            if self._abort.wait(delay):
+                return False
+            budget, delay = 0.0, min(delay * 2, PROBE_MAX_S)
 
     def _write(self, admitted: Sequence[Admitted]) -> None:
         """Compute, write (and reconcile) the points of ``admitted``; all or nothing for the tracker."""
@@ -201,28 +210,21 @@ class BatchWriter:
     # --- spool ----------------------------------------------------------------------
 
     def _spool(self, admitted: list[Admitted]) -> bool:
+        """Append ``admitted`` to the spool; False when it is full or the disk fails."""
         assert self.spool is not None
         rows = [SpooledReading(a.reading.site_id, a.reading.meter_id, a.meter.category.value, a.reading.ts, a.reading.register) for a in admitted]
-        received_at = admitted[0].received_at
-        delay = PROBE_MIN_S
-        while True:
-            try:
-                appended = self.spool.append(received_at, rows)
-            except (SpoolFull, OSError) as exc:
-                self._metrics.spool_full = True
-                if not self._full_logged:
-                    log.error("cannot spool (%s): holding messages unacknowledged until the store is back", exc)
-                    self._full_logged = True
-                if self._abort.is_set():
-                    return False
-                self.replay(force=True)
-                self._abort.wait(delay)
-                delay = min(delay * 2, PROBE_MAX_S)
-                continue
-            self._metrics.spool_full = self._full_logged = False
-            self._metrics.spooled += len(rows)
-            self._metrics.spooled_bytes += appended
-            return True
+        try:
+            appended = self.spool.append(admitted[0].received_at, rows)
+        except (SpoolFull, OSError) as exc:
+            self._metrics.spool_full = True
+            if not self._full_logged:
+                log.error("cannot spool (%s): holding messages unacknowledged until the store is back", exc)
+                self._full_logged = True
+            return False
+        self._metrics.spool_full = self._full_logged = False
+        self._metrics.spooled += len(rows)
+        self._metrics.spooled_bytes += appended
+        return True
 
     def replay(self, force: bool = False) -> None:
         """Write spooled batches to the store, oldest first, for up to ``REPLAY_SLICE_S``."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 
@@ -15,7 +16,7 @@ from core.db.session import create_db_engine, migrate, session_factory
 from core.db.tables import DeadLetterRecord
 from core.domain import EnergyPoint, Meter, MeterCategory, Reading, Site, SiteType
 from core.settings import IngestSettings, MqttSettings
-from core.store.base import SeriesStore
+from core.store.base import SeriesStore, StoreUnavailable
 from core.store.embedded import EmbeddedStore
 from core.wire import batch_topic, encode_batch, encode_meta, encode_reading, meta_topic, reading_topic
 from ingest import IngestWorker
@@ -30,6 +31,43 @@ METERS = [
     Meter("a-pump", SITE.site_id, MeterCategory.WATER_PUMP, 7.5),
 ]
 OTHER_METERS = [Meter("b-hvac", OTHER_SITE.site_id, MeterCategory.PUBLIC_HVAC, 30.0)]
+
+
+class FaultyStore:
+    """A store at the I/O boundary that fails every call with ``StoreUnavailable`` while ``down``."""
+
+    def __init__(self, inner: SeriesStore) -> None:
+        self.inner = inner
+        self.down = threading.Event()
+        self.failures = 0
+
+    def _guard(self) -> None:
+        if self.down.is_set():
+            self.failures += 1
+            raise StoreUnavailable("injected outage")
+
+    def write(self, points: Sequence[EnergyPoint]) -> None:
+        self._guard()
+        self.inner.write(points)
+
+    def points(self, **kwargs) -> list[EnergyPoint]:
+        self._guard()
+        return self.inner.points(**kwargs)
+
+    def energy_by_meter(self, **kwargs) -> dict[str, float]:
+        self._guard()
+        return self.inner.energy_by_meter(**kwargs)
+
+    def latest(self, **kwargs) -> dict[str, EnergyPoint]:
+        self._guard()
+        return self.inner.latest(**kwargs)
+
+    def ping(self) -> None:
+        self._guard()
+        self.inner.ping()
+
+    def close(self) -> None:
+        self.inner.close()
 
 
 class Publisher:
@@ -104,9 +142,16 @@ def start_worker(mqtt_settings, ingest_settings, store, sessions) -> Iterator[Ca
     """Start a worker (by default on the test's store and broker settings), stopped at teardown."""
     started: list[IngestWorker] = []
 
-    def start(*, on_store: SeriesStore | None = None, mqtt: MqttSettings | None = None, **ingest) -> IngestWorker:
+    def start(
+        *,
+        on_store: SeriesStore | None = None,
+        mqtt: MqttSettings | None = None,
+        clock: Callable[[], float] = lambda: NOW,
+        worker_args: dict | None = None,
+        **ingest,
+    ) -> IngestWorker:
         settings = ingest_settings.model_copy(update=ingest)
-        worker = IngestWorker(mqtt or mqtt_settings, settings, on_store or store, sessions, clock=lambda: NOW)
+        worker = IngestWorker(mqtt or mqtt_settings, settings, on_store or store, sessions, clock=clock, **(worker_args or {}))
         started.append(worker)
         worker.start()
         assert worker.wait_until_subscribed(10), "worker did not subscribe"
