@@ -18,28 +18,47 @@ from tests.support import wait_for
 #: Messages paho keeps in flight before queueing: high enough for a few hundred messages a
 #: second on loopback, low enough that a broker restart leaves a short resend to replay.
 MAX_INFLIGHT = 100
+#: Messages one publisher sends at most (MQTT message ids are 16 bits).
+MAX_MESSAGES = 65_000
 
 
 class StampingPublisher:
     """Publishes messages at QoS 1 (paho-mqtt 2.x) and keeps a record of each one.
 
-    A message counts as published once the broker acknowledged it; ``wait_confirmed``
-    waits for that. paho resends unacknowledged messages after a reconnect, so a broker
-    restart mid-stream costs no message (the broker may see some twice).
+    A message counts as published once the broker acknowledged it (PUBACK); ``join`` and
+    ``wait_confirmed`` wait for that. Like a gateway, it sends only while connected and
+    keeps at most ``MAX_INFLIGHT`` messages unacknowledged, which paho resends after a
+    reconnect: a broker restart mid-stream costs no message (the broker may see some twice).
     """
 
     def __init__(self, host: str, port: int, prefix: str) -> None:
         self.prefix = prefix
         self._client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"fault-pub-{uuid.uuid4().hex[:8]}")
-        self._client.max_inflight_messages_set(MAX_INFLIGHT)
+        # One above our own limit, so paho never parks a message in its "queued" state (which
+        # it does not resend in order after a reconnect).
+        self._client.max_inflight_messages_set(MAX_INFLIGHT + 1)
         # Seconds between reconnect attempts: quick enough to keep a restart short.
         self._client.reconnect_delay_set(1, 2)
+        self._client.on_connect = lambda *_: self._connected.set()
+        self._client.on_disconnect = lambda *_: self._connected.clear()
+        self._client.on_publish = self._on_publish
         self._lock = threading.Lock()
-        self._sent: list[tuple[paho.MQTTMessageInfo, Message]] = []
+        self._sent: list[tuple[int, Message]] = []
+        self._unconfirmed: set[int] = set()
+        self._early: set[int] = set()
+        self._connected = threading.Event()
         self._thread: threading.Thread | None = None
         self._halt = threading.Event()
         self._client.connect(host, port)
         self._client.loop_start()
+        assert self._connected.wait(10), "publisher not connected"
+
+    def _on_publish(self, _client: paho.Client, _userdata: object, mid: int, _rc: object, _props: object) -> None:
+        with self._lock:
+            if mid in self._unconfirmed:
+                self._unconfirmed.discard(mid)
+            else:
+                self._early.add(mid)  # acknowledged before publish() recorded it
 
     # --- sending ----------------------------------------------------------------
 
@@ -52,11 +71,19 @@ class StampingPublisher:
             info.wait_for_publish(timeout=10)
             assert info.is_published(), f"announcement of {site.site_id} not confirmed"
 
-    def publish(self, message: Message) -> None:
-        """Send one message (without waiting) and record it."""
+    def publish(self, message: Message, timeout: float = 60) -> None:
+        """Send one message once connected with room in flight (without waiting for its PUBACK); record it."""
+        wait_for(lambda: self._connected.is_set() and self.sent - self.confirmed < MAX_INFLIGHT, timeout=timeout, interval=0.005, what="room to publish")
+        with self._lock:
+            # Message ids wrap at 65535: the record tells messages apart by id.
+            assert len(self._sent) < MAX_MESSAGES, "stream too long for one publisher"
         info = self._client.publish(message.topic, message.payload, qos=1)
         with self._lock:
-            self._sent.append((info, message))
+            self._sent.append((info.mid, message))
+            if info.mid in self._early:
+                self._early.discard(info.mid)
+            else:
+                self._unconfirmed.add(info.mid)
 
     def publish_all(self, messages: Iterable[Message], timeout: float = 60) -> None:
         """Send every message as fast as the broker takes them, then wait for confirmation."""
@@ -106,17 +133,19 @@ class StampingPublisher:
 
     # --- the record -------------------------------------------------------------
 
-    def _messages(self) -> list[tuple[paho.MQTTMessageInfo, Message]]:
+    def _messages(self) -> list[tuple[int, Message]]:
         with self._lock:
             return list(self._sent)
 
     @property
     def sent(self) -> int:
-        return len(self._messages())
+        with self._lock:
+            return len(self._sent)
 
     @property
     def confirmed(self) -> int:
-        return sum(1 for info, _ in self._messages() if info.is_published())
+        with self._lock:
+            return len(self._sent) - len(self._unconfirmed)
 
     @property
     def stamps(self) -> list[Stamp]:

@@ -93,12 +93,9 @@ class IngestProcess:
 
     def wait_received(self, count: int, timeout: float = 30) -> None:
         """Wait until the worker has received ``count`` messages (it is up and subscribed then)."""
-        wait_for(lambda: self._check_alive() and self.received >= count, timeout=timeout, interval=0.1, what=f"{self.name} receiving {count} messages")
-
-    def _check_alive(self) -> bool:
-        if not self.alive:
-            raise AssertionError(f"{self.name} exited with {self.process and self.process.returncode}:\n{self.log_tail()}")
-        return True
+        # A dead worker ends the wait at once (wait_for would swallow an exception raised inside).
+        wait_for(lambda: not self.alive or self.received >= count, timeout=timeout, interval=0.1, what=f"{self.name} receiving {count} messages")
+        assert self.alive, f"{self.name} exited with {self.process and self.process.returncode}:\n{self.log_tail()}"
 
     def kill(self) -> None:
         """SIGKILL: no flush, no acknowledgement, no goodbye to the broker."""
