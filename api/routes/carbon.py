@@ -1,73 +1,246 @@
-"""Carbon ledgers: one site, and the portfolio of sites the API key may see."""
+"""Carbon ledgers of one site and of the portfolio (JSON or CSV), and the green instruments behind market-based totals."""
 
 from __future__ import annotations
 
-from typing import Annotated
+import csv
+import io
+import logging
+import time
+from datetime import datetime
+from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Path, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.carbon import site_carbon
+from core.carbon import GreenInstrument, SiteInputs, portfolio_carbon, site_carbon
 from core.db.registry import load_meters, site_from
-from core.db.tables import SiteRecord
+from core.db.tables import GreenInstrumentRecord, SiteRecord
 from core.store.base import SeriesStore
 from api.deps import CurrentKey, SessionDep, StoreDep, visible_site
-from api.schemas.carbon import CarbonTotalsPublic, PortfolioCarbonPublic, SiteCarbonPublic
+from api.problems import Problem, forbidden, not_found
+from api.schemas.carbon import (
+    CarbonPeriodPublic, CarbonTotalsPublic, Granularity, GreenInstrumentCreate, GreenInstrumentPublic,
+    GreenInstrumentsPublic, PortfolioCarbonPublic, SiteCarbonPublic,
+)
 from api.schemas.common import problem_responses
-from api.timeranges import first_point_ts, resolve_range, zone_of
+from api.security import Principal
+from api.timeranges import first_point_ts, parse_instant, resolve_range, zone_of
 
+log = logging.getLogger(__name__)
 router = APIRouter(tags=["carbon"], responses=problem_responses(401, 422))
 
-_RANGE_HELP = (
-    "ISO 8601 date or datetime; naive values are the site's local time. "
-    "A date alone as `end` includes that whole day."
-)
-StartQuery = Annotated[
-    str | None, Query(description=_RANGE_HELP + " Default: the site's first stored reading.", examples=["2024-01-01"])
+_RANGE_HELP = "ISO 8601 date or datetime; naive values are the site's local time. A date alone as `end` includes that whole day."
+StartQuery = Annotated[str | None, Query(max_length=40, description=_RANGE_HELP, examples=["2024-01-01"])]
+EndQuery = Annotated[str | None, Query(max_length=40, description=_RANGE_HELP + " Default: now.", examples=["2024-12-31"])]
+GranularityQuery = Annotated[
+    Granularity | None, Query(description="Also return totals per local day, month or year in `periods`.")
 ]
-EndQuery = Annotated[str | None, Query(description=_RANGE_HELP + " Default: now.", examples=["2024-12-31"])]
+FormatQuery = Annotated[
+    Literal["json", "csv"] | None,
+    Query(description="`csv` for a UTF-8 (with BOM) CSV file; also chosen by `Accept: text/csv`."),
+]
+AcceptHeader = Annotated[str | None, Header(include_in_schema=False)]
+SiteId = Annotated[str, Path(max_length=64, description="Site id.", examples=["sh-xuhui-01"])]
 #: Span used when a site has no data yet: any empty range gives the same zero ledger.
 _EMPTY_SPAN_S = 86400
 
+_CSV_RESPONSE = {
+    "content": {"text/csv": {"schema": {"type": "string"}, "example": "\ufeffscope,period,start,end,kwh,...\r\n"}},
+    "description": "The same rows as the JSON: one per period, then the totals.",
+}
+_CSV_COLUMNS = (
+    "kwh", "grid_kwh", "pv_kwh", "pv_self_consumed_kwh", "certified_kwh", "gas_m3", "scope1_kg",
+    "scope2_location_kg", "scope2_market_kg", "total_kg", "total_market_kg", "readings", "expected_readings", "completeness",
+)
 
-def _ledger(session: Session, store: SeriesStore, site: SiteRecord, start: str | None, end: str | None) -> SiteCarbonPublic:
-    def since_first_point(end_ts: int) -> int:
-        first = first_point_ts(store, site.site_id, end_ts)
-        return first if first is not None else end_ts - _EMPTY_SPAN_S
 
-    span = resolve_range(start, end, zone_of(site.timezone), default_start=since_first_point)
-    meters = list(load_meters(session, site.site_id).values())
-    return SiteCarbonPublic.of(site_carbon(store, site_from(site), meters, span.start, span.end))
+def _wants_csv(fmt: str | None, accept: str | None) -> bool:
+    if fmt is not None:
+        return fmt == "csv"
+    return accept is not None and "text/csv" in accept and "application/json" not in accept
+
+
+def _factor_text(uses: list) -> str:
+    return "; ".join(f"{u.role}={u.factor.value} {u.factor.unit} ({u.factor.region} {u.factor.year or '-'}; {u.factor.source})" for u in uses)
+
+
+def _csv(rows: list[tuple[str, CarbonTotalsPublic, str, str, list]], filename: str) -> Response:
+    """Excel in China opens UTF-8 only with a byte-order mark, so the file starts with one."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["scope", "period", "start", "end", *_CSV_COLUMNS, "factors"])
+    for scope, totals, start, end, factors in rows:
+        label = totals.label if isinstance(totals, CarbonPeriodPublic) else "total"
+        values = ["" if getattr(totals, c) is None else repr(getattr(totals, c)) for c in _CSV_COLUMNS]
+        writer.writerow([scope, label, start, end, *values, _factor_text(factors)])
+    return Response(
+        "\ufeff" + out.getvalue(),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _site_rows(body: SiteCarbonPublic) -> list:
+    rows = [(body.site_id, p, p.start.isoformat(), p.end.isoformat(), p.factors) for p in body.periods if body.granularity]
+    return rows + [(body.site_id, body, body.start.isoformat(), body.end.isoformat(), body.factors)]
+
+
+def _instruments(session: Session, site_id: str) -> list[GreenInstrument]:
+    records = session.scalars(select(GreenInstrumentRecord).where(GreenInstrumentRecord.site_id == site_id))
+    return [GreenInstrument(r.instrument, r.mwh, r.period_start, r.period_end, r.vintage_year, r.reference, r.id) for r in records]
+
+
+def _inputs(session: Session, site: SiteRecord) -> SiteInputs:
+    return SiteInputs(site_from(site), list(load_meters(session, site.site_id).values()), _instruments(session, site.site_id))
 
 
 @router.get(
     "/sites/{site_id}/carbon",
     summary="Carbon ledger of a site",
     response_model=SiteCarbonPublic,
-    responses=problem_responses(404, 503),
+    responses={200: _CSV_RESPONSE, **problem_responses(404, 503)},
 )
 def get_site_carbon(
-    site_id: str, session: SessionDep, store: StoreDep, key: CurrentKey, start: StartQuery = None, end: EndQuery = None
-) -> SiteCarbonPublic:
-    """Grid kWh, gas, PV, Scope 1 and location-based Scope 2 kg CO2e, with the factors used."""
-    return _ledger(session, store, visible_site(session, key, site_id), start, end)
+    site_id: SiteId, session: SessionDep, store: StoreDep, key: CurrentKey, start: StartQuery = None,
+    end: EndQuery = None, granularity: GranularityQuery = None, format: FormatQuery = None, accept: AcceptHeader = None,
+):
+    """Scope 1 and Scope 2 (location- and market-based) over the range, by period, with completeness and factors.
+
+    `start` defaults to the site's first stored reading. Each calendar year's readings
+    use that year's factors (latest published data year not after it).
+    """
+    site = visible_site(session, key, site_id)
+
+    def since_first_point(end_ts: int) -> int:
+        first = first_point_ts(store, site.site_id, end_ts)
+        return first if first is not None else end_ts - _EMPTY_SPAN_S
+
+    span = resolve_range(start, end, zone_of(site.timezone), default_start=since_first_point)
+    item = _inputs(session, site)
+    ledger = site_carbon(
+        store, item.site, item.meters, span.start, span.end, instruments=item.instruments, granularity=granularity
+    )
+    body = SiteCarbonPublic.of(ledger, granularity)
+    if _wants_csv(format, accept):
+        return _csv(_site_rows(body), f"carbon-{site.site_id}.csv")
+    return body
+
+
+def _year_start(end_ts: int) -> int:
+    local = datetime.fromtimestamp(end_ts - 1, zone_of("Asia/Shanghai"))
+    return int(datetime(local.year, 1, 1, tzinfo=local.tzinfo).timestamp())
 
 
 @router.get(
     "/carbon",
     summary="Carbon ledger of the portfolio",
     response_model=PortfolioCarbonPublic,
-    responses=problem_responses(503),
+    responses={200: _CSV_RESPONSE, **problem_responses(503)},
 )
 def get_portfolio_carbon(
-    session: SessionDep, store: StoreDep, key: CurrentKey, start: StartQuery = None, end: EndQuery = None
-) -> PortfolioCarbonPublic:
-    """Each site the key may see, and their sum."""
+    session: SessionDep, store: StoreDep, key: CurrentKey, start: StartQuery = None, end: EndQuery = None,
+    granularity: GranularityQuery = None, format: FormatQuery = None, accept: AcceptHeader = None,
+):
+    """Each site the caller may see, their sum, and the sum per period. `start` defaults to 1 January of `end`'s year."""
     query = select(SiteRecord).order_by(SiteRecord.site_id)
     if key.site_ids is not None:
         query = query.where(SiteRecord.site_id.in_(key.site_ids))
-    ledgers = [_ledger(session, store, site, start, end) for site in session.scalars(query).all()]
-    fields = CarbonTotalsPublic.model_fields
-    total = CarbonTotalsPublic(**{name: sum(getattr(s, name) for s in ledgers) for name in fields})
-    return PortfolioCarbonPublic(sites=ledgers, total=total)
+    records = list(session.scalars(query))
+    span = resolve_range(start, end, zone_of("Asia/Shanghai"), default_start=_year_start)
+    meters = load_meters(session)
+    instruments: dict[str, list[GreenInstrument]] = {}
+    for r in session.scalars(select(GreenInstrumentRecord)):
+        instruments.setdefault(r.site_id, []).append(
+            GreenInstrument(r.instrument, r.mwh, r.period_start, r.period_end, r.vintage_year, r.reference, r.id)
+        )
+    by_site: dict[str, list] = {}
+    for meter in meters.values():
+        by_site.setdefault(meter.site_id, []).append(meter)
+    inputs = [SiteInputs(site_from(r), by_site.get(r.site_id, []), instruments.get(r.site_id, [])) for r in records]
+    body = PortfolioCarbonPublic.of(portfolio_carbon(store, inputs, span.start, span.end, granularity=granularity), granularity)
+    if _wants_csv(format, accept):
+        rows = [(s.site_id, s, s.start.isoformat(), s.end.isoformat(), s.factors) for s in body.sites]
+        rows += [("portfolio", p, p.start.isoformat(), p.end.isoformat(), p.factors) for p in body.periods if granularity]
+        rows.append(("portfolio", body.total, body.start.isoformat(), body.end.isoformat(), body.factors))
+        return _csv(rows, "carbon-portfolio.csv")
+    return body
+
+
+# -- green instruments ------------------------------------------------------
+
+
+def _admin_site(session: Session, key: Principal, site_id: str, action: str) -> SiteRecord:
+    # Scope first: a site the caller cannot see is missing, whatever the role.
+    record = visible_site(session, key, site_id)
+    if not key.is_admin:
+        raise forbidden(action)
+    return record
+
+
+@router.get(
+    "/sites/{site_id}/green-instruments",
+    summary="Green certificates and contracts of a site",
+    response_model=GreenInstrumentsPublic,
+    responses=problem_responses(404),
+)
+def list_green_instruments(site_id: SiteId, session: SessionDep, key: CurrentKey) -> GreenInstrumentsPublic:
+    """GECs and green-power contracts recorded for the site, oldest period first."""
+    visible_site(session, key, site_id)
+    records = session.scalars(
+        select(GreenInstrumentRecord)
+        .where(GreenInstrumentRecord.site_id == site_id)
+        .order_by(GreenInstrumentRecord.period_start, GreenInstrumentRecord.id)
+    ).all()
+    return GreenInstrumentsPublic(data=[GreenInstrumentPublic.of(r) for r in records], total=len(records))
+
+
+@router.post(
+    "/sites/{site_id}/green-instruments",
+    summary="Record green certificates or a green-power contract",
+    response_model=GreenInstrumentPublic,
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(403, 404),
+)
+def create_green_instrument(
+    site_id: SiteId, body: GreenInstrumentCreate, session: SessionDep, key: CurrentKey
+) -> GreenInstrumentPublic:
+    """Admins only. Covers the site's grid electricity in the period (1 GEC = 1 MWh) in market-based Scope 2."""
+    site = _admin_site(session, key, site_id, "record green instruments")
+    tz = zone_of(site.timezone)
+    period_start = parse_instant(body.period_start, "period_start", tz)
+    period_end = parse_instant(body.period_end, "period_end", tz, is_end=True)
+    if period_end <= period_start:
+        raise Problem(422, "'period_end' must be after 'period_start'.", kind="validation",
+                      errors=[{"loc": ["body", "period_end"], "msg": "must be after period_start", "type": "value_error"}])
+    if body.instrument == "gec" and body.mwh != int(body.mwh):
+        raise Problem(422, "GECs come in whole certificates of 1 MWh.", kind="validation",
+                      errors=[{"loc": ["body", "mwh"], "msg": "must be a whole number for gec", "type": "value_error"}])
+    record = GreenInstrumentRecord(
+        site_id=site.site_id, instrument=body.instrument, mwh=body.mwh, period_start=period_start,
+        period_end=period_end, vintage_year=body.vintage_year, reference=body.reference, created_at=int(time.time()),
+    )
+    session.add(record)
+    session.commit()
+    log.info("green instrument %s (%s MWh) recorded for site %s by %s", record.id, record.mwh, site.site_id, key.name)
+    return GreenInstrumentPublic.of(record)
+
+
+@router.delete(
+    "/sites/{site_id}/green-instruments/{instrument_id}",
+    summary="Delete a green instrument",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(403, 404),
+)
+def delete_green_instrument(
+    site_id: SiteId, instrument_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep, key: CurrentKey
+) -> Response:
+    """Admins only; the market-based totals of its period go back to the residual mix."""
+    site = _admin_site(session, key, site_id, "delete green instruments")
+    record = session.get(GreenInstrumentRecord, instrument_id)
+    if record is None or record.site_id != site.site_id:
+        raise not_found("green instrument", instrument_id)
+    session.delete(record)
+    session.commit()
+    log.info("green instrument %s of site %s deleted by %s", instrument_id, site.site_id, key.name)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

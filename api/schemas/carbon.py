@@ -1,60 +1,207 @@
-"""Carbon payloads: one site's ledger and the portfolio over the sites a key may see."""
+"""Carbon payloads: site and portfolio ledgers with periods, factors and completeness; green instruments."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
+from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from core.carbon import SiteCarbon
+from core.carbon import CarbonTotals, FactorUse, PeriodCarbon, PortfolioCarbon, SiteCarbon
+from core.db.tables import GreenInstrumentRecord
 from api.schemas.common import FactorPublic, utc
+
+Granularity = Literal["day", "month", "year"]
 
 
 class CarbonTotalsPublic(BaseModel):
-    """Energy and emissions (kg CO2e) over a period."""
+    """Energy and emissions (kg CO2) over a period. Scope 2 is reported location- and market-based side by side."""
 
-    kwh: float = Field(description="Grid electricity consumed.", examples=[1520.4])
+    kwh: float = Field(description="Metered electricity consumption (every kWh meter except PV).", examples=[1520.4])
     gas_m3: float = Field(description="Natural gas burned.", examples=[35.0])
-    pv_kwh: float = Field(description="On-site PV generation, reported apart.", examples=[210.0])
-    scope1_kg: float = Field(description="Scope 1 (gas combustion).", examples=[75.6])
-    scope2_location_kg: float = Field(description="Scope 2, location-based.", examples=[806.7])
-    total_kg: float = Field(description="scope1_kg + scope2_location_kg.", examples=[882.3])
+    pv_kwh: float = Field(description="On-site PV generation, reported apart; never negative emissions.", examples=[210.0])
+    scope1_kg: float = Field(description="Scope 1 (gas combustion).", examples=[75.67])
+    scope2_location_kg: float = Field(
+        description="Scope 2, location-based: grid_kwh x the provincial average factor of each reading's year.",
+        examples=[595.1],
+    )
+    total_kg: float = Field(description="scope1_kg + scope2_location_kg.", examples=[670.77])
+    grid_kwh: float = Field(
+        description="Electricity from the grid: per 15-minute interval, consumption minus PV generation, floored at zero.",
+        examples=[1350.4],
+    )
+    pv_self_consumed_kwh: float = Field(description="kwh - grid_kwh: PV consumed behind the meter.", examples=[170.0])
+    certified_kwh: float = Field(
+        description="Part of grid_kwh covered by green certificates (GEC, 1 per MWh) or green-power contracts.",
+        examples=[500.0],
+    )
+    scope2_market_kg: float = Field(
+        description="Scope 2, market-based: certified kWh at zero, the rest at the national residual-mix factor.",
+        examples=[518.4],
+    )
+    total_market_kg: float = Field(description="scope1_kg + scope2_market_kg.", examples=[594.07])
+    readings: int = Field(description="Readings present in the period (every registered meter).", examples=[2970])
+    expected_readings: float = Field(
+        description="Readings expected up to now: seconds of the period / each meter's reporting interval, summed.",
+        examples=[2976.0],
+    )
+    completeness: float | None = Field(
+        description="readings / expected_readings, at most 1; null when nothing was expected yet (a future period).",
+        examples=[0.998],
+    )
+    kwh_by_category: dict[str, float] = Field(examples=[{"corridor_lighting": 320.5, "elevator": 1199.9}])
+
+    @classmethod
+    def totals_of(cls, t: CarbonTotals) -> dict:
+        return {
+            "kwh": t.kwh, "gas_m3": t.gas_m3, "pv_kwh": t.pv_kwh, "scope1_kg": t.scope1_kg,
+            "scope2_location_kg": t.scope2_location_kg, "total_kg": t.total_kg, "grid_kwh": t.grid_kwh,
+            "pv_self_consumed_kwh": t.pv_self_consumed_kwh, "certified_kwh": t.certified_kwh,
+            "scope2_market_kg": t.scope2_market_kg, "total_market_kg": t.total_market_kg, "readings": t.readings,
+            "expected_readings": t.expected_readings, "completeness": t.completeness,
+            "kwh_by_category": dict(sorted(t.kwh_by_category.items())),
+        }
+
+
+class FactorUsePublic(BaseModel):
+    """A factor the ledger applied, to what, and for which years of readings."""
+
+    role: Literal["scope2_location", "scope2_market_residual", "scope1_gas"] = Field(examples=["scope2_location"])
+    factor: FactorPublic
+    reading_years: list[int] = Field(description="Calendar years (local) of the readings it was applied to.", examples=[[2024]])
+    quantity: float = Field(description="kWh (electricity) or m3 (gas) it was applied to.", examples=[1350.4])
+
+    @classmethod
+    def of(cls, use: FactorUse) -> FactorUsePublic:
+        return cls(
+            role=use.role,  # type: ignore[arg-type]
+            factor=FactorPublic.model_validate(use.factor, from_attributes=True),
+            reading_years=list(use.reading_years),
+            quantity=use.quantity,
+        )
+
+
+class CarbonPeriodPublic(CarbonTotalsPublic):
+    """One day, month or year (local time of the site), clipped to the requested range."""
+
+    label: str = Field(description='Local date, "YYYY-MM" or "YYYY"; "total" without granularity.', examples=["2024-06"])
+    start: datetime
+    end: datetime
+    factors: list[FactorUsePublic]
+
+    @classmethod
+    def of(cls, pc: PeriodCarbon) -> CarbonPeriodPublic:
+        return cls(
+            label=pc.period.label, start=utc(pc.period.start), end=utc(pc.period.end),
+            factors=[FactorUsePublic.of(u) for u in pc.factors], **cls.totals_of(pc.totals),
+        )
 
 
 class SiteCarbonPublic(CarbonTotalsPublic):
-    """One site's carbon ledger over ``[start, end)`` with the factors used."""
+    """One site's carbon ledger over ``[start, end)``: totals, periods, and every factor used."""
 
     site_id: str = Field(examples=["sh-xuhui-01"])
     start: datetime
     end: datetime
-    factor_year_rule: int = Field(description="Year the factor rule was applied to.", examples=[2024])
-    electricity_factor: FactorPublic
+    factor_year_rule: int = Field(description="Year of the first reading day; each year's readings use that year's factors.", examples=[2024])
+    electricity_factor: FactorPublic = Field(description="Location-based factor for factor_year_rule.")
+    residual_factor: FactorPublic = Field(description="Market-based residual-mix factor for factor_year_rule.")
     gas_factor: FactorPublic
-    kwh_by_category: dict[str, float] = Field(examples=[{"corridor_lighting": 320.5}])
+    factors: list[FactorUsePublic] = Field(description="Every factor applied over the range (several when it spans years).")
+    granularity: Granularity | None = None
+    periods: list[CarbonPeriodPublic] = Field(
+        description="The periods asked for with `granularity` (one 'total' period without it); empty inside a portfolio."
+    )
+    meter_intervals_s: dict[str, int] = Field(
+        description="Reporting interval per registered meter used for completeness (median daily spacing, or 900 s).",
+        examples=[{"sh-xuhui-01-corridor-1": 900}],
+    )
     unclassified_meters: list[str] = Field(description="Meters with data but unknown to the registry; not counted.")
 
     @classmethod
-    def of(cls, ledger: SiteCarbon) -> SiteCarbonPublic:
+    def of(cls, ledger: SiteCarbon, granularity: str | None = None, *, with_periods: bool = True) -> SiteCarbonPublic:
+        factor = lambda f: FactorPublic.model_validate(f, from_attributes=True)  # noqa: E731
         return cls(
-            site_id=ledger.site_id,
-            start=utc(ledger.start),
-            end=utc(ledger.end),
-            factor_year_rule=ledger.year,
-            kwh=ledger.kwh,
-            gas_m3=ledger.gas_m3,
-            pv_kwh=ledger.pv_kwh,
-            scope1_kg=ledger.scope1_kg,
-            scope2_location_kg=ledger.scope2_location_kg,
-            total_kg=ledger.total_kg,
-            electricity_factor=FactorPublic.model_validate(ledger.electricity_factor, from_attributes=True),
-            gas_factor=FactorPublic.model_validate(ledger.gas_factor, from_attributes=True),
-            kwh_by_category=dict(ledger.kwh_by_category),
-            unclassified_meters=list(ledger.unclassified_meters),
+            site_id=ledger.site_id, start=utc(ledger.start), end=utc(ledger.end), factor_year_rule=ledger.year,
+            electricity_factor=factor(ledger.electricity_factor), residual_factor=factor(ledger.residual_factor),
+            gas_factor=factor(ledger.gas_factor), factors=[FactorUsePublic.of(u) for u in ledger.factors],
+            granularity=granularity,  # type: ignore[arg-type]
+            periods=[CarbonPeriodPublic.of(p) for p in ledger.periods] if with_periods else [],
+            meter_intervals_s=dict(ledger.intervals), unclassified_meters=list(ledger.unclassified_meters),
+            **cls.totals_of(ledger.totals),
         )
 
 
 class PortfolioCarbonPublic(BaseModel):
-    """Per-site ledgers and their sum over the sites the key may see."""
+    """Per-site ledgers over the sites the caller may see, their sum, and the sum per period."""
 
     sites: list[SiteCarbonPublic]
     total: CarbonTotalsPublic
+    start: datetime
+    end: datetime
+    granularity: Granularity | None = None
+    periods: list[CarbonPeriodPublic] = Field(description="Portfolio sums per period label (sites' local time).")
+    factors: list[FactorUsePublic] = Field(description="Every factor applied across the portfolio.")
+
+    @classmethod
+    def of(cls, portfolio: PortfolioCarbon, granularity: str | None) -> PortfolioCarbonPublic:
+        return cls(
+            sites=[SiteCarbonPublic.of(s, granularity, with_periods=False) for s in portfolio.sites],
+            total=CarbonTotalsPublic(**CarbonTotalsPublic.totals_of(portfolio.totals)),
+            start=utc(portfolio.start), end=utc(portfolio.end), granularity=granularity,  # type: ignore[arg-type]
+            periods=[CarbonPeriodPublic.of(p) for p in portfolio.periods],
+            factors=[FactorUsePublic.of(u) for u in portfolio.factors],
+        )
+
+
+class GreenInstrumentCreate(BaseModel):
+    """Green certificates or a green-power contract held for a site's consumption in a period."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    instrument: Literal["gec", "green_power_contract"] = Field(
+        description="gec: China green electricity certificates (绿证); green_power_contract: 绿电交易 (energy with GECs).",
+        examples=["gec"],
+    )
+    mwh: float = Field(gt=0, le=1e7, description="MWh covered; for GECs the number of certificates.", examples=[120])
+    period_start: str = Field(
+        description="Start of the consumption period covered: ISO date or datetime, naive = the site's local time.",
+        examples=["2024-01-01"],
+    )
+    period_end: str = Field(description="End of the period; a date alone includes that whole day.", examples=["2024-12-31"])
+    vintage_year: int = Field(ge=2000, le=2100, description="Year the certified power was generated.", examples=[2024])
+    reference: str = Field(default="", max_length=200, description="Certificate or contract number.", examples=["GEC-2024-000123"])
+
+    @field_validator("mwh")
+    @classmethod
+    def _finite(cls, value: float) -> float:
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
+
+
+class GreenInstrumentPublic(BaseModel):
+    """A recorded green instrument."""
+
+    id: int = Field(examples=[7])
+    site_id: str = Field(examples=["sh-xuhui-01"])
+    instrument: str = Field(examples=["gec"])
+    mwh: float = Field(examples=[120])
+    period_start: datetime
+    period_end: datetime
+    vintage_year: int = Field(examples=[2024])
+    reference: str = Field(examples=["GEC-2024-000123"])
+    created_at: datetime
+
+    @classmethod
+    def of(cls, r: GreenInstrumentRecord) -> GreenInstrumentPublic:
+        return cls(
+            id=r.id, site_id=r.site_id, instrument=r.instrument, mwh=r.mwh, period_start=utc(r.period_start),
+            period_end=utc(r.period_end), vintage_year=r.vintage_year, reference=r.reference, created_at=utc(r.created_at),
+        )
+
+
+class GreenInstrumentsPublic(BaseModel):
+    data: list[GreenInstrumentPublic]
+    total: int

@@ -20,8 +20,9 @@ def test_site_totals_are_stored_energy_times_the_reported_factors(client, admin)
     body = client.get("/api/v1/sites/sh-a/carbon", params=JUNE_1_AND_2, headers=admin).json()
 
     kwh, gas_m3 = HOURS * A_CORR_KWH, HOURS * A_GAS_M3  # 96 kWh and 24 m3 stored over the two days
-    expected = kwh * body["electricity_factor"]["value"] + gas_m3 * body["gas_factor"]["value"]
-    assert (body["kwh"], body["gas_m3"]) == (kwh, gas_m3)
+    grid = HOURS * (A_CORR_KWH - A_PV_KWH)  # PV at the same hours is consumed behind the meter
+    expected = grid * body["electricity_factor"]["value"] + gas_m3 * body["gas_factor"]["value"]
+    assert (body["kwh"], body["grid_kwh"], body["gas_m3"]) == (kwh, grid, gas_m3)
     assert body["total_kg"] == pytest.approx(expected)
 
 
