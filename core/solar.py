@@ -152,12 +152,23 @@ def sun_times_array(lat: np.ndarray, lon: np.ndarray, day_index: np.ndarray) -> 
     return midnight + (noon_min - ha_min) * 60.0, midnight + (noon_min + ha_min) * 60.0
 
 
-def daylight_fraction_array(lat: np.ndarray, lon: np.ndarray, t0: int, t1: int) -> np.ndarray:
-    """Share of ``[t0, t1)`` in daylight at each site (intervals up to a day long)."""
+def daylight_fraction_array(lat: np.ndarray, lon: np.ndarray, t0: int, t1: int,
+                            cache: dict | None = None) -> np.ndarray:
+    """Share of ``[t0, t1)`` in daylight at each site (intervals up to a day long).
+
+    ``cache``, a dict the caller keeps for one set of sites, saves recomputing the
+    sun times of the same days step after step.
+    """
     day = np.floor_divide(t0 + np.asarray(lon) * 240.0, 86400).astype(np.int64)
+    key = day.tobytes()
+    times = cache.get(key) if cache is not None else None
+    if times is None:
+        times = [sun_times_array(lat, lon, day + d) for d in (-1, 0, 1)]
+        if cache is not None:
+            cache.clear()  # the sites move on to the next day; old days are never asked again
+            cache[key] = times
     total = np.zeros(np.shape(lat))
-    for d in (-1, 0, 1):
-        rise, sets = sun_times_array(lat, lon, day + d)
+    for rise, sets in times:
         total += np.clip(np.minimum(t1, sets) - np.maximum(t0, rise), 0.0, None)
     return total / (t1 - t0)
 

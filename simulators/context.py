@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -96,6 +96,7 @@ class SiteTable:
         places = sorted({s.city or s.site_id for s in sites})
         self.place_idx = np.array([places.index(s.city or s.site_id) for s in sites], dtype=np.int64)
         self.weather = Weather(seed, places)
+        self._sun_cache: dict = {}
 
     def _offsets(self, ts: int) -> np.ndarray:
         """UTC offset in seconds of each site's zone at ``ts``."""
@@ -155,7 +156,7 @@ class SiteTable:
             t1=t1,
             kind=kind,
             local_hour=hour,
-            daylight_frac=daylight_fraction_array(self.lat, self.lon, t0, t1),
+            daylight_frac=daylight_fraction_array(self.lat, self.lon, t0, t1, self._sun_cache),
             open_frac=self._open_frac(t0, t1, offsets),
             activity=act,
             temp_c=temp,
@@ -163,8 +164,3 @@ class SiteTable:
             clear_sky=sky,
         )
 
-
-def day_start(ts: int, tz: str = "Asia/Shanghai") -> int:
-    """UTC epoch seconds of the local midnight at or before ``ts``."""
-    local = datetime.fromtimestamp(ts, tz=_zone(tz))
-    return int((local - timedelta(hours=local.hour, minutes=local.minute, seconds=local.second)).timestamp())

@@ -143,7 +143,7 @@ class Generation(Iterator[tuple[int, list[Reading]]]):
         """The step's readings as Reading objects."""
         ids, sites = self.meter_ids, self.site_ids
         return [
-            Reading(site_id=sites[i], meter_id=ids[i], ts=step.ts, register=r, power_kw=None if p != p else p)
+            Reading(sites[i], ids[i], step.ts, r, None if p != p else p)
             for i, r, p in zip(step.meters.tolist(), step.register.tolist(), step.power.tolist())
         ]
 
