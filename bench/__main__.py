@@ -14,11 +14,11 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench import ingest_throughput
+from bench import ingest_throughput, sustain
 from bench.services import servers
 
 console = Console()
-SUITES = ("ingest",)
+SUITES = ("ingest", "national")
 
 
 def _ingest(args: argparse.Namespace) -> list[str]:
@@ -49,11 +49,29 @@ def _ingest(args: argparse.Namespace) -> list[str]:
     return lines
 
 
+def _national(args: argparse.Namespace) -> list[str]:
+    with servers() as (broker, influx, workdir):
+        console.print(f"[dim]national portfolio: {args.sites:,} sites x {sustain.METERS} meters for {args.minutes:g} min …[/]")
+        r = sustain.run(broker, influx, workdir, args.minutes, args.sites)
+    first, last = r.backlog(first=True), r.backlog(first=False)
+    lines = [
+        "",
+        f"National portfolio ({args.sites:,} sites x {sustain.METERS} meters, one reading a minute = "
+        f"{r.readings_per_s_target:,.0f} readings/s target) for {r.minutes:g} min: published {r.published:,}, "
+        f"stored {r.stored:,}; median backlog first quarter {first:,.0f} readings, last quarter {last:,.0f}; "
+        f"peak RSS {r.peak_rss_mb:.0f} MB.",
+    ]
+    console.print(lines[-1])
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="kilowatch benchmarks; each figure beside its ceiling.")
-    parser.add_argument("suite", nargs="*", help="what to measure: ingest [default: all]")
+    parser.add_argument("suite", nargs="*", help="what to measure: ingest, national [default: all]")
     parser.add_argument("--readings", type=int, default=40_000, help="per-meter readings per run (batches get 10x) [40000]")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the median is reported [3]")
+    parser.add_argument("--minutes", type=float, default=10.0, help="length of the national-portfolio run [10]")
+    parser.add_argument("--sites", type=int, default=sustain.SITES, help="sites of the national portfolio [5000]")
     args = parser.parse_args(argv)
     args.suite = args.suite or list(SUITES)
     unknown = set(args.suite) - set(SUITES)
@@ -70,6 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     if "ingest" in args.suite:
         report += _ingest(args)
+    if "national" in args.suite:
+        report += _national(args)
     out = Path("reports") / f"bench-{datetime.now():%Y%m%d-%H%M%S}.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text("\n".join(report) + "\n")
