@@ -37,6 +37,9 @@ PV_PERFORMANCE_RATIO = 0.8
 #: Outdoor temperatures (deg C) above which cooling, and below which heating, starts.
 COOLING_FROM_C = 24.0
 HEATING_BELOW_C = 14.0
+#: On district heating the public HVAC only speeds up its air-handler fans in the cold:
+#: this share of the heating need shows on the electricity meter.
+DISTRICT_HEATING_SHARE = 0.05
 _RESIDENTIAL = SITE_TYPES.index(SiteType.RESIDENTIAL)
 
 _EV_RESIDENTIAL = np.array((0.55, 0.50, 0.40, 0.30, 0.20, 0.15, 0.10, 0.05, 0.05, 0.05, 0.05, 0.05,
@@ -55,7 +58,7 @@ class View:
         self.sun = ctx.sun_elevation[site_idx]
         self.sky = ctx.clear_sky[site_idx]
         self.residential = residential
-        #: 1 where the public HVAC heats, 0.15 on district heating (only air-handler fans).
+        #: 1 where the public HVAC heats, DISTRICT_HEATING_SHARE where the district network does.
         self.heating_share = heating_share
 
 
@@ -182,7 +185,7 @@ class LoadModel:
             idx = np.flatnonzero(names == name)
             sites = site_idx[idx]
             residential = site_type_idx[sites] == _RESIDENTIAL
-            heating_share = np.where(district_heating[sites], 0.15, 1.0)
+            heating_share = np.where(district_heating[sites], DISTRICT_HEATING_SHARE, 1.0)
             self._groups.append((PROFILES[name], idx, sites, residential, heating_share))
 
     def expected_kw(self, ctx: StepContext) -> np.ndarray:
