@@ -105,10 +105,13 @@ def create_app(
     install_problem_handlers(app)
     app.add_middleware(AccessMiddleware, metrics=app.state.metrics)
 
-    for module in _API_ROUTERS:
-        app.include_router(module.router, prefix=API_PREFIX)
-        app.state.metrics.name_routes(API_PREFIX, module.router)
-    app.include_router(metrics_router)
-    app.include_router(dashboard.router)
+    #: (method, path template) of every route mounted, for the access matrix and docs.
+    app.state.route_table = []
+    for router, prefix in [*((m.router, API_PREFIX) for m in _API_ROUTERS), (metrics_router, ""), (dashboard.router, "")]:
+        app.include_router(router, prefix=prefix)
+        app.state.metrics.name_routes(prefix, router)
+        app.state.route_table += [
+            (method, prefix + route.path) for route in router.routes for method in sorted(route.methods - {"HEAD"})
+        ]
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app
