@@ -10,45 +10,82 @@ import typer
 
 from kilowatch.context import SHANGHAI, console, local_midnight, settings_from
 
+_RATE_HELP = "KIND=RATE, repeatable"
+
+
+def _rates(values: list[str] | None, allowed: tuple[str, ...], option: str) -> dict[str, float]:
+    """Parse repeated ``KIND=RATE`` options; a bad one is a usage error naming the kinds allowed."""
+    out: dict[str, float] = {}
+    for value in values or []:
+        kind, _, rate = value.partition("=")
+        try:
+            number = float(rate)
+        except ValueError:
+            number = -1.0
+        if kind not in allowed or number < 0:
+            raise typer.BadParameter(f"{value!r}: expected KIND=RATE with RATE >= 0 and KIND one of {', '.join(allowed)}", param_hint=option)
+        out[kind] = number
+    return out
+
 
 def simulate(
     ctx: typer.Context,
     sites: Annotated[int, typer.Option(help="Number of simulated sites.", min=1)] = 10,
-    days: Annotated[float, typer.Option(help="Simulated days to publish.", min=0.01)] = 1.0,
+    days: Annotated[float, typer.Option(help="Simulated days to publish (365 for a year of history).", min=0.01)] = 1.0,
     start: Annotated[Optional[str], typer.Option(help="First simulated day, YYYY-MM-DD (Asia/Shanghai) [default: today].")] = None,
-    speed: Annotated[Optional[float], typer.Option(help="Simulated seconds per wall second; omit to backfill as fast as the broker takes it.")] = None,
-    step: Annotated[int, typer.Option(help="Seconds between readings of a meter.", min=60)] = 900,
-    per_meter: Annotated[bool, typer.Option("--per-meter", help="One message per meter instead of gateway batches.")] = False,
-    seed: Annotated[int, typer.Option(help="Seed: the same seed publishes the same readings and waste.")] = 0,
-    no_waste: Annotated[bool, typer.Option("--no-waste", help="Inject no waste.")] = False,
-    ground_truth: Annotated[Optional[Path], typer.Option(help="Write the injected waste (ground truth) to this path (.csv and .json).")] = None,
+    speed: Annotated[Optional[float], typer.Option(help="Live mode: simulated seconds per wall second (60 = an hour a minute). Omit to backfill as fast as the broker takes it.")] = None,
+    step: Annotated[int, typer.Option(help="Seconds between readings of a meter (60 to 86400).", min=60, max=86400)] = 900,
+    per_meter: Annotated[bool, typer.Option("--per-meter", help="One message per meter reading instead of one gateway batch per site and step.")] = False,
+    seed: Annotated[int, typer.Option(help="Seed: the same seed publishes the same sites, readings, events and delivery faults.")] = 0,
+    meter_scale: Annotated[float, typer.Option(help="Multiply the meters of each site (1 gives ~14 a site, 3.5 gives ~48).", min=0.1)] = 1.0,
+    no_waste: Annotated[bool, typer.Option("--no-waste", help="Inject no waste (faults from --fault still apply).")] = False,
+    waste: Annotated[Optional[list[str]], typer.Option("--waste", help=f"Waste events per site-week for a kind ({_RATE_HELP}); replaces the default mix of 0.3 for every kind. Kinds: lights_daylight, lights_after_hours, hvac_after_hours, pump_night, base_load_creep, elevator_idle, compressed_air_leak.")] = None,
+    fault: Annotated[Optional[list[str]], typer.Option("--fault", help=f"Data faults or meter events per meter-week ({_RATE_HELP}). Kinds: stuck_register, spike, dropout, register_rollover, register_reset. Default: none.")] = None,
+    duplicates: Annotated[float, typer.Option(help="Share of messages published twice (0-1).", min=0.0, max=1.0)] = 0.0,
+    late: Annotated[float, typer.Option(help="Share of messages held back 1..--max-late-steps steps, so they arrive out of order (0-1).", min=0.0, max=1.0)] = 0.0,
+    max_late_steps: Annotated[int, typer.Option(help="Longest delay of a late message, in steps.", min=1)] = 4,
+    bad_payloads: Annotated[float, typer.Option(help="Bad payloads per good message (malformed JSON, NaN, wrong types, unknown meter, future timestamp), 0-1.", min=0.0, max=1.0)] = 0.0,
+    ground_truth: Annotated[Optional[Path], typer.Option(help="Write the injected events (ground truth) to PATH.csv and PATH.json, and delivery counts to PATH.delivery.json.")] = None,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
     host: Annotated[Optional[str], typer.Option(help="MQTT broker host.")] = None,
     mqtt_port: Annotated[Optional[int], typer.Option("--mqtt-port", help="MQTT broker port.")] = None,
 ) -> None:
-    """Publish simulated property sites to an MQTT broker, with labelled waste."""
-    from simulators import build_portfolio, run_simulation
+    """Publish simulated property sites to an MQTT broker, with labelled waste, faults and delivery faults."""
+    from simulators import (
+        DATA_FAULT_KINDS, DEFAULT_MIX, METER_EVENT_KINDS, WASTE_KINDS, DeliveryConfig, build_portfolio,
+        plan_scenarios, run_simulation,
+    )
 
+    mix = {} if no_waste else (_rates(waste, WASTE_KINDS, "--waste") if waste else dict(DEFAULT_MIX))
+    faults = _rates(fault, DATA_FAULT_KINDS + METER_EVENT_KINDS, "--fault")
     settings = settings_from(ctx, mqtt={"host": host, "port": mqtt_port})
     first_day = date.fromisoformat(start) if start else datetime.now(SHANGHAI).date()
-    portfolio = build_portfolio(sites, seed)
+    portfolio = build_portfolio(sites, seed, meter_scale=meter_scale)
+    begin = local_midnight(first_day)
+    end = begin + int(round(days * 86400))
+    events = plan_scenarios(portfolio, begin, end, mix=mix, faults=faults, seed=seed, step_s=step)
     # The simulator is its own MQTT client; it must never take over the ingest's client id.
     mqtt = settings.mqtt.model_copy(update={"client_id": f"kilowatch-simulator-{seed}"})
     result = run_simulation(
         mqtt,
         portfolio,
-        local_midnight(first_day),
+        begin,
         days,
         step_s=step,
-        waste=[] if no_waste else None,
+        waste=events,
         seed=seed,
         speed=speed,
         batch=not per_meter,
         ground_truth_path=ground_truth,
-        progress=True,
+        progress=progress,
+        delivery=DeliveryConfig(duplicate_rate=duplicates, late_rate=late, max_late_steps=max_late_steps, bad_payload_rate=bad_payloads),
     )
+    counts = result.delivery
+    rate = result.readings_published / result.elapsed_s if result.elapsed_s else 0.0
     console.print(
-        f"Published {result.readings_published:,} readings in {result.messages_published:,} messages; "
-        f"{len(result.events)} waste events injected."
+        f"Published {result.readings_published:,} readings in {result.messages_published:,} messages "
+        f"({rate:,.0f} readings/s); {len(result.events)} events injected; "
+        f"{counts.duplicates:,} duplicates, {counts.late:,} late, {sum(counts.bad.values()):,} bad payloads."
     )
 
 

@@ -188,3 +188,33 @@ def test_steps_before_live_from_are_backfilled_and_pacing_starts_there(settings)
     assert result.stopped_early
     assert result.readings_published >= per_step * (18 * 3600 // 900)
     assert result.readings_published < len(expected_readings())
+
+
+@pytest.mark.parametrize("batch", [True, False], ids=["batch", "per-meter"])
+def test_with_delivery_faults_every_good_message_arrives_and_the_counts_reconcile(settings, recorder, topic_prefix, batch):
+    from simulators import DeliveryConfig
+
+    config = DeliveryConfig(duplicate_rate=0.05, late_rate=0.05, bad_payload_rate=0.05)
+    result = run_simulation(settings, PORTFOLIO, JUNE_1, 0.5, waste=[], seed=3, batch=batch, progress=False, delivery=config)
+    messages = wait_for(
+        lambda: (m := recorder.snapshot()) and len(m) >= result.messages_published and m,
+        timeout=30, what="all messages at the subscriber",
+    )
+    known = {m.meter_id for m in PORTFOLIO.all_meters()}
+    good_messages, bad_messages, good = 0, 0, set()
+    for msg in messages:
+        if msg.topic.endswith("/meta"):
+            continue
+        decoded = wire.decode(msg.topic, msg.payload, topic_prefix)
+        readings = decoded.readings
+        if decoded.rejections or any(r.meter_id not in known or r.ts >= JUNE_1 + DAY for r in readings):
+            bad_messages += 1
+        else:
+            good_messages += 1
+            good.update((r.meter_id, r.ts, r.register) for r in readings)
+    expected = {(r.meter_id, r.ts, r.register) for _, rs in generate(PORTFOLIO, JUNE_1, JUNE_1 + DAY // 2, seed=3) for r in rs}
+    counts = result.delivery
+    assert good == expected
+    assert good_messages == counts.messages + counts.duplicates
+    assert bad_messages == sum(counts.bad.values()) > 0
+    assert counts.duplicates > 0 and counts.late > 0

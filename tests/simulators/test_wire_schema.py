@@ -63,3 +63,41 @@ def test_payloads_the_decoder_rejects_do_not_validate(validator, payload):
     topic = "kilowatch/v1/site-0001/site-0001-pv-1/reading"
     assert wire.decode(topic, json.dumps(payload).encode()).rejections
     assert not validator("reading").is_valid(payload)
+
+
+def strict_json(payload: bytes):
+    """JSON as the standard defines it: NaN and Infinity are not numbers there."""
+    def refuse(constant):
+        raise ValueError(f"{constant} is not JSON")
+    return json.loads(payload, parse_constant=refuse)
+
+
+@pytest.mark.parametrize("batch", [True, False], ids=["batch", "per-meter"])
+def test_every_payload_the_simulator_publishes_validates(validator, batch):
+    from simulators.encoding import StepEncoder
+
+    p = build_portfolio(4, seed=2)
+    gen = generate(p, JUNE_1, JUNE_1 + DAY, waste=[], seed=2)
+    encoder = StepEncoder(gen, batch, wire.DEFAULT_PREFIX)
+    check = validator("batch" if batch else "reading")
+    for _ in range(3):
+        for message in encoder.encode(gen.next_step()):
+            check.validate(strict_json(message.payload))
+    for site in p.sites:
+        meta = strict_json(wire.encode_meta(site, p.meters[site.site_id]))
+        validator("meta").validate(meta)
+        assert all("register_max" in m for m in meta["meters"])
+
+
+@pytest.mark.parametrize("kind", ["malformed_json", "nan", "wrong_type"])
+def test_bad_payloads_of_a_malformed_kind_are_not_valid_json_or_fail_the_schema(validator, kind):
+    from simulators.delivery import bad_payload
+    from simulators.encoding import Message
+
+    template = Message("t", b'{"v": 1, "ts": "2026-06-01T01:15:00Z", "register": 1.5}', "site-0001", "site-0001-pv-1", JUNE_1, 1.5, 1)
+    _, payload = bad_payload(kind, template, batch=False, prefix=wire.DEFAULT_PREFIX, serial=1)
+    try:
+        body = strict_json(payload)
+    except ValueError:
+        return
+    assert not validator("reading").is_valid(body)
