@@ -43,3 +43,28 @@ export function chip(kind, value) {
 export function message(text, kind = "info") {
   return h("p", { class: `message ${kind}`, role: kind === "error" ? "alert" : "status" }, text);
 }
+
+export function stat(label, value, extra = "") {
+  return h("div", { class: "stat" }, h("b", {}, value), h("span", {}, label), extra ? h("small", {}, extra) : null);
+}
+
+// Horizontal bars for a few named values, biggest first.
+export function bars(entries, format) {
+  const sorted = entries.filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
+  const biggest = Math.max(...sorted.map(([, v]) => v), 1e-9);
+  return sorted.map(([label, value]) => {
+    const fill = h("span", { class: "fill" });
+    fill.style.width = `${(value / biggest) * 100}%`;
+    return h("div", { class: "bar-row" }, h("span", { class: "bar-label" }, label),
+      h("span", { class: "bar-track" }, fill), h("span", { class: "bar-value" }, format(value)));
+  });
+}
+
+// Dates are sent without a zone, so the API reads them in the site's local time.
+export function periodStart(period) {
+  const now = new Date();
+  const pad = (n) => String(n).padStart(2, "0");
+  if (period === "thisMonth") return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-01`;
+  if (period === "thisYear") return `${now.getFullYear()}-01-01`;
+  return undefined;
+}

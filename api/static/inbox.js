@@ -1,12 +1,15 @@
-// The alerts inbox: filters, a summary of the waste, biggest waste first, refreshed every 10 s.
-import { call } from "./api.js";
+// The alerts inbox: filters, a summary of the waste, biggest waste first, live over Server-Sent Events.
+import { call, url } from "./api.js";
 import { category, t } from "./i18n.js";
-import { chip, clear, h, mass, message, num, when } from "./dom.js";
+import { chip, clear, h, mass, message, num, stat, when } from "./dom.js";
 
-const REFRESH_MS = 10000;
 const PAGE = 50;
+// Stream events can come in bursts (a detection pass touches many alerts): reload once per burst.
+const RELOAD_DELAY_MS = 400;
+const CATEGORIES = ["corridor_lighting", "lobby_lighting", "garage_lighting", "landscape_lighting", "public_hvac",
+  "elevator", "water_pump", "landscape_pump", "ev_charger", "air_compressor", "chiller"];
 const STATUS_CHOICES = { unresolved: ["open", "acknowledged"], open: ["open"], acknowledged: ["acknowledged"], resolved: ["resolved"], all: [] };
-const filters = { site_id: "", status: "unresolved", severity: "", limit: PAGE };
+const filters = { site_id: "", status: "unresolved", severity: "", category: "", sort: "-wasted_kwh", limit: PAGE };
 
 function select(name, options, onChange) {
   const el = h("select", { name, onchange: (e) => onChange(e.target.value) },
@@ -15,8 +18,8 @@ function select(name, options, onChange) {
   return el;
 }
 
-function card(alert, site) {
-  return h("a", { class: `card alert severity-${alert.severity}`, href: `#/alerts/${alert.id}` },
+export function alertCard(alert, site) {
+  return h("a", { class: `card alert severity-${alert.severity}`, href: `#/alerts/${alert.id}`, "data-alert-id": alert.id },
     h("div", { class: "card-head" },
       chip("severity", alert.severity),
       h("span", { class: "site-name" }, site?.name || alert.site_id),
@@ -27,34 +30,33 @@ function card(alert, site) {
       h("span", { class: "figure" }, `¥${num(alert.cost_cny, 2)}`),
       h("span", { class: "figure" }, `${mass(alert.co2e_kg)} CO₂e`)),
     h("div", { class: "muted small" }, `${t("started")} ${when(alert.started_at, site?.timezone)}`,
-      alert.ongoing ? ` · ${t("ongoing")}` : ""));
+      alert.ongoing ? ` · ${t("ongoing")}` : "", alert.assignee ? ` · ${t("assignee")}: ${alert.assignee}` : ""));
 }
 
 export function inboxView(root, ctx) {
-  let timer = null;
+  let reloadTimer = null;
   const list = h("div", { class: "list" }, message(t("loading")));
   const summary = h("div", { class: "summary" });
   const stamp = h("p", { class: "muted small stamp" });
+  const liveDot = h("span", { class: "live-dot", id: "live" }, t("live"));
 
   async function load() {
     try {
       const page = await call("/alerts", {
-        params: { ...filters, status: STATUS_CHOICES[filters.status], sort: "-wasted_kwh" },
+        params: { ...filters, status: STATUS_CHOICES[filters.status], snoozed: filters.status === "resolved" ? undefined : "false" },
       });
       const sites = Object.fromEntries(ctx.sites.map((s) => [s.site_id, s]));
-      const waste = page.data.reduce((sum, a) => sum + a.wasted_kwh, 0);
-      const cost = page.data.reduce((sum, a) => sum + a.cost_cny, 0);
-      const co2 = page.data.reduce((sum, a) => sum + a.co2e_kg, 0);
+      const sum = (field) => page.data.reduce((total, a) => total + a[field], 0);
       clear(summary).append(
-        h("div", { class: "stat" }, h("b", {}, String(page.total)), h("span", {}, t("alertsCount"))),
-        h("div", { class: "stat" }, h("b", {}, `${num(waste, 0)} kWh`), h("span", {}, t("totalWaste"))),
-        h("div", { class: "stat" }, h("b", {}, `¥${num(cost, 0)}`), h("span", {}, t("totalCost"))),
-        h("div", { class: "stat" }, h("b", {}, mass(co2)), h("span", {}, t("totalCo2"))));
-      clear(list).append(...(page.data.length ? page.data.map((a) => card(a, sites[a.site_id])) : [message(t("noAlerts"))]));
+        stat(t("alertsCount"), String(page.total)),
+        stat(t("totalWaste"), `${num(sum("wasted_kwh"), 0)} kWh`),
+        stat(t("totalCost"), `¥${num(sum("cost_cny"), 0)}`),
+        stat(t("totalCo2"), mass(sum("co2e_kg"))));
+      clear(list).append(...(page.data.length ? page.data.map((a) => alertCard(a, sites[a.site_id])) : [message(t("noAlerts"))]));
       if (page.total > page.data.length) {
         list.append(h("button", { class: "secondary wide", onclick: () => { filters.limit += PAGE; load(); } }, t("loadMore")));
       }
-      stamp.textContent = `${t("updatedAt")} ${new Date().toLocaleTimeString()} · ${t("autoRefresh")}`;
+      stamp.textContent = `${t("updatedAt")} ${new Date().toLocaleTimeString()}`;
     } catch (err) {
       ctx.handleError(err, list);
     }
@@ -67,11 +69,22 @@ export function inboxView(root, ctx) {
     h("label", {}, h("span", {}, t("status")),
       select("status", Object.keys(STATUS_CHOICES).map((k) => [k, t(k)]), change("status"))),
     h("label", {}, h("span", {}, t("severity")),
-      select("severity", [["", t("allSeverities")], ["high", t("high")], ["medium", t("medium")], ["low", t("low")]], change("severity"))));
+      select("severity", [["", t("allSeverities")], ["high", t("high")], ["medium", t("medium")], ["low", t("low")]], change("severity"))),
+    h("label", {}, h("span", {}, t("categoryLabel")),
+      select("category", [["", t("allCategories")], ...CATEGORIES.map((c) => [c, category(c)])], change("category"))),
+    h("label", {}, h("span", {}, t("sortLabel")),
+      select("sort", [["-wasted_kwh", t("sortWaste")], ["-started_at", t("sortNewest")]], change("sort"))));
 
-  clear(root).append(bar, summary, list, stamp);
+  // The stream says what changed; the list is re-read so filters, order and totals stay right.
+  const stream = new EventSource(url("/alerts/stream"));
+  stream.addEventListener("alert", () => {
+    clearTimeout(reloadTimer);
+    reloadTimer = setTimeout(load, RELOAD_DELAY_MS);
+  });
+  stream.onopen = () => { liveDot.className = "live-dot on"; liveDot.textContent = t("live"); };
+  stream.onerror = () => { liveDot.className = "live-dot off"; liveDot.textContent = t("offline"); };
+
+  clear(root).append(bar, summary, h("div", { class: "live-row" }, liveDot, stamp), list);
   load();
-  // Refresh only while the tab is visible: a phone in a pocket should not poll.
-  timer = setInterval(() => { if (!document.hidden) load(); }, REFRESH_MS);
-  return () => clearInterval(timer);
+  return () => { stream.close(); clearTimeout(reloadTimer); };
 }

@@ -1,0 +1,35 @@
+// Pieces shared by the site and portfolio carbon views: scopes side by side, factors, completeness.
+import { t } from "./i18n.js";
+import { bars, h, mass, num, stat } from "./dom.js";
+
+export function scopes(c) {
+  const market = c.scope2_market_kg !== undefined;
+  return [
+    h("div", { class: "summary two" },
+      stat(t("locationBased"), `${mass(c.total_kg)} CO₂e`),
+      market ? stat(t("marketBased"), `${mass(c.total_market_kg)} CO₂e`) : null),
+    h("section", { class: "panel" }, h("h3", {}, t("byScope")),
+      ...bars([[t("scope2"), c.scope2_location_kg], ...(market ? [[t("scope2Market"), c.scope2_market_kg]] : []),
+        [t("scope1"), c.scope1_kg]], (kg) => mass(kg))),
+    h("div", { class: "summary three" },
+      stat(t("electricity"), `${num(c.kwh, 0)} kWh`, c.grid_kwh !== undefined ? `${t("gridElectricity")} ${num(c.grid_kwh, 0)} kWh` : ""),
+      stat(t("gas"), `${num(c.gas_m3, 1)} m³`),
+      stat(t("pv"), `${num(c.pv_kwh, 0)} kWh`, t("pvNote"))),
+  ];
+}
+
+export function completeness(c) {
+  if (c.completeness === undefined || c.completeness === null) return null;
+  const pct = Math.round(c.completeness * 1000) / 10;
+  return h("p", { class: `completeness ${pct < 90 ? "low" : ""}` }, `${t("completeness")}: ${pct}%`);
+}
+
+export function factorList(c) {
+  const seen = new Map();
+  for (const use of c.factors || []) seen.set(`${use.role}|${use.factor.key}|${use.factor.year}`, use.factor);
+  if (!seen.size) for (const f of [c.electricity_factor, c.residual_factor, c.gas_factor]) if (f) seen.set(f.key, f);
+  return h("section", { class: "panel" }, h("h3", {}, t("factors")),
+    ...[...seen.values()].map((f) => h("p", { class: "factor" },
+      h("b", {}, `${f.value} ${f.unit}`), ` · ${f.region}${f.year ? ` · ${t("dataYear")} ${f.year}` : ""}`,
+      h("br"), h("span", { class: "muted small" }, `${t("source")}: ${f.source}`))));
+}
