@@ -1,54 +1,28 @@
-"""Waste findings and how they become ``AlertRecord`` rows (one row per episode)."""
+"""How findings become alerts: opened, updated, closed, escalated, reopened, verified.
+
+One ``AlertRecord`` per waste episode. Every change the detector makes is also written
+as an ``AlertEventRecord`` with actor "detector", so an alert carries its own history.
+``status`` belongs to people (the API) except when a resolved alert's waste comes back:
+then the detector reopens it (``reopened`` + 1, ``verification`` "failed").
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from core.db.tables import AlertRecord
+from core.db.tables import AlertEventRecord, AlertRecord
+from models.findings import HOUR, SEVERITY_RANK, UPDATED_FIELDS, Finding
 
-HOUR = 3600
-#: Waste rate relative to the meter's rated power: (ratio, severity), highest first.
-#: Half the rated power wasted is a whole second machine running; a fifth is a zone
-#: left on. Below that the waste is real but can wait for the weekly review.
-SEVERITY_OF_RATED = ((0.5, "high"), (0.2, "medium"))
-#: Waste rate relative to the expected draw, for meters without a rated power.
-SEVERITY_OF_EXPECTED = ((1.0, "high"), (0.4, "medium"))
-
-
-def severity(wasted_kwh: float, hours: int, *, rated_kw: float, expected_kwh: float) -> str:
-    """low | medium | high from the mean excess power against rated (or expected) power."""
-    excess_kw = wasted_kwh / max(hours, 1)
-    if rated_kw > 0:
-        ratio, table = excess_kw / rated_kw, SEVERITY_OF_RATED
-    else:
-        ratio, table = excess_kw / max(expected_kwh / max(hours, 1), 1e-6), SEVERITY_OF_EXPECTED
-    return next((label for floor, label in table if ratio >= floor), "low")
-
-
-@dataclass(frozen=True, slots=True)
-class Finding:
-    """One waste episode on one meter with its energy, cost and carbon, ready to store."""
-
-    site_id: str
-    meter_id: str
-    category: str
-    kind: str
-    severity: str
-    started_at: int
-    ended_at: int
-    ongoing: bool
-    actual_kwh: float
-    expected_kwh: float
-    wasted_kwh: float
-    cost_cny: float
-    co2e_kg: float
-    factor_kg_per_kwh: float
-    factor_source: str
-    explanation: str
+ACTOR = "detector"
+#: Hours after a resolution during which a returning episode of the same kind reopens the
+#: alert; once the data covers them without one, the fix is verified. Two days see one
+#: more working day and one more night whatever the day of the week.
+VERIFY_HOURS = 48
 
 
 @dataclass(slots=True)
@@ -57,83 +31,140 @@ class StoreCounts:
     updated: int = 0
     closed: int = 0
     unchanged: int = 0
+    reopened: int = 0
+    verified: int = 0
+    escalated: int = 0
+    suppressed: int = 0
 
 
-_UPDATED_FIELDS = (
-    "severity", "started_at", "ended_at", "ongoing", "actual_kwh", "expected_kwh", "wasted_kwh",
-    "cost_cny", "co2e_kg", "factor_kg_per_kwh", "factor_source", "explanation",
-)
+def _event(session: Session, row: AlertRecord, at: int, action: str, **detail: object) -> None:
+    session.add(AlertEventRecord(alert_id=row.id, at=at, actor=ACTOR, action=action,
+                                 detail=json.dumps(detail, ensure_ascii=False) if detail else ""))
 
 
 def _overlaps(row: AlertRecord, finding: Finding, slack_s: int) -> bool:
     return row.started_at < finding.ended_at + slack_s and finding.started_at < row.ended_at + slack_s
 
 
-def store_findings(
-    session: Session,
-    *,
-    site_id: str,
-    findings: Iterable[Finding],
-    scored_meters: Iterable[str],
-    scan_start: int,
-    wall_now: int,
-    slack_s: int = 2 * HOUR,
-) -> StoreCounts:
-    """Upsert a site's findings as alerts and close the ongoing alerts no finding continues.
+def _watching(row: AlertRecord) -> bool:
+    return row.status == "resolved" and row.resolved_at is not None and row.verification in (None, "watching")
 
-    A finding updates the alert of the same meter and kind whose hours it overlaps (or
-    touches within ``slack_s``), so repeated passes and a baseline that shifts an
-    episode's first hour by one both update one row. Frozen alerts (``ongoing`` False)
-    are history and stay as they are; ``status`` is the API's and is never changed.
-    """
-    counts = StoreCounts()
-    rows = list(
-        session.scalars(
-            select(AlertRecord).where(
-                AlertRecord.site_id == site_id,
-                or_(AlertRecord.ongoing.is_(True), AlertRecord.ended_at >= scan_start - slack_s),
-            )
-        )
-    )
-    matched: set[int] = set()
-    for finding in findings:
-        candidates = [r for r in rows if r.meter_id == finding.meter_id and r.kind == finding.kind]
-        row = next((r for r in candidates if r.started_at == finding.started_at), None)
-        row = row or next((r for r in candidates if r.id not in matched and _overlaps(r, finding, slack_s)), None)
-        if row is None:
-            row = AlertRecord(status="open", created_at=wall_now, updated_at=wall_now, **_values(finding))
-            session.add(row)
-            session.flush()
-            rows.append(row)
-            counts.opened += 1
-        elif not row.ongoing:
-            counts.unchanged += 1
-        else:
-            # The newest pass re-scored the whole episode (the scan reaches back to an
-            # ongoing alert's start), so its numbers, start included, replace the old ones.
-            for name in _UPDATED_FIELDS:
-                setattr(row, name, getattr(finding, name))
-            row.updated_at = wall_now
-            if finding.ongoing:
-                counts.updated += 1
+
+class AlertBook:
+    """Upserts one site's findings in one transaction (see module docstring for the rules)."""
+
+    def __init__(self, session: Session, site_id: str, *, wall_now: int, slack_s: int = 2 * HOUR,
+                 verify_hours: int = VERIFY_HOURS) -> None:
+        self.session, self.site_id, self.now, self.slack_s = session, site_id, wall_now, slack_s
+        self.verify_s = verify_hours * HOUR
+        self.counts = StoreCounts()
+
+    def rows(self, scan_start: int) -> list[AlertRecord]:
+        return list(self.session.scalars(select(AlertRecord).where(
+            AlertRecord.site_id == self.site_id,
+            or_(AlertRecord.ongoing.is_(True), AlertRecord.ended_at >= scan_start - self.slack_s,
+                (AlertRecord.status == "resolved") & AlertRecord.verification.is_(None),
+                AlertRecord.verification == "watching"))))
+
+    def store(
+        self,
+        findings: Iterable[Finding],
+        *,
+        scored_meters: Iterable[str],
+        scan_start: int,
+        data_end: int,
+        suppressed: Callable[[Finding], bool] = lambda f: False,
+    ) -> StoreCounts:
+        """Apply a pass's findings; close what no finding continues; verify what stayed fixed."""
+        findings = list(findings)
+        rows = self.rows(min([scan_start, *(f.started_at for f in findings)]))
+        matched: set[int] = set()
+        for finding in findings:
+            meter = [r for r in rows if r.meter_id == finding.meter_id]
+            same = [r for r in meter if r.kind == finding.kind]
+            row = next((r for r in same if r.started_at == finding.started_at), None)
+            row = row or next((r for r in same if r.id not in matched and not _watching(r)
+                               and _overlaps(r, finding, self.slack_s)), None)
+            # A growing episode may change kind (night lights still on after sunrise): same alert.
+            # A scan starting inside a frozen episode sees its tail, maybe of another kind: same alert.
+            row = row or next((r for r in meter if r.id not in matched and not _watching(r)
+                               and _overlaps(r, finding, 0)), None)
+            if row is None:
+                row = next((r for r in same if _watching(r) and r.id not in matched
+                            and r.resolved_at <= finding.ended_at
+                            and finding.started_at <= r.resolved_at + self.verify_s), None)
+            if row is None:
+                if suppressed(finding):
+                    self.counts.suppressed += 1
+                    continue
+                row = self._open(finding)
+                rows.append(row)
             else:
-                counts.closed += 1
-        matched.add(row.id)
-    scored = set(scored_meters)
-    for row in rows:
-        if row.ongoing and row.id not in matched and row.meter_id in scored:
-            # Scored again and not seen: consumption is back to normal, freeze the alert.
-            row.ongoing = False
-            row.updated_at = wall_now
-            counts.closed += 1
-    return counts
+                self._apply(row, finding)
+            matched.add(row.id)
+        scored = set(scored_meters)
+        for row in rows:
+            if row.ongoing and row.id not in matched and row.meter_id in scored:
+                # Scored again and not seen: consumption is back to normal, freeze the numbers.
+                row.ongoing = False
+                row.updated_at = self.now
+                _event(self.session, row, self.now, "closed", wasted_kwh=row.wasted_kwh)
+                self.counts.closed += 1
+            elif _watching(row) and row.id not in matched and row.meter_id in scored:
+                self._verify(row, data_end)
+        return self.counts
 
+    def _open(self, finding: Finding) -> AlertRecord:
+        values = {name: getattr(finding, name) for name in UPDATED_FIELDS}
+        row = AlertRecord(site_id=finding.site_id, meter_id=finding.meter_id, category=finding.category,
+                          kind=finding.kind, status="open", created_at=self.now, updated_at=self.now,
+                          reopened=0, **values)
+        self.session.add(row)
+        self.session.flush()
+        _event(self.session, row, self.now, "opened", severity=finding.severity, wasted_kwh=finding.wasted_kwh,
+               detected_at=finding.detected_at)
+        self.counts.opened += 1
+        return row
 
-def _values(finding: Finding) -> dict[str, object]:
-    return {
-        "site_id": finding.site_id,
-        "meter_id": finding.meter_id,
-        "category": finding.category,
-        "kind": finding.kind,
-        **{name: getattr(finding, name) for name in _UPDATED_FIELDS},
-    }
+    def _apply(self, row: AlertRecord, finding: Finding) -> None:
+        if _watching(row):
+            if finding.ended_at <= row.resolved_at + HOUR:
+                self.counts.unchanged += 1  # the episode as it was before the fix: history
+                return
+            row.status = "open"
+            row.reopened = (row.reopened or 0) + 1
+            row.verification = "failed"
+            _event(self.session, row, self.now, "reopened", reason="waste continued after the alert was resolved",
+                   resolved_at=row.resolved_at, seen_until=finding.ended_at)
+            self.counts.reopened += 1
+        elif not row.ongoing and finding.ended_at <= row.ended_at:
+            self.counts.unchanged += 1  # frozen history, seen again by an overlapping scan
+            return
+        before = SEVERITY_RANK.get(row.severity, 0)
+        was_ongoing = row.ongoing
+        # The newest pass re-scored the whole episode, so its numbers, start included, replace the old.
+        for name in UPDATED_FIELDS:
+            setattr(row, name, getattr(finding, name))
+        row.kind = finding.kind
+        row.updated_at = self.now
+        if SEVERITY_RANK.get(finding.severity, 0) > before:
+            row.escalated_at = self.now
+            _event(self.session, row, self.now, "escalated", severity=finding.severity)
+            self.counts.escalated += 1
+        if finding.ongoing:
+            _event(self.session, row, self.now, "updated", wasted_kwh=finding.wasted_kwh, until=finding.ended_at)
+            self.counts.updated += 1
+        else:
+            if was_ongoing or row.status == "open":
+                _event(self.session, row, self.now, "closed", wasted_kwh=finding.wasted_kwh)
+            self.counts.closed += 1
+
+    def _verify(self, row: AlertRecord, data_end: int) -> None:
+        if data_end >= row.resolved_at + self.verify_s:
+            row.verification = "verified"
+            row.updated_at = self.now
+            _event(self.session, row, self.now, "verified", hours_checked=self.verify_s // HOUR)
+            self.counts.verified += 1
+        elif row.verification is None:
+            row.verification = "watching"
+            row.updated_at = self.now

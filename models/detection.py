@@ -1,10 +1,12 @@
-"""``DetectionPass``: one scan of a portfolio's meters for waste, stored as alerts.
+"""``DetectionPass``: one scan of a portfolio's sites for waste, stored as alerts and data findings.
 
 Per site: the data window ends at ``now`` (by default the site's newest point, never the
-wall clock, because simulators may replay the past or run fast). Each meter's baseline
-is trained on ``[now - training_days, now - lookback_hours)`` and the hours of
-``[now - lookback_hours, now)`` are scored; a meter with an ongoing alert is scored from
-that alert's start so the whole episode is re-measured.
+wall clock, because simulators may replay the past or run fast). Baselines are trained
+on ``[now - training_days, now - lookback_hours)`` and reused until a day stale; the
+hours of ``[now - lookback_hours, now)`` are scored. A meter with an ongoing alert is
+scored from that alert's start, and one whose alert was resolved from the resolution,
+so the whole episode (or the fix) is re-measured. Sites are independent: several
+workers share a portfolio by passing disjoint ``site_ids``.
 """
 
 from __future__ import annotations
@@ -13,22 +15,28 @@ import time
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+import numpy as np
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.calendar import local_date
 from core.carbon import EmissionFactor, electricity_factor
 from core.db.registry import load_meters, load_sites
 from core.db.tables import AlertRecord, SiteRecord
-from core.domain import EnergyPoint, Meter, Site
+from core.domain import Meter, Site
 from core.settings import CarbonSettings, DetectSettings
 from core.store.base import SeriesStore
-from models.alerts import StoreCounts, store_findings
-from models.features import hour_features
-from models.hourly import hour_grid
+from models.alerts import VERIFY_HOURS, AlertBook, StoreCounts
+from models.bank import BaselineBank
+from models.cache import HourlyCache
+from models.datafindings import store_faults
+from models.feedback import load_feedback
 from models.kinds import is_scored
+from models.measure import SiteTerms
 from models.quality import DataWarning
-from models.scoring import MeterScorer, SiteContext
+from models.schedule import OpeningHours
+from models.scoring import SiteScanner
+from models.tariff import Tariff
 
 HOUR = 3600
 DAY = 86400
@@ -44,12 +52,18 @@ class DetectionReport:
     alerts_updated: int = 0
     alerts_closed: int = 0
     warnings: tuple[DataWarning, ...] = ()
+    baselines_fitted: int = 0
+    alerts_reopened: int = 0
+    alerts_verified: int = 0
+    alerts_suppressed: int = 0
+    data_findings: int = 0
 
 
 class DetectionPass:
-    """Scans sites for waste and upserts one ``AlertRecord`` per episode.
+    """Scans sites for waste, upserts one ``AlertRecord`` per episode and the data findings.
 
-    Several workers may share a portfolio by passing disjoint ``site_ids`` to ``run``.
+    Keep one instance per detector process: it holds the baselines and hourly matrices
+    that make later passes cheap.
     """
 
     def __init__(
@@ -58,12 +72,17 @@ class DetectionPass:
         sessions: sessionmaker[Session],
         detect: DetectSettings,
         carbon: CarbonSettings,
+        *,
+        opening: dict[str, OpeningHours] | None = None,
+        scanner: SiteScanner | None = None,
     ) -> None:
         self.store = store
         self.sessions = sessions
         self.detect = detect
         self.carbon = carbon
-        self.scorer = MeterScorer()
+        self.opening = opening or {}
+        self.scanner = scanner or SiteScanner(BaselineBank(sessions))
+        self.cache = HourlyCache(store)
 
     def run(self, now: int | None = None, site_ids: list[str] | None = None) -> DetectionReport:
         """Scan the given sites (all registered sites by default) and store their alerts."""
@@ -72,83 +91,87 @@ class DetectionPass:
             meters: dict[str, list[Meter]] = defaultdict(list)
             for meter in load_meters(session).values():
                 meters[meter.site_id].append(meter)
-            tariffs = {row[0]: row[1] for row in session.execute(select(SiteRecord.site_id, SiteRecord.tariff_cny_per_kwh))}
+            tariffs = {r[0]: (r[1], r[2]) for r in session.execute(
+                select(SiteRecord.site_id, SiteRecord.tariff_cny_per_kwh, SiteRecord.tou_tariff))}
         warnings: list[DataWarning] = []
         totals = StoreCounts()
-        scanned = scored = 0
+        scanned = scored = fitted = faults = 0
         for site_id in sorted(site_ids if site_ids is not None else sites):
             site = sites.get(site_id)
             if site is None:
                 warnings.append(DataWarning("unknown_site", "site is not registered", site_id))
                 continue
-            tariff = tariffs.get(site_id) or self.carbon.default_tariff_cny_per_kwh
-            counts, n_scored, found = self._scan_site(site, sorted(meters[site_id], key=lambda m: m.meter_id),
-                                                      tariff, now)
+            flat, tou = tariffs.get(site_id, (None, None))
+            tariff = Tariff.of(flat or self.carbon.default_tariff_cny_per_kwh, tou)
+            result = self._scan_site(site, sorted(meters[site_id], key=lambda m: m.meter_id), tariff, now)
+            counts, n_scored, n_fitted, n_faults, found = result
             warnings.extend(found)
             scanned += 1
             scored += n_scored
-            for name in ("opened", "updated", "closed", "unchanged"):
+            fitted += n_fitted
+            faults += n_faults
+            for name in StoreCounts.__slots__:
                 setattr(totals, name, getattr(totals, name) + getattr(counts, name))
-        return DetectionReport(scanned, scored, totals.opened, totals.updated, totals.closed, tuple(warnings))
+        return DetectionReport(scanned, scored, totals.opened, totals.updated, totals.closed, tuple(warnings),
+                               fitted, totals.reopened, totals.verified, totals.suppressed, faults)
 
-    def _scan_site(
-        self, site: Site, meters: list[Meter], tariff: float, now: int | None
-    ) -> tuple[StoreCounts, int, list[DataWarning]]:
+    def _scan_site(self, site: Site, meters: list[Meter], tariff: Tariff, now: int | None):  # noqa: ANN202
         warnings: list[DataWarning] = []
         if now is None:
             newest = self.store.latest(site_id=site.site_id)
             if not newest:
-                return StoreCounts(), 0, [DataWarning("no_data", "the store holds no points for this site", site.site_id)]
+                return StoreCounts(), 0, 0, 0, [DataWarning("no_data", "the store holds no points for this site",
+                                                            site.site_id)]
             # Half-open windows: one second past the newest point keeps that point inside.
             now = max(p.ts for p in newest.values()) + 1
         scan_start = (now - self.detect.lookback_hours * HOUR) // HOUR * HOUR
         train_start = (now - self.detect.training_days * DAY) // HOUR * HOUR
-        with self.sessions() as session:
-            ongoing_since = {
-                row[0]: row[1]
-                for row in session.execute(
-                    select(AlertRecord.meter_id, func.min(AlertRecord.started_at))
-                    .where(AlertRecord.site_id == site.site_id, AlertRecord.ongoing.is_(True))
-                    .group_by(AlertRecord.meter_id)
-                )
-            }
-        # One interval before the window so the first hour's first reading has a predecessor.
-        points = self.store.points(start=train_start - HOUR, end=now, site_id=site.site_id)
-        by_meter: dict[str, list[EnergyPoint]] = defaultdict(list)
-        for point in points:
-            by_meter[point.meter_id].append(point)
+        hours, faults, present = self.cache.site(site.site_id, meters, start=train_start, end=now,
+                                                 report_from=scan_start)
         known = {m.meter_id for m in meters}
-        for meter_id in sorted(set(by_meter) - known):
+        for meter_id in sorted(present - known):
             warnings.append(DataWarning("unregistered_meter", "points for a meter the registry does not know",
                                         site.site_id, meter_id))
-        grid = hour_grid(train_start, now)
-        context = SiteContext(
-            site=site,
-            hours=grid,
-            features=hour_features(grid, site),
-            tariff_cny_per_kwh=tariff,
-            factor=self._factor(site, now, warnings),
-        )
-        findings = []
-        scored_meters = []
-        for meter in meters:
-            if meter.meter_id not in by_meter:
-                if is_scored(meter.category):
-                    warnings.append(DataWarning("no_data", "no points in the training and scan window",
-                                                site.site_id, meter.meter_id))
-                continue
-            score_from = min(scan_start, ongoing_since.get(meter.meter_id, scan_start))
-            score_from = max(score_from, train_start)
-            result = self.scorer.score(context, meter, by_meter[meter.meter_id],
-                                       train_end=scan_start, score_from=score_from, end=now)
-            warnings.extend(result.warnings)
-            if result.scored:
-                scored_meters.append(meter.meter_id)
-                findings.extend(result.findings)
+        scored_meters = [m for m in meters if is_scored(m.category)]
+        for meter in scored_meters:
+            if meter.meter_id not in hours.kwh:
+                warnings.append(DataWarning("no_data", "no points in the training and scan window",
+                                            site.site_id, meter.meter_id))
+        scored_meters = [m for m in scored_meters if m.meter_id in hours.kwh]
+        with self.sessions() as session:
+            feedback = load_feedback(session, site.site_id, train_start)
+            since = self._score_from(session, site.site_id, scan_start)
+        score_from = np.array([max(train_start, since.get(m.meter_id, scan_start)) for m in scored_meters],
+                              dtype=np.int64)
+        terms = SiteTerms(site, tariff, self._factor(site, now, warnings))
+        result = self.scanner.scan(terms, scored_meters, hours.hours, hours.matrix(scored_meters),
+                                   train_end=scan_start, score_from=score_from, feedback=feedback,
+                                   opening=self.opening.get(site.site_id))
+        warnings.extend(result.warnings)
+        data_faults = faults + result.faults
         with self.sessions.begin() as session:
-            counts = store_findings(session, site_id=site.site_id, findings=findings, scored_meters=scored_meters,
-                                    scan_start=scan_start, wall_now=int(time.time()))
-        return counts, len(scored_meters), warnings
+            book = AlertBook(session, site.site_id, wall_now=int(time.time()))
+            counts = book.store(result.findings, scored_meters=result.scored, scan_start=scan_start, data_end=now,
+                                suppressed=feedback.suppressed)
+            n_faults = store_faults(session, site.site_id, data_faults, data_end=now, wall_now=int(time.time()))
+        return counts, len(result.scored), result.fitted, n_faults, warnings + data_faults
+
+    @staticmethod
+    def _score_from(session: Session, site_id: str, scan_start: int) -> dict[str, int]:
+        """Per meter, the earliest hour to re-score: an ongoing alert's start or a watched fix."""
+        since: dict[str, int] = {}
+        rows = session.execute(select(AlertRecord.meter_id, AlertRecord.started_at, AlertRecord.ongoing,
+                                      AlertRecord.resolved_at, AlertRecord.verification, AlertRecord.status)
+                               .where(AlertRecord.site_id == site_id,
+                                      (AlertRecord.ongoing.is_(True)) | ((AlertRecord.status == "resolved")
+                                                                         & (AlertRecord.verification.is_(None)
+                                                                            | (AlertRecord.verification == "watching")))))
+        for meter_id, started_at, ongoing, resolved_at, verification, status in rows:
+            at = started_at if ongoing else scan_start
+            if status == "resolved" and resolved_at is not None and verification in (None, "watching"):
+                at = min(at, max(resolved_at - VERIFY_HOURS * HOUR, started_at))
+            since[meter_id] = min(since.get(meter_id, scan_start), at // HOUR * HOUR)
+        return since
 
     def _factor(self, site: Site, now: int, warnings: list[DataWarning]) -> EmissionFactor | None:
         year = local_date(now - 1, site.timezone).year
@@ -158,4 +181,3 @@ class DetectionPass:
             warnings.append(DataWarning("emission_factor_missing", str(exc), site.site_id,
                                         data={"province": site.province, "year": year}))
             return None
-

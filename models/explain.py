@@ -6,10 +6,12 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+import numpy as np
+
 from core.domain import MeterCategory
 
-#: Name of the check that fired, as it appears in the explanation's "check" field.
-RESIDUAL_CHECK = "hourly_baseline_residual"
+#: Hours of context the chart shows before and after an episode.
+SERIES_CONTEXT_HOURS = 6
 
 _LABELS: dict[MeterCategory, tuple[str, str]] = {
     MeterCategory.CORRIDOR_LIGHTING: ("Corridor lighting", "走廊照明"),
@@ -30,11 +32,14 @@ _LABELS: dict[MeterCategory, tuple[str, str]] = {
 _HINTS: dict[str, tuple[str, str]] = {
     "lights_daylight": ("The lights appear to be on in daylight.", "疑似白天日照充足时照明未关。"),
     "lights_after_hours": ("The lights appear to be left on after hours.", "疑似非使用时段照明未关。"),
-    "hvac_after_hours": (
-        "The air conditioning appears to run outside business hours.",
-        "疑似非工作时间空调仍在运行。",
-    ),
+    "hvac_after_hours": ("The air conditioning appears to run outside opening hours.", "疑似非营业时间空调仍在运行。"),
     "pump_night": ("The pump appears to run at night when it normally rests.", "疑似水泵夜间异常运行。"),
+    "elevator_idle": ("The equipment appears to idle at full power while the building is closed.",
+                      "疑似闭馆期间设备未进入待机，空转耗电。"),
+    "compressed_air_leak": ("The compressor works harder off shift than usual: likely a compressed-air leak.",
+                            "非生产时段空压机负荷偏高，疑似压缩空气泄漏。"),
+    "base_load_creep": ("The base load has been creeping up over days (filters, set points, a valve left open).",
+                        "基础负荷近日持续攀升（疑似滤网堵塞、设定值漂移或阀门未关）。"),
     "baseline_excess": ("Consumption is above its usual level for these hours.", "该时段用电高于平时水平。"),
 }
 
@@ -43,21 +48,37 @@ def _local(ts: int, tz: str) -> str:
     return datetime.fromtimestamp(ts, tz=ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
 
 
+def chart_series(hours: np.ndarray, actual: np.ndarray, expected: np.ndarray) -> list[dict]:
+    """Hourly points ``{"ts", "actual_kwh", "expected_kwh"}`` (ISO UTC; unknown hours as null)."""
+    out = []
+    for ts, a, e in zip(hours.tolist(), actual.tolist(), expected.tolist(), strict=True):
+        out.append({
+            "ts": datetime.fromtimestamp(int(ts), tz=ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "actual_kwh": None if a != a else round(a, 3),
+            "expected_kwh": None if e != e else round(e, 3),
+        })
+    return out
+
+
 def explanation(
     *,
     category: MeterCategory,
     meter_name: str,
     kind: str,
+    check: str,
     started_at: int,
     ended_at: int,
+    detected_at: int,
     actual_kwh: float,
     expected_kwh: float,
     cost_cny: float,
     excess_hours: int,
     ongoing: bool,
+    series: list[dict],
     tz: str = "Asia/Shanghai",
 ) -> str:
-    """The alert's explanation as a JSON string (keys: check, actual_kwh, expected_kwh, since, until, text_en, text_zh)."""
+    """The alert's explanation as JSON: check, kind, actual_kwh, expected_kwh, since, until,
+    detected_at, text_en, text_zh and ``series`` (hourly actual and expected around the episode)."""
     label_en, label_zh = _LABELS.get(category, (category.value, category.value))
     name_en = f" {meter_name}" if meter_name else ""
     # Simulated and real meter names already start with the category in Chinese (走廊照明3).
@@ -71,7 +92,8 @@ def explanation(
         f"{label_en}{name_en} used {actual_kwh:.1f} kWh from {since} to {until} (local time), "
         f"where its usual pattern for these hours is about {expected_kwh:.1f} kWh: "
         f"{wasted:.1f} kWh more than expected (about {cost_cny:.0f} CNY). {hint_en} "
-        f"Check fired: hourly use clearly above the meter's learned baseline in {excess_hours} of these hours. {state_en}"
+        f"Check fired: {check.replace('_', ' ')}, in {excess_hours} hour(s) clearly above the meter's learned baseline. "
+        f"{state_en}"
     )
     text_zh = (
         f"{name_zh}在{since}至{until}（当地时间）用电{actual_kwh:.1f}千瓦时，"
@@ -80,14 +102,17 @@ def explanation(
     )
     return json.dumps(
         {
-            "check": RESIDUAL_CHECK,
+            "check": check,
             "kind": kind,
             "actual_kwh": round(actual_kwh, 3),
             "expected_kwh": round(expected_kwh, 3),
             "since": since,
             "until": until,
+            "detected_at": _local(detected_at, tz),
+            "detected_ts": int(detected_at),
             "text_en": text_en,
             "text_zh": text_zh,
+            "series": series,
         },
         ensure_ascii=False,
     )

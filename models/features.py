@@ -1,16 +1,23 @@
-"""The feature matrix a meter baseline learns from: one row per local hour.
+"""The feature matrix a meter baseline learns from: one row per hour, computed with numpy.
 
-Columns (``FEATURE_NAMES``):
+Columns (``FEATURES``):
 
-hour_sin, hour_cos  local hour of day on a circle, so 23:00 sits next to 00:00
-workday, weekend, holiday  the Chinese day kind (make-up working days are workdays)
-daylight            fraction of the hour with the sun above the horizon at the site
-season              optional outdoor-temperature proxy by day of year (1 mid-July, -1 mid-January)
+hour      local hour of day, 0-23
+workday   1 on Chinese working days (make-up weekend days included), 0 on weekends and holidays
+daylight  fraction of the hour with the sun above the horizon at the site (core.solar)
+open      1 when the hour lies inside the space's opening hours (models.schedule)
+cooling_open, cooling_closed  cooling need max(0, T - 22 C) / 10 from an outdoor-temperature
+          *proxy*, in open hours and in closed hours (HVAC answers it only while open)
+heating_open, heating_closed  heating need max(0, 14 C - T) / 14, likewise
+
+The temperature is not measured: it is a climate-normal proxy from the site's latitude,
+the day of year and the hour (see :func:`temperature_proxy`). It follows seasons and
+the daily cycle but not the weather of a given day.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -18,17 +25,22 @@ import numpy as np
 
 from core.calendar import day_kind
 from core.domain import Site
-from core.solar import daylight_seconds
+from core.solar import sun_times
+from models.schedule import OpeningHours, opening_hours
 
 HOUR = 3600
-BASE_FEATURES = ("hour_sin", "hour_cos", "workday", "weekend", "holiday", "daylight")
-SEASON_FEATURE = "season"
-#: Day of year of the typical temperature peak in eastern China (about 20 July).
-_WARMEST_DAY = 201
+DAY = 86400
+FEATURES = ("hour", "workday", "daylight", "open", "cooling_open", "cooling_closed", "heating_open", "heating_closed")
+HOUR_COL, WORKDAY_COL, DAYLIGHT_COL, OPEN_COL = range(4)
+#: Outdoor temperatures (C) where cooling starts and below which heating starts.
+COOLING_FROM_C = 22.0
+HEATING_BELOW_C = 14.0
+#: Day of year of the warmest days in China (late July).
+_WARMEST_DOY = 202
 
 
-def feature_names(season: bool = False) -> tuple[str, ...]:
-    return BASE_FEATURES + ((SEASON_FEATURE,) if season else ())
+def feature_names() -> tuple[str, ...]:
+    return FEATURES
 
 
 @lru_cache(maxsize=16)
@@ -36,29 +48,74 @@ def _zone(tz: str) -> ZoneInfo:
     return ZoneInfo(tz)
 
 
-def hour_features(hours: np.ndarray, site: Site, *, season: bool = False) -> np.ndarray:
-    """Feature matrix (n_hours, n_features) for hour starts ``hours`` (UTC epoch seconds) at ``site``.
+@lru_cache(maxsize=100_000)
+def _workday(ordinal: int) -> bool:
+    return day_kind(date.fromordinal(ordinal)) == "workday"
 
-    ``season`` adds the day-of-year temperature proxy. It is off by default: within a
-    few weeks of training it is nearly a time trend, which a tree can latch on to.
+
+@lru_cache(maxsize=200_000)
+def _sun(lat: float, lon: float, ordinal: int) -> tuple[int, int]:
+    return sun_times(lat, lon, date.fromordinal(ordinal))
+
+
+def _offsets(hours: np.ndarray, tz: str) -> np.ndarray:
+    """UTC offset (s) of each hour; looked up once per UTC day (no DST in China)."""
+    days = hours // DAY
+    unique, inverse = np.unique(days, return_inverse=True)
+    zone = _zone(tz)
+    offsets = np.array([datetime.fromtimestamp(int(d) * DAY + 43200, tz=zone).utcoffset().total_seconds()
+                        for d in unique], dtype=np.int64)
+    return offsets[inverse]
+
+
+def temperature_proxy(latitude: float, day_of_year: np.ndarray, local_hour: np.ndarray) -> np.ndarray:
+    """Climate-normal outdoor temperature (C) by latitude, season and hour, without weather.
+
+    Annual mean and seasonal half-swing are straight lines through Chinese normals
+    (about 25 C and 5 C at Haikou, 18 deg N; 4.5 C and 20 C at Harbin, 46 deg N); the
+    day is 4 C warmer than the mean at 15:00 and colder at 03:00.
     """
-    zone = _zone(site.timezone)
-    rows = np.zeros((len(hours), len(feature_names(season))))
-    kinds = {"workday": 2, "weekend": 3, "holiday": 4}
-    for i, start in enumerate(np.asarray(hours, dtype=np.int64).tolist()):
-        local = datetime.fromtimestamp(start, tz=zone)
-        angle = 2.0 * np.pi * (local.hour + 0.5) / 24.0
-        rows[i, 0] = np.sin(angle)
-        rows[i, 1] = np.cos(angle)
-        rows[i, kinds[day_kind(local.date())]] = 1.0
-        rows[i, 5] = daylight_seconds(site.latitude, site.longitude, start, start + HOUR) / HOUR
-        if season:
-            doy = local.timetuple().tm_yday
-            rows[i, 6] = np.cos(2.0 * np.pi * (doy - _WARMEST_DAY) / 365.25)
-    return rows
+    mean = 25.0 - 0.73 * (latitude - 18.0)
+    swing = 5.0 + 0.54 * (latitude - 18.0)
+    seasonal = swing * np.cos(2.0 * np.pi * (day_of_year - _WARMEST_DOY) / 365.25)
+    diurnal = 4.0 * np.cos(2.0 * np.pi * (local_hour + 0.5 - 15.0) / 24.0)
+    return mean + seasonal + diurnal
+
+
+def hour_features(hours: np.ndarray, site: Site, *, opening: OpeningHours | None = None) -> np.ndarray:
+    """Feature matrix (n_hours, len(FEATURES)) for hour starts ``hours`` (UTC epoch s) at ``site``."""
+    hours = np.asarray(hours, dtype=np.int64)
+    out = np.zeros((hours.size, len(FEATURES)))
+    if hours.size == 0:
+        return out
+    local = hours + _offsets(hours, site.timezone)
+    hour = (local // HOUR) % 24
+    # Ordinal of the local date: 1970-01-01 is ordinal 719163.
+    ordinal = local // DAY + 719163
+    days, inverse = np.unique(ordinal, return_inverse=True)
+    workday = np.array([_workday(int(d)) for d in days])[inverse]
+    doy = np.array([date.fromordinal(int(d)).timetuple().tm_yday for d in days])[inverse]
+    # The solar date: the day whose solar noon is nearest (as core.solar defines it).
+    solar = (hours + 1800 + int(site.longitude * 240.0)) // DAY + 719163
+    sdays, sinv = np.unique(solar, return_inverse=True)
+    sun = np.array([_sun(site.latitude, site.longitude, int(d)) for d in sdays], dtype=np.int64)[sinv]
+    lit = np.minimum(hours + HOUR, sun[:, 1]) - np.maximum(hours, sun[:, 0])
+    temp = temperature_proxy(site.latitude, doy, hour)
+    hours_open = opening if opening is not None else opening_hours(site.site_type)
+    is_open = hours_open.is_open(hour, workday)
+    cooling = np.clip(temp - COOLING_FROM_C, 0.0, None) / 10.0
+    heating = np.clip(HEATING_BELOW_C - temp, 0.0, None) / 14.0
+    out[:, HOUR_COL] = hour
+    out[:, WORKDAY_COL] = workday
+    out[:, DAYLIGHT_COL] = np.clip(lit, 0, HOUR) / HOUR
+    out[:, OPEN_COL] = is_open
+    out[:, 4:] = np.column_stack([cooling * is_open, cooling * (1 - is_open), heating * is_open, heating * (1 - is_open)])
+    return out
 
 
 def local_hour(hours: np.ndarray, tz: str = "Asia/Shanghai") -> np.ndarray:
     """Local hour of day (0-23) of each hour start."""
-    zone = _zone(tz)
-    return np.array([datetime.fromtimestamp(int(h), tz=zone).hour for h in hours], dtype=int)
+    hours = np.asarray(hours, dtype=np.int64)
+    if hours.size == 0:
+        return np.zeros(0, dtype=int)
+    return ((hours + _offsets(hours, tz)) // HOUR % 24).astype(int)

@@ -1,12 +1,18 @@
-"""Hourly consumption of one meter from its stored interval energies.
+"""Hourly consumption of one meter from its stored readings, with the data faults kept apart.
 
-Each ``EnergyPoint`` carries the energy drawn over ``(previous ts, ts]``. Intervals are
-spread over the hours they cover; an hour is *valid* when enough of it is covered by
-trustworthy intervals. Gaps and register resets are never turned into consumption:
-the energy of an interval closing a gap (or a reset) is dropped, so a gateway outage
-cannot look like a spike and a reset cannot look like a quiet hour.
+Interval energy is the register difference between consecutive stored readings. Spread
+over the hours it covers, it gives hourly kWh; an hour is *valid* when trustworthy
+intervals cover enough of it. Data faults never become consumption:
 
-Hours are aligned to UTC hours, which are also local hours in China (UTC+8, no DST).
+gap               an interval longer than a few reporting steps (readings lost): dropped
+register_reset    the register went backwards (meter swapped): that interval dropped
+register_rollover the register passed its announced maximum: the interval is kept, exact
+spike             one reading far above its neighbours (then back, or a one-off jump):
+                  the spike and its return are merged into one exact interval, or dropped
+stuck_register    the register froze and then caught up in one jump: the frozen run and
+                  the jump become one long interval, dropped like a gap
+
+Hours are aligned to UTC hours, which are local hours in China (UTC+8, no DST).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.domain import EnergyPoint
+from models.faults import interval_faults
 from models.quality import DataWarning
 
 HOUR = 3600
@@ -29,8 +36,6 @@ GAP_STEPS = 2.5
 #: 0.75 accepts one lost quarter-hour at the edge of a gap; lower would extrapolate
 #: an hour's total from too small a sample.
 MIN_HOUR_COVERAGE = 0.75
-#: A reading implying more than this multiple of the rated power is a glitch, not a load.
-MAX_RATED_MULTIPLE = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,38 +71,50 @@ def hourly_energy(
     site_id: str,
     meter_id: str,
     rated_kw: float = 0.0,
+    register_max: float | None = None,
     report_from: int | None = None,
 ) -> HourlySeries:
     """Aggregate one meter's points (ordered by ts) into hourly kWh over ``[start, end)``.
 
-    Data-quality warnings cover the intervals ending at or after ``report_from`` (all by
+    Data faults are reported for the intervals ending at or after ``report_from`` (all by
     default), so a gap weeks back in the training data is not reported on every pass.
     """
+    ts = np.fromiter((p.ts for p in points), dtype=np.int64, count=len(points))
+    register = np.fromiter((p.register for p in points), dtype=float, count=len(points))
+    return hourly_from_registers(ts, register, start=start, end=end, site_id=site_id, meter_id=meter_id,
+                                 rated_kw=rated_kw, register_max=register_max, report_from=report_from)
+
+
+def hourly_from_registers(
+    ts: np.ndarray,
+    register: np.ndarray,
+    *,
+    start: int,
+    end: int,
+    site_id: str,
+    meter_id: str,
+    rated_kw: float = 0.0,
+    register_max: float | None = None,
+    report_from: int | None = None,
+) -> HourlySeries:
+    """:func:`hourly_energy` on arrays of reading times and cumulative registers."""
     hours = hour_grid(start, end)
     energy = np.zeros(hours.size)
     covered = np.zeros(hours.size)
-    if len(points) < 2:
+    if ts.size < 2:
         return HourlySeries(hours, np.full(hours.size, np.nan), covered, ())
-    ts = np.array([p.ts for p in points], dtype=np.int64)
-    register = np.array([p.register for p in points], dtype=float)
-    value = np.array([p.energy for p in points], dtype=float)
     dur = np.diff(ts)
     step = float(np.median(dur)) if dur.size else DEFAULT_STEP_S
-    # The first point's interval starts before the window: its start is unknown, skip it.
-    prev, ts, value = ts[:-1], ts[1:], value[1:]
-    gap = dur > GAP_STEPS * step
-    reset = (np.diff(register) < 0) | (value < 0)
-    glitch = np.zeros_like(gap)
-    if rated_kw > 0:
-        glitch = value > MAX_RATED_MULTIPLE * rated_kw * dur / HOUR
-    good = ~(gap | reset | glitch) & (dur > 0)
-    _spread(prev[good], ts[good], value[good], hours, energy, covered)
+    faults = interval_faults(ts, register, step_s=step, gap_steps=GAP_STEPS, rated_kw=rated_kw,
+                             register_max=register_max)
+    good = faults.keep & (faults.dur > 0)
+    _spread(faults.prev[good], faults.ts[good], faults.energy[good], hours, energy, covered)
     coverage = np.clip(covered / HOUR, 0.0, 1.0)
     with np.errstate(invalid="ignore", divide="ignore"):
         kwh = np.where(coverage >= MIN_HOUR_COVERAGE, energy / coverage, np.nan)
-    recent = ts >= (report_from if report_from is not None else start)
-    warnings = _findings(site_id, meter_id, prev, ts, dur, gap & recent, reset & recent, glitch & recent)
-    return HourlySeries(hours, kwh, coverage, tuple(warnings))
+    since = report_from if report_from is not None else start
+    warnings = tuple(faults.warnings(site_id, meter_id, since=since))
+    return HourlySeries(hours, kwh, coverage, warnings)
 
 
 def _spread(
@@ -117,48 +134,3 @@ def _spread(
             lo, hi = max(p, origin + idx * HOUR), min(t, origin + (idx + 1) * HOUR)
             energy[idx] += v * (hi - lo) / length
             covered[idx] += hi - lo
-
-
-def _findings(
-    site_id: str,
-    meter_id: str,
-    prev: np.ndarray,
-    ts: np.ndarray,
-    dur: np.ndarray,
-    gap: np.ndarray,
-    reset: np.ndarray,
-    glitch: np.ndarray,
-) -> list[DataWarning]:
-    findings = []
-    if gap.any():
-        findings.append(
-            DataWarning(
-                code="data_gap",
-                message=f"{int(gap.sum())} gap(s) in the readings, longest {dur[gap].max() / HOUR:.1f} h",
-                site_id=site_id,
-                meter_id=meter_id,
-                data={"gaps": int(gap.sum()), "missing_hours": round(float(dur[gap].sum()) / HOUR, 2),
-                      "first_gap_start": int(prev[gap][0])},
-            )
-        )
-    if reset.any():
-        findings.append(
-            DataWarning(
-                code="register_reset",
-                message=f"the register went backwards {int(reset.sum())} time(s); those intervals are not scored",
-                site_id=site_id,
-                meter_id=meter_id,
-                data={"resets": int(reset.sum()), "first_reset_at": int(ts[reset][0])},
-            )
-        )
-    if glitch.any():
-        findings.append(
-            DataWarning(
-                code="implausible_reading",
-                message=f"{int(glitch.sum())} reading(s) imply more than {MAX_RATED_MULTIPLE:g}x the rated power",
-                site_id=site_id,
-                meter_id=meter_id,
-                data={"readings": int(glitch.sum()), "first_at": int(ts[glitch][0])},
-            )
-        )
-    return findings

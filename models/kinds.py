@@ -1,6 +1,13 @@
-"""What kind of waste an excess episode is, from the meter category and the hours it covers."""
+"""The public-space waste checks: which kind of waste an hour of excess is, by meter and context.
+
+Each check names the hours where extra consumption is waste of its kind (lighting in
+daylight, HVAC outside opening hours, pumps at night, ...). An episode takes the kind
+that holds most of its excess energy. Base-load creep has its own check (models.creep).
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -10,26 +17,56 @@ LIGHTS_DAYLIGHT = "lights_daylight"
 LIGHTS_AFTER_HOURS = "lights_after_hours"
 HVAC_AFTER_HOURS = "hvac_after_hours"
 PUMP_NIGHT = "pump_night"
+ELEVATOR_IDLE = "elevator_idle"
+COMPRESSED_AIR_LEAK = "compressed_air_leak"
+BASE_LOAD_CREEP = "base_load_creep"
 BASELINE_EXCESS = "baseline_excess"
+#: Hours where excess is not judged at all (HVAC while open follows the weather, which the
+#: baseline only knows as a climate normal; EV charging follows drivers).
+NOT_JUDGED = ""
+WASTE_KINDS = (LIGHTS_DAYLIGHT, LIGHTS_AFTER_HOURS, HVAC_AFTER_HOURS, PUMP_NIGHT, ELEVATOR_IDLE,
+               COMPRESSED_AIR_LEAK, BASE_LOAD_CREEP, BASELINE_EXCESS)
 
-LIGHTING = frozenset(
-    {
-        MeterCategory.CORRIDOR_LIGHTING,
-        MeterCategory.LOBBY_LIGHTING,
-        MeterCategory.GARAGE_LIGHTING,
-        MeterCategory.LANDSCAPE_LIGHTING,
-    }
-)
-HVAC = frozenset({MeterCategory.PUBLIC_HVAC, MeterCategory.CHILLER})
-PUMPS = frozenset({MeterCategory.WATER_PUMP, MeterCategory.LANDSCAPE_PUMP})
+C = MeterCategory
+LIGHTING = frozenset({C.CORRIDOR_LIGHTING, C.LOBBY_LIGHTING, C.GARAGE_LIGHTING, C.LANDSCAPE_LIGHTING})
+HVAC = frozenset({C.PUBLIC_HVAC, C.CHILLER})
+PUMPS = frozenset({C.WATER_PUMP, C.LANDSCAPE_PUMP})
 
-#: Local business hours [open, close) of public HVAC on working days. Wider than an
-#: office's 9-18 so that pre-cooling and late meetings are not called waste.
-BUSINESS_HOURS = (8, 20)
-#: Local night hours [start, end) wrapping midnight, when pumps normally rest.
+#: Local night hours [start, end) wrapping midnight, when pumps and lifts normally rest.
 NIGHT_HOURS = (22, 6)
 #: Share of an episode's excess that must fall in the kind's hours to name it so.
 MAJORITY = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """How much evidence an hour of one kind needs (scores in residual scale units)."""
+
+    name: str
+    #: Score above which an hour is excess.
+    threshold: float
+    #: Excess hours an episode needs, unless one hour is strong.
+    min_hours: int
+    #: Smallest excess per hour worth an alert, as a share of the meter's rating.
+    min_rated_share: float
+    #: Score (and rated share) of an hour strong enough to alert on its own; None: never.
+    strong: tuple[float, float] | None
+
+
+#: Targeted checks are sure of their hours: a lamp burning at noon or a pump at 3 am with
+#: a clear score is waste after one hour (the delay goal is one simulated hour). Excess in
+#: hours where the load legitimately varies (HVAC on a hot afternoon, a busy lift) needs
+#: three hours and a score of 6: weather alone moves HVAC by 10-20% of its rating.
+CHECKS: dict[str, Check] = {
+    LIGHTS_DAYLIGHT: Check("lighting_in_daylight", 4.0, 2, 0.1, (8.0, 0.3)),
+    LIGHTS_AFTER_HOURS: Check("lighting_after_hours", 4.0, 2, 0.1, (8.0, 0.3)),
+    HVAC_AFTER_HOURS: Check("hvac_outside_opening_hours", 4.0, 2, 0.1, (8.0, 0.2)),
+    PUMP_NIGHT: Check("pump_running_at_night", 4.0, 2, 0.1, (8.0, 0.2)),
+    ELEVATOR_IDLE: Check("equipment_idling", 5.0, 2, 0.1, (10.0, 0.2)),
+    COMPRESSED_AIR_LEAK: Check("compressed_air_leak", 4.0, 3, 0.08, (10.0, 0.2)),
+    BASELINE_EXCESS: Check("hourly_baseline_residual", 8.0, 4, 0.25, None),
+    NOT_JUDGED: Check("not_judged", np.inf, 1, np.inf, None),
+}
 
 
 def is_scored(category: MeterCategory) -> bool:
@@ -37,37 +74,47 @@ def is_scored(category: MeterCategory) -> bool:
     return category not in GENERATION_CATEGORIES and category not in GAS_CATEGORIES
 
 
-def _share(mask: np.ndarray, excess: np.ndarray) -> float:
-    weight = np.clip(np.nan_to_num(excess, nan=0.0), 0.0, None)
-    total = weight.sum()
-    if total <= 0:
-        return float(np.mean(mask)) if mask.size else 0.0
-    return float(weight[mask].sum() / total)
-
-
-def waste_kind(
+def hour_kinds(
     category: MeterCategory,
     *,
     local_hours: np.ndarray,
     daylight: np.ndarray,
-    workday: np.ndarray,
-    excess: np.ndarray,
-) -> str:
-    """Kind of the waste in an episode.
-
-    Parameters are per-hour arrays over the episode: local hour of day, daylight
-    fraction, 1 on working days, and the excess kWh (actual - expected) that
-    weights each hour's vote.
-    """
+    open_: np.ndarray,
+) -> np.ndarray:
+    """The waste kind each hour's excess would be on a meter of ``category`` (object array)."""
     local_hours = np.asarray(local_hours)
+    n = local_hours.size
+    start, end = NIGHT_HOURS
+    night = (local_hours >= start) | (local_hours < end)
+    closed = np.asarray(open_) <= 0
     if category in LIGHTING:
-        return LIGHTS_DAYLIGHT if _share(np.asarray(daylight) >= 0.5, excess) >= MAJORITY else LIGHTS_AFTER_HOURS
+        return np.where(np.asarray(daylight) >= 0.5, LIGHTS_DAYLIGHT, LIGHTS_AFTER_HOURS).astype(object)
     if category in HVAC:
-        open_, close = BUSINESS_HOURS
-        business = (np.asarray(workday) > 0) & (local_hours >= open_) & (local_hours < close)
-        return HVAC_AFTER_HOURS if _share(~business, excess) >= MAJORITY else BASELINE_EXCESS
+        return np.where(closed, HVAC_AFTER_HOURS, NOT_JUDGED).astype(object)
     if category in PUMPS:
-        start, end = NIGHT_HOURS
-        night = (local_hours >= start) | (local_hours < end)
-        return PUMP_NIGHT if _share(night, excess) >= MAJORITY else BASELINE_EXCESS
-    return BASELINE_EXCESS
+        return np.where(night, PUMP_NIGHT, BASELINE_EXCESS).astype(object)
+    if category is C.ELEVATOR:
+        return np.where(night | closed, ELEVATOR_IDLE, BASELINE_EXCESS).astype(object)
+    if category is C.AIR_COMPRESSOR:
+        return np.full(n, COMPRESSED_AIR_LEAK, dtype=object)
+    if category is C.EV_CHARGER:
+        return np.full(n, NOT_JUDGED, dtype=object)
+    return np.full(n, BASELINE_EXCESS, dtype=object)
+
+
+def episode_kind(kinds: np.ndarray, excess: np.ndarray) -> str:
+    """The kind holding the largest share of the episode's positive excess."""
+    weight = np.clip(np.nan_to_num(np.asarray(excess, dtype=float), nan=0.0), 0.0, None)
+    if weight.sum() <= 0:
+        weight = np.ones(weight.size)
+    totals: dict[str, float] = {}
+    for kind, w in zip(kinds.tolist(), weight.tolist(), strict=True):
+        totals[kind] = totals.get(kind, 0.0) + w
+    totals.pop(NOT_JUDGED, None)
+    if not totals:
+        return BASELINE_EXCESS
+    best = max(totals, key=lambda k: (totals[k], k != BASELINE_EXCESS))
+    # A targeted kind wins when it holds at least half the excess; mixed episodes stay generic.
+    if best != BASELINE_EXCESS and totals[best] < MAJORITY * weight.sum():
+        return BASELINE_EXCESS
+    return best

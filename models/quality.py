@@ -7,9 +7,11 @@ Codes
 -----
 no_data              the store holds no points for a site or meter in the window
 unregistered_meter   points arrive for a meter the registry does not know
-data_gap             readings are missing for longer than a normal reporting step
-register_reset       the cumulative register went backwards (meter swapped or reset)
-insufficient_history too few days of training data to trust a baseline
+gap, register_reset, register_rollover, spike, stuck_register
+                     data faults between readings (see models.faults); stored as
+                     ``DataFindingRecord`` rows, never as waste
+insufficient_history too few days of training data to trust a baseline (a new meter
+                     then borrows a similar meter's profile, see models.bank)
 low_coverage         too many training hours are missing to trust a baseline
 emission_factor_missing  no published factor for the site's province and year
 """

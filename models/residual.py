@@ -1,8 +1,9 @@
-"""``ResidualDetector``: persistent excess over a baseline, grouped into episodes.
+"""``ResidualDetector``: hours of excess over a baseline, grouped into persistent episodes.
 
 Score convention (the only one in kilowatch): higher means more anomalous.
 ``score = (actual - expected) / scale``, so a meter drawing less than expected scores
-negative and is never waste; unknown hours score NaN and are never flagged.
+negative and is never waste; unknown hours score NaN and are never flagged. The
+multivariate detector and ``kilowatch score`` convert to this convention once, at source.
 """
 
 from __future__ import annotations
@@ -11,13 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: Residual scale units an hour must exceed to count as excess. At 4 an hourly Gaussian
-#: wobble passes about once in 30,000 hours; lower catches smaller waste (a few lamps
-#: left on) at the price of false alerts on noisy meters.
-DEFAULT_THRESHOLD = 4.0
-#: Excess hours an episode needs. One or two hot hours are usually a reading glitch or
-#: a legitimate one-off (a cleaning crew); 3 delays an alert by 3 hours.
-DEFAULT_MIN_HOURS = 3
+from models.kinds import CHECKS, episode_kind
+
 #: Normal hours allowed inside one episode. Bridging a short dip keeps one waste event
 #: one alert; bridging more would join unrelated events into a single long alert.
 DEFAULT_MAX_GAP_HOURS = 2
@@ -29,8 +25,11 @@ class Episode:
 
     start: int
     stop: int
+    kind: str
     excess_hours: int
     peak_score: float
+    #: Index of the hour at whose end the episode first met its check's evidence rule.
+    detected: int
     #: True while the episode touches the end of the data and may still be growing.
     ongoing: bool
 
@@ -39,64 +38,75 @@ class Episode:
         return slice(self.start, self.stop)
 
 
+def _per_hour(kinds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    n = kinds.size
+    thr, share, sthr, sshare, min_hours = (np.empty(n) for _ in range(5))
+    for kind in set(kinds.tolist()):
+        check = CHECKS[kind]
+        at = kinds == kind
+        thr[at], share[at], min_hours[at] = check.threshold, check.min_rated_share, check.min_hours
+        sthr[at], sshare[at] = check.strong if check.strong else (np.inf, np.inf)
+    return thr, share, sthr, sshare, min_hours
+
+
 class ResidualDetector:
-    """Flags hours whose consumption exceeds the baseline and keeps persistent episodes.
+    """Flags hours whose excess passes their check and keeps the episodes with enough evidence.
 
     Parameters
     ----------
-    threshold : float, default=4.0
-        Score above which an hour is excess.
-    min_hours : int, default=3
-        Excess hours an episode needs to be reported.
     max_gap_hours : int, default=2
         Longest run of normal or unknown hours bridged inside one episode.
+    threshold_offset : float, default=0.0
+        Added to every check's score threshold (evaluation sweeps it; 0 in production).
     """
 
-    def __init__(
-        self,
-        threshold: float = DEFAULT_THRESHOLD,
-        min_hours: int = DEFAULT_MIN_HOURS,
-        max_gap_hours: int = DEFAULT_MAX_GAP_HOURS,
-    ) -> None:
-        self.threshold = threshold
-        self.min_hours = min_hours
+    def __init__(self, max_gap_hours: int = DEFAULT_MAX_GAP_HOURS, threshold_offset: float = 0.0) -> None:
         self.max_gap_hours = max_gap_hours
+        self.threshold_offset = threshold_offset
 
-    def score(self, actual: np.ndarray, expected: np.ndarray, scale: float | np.ndarray) -> np.ndarray:
+    @staticmethod
+    def score(actual: np.ndarray, expected: np.ndarray, scale: float | np.ndarray) -> np.ndarray:
         """Anomaly score of each hour (higher is more anomalous; NaN where ``actual`` is unknown)."""
-        actual = np.asarray(actual, dtype=float)
-        expected = np.asarray(expected, dtype=float)
-        return (actual - expected) / np.asarray(scale, dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (np.asarray(actual, dtype=float) - np.asarray(expected, dtype=float)) / np.asarray(scale, dtype=float)
 
-    def flags(self, scores: np.ndarray) -> np.ndarray:
-        """True for the hours whose score exceeds the threshold."""
-        scores = np.asarray(scores, dtype=float)
-        return np.nan_to_num(scores, nan=-np.inf) > self.threshold
+    def hot(self, scores: np.ndarray, excess: np.ndarray, kinds: np.ndarray, rated_kw: float) -> np.ndarray:
+        """True for the hours whose score and excess pass the check of their kind."""
+        thr, share, _, _, _ = _per_hour(kinds)
+        z = np.nan_to_num(scores, nan=-np.inf)
+        return (z > thr + self.threshold_offset) & ((rated_kw <= 0) | (np.nan_to_num(excess) >= share * rated_kw))
 
-    def episodes(self, actual: np.ndarray, expected: np.ndarray, scale: float | np.ndarray) -> list[Episode]:
-        """Persistent excess episodes, in time order."""
+    def episodes(
+        self, actual: np.ndarray, expected: np.ndarray, scale: np.ndarray, kinds: np.ndarray, rated_kw: float = 0.0
+    ) -> list[Episode]:
+        """Episodes of one meter, in time order: excess hours grouped, kind named, evidence checked."""
         scores = self.score(actual, expected, scale)
-        hot = np.flatnonzero(self.flags(scores))
+        excess = np.asarray(actual, dtype=float) - np.asarray(expected, dtype=float)
+        hot_mask = self.hot(scores, excess, kinds, rated_kw)
+        hot = np.flatnonzero(hot_mask)
         if hot.size == 0:
             return []
-        # Split the excess hours wherever more than max_gap_hours separate two of them.
+        _, _, sthr, sshare, _ = _per_hour(kinds)
+        z = np.nan_to_num(scores, nan=-np.inf)
+        strong = hot_mask & (z > sthr + self.threshold_offset) & ((rated_kw <= 0) | (excess >= sshare * rated_kw))
         breaks = np.flatnonzero(np.diff(hot) > self.max_gap_hours + 1) + 1
         known = np.flatnonzero(~np.isnan(scores))
         found = []
         for group in np.split(hot, breaks):
-            if group.size < self.min_hours:
-                continue
             start, stop = int(group[0]), int(group[-1]) + 1
-            # Known hours after the episode: once more than a bridgeable gap of them is
-            # back to normal the episode is over; until then it may still continue.
+            kind = episode_kind(kinds[group], excess[group])
+            check = CHECKS[kind]
+            own = group[kinds[group] == kind] if kind != "baseline_excess" else group
+            candidates = []
+            if own.size >= check.min_hours:
+                candidates.append(int(own[check.min_hours - 1]))
+            strong_own = own[strong[own]]
+            if strong_own.size:
+                candidates.append(int(strong_own[0]))
+            if not candidates:
+                continue
             after = int(np.count_nonzero(known >= stop))
-            found.append(
-                Episode(
-                    start=start,
-                    stop=stop,
-                    excess_hours=int(group.size),
-                    peak_score=float(np.nanmax(scores[start:stop])),
-                    ongoing=after <= self.max_gap_hours,
-                )
-            )
+            found.append(Episode(start=start, stop=stop, kind=kind, excess_hours=int(group.size),
+                                 peak_score=float(np.nanmax(scores[start:stop])), detected=min(candidates),
+                                 ongoing=after <= self.max_gap_hours))
         return found

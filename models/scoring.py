@@ -1,146 +1,177 @@
-"""Scoring one meter: hourly data -> sufficiency check -> baseline -> episodes -> findings."""
+"""``SiteScanner``: one site's hourly matrix -> baselines (reused or refitted) -> findings.
+
+Everything is vectorised over the site's meters: one design, one solve for the stale
+baselines, one gather for the expected consumption, one comparison for the scores.
+Only meters with excess hours reach the per-episode code.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.base import clone
 
-from core.carbon import EmissionFactor
-from core.domain import EnergyPoint, Meter, Site
-from models.alerts import Finding, severity
-from models.baseline import MeterBaseline
-from models.explain import explanation
-from models.features import BASE_FEATURES, local_hour
-from models.hourly import HOUR, hourly_energy
-from models.kinds import is_scored, waste_kind
+from core.domain import Meter
+from models.bank import BaselineBank, StoredBaseline
+from models.creep import BaseLoadCreep
+from models.feedback import SiteFeedback
+from models.features import DAYLIGHT_COL, OPEN_COL, hour_features, local_hour
+from models.findings import Finding
+from models.kinds import BASE_LOAD_CREEP, HVAC, PUMPS, hour_kinds
+from models.measure import SiteTerms, Span, measure
+from models.profile import ProfileBaseline
 from models.quality import DataWarning, check_sufficiency
-from models.residual import Episode, ResidualDetector
+from models.residual import ResidualDetector
+from models.schedule import OpeningHours
+from models.stuck import stuck_hours
 
-#: Smallest mean excess power, as a share of the meter's rating, worth an alert. HVAC
-#: swings by 5-10% of its rating with the weather, which the calendar features cannot
-#: see; lower would report hot afternoons, higher would miss a zone left running.
-MIN_RATED_SHARE = 0.1
-_DAYLIGHT = BASE_FEATURES.index("daylight")
-_WORKDAY = BASE_FEATURES.index("workday")
+#: Categories whose base load can creep (the simulator and real sites agree: motors and HVAC).
+CREEP_CATEGORIES = frozenset(c.value for c in HVAC | PUMPS) | {"air_compressor"}
 
 
-@dataclass(frozen=True, slots=True)
-class SiteContext:
-    """What every meter of a site shares in one pass: the hourly grid and its features."""
+@dataclass(slots=True)
+class SiteScan:
+    """What a scan found: waste findings, data faults, warnings, and per-hour scores."""
 
-    site: Site
-    hours: np.ndarray
-    features: np.ndarray
-    tariff_cny_per_kwh: float
-    factor: EmissionFactor | None
-
-
-@dataclass(frozen=True, slots=True)
-class MeterResult:
-    """Outcome for one meter: whether it could be scored, its findings and data warnings."""
-
-    scored: bool
-    findings: tuple[Finding, ...] = ()
-    warnings: tuple[DataWarning, ...] = ()
+    findings: list[Finding] = field(default_factory=list)
+    faults: list[DataWarning] = field(default_factory=list)
+    warnings: list[DataWarning] = field(default_factory=list)
+    scored: list[str] = field(default_factory=list)
+    fitted: int = 0
+    #: Scored hours (from the earliest score_from) and their scores, one column per scored meter.
+    hours: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    scores: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    expected: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
 
-class MeterScorer:
-    """Fits a fresh baseline per meter and turns its residual episodes into findings."""
+class SiteScanner:
+    """Scores a site's meters against their baselines and turns persistent excess into findings."""
 
-    def __init__(self, baseline: MeterBaseline | None = None, detector: ResidualDetector | None = None) -> None:
-        self.baseline = baseline if baseline is not None else MeterBaseline(random_state=0)
-        self.detector = detector if detector is not None else ResidualDetector()
+    def __init__(self, bank: BaselineBank, detector: ResidualDetector | None = None,
+                 creep: BaseLoadCreep | None = None, baseline: ProfileBaseline | None = None) -> None:
+        self.bank = bank
+        self.detector = detector or ResidualDetector()
+        self.creep = creep or BaseLoadCreep()
+        self.baseline = baseline or ProfileBaseline()
 
-    def score(
+    def scan(
         self,
-        ctx: SiteContext,
-        meter: Meter,
-        points: Sequence[EnergyPoint],
+        terms: SiteTerms,
+        meters: list[Meter],
+        hours: np.ndarray,
+        kwh: np.ndarray,
         *,
         train_end: int,
-        score_from: int,
-        end: int,
-    ) -> MeterResult:
-        """Score ``meter``'s hours from ``score_from`` to ``end`` against a baseline trained before ``train_end``."""
-        if not is_scored(meter.category):
-            return MeterResult(scored=False)
-        series = hourly_energy(
-            points, start=int(ctx.hours[0]), end=end, site_id=meter.site_id, meter_id=meter.meter_id,
-            rated_kw=meter.rated_kw, report_from=score_from,
-        )
-        hours, kwh = series.hours, series.kwh
-        warnings = list(series.warnings)
-        training = hours < train_end
-        missing = check_sufficiency(series.valid[training], site_id=meter.site_id, meter_id=meter.meter_id)
-        if missing:
-            return MeterResult(scored=False, warnings=tuple(warnings + missing))
-        fit = training & series.valid
-        baseline = clone(self.baseline).fit(ctx.features[fit], kwh[fit])
-        scan = np.flatnonzero(hours >= score_from)
-        actual = kwh[scan]
-        expected = np.clip(baseline.predict(ctx.features[scan]), 0.0, None)
-        findings = tuple(
-            self._finding(ctx, meter, episode, scan[episode.hours], actual[episode.hours], expected[episode.hours])
-            for episode in self.detector.episodes(actual, expected, baseline.residual_scale(expected))
-            if self._material(meter, actual[episode.hours], expected[episode.hours])
-        )
-        return MeterResult(scored=True, findings=findings, warnings=tuple(warnings))
+        score_from: np.ndarray,
+        feedback: SiteFeedback,
+        opening: OpeningHours | None = None,
+    ) -> SiteScan:
+        """Scan ``kwh`` (hours x meters, NaN unknown); meter j is scored from ``score_from[j]``."""
+        out = SiteScan()
+        site = terms.site
+        X = hour_features(hours, site, opening=opening)
+        local = local_hour(hours, site.timezone)
+        train = hours < train_end
+        baselines = self._baselines(site, meters, hours, kwh, X, local, train, train_end, feedback, out)
+        cols = [j for j, b in enumerate(baselines) if b is not None]
+        if not cols:
+            return out
+        first = int(np.searchsorted(hours, int(np.min(score_from[cols]))))
+        stack = ProfileBaseline.stack([baselines[j].baseline for j in cols])
+        expected = np.clip(stack.predict(X[first:]), 0.0, None)
+        actual = kwh[first:, cols].copy()
+        scale = stack.residual_scale(expected)
+        scan_hours = hours[first:]
+        for k, j in enumerate(cols):
+            meter = meters[j]
+            stuck, faults = stuck_hours(actual[:, k], expected[:, k], scale[:, k], scan_hours, meter)
+            actual[stuck, k] = np.nan
+            out.faults.extend(faults)
+        scores = self.detector.score(actual, expected, scale)
+        # Hours before a meter's own score_from are context only.
+        own = scan_hours[:, None] >= score_from[cols][None, :]
+        scores = np.where(own, scores, np.nan)
+        out.hours, out.scores, out.expected = scan_hours, scores, expected
+        out.scored = [meters[j].meter_id for j in cols]
+        candidates = np.flatnonzero(np.nanmax(np.where(np.isnan(scores), -np.inf, scores), axis=0) > 3.0)
+        kinds_of: dict[str, np.ndarray] = {}
+        for k in candidates.tolist():
+            meter = meters[cols[k]]
+            kinds = kinds_of.get(meter.category.value)
+            if kinds is None:
+                kinds = hour_kinds(meter.category, local_hours=local[first:], daylight=X[first:, DAYLIGHT_COL],
+                                   open_=X[first:, OPEN_COL])
+                kinds_of[meter.category.value] = kinds
+            a = np.where(own[:, k], actual[:, k], np.nan)
+            for ep in self.detector.episodes(a, expected[:, k], scale[:, k], kinds, meter.rated_kw):
+                span = Span(ep.start, ep.stop, ep.kind, ep.detected, ep.ongoing, ep.excess_hours)
+                out.findings.append(measure(terms, meter, span, scan_hours, a, expected[:, k], local[first:]))
+        self._creep(terms, meters, hours, kwh, X, local, baselines, out)
+        return out
 
-    @staticmethod
-    def _material(meter: Meter, actual: np.ndarray, expected: np.ndarray) -> bool:
-        known = ~np.isnan(actual)
-        excess_kw = float((actual[known] - expected[known]).sum()) / max(int(known.sum()), 1)
-        return meter.rated_kw <= 0 or excess_kw >= MIN_RATED_SHARE * meter.rated_kw
+    def _baselines(self, site, meters, hours, kwh, X, local, train, train_end, feedback, out) -> list:  # noqa: ANN001
+        """The meters' baselines: reused from the bank, refitted together when stale, or borrowed."""
+        self.bank.load_site(site, meters)
+        result: list[StoredBaseline | None] = [None] * len(meters)
+        refit: list[int] = []
+        for j, meter in enumerate(meters):
+            valid = ~np.isnan(kwh[train, j])
+            missing = check_sufficiency(valid, site_id=site.site_id, meter_id=meter.meter_id)
+            if not self.bank.needs_fit(meter.meter_id, train_end, has_history=not missing):
+                result[j] = self.bank.get(meter.meter_id)
+            elif not missing:
+                refit.append(j)
+            else:
+                prior = self.bank.prior(site, meter, (int(hours[0]), train_end))
+                if prior is None:
+                    out.warnings.extend(missing)
+                    continue
+                self.bank.put(site, [(meter, prior)])
+                result[j] = prior
+        if refit:
+            Y = kwh[train][:, refit]
+            used = ~np.isnan(Y)
+            trusted = np.zeros(Y.shape, dtype=bool)
+            for k, j in enumerate(refit):
+                t, excluded = feedback.training_masks(meters[j].meter_id, hours[train], local[train])
+                trusted[:, k] = t
+                used[:, k] &= ~excluded
+            fitted = _fit(self.baseline, X[train], np.nan_to_num(Y), used, trusted)
+            stamp = int(time.time())
+            stored = []
+            for k, j in enumerate(refit):
+                one = fitted.output(k)
+                s = StoredBaseline(meters[j].meter_id, one, int(hours[0]), train_end, stamp, dict(one.quality_[0]))
+                stored.append((meters[j], s))
+                result[j] = s
+            self.bank.put(site, stored)
+            out.fitted += len(refit)
+        return result
 
-    def _finding(
-        self, ctx: SiteContext, meter: Meter, episode: Episode, rows: np.ndarray, actual: np.ndarray, expected: np.ndarray
-    ) -> Finding:
-        known = ~np.isnan(actual)
-        actual_kwh = float(actual[known].sum())
-        expected_kwh = float(expected[known].sum())
-        wasted = actual_kwh - expected_kwh
-        started_at = int(ctx.hours[rows[0]])
-        ended_at = int(ctx.hours[rows[-1]]) + HOUR
-        kind = waste_kind(
-            meter.category,
-            local_hours=local_hour(ctx.hours[rows], ctx.site.timezone),
-            daylight=ctx.features[rows, _DAYLIGHT],
-            workday=ctx.features[rows, _WORKDAY],
-            excess=np.where(known, actual - expected, 0.0),
-        )
-        cost = wasted * ctx.tariff_cny_per_kwh
-        factor = ctx.factor.value if ctx.factor is not None else 0.0
-        source = f"{ctx.factor.source} (data year {ctx.factor.year})" if ctx.factor is not None else ""
-        return Finding(
-            site_id=meter.site_id,
-            meter_id=meter.meter_id,
-            category=meter.category.value,
-            kind=kind,
-            severity=severity(wasted, int(known.sum()), rated_kw=meter.rated_kw, expected_kwh=expected_kwh),
-            started_at=started_at,
-            ended_at=ended_at,
-            ongoing=episode.ongoing,
-            actual_kwh=round(actual_kwh, 3),
-            expected_kwh=round(expected_kwh, 3),
-            wasted_kwh=round(wasted, 3),
-            cost_cny=round(cost, 2),
-            co2e_kg=round(wasted * factor, 3),
-            factor_kg_per_kwh=factor,
-            factor_source=source,
-            explanation=explanation(
-                category=meter.category,
-                meter_name=meter.name,
-                kind=kind,
-                started_at=started_at,
-                ended_at=ended_at,
-                actual_kwh=actual_kwh,
-                expected_kwh=expected_kwh,
-                cost_cny=cost,
-                excess_hours=episode.excess_hours,
-                ongoing=episode.ongoing,
-                tz=ctx.site.timezone,
-            ),
-        )
+    def _creep(self, terms, meters, hours, kwh, X, local, baselines, out) -> None:  # noqa: ANN001
+        closed = X[:, OPEN_COL] <= 0
+        for j, meter in enumerate(meters):
+            if baselines[j] is None or meter.category.value not in CREEP_CATEGORIES:
+                continue
+            found = self.creep.find(kwh[:, j], closed, meter.rated_kw)
+            if found is None:
+                continue
+            actual = kwh[:, j]
+            expected = actual.copy()
+            expected[found.start:] = actual[found.start:] - found.excess
+            span = Span(found.start, hours.size, BASE_LOAD_CREEP, hours.size - 1, True,
+                        int(hours.size - found.start))
+            creep = measure(terms, meter, span, hours, actual, expected, local)
+            # The creep explains the meter's excess since it began: no second alert for it.
+            out.findings = [f for f in out.findings if f.meter_id != meter.meter_id or f.ended_at <= creep.started_at]
+            out.findings.append(creep)
+
+
+def _fit(template: ProfileBaseline, X: np.ndarray, Y: np.ndarray, used: np.ndarray, trusted: np.ndarray) -> ProfileBaseline:
+    """One multi-output fit; a meter with no usable training hour gets weight everywhere (never happens
+    after the sufficiency check, but a zero column must not fail the whole site)."""
+    used = used.copy()
+    used[:, ~used.any(axis=0)] = True
+    model = ProfileBaseline(**template.get_params())
+    return model.fit(X, Y, sample_weight=used.astype(float), trusted=trusted)

@@ -1,0 +1,1 @@
+"""Measuring waste detection against the simulator's ground truth, and its speed."""

@@ -1,0 +1,133 @@
+"""``BaselineBank``: fitted baselines kept in memory between passes and saved as ``BaselineRecord`` rows.
+
+A baseline is reused until the data has moved ``retrain_after_s`` past its training
+window (a daily retrain by default), then refitted with its site's other stale meters
+in one solve. A meter with too little history borrows the median profile of the meters
+of the same category at sites of the same type, scaled by its rated power.
+"""
+
+from __future__ import annotations
+
+import pickle
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from core.db.tables import BaselineRecord
+from core.domain import Meter, Site
+from models.features import FEATURES
+from models.profile import ProfileBaseline
+
+#: Version of the baseline model; a stored baseline of another version is refitted.
+MODEL_VERSION = "profile-1"
+DAY = 86400
+#: Data time after which a baseline is refitted. Daily keeps up with seasons and schedule
+#: changes; more often costs fits without changing predictions.
+RETRAIN_AFTER_S = DAY
+#: Similar meters needed before their median profile is lent to a new meter.
+MIN_SIMILAR = 1
+
+
+@dataclass(slots=True)
+class StoredBaseline:
+    """A meter's fitted baseline with the metadata that says whether to trust and reuse it."""
+
+    meter_id: str
+    baseline: ProfileBaseline
+    window_start: int
+    window_end: int
+    trained_at: int
+    quality: dict = field(default_factory=dict)
+    #: True when borrowed from similar meters (the meter lacked history).
+    prior: bool = False
+
+
+class BaselineBank:
+    """In-memory baselines backed by the database; one bank per detector process."""
+
+    def __init__(self, sessions: sessionmaker[Session] | None = None, *, retrain_after_s: int = RETRAIN_AFTER_S,
+                 persist: bool = True) -> None:
+        self.sessions = sessions
+        self.retrain_after_s = retrain_after_s
+        self.persist = persist and sessions is not None
+        self._by_meter: dict[str, StoredBaseline] = {}
+        self._loaded_sites: set[str] = set()
+        # (category, site type) -> {meter_id: normalised baseline}, for new meters.
+        self._similar: dict[tuple[str, str], dict[str, ProfileBaseline]] = defaultdict(dict)
+
+    def get(self, meter_id: str) -> StoredBaseline | None:
+        return self._by_meter.get(meter_id)
+
+    def load_site(self, site: Site, meters: list[Meter]) -> None:
+        """Read the site's saved baselines once per process (later passes use memory)."""
+        if site.site_id in self._loaded_sites or self.sessions is None:
+            return
+        self._loaded_sites.add(site.site_id)
+        by_id = {m.meter_id: m for m in meters}
+        with self.sessions() as session:
+            rows = session.scalars(select(BaselineRecord).where(BaselineRecord.site_id == site.site_id,
+                                                               BaselineRecord.version == MODEL_VERSION))
+            for row in rows:
+                meter = by_id.get(row.meter_id)
+                if meter is None or row.meter_id in self._by_meter:
+                    continue
+                try:
+                    baseline = pickle.loads(row.model)  # noqa: S301 - our own rows, trusted data only
+                except Exception:  # noqa: BLE001 - an unreadable row is refitted, never fatal
+                    continue
+                stored = StoredBaseline(row.meter_id, baseline, row.window_start, row.window_end, row.trained_at,
+                                        dict(row.quality or {}), bool((row.quality or {}).get("prior")))
+                self._remember(site, meter, stored)
+
+    def needs_fit(self, meter_id: str, data_end: int, *, has_history: bool) -> bool:
+        stored = self._by_meter.get(meter_id)
+        if stored is None:
+            return True
+        if stored.prior and has_history:
+            return True
+        return data_end - stored.window_end >= self.retrain_after_s
+
+    def put(self, site: Site, fitted: list[tuple[Meter, StoredBaseline]]) -> None:
+        """Keep new baselines in memory and save them (one transaction per site)."""
+        for meter, stored in fitted:
+            self._remember(site, meter, stored)
+        if not self.persist or not fitted:
+            return
+        with self.sessions.begin() as session:
+            for _, stored in fitted:
+                row = session.get(BaselineRecord, stored.meter_id) or BaselineRecord(meter_id=stored.meter_id)
+                row.site_id = site.site_id
+                row.version = MODEL_VERSION
+                row.trained_at = stored.trained_at
+                row.window_start = stored.window_start
+                row.window_end = stored.window_end
+                row.features = list(FEATURES)
+                row.quality = {**stored.quality, "prior": stored.prior}
+                row.model = pickle.dumps(stored.baseline, protocol=pickle.HIGHEST_PROTOCOL)
+                session.add(row)
+
+    def _remember(self, site: Site, meter: Meter, stored: StoredBaseline) -> None:
+        self._by_meter[meter.meter_id] = stored
+        if not stored.prior and meter.rated_kw > 0:
+            self._similar[(meter.category.value, site.site_type.value)][meter.meter_id] = stored.baseline.scaled(
+                1.0 / meter.rated_kw)
+
+    def prior(self, site: Site, meter: Meter, window: tuple[int, int]) -> StoredBaseline | None:
+        """The median profile of similar meters scaled to ``meter``'s rating, or None when none is known."""
+        similar = [b for mid, b in self._similar.get((meter.category.value, site.site_type.value), {}).items()
+                   if mid != meter.meter_id]
+        if len(similar) < MIN_SIMILAR or meter.rated_kw <= 0:
+            return None
+        stacked = ProfileBaseline.stack(similar)
+        median = stacked.output(0)
+        median.coef_ = np.median(stacked.coef_, axis=0, keepdims=True)
+        median.scale_ = np.median(stacked.scale_, keepdims=True)
+        median.relative_scale_ = np.median(stacked.relative_scale_, keepdims=True)
+        median.typical_kwh_ = np.median(stacked.typical_kwh_, keepdims=True)
+        quality = {"similar_meters": len(similar)}
+        return StoredBaseline(meter.meter_id, median.scaled(meter.rated_kw), window[0], window[1], int(time.time()),
+                              quality, prior=True)

@@ -1,0 +1,94 @@
+"""Managers' feedback: "not waste" suppressions that keep similar alerts quiet and reach retraining.
+
+A ``SuppressionRecord`` (written by the API) names a meter, optionally a kind, a window
+of local hours and an expiry. Detection honours it twice: a finding whose excess falls
+mostly in those hours opens no alert, and the hours count as normal when the meter's
+baseline is retrained (never down-weighted as outliers), so the new pattern is learnt.
+Hours of alerts still believed to be waste are, on the contrary, left out of training.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from core.db.tables import AlertRecord, SuppressionRecord
+from models.findings import Finding
+
+#: Share of a finding's excess hours inside a suppressed window that makes it "similar".
+SIMILAR_SHARE = 0.5
+
+
+@dataclass(frozen=True, slots=True)
+class Suppression:
+    meter_id: str
+    kind: str | None
+    hour_start: int
+    hour_end: int
+    valid_until: int | None
+
+    def covers(self, local_hours: np.ndarray) -> np.ndarray:
+        h = np.asarray(local_hours)
+        if self.hour_start == self.hour_end or (self.hour_start == 0 and self.hour_end >= 24):
+            return np.ones(h.shape, dtype=bool)
+        if self.hour_start < self.hour_end:
+            return (h >= self.hour_start) & (h < self.hour_end)
+        return (h >= self.hour_start) | (h < self.hour_end)
+
+    def active(self, at: int) -> bool:
+        return self.valid_until is None or at < self.valid_until
+
+
+@dataclass(frozen=True, slots=True)
+class SiteFeedback:
+    """A site's suppressions by meter, and the hours of its alerts still considered waste."""
+
+    suppressions: dict[str, list[Suppression]]
+    waste_spans: dict[str, list[tuple[int, int]]]
+
+    def suppressed(self, finding: Finding) -> bool:
+        """True when an active suppression for the meter (and kind) covers most of the finding's hours."""
+        hours = np.array(finding.local_hours or (), dtype=int)
+        for s in self.suppressions.get(finding.meter_id, ()):
+            if s.kind not in (None, finding.kind) or not s.active(finding.started_at):
+                continue
+            if hours.size == 0 or s.covers(hours).mean() >= SIMILAR_SHARE:
+                return True
+        return False
+
+    def training_masks(self, meter_id: str, hours: np.ndarray, local_hours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(trusted, excluded) hour masks for a meter's training window.
+
+        Trusted: inside a suppressed window while it was valid (a manager said normal).
+        Excluded: inside an alert still counted as waste, so a long leak is not learnt.
+        """
+        trusted = np.zeros(hours.size, dtype=bool)
+        for s in self.suppressions.get(meter_id, ()):
+            valid = hours < s.valid_until if s.valid_until is not None else np.ones(hours.size, dtype=bool)
+            trusted |= s.covers(local_hours) & valid
+        excluded = np.zeros(hours.size, dtype=bool)
+        for start, end in self.waste_spans.get(meter_id, ()):
+            excluded |= (hours >= start) & (hours < end)
+        return trusted, excluded & ~trusted
+
+
+def load_feedback(session: Session, site_id: str, since: int) -> SiteFeedback:
+    """The suppressions and waste alert spans of ``site_id`` relevant after ``since``."""
+    suppressions: dict[str, list[Suppression]] = defaultdict(list)
+    for row in session.scalars(select(SuppressionRecord).where(
+            SuppressionRecord.site_id == site_id,
+            or_(SuppressionRecord.valid_until.is_(None), SuppressionRecord.valid_until >= since))):
+        suppressions[row.meter_id].append(Suppression(row.meter_id, row.kind, int(row.hour_start or 0),
+                                                      int(row.hour_end if row.hour_end is not None else 24),
+                                                      row.valid_until))
+    spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for meter_id, start, end in session.execute(select(AlertRecord.meter_id, AlertRecord.started_at, AlertRecord.ended_at)
+                                                .where(AlertRecord.site_id == site_id, AlertRecord.ended_at >= since,
+                                                       or_(AlertRecord.feedback.is_(None),
+                                                           AlertRecord.feedback != "not_waste"))):
+        spans[meter_id].append((int(start), int(end)))
+    return SiteFeedback(dict(suppressions), dict(spans))

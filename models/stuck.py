@@ -1,0 +1,41 @@
+"""Stuck registers seen against the baseline: hours of exactly zero where the meter always draws."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.domain import Meter
+from models.quality import DataWarning
+
+HOUR = 3600
+#: Zero hours in a row that make a stuck register. One zero hour where a little is expected
+#: can be a breaker trip; two in a row of a load that never stops is the counter.
+MIN_HOURS = 2
+#: The baseline must expect this many residual scales (and share of the rating) for a
+#: zero to be impossible rather than a quiet hour.
+MIN_SCALES = 5.0
+MIN_RATED_SHARE = 0.03
+
+
+def stuck_hours(actual: np.ndarray, expected: np.ndarray, scale: np.ndarray, hours: np.ndarray,
+                meter: Meter) -> tuple[np.ndarray, list[DataWarning]]:
+    """Mask of the hours a frozen register hides, and one ``stuck_register`` warning per run."""
+    floor = np.maximum(MIN_SCALES * scale, MIN_RATED_SHARE * meter.rated_kw)
+    zero = (np.nan_to_num(actual, nan=1.0) <= 1e-9) & (expected > floor)
+    mask = np.zeros(actual.size, dtype=bool)
+    warnings: list[DataWarning] = []
+    if zero.sum() < MIN_HOURS:
+        return mask, warnings
+    edges = np.diff(np.concatenate([[0], zero.astype(np.int8), [0]]))
+    for first, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+        if stop - first < MIN_HOURS:
+            continue
+        mask[first:stop] = True
+        warnings.append(DataWarning(
+            code="stuck_register",
+            message="the register did not move while the meter always draws power; those hours are not scored",
+            site_id=meter.site_id, meter_id=meter.meter_id,
+            data={"started_at": int(hours[first]), "ended_at": int(hours[stop - 1]) + HOUR,
+                  "expected_kwh": round(float(np.sum(expected[first:stop])), 3)},
+        ))
+    return mask, warnings
