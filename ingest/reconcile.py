@@ -4,14 +4,17 @@ With a shared subscription, a worker's newest in-memory reading of a meter need 
 stored predecessor of the next one it receives: another worker may have written readings
 in between. Each worker therefore checks, after writing, every point it wrote and the
 stored successor of each against the store, rewrites the ones whose energy is not the
-energy since their stored predecessor, and repeats until one read shows no difference.
+energy since their stored predecessor, and repeats, checking the rewritten points as well,
+until one read shows no difference among all the points it wrote or rewrote.
 
 Why that is enough (with a linearizable store, as single-node InfluxDB and SQLite are):
 take a point X whose final energy were wrong, and the last write of X, by worker W. W read
-the store after that write and saw X agree with its predecessor then; so a point Z became
-X's predecessor later. Z's writer read Z's successor after writing Z: that read saw X (X
-was written before, points are never deleted) disagreeing with Z, and that worker then
-rewrote X, after W's last write. A contradiction: no final energy is wrong.
+the store after that write and saw X agree with its predecessor then (every point a worker
+writes, rewrites included, is checked again by a later read of its own); so a point Z
+became X's predecessor later. Z's writer read Z's successor after writing Z: that read saw
+X (written before; points are never deleted, and nothing can lie between Z and X that is
+not there at the end) disagreeing with Z, so that worker rewrote X after W's last write.
+A contradiction: no final energy is wrong.
 """
 
 from __future__ import annotations
@@ -81,6 +84,10 @@ class Reconciler:
                 return result
             self._run("store", lambda corrections=corrections: self._store.write(corrections))
             result.corrected += len(corrections)
+            # A rewritten point is ours to check from now on too: a point inserted before it
+            # meanwhile may have been checked by its writer before our rewrite landed.
+            for c in corrections:
+                touched[c.site_id][c.meter_id].add(c.ts)
         log.error("energy of %d points still changing after %d reconciliation rounds", len(written), MAX_ROUNDS)
         return result
 

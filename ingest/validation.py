@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db.registry import load_meters, load_sites, upsert_site
@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 #: added through the API is picked up quickly, long enough that a gateway spamming an
 #: unknown meter does not turn every reading into a database query.
 RELOAD_MIN_INTERVAL_S = 30.0
+#: Upserts of one announcement before giving up on concurrent inserts by other workers.
+_ANNOUNCE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +51,16 @@ class MeterDirectory:
 
     def announce(self, site: Site, meters: list[Meter]) -> None:
         """Upsert an announced site and its meters; raises ``SQLAlchemyError``."""
-        with self._sessions.begin() as session:
-            upsert_site(session, site, meters)
+        for attempt in range(_ANNOUNCE_ATTEMPTS):
+            try:
+                with self._sessions.begin() as session:
+                    upsert_site(session, site, meters)
+                break
+            except IntegrityError:
+                # Every worker of a shared group applies each announcement: another one
+                # inserted the same rows between our read and our insert. Now they exist.
+                if attempt == _ANNOUNCE_ATTEMPTS - 1:
+                    raise
         self._sites.add(site.site_id)
         self._meters.update({m.meter_id: m for m in meters})
 
