@@ -13,7 +13,7 @@ from core.carbon.factors import (
     residual_mix_factor,
 )
 from core.carbon.instruments import INSTRUMENT_KINDS, KWH_PER_GEC, GreenInstrument, allocate
-from core.carbon.ledger import DayData, PeriodCarbon, SiteCarbon, build_ledger, factor_year
+from core.carbon.ledger import PeriodCarbon, SegmentData, SiteCarbon, build_ledger, factor_year
 from core.carbon.periods import GRANULARITIES, Period
 from core.carbon.service import PortfolioCarbon, SiteInputs, portfolio_carbon, site_carbon
 from core.carbon.totals import CarbonTotals, FactorUse
@@ -24,7 +24,6 @@ __all__ = [
     "INSTRUMENT_KINDS",
     "KWH_PER_GEC",
     "CarbonTotals",
-    "DayData",
     "EmissionFactor",
     "FactorNotFound",
     "FactorTable",
@@ -34,6 +33,7 @@ __all__ = [
     "PeriodCarbon",
     "PortfolioCarbon",
     "SiteCarbon",
+    "SegmentData",
     "SiteInputs",
     "allocate",
     "build_ledger",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import statistics
 from collections.abc import Iterable
 
@@ -23,8 +24,13 @@ def infer_interval(spacings: Iterable[float]) -> int:
     values = [s for s in spacings if s > 0]
     if not values:
         return DEFAULT_INTERVAL_S
-    median = statistics.median(values)
-    return min(STANDARD_INTERVALS_S, key=lambda standard: abs(standard - median) / standard)
+    return snap(statistics.median(values))
+
+
+@functools.lru_cache(maxsize=4096)
+def snap(spacing: float) -> int:
+    """The standard interval nearest to ``spacing`` in relative terms."""
+    return min(STANDARD_INTERVALS_S, key=lambda standard: abs(standard - spacing) / standard)
 
 
 def ratio(present: int, expected: float) -> float | None:

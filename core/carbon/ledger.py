@@ -23,7 +23,7 @@ from core.carbon.instruments import GreenInstrument, allocate
 from core.carbon.periods import Period, index_of, split
 from core.carbon.totals import CarbonTotals, FactorLog, FactorUse
 from core.domain import GAS_CATEGORIES, GENERATION_CATEGORIES, Meter, Site
-from core.store.daily import DayEnergy, next_day
+from core.store.daily import SegmentEnergy
 
 #: Calendar of the factor year rule: the MEE factors are Chinese calendar-year figures.
 FACTOR_TIMEZONE = ZoneInfo("Asia/Shanghai")
@@ -42,13 +42,20 @@ def site_zone(site: Site) -> ZoneInfo:
 
 
 @dataclass(frozen=True, slots=True)
-class DayData:
-    """What the store said about ``[start, end)``: energy per meter and day, and grid import per day (PV sites)."""
+class SegmentData:
+    """What the store said about segments ``[bounds[i], bounds[i + 1])``: energy per meter, grid import (PV sites)."""
 
-    start: int
-    end: int
-    days: Sequence[DayEnergy]
+    bounds: Sequence[int]
+    rows: Sequence[SegmentEnergy]
     imports: dict[int, float] | None = None
+
+    @property
+    def start(self) -> int:
+        return self.bounds[0]
+
+    @property
+    def end(self) -> int:
+        return self.bounds[-1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,43 +95,53 @@ class SiteCarbon:
     kwh_by_category = property(lambda self: self.totals.kwh_by_category)
 
 
+#: Factor choices per (table, province, year); tables are immutable, so the choice is too.
+#: The table itself is kept in the value so its id cannot be reused while cached.
+_CHOSEN: dict[tuple[int, str, int], tuple[FactorTable, EmissionFactor, EmissionFactor]] = {}
+
+
 class _Factors:
-    """Factor lookups per reading year, cached for one ledger."""
+    """Factor lookups per reading year (a portfolio asks the same few thousands of times)."""
 
     def __init__(self, province: str, table: FactorTable, year: int | None) -> None:
         self.province, self.table, self.fixed_year = province, table, year
         self.gas = gas_factor(table)
-        self._by_year: dict[int, tuple[EmissionFactor, EmissionFactor]] = {}
 
     def electricity(self, year: int) -> tuple[EmissionFactor, EmissionFactor]:
         year = self.fixed_year if self.fixed_year is not None else year
-        if year not in self._by_year:
+        key = (id(self.table), self.province, year)
+        chosen = _CHOSEN.get(key)
+        if chosen is None or chosen[0] is not self.table:
             location = electricity_factor(self.province, year, self.table)
             residual = residual_mix_factor(year, self.table)
             for factor in (location, residual):
                 if factor.unit != ELECTRICITY_UNIT:
                     raise ValueError(f"electricity factor {factor.key} in {factor.unit!r}, expected {ELECTRICITY_UNIT!r}")
-            self._by_year[year] = (location, residual)
-        return self._by_year[year]
+            if len(_CHOSEN) > 10_000:  # bounded: custom tables in tests come and go
+                _CHOSEN.clear()
+            chosen = _CHOSEN[key] = (self.table, location, residual)
+        return chosen[1], chosen[2]
 
 
 def build_ledger(
     site: Site,
     meters: Sequence[Meter],
-    main: DayData,
+    main: SegmentData,
     *,
-    extra: Sequence[DayData] = (),
+    extra: Sequence[SegmentData] = (),
     instruments: Sequence[GreenInstrument] = (),
     granularity: str | None = None,
     now: int | None = None,
     year: int | None = None,
     table: FactorTable | None = None,
 ) -> SiteCarbon:
-    """The ledger of ``site`` over ``main``'s range from daily store aggregates.
+    """The ledger of ``site`` over ``main``'s range from per-segment store aggregates.
 
-    ``extra`` holds the days of instrument periods outside the range: certificates are
-    spread over their whole period, so coverage inside the range depends on them.
-    ``year`` forces one factor year for every day (the default is each day's own year).
+    ``main``'s bounds must include every period and local new-year boundary of the
+    range (and instrument period ends), so each segment has one period and one year.
+    ``extra`` holds instrument periods outside the range: certificates are spread over
+    their whole period, so coverage inside the range depends on them. ``year`` forces
+    one factor year for every segment (the default is each segment's own year).
     """
     tz = site_zone(site)
     now = int(time.time()) if now is None else now
@@ -132,47 +149,51 @@ def build_ledger(
     by_id = {m.meter_id: m for m in meters}
     has_pv = any(m.category in GENERATION_CATEGORIES for m in meters)
 
-    # Slots: one per (fetched range, local day), keyed by their start, so partial edge
-    # days of the main range stay apart from the instrument-period days around them.
+    # Slots are segments keyed by their start: the parts are disjoint, so keys are unique.
     slot_end: dict[int, int] = {}
     grid: dict[int, float] = {}
-    slots: dict[int, dict] = {}
-    spacings: dict[str, list[float]] = {}
+    slots: dict[int, list] = {}
+    busiest: dict[str, int] = {}
+    observed: dict[str, list[float]] = {}
     unclassified: set[str] = set()
     for part in (main, *extra):
-        consumption: dict[int, float] = {}
+        consumption: dict[int, tuple[int, float]] = {}
         in_main = part is main
-        for row in part.days:
+        bounds = part.bounds
+        for row in part.rows:
             meter = by_id.get(row.meter_id)
             if meter is None:
                 unclassified.add(row.meter_id)
                 continue
-            lo, hi = max(row.day, part.start), min(next_day(row.day, tz), part.end)
+            lo, hi = bounds[row.segment], bounds[row.segment + 1]
             slot_end[lo] = hi
             category = meter.category
-            if category not in GAS_CATEGORIES and category not in GENERATION_CATEGORIES:
-                consumption[lo] = consumption.get(lo, 0.0) + row.energy
+            gas, generation = category in GAS_CATEGORIES, category in GENERATION_CATEGORIES
+            if not gas and not generation:
+                consumption[lo] = (row.segment, consumption.get(lo, (0, 0.0))[1] + row.energy)
             if not in_main:
                 continue
             acc = slots.get(lo)
             if acc is None:
-                acc = slots[lo] = {"gas": 0.0, "pv": 0.0, "kwh": 0.0, "readings": 0, "cat": {}}
-            acc["readings"] += row.readings
-            if category in GAS_CATEGORIES:
-                acc["gas"] += row.energy
-            elif category in GENERATION_CATEGORIES:
-                acc["pv"] += row.energy
+                acc = slots[lo] = [0.0, 0.0, 0.0, 0, {}]  # kWh, PV kWh, gas m3, readings, kWh by category
+            acc[3] += row.readings
+            if gas:
+                acc[2] += row.energy
+            elif generation:
+                acc[1] += row.energy
             else:
-                acc["kwh"] += row.energy
-                acc["cat"][category.value] = acc["cat"].get(category.value, 0.0) + row.energy
-            observed = min(hi, now) - lo
-            if observed > 0 and row.readings:
-                spacings.setdefault(row.meter_id, []).append(observed / row.readings)
-        for lo, kwh in consumption.items():
+                acc[0] += row.energy
+                acc[4][category.value] = acc[4].get(category.value, 0.0) + row.energy
+            if row.busiest_day > busiest.get(row.meter_id, 0):
+                busiest[row.meter_id] = row.busiest_day
+            seen = observed.setdefault(row.meter_id, [0.0, 0])
+            seen[0] += max(0, min(hi, now) - lo)
+            seen[1] += row.readings
+        for lo, (segment, kwh) in consumption.items():
             imported = kwh
             if has_pv and part.imports is not None:
-                # The store nets PV per quarter hour; it cannot exceed what was consumed.
-                imported = min(kwh, max(0.0, part.imports.get(_day_of(lo, tz), kwh)))
+                # The store nets PV per quarter hour; the result cannot exceed what was consumed.
+                imported = min(kwh, max(0.0, part.imports.get(segment, kwh)))
             grid[lo] = imported
     certified = allocate(instruments, grid, slot_end) if instruments else {}
 
@@ -181,32 +202,32 @@ def build_ledger(
     period_totals = [CarbonTotals() for _ in periods]
     period_logs = [FactorLog() for _ in periods]
     for lo in sorted(slots):
-        acc = slots[lo]
+        kwh, pv, gas_m3, readings, by_category = slots[lo]
         i = index_of(periods, starts, lo)
         t, log = period_totals[i], period_logs[i]
         reading_year = datetime.fromtimestamp(lo, tz).year
         location, residual = factors.electricity(reading_year)
         grid_kwh = grid.get(lo, 0.0)
         covered = min(grid_kwh, certified.get(lo, 0.0))
-        t.kwh += acc["kwh"]
+        t.kwh += kwh
         t.grid_kwh += grid_kwh
-        t.pv_kwh += acc["pv"]
-        t.pv_self_consumed_kwh += acc["kwh"] - grid_kwh
+        t.pv_kwh += pv
+        t.pv_self_consumed_kwh += kwh - grid_kwh
         t.certified_kwh += covered
-        t.gas_m3 += acc["gas"]
+        t.gas_m3 += gas_m3
         t.scope2_location_kg += grid_kwh * location.value
         t.scope2_market_kg += (grid_kwh - covered) * residual.value
-        t.scope1_kg += acc["gas"] * factors.gas.value
-        t.readings += acc["readings"]
-        for category, kwh in acc["cat"].items():
-            t.kwh_by_category[category] = t.kwh_by_category.get(category, 0.0) + kwh
-        if grid_kwh or acc["kwh"]:
+        t.scope1_kg += gas_m3 * factors.gas.value
+        t.readings += readings
+        for category, value in by_category.items():
+            t.kwh_by_category[category] = t.kwh_by_category.get(category, 0.0) + value
+        if grid_kwh or kwh:
             log.record(roles.LOCATION, location, reading_year, grid_kwh)
             log.record(roles.RESIDUAL, residual, reading_year, grid_kwh - covered)
-        if acc["gas"]:
-            log.record(roles.GAS, factors.gas, reading_year, acc["gas"])
+        if gas_m3:
+            log.record(roles.GAS, factors.gas, reading_year, gas_m3)
 
-    intervals = {m.meter_id: infer_interval(spacings.get(m.meter_id, ())) for m in meters}
+    intervals = {m.meter_id: _interval(busiest.get(m.meter_id, 0), observed.get(m.meter_id)) for m in meters}
     per_second = sum(1.0 / s for s in intervals.values())
     total, log = CarbonTotals(), FactorLog()
     for period, t, period_log in zip(periods, period_totals, period_logs):
@@ -232,6 +253,10 @@ def build_ledger(
     )
 
 
-def _day_of(ts: int, tz: ZoneInfo) -> int:
-    local = datetime.fromtimestamp(ts, tz)
-    return int(datetime(local.year, local.month, local.day, tzinfo=tz).timestamp())
+def _interval(busiest_day: int, observed: list[float] | None) -> int:
+    """Reporting interval: a day over the most readings in one whole day; else observed seconds per reading."""
+    if busiest_day > 0:
+        return infer_interval([86400 / busiest_day])
+    if observed and observed[1]:
+        return infer_interval([observed[0] / observed[1]])
+    return infer_interval([])

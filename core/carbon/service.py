@@ -5,21 +5,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from core.carbon.factors import FactorTable
 from core.carbon.instruments import GreenInstrument
-from core.carbon.ledger import DayData, PeriodCarbon, SiteCarbon, build_ledger, site_zone
-from core.carbon.periods import Period
+from core.carbon.ledger import PeriodCarbon, SegmentData, SiteCarbon, build_ledger, site_zone
+from core.carbon.periods import Period, split
 from core.carbon.totals import CarbonTotals, FactorUse
 from core.domain import GENERATION_CATEGORIES, Meter, Site
 from core.store.base import SeriesStore
-from core.store.daily import DayEnergy
-
-#: Up to this many sites a portfolio asks the store site by site; beyond it, one query
-#: for every site is cheaper than many round trips even though it reads sites the key
-#: may not see (they are dropped before anything is computed).
-PER_SITE_QUERY_LIMIT = 16
-
+from core.store.daily import SegmentEnergy
 
 @dataclass(frozen=True, slots=True)
 class SiteInputs:
@@ -46,38 +42,53 @@ class PortfolioCarbon:
     factors: tuple[FactorUse, ...]
 
 
-def _fetch(store: SeriesStore, inputs: Sequence[SiteInputs], start: int, end: int) -> dict[str, DayData]:
-    """Daily energy and PV-netted grid import of each site over ``[start, end)``."""
+def bounds_for(
+    start: int, end: int, tz: ZoneInfo, granularity: str | None, instruments: Sequence[GreenInstrument] = ()
+) -> list[int]:
+    """Segment bounds of ``[start, end)``: its periods, local new years, and instrument period ends inside it."""
+    marks = {start, end}
+    for period in split(start, end, tz, granularity):
+        marks.update((period.start, period.end))
+    year = datetime.fromtimestamp(start, tz).year + 1
+    while (new_year := int(datetime(year, 1, 1, tzinfo=tz).timestamp())) < end:
+        marks.add(new_year)
+        year += 1
+    for item in instruments:
+        marks.update(b for b in (item.period_start, item.period_end) if start < b < end)
+    return sorted(marks)
+
+
+def _fetch(store: SeriesStore, inputs: Sequence[SiteInputs], bounds: Sequence[int]) -> dict[str, SegmentData]:
+    """Energy per meter and segment, and PV-netted grid import, of each site: two queries per time zone."""
     by_zone: dict[str, list[SiteInputs]] = defaultdict(list)
     for item in inputs:
         by_zone[site_zone(item.site).key].append(item)
-    rows: dict[str, list[DayEnergy]] = {item.site.site_id: [] for item in inputs}
+    rows: dict[str, list[SegmentEnergy]] = {item.site.site_id: [] for item in inputs}
     imports: dict[str, dict[int, float]] = {}
     for tz, group in by_zone.items():
-        if len(group) > PER_SITE_QUERY_LIMIT:
-            for row in store.energy_by_day(start=start, end=end, tz=tz):
-                if row.site_id in rows:
-                    rows[row.site_id].append(row)
-        else:
-            for item in group:
-                rows[item.site.site_id] = store.energy_by_day(start=start, end=end, site_id=item.site.site_id, tz=tz)
+        for row in store.energy_by_segment(bounds=bounds, site_ids=[item.site.site_id for item in group], tz=tz):
+            if row.site_id in rows:
+                rows[row.site_id].append(row)
         pv_sites = [item.site.site_id for item in group if item.has_pv]
         if pv_sites:
-            for (site_id, day), kwh in store.grid_import_by_day(start=start, end=end, site_ids=pv_sites, tz=tz).items():
-                imports.setdefault(site_id, {})[day] = kwh
+            for (site_id, segment), kwh in store.grid_import_by_segment(bounds=bounds, site_ids=pv_sites, tz=tz).items():
+                imports.setdefault(site_id, {})[segment] = kwh
     return {
-        item.site.site_id: DayData(start, end, rows[item.site.site_id], imports.get(item.site.site_id, {}) if item.has_pv else None)
+        item.site.site_id: SegmentData(bounds, rows[item.site.site_id], imports.get(item.site.site_id, {}) if item.has_pv else None)
         for item in inputs
     }
 
 
-def _extra(store: SeriesStore, item: SiteInputs, start: int, end: int) -> list[DayData]:
-    """The days of the site's instrument periods that lie outside ``[start, end)``."""
+def _extra(store: SeriesStore, item: SiteInputs, start: int, end: int) -> list[SegmentData]:
+    """The site's instrument periods outside ``[start, end)``, in segments cut at their own ends and new years."""
     touching = [i for i in item.instruments if i.period_start < end and i.period_end > start]
     if not touching:
         return []
+    tz = site_zone(item.site)
     spans = [(min(i.period_start for i in touching), start), (end, max(i.period_end for i in touching))]
-    return [_fetch(store, [item], lo, hi)[item.site.site_id] for lo, hi in spans if lo < hi]
+    return [
+        _fetch(store, [item], bounds_for(lo, hi, tz, None, touching))[item.site.site_id] for lo, hi in spans if lo < hi
+    ]
 
 
 def site_carbon(
@@ -95,7 +106,8 @@ def site_carbon(
 ) -> SiteCarbon:
     """The ledger of ``site`` over ``[start, end)`` (see ``build_ledger`` for the rules)."""
     item = SiteInputs(site, meters, instruments)
-    main = _fetch(store, [item], start, end)[site.site_id]
+    bounds = bounds_for(start, end, site_zone(site), granularity, instruments)
+    main = _fetch(store, [item], bounds)[site.site_id]
     return build_ledger(
         site, meters, main, extra=_extra(store, item, start, end), instruments=instruments,
         granularity=granularity, now=now, year=year, table=table,
@@ -113,7 +125,11 @@ def portfolio_carbon(
     table: FactorTable | None = None,
 ) -> PortfolioCarbon:
     """Every site's ledger and their sums; periods of sites in one zone share labels and add up."""
-    fetched = _fetch(store, inputs, start, end)
+    # One set of bounds for every site, so the store answers for all of them at once; sites
+    # outside Asia/Shanghai get their own periods when the ledger is built.
+    zone = site_zone(inputs[0].site) if inputs else ZoneInfo("Asia/Shanghai")
+    bounds = bounds_for(start, end, zone, granularity, [i for item in inputs for i in item.instruments])
+    fetched = _fetch(store, inputs, bounds)
     ledgers = tuple(
         build_ledger(
             item.site, item.meters, fetched[item.site.site_id], extra=_extra(store, item, start, end),

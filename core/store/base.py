@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
 from core.domain import EnergyPoint
-from core.store.daily import DEFAULT_TIMEZONE, DayEnergy
+from core.store.daily import DEFAULT_TIMEZONE, DayEnergy, SegmentEnergy
 
 #: Measurement (InfluxDB) / table name holding energy points.
 MEASUREMENT = "energy"
@@ -68,6 +68,21 @@ class SeriesStore(Protocol):
         (``ts - ts % 900``), generated that of generation (PV) points. Days without
         electricity points are omitted.
         """
+
+    def energy_by_segment(
+        self, *, bounds: Sequence[int], site_ids: Sequence[str] | None = None, tz: str = DEFAULT_TIMEZONE
+    ) -> list[SegmentEnergy]:
+        """Per meter and segment ``[bounds[i], bounds[i + 1])``: energy, readings, busiest whole local day.
+
+        One row per (site, meter, segment) with points; every site when ``site_ids`` is None.
+        Segments should start at local midnights except the first and last bound (others are
+        read from raw points, slower but exact).
+        """
+
+    def grid_import_by_segment(
+        self, *, bounds: Sequence[int], site_ids: Sequence[str], tz: str = DEFAULT_TIMEZONE
+    ) -> dict[tuple[str, int], float]:
+        """``grid_import_by_day`` summed per (site, segment index)."""
 
     def latest(self, *, site_id: str | None = None) -> dict[str, EnergyPoint]:
         """The newest point of every meter (of one site, or all)."""

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
@@ -91,3 +93,127 @@ def import_from_points(
     """Grid import per (site, local day) of ``site_ids`` computed from raw points (reference)."""
     wanted = set(site_ids)
     return import_from_quarters(quarters_from_points(p for p in points if p.site_id in wanted), tz)
+
+
+class SegmentEnergy(NamedTuple):
+    """Energy of one meter over segment ``segment`` (``[bounds[i], bounds[i + 1])``).
+
+    ``busiest_day`` is the most readings the meter gave on one whole local day inside
+    the segment (0 when the segment holds no whole day): it tells the reporting interval.
+    """
+
+    site_id: str
+    meter_id: str
+    category: str
+    segment: int
+    energy: float
+    readings: int
+    busiest_day: int
+
+
+def whole_days(lo: int, hi: int, tz: ZoneInfo) -> tuple[int, int]:
+    """[first, last) local midnights of the whole days inside [lo, hi); first >= last when there are none."""
+    first = day_start(lo, tz)
+    if first < lo:
+        first = next_day(first, tz)
+    return first, day_start(hi, tz)
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentPlan:
+    """How to read segments: whole local days from daily aggregates, the rest as partial pieces."""
+
+    #: (segment, first midnight, last midnight): whole days of each segment.
+    whole: list[tuple[int, int, int]]
+    #: (segment, lo, hi): parts of segments that are not whole local days.
+    partial: list[tuple[int, int, int]]
+    #: First midnight of each whole part, for lookups.
+    starts: list[int]
+
+    @property
+    def span(self) -> tuple[int, int] | None:
+        """[lo, hi) covering every whole part, or None when there is none."""
+        if not self.whole:
+            return None
+        return self.whole[0][1], self.whole[-1][2]
+
+    def segment_of_day(self, day: int) -> int | None:
+        """The segment whose whole days include ``day``, or None (the day is read in pieces)."""
+        i = bisect_right(self.starts, day) - 1
+        if i >= 0 and day < self.whole[i][2]:
+            return self.whole[i][0]
+        return None
+
+
+def plan_segments(bounds: Sequence[int], tz: ZoneInfo) -> SegmentPlan:
+    """Split segments ``[bounds[i], bounds[i + 1])`` into whole local days and partial pieces."""
+    whole: list[tuple[int, int, int]] = []
+    partial: list[tuple[int, int, int]] = []
+    for i in range(len(bounds) - 1):
+        lo, hi = bounds[i], bounds[i + 1]
+        w_lo, w_hi = whole_days(lo, hi, tz)
+        if w_lo >= w_hi:
+            partial.append((i, lo, hi))
+            continue
+        whole.append((i, w_lo, w_hi))
+        if lo < w_lo:
+            partial.append((i, lo, w_lo))
+        if w_hi < hi:
+            partial.append((i, w_hi, hi))
+    return SegmentPlan(whole, partial, [w[1] for w in whole])
+
+
+def fold_days(folded: dict[tuple[str, str, int], list], rows: Iterable[DayEnergy], segment_of) -> None:
+    """Add day rows into (site, meter, segment) -> [category, energy, readings, busiest_day].
+
+    ``segment_of(day)`` gives the segment, or None to skip the row; a non-None
+    ``busiest`` flag is implied for rows folded through a plan's whole days.
+    """
+    for row in rows:
+        i = segment_of(row.day)
+        if i is None:
+            continue
+        entry = folded.get((row.site_id, row.meter_id, i))
+        if entry is None:
+            entry = folded[(row.site_id, row.meter_id, i)] = [row.category, 0.0, 0, 0]
+        entry[1] += row.energy
+        entry[2] += row.readings
+
+
+def segments_via_days(days_of, bounds: Sequence[int], tz: str) -> list[SegmentEnergy]:
+    """``energy_by_segment`` for a backend with only ``energy_by_day``: ``days_of(lo, hi)`` returns day rows."""
+    zone = ZoneInfo(tz)
+    plan = plan_segments(bounds, zone)
+    folded: dict[tuple[str, str, int], list] = {}
+    busiest: dict[tuple[str, str, int], int] = {}
+    if plan.span is not None:
+        rows = days_of(*plan.span)
+        fold_days(folded, rows, plan.segment_of_day)
+        for row in rows:
+            i = plan.segment_of_day(row.day)
+            if i is not None:
+                key = (row.site_id, row.meter_id, i)
+                busiest[key] = max(busiest.get(key, 0), row.readings)
+    for i, lo, hi in plan.partial:
+        fold_days(folded, days_of(lo, hi), lambda _day, i=i: i)
+    return sorted(
+        SegmentEnergy(s, m, c, i, e, n, busiest.get((s, m, i), 0)) for (s, m, i), (c, e, n, _b) in folded.items()
+    )
+
+
+def imports_via_days(imports_of, bounds: Sequence[int], tz: str) -> dict[tuple[str, int], float]:
+    """``grid_import_by_segment`` for a backend with only ``grid_import_by_day``."""
+    zone = ZoneInfo(tz)
+    plan = plan_segments(bounds, zone)
+    result: dict[tuple[str, int], float] = {}
+    parts = []
+    if plan.span is not None:
+        parts.append((plan.segment_of_day, imports_of(*plan.span)))
+    for i, lo, hi in plan.partial:
+        parts.append((lambda _day, i=i: i, imports_of(lo, hi)))
+    for segment_of, days in parts:
+        for (site_id, day), kwh in days.items():
+            i = segment_of(day)
+            if i is not None:
+                result[(site_id, i)] = result.get((site_id, i), 0.0) + kwh
+    return result

@@ -10,7 +10,15 @@ from pathlib import Path
 from core.domain import EnergyPoint
 from core.store import rollup
 from core.store.base import StoreRejected, StoreUnavailable
-from core.store.daily import DEFAULT_TIMEZONE, DayEnergy, days_from_points, import_from_points
+from core.store.daily import (
+    DEFAULT_TIMEZONE,
+    DayEnergy,
+    SegmentEnergy,
+    days_from_points,
+    import_from_points,
+    imports_via_days,
+    segments_via_days,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS energy (
@@ -118,6 +126,37 @@ class EmbeddedStore:
         with self._lock:
             try:
                 return rollup.grid_import(self._db, start, end, site_ids)
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(str(exc)) from exc
+
+    def energy_by_segment(
+        self, *, bounds: Sequence[int], site_ids: Sequence[str] | None = None, tz: str = DEFAULT_TIMEZONE
+    ) -> list[SegmentEnergy]:
+        if len(bounds) < 2 or site_ids is not None and not site_ids:
+            return []
+        if not rollup.serves(tz, bounds[0], bounds[-1]):
+            wanted = set(site_ids) if site_ids is not None else None
+            return segments_via_days(
+                lambda lo, hi: [r for r in self.energy_by_day(start=lo, end=hi, tz=tz) if wanted is None or r.site_id in wanted],
+                bounds,
+                tz,
+            )
+        with self._lock:
+            try:
+                return rollup.segments(self._db, bounds, site_ids)
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(str(exc)) from exc
+
+    def grid_import_by_segment(
+        self, *, bounds: Sequence[int], site_ids: Sequence[str], tz: str = DEFAULT_TIMEZONE
+    ) -> dict[tuple[str, int], float]:
+        if len(bounds) < 2 or not site_ids:
+            return {}
+        if not rollup.serves(tz, bounds[0], bounds[-1]):
+            return imports_via_days(lambda lo, hi: self.grid_import_by_day(start=lo, end=hi, site_ids=site_ids, tz=tz), bounds, tz)
+        with self._lock:
+            try:
+                return rollup.segment_imports(self._db, bounds, site_ids)
             except sqlite3.Error as exc:
                 raise StoreUnavailable(str(exc)) from exc
 

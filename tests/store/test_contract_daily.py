@@ -99,3 +99,60 @@ def test_an_empty_range_has_no_daily_rows(store: SeriesStore) -> None:
     store.write([pt("m1", T0)])
     assert store.energy_by_day(start=T0, end=T0) == []
     assert store.grid_import_by_day(start=T0, end=T0, site_ids=["s1"]) == {}
+
+
+def test_energy_by_segment_sums_whole_days_and_partial_pieces_per_meter(store: SeriesStore) -> None:
+    # Hourly points over three local days; segments cut mid-day 1, at midnight, and mid-day 3.
+    store.write([pt("m1", MIDNIGHT + h * 3600, energy=1.0) for h in range(72)] + [pt("m2", MIDNIGHT + 7200, energy=5.0, site="s2")])
+    bounds = [MIDNIGHT + 6 * 3600, MIDNIGHT + DAY, MIDNIGHT + 2 * DAY + 12 * 3600]
+    rows = store.energy_by_segment(bounds=bounds, site_ids=["s1"])
+    # Segment 0: 18 partial hours of day 1. Segment 1: day 2 whole (24) and 12 hours of day 3.
+    assert [(r.meter_id, r.segment, r.energy, r.readings, r.busiest_day) for r in rows] == [
+        ("m1", 0, 18.0, 18, 0),
+        ("m1", 1, 36.0, 36, 24),
+    ]
+
+
+def test_energy_by_segment_of_every_site_when_none_is_named(store: SeriesStore) -> None:
+    store.write([pt("m1", MIDNIGHT, site="s1"), pt("m9", MIDNIGHT, site="s2")])
+    rows = store.energy_by_segment(bounds=[MIDNIGHT, MIDNIGHT + DAY])
+    assert [(r.site_id, r.busiest_day) for r in rows] == [("s1", 1), ("s2", 1)]
+
+
+def test_grid_import_by_segment_adds_the_netted_days_of_each_segment(store: SeriesStore) -> None:
+    store.write(
+        [pt("load", MIDNIGHT + 36000, energy=3.0), pt("pv", MIDNIGHT + 36000, energy=1.0, category="pv")]
+        + [pt("load", MIDNIGHT + DAY + 36000, energy=2.0), pt("pv", MIDNIGHT + DAY + 36000, energy=5.0, category="pv")]
+        + [pt("load", MIDNIGHT + 2 * DAY + 100, energy=4.0)]
+    )
+    bounds = [MIDNIGHT, MIDNIGHT + 2 * DAY, MIDNIGHT + 2 * DAY + 3600]
+    assert store.grid_import_by_segment(bounds=bounds, site_ids=["s1"]) == {("s1", 0): 2.0, ("s1", 1): 4.0}
+
+
+def test_segments_spanning_whole_months_match_the_raw_points(store: SeriesStore) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Asia/Shanghai")
+
+    def local(*args: int) -> int:
+        return int(datetime(*args, tzinfo=zone).timestamp())
+
+    rng = random.Random(11)
+    written = [
+        pt(meter, local(2026, 1, 20) + 3600 * h + rng.randint(0, 60), energy=round(rng.uniform(0, 2), 3))
+        for meter in ("m1", "m2")
+        for h in range(24 * 75)
+        if rng.random() > 0.05
+    ]
+    store.write(written)
+    bounds = [local(2026, 1, 25, 7), local(2026, 2, 1), local(2026, 3, 31, 18)]
+    got = {(r.meter_id, r.segment): r for r in store.energy_by_segment(bounds=bounds, site_ids=["s1"])}
+    for meter in ("m1", "m2"):
+        for i in range(2):
+            inside = [p for p in written if p.meter_id == meter and bounds[i] <= p.ts < bounds[i + 1]]
+            assert got[(meter, i)].readings == len(inside)
+            assert got[(meter, i)].energy == pytest.approx(sum(p.energy for p in inside))
+    # The busiest whole day of segment 1 (1 Feb to 31 Mar 00:00) by hand:
+    days = days_from_points([p for p in written if p.meter_id == "m1" and bounds[1] <= p.ts < local(2026, 3, 31)])
+    assert got[("m1", 1)].busiest_day == max(d.readings for d in days)
