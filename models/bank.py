@@ -83,6 +83,11 @@ class BaselineBank:
                                         dict(row.quality or {}), bool((row.quality or {}).get("prior")))
                 self._remember(site, meter, stored)
 
+    def adopt(self, site: Site, meter_id: str, stored: StoredBaseline) -> None:
+        """Take a baseline fitted elsewhere (another worker, a benchmark) without saving it."""
+        self._loaded_sites.add(site.site_id)
+        self._by_meter[meter_id] = stored
+
     def needs_fit(self, meter_id: str, data_end: int, *, has_history: bool) -> bool:
         stored = self._by_meter.get(meter_id)
         if stored is None:

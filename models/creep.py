@@ -7,6 +7,7 @@ last days with the oldest week of the window, and wants the rise to be steady.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,21 +47,47 @@ class BaseLoadCreep:
         self.min_noise_units = min_noise_units
         self.min_tau = min_tau
 
-    def find(self, actual: np.ndarray, closed: np.ndarray, rated_kw: float) -> Creep | None:
-        """``actual``: hourly kWh over whole days (NaN unknown); ``closed``: hours the space is closed."""
-        days = actual.size // DAY_HOURS
+    def daily_base(self, kwh: np.ndarray, closed: np.ndarray) -> tuple[int, np.ndarray]:
+        """(offset, base): each whole day's median closed-hours draw, shape (days, meters), NaN if unknown.
+
+        ``kwh`` is hours x meters ending on a day boundary modulo ``offset`` leading hours.
+        Always-open spaces (fewer than 3 closed hours a day) use the quietest six hours.
+        """
+        days = kwh.shape[0] // DAY_HOURS
+        offset = kwh.shape[0] - days * DAY_HOURS
+        a = kwh[offset:].reshape(days, DAY_HOURS, -1)
+        c = closed[offset:].reshape(days, DAY_HOURS)
+        if c.sum(axis=1).min(initial=DAY_HOURS) < 3:
+            with np.errstate(all="ignore"):
+                profile = np.nanmean(a, axis=0)
+            quiet = np.argsort(np.nan_to_num(profile, nan=np.inf), axis=0)[:6]
+            mask = np.zeros((DAY_HOURS, a.shape[2]), dtype=bool)
+            np.put_along_axis(mask, quiet, True, axis=0)
+            chosen = np.where(mask[None, :, :], a, np.nan)
+        else:
+            chosen = np.where(c[:, :, None], a, np.nan)
+        enough = (~np.isnan(chosen)).sum(axis=1) >= 3
+        with np.errstate(all="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            base = np.nanmedian(chosen, axis=1)
+        return offset, np.where(enough, base, np.nan)
+
+    def candidates(self, base: np.ndarray, rated_kw: np.ndarray) -> np.ndarray:
+        """Columns of ``base`` (days x meters) whose recent base is clearly above the reference week."""
+        if base.shape[0] < REFERENCE_DAYS + TREND_DAYS // 2:
+            return np.zeros(base.shape[1], dtype=bool)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            reference = np.nanmedian(base[:REFERENCE_DAYS], axis=0)
+            recent = np.nanmedian(base[-RECENT_DAYS:], axis=0)
+        rise = np.nan_to_num(recent - reference, nan=0.0)
+        return rise >= self.min_rated_share * np.where(rated_kw > 0, rated_kw, 0.0)
+
+    def find(self, base: np.ndarray, offset: int, rated_kw: float) -> Creep | None:
+        """A creep in one meter's daily ``base`` (from :meth:`daily_base`), or None."""
+        days = base.size
         if days < REFERENCE_DAYS + TREND_DAYS // 2:
             return None
-        offset = actual.size - days * DAY_HOURS
-        a = actual[offset:].reshape(days, DAY_HOURS)
-        c = closed[offset:].reshape(days, DAY_HOURS) & ~np.isnan(a)
-        if c.sum(axis=1).min(initial=DAY_HOURS) < 3:
-            # Always-open spaces: the quietest six hours of each day stand for the base.
-            quiet = np.argsort(np.nanmean(a, axis=0))[:6]
-            c = np.zeros_like(c)
-            c[:, quiet] = ~np.isnan(a[:, quiet])
-        with np.errstate(all="ignore"):
-            base = np.array([np.median(a[d][c[d]]) if c[d].sum() >= 3 else np.nan for d in range(days)])
         ref = base[:REFERENCE_DAYS]
         ref = ref[~np.isnan(ref)]
         recent = base[-RECENT_DAYS:]

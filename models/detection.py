@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.calendar import local_date
 from core.carbon import EmissionFactor, electricity_factor
-from core.db.registry import load_meters, load_sites
-from core.db.tables import AlertRecord, SiteRecord
-from core.domain import Meter, Site
+from core.db.registry import load_sites
+from core.db.tables import AlertRecord, MeterRecord, SiteRecord
+from core.domain import Meter, MeterCategory, Site
 from core.settings import CarbonSettings, DetectSettings
 from core.store.base import SeriesStore
 from models.alerts import VERIFY_HOURS, AlertBook, StoreCounts
@@ -59,6 +59,14 @@ class DetectionReport:
     data_findings: int = 0
 
 
+def _meters(session: Session) -> list[Meter]:
+    """Every registered meter, read as plain rows (a portfolio has hundreds of thousands)."""
+    columns = (MeterRecord.meter_id, MeterRecord.site_id, MeterRecord.category, MeterRecord.rated_kw,
+               MeterRecord.name, MeterRecord.register_max)
+    return [Meter(mid, sid, MeterCategory(cat), rated or 0.0, name or "", rmax)
+            for mid, sid, cat, rated, name, rmax in session.execute(select(*columns))]
+
+
 class DetectionPass:
     """Scans sites for waste, upserts one ``AlertRecord`` per episode and the data findings.
 
@@ -75,6 +83,7 @@ class DetectionPass:
         *,
         opening: dict[str, OpeningHours] | None = None,
         scanner: SiteScanner | None = None,
+        cache: HourlyCache | None = None,
     ) -> None:
         self.store = store
         self.sessions = sessions
@@ -82,14 +91,14 @@ class DetectionPass:
         self.carbon = carbon
         self.opening = opening or {}
         self.scanner = scanner or SiteScanner(BaselineBank(sessions))
-        self.cache = HourlyCache(store)
+        self.cache = cache or HourlyCache(store)
 
     def run(self, now: int | None = None, site_ids: list[str] | None = None) -> DetectionReport:
         """Scan the given sites (all registered sites by default) and store their alerts."""
         with self.sessions() as session:
             sites = load_sites(session)
             meters: dict[str, list[Meter]] = defaultdict(list)
-            for meter in load_meters(session).values():
+            for meter in _meters(session):
                 meters[meter.site_id].append(meter)
             tariffs = {r[0]: (r[1], r[2]) for r in session.execute(
                 select(SiteRecord.site_id, SiteRecord.tariff_cny_per_kwh, SiteRecord.tou_tariff))}
@@ -138,18 +147,18 @@ class DetectionPass:
                 warnings.append(DataWarning("no_data", "no points in the training and scan window",
                                             site.site_id, meter.meter_id))
         scored_meters = [m for m in scored_meters if m.meter_id in hours.kwh]
-        with self.sessions() as session:
+        # One transaction per site: read its feedback and open alerts, score, write alerts and findings.
+        with self.sessions.begin() as session:
             feedback = load_feedback(session, site.site_id, train_start)
             since = self._score_from(session, site.site_id, scan_start)
-        score_from = np.array([max(train_start, since.get(m.meter_id, scan_start)) for m in scored_meters],
-                              dtype=np.int64)
-        terms = SiteTerms(site, tariff, self._factor(site, now, warnings))
-        result = self.scanner.scan(terms, scored_meters, hours.hours, hours.matrix(scored_meters),
-                                   train_end=scan_start, score_from=score_from, feedback=feedback,
-                                   opening=self.opening.get(site.site_id))
-        warnings.extend(result.warnings)
-        data_faults = faults + result.faults
-        with self.sessions.begin() as session:
+            score_from = np.array([max(train_start, since.get(m.meter_id, scan_start)) for m in scored_meters],
+                                  dtype=np.int64)
+            terms = SiteTerms(site, tariff, self._factor(site, now, warnings))
+            result = self.scanner.scan(terms, scored_meters, hours.hours, hours.matrix(scored_meters),
+                                       train_end=scan_start, score_from=score_from, feedback=feedback,
+                                       opening=self.opening.get(site.site_id))
+            warnings.extend(result.warnings)
+            data_faults = faults + result.faults
             book = AlertBook(session, site.site_id, wall_now=int(time.time()))
             counts = book.store(result.findings, scored_meters=result.scored, scan_start=scan_start, data_end=now,
                                 suppressed=feedback.suppressed)

@@ -21,10 +21,10 @@ from models.findings import Finding
 from models.kinds import BASE_LOAD_CREEP, HVAC, PUMPS, hour_kinds
 from models.measure import SiteTerms, Span, measure
 from models.profile import ProfileBaseline
-from models.quality import DataWarning, check_sufficiency
+from models.quality import MIN_HISTORY_DAYS, DataWarning, check_sufficiency
 from models.residual import ResidualDetector
 from models.schedule import OpeningHours
-from models.stuck import stuck_hours
+from models.stuck import stuck_matrix
 
 #: Categories whose base load can creep (the simulator and real sites agree: motors and HVAC).
 CREEP_CATEGORIES = frozenset(c.value for c in HVAC | PUMPS) | {"air_compressor"}
@@ -54,6 +54,8 @@ class SiteScanner:
         self.detector = detector or ResidualDetector()
         self.creep = creep or BaseLoadCreep()
         self.baseline = baseline or ProfileBaseline()
+        # site -> (identity of its baselines, their stack, the baselines kept alive for the identity)
+        self._stacks: dict[str, tuple] = {}
 
     def scan(
         self,
@@ -78,16 +80,14 @@ class SiteScanner:
         if not cols:
             return out
         first = int(np.searchsorted(hours, int(np.min(score_from[cols]))))
-        stack = ProfileBaseline.stack([baselines[j].baseline for j in cols])
+        stack = self._stack(site.site_id, [baselines[j] for j in cols])
         expected = np.clip(stack.predict(X[first:]), 0.0, None)
         actual = kwh[first:, cols].copy()
         scale = stack.residual_scale(expected)
         scan_hours = hours[first:]
-        for k, j in enumerate(cols):
-            meter = meters[j]
-            stuck, faults = stuck_hours(actual[:, k], expected[:, k], scale[:, k], scan_hours, meter)
-            actual[stuck, k] = np.nan
-            out.faults.extend(faults)
+        stuck, faults = stuck_matrix(actual, expected, scale, scan_hours, [meters[j] for j in cols])
+        actual[stuck] = np.nan
+        out.faults.extend(faults)
         scores = self.detector.score(actual, expected, scale)
         # Hours before a meter's own score_from are context only.
         own = scan_hours[:, None] >= score_from[cols][None, :]
@@ -110,14 +110,25 @@ class SiteScanner:
         self._creep(terms, meters, hours, kwh, X, local, baselines, out)
         return out
 
+    def _stack(self, site_id: str, stored: list[StoredBaseline]) -> ProfileBaseline:
+        """The site's baselines as one multi-output model, rebuilt only when one of them changed."""
+        key = tuple(id(s) for s in stored)
+        cached = self._stacks.get(site_id)
+        if cached is None or cached[0] != key:
+            cached = (key, ProfileBaseline.stack([s.baseline for s in stored]), stored)
+            self._stacks[site_id] = cached
+        return cached[1]
+
     def _baselines(self, site, meters, hours, kwh, X, local, train, train_end, feedback, out) -> list:  # noqa: ANN001
         """The meters' baselines: reused from the bank, refitted together when stale, or borrowed."""
         self.bank.load_site(site, meters)
         result: list[StoredBaseline | None] = [None] * len(meters)
         refit: list[int] = []
+        counts = (~np.isnan(kwh[train])).sum(axis=0)
         for j, meter in enumerate(meters):
-            valid = ~np.isnan(kwh[train, j])
-            missing = check_sufficiency(valid, site_id=site.site_id, meter_id=meter.meter_id)
+            # The full check only where a quick count says history may be short.
+            missing = [] if counts[j] >= max(0.9 * train.sum(), 24 * MIN_HISTORY_DAYS) else check_sufficiency(
+                ~np.isnan(kwh[train, j]), site_id=site.site_id, meter_id=meter.meter_id)
             if not self.bank.needs_fit(meter.meter_id, train_end, has_history=not missing):
                 result[j] = self.bank.get(meter.meter_id)
             elif not missing:
@@ -150,11 +161,15 @@ class SiteScanner:
         return result
 
     def _creep(self, terms, meters, hours, kwh, X, local, baselines, out) -> None:  # noqa: ANN001
-        closed = X[:, OPEN_COL] <= 0
-        for j, meter in enumerate(meters):
-            if baselines[j] is None or meter.category.value not in CREEP_CATEGORIES:
-                continue
-            found = self.creep.find(kwh[:, j], closed, meter.rated_kw)
+        cols = [j for j, m in enumerate(meters) if baselines[j] is not None and m.category.value in CREEP_CATEGORIES]
+        if not cols:
+            return
+        offset, base = self.creep.daily_base(kwh[:, cols], X[:, OPEN_COL] <= 0)
+        rated = np.array([meters[j].rated_kw for j in cols])
+        for k in np.flatnonzero(self.creep.candidates(base, rated)).tolist():
+            j = cols[k]
+            meter = meters[j]
+            found = self.creep.find(base[:, k], offset, meter.rated_kw)
             if found is None:
                 continue
             actual = kwh[:, j]

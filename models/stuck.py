@@ -17,6 +17,21 @@ MIN_SCALES = 5.0
 MIN_RATED_SHARE = 0.03
 
 
+def stuck_matrix(actual: np.ndarray, expected: np.ndarray, scale: np.ndarray, hours: np.ndarray,
+                 meters: list[Meter]) -> tuple[np.ndarray, list[DataWarning]]:
+    """:func:`stuck_hours` over hours x meters, looking closer only at meters with a zero run."""
+    rated = np.array([m.rated_kw for m in meters])
+    floor = np.maximum(MIN_SCALES * scale, MIN_RATED_SHARE * rated[None, :])
+    zero = (np.nan_to_num(actual, nan=1.0) <= 1e-9) & (expected > floor)
+    mask = np.zeros(actual.shape, dtype=bool)
+    warnings: list[DataWarning] = []
+    runs = zero[1:] & zero[:-1] if MIN_HOURS == 2 else zero
+    for k in np.flatnonzero(runs.any(axis=0)).tolist():
+        mask[:, k], found = stuck_hours(actual[:, k], expected[:, k], scale[:, k], hours, meters[k])
+        warnings.extend(found)
+    return mask, warnings
+
+
 def stuck_hours(actual: np.ndarray, expected: np.ndarray, scale: np.ndarray, hours: np.ndarray,
                 meter: Meter) -> tuple[np.ndarray, list[DataWarning]]:
     """Mask of the hours a frozen register hides, and one ``stuck_register`` warning per run."""
