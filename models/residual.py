@@ -12,7 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.kinds import CHECKS, episode_kind
+from collections.abc import Mapping
+
+from models.kinds import CHECKS, Check, episode_kind
 
 #: Normal hours allowed inside one episode. Bridging a short dip keeps one waste event
 #: one alert; bridging more would join unrelated events into a single long alert.
@@ -38,11 +40,11 @@ class Episode:
         return slice(self.start, self.stop)
 
 
-def _per_hour(kinds: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def _per_hour(kinds: np.ndarray, checks: Mapping[str, Check]) -> tuple[np.ndarray, ...]:
     n = kinds.size
     thr, share, sthr, sshare, min_hours = (np.empty(n) for _ in range(5))
     for kind in set(kinds.tolist()):
-        check = CHECKS[kind]
+        check = checks[kind]
         at = kinds == kind
         thr[at], share[at], min_hours[at] = check.threshold, check.min_rated_share, check.min_hours
         sthr[at], sshare[at] = check.strong if check.strong else (np.inf, np.inf)
@@ -58,11 +60,15 @@ class ResidualDetector:
         Longest run of normal or unknown hours bridged inside one episode.
     threshold_offset : float, default=0.0
         Added to every check's score threshold (evaluation sweeps it; 0 in production).
+    checks : mapping of kind to Check, default=None
+        The evidence rules by kind; None means :data:`models.kinds.CHECKS`.
     """
 
-    def __init__(self, max_gap_hours: int = DEFAULT_MAX_GAP_HOURS, threshold_offset: float = 0.0) -> None:
+    def __init__(self, max_gap_hours: int = DEFAULT_MAX_GAP_HOURS, threshold_offset: float = 0.0,
+                 checks: Mapping[str, Check] | None = None) -> None:
         self.max_gap_hours = max_gap_hours
         self.threshold_offset = threshold_offset
+        self.checks = checks
 
     @staticmethod
     def score(actual: np.ndarray, expected: np.ndarray, scale: float | np.ndarray) -> np.ndarray:
@@ -72,7 +78,7 @@ class ResidualDetector:
 
     def hot(self, scores: np.ndarray, excess: np.ndarray, kinds: np.ndarray, rated_kw: float) -> np.ndarray:
         """True for the hours whose score and excess pass the check of their kind."""
-        thr, share, _, _, _ = _per_hour(kinds)
+        thr, share, _, _, _ = _per_hour(kinds, self.checks or CHECKS)
         z = np.nan_to_num(scores, nan=-np.inf)
         return (z > thr + self.threshold_offset) & ((rated_kw <= 0) | (np.nan_to_num(excess) >= share * rated_kw))
 
@@ -86,7 +92,7 @@ class ResidualDetector:
         hot = np.flatnonzero(hot_mask)
         if hot.size == 0:
             return []
-        _, _, sthr, sshare, _ = _per_hour(kinds)
+        _, _, sthr, sshare, _ = _per_hour(kinds, self.checks or CHECKS)
         z = np.nan_to_num(scores, nan=-np.inf)
         strong = hot_mask & (z > sthr + self.threshold_offset) & ((rated_kw <= 0) | (excess >= sshare * rated_kw))
         breaks = np.flatnonzero(np.diff(hot) > self.max_gap_hours + 1) + 1
@@ -95,7 +101,7 @@ class ResidualDetector:
         for group in np.split(hot, breaks):
             start, stop = int(group[0]), int(group[-1]) + 1
             kind = episode_kind(kinds[group], excess[group])
-            check = CHECKS[kind]
+            check = (self.checks or CHECKS)[kind]
             own = group[kinds[group] == kind] if kind != "baseline_excess" else group
             candidates = []
             if own.size >= check.min_hours:

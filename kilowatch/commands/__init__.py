@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from kilowatch.commands import admin, demo, detect, ingest, serve, simulate, users
+from kilowatch.commands import admin, demo, detect, evaluate, history, ingest, serve, simulate, users
 
-_MODULES = (demo, simulate, ingest, detect, serve, admin, users)
+_MODULES = (demo, simulate, ingest, detect, serve, admin, users, history, evaluate)
 
 
 def register_commands(app: typer.Typer) -> None:
