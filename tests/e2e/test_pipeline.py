@@ -106,11 +106,20 @@ def test_readings_flow_to_alerts_and_carbon(pipeline):
     finally:
         server.stop()
 
-    # The carbon total equals the stored kWh times the factor it reports.
-    consumption = {m.meter_id for m in portfolio.meters[wasteful_site.site_id] if m.category not in GAS_CATEGORIES | GENERATION_CATEGORIES}
-    totals = store.energy_by_meter(site_id=wasteful_site.site_id, start=start, end=end)
-    stored_kwh = sum(v for meter, v in totals.items() if meter in consumption)
+    # The carbon total equals the stored kWh times the factor it reports. PV consumed
+    # behind the meter lowers grid import interval by interval, never below zero.
+    meters = {m.meter_id: m.category for m in portfolio.meters[wasteful_site.site_id]}
+    consumed: dict[int, float] = {}
+    generated: dict[int, float] = {}
+    for p in store.points(start=start, end=end, site_id=wasteful_site.site_id):
+        if meters[p.meter_id] in GENERATION_CATEGORIES:
+            generated[p.ts] = generated.get(p.ts, 0.0) + p.energy
+        elif meters[p.meter_id] not in GAS_CATEGORIES:
+            consumed[p.ts] = consumed.get(p.ts, 0.0) + p.energy
+    stored_kwh = sum(consumed.values())
+    grid_kwh = sum(max(0.0, kwh - generated.get(ts, 0.0)) for ts, kwh in consumed.items())
     assert carbon["kwh"] == pytest.approx(stored_kwh, rel=1e-6)
+    assert carbon["grid_kwh"] == pytest.approx(grid_kwh, rel=1e-6)
     factor = carbon["electricity_factor"]
     assert factor["value"] == electricity_factor(wasteful_site.province, 2026).value
-    assert carbon["scope2_location_kg"] == pytest.approx(stored_kwh * factor["value"], rel=1e-6)
+    assert carbon["scope2_location_kg"] == pytest.approx(grid_kwh * factor["value"], rel=1e-6)
