@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
@@ -19,6 +20,15 @@ def pytest_configure(config: pytest.Config) -> None:
 def rig(mosquitto, influxdb, topic_prefix, tmp_path) -> Iterator[Rig]:
     """Workers, publisher and checker on the shared broker, with a database of their own."""
     rig = Rig(mosquitto.host, mosquitto.port, topic_prefix, influxdb.url, influxdb.new_database(), tmp_path)
+    yield rig
+    rig.close()
+
+
+@pytest.fixture(scope="module")
+def module_rig(mosquitto, influxdb, tmp_path_factory) -> Iterator[Rig]:
+    """A rig shared by the tests of one module: one scenario run, several aspects checked."""
+    prefix = f"kwfault-{uuid.uuid4().hex[:8]}/v1"
+    rig = Rig(mosquitto.host, mosquitto.port, prefix, influxdb.url, influxdb.new_database(), tmp_path_factory.mktemp("faults"))
     yield rig
     rig.close()
 

@@ -63,13 +63,19 @@ class StampingPublisher:
     # --- sending ----------------------------------------------------------------
 
     def announce(self, portfolio: Portfolio) -> None:
-        """Publish every site's announcement, retained, and wait for the broker to take them."""
-        for site in portfolio.sites:
-            info = self._client.publish(
-                meta_topic(site.site_id, self.prefix), encode_meta(site, portfolio.meters[site.site_id]), qos=1, retain=True
-            )
+        """Publish every site's announcement, retained, in one burst; wait for the broker to take them."""
+        infos = [
+            self._client.publish(meta_topic(site.site_id, self.prefix), encode_meta(site, portfolio.meters[site.site_id]), qos=1, retain=True)
+            for site in portfolio.sites
+        ]
+        for site, info in zip(portfolio.sites, infos, strict=True):
             info.wait_for_publish(timeout=10)
             assert info.is_published(), f"announcement of {site.site_id} not confirmed"
+
+    def publish_raw(self, topic: str, payload: bytes) -> None:
+        """Send a message outside the record (a probe), waiting for the broker to take it."""
+        info = self._client.publish(topic, payload, qos=1)
+        info.wait_for_publish(timeout=10)
 
     def publish(self, message: Message, timeout: float = 60) -> None:
         """Send one message once connected with room in flight (without waiting for its PUBACK); record it."""

@@ -14,12 +14,14 @@ from pathlib import Path
 import httpx
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.db.session import create_db_engine, session_factory
+from core.db.session import create_db_engine, migrate, session_factory
 from core.db.tables import DeadLetterRecord
-from core.settings import StoreSettings
+from core.settings import IngestSettings, MqttSettings, StoreSettings
 from core.store.influx_v1 import InfluxV1Store
+from ingest import IngestWorker
 from tests.faults.publisher import StampingPublisher
 from tests.faults.reconcile import Report, check_store
 from tests.support import free_port, wait_for
@@ -126,6 +128,7 @@ class Rig:
     processes: list[IngestProcess] = field(default_factory=list)
     publishers: list[StampingPublisher] = field(default_factory=list)
     _store: InfluxV1Store | None = None
+    _in_process: list[tuple[IngestWorker, InfluxV1Store, Engine]] = field(default_factory=list)
 
     @property
     def registry_url(self) -> str:
@@ -158,6 +161,24 @@ class Rig:
         self.processes.append(process)
         return process
 
+    def in_process(self, client_id: str | None = None, **options: object) -> IngestWorker:
+        """An IngestWorker in this process on the rig's broker, store and registry, started and
+        subscribed; ``options`` are its keyword-only constructor arguments (spool, budgets)."""
+        mqtt = MqttSettings(host=self.mqtt_host, port=self.mqtt_port, topic_prefix=self.prefix, client_id=client_id or f"ingest-{self.database}")
+        ingest = IngestSettings(
+            batch_size=int(WORKER_DEFAULTS["INGEST__BATCH_SIZE"]),
+            flush_interval_s=float(WORKER_DEFAULTS["INGEST__FLUSH_INTERVAL_S"]),
+            max_age_s=int(WORKER_DEFAULTS["INGEST__MAX_AGE_S"]),
+        )
+        store = InfluxV1Store(StoreSettings(backend="influx1", url=self.influx_url, database=self.database, timeout_s=2))
+        engine = create_db_engine(self.registry_url)
+        migrate(engine)
+        worker = IngestWorker(mqtt, ingest, store, session_factory(engine), **options)  # type: ignore[arg-type]
+        self._in_process.append((worker, store, engine))
+        worker.start()
+        assert worker.wait_until_subscribed(15), "in-process worker did not subscribe"
+        return worker
+
     def publisher(self) -> StampingPublisher:
         publisher = StampingPublisher(self.mqtt_host, self.mqtt_port, self.prefix)
         self.publishers.append(publisher)
@@ -169,16 +190,19 @@ class Rig:
             self._store = InfluxV1Store(StoreSettings(backend="influx1", url=self.influx_url, database=self.database))
         return self._store
 
-    def dead_letter_kinds(self) -> Counter[str]:
-        """Dead-letter rows by kind: the ``kind`` column, or the reason's prefix when it is empty."""
+    def dead_letter_rows(self) -> list[tuple[str, str]]:
+        """Every dead-letter row as (kind column, reason)."""
         engine = create_db_engine(self.registry_url)
         try:
             sessions: sessionmaker[Session] = session_factory(engine)
             with sessions() as session:
-                rows = list(session.scalars(select(DeadLetterRecord)))
-            return Counter(row.kind or row.reason.split(":", 1)[0] for row in rows)
+                return [(row.kind, row.reason) for row in session.scalars(select(DeadLetterRecord))]
         finally:
             engine.dispose()
+
+    def dead_letter_kinds(self) -> Counter[str]:
+        """Dead-letter rows by kind: the ``kind`` column, or the reason's "kind: detail" prefix when it is empty."""
+        return Counter(kind or reason.split(":", 1)[0] for kind, reason in self.dead_letter_rows())
 
     def settle(self, publisher: StampingPublisher, timeout: float = 90) -> Report:
         """Once the publisher is done, wait until nothing it published is missing; the full report."""
@@ -203,5 +227,9 @@ class Rig:
         for process in self.processes:
             if process.alive:
                 process.kill()
+        for worker, store, engine in self._in_process:
+            worker.stop(timeout=5)
+            store.close()
+            engine.dispose()
         if self._store is not None:
             self._store.close()

@@ -198,5 +198,5 @@ def _with_nan_item(message: Message) -> Message:
     """The same gateway batch with one extra item whose register is NaN."""
     body = json.loads(message.payload)
     first = body["readings"][0]
-    body["readings"].append({"meter": first["meter"], "ts": first["ts"] + 1, "register": float("nan")})
+    body["readings"].append({"meter": first["meter"], "ts": message.stamps[0].ts + 1, "register": float("nan")})
     return Message(message.topic, json.dumps(body).encode(), message.stamps, poison="nan_in_batch")
