@@ -54,9 +54,13 @@ class MessageBuffer:
                 self._cond.wait()
             if self._closed:
                 return False
+            was_empty = not self._items
             self._items.append(message)
             self._weight += message.weight
-            self._cond.notify_all()
+            # The writer waits either for a first message or for a full batch: waking it
+            # on every put would cost a thread switch per message for nothing.
+            if was_empty or self._weight >= self.capacity:
+                self._cond.notify_all()
             return True
 
     def take(self, max_wait: float, idle_timeout: float | None = None) -> list[InboundMessage]:

@@ -119,8 +119,11 @@ class EnergyTracker:
         if ts == last_ts:
             return Outcome(Step.DUPLICATE if reading.register == last_register else Step.CONFLICT)
         seconds = ts - last_ts
-        self._set(reading.meter_id, (ts, reading.register, (*intervals[1 - _INTERVALS_KEPT :], seconds)))
-        step, energy = interval_energy(last_register, reading.register, seconds, meter)
+        register = reading.register
+        self._set(reading.meter_id, (ts, register, (*intervals[1 - _INTERVALS_KEPT :], seconds)))
+        if register >= last_register:  # the common case, without the call below
+            return Outcome(Step.NEXT, round(register - last_register, _ENERGY_DECIMALS), last_register)
+        step, energy = interval_energy(last_register, register, seconds, meter)
         return Outcome(step, energy, last_register)
 
     def newest(self) -> Iterator[tuple[str, int, int | None]]:

@@ -110,22 +110,28 @@ class BatchProcessor:
         intake = Intake()
         now = self._clock()
         directory, settings = self._directory, self._settings
+        oldest, newest = now - settings.max_age_s, now + settings.max_future_s
+        admit = intake.admitted.append
         for message in batch:
             decoded = message.decoded
             for rejection in decoded.rejections:
                 self._reject(intake, message.topic, message.received_at, wire_kind(rejection.reason), rejection.reason, rejection.payload)
             if decoded.meta is not None:
                 self._announce(intake, message, announce)
+            cached = directory.meters.get  # after the announcement, which may add meters
+            received_at = message.received_at
             for reading in decoded.readings:
-                meter = directory.meter(reading.meter_id)
-                if meter is not None and meter.site_id == reading.site_id and _plausible(reading, now, settings):
-                    intake.admitted.append(Admitted(reading, meter, message.received_at, message))
+                meter = cached(reading.meter_id)
+                # The common case inline; check_reading (same rules) explains a refusal.
+                if meter is not None and meter.site_id == reading.site_id and oldest <= reading.ts <= newest and reading.register >= 0:
+                    admit(Admitted(reading, meter, received_at, message))
                     continue
+                meter = directory.meter(reading.meter_id)  # may reload the registry for a new meter
                 problem = check_reading(reading, meter, meter is not None or directory.has_site(reading.site_id), now, settings)
-                if problem is None:  # pragma: no cover - the fast test above refused it, so the full one must
-                    intake.admitted.append(Admitted(reading, meter, message.received_at, message))  # type: ignore[arg-type]
+                if problem is None:
+                    admit(Admitted(reading, meter, received_at, message))  # type: ignore[arg-type] - checked
                 else:
-                    self._reject(intake, message.topic, message.received_at, problem.kind, problem.detail, _payload_of(message, reading))
+                    self._reject(intake, message.topic, received_at, problem.kind, problem.detail, _payload_of(message, reading))
         return intake
 
     def _announce(self, intake: Intake, message: InboundMessage, announce: Callable[[Any, Any], None]) -> None:
@@ -240,11 +246,6 @@ class BatchProcessor:
     def _reject(intake: Intake, topic: str, received_at: int, kind: str, reason: str, payload: bytes) -> None:
         intake.dead_letters.append(DeadLetter(topic, kind, reason, payload, received_at))
         intake.rejected.append(kind)
-
-
-def _plausible(reading: Reading, now: float, settings: IngestSettings) -> bool:
-    """The common case of ``check_reading`` passing, tested without building a Problem."""
-    return now - settings.max_age_s <= reading.ts <= now + settings.max_future_s and reading.register >= 0
 
 
 def _payload_of(message: InboundMessage, reading: Reading) -> bytes:

@@ -38,19 +38,23 @@ class MeterDirectory:
     def __init__(self, sessions: sessionmaker[Session], monotonic: Callable[[], float] = time.monotonic) -> None:
         self._sessions = sessions
         self._monotonic = monotonic
-        self._sites: set[str] = set()
+        self._sites: dict[str, Site] = {}
         self._meters: dict[str, Meter] = {}
         self._loaded_at: float | None = None
 
     def reload(self) -> None:
         """Read every site and meter from the registry; raises ``SQLAlchemyError``."""
         with self._sessions() as session:
-            self._sites = set(load_sites(session))
+            self._sites = load_sites(session)
             self._meters = load_meters(session)
         self._loaded_at = self._monotonic()
 
     def announce(self, site: Site, meters: list[Meter]) -> None:
         """Upsert an announced site and its meters; raises ``SQLAlchemyError``."""
+        if self._sites.get(site.site_id) == site and all(self._meters.get(m.meter_id) == m for m in meters):
+            # Retained announcements come again on every (re)subscription: thousands of
+            # sites would cost thousands of transactions for rows that are already right.
+            return
         for attempt in range(_ANNOUNCE_ATTEMPTS):
             try:
                 with self._sessions.begin() as session:
@@ -61,7 +65,7 @@ class MeterDirectory:
                 # inserted the same rows between our read and our insert. Now they exist.
                 if attempt == _ANNOUNCE_ATTEMPTS - 1:
                     raise
-        self._sites.add(site.site_id)
+        self._sites[site.site_id] = site
         self._meters.update({m.meter_id: m for m in meters})
 
     def meter(self, meter_id: str) -> Meter | None:
@@ -83,6 +87,11 @@ class MeterDirectory:
     def cached(self, meter_id: str) -> Meter | None:
         """The meter if it is cached (never reloads)."""
         return self._meters.get(meter_id)
+
+    @property
+    def meters(self) -> dict[str, Meter]:
+        """The cached meters by id (read-only; replaced, never changed in place, by ``reload``)."""
+        return self._meters
 
     @property
     def site_ids(self) -> set[str]:

@@ -232,8 +232,8 @@ class IngestWorker:
             log.exception("failed to buffer a message on %r", message._topic[:200])  # noqa: SLF001 - raw bytes
 
     def _inbound(self, message: MQTTMessage) -> InboundMessage:
-        with self._lock:
-            connection = self._connection
+        # Only this (the network) thread changes the connection: no lock needed to read it.
+        connection = self._connection
         try:
             topic = message.topic
             decoded = decode(topic, message.payload, self._mqtt.topic_prefix)
