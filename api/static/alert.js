@@ -125,7 +125,8 @@ export function alertView(root, ctx, id) {
       clear(chartBox).append(hasData
         ? usageChart(points, { start: alert.started_at, end: alert.ended_at },
           { timeZone: tz, label: t("chartTitle"), legend: fromMeter ? null : { actual: t("actual"), expected: t("expected") } })
-        : message(t("chartEmpty")), fromMeter && hasData ? h("p", { class: "muted small" }, t("chartFromMeter")) : null);
+        : message(t("chartEmpty")));
+      if (fromMeter && hasData) chartBox.append(h("p", { class: "muted small" }, t("chartFromMeter")));
     } catch (err) {
       ctx.handleError(err, clear(chartBox));
     }
