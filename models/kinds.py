@@ -34,6 +34,11 @@ PUMPS = frozenset({C.WATER_PUMP, C.LANDSCAPE_PUMP})
 
 #: Local night hours [start, end) wrapping midnight, when pumps and lifts normally rest.
 NIGHT_HOURS = (22, 6)
+#: Waste that only shows while the space is closed and lasts days: its nights are one
+#: episode when only open hours (where it is not judged) separate them.
+CLOSED_HOURS_KINDS = frozenset({ELEVATOR_IDLE, COMPRESSED_AIR_LEAK})
+#: Longest run of open hours joined that way (an office day, 8:00-19:00, with margins).
+JOIN_OPEN_HOURS = 18
 #: Share of an episode's excess that must fall in the kind's hours to name it so.
 MAJORITY = 0.5
 
@@ -58,12 +63,12 @@ class Check:
 #: hours where the load legitimately varies (HVAC on a hot afternoon, a busy lift) needs
 #: three hours and a score of 6: weather alone moves HVAC by 10-20% of its rating.
 CHECKS: dict[str, Check] = {
-    LIGHTS_DAYLIGHT: Check("lighting_in_daylight", 4.0, 2, 0.1, (8.0, 0.3)),
-    LIGHTS_AFTER_HOURS: Check("lighting_after_hours", 4.0, 2, 0.1, (8.0, 0.3)),
-    HVAC_AFTER_HOURS: Check("hvac_outside_opening_hours", 4.0, 2, 0.1, (8.0, 0.2)),
-    PUMP_NIGHT: Check("pump_running_at_night", 4.0, 2, 0.1, (8.0, 0.2)),
-    ELEVATOR_IDLE: Check("equipment_idling", 5.0, 2, 0.1, (10.0, 0.2)),
-    COMPRESSED_AIR_LEAK: Check("compressed_air_leak", 4.0, 3, 0.08, (10.0, 0.2)),
+    LIGHTS_DAYLIGHT: Check("lighting_in_daylight", 4.0, 2, 0.1, (8.0, 0.15)),
+    LIGHTS_AFTER_HOURS: Check("lighting_after_hours", 4.0, 2, 0.1, (8.0, 0.15)),
+    HVAC_AFTER_HOURS: Check("hvac_outside_opening_hours", 4.0, 2, 0.1, (8.0, 0.1)),
+    PUMP_NIGHT: Check("pump_running_at_night", 4.0, 2, 0.1, (8.0, 0.1)),
+    ELEVATOR_IDLE: Check("equipment_idling", 5.0, 2, 0.1, (10.0, 0.1)),
+    COMPRESSED_AIR_LEAK: Check("compressed_air_leak", 4.0, 3, 0.08, (10.0, 0.1)),
     BASELINE_EXCESS: Check("hourly_baseline_residual", 8.0, 4, 0.25, None),
     NOT_JUDGED: Check("not_judged", np.inf, 1, np.inf, None),
 }

@@ -14,7 +14,7 @@ import numpy as np
 
 from collections.abc import Mapping
 
-from models.kinds import CHECKS, Check, episode_kind
+from models.kinds import CHECKS, CLOSED_HOURS_KINDS, JOIN_OPEN_HOURS, Check, episode_kind
 
 #: Normal hours allowed inside one episode. Bridging a short dip keeps one waste event
 #: one alert; bridging more would join unrelated events into a single long alert.
@@ -82,6 +82,23 @@ class ResidualDetector:
         z = np.nan_to_num(scores, nan=-np.inf)
         return (z > thr + self.threshold_offset) & ((rated_kw <= 0) | (np.nan_to_num(excess) >= share * rated_kw))
 
+    @staticmethod
+    def _join_nights(groups: list[np.ndarray], kinds: np.ndarray, excess: np.ndarray) -> list[np.ndarray]:
+        """Join groups of a closed-hours kind separated only by a day of hours not of that kind
+        (two of its own hours at the edges are allowed: 22:00 is night but a residential lobby is still open)."""
+        joined: list[np.ndarray] = []
+        for group in groups:
+            if joined:
+                last = joined[-1]
+                kind = episode_kind(kinds[group], excess[group])
+                between = kinds[last[-1] + 1 : group[0]]
+                if (kind in CLOSED_HOURS_KINDS and episode_kind(kinds[last], excess[last]) == kind
+                        and between.size <= JOIN_OPEN_HOURS and np.count_nonzero(between == kind) <= 2):
+                    joined[-1] = np.concatenate([last, group])
+                    continue
+            joined.append(group)
+        return joined
+
     def episodes(
         self, actual: np.ndarray, expected: np.ndarray, scale: np.ndarray, kinds: np.ndarray, rated_kw: float = 0.0
     ) -> list[Episode]:
@@ -98,7 +115,7 @@ class ResidualDetector:
         breaks = np.flatnonzero(np.diff(hot) > self.max_gap_hours + 1) + 1
         known = np.flatnonzero(~np.isnan(scores))
         found = []
-        for group in np.split(hot, breaks):
+        for group in self._join_nights(np.split(hot, breaks), kinds, excess):
             start, stop = int(group[0]), int(group[-1]) + 1
             kind = episode_kind(kinds[group], excess[group])
             check = (self.checks or CHECKS)[kind]
