@@ -86,12 +86,13 @@ def interval_faults(
     keep = np.ones(energy.size, dtype=bool)
     faults: list[DataFault] = []
     _rollovers(register, energy, end, register_max, faults)
+    # A frozen register's catch-up is an isolated jump too: recognise it first.
+    _stuck(prev, end, energy, keep, faults)
     _spikes(prev, end, energy, keep, rated_kw, faults)
     for i in np.flatnonzero(keep & (energy < 0)):
         keep[i] = False
         faults.append(DataFault("register_reset", int(prev[i]), int(end[i]),
                                 {"before": float(register[i]), "after": float(register[i + 1])}))
-    _stuck(prev, end, energy, keep, faults)
     gap = keep & ((end - prev) > gap_steps * step_s)
     for i in np.flatnonzero(gap):
         faults.append(DataFault("gap", int(prev[i]), int(end[i]), {"missing_hours": round((end[i] - prev[i]) / HOUR, 2)}))
@@ -117,17 +118,18 @@ def _spikes(prev: np.ndarray, end: np.ndarray, energy: np.ndarray, keep: np.ndar
     n = energy.size
     if n == 0:
         return
-    hours = (end - prev) / HOUR
-    positive = np.clip(energy, 0.0, None)
-    left = np.concatenate([[0.0], positive[:-1]])
-    right = np.concatenate([positive[1:], [0.0]])
+    hours = np.maximum((end - prev) / HOUR, 1e-9)
+    # Rates (kW), so a long interval closing a gap is judged by its power, not its energy.
+    rate = np.clip(energy, 0.0, None) / hours
+    left = np.concatenate([[0.0], rate[:-1]])
+    right = np.concatenate([rate[1:], [0.0]])
     # A spike that comes back down leaves a negative next interval: the neighbour to compare is the one before.
     returns = np.concatenate([energy[1:] < 0, [False]])
     neighbour = np.where(returns, left, np.maximum(left, right))
-    peak = float(np.percentile(positive, 99)) if n >= 10 else float(positive.max())
-    material = SPIKE_MIN_RATED_SHARE * (rated_kw * hours if rated_kw > 0 else peak)
-    isolated = (energy > SPIKE_ISOLATION * neighbour) & (energy - neighbour > material)
-    impossible = (energy > SPIKE_RATED_MULTIPLE * rated_kw * hours) if rated_kw > 0 else np.zeros(n, dtype=bool)
+    peak = float(np.percentile(rate, 99)) if n >= 10 else float(rate.max())
+    material = SPIKE_MIN_RATED_SHARE * (rated_kw if rated_kw > 0 else peak)
+    isolated = (rate > SPIKE_ISOLATION * neighbour) & (rate - neighbour > material)
+    impossible = (rate > SPIKE_RATED_MULTIPLE * rated_kw) if rated_kw > 0 else np.zeros(n, dtype=bool)
     for i in np.flatnonzero((isolated | impossible) & keep):
         if returns[i] and energy[i] + energy[i + 1] >= 0:
             # Up and back: the two intervals together hold the true energy exactly.

@@ -42,7 +42,7 @@ def test_energy_of_an_interval_closing_a_gap_is_not_counted_as_consumption() -> 
     result = series(points([2.0] * 16, skip={5, 6, 7, 8, 9}))
     assert np.nanmax(result.kwh) <= 2.0 + 1e-9
     assert np.isnan(result.kwh[1]) and np.isnan(result.kwh[2])
-    assert [w.code for w in result.warnings] == ["data_gap"]
+    assert [w.code for w in result.warnings] == ["gap"]
 
 
 def test_register_reset_is_reported_and_its_interval_not_scored() -> None:
@@ -52,11 +52,11 @@ def test_register_reset_is_reported_and_its_interval_not_scored() -> None:
     assert np.allclose(result.kwh[~np.isnan(result.kwh)], 2.0)
 
 
-def test_reading_far_above_rated_power_is_a_glitch_not_a_load() -> None:
+def test_reading_far_above_rated_power_is_a_spike_not_a_load() -> None:
     kw = [2.0] * 16
     kw[9] = 100.0
     result = series(points(kw), rated_kw=5.0)
-    assert "implausible_reading" in [w.code for w in result.warnings]
+    assert "spike" in [w.code for w in result.warnings]
     assert np.nanmax(result.kwh) <= 2.0 + 1e-9
 
 

@@ -1,42 +1,49 @@
-"""Waste kinds follow the meter category and the hours of the excess."""
+"""The public-space waste checks name an hour's excess by meter category and context."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from core.domain import MeterCategory as C
-from models.kinds import is_scored, waste_kind
+from models.kinds import episode_kind, hour_kinds, is_scored
 
 
-def kind(category: C, local_hours: list[int], daylight: float = 0.0, workday: float = 1.0) -> str:
-    n = len(local_hours)
-    return waste_kind(category, local_hours=np.array(local_hours), daylight=np.full(n, daylight),
-                      workday=np.full(n, workday), excess=np.ones(n))
+def kinds(category: C, hours: list[int], daylight: float = 0.0, open_: float = 0.0) -> set[str]:
+    n = len(hours)
+    return set(hour_kinds(category, local_hours=np.array(hours), daylight=np.full(n, daylight),
+                          open_=np.full(n, open_)).tolist())
 
 
 def test_lighting_in_daylight_is_lights_daylight() -> None:
-    assert kind(C.CORRIDOR_LIGHTING, [10, 11, 12], daylight=1.0) == "lights_daylight"
+    assert kinds(C.CORRIDOR_LIGHTING, [10, 11, 12], daylight=1.0) == {"lights_daylight"}
 
 
-def test_lighting_at_night_is_lights_after_hours() -> None:
-    assert kind(C.LOBBY_LIGHTING, [1, 2, 3], daylight=0.0) == "lights_after_hours"
+def test_lighting_in_the_dark_is_lights_after_hours() -> None:
+    assert kinds(C.LOBBY_LIGHTING, [1, 2, 3]) == {"lights_after_hours"}
 
 
-def test_hvac_at_night_or_on_weekends_is_after_hours() -> None:
-    assert kind(C.PUBLIC_HVAC, [21, 22, 23]) == "hvac_after_hours"
-    assert kind(C.PUBLIC_HVAC, [10, 11, 12], workday=0.0) == "hvac_after_hours"
+def test_hvac_outside_opening_hours_is_after_hours() -> None:
+    assert kinds(C.PUBLIC_HVAC, [21, 22, 23], open_=0.0) == {"hvac_after_hours"}
 
 
-def test_hvac_during_business_hours_is_baseline_excess() -> None:
-    assert kind(C.PUBLIC_HVAC, [10, 11, 12]) == "baseline_excess"
+def test_hvac_while_open_is_not_judged_because_it_follows_the_weather() -> None:
+    assert kinds(C.CHILLER, [10, 11, 12], open_=1.0) == {""}
 
 
-def test_pump_at_night_is_pump_night() -> None:
-    assert kind(C.WATER_PUMP, [23, 0, 1, 2]) == "pump_night"
+def test_pump_at_night_is_pump_night_and_by_day_generic_excess() -> None:
+    assert kinds(C.WATER_PUMP, [23, 0, 1]) == {"pump_night"}
+    assert kinds(C.WATER_PUMP, [10, 11], open_=1.0) == {"baseline_excess"}
 
 
-def test_other_categories_are_baseline_excess() -> None:
-    assert kind(C.ELEVATOR, [23, 0, 1]) == "baseline_excess"
+def test_elevator_while_closed_is_idling_and_compressor_excess_is_a_leak() -> None:
+    assert kinds(C.ELEVATOR, [2, 3]) == {"elevator_idle"}
+    assert kinds(C.AIR_COMPRESSOR, [10, 2], open_=1.0) == {"compressed_air_leak"}
+
+
+def test_an_episode_takes_the_kind_holding_most_of_its_excess() -> None:
+    hourly = np.array(["lights_after_hours", "lights_daylight", "lights_daylight"], dtype=object)
+    assert episode_kind(hourly, np.array([10.0, 1.0, 1.0])) == "lights_after_hours"
+    assert episode_kind(hourly, np.array([1.0, 5.0, 5.0])) == "lights_daylight"
 
 
 def test_generation_and_gas_are_not_scored() -> None:

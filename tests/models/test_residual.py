@@ -1,4 +1,4 @@
-"""ResidualDetector: persistent excess becomes an episode; spikes and noise do not."""
+"""ResidualDetector: persistent or strong excess becomes an episode; noise and single bumps do not."""
 
 from __future__ import annotations
 
@@ -7,61 +7,79 @@ import numpy as np
 from models.residual import ResidualDetector
 
 SCALE = 0.3
+RATED = 10.0
 
 
-def quiet_day(seed: int, n: int = 48) -> tuple[np.ndarray, np.ndarray]:
+def quiet(seed: int, n: int = 48) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    expected = np.full(n, 5.0)
+    expected = np.full(n, 1.0)
     return expected + SCALE * rng.standard_normal(n), expected
 
 
-def test_finds_an_injected_six_hour_excess_with_its_hours() -> None:
-    actual, expected = quiet_day(seed=1)
-    actual[20:26] += 3.0
-    (episode,) = ResidualDetector().episodes(actual, expected, SCALE)
-    assert (episode.start, episode.stop) == (20, 26)
-    assert episode.excess_hours == 6 and not episode.ongoing
+def night(n: int = 48) -> np.ndarray:
+    return np.full(n, "pump_night", dtype=object)
 
 
-def test_ignores_a_single_hour_spike() -> None:
-    actual, expected = quiet_day(seed=2)
-    actual[30] += 10.0
-    assert ResidualDetector().episodes(actual, expected, SCALE) == []
+def episodes(actual: np.ndarray, expected: np.ndarray, kinds: np.ndarray | None = None):
+    return ResidualDetector().episodes(actual, expected, np.full(actual.size, SCALE),
+                                       night(actual.size) if kinds is None else kinds, RATED)
 
 
-def test_noise_alone_raises_no_episode_in_a_year_of_hours() -> None:
-    actual, expected = quiet_day(seed=3, n=365 * 24)
-    assert ResidualDetector().episodes(actual, expected, SCALE) == []
+def test_noise_alone_makes_no_episode() -> None:
+    for seed in range(20):
+        assert episodes(*quiet(seed)) == []
 
 
-def test_consumption_below_expected_is_never_an_episode() -> None:
-    actual, expected = quiet_day(seed=4)
-    actual[10:20] = 0.0  # a reset or an outage reads as zero
-    assert ResidualDetector().episodes(actual, expected, SCALE) == []
+def test_three_hours_of_moderate_excess_make_one_episode_detected_at_its_second_hour() -> None:
+    actual, expected = quiet(1)
+    actual[10:13] += 2.0  # 6.7 scales and 20% of the rating: persistent, not strong
+    (ep,) = episodes(actual, expected)
+    assert (ep.start, ep.stop, ep.kind) == (10, 13, "pump_night")
+    assert ep.detected == 11 and not ep.ongoing
 
 
-def test_a_short_dip_inside_waste_keeps_one_episode() -> None:
-    actual, expected = quiet_day(seed=5)
-    actual[10:18] += 3.0
-    actual[13] = expected[13]
-    episodes = ResidualDetector(max_gap_hours=2).episodes(actual, expected, SCALE)
-    assert [(e.start, e.stop) for e in episodes] == [(10, 18)]
+def test_one_strong_hour_is_enough_and_detected_in_that_hour() -> None:
+    actual, expected = quiet(2)
+    actual[20:26] += 5.0
+    (ep,) = episodes(actual, expected)
+    assert ep.detected == 20
 
 
-def test_unknown_hours_are_never_flagged() -> None:
-    actual, expected = quiet_day(seed=6)
-    actual[5:15] = np.nan
-    detector = ResidualDetector()
-    assert not detector.flags(detector.score(actual, expected, SCALE))[5:15].any()
+def test_one_moderate_hour_is_not_an_episode() -> None:
+    actual, expected = quiet(3)
+    actual[20] += 2.0
+    assert episodes(actual, expected) == []
 
 
-def test_excess_reaching_the_end_of_the_data_is_ongoing() -> None:
-    actual, expected = quiet_day(seed=7)
-    actual[44:] += 3.0
-    (episode,) = ResidualDetector().episodes(actual, expected, SCALE)
-    assert episode.ongoing and episode.stop == 48
+def test_excess_below_the_rated_share_is_not_waste() -> None:
+    actual, expected = quiet(4)
+    actual[10:20] += 0.5  # far above the noise but only 5% of the rating
+    assert episodes(actual, expected) == []
 
 
-def test_scores_are_higher_for_more_excess() -> None:
-    scores = ResidualDetector().score(np.array([5.0, 6.0, 8.0]), np.full(3, 5.0), SCALE)
-    assert scores[0] < scores[1] < scores[2]
+def test_an_episode_touching_the_end_is_ongoing() -> None:
+    actual, expected = quiet(5)
+    actual[-4:] += 5.0
+    (ep,) = episodes(actual, expected)
+    assert ep.ongoing
+
+
+def test_hours_not_judged_never_count() -> None:
+    actual, expected = quiet(6)
+    actual[10:20] += 5.0
+    assert episodes(actual, expected, np.full(48, "", dtype=object)) == []
+
+
+def test_idle_nights_separated_by_open_hours_are_one_episode() -> None:
+    kinds = np.array(["elevator_idle" if (h % 24) < 6 or (h % 24) >= 22 else "baseline_excess" for h in range(48)],
+                     dtype=object)
+    actual, expected = quiet(7)
+    actual[0:6] += 5.0
+    actual[22:30] += 5.0
+    (ep,) = episodes(actual, expected, kinds)
+    assert (ep.start, ep.stop, ep.kind) == (0, 30, "elevator_idle")
+
+
+def test_scores_are_positive_above_expected_and_nan_where_unknown() -> None:
+    scores = ResidualDetector.score(np.array([2.0, 0.0, np.nan]), np.ones(3), 0.5)
+    assert scores[0] == 2.0 and scores[1] == -2.0 and np.isnan(scores[2])
