@@ -8,6 +8,8 @@ import uuid
 import pytest
 
 from core.domain import Reading
+from core.settings import StoreSettings
+from core.store.influx_v1 import InfluxV1Store
 from tests.ingest.conftest import METERS, NOW, SITE, stored
 from tests.support import wait_for
 
@@ -82,3 +84,29 @@ def test_a_reset_seen_across_workers_gives_zero_energy_for_its_interval_only(gro
     wait_for(lambda: settled(group, store, {LOBBY: len(series)}), timeout=30, what="every reading stored")
 
     assert [p.energy for p in stored(store, LOBBY)] == pytest.approx([0.0, 1.0, 1.5, 0.0, 1.0, 1.5])
+
+
+@pytest.fixture
+def influx(influxdb):
+    store = InfluxV1Store(StoreSettings(backend="influx1", url=influxdb.url, database=influxdb.new_database(), timeout_s=5))
+    yield store
+    store.close()
+
+
+def test_workers_sharing_a_real_influxdb_also_add_up_to_the_register_rise(start_worker, publisher, mqtt_settings, influx):
+    shared = f"g-{uuid.uuid4().hex[:6]}"
+    workers = [
+        start_worker(
+            on_store=influx,
+            mqtt=mqtt_settings.model_copy(update={"shared_group": shared, "client_id": f"{mqtt_settings.client_id}-{i}"}),
+        )
+        for i in range(2)
+    ]
+    publisher.announce(SITE, METERS)
+    wait_for(lambda: all(w.stats.announcements >= 1 for w in workers), what="announcement applied by every worker")
+    lobby = rising_series(5, 42.0)
+
+    publisher.readings(LOBBY, lobby)
+
+    wait_for(lambda: settled(workers, influx, {LOBBY: READINGS}), timeout=60, what="every reading stored")
+    assert_energy_is_exact(influx, LOBBY, lobby)
