@@ -3,6 +3,12 @@
 Readings of one meter reach different workers, so this is where energy computed from
 consecutive registers is most at risk: one scenario run, checked for losslessness and
 for energy sums.
+
+Mosquitto keeps a persistent member in the group while it is away: it goes on routing its
+share of the messages to the dead member's session and does not hand the ones in flight
+to the others (eclipse-mosquitto issue 2662). Those come out only when a worker with the
+same client id returns, so the scenario restarts the killed member at the end, and a
+separate test records what is stranded when it never returns.
 """
 
 from __future__ import annotations
@@ -49,8 +55,11 @@ def shared_run(module_rig):
     added.wait_received(len(PORTFOLIO.sites))
     assert publisher.sending, "the stream ended before the new worker joined: not under load"
 
+    publisher.join()
+    # The killed member comes back under its own client id and drains its session.
+    returned = rig.worker("w1-again", client_id=f"{group}-w1", shared_group=group)
     report = rig.settle(publisher, timeout=120)
-    return rig, [*workers, added], report
+    return rig, [*workers, added, returned], report
 
 
 def test_no_reading_is_lost_or_doubled_when_a_group_member_dies_and_another_joins(shared_run):
@@ -64,3 +73,27 @@ def test_energy_sums_stay_exact_when_one_meter_is_split_across_workers(shared_ru
     _, _, report = shared_run
 
     assert not report.energy, report.summary()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Mosquitto (eclipse-mosquitto #2662) keeps routing a share of the group's messages to a killed "
+    "member's persistent session and never hands them to the others: they wait for that client id to "
+    "return (or are dropped at session expiry). A killed worker must be restarted with its own client id.",
+)
+def test_a_killed_member_that_never_returns_strands_no_reading(rig):
+    group = f"g{uuid.uuid4().hex[:6]}"
+    publisher = rig.publisher()
+    publisher.announce(PORTFOLIO)
+    first = rig.worker("w0", client_id=f"{group}-w0", shared_group=group)
+    first.wait_received(len(PORTFOLIO.sites))
+    doomed = rig.worker("w1", client_id=f"{group}-w1", shared_group=group)
+    doomed.wait_received(len(PORTFOLIO.sites))
+    publisher.start(ReadingStream(PORTFOLIO, 30, SEED + 1, rig.prefix).messages(), RATE)
+    wait_for(lambda: doomed.stored > 0, timeout=30, what="the doomed worker storing")
+
+    doomed.kill()
+    rig.worker("w2", client_id=f"{group}-w2", shared_group=group)
+
+    report = rig.settle(publisher, timeout=30)
+    assert report.lossless, report.summary()
