@@ -166,6 +166,10 @@ class ProfileBaseline(RegressorMixin, BaseEstimator):
                                np.full(n_covariates, self.covariate_alpha)])
 
     def _fit(self, X: np.ndarray, Y: np.ndarray, used: np.ndarray, trusted: np.ndarray) -> None:
+        # Hours no output knows carry no information; dropping them keeps the imputation honest.
+        rows = used.any(axis=1)
+        if not rows.all():
+            X, Y, used, trusted = X[rows], Y[rows], used[rows], trusted[rows]
         design = _design(X)
         factor = cho_factor(design.T @ design + np.diag(self._penalty(X.shape[1] - 3)))
         # The hat operator once: each robust iteration is then one small matrix product.
@@ -173,8 +177,7 @@ class ProfileBaseline(RegressorMixin, BaseEstimator):
         n_used = np.maximum(used.sum(axis=0), 1)
         self.typical_kwh_ = np.where(used, np.abs(Y), 0.0).sum(axis=0) / n_used
         floor = np.maximum(self.scale_floor * self.typical_kwh_, self.min_scale)
-        start = np.array([np.median(Y[used[:, j], j]) if used[:, j].any() else 0.0 for j in range(Y.shape[1])])
-        pseudo = np.where(used, Y, start)
+        pseudo = np.where(used, Y, self._cell_means(_cells(X), Y, used))
         for it in range(self.huber_iter + self.bisquare_iter + 1):
             coef = solver @ pseudo
             predicted = design @ coef
@@ -196,6 +199,17 @@ class ProfileBaseline(RegressorMixin, BaseEstimator):
         inlier = used & (np.abs(residual) < self.tuning_constant * self.residual_scale(predicted))
         self.quality_ = [self._quality(residual[:, j], Y[:, j], inlier[:, j], used[:, j], design.shape[1])
                          for j in range(Y.shape[1])]
+
+    @staticmethod
+    def _cell_means(cells: np.ndarray, Y: np.ndarray, used: np.ndarray) -> np.ndarray:
+        """Start values for unknown hours: the output's mean in the same cell (else its overall mean)."""
+        sums = np.zeros((N_CELLS, Y.shape[1]))
+        counts = np.zeros((N_CELLS, Y.shape[1]))
+        np.add.at(sums, cells, np.where(used, Y, 0.0))
+        np.add.at(counts, cells, used)
+        overall = sums.sum(axis=0) / np.maximum(counts.sum(axis=0), 1)
+        means = np.where(counts > 0, sums / np.maximum(counts, 1), overall)
+        return means[cells]
 
     def _scales(self, residual: np.ndarray, predicted: np.ndarray, used: np.ndarray, floor: np.ndarray) -> np.ndarray:
         base = np.maximum(_mad(residual, used), floor)

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from core.carbon import electricity_factor
-from core.db.tables import AlertRecord
+from core.db.tables import AlertRecord, DataFindingRecord
 from core.domain import MeterCategory, Reading
 from core.settings import CarbonSettings, DetectSettings
 from models.detection import DetectionPass
@@ -147,25 +147,27 @@ def _faults() -> tuple[dict[str, str], Edit]:
                 r = replace(r, register=round(r.register - base["reset"], 2))
             if r.meter_id == gap.meter_id and gap_from <= ts < gap_from + 4 * 3600:
                 continue
-            if r.meter_id == surge.meter_id and ts > surge_from:
-                # One hour at an extra 80% of the rating, then back to normal.
-                extra = 0.8 * surge.rated_kw * min(ts - surge_from, 3600) / 3600
-                r = replace(r, register=round(r.register + extra, 2))
+            if r.meter_id == surge.meter_id and ts == surge_from:
+                # One corrupted reading far above the truth; the next one is right again.
+                r = replace(r, register=round(r.register * 1.05, 2))
             out.append(r)
         return out
 
     return {"reset": reset.meter_id, "gap": gap.meter_id, "surge": surge.meter_id}, edit
 
 
-def test_resets_gaps_and_a_one_hour_surge_are_warnings_not_waste(tmp_path: Path) -> None:
+def test_resets_gaps_and_spikes_are_data_findings_not_waste(tmp_path: Path) -> None:
     broken, edit = _faults()
     sim = simulate(tmp_path, n_sites=2, seed=FAULT_SEED, events_per_site_day=0, edit=edit)
     sessions = registry(tmp_path, sim.portfolio)
     report = detector(sim, sessions).run()
     assert not [a for a in alerts(sessions) if a.meter_id in broken.values()]
-    codes = {(w.code, w.meter_id) for w in report.warnings}
-    assert ("register_reset", broken["reset"]) in codes
-    assert ("data_gap", broken["gap"]) in codes
+    with sessions() as session:
+        stored = {(f.kind, f.meter_id) for f in session.scalars(select(DataFindingRecord))
+                  if f.source == "detector"}
+    expected = {("register_reset", broken["reset"]), ("gap", broken["gap"]), ("spike", broken["surge"])}
+    assert expected <= stored
+    assert expected <= {(w.code, w.meter_id) for w in report.warnings}
 
 
 def test_a_site_without_data_is_a_warning(tmp_path: Path) -> None:

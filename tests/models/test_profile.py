@@ -90,3 +90,12 @@ def test_a_scaled_profile_predicts_proportionally() -> None:
     train = hours(7)
     baseline = ProfileBaseline().fit(features(train), evening_lights(train, seed=8))
     assert np.allclose(baseline.scaled(2.0).predict(features(train)), 2.0 * baseline.predict(features(train)))
+
+
+def test_a_meter_known_only_for_the_last_days_of_the_window_learns_its_level() -> None:
+    train = hours(28)
+    y = evening_lights(train, seed=9)
+    known = (np.arange(train.size) >= 24 * 22).astype(float)  # connected six days ago
+    baseline = ProfileBaseline().fit(features(train), np.where(known > 0, y, 0.0), sample_weight=known)
+    evening = features(train[-4:-3])  # 20:00 on the last day
+    assert abs(baseline.predict(evening)[0] - 10.0) < 0.5
