@@ -68,7 +68,7 @@ def create_app(
     options: ApiOptions | None = None,
 ) -> FastAPI:
     """The kilowatch HTTP API and dashboard over the given store and database sessions."""
-    options = options or ApiOptions()
+    options = options or ApiOptions.from_settings(settings.api)
 
     @asynccontextmanager
     async def lifespan(app_: FastAPI) -> AsyncIterator[None]:

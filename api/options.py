@@ -1,8 +1,10 @@
-"""Tuning of the API process that has no settings entry yet; handed to ``create_app``."""
+"""Tuning of the API process, taken from ``ApiSettings``; tests hand in their own."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from core.settings import ApiSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,3 +34,16 @@ class ApiOptions:
     webhook_lookback_s: int = 6 * 3600
     #: Run the outbox loop in the background (tests drive it by hand when False).
     run_outbox: bool = True
+
+    @classmethod
+    def from_settings(cls, api: ApiSettings) -> ApiOptions:
+        """The options the configured settings ask for; the rest keep their defaults."""
+        return cls(
+            session_ttl_s=api.session_ttl_s,
+            stream_poll_s=api.stream_poll_s,
+            stream_max_s=api.stream_max_s,
+            webhook_poll_s=api.webhook_poll_s,
+            webhook_backoff_s=api.webhook_backoff_s,
+            webhook_max_attempts=api.webhook_max_attempts,
+            webhook_lookback_s=api.webhook_lookback_s,
+        )

@@ -85,6 +85,22 @@ class ApiSettings(_Section):
     port: int = 8000
     #: Created as an admin key on first start when set; never logged.
     admin_key: SecretStr | None = None
+    #: Dashboard sessions last one working day; longer leaves stolen cookies useful for longer.
+    session_ttl_s: int = 12 * 3600
+    #: How often the live alert stream polls the database; lower is fresher, costs a query per viewer.
+    stream_poll_s: float = 2.0
+    #: A stream ends after this long and the browser reconnects, so proxies never hold it for hours.
+    stream_max_s: float = 300.0
+    #: How often the webhook outbox looks for new events and due deliveries.
+    webhook_poll_s: float = 2.0
+    #: First webhook retry delay; doubles per attempt up to an hour.
+    webhook_backoff_s: float = 10.0
+    #: Attempts before a delivery is given up (about 21 h with the defaults).
+    webhook_max_attempts: int = 8
+    #: Alerts older than this are not announced after an outage, so chats are not flooded.
+    webhook_lookback_s: int = 6 * 3600
+    #: The dashboard's public address, for links in robot messages; empty when unknown.
+    public_url: str = ""
 
 
 class CarbonSettings(_Section):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -44,7 +44,16 @@ class AlertRecord(Base):
     """One waste episode on one meter; re-detection updates the same row."""
 
     __tablename__ = "alerts"
-    __table_args__ = (UniqueConstraint("meter_id", "kind", "started_at", name="uq_alert_episode"),)
+    __table_args__ = (
+        UniqueConstraint("meter_id", "kind", "started_at", name="uq_alert_episode"),
+        # The inbox: open work sorted by waste, for everyone and per site.
+        Index("ix_alerts_status_waste", "status", "wasted_kwh", "id"),
+        Index("ix_alerts_site_status_waste", "site_id", "status", "wasted_kwh", "id"),
+        # The live stream and the webhook outbox look for recent changes.
+        Index("ix_alerts_updated_at", "updated_at"),
+        Index("ix_alerts_created_at", "created_at"),
+        Index("ix_alerts_escalated_at", "escalated_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.site_id", ondelete="CASCADE"), index=True)
@@ -236,6 +245,7 @@ class WebhookDeliveryRecord(Base):
     """An outbox row: one event to deliver to one webhook, retried until sent or given up."""
 
     __tablename__ = "webhook_deliveries"
+    __table_args__ = (Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     webhook_id: Mapped[int] = mapped_column(ForeignKey("webhooks.id", ondelete="CASCADE"), index=True)
