@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +25,9 @@ STALE_METER = "stale_meter"
 #: Findings held in memory while the database is unavailable; beyond this the oldest are
 #: dropped (and counted): findings describe the data, losing some never loses readings.
 MAX_UNSAVED = 10_000
+#: Seconds between saves: one transaction per second at most, however many resets a storm
+#: of batches brings.
+FLUSH_INTERVAL_S = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,3 +114,35 @@ def open_findings(sessions: sessionmaker[Session], kind: str) -> dict[str, int]:
             )
         )
         return {meter: started for meter, started in rows}
+
+
+class FindingBacklog:
+    """Findings and closings waiting to be saved; a failed save keeps them for the next one."""
+
+    def __init__(self, sessions: sessionmaker[Session], clock: Callable[[], float], on_saved: Callable[[Finding], None]) -> None:
+        self._sessions = sessions
+        self._clock = clock
+        self._on_saved = on_saved
+        self._findings: list[Finding] = []
+        self._closings: list[Closing] = []
+        self._next_flush = 0.0
+
+    def add(self, findings: Sequence[Finding], closings: Sequence[Closing] = ()) -> None:
+        self._findings.extend(findings)
+        self._closings.extend(closings)
+
+    def flush(self, force: bool = False) -> None:
+        """Save what is waiting, at most once per ``FLUSH_INTERVAL_S`` unless ``force``; never raises."""
+        if not (self._findings or self._closings) or (not force and time.monotonic() < self._next_flush):
+            return
+        self._next_flush = time.monotonic() + FLUSH_INTERVAL_S
+        try:
+            save_findings(self._sessions, self._findings, self._closings, int(self._clock()))
+        except SQLAlchemyError as exc:
+            # Findings never hold up readings: keep a bounded backlog and try again later.
+            log.warning("cannot record %d data findings yet: %s", len(self._findings) + len(self._closings), exc)
+            del self._findings[:-MAX_UNSAVED]
+            return
+        for finding in self._findings:
+            self._on_saved(finding)
+        self._findings, self._closings = [], []

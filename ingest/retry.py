@@ -78,10 +78,6 @@ class Retrier:
             self._recovered(what)
             return result
 
-    def failing(self, what: str) -> bool:
-        """True while ``what`` is in an outage (its last attempt failed)."""
-        return what in self._outages
-
     def _failed(self, what: str, exc: Exception) -> None:
         self._on_failure()
         started, attempts = self._outages.get(what, (time.monotonic(), 0))

@@ -75,9 +75,3 @@ class StaleWatch:
         """Meters loaded from the store at start: count start-up as their last arrival."""
         for meter_id in meter_ids:
             self._arrived.setdefault(meter_id, now)
-
-    def restore(self, findings: list[Finding], closings: list[Closing]) -> None:
-        """Put back what ``check`` returned when it could not be saved, to try again later."""
-        for f in findings:
-            self._open.pop(f.meter_id, None)
-        self._closings[:0] = closings

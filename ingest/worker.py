@@ -3,7 +3,8 @@
 Lifecycle: ``start()`` once, then ``stop()`` once (a stopped worker is not restarted; build
 a new one). Two threads run in between: paho's network thread, which decodes messages
 into a bounded buffer (blocking when it is full), and the writer thread, which turns
-batches into points, writes them, records dead letters and only then acknowledges.
+batches into points, writes them (or spools them while the store is away, see
+``ingest.writer``), records dead letters and findings, and only then acknowledges.
 """
 
 from __future__ import annotations

@@ -25,7 +25,7 @@ from core.store.base import SeriesStore, StoreRejected
 from core.wire import reading_topic
 from ingest.buffer import InboundMessage
 from ingest.deadletter import DeadLetter, RejectionLog, save_dead_letters
-from ingest.findings import MAX_UNSAVED, STALE_METER, Closing, Finding, open_findings, save_findings
+from ingest.findings import STALE_METER, FindingBacklog, open_findings
 from ingest.metrics import IngestMetrics
 from ingest.processor import Admitted, BatchProcessor, Plan, point_payload
 from ingest.reconcile import Reconciler
@@ -42,9 +42,6 @@ REPLAY_SLICE_S = 1.0
 #: Pauses between store probes while spooling: a recovered store is noticed within 5 s,
 #: a dead one costs one cheap probe per 5 s.
 PROBE_MIN_S, PROBE_MAX_S = 0.2, 5.0
-#: Seconds between saves of data findings: one transaction per second at most, however
-#: many resets a storm of batches brings.
-FINDINGS_FLUSH_S = 1.0
 
 
 class BatchWriter:
@@ -88,9 +85,7 @@ class BatchWriter:
         self._next_probe = 0.0
         self._probe_delay = PROBE_MIN_S
         self._next_stale_check = time.monotonic() + stale_check_s
-        self._next_findings_flush = 0.0
-        self._findings: list[Finding] = []
-        self._closings: list[Closing] = []
+        self._findings = FindingBacklog(sessions, clock, on_saved=lambda f: metrics.findings.update((f.kind,)))
         self._full_logged = False
 
     def _run(self, what: str, operation: Callable[[], Any]) -> Any:
@@ -117,7 +112,7 @@ class BatchWriter:
             self.replay(force=True)
 
     def shut_down(self) -> None:
-        self._flush_findings(force=True)
+        self._findings.flush(force=True)
         if self.spool is not None:
             self.spool.close()
 
@@ -204,7 +199,7 @@ class BatchWriter:
             m.stored_up_to(max(p.ts for p in points))
             self._stale.arrived(points, self._clock())
         if plan.findings:
-            self._findings.extend(plan.findings)
+            self._findings.add(plan.findings)
         self._reject(plan.rejected, plan.dead_letters)
 
     # --- spool ----------------------------------------------------------------------
@@ -263,7 +258,7 @@ class BatchWriter:
         if time.monotonic() >= self._next_stale_check:
             self._next_stale_check = time.monotonic() + self._stale_check_s
             self._check_stale()
-        self._flush_findings()
+        self._findings.flush()
 
     def _check_stale(self) -> None:
         try:
@@ -272,25 +267,7 @@ class BatchWriter:
             log.warning("cannot load open stale-meter findings: %s", exc)
         site_of = lambda meter_id: (m.site_id if (m := self._directory.cached(meter_id)) else None)  # noqa: E731
         found, closed = self._stale.check(self._clock(), self._processor.tracker.newest(), site_of)
-        self._findings.extend(found)
-        self._closings.extend(closed)
-
-    def _flush_findings(self, force: bool = False) -> None:
-        if not (self._findings or self._closings) or (not force and time.monotonic() < self._next_findings_flush):
-            return
-        self._next_findings_flush = time.monotonic() + FINDINGS_FLUSH_S
-        findings, closings = self._findings, self._closings
-        try:
-            save_findings(self._sessions, findings, closings, int(self._clock()))
-        except SQLAlchemyError as exc:
-            # Findings never hold up readings: keep a bounded backlog and try again later.
-            log.warning("cannot record %d data findings yet: %s", len(findings) + len(closings), exc)
-            if len(findings) > MAX_UNSAVED:
-                self._findings = findings[-MAX_UNSAVED:]
-            return
-        for f in findings:
-            self._metrics.findings[f.kind] += 1
-        self._findings, self._closings = [], []
+        self._findings.add(found, closed)
 
     def _announce(self, site: Any, meters: Any) -> None:
         self._retry.run("registry", lambda: self._directory.announce(site, meters))

@@ -72,3 +72,19 @@ def test_junk_on_any_topic_is_dead_lettered_and_never_stops_the_worker(worker, p
     wait_stored(store, LOBBY, 1)
     wait_for(lambda: len(dead_letters(sessions)) >= 3, what="junk dead-lettered")
     assert worker.error is None
+
+
+def test_lag_and_queue_depth_are_exported(worker, publisher, store):
+    publisher.readings(LOBBY, [(T0, 1.0), (T0 + 900, 2.0)])
+    wait_stored(store, LOBBY, 2)
+
+    def sample(name: str) -> float | None:
+        return worker.metrics_registry.get_sample_value(name)
+
+    wait_for(lambda: sample("kilowatch_ingest_ack_lag_seconds_count") == 4.0, what="every acknowledgement timed")
+    assert sample("kilowatch_ingest_ack_lag_seconds_sum") >= 0.0
+    # The worker's clock is NOW; the newest stored reading is T0 + 900.
+    assert sample("kilowatch_ingest_data_lag_seconds") == NOW - (T0 + 900)
+    assert sample("kilowatch_ingest_queue_depth_messages") == 0.0
+    assert sample("kilowatch_ingest_queue_depth_readings") == 0.0
+    assert sample("kilowatch_ingest_acked_messages_total") == 4.0
