@@ -23,7 +23,7 @@ from models.features import FEATURES
 from models.profile import ProfileBaseline
 
 #: Version of the baseline model; a stored baseline of another version is refitted.
-MODEL_VERSION = "profile-1"
+MODEL_VERSION = "profile-2"
 DAY = 86400
 #: Data time after which a baseline is refitted. Daily keeps up with seasons and schedule
 #: changes; more often costs fits without changing predictions.
@@ -133,6 +133,7 @@ class BaselineBank:
         median.scale_ = np.median(stacked.scale_, keepdims=True)
         median.relative_scale_ = np.median(stacked.relative_scale_, keepdims=True)
         median.typical_kwh_ = np.median(stacked.typical_kwh_, keepdims=True)
+        median.seen_cells_ = stacked.seen_cells_.any(axis=0, keepdims=True)
         quality = {"similar_meters": len(similar)}
         return StoredBaseline(meter.meter_id, median.scaled(meter.rated_kw), window[0], window[1], int(time.time()),
                               quality, prior=True)

@@ -94,6 +94,8 @@ class ProfileBaseline(RegressorMixin, BaseEstimator):
         Robust residual scale relative to the prediction, for loads whose noise grows with them.
     typical_kwh_ : ndarray of shape (n_outputs,)
         Mean hourly consumption in the training data.
+    seen_cells_ : ndarray of shape (n_outputs, 48)
+        Which (hour, day kind) cells had training hours; see :meth:`seen`.
     quality_ : list of dict
         Fit quality per output on its inlying training hours: ``cv_rmse``, ``nmbe``,
         ``hours`` and ``outlier_share`` (hours the bisquare gave no weight).
@@ -218,11 +220,12 @@ class ProfileBaseline(RegressorMixin, BaseEstimator):
         rel = np.where(busy.sum(axis=0) >= 10, rel, 0.0)
         return np.maximum(base, rel * np.clip(predicted, 0.0, None))
 
-    @staticmethod
-    def _fill_empty_cells(coef: np.ndarray, cells: np.ndarray, used: np.ndarray) -> np.ndarray:
+    def _fill_empty_cells(self, coef: np.ndarray, cells: np.ndarray, used: np.ndarray) -> np.ndarray:
         """A cell never seen (no weekend yet) borrows the same hour of the other day kind."""
+        self.seen_cells_ = np.zeros((coef.shape[0], N_CELLS), dtype=bool)
         for j in range(coef.shape[0]):
             seen = np.bincount(cells[used[:, j]], minlength=N_CELLS) > 0
+            self.seen_cells_[j] = seen
             for cell in np.flatnonzero(~seen):
                 twin = (cell + 24) % N_CELLS
                 if seen[twin]:
@@ -251,6 +254,14 @@ class ProfileBaseline(RegressorMixin, BaseEstimator):
         out = self.coef_[:, cells].T + self.coef_[:, N_CELLS + cells].T * X[:, 2:3] + X[:, 3:] @ self.coef_[:, 2 * N_CELLS:].T
         return out[:, 0] if self._single else out
 
+    def seen(self, X) -> np.ndarray:  # noqa: ANN001, N803
+        """True where the hour's (hour, day kind) cell had training data; elsewhere the
+        prediction is borrowed from the other day kind and should not be judged."""
+        check_is_fitted(self)
+        X = _padded(validate_data(self, X, reset=False))
+        out = self.seen_cells_[:, _cells(X)].T
+        return out[:, 0] if self._single else out
+
     def residual_scale(self, expected: np.ndarray) -> np.ndarray:
         """Scale (kWh) of each hour's residual: the larger of ``scale_`` and ``relative_scale_ x expected``."""
         check_is_fitted(self)
@@ -263,7 +274,7 @@ class ProfileBaseline(RegressorMixin, BaseEstimator):
         """The fitted single-output baseline of output ``j`` (one meter, to store on its own)."""
         check_is_fitted(self)
         one = ProfileBaseline(**self.get_params())
-        for name in ("coef_", "scale_", "relative_scale_", "typical_kwh_"):
+        for name in ("coef_", "scale_", "relative_scale_", "typical_kwh_", "seen_cells_"):
             setattr(one, name, getattr(self, name)[j : j + 1].copy())
         one.quality_ = [self.quality_[j]]
         one.n_features_in_ = self.n_features_in_
@@ -276,7 +287,7 @@ class ProfileBaseline(RegressorMixin, BaseEstimator):
         if not baselines:
             raise ValueError("nothing to stack")
         out = cls(**baselines[0].get_params())
-        for name in ("coef_", "scale_", "relative_scale_", "typical_kwh_"):
+        for name in ("coef_", "scale_", "relative_scale_", "typical_kwh_", "seen_cells_"):
             setattr(out, name, np.concatenate([getattr(b, name) for b in baselines]))
         out.quality_ = [q for b in baselines for q in b.quality_]
         out.n_features_in_ = baselines[0].n_features_in_

@@ -76,11 +76,12 @@ class ResidualDetector:
         with np.errstate(invalid="ignore", divide="ignore"):
             return (np.asarray(actual, dtype=float) - np.asarray(expected, dtype=float)) / np.asarray(scale, dtype=float)
 
-    def hot(self, scores: np.ndarray, excess: np.ndarray, kinds: np.ndarray, rated_kw: float) -> np.ndarray:
-        """True for the hours whose score and excess pass the check of their kind."""
+    def hot(self, scores: np.ndarray, excess: np.ndarray, kinds: np.ndarray, rated_kw: float,
+            relief: np.ndarray | float = 0.0) -> np.ndarray:
+        """True for the hours whose score and excess pass the check of their kind (less ``relief``)."""
         thr, share, _, _, _ = _per_hour(kinds, self.checks or CHECKS)
         z = np.nan_to_num(scores, nan=-np.inf)
-        return (z > thr + self.threshold_offset) & ((rated_kw <= 0) | (np.nan_to_num(excess) >= share * rated_kw))
+        return (z > thr + self.threshold_offset - relief) & ((rated_kw <= 0) | (np.nan_to_num(excess) >= share * rated_kw))
 
     @staticmethod
     def _join_nights(groups: list[np.ndarray], kinds: np.ndarray, excess: np.ndarray) -> list[np.ndarray]:
@@ -100,12 +101,17 @@ class ResidualDetector:
         return joined
 
     def episodes(
-        self, actual: np.ndarray, expected: np.ndarray, scale: np.ndarray, kinds: np.ndarray, rated_kw: float = 0.0
+        self, actual: np.ndarray, expected: np.ndarray, scale: np.ndarray, kinds: np.ndarray, rated_kw: float = 0.0,
+        relief: np.ndarray | float = 0.0,
     ) -> list[Episode]:
-        """Episodes of one meter, in time order: excess hours grouped, kind named, evidence checked."""
+        """Episodes of one meter, in time order: excess hours grouped, kind named, evidence checked.
+
+        ``relief`` (per hour) lowers the score threshold where other evidence (the site's
+        multivariate detector) already calls the hour anomalous.
+        """
         scores = self.score(actual, expected, scale)
         excess = np.asarray(actual, dtype=float) - np.asarray(expected, dtype=float)
-        hot_mask = self.hot(scores, excess, kinds, rated_kw)
+        hot_mask = self.hot(scores, excess, kinds, rated_kw, relief)
         hot = np.flatnonzero(hot_mask)
         if hot.size == 0:
             return []

@@ -19,6 +19,7 @@ from models.feedback import SiteFeedback
 from models.features import DAYLIGHT_COL, OPEN_COL, hour_features, local_hour
 from models.findings import Finding
 from models.kinds import BASE_LOAD_CREEP, HVAC, PUMPS, hour_kinds
+from models.multivariate import SiteResidualForest
 from models.measure import SiteTerms, Span, measure
 from models.profile import ProfileBaseline
 from models.quality import MIN_HISTORY_DAYS, DataWarning, check_sufficiency
@@ -28,6 +29,11 @@ from models.stuck import stuck_matrix
 
 #: Categories whose base load can creep (the simulator and real sites agree: motors and HVAC).
 CREEP_CATEGORIES = frozenset(c.value for c in HVAC | PUMPS) | {"air_compressor"}
+#: Score units the multivariate verdict takes off a meter's threshold in an outlying hour:
+#: a meter at 3+ units while the site as a whole looks wrong is excess.
+MULTIVARIATE_RELIEF = 1.0
+#: Fewest meters for a site forest: with fewer, a joint pattern is just one meter's.
+MIN_FOREST_METERS = 3
 
 
 @dataclass(slots=True)
@@ -49,7 +55,11 @@ class SiteScanner:
     """Scores a site's meters against their baselines and turns persistent excess into findings."""
 
     def __init__(self, bank: BaselineBank, detector: ResidualDetector | None = None,
-                 creep: BaseLoadCreep | None = None, baseline: ProfileBaseline | None = None) -> None:
+                 creep: BaseLoadCreep | None = None, baseline: ProfileBaseline | None = None,
+                 multivariate: bool = True) -> None:
+        self.multivariate = multivariate
+        # site -> (identity of its baselines, the forest fitted on their training scores)
+        self._forests: dict[str, tuple] = {}
         self.bank = bank
         self.detector = detector or ResidualDetector()
         self.creep = creep or BaseLoadCreep()
@@ -88,12 +98,16 @@ class SiteScanner:
         stuck, faults = stuck_matrix(actual, expected, scale, scan_hours, [meters[j] for j in cols])
         actual[stuck] = np.nan
         out.faults.extend(faults)
+        # Hours of a day kind the baseline has not seen yet (a week-old meter on its first
+        # Sunday) are borrowed guesses: not judged.
+        actual = np.where(stack.seen(X[first:]), actual, np.nan)
         scores = self.detector.score(actual, expected, scale)
         # Hours before a meter's own score_from are context only.
         own = scan_hours[:, None] >= score_from[cols][None, :]
         scores = np.where(own, scores, np.nan)
         out.hours, out.scores, out.expected = scan_hours, scores, expected
         out.scored = [meters[j].meter_id for j in cols]
+        relief = self._relief(site.site_id, stack, X, kwh[:, cols], train, scores)
         candidates = np.flatnonzero(np.nanmax(np.where(np.isnan(scores), -np.inf, scores), axis=0) > 3.0)
         kinds_of: dict[str, np.ndarray] = {}
         for k in candidates.tolist():
@@ -104,11 +118,26 @@ class SiteScanner:
                                    open_=X[first:, OPEN_COL])
                 kinds_of[meter.category.value] = kinds
             a = np.where(own[:, k], actual[:, k], np.nan)
-            for ep in self.detector.episodes(a, expected[:, k], scale[:, k], kinds, meter.rated_kw):
+            for ep in self.detector.episodes(a, expected[:, k], scale[:, k], kinds, meter.rated_kw, relief):
                 span = Span(ep.start, ep.stop, ep.kind, ep.detected, ep.ongoing, ep.excess_hours)
                 out.findings.append(measure(terms, meter, span, scan_hours, a, expected[:, k], local[first:]))
         self._creep(terms, meters, hours, kwh, X, local, baselines, out)
         return out
+
+    def _relief(self, site_id: str, stack: ProfileBaseline, X: np.ndarray, kwh: np.ndarray, train: np.ndarray,
+                scores: np.ndarray) -> np.ndarray | float:
+        """Per scanned hour, the threshold relief where the site forest calls the hour an outlier."""
+        if not self.multivariate or kwh.shape[1] < MIN_FOREST_METERS or train.sum() < 48:
+            return 0.0
+        key = self._stacks[site_id][0]
+        cached = self._forests.get(site_id)
+        if cached is None or cached[0] != key:
+            expected = np.clip(stack.predict(X[train]), 0.0, None)
+            history = ResidualDetector.score(kwh[train], expected, stack.residual_scale(expected))
+            cached = (key, SiteResidualForest().fit(history))
+            self._forests[site_id] = cached
+        outlier = cached[1].score(scores) > 0
+        return np.where(outlier, MULTIVARIATE_RELIEF, 0.0)
 
     def _stack(self, site_id: str, stored: list[StoredBaseline]) -> ProfileBaseline:
         """The site's baselines as one multi-output model, rebuilt only when one of them changed."""
