@@ -69,6 +69,15 @@ class IngestSettings(_Section):
     max_age_s: int = 400 * 86400
     #: Directory for the local spool used while the store is unreachable.
     spool_dir: str = "spool"
+    #: Seconds of store outage retried before batches go to the spool; longer keeps
+    #: messages on the broker, shorter spools (and acks) sooner.
+    retry_budget_s: float = 30.0
+    #: Spool size limit; when full, the worker stops acknowledging (backpressure, no loss).
+    spool_max_mb: int = 1024
+    #: A meter silent for this many of its usual intervals raises a stale_meter finding.
+    stale_after_intervals: int = 4
+    #: Seconds between checks for stale meters.
+    stale_check_s: float = 30.0
 
 
 class DetectSettings(_Section):

@@ -26,7 +26,15 @@ def ingest(
     settings = settings_from(ctx, mqtt={"host": host, "port": mqtt_port})
     stop = stop_on_signals()
     worker = IngestWorker(
-        settings.mqtt, settings.ingest, open_series(settings), open_database(settings), spool_path=settings.spool_path
+        settings.mqtt,
+        settings.ingest,
+        open_series(settings),
+        open_database(settings),
+        spool_path=settings.spool_path,
+        spool_max_bytes=settings.ingest.spool_max_mb * 1024 * 1024,
+        retry_budget_s=settings.ingest.retry_budget_s,
+        stale_after_intervals=settings.ingest.stale_after_intervals,
+        stale_check_s=settings.ingest.stale_check_s,
     )
     if metrics_port:
         from prometheus_client import start_http_server
