@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from dataclasses import dataclass
 
@@ -10,8 +11,14 @@ from dataclasses import dataclass
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}")
 
 
+@functools.lru_cache(maxsize=65536)
+def _valid_id_text(value: str) -> bool:
+    return ID_PATTERN.fullmatch(value) is not None
+
+
 def valid_id(value: object) -> bool:
-    return isinstance(value, str) and ID_PATTERN.fullmatch(value) is not None
+    """True for ids every backend, topic and URL carries unescaped (cached: ids repeat all day)."""
+    return isinstance(value, str) and _valid_id_text(value)
 
 
 class SiteType(str, enum.Enum):

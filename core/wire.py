@@ -13,6 +13,7 @@ Decoding never raises on bad input: it returns readings and rejections.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass
@@ -56,6 +57,16 @@ def format_ts(ts: int) -> str:
     return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@functools.lru_cache(maxsize=4096)
+def _parse_iso(value: str) -> int:
+    """Epoch seconds of an ISO 8601 timestamp with a zone; cached, since a gateway batch
+    stamps all its readings alike and consecutive batches repeat the same minutes."""
+    dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if dt.tzinfo is None:
+        raise ValueError("timestamp has no time zone")
+    return int(dt.timestamp())
+
+
 def parse_ts(value: object) -> int:
     """Epoch seconds from an ISO 8601 string or a number; ValueError otherwise."""
     if isinstance(value, bool):
@@ -65,10 +76,7 @@ def parse_ts(value: object) -> int:
             raise ValueError("timestamp is not finite")
         return int(value)
     if isinstance(value, str):
-        dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if dt.tzinfo is None:
-            raise ValueError("timestamp has no time zone")
-        return int(dt.timestamp())
+        return _parse_iso(value)
     raise ValueError("timestamp must be a string or a number")
 
 
