@@ -1,0 +1,45 @@
+"""Event-level scoring of alerts against ground truth: what counts as found, false, or a fault called waste."""
+
+from __future__ import annotations
+
+import json
+
+from core.db.tables import AlertRecord
+from kilowatch.evaluation.metrics import score
+from simulators import WasteEvent
+
+H = 3600
+
+
+def alert(i: int, meter: str, kind: str, start: int, end: int, wasted: float = 10.0) -> AlertRecord:
+    return AlertRecord(id=i, site_id="s", meter_id=meter, category="c", kind=kind, status="open", severity="low",
+                       started_at=start, ended_at=end, ongoing=False, actual_kwh=0, expected_kwh=0, wasted_kwh=wasted,
+                       cost_cny=0, co2e_kg=0, factor_kg_per_kwh=0, created_at=0, updated_at=0,
+                       explanation=json.dumps({"detected_ts": start + H}))
+
+
+def event(meter: str, kind: str, start: int, end: int) -> WasteEvent:
+    return WasteEvent("s", meter, kind, start, end, 5.0)
+
+
+def test_a_matching_alert_is_a_hit_with_its_delay_and_kwh() -> None:
+    scores = score([alert(1, "m1", "pump_night", 0, 4 * H, wasted=9.0)], [(event("m1", "pump_night", 1800, 4 * H), 10.0)],
+                   site_weeks=1.0)
+    assert scores.overall.f1 == 1.0
+    assert scores.median_delay_h() == 0.5
+    assert abs(scores.wasted_error + 0.1) < 1e-9
+
+
+def test_an_alert_of_the_wrong_kind_finds_the_event_but_not_its_kind() -> None:
+    scores = score([alert(1, "m1", "baseline_excess", 0, 4 * H)], [(event("m1", "pump_night", 0, 4 * H), 10.0)],
+                   site_weeks=1.0)
+    assert scores.overall.recall == 0.0 and scores.any_kind.recall == 1.0
+    assert scores.false_alerts == 0
+
+
+def test_an_alert_on_a_meter_without_waste_is_false_and_on_a_fault_is_a_fault_called_waste() -> None:
+    fault = WasteEvent("s", "m2", "stuck_register", 0, 4 * H, 0.0)
+    scores = score([alert(1, "m2", "pump_night", 0, 2 * H), alert(2, "m3", "pump_night", 0, 2 * H)],
+                   [(fault, 0.0)], site_weeks=2.0)
+    assert scores.false_alerts == 2 and scores.false_alerts_per_site_week == 1.0
+    assert scores.faults_called_waste == 1

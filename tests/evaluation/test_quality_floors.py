@@ -1,0 +1,66 @@
+"""Quality floors of the whole detector on a seeded simulated portfolio it was never tuned on.
+
+Tuning used seeds 7 and 20250917 only. This seed was run once to set the floors at what the
+detector honestly reaches (a little below, for numeric noise across platforms); the issue's
+goals are in the comments where a floor falls short of them (see docs/model-quality.md).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kilowatch.evaluation.metrics import Scores, score
+from kilowatch.evaluation.runner import run_detection
+from kilowatch.evaluation.world import build_world
+from simulators import WASTE_KINDS
+
+SEED = 424242
+FAULTS = {"stuck_register": 0.03, "spike": 0.05, "dropout": 0.03, "register_reset": 0.02}
+
+
+@pytest.fixture(scope="module")
+def scores(tmp_path_factory: pytest.TempPathFactory) -> Scores:
+    world = build_world(tmp_path_factory.mktemp("floors"), seed=SEED, sites=4, weeks=2, history_days=21,
+                        mix={k: 1.0 for k in WASTE_KINDS}, faults=FAULTS)
+    result = run_detection(world, pass_hours=12, training_days=21)
+    return score(result.alerts, world.events, site_weeks=world.site_weeks)
+
+
+def test_the_seed_injects_enough_events_to_judge(scores: Scores) -> None:
+    assert scores.overall.events >= 25 and scores.fault_events >= 5
+
+
+def test_overall_event_f1_meets_the_goal(scores: Scores) -> None:
+    assert scores.overall.f1 >= 0.9  # goal 0.9
+
+
+def test_every_waste_kind_reaches_f1_0_8(scores: Scores) -> None:
+    # Measured 0.83 (pump_night) to 1.0; base-load creep 0.88 here but 0.67 on tuning seed 7.
+    low = {k: round(s.f1, 2) for k, s in scores.by_kind.items() if s.events and s.f1 < 0.8}
+    assert not low
+
+
+def test_median_detection_delay_is_at_most_one_hour(scores: Scores) -> None:
+    assert scores.median_delay_h() <= 1.0  # measured 0.81 h
+
+
+def test_wasted_kwh_is_estimated_within_15_percent(scores: Scores) -> None:
+    assert abs(scores.wasted_error) <= 0.15  # measured -12.4 %: close to the goal, the estimate runs low
+
+
+def test_false_alerts_stay_under_half_a_site_week(scores: Scores) -> None:
+    assert scores.false_alerts_per_site_week <= 0.5
+
+
+def test_no_data_fault_is_reported_as_waste(scores: Scores) -> None:
+    assert scores.faults_called_waste == 0
+
+
+def test_the_report_is_written_with_its_plots(scores: Scores, tmp_path: Path) -> None:
+    from kilowatch.evaluation.report import write_report
+
+    path = write_report(tmp_path, scores, [], title="t", command="kilowatch evaluate", setup={"seed": SEED})
+    text = path.read_text(encoding="utf-8")
+    assert "| event-level F1, overall |" in text and (tmp_path / "f1_by_kind.png").stat().st_size > 1000
