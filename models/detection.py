@@ -167,16 +167,19 @@ class DetectionPass:
 
     @staticmethod
     def _score_from(session: Session, site_id: str, scan_start: int) -> dict[str, int]:
-        """Per meter, the earliest hour to re-score: an ongoing alert's start or a watched fix."""
+        """Per meter, the earliest hour to re-score: the start of an alert ongoing or closed in the
+        last day, or the episode of a fix being watched."""
         since: dict[str, int] = {}
         rows = session.execute(select(AlertRecord.meter_id, AlertRecord.started_at, AlertRecord.ongoing,
                                       AlertRecord.resolved_at, AlertRecord.verification, AlertRecord.status)
                                .where(AlertRecord.site_id == site_id,
-                                      (AlertRecord.ongoing.is_(True)) | ((AlertRecord.status == "resolved")
+                                      (AlertRecord.ongoing.is_(True)) | (AlertRecord.ended_at >= scan_start - DAY)
+                                      | ((AlertRecord.status == "resolved")
                                                                          & (AlertRecord.verification.is_(None)
                                                                             | (AlertRecord.verification == "watching")))))
         for meter_id, started_at, ongoing, resolved_at, verification, status in rows:
-            at = started_at if ongoing else scan_start
+            # Ongoing, or closed within a day: re-scored whole, so a leak's next night joins its alert.
+            at = started_at if ongoing or status != "resolved" else scan_start
             if status == "resolved" and resolved_at is not None and verification in (None, "watching"):
                 at = min(at, max(resolved_at - VERIFY_HOURS * HOUR, started_at))
             since[meter_id] = min(since.get(meter_id, scan_start), at // HOUR * HOUR)
