@@ -107,8 +107,9 @@ class SiteScanner:
         scores = np.where(own, scores, np.nan)
         out.hours, out.scores, out.expected = scan_hours, scores, expected
         out.scored = [meters[j].meter_id for j in cols]
-        relief = self._relief(site.site_id, stack, X, kwh[:, cols], train, scores)
         candidates = np.flatnonzero(np.nanmax(np.where(np.isnan(scores), -np.inf, scores), axis=0) > 3.0)
+        # The forest only ever lowers thresholds of meters already at 3 units: skip it when none is.
+        relief = self._relief(site.site_id, stack, X, kwh[:, cols], train, scores) if candidates.size else 0.0
         kinds_of: dict[str, np.ndarray] = {}
         for k in candidates.tolist():
             meter = meters[cols[k]]

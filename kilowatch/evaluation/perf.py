@@ -103,8 +103,8 @@ def _portfolio(sessions, n_sites: int, n_meters: int, templates: list[Template])
     return out
 
 
-def _pass(args: tuple) -> tuple[float, int, int, float]:
-    """One worker's pass over its share of the sites; returns (seconds, sites, alerts opened, CPU seconds)."""
+def _pass(args: tuple) -> tuple[float, int, int, float, float]:
+    """A worker's passes over its share of the sites: (seconds, sites, alerts opened, CPU s, first-pass s)."""
     db_url, site_ids, n_meters, now = args
     hours = np.arange(now - TRAINING_DAYS * DAY, now, HOUR, dtype=np.int64) // HOUR * HOUR
     train_end = (now - LOOKBACK_HOURS * HOUR) // HOUR * HOUR
@@ -119,10 +119,15 @@ def _pass(args: tuple) -> tuple[float, int, int, float]:
     detector = DetectionPass(None, sessions, DetectSettings(training_days=TRAINING_DAYS, lookback_hours=LOOKBACK_HOURS),
                              CarbonSettings(), scanner=SiteScanner(bank), cache=MemoryHours(hours, templates, n_meters))
     with threadpool_limits(limits=1):
+        # The first pass after a worker starts builds each site's stacked baselines and
+        # multivariate forest (refitted daily with the baselines); the second is the steady state.
+        warm = time.perf_counter()
+        first = detector.run(now=now - HOUR, site_ids=site_ids)
+        warm = time.perf_counter() - warm
         began, cpu = time.perf_counter(), time.process_time()
         report = detector.run(now=now, site_ids=site_ids)
         seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
-    return seconds, report.sites_scanned, report.alerts_opened, cpu
+    return seconds, report.sites_scanned, first.alerts_opened + report.alerts_opened, cpu, warm
 
 
 def detection_pass(n_sites: int, n_meters: int, workers: int, directory: Path) -> dict:
@@ -142,7 +147,8 @@ def detection_pass(n_sites: int, n_meters: int, workers: int, directory: Path) -
     wall = time.perf_counter() - began
     return {"sites": n_sites, "meters": n_sites * n_meters, "workers": workers,
             "pass_s": round(max(r[0] for r in results), 2),
-            "cpu_s_per_worker": round(max(r[3] for r in results), 2), "wall_s_with_setup": round(wall, 2),
+            "cpu_s_per_worker": round(max(r[3] for r in results), 2),
+            "first_pass_s": round(max(r[4] for r in results), 2), "wall_s_with_setup": round(wall, 2),
             "alerts_opened": sum(r[2] for r in results)}
 
 
