@@ -8,7 +8,7 @@ from typer.testing import CliRunner
 from kilowatch.cli import app
 
 runner = CliRunner()
-COMMANDS = ["demo", "simulate", "ingest", "detect", "serve", "migrate", "keys", "users"]
+COMMANDS = ["demo", "simulate", "ingest", "detect", "serve", "migrate", "keys", "users", "import", "score", "evaluate"]
 
 
 def test_top_level_help_lists_every_command():
