@@ -67,9 +67,13 @@ def _publisher(port: int, prefix: str, minutes: float, n_sites: int, result: Sus
             if delay > 0:
                 time.sleep(delay)
             readings = [Reading(site.site_id, m.meter_id, ts, 100.0 + step * 0.02) for m in meters]
-            client.publish(wire.batch_topic(site.site_id, prefix), wire.encode_batch(site.site_id, readings), qos=1)
+            last = client.publish(wire.batch_topic(site.site_id, prefix), wire.encode_batch(site.site_id, readings), qos=1)
             result.published += METERS
         step += 1
+    # paho sends in order: once the last message is acknowledged, the queue has drained,
+    # so every reading counted as published has reached the broker.
+    if step:
+        last.wait_for_publish(timeout=300)
     client.loop_stop()
     client.disconnect()
 
