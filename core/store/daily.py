@@ -217,3 +217,31 @@ def imports_via_days(imports_of, bounds: Sequence[int], tz: str) -> dict[tuple[s
             if i is not None:
                 result[(site_id, i)] = result.get((site_id, i), 0.0) + kwh
     return result
+
+
+class SegmentsFromDays:
+    """Segment queries built from a backend's ``energy_by_day`` and ``grid_import_by_day``.
+
+    For backends whose natural aggregate is the local day (the InfluxDB ones); the
+    embedded store keeps its own month rollups instead.
+    """
+
+    def energy_by_segment(
+        self, *, bounds: Sequence[int], site_ids: Sequence[str] | None = None, tz: str = DEFAULT_TIMEZONE
+    ) -> list[SegmentEnergy]:
+        one = site_ids[0] if site_ids is not None and len(site_ids) == 1 else None
+        wanted = set(site_ids) if site_ids is not None else None
+
+        def days_of(lo: int, hi: int) -> list[DayEnergy]:
+            rows = self.energy_by_day(start=lo, end=hi, site_id=one, tz=tz)  # type: ignore[attr-defined]
+            return rows if wanted is None else [r for r in rows if r.site_id in wanted]
+
+        return segments_via_days(days_of, bounds, tz)
+
+    def grid_import_by_segment(
+        self, *, bounds: Sequence[int], site_ids: Sequence[str], tz: str = DEFAULT_TIMEZONE
+    ) -> dict[tuple[str, int], float]:
+        def imports_of(lo: int, hi: int) -> dict[tuple[str, int], float]:
+            return self.grid_import_by_day(start=lo, end=hi, site_ids=site_ids, tz=tz)  # type: ignore[attr-defined]
+
+        return imports_via_days(imports_of, bounds, tz)

@@ -14,10 +14,8 @@ from core.settings import StoreSettings
 from core.store import line_protocol as lp
 from core.store.base import MEASUREMENT, StoreRejected, StoreUnavailable
 from core.store.daily import (
+    SegmentsFromDays,
     DEFAULT_TIMEZONE,
-    SegmentEnergy,
-    imports_via_days,
-    segments_via_days,
     GAS_CATEGORY_VALUES,
     GENERATION_CATEGORY_VALUES,
     NETTING_INTERVAL_S,
@@ -67,7 +65,7 @@ def _redacted(url: str) -> str:
     return str(parsed.copy_with(username=None, password=None)) if parsed.userinfo else url
 
 
-class InfluxV1Store:
+class InfluxV1Store(SegmentsFromDays):
     """``SeriesStore`` over InfluxDB's v1 HTTP API (line protocol writes, InfluxQL reads).
 
     A point's series is (site, meter, category): re-tagging a meter starts a new
@@ -241,23 +239,6 @@ class InfluxV1Store:
                     entry = quarters.setdefault((tags.get(lp.TAG_SITE, ""), int(bucket)), [0.0, 0.0])
                     entry[1 if generated else 0] += float(total)
         return import_from_quarters(((s, b, c, g) for (s, b), (c, g) in quarters.items()), tz)
-
-    def energy_by_segment(
-        self, *, bounds: Sequence[int], site_ids: Sequence[str] | None = None, tz: str = DEFAULT_TIMEZONE
-    ) -> list[SegmentEnergy]:
-        one = site_ids[0] if site_ids is not None and len(site_ids) == 1 else None
-        wanted = set(site_ids) if site_ids is not None else None
-
-        def days_of(lo: int, hi: int) -> list[DayEnergy]:
-            rows = self.energy_by_day(start=lo, end=hi, site_id=one, tz=tz)
-            return rows if wanted is None else [r for r in rows if r.site_id in wanted]
-
-        return segments_via_days(days_of, bounds, tz)
-
-    def grid_import_by_segment(
-        self, *, bounds: Sequence[int], site_ids: Sequence[str], tz: str = DEFAULT_TIMEZONE
-    ) -> dict[tuple[str, int], float]:
-        return imports_via_days(lambda lo, hi: self.grid_import_by_day(start=lo, end=hi, site_ids=site_ids, tz=tz), bounds, tz)
 
     def latest(self, *, site_id: str | None = None) -> dict[str, EnergyPoint]:
         # A raw SELECT with ORDER BY time DESC LIMIT 1 per series keeps both fields

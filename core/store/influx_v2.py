@@ -17,13 +17,11 @@ from core.settings import StoreSettings
 from core.store import line_protocol as lp
 from core.store.base import MEASUREMENT, StoreRejected, StoreUnavailable
 from core.store.daily import (
+    SegmentsFromDays,
     DEFAULT_TIMEZONE,
     DayEnergy,
-    SegmentEnergy,
     days_from_points,
     import_from_points,
-    imports_via_days,
-    segments_via_days,
 )
 
 __all__ = ["InfluxV2Store", "flux_string"]
@@ -49,7 +47,7 @@ def flux_string(value: str) -> str:
     return '"' + value.translate(_FLUX_ESCAPES).replace("${", "\\${") + '"'
 
 
-class InfluxV2Store:
+class InfluxV2Store(SegmentsFromDays):
     """``SeriesStore`` over InfluxDB 2.x: writes to ``settings.bucket``, reads with Flux."""
 
     def __init__(self, settings: StoreSettings) -> None:
@@ -143,23 +141,6 @@ class InfluxV2Store:
     ) -> dict[tuple[str, int], float]:
         points = [p for site in site_ids for p in self.points(start=start, end=end, site_id=site)]
         return import_from_points(points, site_ids, tz)
-
-    def energy_by_segment(
-        self, *, bounds: Sequence[int], site_ids: Sequence[str] | None = None, tz: str = DEFAULT_TIMEZONE
-    ) -> list[SegmentEnergy]:
-        one = site_ids[0] if site_ids is not None and len(site_ids) == 1 else None
-        wanted = set(site_ids) if site_ids is not None else None
-
-        def days_of(lo: int, hi: int) -> list[DayEnergy]:
-            rows = self.energy_by_day(start=lo, end=hi, site_id=one, tz=tz)
-            return rows if wanted is None else [r for r in rows if r.site_id in wanted]
-
-        return segments_via_days(days_of, bounds, tz)
-
-    def grid_import_by_segment(
-        self, *, bounds: Sequence[int], site_ids: Sequence[str], tz: str = DEFAULT_TIMEZONE
-    ) -> dict[tuple[str, int], float]:
-        return imports_via_days(lambda lo, hi: self.grid_import_by_day(start=lo, end=hi, site_ids=site_ids, tz=tz), bounds, tz)
 
     def latest(self, *, site_id: str | None = None) -> dict[str, EnergyPoint]:
         # last() runs per series and field; both fields of a point share its time,
