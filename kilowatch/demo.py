@@ -7,8 +7,7 @@ import shutil
 import threading
 import time
 from dataclasses import dataclass
-from datetime import datetime, time as dtime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from rich.console import Console
 from sqlalchemy import select
@@ -21,13 +20,13 @@ from core.settings import Settings
 from core.store.embedded import EmbeddedStore
 from ingest import IngestWorker
 from kilowatch.broker import EmbeddedBroker, pick_port
+from kilowatch.context import SHANGHAI, local_midnight
 from kilowatch.runtime import ApiServerThread, stop_on_signals
 from models.detection import DetectionPass
 from simulators import WasteEvent, build_portfolio, plan_waste, run_simulation
 
 log = logging.getLogger(__name__)
 console = Console()
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: Wall-clock seconds between detection passes; short so that alerts show up quickly.
 DETECT_EVERY_S = 10.0
 #: The demo's simulated clock runs ahead of the wall clock, so "future" readings are expected.
@@ -42,11 +41,6 @@ class DemoOptions:
     api_port: int = 8000
     seed: int = 7
     minutes: float | None = None
-
-
-def _midnight(day_offset: int = 0) -> int:
-    today = datetime.now(SHANGHAI).date() + timedelta(days=day_offset)
-    return int(datetime.combine(today, dtime(0, 0), tzinfo=SHANGHAI).timestamp())
 
 
 def demo_waste(portfolio, day_start: int) -> list[WasteEvent]:
@@ -152,7 +146,7 @@ def run_demo(settings: Settings, options: DemoOptions) -> None:
 
     detector = DetectionPass(store, sessions, settings.detect, settings.carbon)
     portfolio = build_portfolio(options.sites, options.seed)
-    live_from = _midnight(0)
+    live_from = local_midnight(datetime.now(SHANGHAI).date())
     history_start = live_from - options.history_days * 86400
     # One continuous run: history is backfilled as fast as the broker takes it, then the
     # same registers run on live, so meters never appear to reset between the two.
