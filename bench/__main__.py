@@ -15,10 +15,11 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import ingest_throughput, sustain
+from bench.api_report import api_latency_options, api_suite
 from bench.services import servers
 
 console = Console()
-SUITES = ("ingest", "national")
+SUITES = ("ingest", "national", "api")
 
 
 def _ingest(args: argparse.Namespace) -> list[str]:
@@ -67,11 +68,12 @@ def _national(args: argparse.Namespace) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="kilowatch benchmarks; each figure beside its ceiling.")
-    parser.add_argument("suite", nargs="*", help="what to measure: ingest, national [default: all]")
+    parser.add_argument("suite", nargs="*", help="what to measure: ingest, national, api [default: all]")
     parser.add_argument("--readings", type=int, default=40_000, help="per-meter readings per run (batches get 10x) [40000]")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the median is reported [3]")
     parser.add_argument("--minutes", type=float, default=10.0, help="length of the national-portfolio run [10]")
     parser.add_argument("--sites", type=int, default=sustain.SITES, help="sites of the national portfolio [5000]")
+    api_latency_options(parser)
     args = parser.parse_args(argv)
     args.suite = args.suite or list(SUITES)
     unknown = set(args.suite) - set(SUITES)
@@ -90,6 +92,8 @@ def main(argv: list[str] | None = None) -> int:
         report += _ingest(args)
     if "national" in args.suite:
         report += _national(args)
+    if "api" in args.suite:
+        report += api_suite(args, console)
     out = Path("reports") / f"bench-{datetime.now():%Y%m%d-%H%M%S}.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text("\n".join(report) + "\n")

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from core.carbon import GreenInstrument, SiteInputs, portfolio_carbon, site_carbon
 from core.db.registry import load_meters, site_from
-from core.db.tables import GreenInstrumentRecord, SiteRecord
+from core.db.tables import GreenInstrumentRecord, MeterRecord, SiteRecord
+from core.domain import Meter, MeterCategory
 from core.store.base import SeriesStore
 from api.deps import CurrentKey, SessionDep, StoreDep, visible_site
 from api.problems import Problem, forbidden, not_found
@@ -91,6 +92,18 @@ def _instruments(session: Session, site_id: str) -> list[GreenInstrument]:
     return [GreenInstrument(r.instrument, r.mwh, r.period_start, r.period_end, r.vintage_year, r.reference, r.id) for r in records]
 
 
+def _meters_by_site(session: Session) -> dict[str, list[Meter]]:
+    """Every registered meter by site, read as plain rows: a portfolio has tens of thousands and
+    ORM objects cost ~30 µs each."""
+    columns = (MeterRecord.meter_id, MeterRecord.site_id, MeterRecord.category, MeterRecord.rated_kw,
+               MeterRecord.name, MeterRecord.register_max)
+    by_site: dict[str, list[Meter]] = {}
+    categories = {c.value: c for c in MeterCategory}
+    for meter_id, site_id, category, rated_kw, name, register_max in session.execute(select(*columns)):
+        by_site.setdefault(site_id, []).append(Meter(meter_id, site_id, categories[category], rated_kw, name, register_max))
+    return by_site
+
+
 def _inputs(session: Session, site: SiteRecord) -> SiteInputs:
     return SiteInputs(site_from(site), list(load_meters(session, site.site_id).values()), _instruments(session, site.site_id))
 
@@ -148,15 +161,12 @@ def get_portfolio_carbon(
         query = query.where(SiteRecord.site_id.in_(key.site_ids))
     records = list(session.scalars(query))
     span = resolve_range(start, end, zone_of("Asia/Shanghai"), default_start=_year_start)
-    meters = load_meters(session)
     instruments: dict[str, list[GreenInstrument]] = {}
     for r in session.scalars(select(GreenInstrumentRecord)):
         instruments.setdefault(r.site_id, []).append(
             GreenInstrument(r.instrument, r.mwh, r.period_start, r.period_end, r.vintage_year, r.reference, r.id)
         )
-    by_site: dict[str, list] = {}
-    for meter in meters.values():
-        by_site.setdefault(meter.site_id, []).append(meter)
+    by_site = _meters_by_site(session)
     inputs = [SiteInputs(site_from(r), by_site.get(r.site_id, []), instruments.get(r.site_id, [])) for r in records]
     body = PortfolioCarbonPublic.of(portfolio_carbon(store, inputs, span.start, span.end, granularity=granularity), granularity)
     if _wants_csv(format, accept):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import datetime
 from typing import Literal
@@ -9,10 +10,19 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.carbon import CarbonTotals, FactorUse, PeriodCarbon, PortfolioCarbon, SiteCarbon
+from core.carbon.factors import EmissionFactor
 from core.db.tables import GreenInstrumentRecord
 from api.schemas.common import FactorPublic, utc
 
 Granularity = Literal["day", "month", "year"]
+
+
+@functools.lru_cache(maxsize=1024)
+def factor_public(factor: EmissionFactor) -> FactorPublic:
+    """The payload of a factor; factors are immutable and a portfolio repeats the same few per site.
+
+    Callers never change the returned model (it is only serialised)."""
+    return FactorPublic.model_validate(factor, from_attributes=True)
 
 
 class CarbonTotalsPublic(BaseModel):
@@ -76,7 +86,7 @@ class FactorUsePublic(BaseModel):
     def of(cls, use: FactorUse) -> FactorUsePublic:
         return cls(
             role=use.role,  # type: ignore[arg-type]
-            factor=FactorPublic.model_validate(use.factor, from_attributes=True),
+            factor=factor_public(use.factor),
             reading_years=list(use.reading_years),
             quantity=use.quantity,
         )
@@ -121,7 +131,7 @@ class SiteCarbonPublic(CarbonTotalsPublic):
 
     @classmethod
     def of(cls, ledger: SiteCarbon, granularity: str | None = None, *, with_periods: bool = True) -> SiteCarbonPublic:
-        factor = lambda f: FactorPublic.model_validate(f, from_attributes=True)  # noqa: E731
+        factor = factor_public
         return cls(
             site_id=ledger.site_id, start=utc(ledger.start), end=utc(ledger.end), factor_year_rule=ledger.year,
             electricity_factor=factor(ledger.electricity_factor), residual_factor=factor(ledger.residual_factor),

@@ -9,7 +9,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.carbon import totals as roles
-from core.carbon.completeness import infer_interval
+from core.carbon.completeness import DEFAULT_INTERVAL_S, snap
 from core.carbon.factors import (
     ELECTRICITY_UNIT,
     EmissionFactor,
@@ -98,6 +98,8 @@ class SiteCarbon:
 #: Factor choices per (table, province, year); tables are immutable, so the choice is too.
 #: The table itself is kept in the value so its id cannot be reused while cached.
 _CHOSEN: dict[tuple[int, str, int], tuple[FactorTable, EmissionFactor, EmissionFactor]] = {}
+#: The gas factor per table, kept the same way.
+_GAS: dict[int, tuple[FactorTable, EmissionFactor]] = {}
 
 
 class _Factors:
@@ -105,7 +107,12 @@ class _Factors:
 
     def __init__(self, province: str, table: FactorTable, year: int | None) -> None:
         self.province, self.table, self.fixed_year = province, table, year
-        self.gas = gas_factor(table)
+        cached = _GAS.get(id(table))
+        if cached is None or cached[0] is not table:
+            if len(_GAS) > 100:
+                _GAS.clear()
+            cached = _GAS[id(table)] = (table, gas_factor(table))
+        self.gas = cached[1]
 
     def electricity(self, year: int) -> tuple[EmissionFactor, EmissionFactor]:
         year = self.fixed_year if self.fixed_year is not None else year
@@ -255,8 +262,9 @@ def build_ledger(
 
 def _interval(busiest_day: int, observed: list[float] | None) -> int:
     """Reporting interval: a day over the most readings in one whole day; else observed seconds per reading."""
+    # infer_interval of one spacing is that spacing snapped (a portfolio asks this per meter).
     if busiest_day > 0:
-        return infer_interval([86400 / busiest_day])
-    if observed and observed[1]:
-        return infer_interval([observed[0] / observed[1]])
-    return infer_interval([])
+        return snap(86400 / busiest_day)
+    if observed and observed[1] and observed[0] > 0:
+        return snap(observed[0] / observed[1])
+    return DEFAULT_INTERVAL_S

@@ -46,8 +46,9 @@ class AlertRecord(Base):
     __tablename__ = "alerts"
     __table_args__ = (
         UniqueConstraint("meter_id", "kind", "started_at", name="uq_alert_episode"),
-        # The inbox: open work sorted by waste, for everyone and per site.
-        Index("ix_alerts_status_waste", "status", "wasted_kwh", "id"),
+        # The inbox: open work sorted by waste, for everyone and per site; snoozed_until lets
+        # the inbox count (not snoozed) read the index alone.
+        Index("ix_alerts_status_waste_snoozed", "status", "wasted_kwh", "id", "snoozed_until"),
         Index("ix_alerts_site_status_waste", "site_id", "status", "wasted_kwh", "id"),
         # The live stream and the webhook outbox look for recent changes.
         Index("ix_alerts_updated_at", "updated_at"),
