@@ -20,14 +20,20 @@ def _binary(*candidates: str) -> str:
     raise SystemExit(f"{candidates[0]} is not installed: run 'make test-services' (as root) first")
 
 
+#: InfluxDB 1.x settings for a portfolio of hundreds of thousands of meters: the inmem
+#: index refuses a tag's 100,001st value (``max-values-per-tag``) and keeps every series
+#: in the heap; TSI keeps the index on disk. What docs/scaling.md asks of a production 1.x.
+HIGH_CARDINALITY = {"index-version": "tsi1", "max-values-per-tag": 0, "max-series-per-database": 0}
+
+
 @contextmanager
-def servers() -> Iterator[tuple[MosquittoServer, InfluxServer, Path]]:
-    """A fresh broker and InfluxDB 1.x in a temporary directory, stopped afterwards."""
+def servers(influx_options: dict[str, str | int] | None = None) -> Iterator[tuple[MosquittoServer, InfluxServer, Path]]:
+    """A fresh broker and InfluxDB 1.x (with extra ``[data]`` settings) in a temporary directory, stopped afterwards."""
     workdir = Path(tempfile.mkdtemp(prefix="kilowatch-bench-"))
     (workdir / "mqtt").mkdir()
     (workdir / "influx").mkdir()
     broker = MosquittoServer(binary=_binary("mosquitto", "/usr/sbin/mosquitto"), workdir=workdir / "mqtt")
-    influx = InfluxServer(binary=_binary("influxd", "/usr/bin/influxd"), workdir=workdir / "influx")
+    influx = InfluxServer(binary=_binary("influxd", "/usr/bin/influxd"), workdir=workdir / "influx", data_options=dict(influx_options or {}))
     broker.start()
     influx.start()
     try:

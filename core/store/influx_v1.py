@@ -40,6 +40,16 @@ _MAX_S = 9_223_372_036
 # Statuses where the data is fine but the server is not (or not for us, yet):
 # credentials and permissions are fixed by an operator, so keep the data.
 _RETRYABLE_4XX = frozenset({401, 403, 404, 408, 429})
+#: Partial-write errors of a server that is full, not of bad points: InfluxDB 1.x's inmem
+#: index accepts at most 100,000 values of one tag (``max-values-per-tag``), so meter ids
+#: past the 100,000th are refused while the rest of the batch is written. Retried and
+#: spooled like an outage until an operator raises the limit (the retry rewrites the
+#: whole batch, which is idempotent), instead of being dead-lettered point by point.
+_CAPACITY_ERRORS = ("max-values-per-tag limit exceeded", "max-series-per-database limit exceeded")
+_CAPACITY_HINT = (
+    "; the server is out of room for new series: set [data] max-values-per-tag = 0 "
+    "(and max-series-per-database = 0) or index-version = \"tsi1\" in influxdb.conf, see docs/scaling.md"
+)
 
 
 def influxql_string(value: str) -> str:
@@ -111,6 +121,8 @@ class InfluxV1Store(SegmentsFromDays):
         message = f"InfluxDB {action} at {self.where} failed with HTTP {response.status_code}: {detail}"
         if response.status_code >= 500 or response.status_code in _RETRYABLE_4XX:
             raise StoreUnavailable(message)
+        if any(limit in detail for limit in _CAPACITY_ERRORS):
+            raise StoreUnavailable(message + _CAPACITY_HINT)
         raise StoreRejected(message)
 
     def _ensure_database(self) -> None:
