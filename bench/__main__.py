@@ -16,7 +16,7 @@ from rich.table import Table
 
 from bench import ingest_throughput, sustain
 from bench.api_report import api_latency_options, api_suite
-from bench.services import servers
+from bench.services import HIGH_CARDINALITY, servers
 
 console = Console()
 SUITES = ("ingest", "national", "api")
@@ -51,7 +51,7 @@ def _ingest(args: argparse.Namespace) -> list[str]:
 
 
 def _national(args: argparse.Namespace) -> list[str]:
-    with servers() as (broker, influx, workdir):
+    with servers(HIGH_CARDINALITY) as (broker, influx, workdir):
         console.print(f"[dim]national portfolio: {args.sites:,} sites x {sustain.METERS} meters for {args.minutes:g} min …[/]")
         r = sustain.run(broker, influx, workdir, args.minutes, args.sites)
     first, last = r.backlog(first=True), r.backlog(first=False)
