@@ -59,8 +59,9 @@ def _national(args: argparse.Namespace) -> list[str]:
         "",
         f"National portfolio ({args.sites:,} sites x {sustain.METERS} meters, one reading a minute = "
         f"{r.readings_per_s_target:,.0f} readings/s target) for {r.minutes:g} min: published {r.published:,}, "
-        f"stored {r.stored:,}; median backlog first quarter {first:,.0f} readings, last quarter {last:,.0f}; "
-        f"peak RSS {r.peak_rss_mb:.0f} MB.",
+        f"stored {r.stored:,}, rejected {r.rejected:,}, spooled {r.spooled:,}; median backlog first quarter "
+        f"{first:,.0f} readings, last quarter {last:,.0f}; median data lag first quarter {r.lag(True):.0f} s, "
+        f"last quarter {r.lag(False):.0f} s, worst {r.max_lag:.0f} s; peak RSS {r.peak_rss_mb:.0f} MB.",
     ]
     console.print(lines[-1])
     return lines

@@ -34,10 +34,25 @@ class SustainResult:
     samples: list[tuple[float, int, float]] = field(default_factory=list)  # (t, backlog, lag seconds)
     peak_rss_mb: float = 0.0
 
-    def backlog(self, first: bool) -> float:
+    rejected: int = 0
+    spooled: int = 0
+
+    def _quarter(self, first: bool) -> list[tuple[float, int, float]]:
         cut = len(self.samples) // 4 or 1
-        part = self.samples[:cut] if first else self.samples[-cut:]
-        return statistics.median(b for _, b, _ in part)
+        return self.samples[:cut] if first else self.samples[-cut:]
+
+    def backlog(self, first: bool) -> float:
+        """Median readings published but not yet stored, over the first or the last quarter."""
+        return statistics.median(b for _, b, _ in self._quarter(first))
+
+    def lag(self, first: bool) -> float:
+        """Median data lag (seconds from a reading's timestamp to its storing), first or last quarter."""
+        lags = [lag for _, _, lag in self._quarter(first) if lag == lag]  # NaN before the first store
+        return statistics.median(lags) if lags else float("nan")
+
+    @property
+    def max_lag(self) -> float:
+        return max((lag for _, _, lag in self.samples if lag == lag), default=float("nan"))
 
 
 def _sites(n: int) -> list[tuple[Site, list[Meter]]]:
@@ -97,6 +112,9 @@ def run(broker, influx, workdir: Path, minutes: float, n_sites: int = SITES) -> 
             result.samples.append((time.monotonic() - t0, result.published - stored, lag))
         worker.wait_metric("stored_readings", result.published, timeout=300)
         result.stored = int(worker.metric("stored_readings"))
+        metrics = worker.metrics()
+        result.rejected = int(sum(v for k, v in metrics.items() if k.startswith("kilowatch_ingest_rejected")))
+        result.spooled = int(metrics.get("kilowatch_ingest_spooled_readings_total", 0))
         result.peak_rss_mb = worker.peak_rss_mb()
     finally:
         stop.set()
