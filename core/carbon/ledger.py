@@ -242,6 +242,7 @@ def build_ledger(
         total.add(t)
         log.merge(period_log)
 
+    period_carbon = tuple(PeriodCarbon(p, t, l.uses()) for p, t, l in zip(periods, period_totals, period_logs))
     first_year = year if year is not None else factor_year(main.start)
     location, residual = factors.electricity(first_year)
     return SiteCarbon(
@@ -250,8 +251,9 @@ def build_ledger(
         end=main.end,
         year=first_year,
         totals=total,
-        periods=tuple(PeriodCarbon(p, t, l.uses()) for p, t, l in zip(periods, period_totals, period_logs)),
-        factors=log.uses(),
+        periods=period_carbon,
+        # One period (a portfolio's sites, no granularity) used the same factors as the whole range.
+        factors=period_carbon[0].factors if len(period_carbon) == 1 else log.uses(),
         electricity_factor=location,
         residual_factor=residual,
         gas_factor=factors.gas,

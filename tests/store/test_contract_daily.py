@@ -156,3 +156,35 @@ def test_segments_spanning_whole_months_match_the_raw_points(store: SeriesStore)
     # The busiest whole day of segment 1 (1 Feb to 31 Mar 00:00) by hand:
     days = days_from_points([p for p in written if p.meter_id == "m1" and bounds[1] <= p.ts < local(2026, 3, 31)])
     assert got[("m1", 1)].busiest_day == max(d.readings for d in days)
+
+
+def test_segments_of_single_whole_months_match_the_raw_points(store: SeriesStore) -> None:
+    """A portfolio's month (and a year by month) reads one rollup row per meter and month."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo("Asia/Shanghai")
+
+    def local(*args: int) -> int:
+        return int(datetime(*args, tzinfo=zone).timestamp())
+
+    rng = random.Random(12)
+    written = [
+        pt(meter, local(2026, 1, 20) + 3600 * h + rng.randint(0, 60), energy=round(rng.uniform(0, 2), 3), site=site)
+        for meter, site in (("m1", "s1"), ("m2", "s1"), ("m3", "s2"))
+        for h in range(24 * 75)
+        if rng.random() > 0.05
+    ]
+    store.write(written)
+    bounds = [local(2026, 2, 1), local(2026, 3, 1), local(2026, 4, 1)]
+    got = {(r.meter_id, r.segment): r for r in store.energy_by_segment(bounds=bounds, site_ids=["s1", "s2"])}
+    assert len(got) == 6
+    for meter in ("m1", "m2", "m3"):
+        for i in range(2):
+            inside = [p for p in written if p.meter_id == meter and bounds[i] <= p.ts < bounds[i + 1]]
+            assert got[(meter, i)].readings == len(inside)
+            assert got[(meter, i)].energy == pytest.approx(sum(p.energy for p in inside))
+            days = days_from_points(inside)
+            assert got[(meter, i)].busiest_day == max(d.readings for d in days)
+    only_s2 = store.energy_by_segment(bounds=bounds, site_ids=["s2"])
+    assert {(r.site_id, r.meter_id) for r in only_s2} == {("s2", "m3")}
