@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from core.domain import EnergyPoint, Meter, Reading
 
@@ -45,8 +45,9 @@ class Step(enum.Enum):
 _NEXT = Step.NEXT
 
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
+    """What ``classify`` made of a reading (a named tuple: one is built per reading)."""
+
     step: Step
     energy: float = 0.0
     #: Register of the reading this one was compared with (None for FIRST).

@@ -13,7 +13,7 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -30,8 +30,7 @@ from ingest.validation import MeterDirectory, check_reading
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class Admitted:
+class Admitted(NamedTuple):
     """A reading that passed validation, with its meter and where it came from."""
 
     reading: Reading

@@ -22,7 +22,7 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 from core.domain import EnergyPoint, Meter
@@ -128,7 +128,7 @@ class Reconciler:
                 if previous is not None:
                     step, expected = interval_energy(previous.register, point.register, point.ts - previous.ts, meter)
                 if abs(expected - point.energy) > _TOLERANCE:
-                    corrections.append(replace(point, energy=expected))
+                    corrections.append(point._replace(energy=expected))
                 if step in (Step.RESET, Step.ROLLOVER):
                     kind = REGISTER_RESET if step is Step.RESET else REGISTER_ROLLOVER
                     detail = {"previous_register": previous.register, "register": point.register, "energy": expected}  # type: ignore[union-attr]

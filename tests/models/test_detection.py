@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -144,12 +143,12 @@ def _faults() -> tuple[dict[str, str], Edit]:
         for r in readings:
             if r.meter_id == reset.meter_id and ts >= reset_at:
                 base.setdefault("reset", r.register)
-                r = replace(r, register=round(r.register - base["reset"], 2))
+                r = r._replace(register=round(r.register - base["reset"], 2))
             if r.meter_id == gap.meter_id and gap_from <= ts < gap_from + 4 * 3600:
                 continue
             if r.meter_id == surge.meter_id and ts == surge_from:
                 # One corrupted reading far above the truth; the next one is right again.
-                r = replace(r, register=round(r.register * 1.05, 2))
+                r = r._replace(register=round(r.register * 1.05, 2))
             out.append(r)
         return out
 
