@@ -2,7 +2,15 @@
 
 A daily retrained baseline follows a slow ramp, so residuals cannot see it. This check
 compares the meter's base load (median draw in the hours the space is closed) in the
-last days with the oldest week of the window, and wants the rise to be steady.
+last days with the oldest week of the window, and wants the rise to be a ramp:
+
+- each day is compared with the reference of its own day kind (working day or day off),
+  so a pump that idles lower at weekends is not read as noisy;
+- what the meter's baseline itself expects to change (a chiller's night load rising with
+  the season's cooling need) is taken off first (``SiteScanner`` passes the drift);
+- the rise must climb from the day it left the reference level (Kendall's tau over those
+  days) and must not be a step (a leak or a setting changed at once reaches its full
+  level on its first day; a creep starts small).
 """
 
 from __future__ import annotations
@@ -19,11 +27,16 @@ DAY_HOURS = 24
 MIN_RATED_SHARE = 0.06
 #: ... and in units of the day-to-day noise of the base load in the reference week.
 MIN_NOISE_UNITS = 6.0
-#: Kendall's tau of the daily base over the last week: a creep rises day after day, a
-#: hot spell comes and goes.
+#: Kendall's tau of the daily base from the last day at the reference level on: a creep
+#: rises day after day, a hot spell comes and goes, a step stays flat.
 MIN_TAU = 0.5
+#: The first day above the reference may hold at most this share of the latest day's rise:
+#: more is a step (a leak, a setting changed at once), not a ramp.
+MAX_STEP_SHARE = 0.6
 #: Days of the reference (oldest) and of the recent base-load medians.
 REFERENCE_DAYS, RECENT_DAYS, TREND_DAYS = 7, 2, 7
+#: Reference days a day kind needs for its own level; with fewer it uses the whole week's.
+MIN_KIND_DAYS = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,14 +51,21 @@ class Creep:
     tau: float
 
 
+def _nanmedian(a: np.ndarray, axis: int | None = None) -> np.ndarray:
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return np.nanmedian(a, axis=axis)
+
+
 class BaseLoadCreep:
     """Finds a steady rise of the closed-hours base load of one meter over the window."""
 
     def __init__(self, min_rated_share: float = MIN_RATED_SHARE, min_noise_units: float = MIN_NOISE_UNITS,
-                 min_tau: float = MIN_TAU) -> None:
+                 min_tau: float = MIN_TAU, max_step_share: float = MAX_STEP_SHARE) -> None:
         self.min_rated_share = min_rated_share
         self.min_noise_units = min_noise_units
         self.min_tau = min_tau
+        self.max_step_share = max_step_share
 
     def daily_base(self, kwh: np.ndarray, closed: np.ndarray) -> tuple[int, np.ndarray]:
         """(offset, base): each whole day's median closed-hours draw, shape (days, meters), NaN if unknown.
@@ -67,47 +87,74 @@ class BaseLoadCreep:
         else:
             chosen = np.where(c[:, :, None], a, np.nan)
         enough = (~np.isnan(chosen)).sum(axis=1) >= 3
-        with np.errstate(all="ignore"), warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            base = np.nanmedian(chosen, axis=1)
+        base = _nanmedian(chosen, axis=1)
         return offset, np.where(enough, base, np.nan)
 
-    def candidates(self, base: np.ndarray, rated_kw: np.ndarray) -> np.ndarray:
-        """Columns of ``base`` (days x meters) whose recent base is clearly above the reference week."""
+    @staticmethod
+    def day_kinds(working: np.ndarray, offset: int) -> np.ndarray:
+        """Per whole day (as :meth:`daily_base` cuts them), True on working days, from an hourly flag."""
+        days = (working.size - offset) // DAY_HOURS
+        return working[offset:offset + days * DAY_HOURS].reshape(days, DAY_HOURS).mean(axis=1) >= 0.5
+
+    @staticmethod
+    def reference(base: np.ndarray, kinds: np.ndarray | None = None) -> np.ndarray:
+        """Each day's reference level (days x meters): the median of the oldest week's days of its kind."""
+        ref_days = base[:REFERENCE_DAYS]
+        whole = _nanmedian(ref_days, axis=0)
+        out = np.broadcast_to(whole, base.shape).copy()
+        if kinds is None:
+            return out
+        for kind in (False, True):
+            own = kinds[:REFERENCE_DAYS] == kind
+            counts = (~np.isnan(ref_days[own])).sum(axis=0)
+            level = np.where(counts >= MIN_KIND_DAYS, _nanmedian(ref_days[own], axis=0), whole)
+            out[kinds == kind] = level
+        return out
+
+    def candidates(self, base: np.ndarray, rated_kw: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
+        """Columns of ``base`` (days x meters) whose recent base is clearly above the reference."""
         if base.shape[0] < REFERENCE_DAYS + TREND_DAYS // 2:
             return np.zeros(base.shape[1], dtype=bool)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)
-            reference = np.nanmedian(base[:REFERENCE_DAYS], axis=0)
-            recent = np.nanmedian(base[-RECENT_DAYS:], axis=0)
-        rise = np.nan_to_num(recent - reference, nan=0.0)
+        if reference is None:
+            reference = self.reference(base)
+        rise = np.nan_to_num(_nanmedian(base[-RECENT_DAYS:] - reference[-RECENT_DAYS:], axis=0), nan=0.0)
         return rise >= self.min_rated_share * np.where(rated_kw > 0, rated_kw, 0.0)
 
-    def find(self, base: np.ndarray, offset: int, rated_kw: float) -> Creep | None:
-        """A creep in one meter's daily ``base`` (from :meth:`daily_base`), or None."""
+    def find(self, base: np.ndarray, offset: int, rated_kw: float, reference: np.ndarray | None = None) -> Creep | None:
+        """A creep in one meter's daily ``base`` (from :meth:`daily_base`), or None.
+
+        ``reference`` is each day's reference level (:meth:`reference`, one column); by
+        default the median of the oldest week.
+        """
         days = base.size
         if days < REFERENCE_DAYS + TREND_DAYS // 2:
             return None
-        ref = base[:REFERENCE_DAYS]
+        if reference is None:
+            reference = self.reference(base[:, None])[:, 0]
+        dev = base - reference
+        ref = dev[:REFERENCE_DAYS]
         ref = ref[~np.isnan(ref)]
-        recent = base[-RECENT_DAYS:]
+        recent = dev[-RECENT_DAYS:]
         recent = recent[~np.isnan(recent)]
         if ref.size < 4 or recent.size == 0:
             return None
-        reference = float(np.median(ref))
-        noise = 1.4826 * float(np.median(np.abs(ref - reference)))
-        rise = float(np.median(recent)) - reference
+        noise = 1.4826 * float(np.median(np.abs(ref - np.median(ref))))
+        rise = float(np.median(recent))
         if rise < max(self.min_noise_units * noise, self.min_rated_share * rated_kw if rated_kw > 0 else 0.0):
             return None
-        trend = base[-TREND_DAYS:]
-        known = ~np.isnan(trend)
-        tau = float(kendalltau(np.arange(trend.size)[known], trend[known]).statistic) if known.sum() >= 5 else 0.0
+        # The creep starts after the last day still at the reference level.
+        above = dev > max(3.0 * noise, 0.25 * rise)
+        settled = np.flatnonzero(~above[:-1] & ~np.isnan(dev[:-1]))
+        first_day = int(settled[-1]) + 1 if settled.size else 0
+        rising = dev[first_day:]
+        known = rising[~np.isnan(rising)]
+        if known.size < 2 or known[0] > self.max_step_share * known[-1]:
+            return None  # one day above, or a step: not a ramp
+        trend = dev[max(first_day - 1, 0):]
+        ok = ~np.isnan(trend)
+        tau = float(kendalltau(np.arange(trend.size)[ok], trend[ok]).statistic) if ok.sum() >= 3 else 0.0
         if not tau >= self.min_tau:
             return None
-        # The creep starts after the last day still at the reference level.
-        above = base > reference + max(3.0 * noise, 0.25 * rise)
-        settled = np.flatnonzero(~above[:-1] & ~np.isnan(base[:-1]))
-        first_day = int(settled[-1]) + 1 if settled.size else 0
-        daily = np.clip(np.nan_to_num(base[first_day:] - reference, nan=0.0), 0.0, None)
+        daily = np.clip(np.nan_to_num(rising, nan=0.0), 0.0, None)
         return Creep(start=offset + first_day * DAY_HOURS, excess=np.repeat(daily, DAY_HOURS),
-                     rise_kwh_per_hour=rise, reference_kwh_per_hour=reference, tau=tau)
+                     rise_kwh_per_hour=rise, reference_kwh_per_hour=float(np.nanmedian(reference)), tau=tau)

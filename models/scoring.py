@@ -16,7 +16,7 @@ from core.domain import Meter
 from models.bank import BaselineBank, StoredBaseline
 from models.creep import BaseLoadCreep
 from models.feedback import SiteFeedback
-from models.features import DAYLIGHT_COL, OPEN_COL, hour_features, local_hour
+from models.features import DAYLIGHT_COL, OPEN_COL, WORKDAY_COL, hour_features, local_hour
 from models.findings import Finding
 from models.kinds import BASE_LOAD_CREEP, HVAC, PUMPS, hour_kinds
 from models.multivariate import SiteResidualForest
@@ -195,11 +195,18 @@ class SiteScanner:
         if not cols:
             return
         offset, base = self.creep.daily_base(kwh[:, cols], X[:, OPEN_COL] <= 0)
+        kinds = self.creep.day_kinds(X[:, WORKDAY_COL] > 0, offset)
+        reference = self.creep.reference(base, kinds)
         rated = np.array([meters[j].rated_kw for j in cols])
-        for k in np.flatnonzero(self.creep.candidates(base, rated)).tolist():
+        for k in np.flatnonzero(self.creep.candidates(base, rated, reference)).tolist():
             j = cols[k]
             meter = meters[j]
-            found = self.creep.find(base[:, k], offset, meter.rated_kw)
+            # What the baseline knows moves the base load too (the season's cooling need at
+            # night): only the rise beyond the baseline's own drift can be a creep.
+            expected = np.clip(baselines[j].baseline.predict(X), 0.0, None)
+            drift = self.creep.daily_base(expected[:, None], X[:, OPEN_COL] <= 0)[1][:, 0]
+            drift = np.nan_to_num(drift - self.creep.reference(drift[:, None], kinds)[:, 0], nan=0.0)
+            found = self.creep.find(base[:, k] - drift, offset, meter.rated_kw, reference[:, k])
             if found is None:
                 continue
             actual = kwh[:, j]

@@ -41,3 +41,32 @@ def test_a_two_day_hot_spell_is_not_a_creep() -> None:
     extra = np.zeros(DAYS)
     extra[-6:-4] = 0.2 * RATED
     assert find(extra) is None
+
+
+def test_a_step_that_stays_flat_is_not_a_creep() -> None:
+    # A leak or a setting changed at once: full height on its first day, then flat.
+    extra = np.zeros(DAYS)
+    extra[-8:] = 0.2 * RATED
+    assert find(extra) is None
+
+
+def test_a_ramp_of_a_few_days_is_found() -> None:
+    extra = np.zeros(DAYS)
+    extra[-4:] = np.linspace(0.05, 0.25, 4) * RATED
+    found = find(extra)
+    assert found is not None and found.start >= (DAYS - 5) * 24
+
+
+def test_each_day_is_compared_with_the_reference_of_its_own_kind() -> None:
+    # A pump idling lower on days off, its ramp's latest days at a weekend: read against
+    # the working days' level, the ramp is hidden.
+    detector = BaseLoadCreep()
+    workday = ((np.arange(DAYS) - (DAYS - 2)) % 7) >= 2
+    extra = np.where(workday, 0.0, -0.1 * RATED)
+    extra[-4:] += np.linspace(0.04, 0.14, 4) * RATED
+    kwh, closed = series(extra, 1)
+    offset, base = detector.daily_base(kwh[:, None], closed)
+    kinds = detector.day_kinds(np.repeat(workday, 24), offset)
+    assert detector.find(base[:, 0], offset, RATED) is None
+    found = detector.find(base[:, 0], offset, RATED, detector.reference(base, kinds)[:, 0])
+    assert found is not None and found.start >= (DAYS - 5) * 24
