@@ -100,7 +100,7 @@ def run(broker, influx, workdir: Path, minutes: float, n_sites: int = SITES) -> 
     worker.start()
     stop = threading.Event()
     try:
-        worker.wait_metric("received_messages", 0, timeout=30)
+        worker.wait_ready(timeout=60)
         publisher = threading.Thread(target=_publisher, args=(broker.port, prefix, minutes, n_sites, result, stop), daemon=True)
         publisher.start()
         t0 = time.monotonic()

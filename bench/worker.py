@@ -52,6 +52,20 @@ class IngestProcess:
                 values[name] = values.get(name, 0.0) + float(value)
         return values
 
+    def wait_ready(self, timeout: float = 60) -> None:
+        """Return once the metrics endpoint answers (the worker is up and has loaded its registry)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process is not None and self.process.poll() is not None:
+                raise RuntimeError(f"ingest exited with {self.process.returncode}; see {self.workdir / 'ingest.log'}")
+            try:
+                self.metrics()
+                return
+            except httpx.HTTPError:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"ingest's metrics endpoint did not answer within {timeout:.0f}s") from None
+                time.sleep(0.1)
+
     def metric(self, name: str) -> float:
         try:
             return self.metrics().get(f"kilowatch_ingest_{name}_total", 0.0)
