@@ -87,6 +87,15 @@ class DetectSettings(_Section):
     training_days: int = 28
     #: Window scanned for waste on each pass (hours).
     lookback_hours: int = 48
+    #: Data time after which a meter's baseline is refitted (hours).
+    retrain_after_hours: float = 24.0
+    #: Hours after an alert is resolved in which its waste returning reopens it.
+    verify_hours: int = 48
+    #: Lower a meter's threshold where the site's IsolationForest calls the hour outlying.
+    multivariate: bool = True
+    #: Seconds of baseline and forest fitting one pass may spend (per worker); the rest
+    #: waits for later passes. None: no limit (evaluation runs).
+    fit_budget_s: float | None = 3.0
 
 
 class ApiSettings(_Section):

@@ -58,6 +58,8 @@ class BaselineBank:
         self._loaded_sites: set[str] = set()
         # (category, site type) -> {meter_id: normalised baseline}, for new meters.
         self._similar: dict[tuple[str, str], dict[str, ProfileBaseline]] = defaultdict(dict)
+        # (category, site type) -> (size of _similar when computed, their normalised median).
+        self._medians: dict[tuple[str, str], tuple[int, ProfileBaseline]] = {}
 
     def get(self, meter_id: str) -> StoredBaseline | None:
         return self._by_meter.get(meter_id)
@@ -115,25 +117,44 @@ class BaselineBank:
                 row.model = pickle.dumps(stored.baseline, protocol=pickle.HIGHEST_PROTOCOL)
                 session.add(row)
 
+    def lend(self, meter: Meter, stored: StoredBaseline) -> None:
+        """Use a borrowed baseline until the meter's own fit has its turn (kept in memory only)."""
+        self._by_meter[meter.meter_id] = stored
+
     def _remember(self, site: Site, meter: Meter, stored: StoredBaseline) -> None:
         self._by_meter[meter.meter_id] = stored
         if not stored.prior and meter.rated_kw > 0:
-            self._similar[(meter.category.value, site.site_type.value)][meter.meter_id] = stored.baseline.scaled(
-                1.0 / meter.rated_kw)
+            key = (meter.category.value, site.site_type.value)
+            self._similar[key][meter.meter_id] = stored.baseline.scaled(1.0 / meter.rated_kw)
+            self._medians.pop(key, None)
 
     def prior(self, site: Site, meter: Meter, window: tuple[int, int]) -> StoredBaseline | None:
         """The median profile of similar meters scaled to ``meter``'s rating, or None when none is known."""
-        similar = [b for mid, b in self._similar.get((meter.category.value, site.site_type.value), {}).items()
-                   if mid != meter.meter_id]
-        if len(similar) < MIN_SIMILAR or meter.rated_kw <= 0:
+        key = (meter.category.value, site.site_type.value)
+        pool = self._similar.get(key, {})
+        if meter.rated_kw <= 0 or len(pool) - (meter.meter_id in pool) < MIN_SIMILAR:
             return None
-        stacked = ProfileBaseline.stack(similar)
-        median = stacked.output(0)
-        median.coef_ = np.median(stacked.coef_, axis=0, keepdims=True)
-        median.scale_ = np.median(stacked.scale_, keepdims=True)
-        median.relative_scale_ = np.median(stacked.relative_scale_, keepdims=True)
-        median.typical_kwh_ = np.median(stacked.typical_kwh_, keepdims=True)
-        median.seen_cells_ = stacked.seen_cells_.any(axis=0, keepdims=True)
-        quality = {"similar_meters": len(similar)}
+        if meter.meter_id in pool:
+            median = _median([b for mid, b in pool.items() if mid != meter.meter_id])
+        else:
+            # Thousands of meters may borrow from one pool in a pass: its median is kept.
+            cached = self._medians.get(key)
+            if cached is None or cached[0] != len(pool):
+                cached = (len(pool), _median(list(pool.values())))
+                self._medians[key] = cached
+            median = cached[1]
+        quality = {"similar_meters": len(pool) - (meter.meter_id in pool)}
         return StoredBaseline(meter.meter_id, median.scaled(meter.rated_kw), window[0], window[1], int(time.time()),
                               quality, prior=True)
+
+
+def _median(similar: list[ProfileBaseline]) -> ProfileBaseline:
+    """The element-wise median of normalised baselines, as one baseline."""
+    stacked = ProfileBaseline.stack(similar)
+    median = stacked.output(0)
+    median.coef_ = np.median(stacked.coef_, axis=0, keepdims=True)
+    median.scale_ = np.median(stacked.scale_, keepdims=True)
+    median.relative_scale_ = np.median(stacked.relative_scale_, keepdims=True)
+    median.typical_kwh_ = np.median(stacked.typical_kwh_, keepdims=True)
+    median.seen_cells_ = stacked.seen_cells_.any(axis=0, keepdims=True)
+    return median

@@ -28,6 +28,7 @@ from core.settings import CarbonSettings, DetectSettings
 from core.store.base import SeriesStore
 from models.alerts import VERIFY_HOURS, AlertBook, StoreCounts
 from models.bank import BaselineBank
+from models.budget import FitBudget
 from models.cache import HourlyCache
 from models.datafindings import store_faults
 from models.feedback import load_feedback
@@ -57,6 +58,8 @@ class DetectionReport:
     alerts_verified: int = 0
     alerts_suppressed: int = 0
     data_findings: int = 0
+    #: Meters whose due baseline fit waits for a later pass (the pass's fit budget was spent).
+    fits_deferred: int = 0
 
 
 def _meters(session: Session) -> list[Meter]:
@@ -90,7 +93,9 @@ class DetectionPass:
         self.detect = detect
         self.carbon = carbon
         self.opening = opening or {}
-        self.scanner = scanner or SiteScanner(BaselineBank(sessions))
+        self.scanner = scanner or SiteScanner(
+            BaselineBank(sessions, retrain_after_s=int(detect.retrain_after_hours * HOUR)),
+            multivariate=detect.multivariate)
         self.cache = cache or HourlyCache(store)
 
     def run(self, now: int | None = None, site_ids: list[str] | None = None) -> DetectionReport:
@@ -104,7 +109,8 @@ class DetectionPass:
                 select(SiteRecord.site_id, SiteRecord.tariff_cny_per_kwh, SiteRecord.tou_tariff))}
         warnings: list[DataWarning] = []
         totals = StoreCounts()
-        scanned = scored = fitted = faults = 0
+        scanned = scored = fitted = faults = deferred = 0
+        budget = FitBudget(self.detect.fit_budget_s)
         for site_id in sorted(site_ids if site_ids is not None else sites):
             site = sites.get(site_id)
             if site is None:
@@ -112,8 +118,9 @@ class DetectionPass:
                 continue
             flat, tou = tariffs.get(site_id, (None, None))
             tariff = Tariff.of(flat or self.carbon.default_tariff_cny_per_kwh, tou)
-            result = self._scan_site(site, sorted(meters[site_id], key=lambda m: m.meter_id), tariff, now)
-            counts, n_scored, n_fitted, n_faults, found = result
+            result = self._scan_site(site, sorted(meters[site_id], key=lambda m: m.meter_id), tariff, now, budget)
+            counts, n_scored, n_fitted, n_faults, found, n_deferred = result
+            deferred += n_deferred
             warnings.extend(found)
             scanned += 1
             scored += n_scored
@@ -122,15 +129,15 @@ class DetectionPass:
             for name in StoreCounts.__slots__:
                 setattr(totals, name, getattr(totals, name) + getattr(counts, name))
         return DetectionReport(scanned, scored, totals.opened, totals.updated, totals.closed, tuple(warnings),
-                               fitted, totals.reopened, totals.verified, totals.suppressed, faults)
+                               fitted, totals.reopened, totals.verified, totals.suppressed, faults, deferred)
 
-    def _scan_site(self, site: Site, meters: list[Meter], tariff: Tariff, now: int | None):  # noqa: ANN202
+    def _scan_site(self, site: Site, meters: list[Meter], tariff: Tariff, now: int | None, budget: FitBudget):  # noqa: ANN202
         warnings: list[DataWarning] = []
         if now is None:
             newest = self.store.latest(site_id=site.site_id)
             if not newest:
                 return StoreCounts(), 0, 0, 0, [DataWarning("no_data", "the store holds no points for this site",
-                                                            site.site_id)]
+                                                            site.site_id)], 0
             # Half-open windows: one second past the newest point keeps that point inside.
             now = max(p.ts for p in newest.values()) + 1
         scan_start = (now - self.detect.lookback_hours * HOUR) // HOUR * HOUR
@@ -150,23 +157,23 @@ class DetectionPass:
         # One transaction per site: read its feedback and open alerts, score, write alerts and findings.
         with self.sessions.begin() as session:
             feedback = load_feedback(session, site.site_id, train_start)
-            since = self._score_from(session, site.site_id, scan_start)
+            since = self._score_from(session, site.site_id, scan_start, self.detect.verify_hours)
             score_from = np.array([max(train_start, since.get(m.meter_id, scan_start)) for m in scored_meters],
                                   dtype=np.int64)
             terms = SiteTerms(site, tariff, self._factor(site, now, warnings))
             result = self.scanner.scan(terms, scored_meters, hours.hours, hours.matrix(scored_meters),
                                        train_end=scan_start, score_from=score_from, feedback=feedback,
-                                       opening=self.opening.get(site.site_id))
+                                       opening=self.opening.get(site.site_id), budget=budget)
             warnings.extend(result.warnings)
             data_faults = faults + result.faults
-            book = AlertBook(session, site.site_id, wall_now=int(time.time()))
+            book = AlertBook(session, site.site_id, wall_now=int(time.time()), verify_hours=self.detect.verify_hours)
             counts = book.store(result.findings, scored_meters=result.scored, scan_start=scan_start, data_end=now,
                                 suppressed=feedback.suppressed)
             n_faults = store_faults(session, site.site_id, data_faults, data_end=now, wall_now=int(time.time()))
-        return counts, len(result.scored), result.fitted, n_faults, warnings + data_faults
+        return counts, len(result.scored), result.fitted, n_faults, warnings + data_faults, result.deferred
 
     @staticmethod
-    def _score_from(session: Session, site_id: str, scan_start: int) -> dict[str, int]:
+    def _score_from(session: Session, site_id: str, scan_start: int, verify_hours: int = VERIFY_HOURS) -> dict[str, int]:
         """Per meter, the earliest hour to re-score: the start of an alert ongoing or closed in the
         last day, or the episode of a fix being watched."""
         since: dict[str, int] = {}
@@ -181,7 +188,7 @@ class DetectionPass:
             # Ongoing, or closed within a day: re-scored whole, so a leak's next night joins its alert.
             at = started_at if ongoing or status != "resolved" else scan_start
             if status == "resolved" and resolved_at is not None and verification in (None, "watching"):
-                at = min(at, max(resolved_at - VERIFY_HOURS * HOUR, started_at))
+                at = min(at, max(resolved_at - verify_hours * HOUR, started_at))
             since[meter_id] = min(since.get(meter_id, scan_start), at // HOUR * HOUR)
         return since
 

@@ -13,6 +13,8 @@ glitches in the history stop pulling the baseline without any per-meter weighted
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
 from threadpoolctl import threadpool_limits
@@ -273,7 +275,9 @@ class ProfileBaseline(RegressorMixin, BaseEstimator):
     def output(self, j: int) -> ProfileBaseline:
         """The fitted single-output baseline of output ``j`` (one meter, to store on its own)."""
         check_is_fitted(self)
-        one = ProfileBaseline(**self.get_params())
+        # A shallow copy keeps the parameters without get_params (slow, and a detector
+        # borrowing baselines for thousands of meters calls this once per meter).
+        one = copy.copy(self)
         for name in ("coef_", "scale_", "relative_scale_", "typical_kwh_", "seen_cells_"):
             setattr(one, name, getattr(self, name)[j : j + 1].copy())
         one.quality_ = [self.quality_[j]]
@@ -296,8 +300,10 @@ class ProfileBaseline(RegressorMixin, BaseEstimator):
 
     def scaled(self, factor: float) -> ProfileBaseline:
         """A copy predicting ``factor`` times as much (a similar meter's profile for a new one)."""
-        check_is_fitted(self)
-        out = self.output(0) if self.coef_.shape[0] == 1 else ProfileBaseline.stack([self])
+        if not hasattr(self, "coef_"):
+            check_is_fitted(self)  # raises NotFittedError
+        # Shallow copies: the products below are new arrays, the rest is never written.
+        out = copy.copy(self) if self.coef_.shape[0] == 1 else ProfileBaseline.stack([self])
         out.coef_ = out.coef_ * factor
         out.scale_ = out.scale_ * factor
         out.typical_kwh_ = out.typical_kwh_ * factor

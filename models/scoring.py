@@ -14,6 +14,7 @@ import numpy as np
 
 from core.domain import Meter
 from models.bank import BaselineBank, StoredBaseline
+from models.budget import FitBudget
 from models.creep import BaseLoadCreep
 from models.feedback import SiteFeedback
 from models.features import DAYLIGHT_COL, OPEN_COL, WORKDAY_COL, hour_features, local_hour
@@ -45,6 +46,8 @@ class SiteScan:
     warnings: list[DataWarning] = field(default_factory=list)
     scored: list[str] = field(default_factory=list)
     fitted: int = 0
+    #: Meters whose due fit waits for a later pass (the budget was spent).
+    deferred: int = 0
     #: Scored hours (from the earliest score_from) and their scores, one column per scored meter.
     hours: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     scores: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
@@ -78,14 +81,19 @@ class SiteScanner:
         score_from: np.ndarray,
         feedback: SiteFeedback,
         opening: OpeningHours | None = None,
+        budget: FitBudget | None = None,
     ) -> SiteScan:
-        """Scan ``kwh`` (hours x meters, NaN unknown); meter j is scored from ``score_from[j]``."""
+        """Scan ``kwh`` (hours x meters, NaN unknown); meter j is scored from ``score_from[j]``.
+
+        ``budget`` bounds the fitting of this pass (none: fit whatever is due).
+        """
         out = SiteScan()
+        budget = budget or FitBudget()
         site = terms.site
         X = hour_features(hours, site, opening=opening)
         local = local_hour(hours, site.timezone)
         train = hours < train_end
-        baselines = self._baselines(site, meters, hours, kwh, X, local, train, train_end, feedback, out)
+        baselines = self._baselines(site, meters, hours, kwh, X, local, train, train_end, feedback, out, budget)
         cols = [j for j, b in enumerate(baselines) if b is not None]
         if not cols:
             return out
@@ -109,7 +117,7 @@ class SiteScanner:
         out.scored = [meters[j].meter_id for j in cols]
         candidates = np.flatnonzero(np.nanmax(np.where(np.isnan(scores), -np.inf, scores), axis=0) > 3.0)
         # The forest only ever lowers thresholds of meters already at 3 units: skip it when none is.
-        relief = self._relief(site.site_id, stack, X, kwh[:, cols], train, scores) if candidates.size else 0.0
+        relief = self._relief(site.site_id, stack, X, kwh[:, cols], train, scores, budget) if candidates.size else 0.0
         kinds_of: dict[str, np.ndarray] = {}
         for k in candidates.tolist():
             meter = meters[cols[k]]
@@ -126,19 +134,40 @@ class SiteScanner:
         return out
 
     def _relief(self, site_id: str, stack: ProfileBaseline, X: np.ndarray, kwh: np.ndarray, train: np.ndarray,
-                scores: np.ndarray) -> np.ndarray | float:
-        """Per scanned hour, the threshold relief where the site forest calls the hour an outlier."""
+                scores: np.ndarray, budget: FitBudget) -> np.ndarray | float:
+        """Per scanned hour, the threshold relief where the site forest calls the hour an outlier.
+
+        A forest fitted on the site's previous baselines serves until the budget lets it be refitted.
+        """
         if not self.multivariate or kwh.shape[1] < MIN_FOREST_METERS or train.sum() < 48:
             return 0.0
         key = self._stacks[site_id][0]
         cached = self._forests.get(site_id)
-        if cached is None or cached[0] != key:
-            expected = np.clip(stack.predict(X[train]), 0.0, None)
-            history = ResidualDetector.score(kwh[train], expected, stack.residual_scale(expected))
-            cached = (key, SiteResidualForest().fit(history))
+        if (cached is None or cached[0] != key) and budget.allows(essential=False):
+            with budget.fitting():
+                expected = np.clip(stack.predict(X[train]), 0.0, None)
+                history = ResidualDetector.score(kwh[train], expected, stack.residual_scale(expected))
+                cached = (key, SiteResidualForest().fit(history))
             self._forests[site_id] = cached
+        if cached is None or cached[1].n_features_in_ != scores.shape[1]:
+            return 0.0
         outlier = cached[1].score(scores) > 0
         return np.where(outlier, MULTIVARIATE_RELIEF, 0.0)
+
+    def share_forest(self, source: str, site_ids: list[str]) -> int:
+        """Give ``site_ids`` the forest of ``source`` where their baselines are the very same
+        objects (a benchmark's sites cloned from one template); returns how many took it."""
+        forest = self._forests.get(source)
+        shared = 0
+        for site_id in site_ids:
+            stack = self._stacks.get(site_id)
+            if forest is not None and stack is not None and stack[0] == forest[0]:
+                self._forests[site_id] = forest
+                shared += 1
+        return shared
+
+    def has_forest(self, site_id: str) -> bool:
+        return site_id in self._forests
 
     def _stack(self, site_id: str, stored: list[StoredBaseline]) -> ProfileBaseline:
         """The site's baselines as one multi-output model, rebuilt only when one of them changed."""
@@ -149,8 +178,12 @@ class SiteScanner:
             self._stacks[site_id] = cached
         return cached[1]
 
-    def _baselines(self, site, meters, hours, kwh, X, local, train, train_end, feedback, out) -> list:  # noqa: ANN001
-        """The meters' baselines: reused from the bank, refitted together when stale, or borrowed."""
+    def _baselines(self, site, meters, hours, kwh, X, local, train, train_end, feedback, out, budget) -> list:  # noqa: ANN001
+        """The meters' baselines: reused from the bank, refitted together when stale, or borrowed.
+
+        When the budget says wait, a stale baseline serves on and a meter with none borrows
+        what similar meters draw (not saved: its own fit comes in a later pass).
+        """
         self.bank.load_site(site, meters)
         result: list[StoredBaseline | None] = [None] * len(meters)
         refit: list[int] = []
@@ -170,7 +203,18 @@ class SiteScanner:
                     continue
                 self.bank.put(site, [(meter, prior)])
                 result[j] = prior
+        if refit and not budget.allows():
+            out.deferred += len(refit)
+            for j in refit:
+                waiting = self.bank.get(meters[j].meter_id)
+                if waiting is None:
+                    waiting = self.bank.prior(site, meters[j], (int(hours[0]), train_end))
+                    if waiting is not None:
+                        self.bank.lend(meters[j], waiting)
+                result[j] = waiting
+            refit = []
         if refit:
+            began = time.perf_counter()
             Y = kwh[train][:, refit]
             used = ~np.isnan(Y)
             trusted = np.zeros(Y.shape, dtype=bool)
@@ -188,6 +232,7 @@ class SiteScanner:
                 result[j] = s
             self.bank.put(site, stored)
             out.fitted += len(refit)
+            budget.charge(time.perf_counter() - began)
         return result
 
     def _creep(self, terms, meters, hours, kwh, X, local, baselines, out) -> None:  # noqa: ANN001
