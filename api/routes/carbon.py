@@ -100,7 +100,7 @@ def _meters_by_site(session: Session) -> dict[str, list[Meter]]:
     by_site: dict[str, list[Meter]] = {}
     categories = {c.value: c for c in MeterCategory}
     # Through the connection: a Core select skips the ORM's per-row loading machinery.
-    for meter_id, site_id, category, rated_kw, name, register_max in session.connection().execute(query):
+    for meter_id, site_id, category, rated_kw, name, register_max in session.connection().execute(query).all():
         by_site.setdefault(site_id, []).append(Meter(meter_id, site_id, categories[category], rated_kw, name, register_max))
     return by_site
 

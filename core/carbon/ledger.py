@@ -22,7 +22,7 @@ from core.carbon.factors import (
 from core.carbon.instruments import GreenInstrument, allocate
 from core.carbon.periods import Period, index_of, split
 from core.carbon.totals import CarbonTotals, FactorLog, FactorUse
-from core.domain import GAS_CATEGORIES, GENERATION_CATEGORIES, Meter, Site
+from core.domain import GAS_CATEGORIES, GENERATION_CATEGORIES, Meter, MeterCategory, Site
 from core.store.daily import SegmentEnergy
 
 #: Calendar of the factor year rule: the MEE factors are Chinese calendar-year figures.
@@ -95,11 +95,18 @@ class SiteCarbon:
     kwh_by_category = property(lambda self: self.totals.kwh_by_category)
 
 
+_CONSUMPTION, _GENERATION, _GAS = "consumption", "generation", "gas"
+#: What each meter category does in a ledger, and its value (enum lookups are slow per row).
+_KIND = {
+    c: (_GAS if c in GAS_CATEGORIES else _GENERATION if c in GENERATION_CATEGORIES else _CONSUMPTION, c.value)
+    for c in MeterCategory
+}
+
 #: Factor choices per (table, province, year); tables are immutable, so the choice is too.
 #: The table itself is kept in the value so its id cannot be reused while cached.
 _CHOSEN: dict[tuple[int, str, int], tuple[FactorTable, EmissionFactor, EmissionFactor]] = {}
 #: The gas factor per table, kept the same way.
-_GAS: dict[int, tuple[FactorTable, EmissionFactor]] = {}
+_GAS_FACTOR: dict[int, tuple[FactorTable, EmissionFactor]] = {}
 
 
 class _Factors:
@@ -107,11 +114,11 @@ class _Factors:
 
     def __init__(self, province: str, table: FactorTable, year: int | None) -> None:
         self.province, self.table, self.fixed_year = province, table, year
-        cached = _GAS.get(id(table))
+        cached = _GAS_FACTOR.get(id(table))
         if cached is None or cached[0] is not table:
-            if len(_GAS) > 100:
-                _GAS.clear()
-            cached = _GAS[id(table)] = (table, gas_factor(table))
+            if len(_GAS_FACTOR) > 100:
+                _GAS_FACTOR.clear()
+            cached = _GAS_FACTOR[id(table)] = (table, gas_factor(table))
         self.gas = cached[1]
 
     def electricity(self, year: int) -> tuple[EmissionFactor, EmissionFactor]:
@@ -153,8 +160,9 @@ def build_ledger(
     tz = site_zone(site)
     now = int(time.time()) if now is None else now
     factors = _Factors(site.province, table or load_factors(), year)
-    by_id = {m.meter_id: m for m in meters}
-    has_pv = any(m.category in GENERATION_CATEGORIES for m in meters)
+    # meter -> (kind, category value): looked up once per meter, not per row.
+    by_id = {m.meter_id: _KIND[m.category] for m in meters}
+    has_pv = any(kind is _GENERATION for kind, _value in by_id.values())
 
     # Slots are segments keyed by their start: the parts are disjoint, so keys are unique.
     slot_end: dict[int, int] = {}
@@ -172,11 +180,10 @@ def build_ledger(
             if meter is None:
                 unclassified.add(row.meter_id)
                 continue
+            kind, category = meter
             lo, hi = bounds[row.segment], bounds[row.segment + 1]
             slot_end[lo] = hi
-            category = meter.category
-            gas, generation = category in GAS_CATEGORIES, category in GENERATION_CATEGORIES
-            if not gas and not generation:
+            if kind is _CONSUMPTION:
                 consumption[lo] = (row.segment, consumption.get(lo, (0, 0.0))[1] + row.energy)
             if not in_main:
                 continue
@@ -184,13 +191,13 @@ def build_ledger(
             if acc is None:
                 acc = slots[lo] = [0.0, 0.0, 0.0, 0, {}]  # kWh, PV kWh, gas m3, readings, kWh by category
             acc[3] += row.readings
-            if gas:
+            if kind is _GAS:
                 acc[2] += row.energy
-            elif generation:
+            elif kind is _GENERATION:
                 acc[1] += row.energy
             else:
                 acc[0] += row.energy
-                acc[4][category.value] = acc[4].get(category.value, 0.0) + row.energy
+                acc[4][category] = acc[4].get(category, 0.0) + row.energy
             if row.busiest_day > busiest.get(row.meter_id, 0):
                 busiest[row.meter_id] = row.busiest_day
             seen = observed.setdefault(row.meter_id, [0.0, 0])

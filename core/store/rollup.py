@@ -311,18 +311,23 @@ def segments(db: sqlite3.Connection, bounds: Sequence[int], site_ids: Sequence[s
     if month_parts and all(hi == next_month(lo) for _i, lo, hi in month_parts):
         # Each part is one month: its rows are unique per meter, so no GROUP BY (and no
         # temporary b-tree) is needed; a portfolio month reads ~10 rows per site this way.
+        fetched: list[tuple] = []
         for chunk in _chunks(month_parts, 300):
             values = ",".join("(?, ?)" for _ in chunk)
-            for site, meter, category, i, energy, readings, busiest in db.execute(
+            fetched += db.execute(
                 f"WITH seg(i, m) AS (VALUES {values}) "
                 "SELECT d.site_id, d.meter_id, d.category, seg.i, d.energy, d.readings, d.busiest_day "
                 f"FROM seg JOIN energy_month d ON d.month = seg.m{test}",
                 [v for i, lo, _hi in chunk for v in (i, lo)] + args,
-            ):
-                entry = rows.setdefault((site, meter, i), [category, 0.0, 0, 0])
-                entry[1] += energy
-                entry[2] += readings
-                entry[3] = max(entry[3], busiest)
+            ).fetchall()
+        if not day_parts and not plan.partial:
+            # Whole single months only: one row per (site, meter, segment) already.
+            return sorted(SegmentEnergy(*row) for row in fetched if row[5] > 0)
+        for site, meter, category, i, energy, readings, busiest in fetched:
+            entry = rows.setdefault((site, meter, i), [category, 0.0, 0, 0])
+            entry[1] += energy
+            entry[2] += readings
+            entry[3] = max(entry[3], busiest)
         month_parts = []
     for table, key, busiest_column, parts in (
         ("energy_month", "month", "MAX(d.busiest_day)", month_parts),
