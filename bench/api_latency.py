@@ -44,7 +44,7 @@ FLUSH_S, BATCH_MAX = 0.5, 5_000
 ALERT_STATUSES = ("open", "open", "acknowledged", "resolved", "resolved", "resolved")
 ALERT_SEVERITIES = ("low", "medium", "high")
 ALERT_KINDS = ("baseline_excess", "after_hours", "weekend_running")
-GOALS_MS = {"site_year": 50.0, "portfolio_month": 500.0, "alerts": 50.0}
+GOALS_MS = {"health": None, "site_year": 50.0, "portfolio_month": 500.0, "alerts": 50.0}
 
 
 def local(year: int, month: int, day: int = 1) -> int:
@@ -217,8 +217,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def server(env: dict[str, str], port: int) -> Iterator[str]:
+def server(env: dict[str, str], port: int) -> Iterator[tuple[str, int]]:
     """``kilowatch serve`` (the production app through kilowatch's wiring) until the block ends."""
     kilowatch = Path(sys.executable).with_name("kilowatch")
     proc = subprocess.Popen([str(kilowatch), "serve", "--port", str(port)], env=env,
@@ -237,7 +243,7 @@ def server(env: dict[str, str], port: int) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError("kilowatch serve did not become ready")
             time.sleep(0.2)
-        yield url
+        yield url, proc.pid
     finally:
         proc.terminate()
         try:
@@ -253,6 +259,8 @@ def server(env: dict[str, str], port: int) -> Iterator[str]:
 class Latency:
     name: str
     samples_ms: list[float] = field(default_factory=list)
+    #: CPU time the server process used per request: what the request costs on an idle core.
+    server_cpu_ms: float = 0.0
 
     @property
     def p50(self) -> float:
@@ -267,6 +275,8 @@ class Latency:
 
 def requests_of(sites: int) -> dict[str, tuple[str, dict]]:
     return {
+        # The floor: what any request costs on this machine right now (no database, no store).
+        "health": ("/api/v1/health", {}),
         "site_year": ("/api/v1/sites/bench-0000/carbon", {"start": f"{YEAR}-01-01", "end": f"{YEAR}-12-31", "granularity": "month"}),
         "portfolio_month": ("/api/v1/carbon", {"start": f"{YEAR}-{MONTH:02d}-01", "end": f"{YEAR}-{MONTH:02d}-30"}),
         "alerts": ("/api/v1/alerts", [("status", "open"), ("status", "acknowledged"), ("snoozed", "false"),
@@ -277,6 +287,8 @@ def requests_of(sites: int) -> dict[str, tuple[str, dict]]:
 def check(http: httpx.Client, path: str, params, sites: int, alerts: int) -> None:
     """The answers are what the data set says, so a fast wrong answer cannot pass."""
     body = http.get(path, params=params).raise_for_status().json()
+    if path.endswith("/health"):
+        return
     if path.endswith("/carbon") and "sites" in body:
         assert len(body["sites"]) == sites + 1, f"portfolio holds {len(body['sites'])} sites"
         assert body["total"]["readings"] > 0
@@ -289,7 +301,7 @@ def check(http: httpx.Client, path: str, params, sites: int, alerts: int) -> Non
         assert wastes == sorted(wastes, reverse=True)
 
 
-def measure(url: str, key: str, runs: int, sites: int, alerts: int) -> list[Latency]:
+def measure(url: str, pid: int, key: str, runs: int, sites: int, alerts: int) -> list[Latency]:
     results = []
     with httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=60) as http:
         for name, (path, params) in requests_of(sites).items():
@@ -297,10 +309,12 @@ def measure(url: str, key: str, runs: int, sites: int, alerts: int) -> list[Late
             for _ in range(3):  # warm-up: connections, caches
                 http.get(path, params=params).raise_for_status()
             latency = Latency(name)
+            cpu = cpu_seconds(pid)
             for _ in range(runs):
                 began = time.perf_counter()
                 http.get(path, params=params).raise_for_status()
                 latency.samples_ms.append((time.perf_counter() - began) * 1000)
+            latency.server_cpu_ms = (cpu_seconds(pid) - cpu) * 1000 / runs
             results.append(latency)
     return results
 
@@ -324,10 +338,10 @@ def run(data: Dataset, backend: str, influx_url: str | None, runs: int, modes: d
     prepare(data, Settings())
     out = []
     port = free_port()
-    with server(env_for(data.workdir, backend, influx_url, key, port), port) as url:
+    with server(env_for(data.workdir, backend, influx_url, key, port), port) as (url, pid):
         for mode, rate in modes.items():
             with writer(env, rate, data.sites) as achieved:
                 load_before = os.getloadavg()
-                latencies = measure(url, key, runs, data.sites, data.alerts)
+                latencies = measure(url, pid, key, runs, data.sites, data.alerts)
                 out.append(Run(mode, achieved(), load_before, os.getloadavg(), latencies))
     return out
