@@ -232,6 +232,16 @@ def decode(topic: str, payload: bytes, prefix: str = DEFAULT_PREFIX) -> Decoded:
         rejections: list[Rejection] = []
         for item in items:
             meter = item.get("meter") if isinstance(item, dict) else None
+            # The common item inline (same rules as _reading_from, which explains a refusal):
+            # a valid meter id, an ISO timestamp, a finite float register and no power.
+            if type(meter) is str and len(item) == 3:
+                ts, register = item.get("ts"), item.get("register")
+                if type(ts) is str and type(register) is float and math.isfinite(register) and valid_id(meter):
+                    try:
+                        readings.append(Reading(site_id, meter, _parse_iso(ts), register))
+                        continue
+                    except ValueError:
+                        pass  # _reading_from says why
             try:
                 if not isinstance(meter, str) or not meter:
                     raise ValueError("batch item has no 'meter'")

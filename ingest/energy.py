@@ -125,7 +125,14 @@ class EnergyTracker:
             return Outcome(Step.DUPLICATE if reading.register == last_register else Step.CONFLICT)
         seconds = ts - last_ts
         register = reading.register
-        self._set(reading.meter_id, (ts, register, (*intervals[1 - _INTERVALS_KEPT :], seconds)))
+        if len(intervals) == _INTERVALS_KEPT and intervals[0] == seconds and intervals[1] == seconds and intervals[2] == seconds:
+            kept = intervals  # a steady meter: the same intervals again, without building a tuple
+        else:
+            kept = (*intervals[1 - _INTERVALS_KEPT :], seconds)
+        journal = self._journal
+        if journal is not None and reading.meter_id not in journal:
+            journal[reading.meter_id] = last
+        self._last[reading.meter_id] = (ts, register, kept)
         if register >= last_register:  # the common case, without the call below
             return Outcome(_NEXT, round((register - last_register) * _SCALE) / _SCALE, last_register)
         step, energy = interval_energy(last_register, register, seconds, meter)

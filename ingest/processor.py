@@ -154,17 +154,23 @@ class BatchProcessor:
         """
         plan = Plan()
         points, tracker = plan.points, self.tracker
+        classify = tracker.classify
         late: dict[str, list[int]] = {}
+        seeded = None  # the site of the previous reading, known to be seeded: batches come by site
         for item in admitted:
             reading, meter = item.reading, item.meter
-            if tracker.needs_seed(reading.site_id):
-                site_id = reading.site_id
-                latest = self._run("store", lambda: self._store.latest(site_id=site_id))
-                tracker.seed(site_id, latest)
-            outcome = tracker.classify(reading, meter)
+            if reading.site_id != seeded:
+                if tracker.needs_seed(reading.site_id):
+                    site_id = reading.site_id
+                    latest = self._run("store", lambda: self._store.latest(site_id=site_id))
+                    tracker.seed(site_id, latest)
+                seeded = reading.site_id
+            outcome = classify(reading, meter)
             step = outcome.step
-            if step is Step.NEXT or step is Step.FIRST:
-                points[(reading.meter_id, reading.ts)] = _point(reading, meter, outcome.energy)
+            if step is _NEXT or step is _FIRST:
+                points[(reading.meter_id, reading.ts)] = EnergyPoint(
+                    reading.site_id, reading.meter_id, _category_value(meter), reading.ts, reading.register, outcome.energy
+                )
             elif step is Step.DUPLICATE:
                 plan.duplicates += 1
             elif step is Step.CONFLICT:
@@ -252,5 +258,14 @@ def _payload_of(message: InboundMessage, reading: Reading) -> bytes:
     return message.payload if single else reading_payload(reading)
 
 
+_NEXT, _FIRST = Step.NEXT, Step.FIRST
+#: ``category.value`` goes through the enum's property machinery; a dict lookup does not.
+_CATEGORY_VALUES = {c: c.value for c in MeterCategory}
+
+
+def _category_value(meter: Meter) -> str:
+    return _CATEGORY_VALUES[meter.category]
+
+
 def _point(reading: Reading, meter: Meter, energy: float) -> EnergyPoint:
-    return EnergyPoint(reading.site_id, reading.meter_id, meter.category.value, reading.ts, reading.register, energy)
+    return EnergyPoint(reading.site_id, reading.meter_id, _CATEGORY_VALUES[meter.category], reading.ts, reading.register, energy)
