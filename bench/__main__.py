@@ -64,6 +64,11 @@ def _national(args: argparse.Namespace) -> list[str]:
         f"last quarter {r.lag(False):.0f} s, worst {r.max_lag:.0f} s; peak RSS {r.peak_rss_mb:.0f} MB.",
     ]
     console.print(lines[-1])
+    lines += ["", "| minute | stored readings/s | backlog (readings) | data lag (s) |", "|---|---|---|---|"]
+    previous_stored = 0
+    for minute, stored, backlog, lag in r.per_minute():
+        lines.append(f"| {minute} | {(stored - previous_stored) / 60:,.0f} | {backlog:,} | {lag:.0f} |")
+        previous_stored = stored
     return lines
 
 

@@ -32,6 +32,7 @@ class SustainResult:
     published: int = 0
     stored: int = 0
     samples: list[tuple[float, int, float]] = field(default_factory=list)  # (t, backlog, lag seconds)
+    stored_samples: list[int] = field(default_factory=list)  # stored readings at each sample
     peak_rss_mb: float = 0.0
 
     rejected: int = 0
@@ -49,6 +50,14 @@ class SustainResult:
         """Median data lag (seconds from a reading's timestamp to its storing), first or last quarter."""
         lags = [lag for _, _, lag in self._quarter(first) if lag == lag]  # NaN before the first store
         return statistics.median(lags) if lags else float("nan")
+
+    def per_minute(self) -> list[tuple[int, int, int, float]]:
+        """``(minute, stored so far, backlog, lag)`` at the last sample of every minute of the run."""
+        rows: dict[int, tuple[int, int, int, float]] = {}
+        for t, backlog, lag, stored in ((t, b, lag, s) for (t, b, lag), s in zip(self.samples, self.stored_samples, strict=True)):
+            minute = int(t // 60) + 1
+            rows[minute] = (minute, stored, backlog, lag)
+        return list(rows.values())
 
     @property
     def max_lag(self) -> float:
@@ -110,6 +119,7 @@ def run(broker, influx, workdir: Path, minutes: float, n_sites: int = SITES) -> 
             stored = int(metrics.get("kilowatch_ingest_stored_readings_total", 0))
             lag = metrics.get("kilowatch_ingest_data_lag_seconds", float("nan"))
             result.samples.append((time.monotonic() - t0, result.published - stored, lag))
+            result.stored_samples.append(stored)
         worker.wait_metric("stored_readings", result.published, timeout=300)
         result.stored = int(worker.metric("stored_readings"))
         metrics = worker.metrics()
