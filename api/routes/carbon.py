@@ -95,14 +95,25 @@ def _instruments(session: Session, site_id: str) -> list[GreenInstrument]:
 def _meters_by_site(session: Session) -> dict[str, list[Meter]]:
     """Every registered meter by site, read as plain rows: a portfolio has tens of thousands and
     ORM objects cost ~30 µs each."""
-    t = MeterRecord.__table__.c
-    query = select(t.meter_id, t.site_id, t.category, t.rated_kw, t.name, t.register_max)
     by_site: dict[str, list[Meter]] = {}
-    categories = {c.value: c for c in MeterCategory}
-    # Through the connection: a Core select skips the ORM's per-row loading machinery.
-    for meter_id, site_id, category, rated_kw, name, register_max in session.connection().execute(query).all():
-        by_site.setdefault(site_id, []).append(Meter(meter_id, site_id, categories[category], rated_kw, name, register_max))
+    # Plain SQL through the driver: no ORM or result processing per row (SQLite and PostgreSQL alike).
+    rows = session.connection().exec_driver_sql(_METER_ROWS).fetchall()
+    if len(_METERS) > 4 * len(rows) + 10_000:  # bounded: rows of changed meters are left behind
+        _METERS.clear()
+    for row in rows:
+        meter = _METERS.get(row)
+        if meter is None:
+            meter_id, site_id, category, rated_kw, name, register_max = row
+            meter = _METERS[tuple(row)] = Meter(meter_id, site_id, MeterCategory(category), rated_kw, name, register_max)
+        by_site.setdefault(meter.site_id, []).append(meter)
     return by_site
+
+
+_METER_ROWS = (
+    f"SELECT meter_id, site_id, category, rated_kw, name, register_max FROM {MeterRecord.__tablename__}"
+)
+#: Meters by their whole registry row: a changed row is a new key, so a hit is always current.
+_METERS: dict[tuple, Meter] = {}
 
 
 def _inputs(session: Session, site: SiteRecord) -> SiteInputs:
