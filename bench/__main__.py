@@ -32,18 +32,19 @@ def _ingest(args: argparse.Namespace) -> list[str]:
                 result = ingest_throughput.run(broker, influx, workdir, readings, batch)
                 rows.setdefault(result.mode, []).append(result)
     table = Table(title="Ingest, one worker, QoS 1, InfluxDB 1.6.7 (medians)")
-    for col in ("mode", "readings", "stored+acked/s", "C client ceiling/s", "ratio", "raw InfluxDB pts/s", "peak RSS MB"):
+    for col in ("mode", "readings", "stored+acked/s", "C client ceiling/s", "ratio", "bare paho/s", "ratio", "raw InfluxDB pts/s", "peak RSS MB"):
         table.add_column(col, justify="right")
     lines = [
-        "| mode | readings | stored+acked readings/s | Mosquitto → C client readings/s | ratio | raw InfluxDB points/s | peak RSS (MB) |",
-        "|---|---|---|---|---|---|---|",
+        "| mode | readings | stored+acked readings/s | Mosquitto → C client readings/s | ratio | Mosquitto → bare paho readings/s | ratio | raw InfluxDB points/s | peak RSS (MB) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for mode, results in rows.items():
         rate = statistics.median(r.readings_per_s for r in results)
         ceiling = statistics.median(r.c_client_readings_per_s for r in results)
+        paho = statistics.median(r.paho_readings_per_s for r in results)
         raw = statistics.median(r.influx_raw_points_per_s for r in results)
         peak = max(r.peak_rss_mb for r in results)
-        cells = [mode, f"{results[0].readings:,}", f"{rate:,.0f}", f"{ceiling:,.0f}", f"{rate / ceiling:.2f}", f"{raw:,.0f}", f"{peak:.0f}"]
+        cells = [mode, f"{results[0].readings:,}", f"{rate:,.0f}", f"{ceiling:,.0f}", f"{rate / ceiling:.2f}", f"{paho:,.0f}", f"{rate / paho:.2f}", f"{raw:,.0f}", f"{peak:.0f}"]
         table.add_row(*cells)
         lines.append("| " + " | ".join(cells) + " |")
     console.print(table)

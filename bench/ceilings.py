@@ -1,8 +1,9 @@
-"""Ceilings measured in the same run: Mosquitto to its own C client, raw InfluxDB writes."""
+"""Ceilings measured in the same run: Mosquitto to its own C client and to a bare paho client, raw InfluxDB writes."""
 
 from __future__ import annotations
 
 import subprocess
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -62,6 +63,27 @@ def mqtt_c_client(host: str, port: int, prefix: str, streams: Sequence[Stream], 
         p.wait(timeout=60)
     subprocess.run(["mosquitto_pub", "-h", host, "-p", str(port), "-r", "-t", marker, "-n"], check=True)
     return elapsed
+
+
+def paho_subscriber(host: str, port: int, prefix: str, streams: Sequence[Stream], qos: int) -> float:
+    """Seconds for a bare paho subscriber (``bench.paho_sink``, its own process) to receive every message."""
+    total = sum(s.messages for s in streams)
+    sink = subprocess.Popen(
+        [sys.executable, "-m", "bench.paho_sink", "--host", host, "--port", str(port), "--topic", f"{prefix}/#", "--count", str(total), "--qos", str(qos)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        if sink.stdout is None or sink.stdout.readline().strip() != "ready":
+            raise RuntimeError("the paho sink did not subscribe")
+        start = time.time()
+        pubs = publish(host, port, streams, qos)
+        last = float(sink.stdout.readline())
+        for p in pubs:
+            p.wait(timeout=60)
+        return last - start
+    finally:
+        sink.wait(timeout=60)
 
 
 def influx_raw_writes(url: str, database: str, points: Sequence[EnergyPoint]) -> float:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
-from bench.ceilings import influx_raw_writes, mqtt_c_client, publish
+from bench.ceilings import influx_raw_writes, mqtt_c_client, paho_subscriber, publish
 from bench.payloads import Stream, meta_messages, write_streams
 from bench.worker import IngestProcess
 from core import wire
@@ -22,6 +22,7 @@ class IngestResult:
     messages: int
     seconds: float
     c_client_seconds: float
+    paho_seconds: float
     influx_raw_seconds: float
     peak_rss_mb: float
 
@@ -32,6 +33,10 @@ class IngestResult:
     @property
     def c_client_readings_per_s(self) -> float:
         return self.readings / self.c_client_seconds
+
+    @property
+    def paho_readings_per_s(self) -> float:
+        return self.readings / self.paho_seconds
 
     @property
     def influx_raw_points_per_s(self) -> float:
@@ -71,6 +76,7 @@ def run(broker, influx, workdir: Path, readings: int, batch: bool, qos: int = 1)
     total_messages = sum(s.messages for s in streams)
 
     c_seconds = mqtt_c_client(broker.host, broker.port, f"{prefix}-c", _retopic(streams, prefix, f"{prefix}-c"), qos, run_dir)
+    paho_seconds = paho_subscriber(broker.host, broker.port, f"{prefix}-p", _retopic(streams, prefix, f"{prefix}-p"), qos)
     raw_seconds = influx_raw_writes(influx.url, influx.new_database(), _points(streams, prefix))
 
     worker = IngestProcess(run_dir, broker.port, prefix, influx.url, influx.new_database())
@@ -87,7 +93,7 @@ def run(broker, influx, workdir: Path, readings: int, batch: bool, qos: int = 1)
         peak = worker.peak_rss_mb()
     finally:
         worker.stop()
-    return IngestResult(mode, total_readings, total_messages, seconds, c_seconds, raw_seconds, peak)
+    return IngestResult(mode, total_readings, total_messages, seconds, c_seconds, paho_seconds, raw_seconds, peak)
 
 
 def _retopic(streams: list[Stream], old: str, new: str) -> list[Stream]:
