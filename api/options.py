@@ -34,6 +34,10 @@ class ApiOptions:
     webhook_lookback_s: int = 6 * 3600
     #: Run the outbox loop in the background (tests drive it by hand when False).
     run_outbox: bool = True
+    #: Failed sign-ins allowed per client address and per username within the window; more
+    #: answer 429 with Retry-After. scrypt makes each guess slow; this bounds how many there are.
+    sign_in_max_failures: int = 5
+    sign_in_window_s: float = 300.0
 
     @classmethod
     def from_settings(cls, api: ApiSettings) -> ApiOptions:

@@ -36,14 +36,26 @@ def _caller(principal: Principal, user: UserRecord | None, csrf: str | None = No
     summary="Sign in",
     response_model=CallerPublic,
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 422),
+    responses=problem_responses(401, 422, 429),
 )
 def create_session(body: SignIn, request: Request, response: Response, session: SessionDep, options: OptionsDep) -> CallerPublic:
-    """Check username and password; set the session cookie and return the CSRF token."""
+    """Check username and password; set the session cookie and return the CSRF token.
+
+    After too many failed sign-ins from one address or for one username the answer is 429
+    with `Retry-After` (seconds) until the oldest failure leaves the window."""
+    limiter = request.app.state.sign_in_limiter
+    address_key = f"address:{request.client.host if request.client else '-'}"
+    user_key = f"user:{body.username.casefold()}"
+    wait = limiter.retry_after(address_key, user_key)
+    if wait is not None:
+        raise Problem(429, "Too many failed sign-ins; try again later.", kind="too-many-sign-ins",
+                      headers={"Retry-After": str(wait)})
     user = sign_in(session, body.username, body.password)
     if user is None:
+        limiter.failed(address_key, user_key)
         # One answer for unknown users, wrong passwords and disabled accounts.
         raise Problem(401, "Unknown username or wrong password.", kind="sign-in-failed")
+    limiter.succeeded(user_key)
     opened = open_session(session, user, options.session_ttl_s)
     session.commit()
     response.set_cookie(
