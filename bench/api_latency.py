@@ -301,20 +301,21 @@ def check(http: httpx.Client, path: str, params, sites: int, alerts: int) -> Non
         assert wastes == sorted(wastes, reverse=True)
 
 
-def measure(url: str, pid: int, key: str, runs: int, sites: int, alerts: int) -> list[Latency]:
+def measure(url: str, pid: int, key: str, runs: int, sites: int, alerts: int, portfolio_runs: int | None = None) -> list[Latency]:
     results = []
-    with httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=60) as http:
+    with httpx.Client(base_url=url, headers={"X-API-Key": key}, timeout=600) as http:
         for name, (path, params) in requests_of(sites).items():
             check(http, path, params, sites, alerts)
-            for _ in range(3):  # warm-up: connections, caches
+            count = runs if name != "portfolio_month" or portfolio_runs is None else portfolio_runs
+            for _ in range(min(3, count)):  # warm-up: connections, caches
                 http.get(path, params=params).raise_for_status()
             latency = Latency(name)
             cpu = cpu_seconds(pid)
-            for _ in range(runs):
+            for _ in range(count):
                 began = time.perf_counter()
                 http.get(path, params=params).raise_for_status()
                 latency.samples_ms.append((time.perf_counter() - began) * 1000)
-            latency.server_cpu_ms = (cpu_seconds(pid) - cpu) * 1000 / runs
+            latency.server_cpu_ms = (cpu_seconds(pid) - cpu) * 1000 / count
             results.append(latency)
     return results
 
@@ -328,7 +329,9 @@ class Run:
     latencies: list[Latency]
 
 
-def run(data: Dataset, backend: str, influx_url: str | None, runs: int, modes: dict[str, int | None]) -> list[Run]:
+def run(
+    data: Dataset, backend: str, influx_url: str | None, runs: int, modes: dict[str, int | None], portfolio_runs: int | None = None
+) -> list[Run]:
     """Prepare once, then per writer mode: start the server, the writer, and time the requests."""
     from core.settings import Settings
 
@@ -342,6 +345,6 @@ def run(data: Dataset, backend: str, influx_url: str | None, runs: int, modes: d
         for mode, rate in modes.items():
             with writer(env, rate, data.sites) as achieved:
                 load_before = os.getloadavg()
-                latencies = measure(url, pid, key, runs, data.sites, data.alerts)
+                latencies = measure(url, pid, key, runs, data.sites, data.alerts, portfolio_runs)
                 out.append(Run(mode, achieved(), load_before, os.getloadavg(), latencies))
     return out
