@@ -88,7 +88,10 @@ class FactorLog:
         self._uses: dict[tuple[str, EmissionFactor], list] = {}
 
     def record(self, role: str, factor: EmissionFactor, year: int, quantity: float) -> None:
-        entry = self._uses.setdefault((role, factor), [set(), 0.0])
+        entry = self._uses.get((role, factor))
+        if entry is None:
+            self._uses[(role, factor)] = [{year}, quantity]
+            return
         entry[0].add(year)
         entry[1] += quantity
 
@@ -99,6 +102,13 @@ class FactorLog:
             entry[1] += quantity
 
     def uses(self) -> tuple[FactorUse, ...]:
-        order = {LOCATION: 0, RESIDUAL: 1, GAS: 2}
-        items = sorted(self._uses.items(), key=lambda kv: (order.get(kv[0][0], 9), kv[0][1].year or 0, kv[0][1].region))
+        items = sorted(self._uses.items(), key=_use_order)
         return tuple(FactorUse(role, factor, tuple(sorted(years)), quantity) for (role, factor), (years, quantity) in items)
+
+
+_ROLE_ORDER = {LOCATION: 0, RESIDUAL: 1, GAS: 2}
+
+
+def _use_order(item: tuple) -> tuple:
+    (role, factor), _entry = item
+    return (_ROLE_ORDER.get(role, 9), factor.year or 0, factor.region)
