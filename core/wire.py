@@ -18,6 +18,7 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import NamedTuple
 
 from core.domain import Meter, MeterCategory, Reading, Site, SiteType, valid_id
 
@@ -120,9 +121,8 @@ def encode_meta(site: Site, meters: list[Meter]) -> bytes:
     ).encode()
 
 
-@dataclass(frozen=True, slots=True)
-class Decoded:
-    """The outcome of decoding one MQTT message."""
+class Decoded(NamedTuple):
+    """The outcome of decoding one MQTT message (a named tuple: one per message)."""
 
     readings: list[Reading]
     rejections: list[Rejection]
