@@ -96,8 +96,14 @@ def _meters_by_site(session: Session) -> dict[str, list[Meter]]:
     """Every registered meter by site, read as plain rows: a portfolio has tens of thousands and
     ORM objects cost ~30 µs each."""
     by_site: dict[str, list[Meter]] = {}
-    # Plain SQL through the driver: no ORM or result processing per row (SQLite and PostgreSQL alike).
-    rows = session.connection().exec_driver_sql(_METER_ROWS).fetchall()
+    # Plain SQL on the DB-API cursor of the session's connection: no ORM or result processing
+    # per row (SQLite and PostgreSQL alike).
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(_METER_ROWS)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
     if len(_METERS) > 4 * len(rows) + 10_000:  # bounded: rows of changed meters are left behind
         _METERS.clear()
     for row in rows:
