@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from core.db.tables import AlertEventRecord, AlertRecord
 from models.findings import HOUR, SEVERITY_RANK, UPDATED_FIELDS, Finding
+from models.kinds import BASE_LOAD_CREEP
 
 ACTOR = "detector"
 #: Hours after a resolution during which a returning episode of the same kind reopens the
@@ -81,6 +82,11 @@ class AlertBook:
         matched: set[int] = set()
         for finding in findings:
             meter = [r for r in rows if r.meter_id == finding.meter_id]
+            if _explained_by_creep(finding, meter):
+                # A pass that no longer sees the creep (it was fixed) re-scores its days and finds
+                # their excess night by night: that excess is the creep's, already alerted.
+                self.counts.unchanged += 1
+                continue
             same = [r for r in meter if r.kind == finding.kind]
             row = next((r for r in same if r.started_at == finding.started_at), None)
             row = row or next((r for r in same if r.id not in matched and not _watching(r)
@@ -168,3 +174,9 @@ class AlertBook:
         elif row.verification is None:
             row.verification = "watching"
             row.updated_at = self.now
+
+
+def _explained_by_creep(finding: Finding, rows: list[AlertRecord]) -> bool:
+    """True for a finding of another kind that starts inside a base-load creep alert of its meter."""
+    return finding.kind != BASE_LOAD_CREEP and any(
+        r.kind == BASE_LOAD_CREEP and r.started_at <= finding.started_at < r.ended_at for r in rows)

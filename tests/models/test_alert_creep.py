@@ -1,0 +1,44 @@
+"""A creep alert owns its meter's excess: once the creep is fixed, re-scoring its days finds the same
+excess night by night, which must not become new alerts nor rename the creep's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from core.db.tables import AlertRecord
+from models.alerts import AlertBook
+from models.findings import Finding
+from simulators import build_portfolio
+from tests.models.simulated import registry
+
+HOUR, DAY = 3600, 86400
+T0 = 1_750_000_000 // HOUR * HOUR
+
+
+def finding(site_id: str, meter_id: str, kind: str, start: int, end: int, *, ongoing: bool) -> Finding:
+    return Finding(site_id, meter_id, "public_hvac", kind, kind, "low", start, end, start + HOUR, ongoing,
+                   10.0, 5.0, 5.0, 1.0, 2.0, 0.5, "test", "{}", ())
+
+
+def test_nightly_excess_inside_a_closed_creep_is_not_a_new_alert(tmp_path: Path) -> None:
+    portfolio = build_portfolio(1, 7)
+    site = portfolio.sites[0]
+    meter = portfolio.meters[site.site_id][0].meter_id
+    sessions = registry(tmp_path, portfolio)
+    with sessions.begin() as session:
+        AlertBook(session, site.site_id, wall_now=0).store(
+            [finding(site.site_id, meter, "base_load_creep", T0, T0 + 5 * DAY, ongoing=True)],
+            scored_meters=[meter], scan_start=T0 + 3 * DAY, data_end=T0 + 5 * DAY)
+    nights = [finding(site.site_id, meter, "hvac_after_hours", T0 + d * DAY + 20 * HOUR, T0 + d * DAY + 30 * HOUR,
+                      ongoing=False) for d in range(1, 5)]
+    after = finding(site.site_id, meter, "hvac_after_hours", T0 + 6 * DAY, T0 + 6 * DAY + 6 * HOUR, ongoing=False)
+    with sessions.begin() as session:
+        counts = AlertBook(session, site.site_id, wall_now=0).store(
+            [*nights, after], scored_meters=[meter], scan_start=T0 + 4 * DAY, data_end=T0 + 7 * DAY)
+    with sessions() as session:
+        rows = {(r.kind, r.started_at, r.ongoing) for r in session.scalars(select(AlertRecord))}
+    # The creep is closed with its own kind and start; only the night after it is new.
+    assert rows == {("base_load_creep", T0, False), ("hvac_after_hours", T0 + 6 * DAY, False)}
+    assert counts.opened == 1 and counts.closed >= 1
