@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -74,6 +75,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
         ensure_admin_key(sessions, settings.api.admin_key)
+        if options.freeze_gc:
+            gc.collect()
+            gc.freeze()
         outbox = Outbox(sessions, options, app_.state.metrics)
         app_.state.outbox = outbox
         task = asyncio.create_task(outbox.run()) if options.run_outbox else None
