@@ -24,6 +24,8 @@ ACTOR = "detector"
 #: alert; once the data covers them without one, the fix is verified. Two days see one
 #: more working day and one more night whatever the day of the week.
 VERIFY_HOURS = 48
+#: A base-load creep alert spanning this long is a creep, whatever a later pass finds inside it.
+ESTABLISHED_CREEP_S = 4 * 86400
 
 
 @dataclass(slots=True)
@@ -177,6 +179,9 @@ class AlertBook:
 
 
 def _explained_by_creep(finding: Finding, rows: list[AlertRecord]) -> bool:
-    """True for a finding of another kind that starts inside a base-load creep alert of its meter."""
+    """True for a finding of another kind that starts inside an established base-load creep alert
+    of its meter. A creep alert shorter than ESTABLISHED_CREEP_S yields instead: a few nights of
+    another waste can pass for a ramp for a day or two, and re-scoring then names them right."""
     return finding.kind != BASE_LOAD_CREEP and any(
-        r.kind == BASE_LOAD_CREEP and r.started_at <= finding.started_at < r.ended_at for r in rows)
+        r.kind == BASE_LOAD_CREEP and r.ended_at - r.started_at >= ESTABLISHED_CREEP_S
+        and r.started_at <= finding.started_at < r.ended_at for r in rows)

@@ -42,3 +42,22 @@ def test_nightly_excess_inside_a_closed_creep_is_not_a_new_alert(tmp_path: Path)
     # The creep is closed with its own kind and start; only the night after it is new.
     assert rows == {("base_load_creep", T0, False), ("hvac_after_hours", T0 + 6 * DAY, False)}
     assert counts.opened == 1 and counts.closed >= 1
+
+
+def test_a_creep_seen_for_a_day_or_two_yields_to_what_rescoring_finds(tmp_path: Path) -> None:
+    portfolio = build_portfolio(1, 7)
+    site = portfolio.sites[0]
+    meter = portfolio.meters[site.site_id][0].meter_id
+    sessions = registry(tmp_path, portfolio)
+    with sessions.begin() as session:
+        AlertBook(session, site.site_id, wall_now=0).store(
+            [finding(site.site_id, meter, "base_load_creep", T0, T0 + 2 * DAY, ongoing=True)],
+            scored_meters=[meter], scan_start=T0, data_end=T0 + 2 * DAY)
+    nights = [finding(site.site_id, meter, "pump_night", T0 + d * DAY + 20 * HOUR, T0 + d * DAY + 26 * HOUR,
+                      ongoing=False) for d in range(2)]
+    with sessions.begin() as session:
+        AlertBook(session, site.site_id, wall_now=0).store(
+            nights, scored_meters=[meter], scan_start=T0, data_end=T0 + 3 * DAY)
+    with sessions() as session:
+        kinds = sorted(r.kind for r in session.scalars(select(AlertRecord)))
+    assert kinds == ["pump_night", "pump_night"]
