@@ -65,8 +65,12 @@ def _points(streams: list[Stream], prefix: str) -> list[EnergyPoint]:
     return points
 
 
-def run(broker, influx, workdir: Path, readings: int, batch: bool, qos: int = 1) -> IngestResult:
-    """Measure one mode; every figure comes from the same payload files."""
+def run(broker, influx, workdir: Path, readings: int, batch: bool, qos: int = 1, workers: int = 1) -> IngestResult:
+    """Measure one mode; every figure comes from the same payload files.
+
+    ``workers`` > 1: that many ``kilowatch ingest`` processes in one MQTT 5 shared
+    subscription group, writing to the same database (the scale-out of docs/scaling.md).
+    """
     mode = "gateway batches" if batch else "per-meter messages"
     prefix = f"bench{time.time_ns() % 10**9}/v1"
     run_dir = workdir / ("batch" if batch else "meter")
@@ -79,21 +83,42 @@ def run(broker, influx, workdir: Path, readings: int, batch: bool, qos: int = 1)
     paho_seconds = paho_subscriber(broker.host, broker.port, f"{prefix}-p", _retopic(streams, prefix, f"{prefix}-p"), qos)
     raw_seconds = influx_raw_writes(influx.url, influx.new_database(), _points(streams, prefix))
 
-    worker = IngestProcess(run_dir, broker.port, prefix, influx.url, influx.new_database())
-    worker.start()
+    database = influx.new_database()
+    group = "bench" if workers > 1 else ""
+    pool = [IngestProcess(run_dir, broker.port, prefix, influx.url, database, group, i) for i in range(workers)]
+    for worker in pool:
+        worker.start()
     try:
+        for worker in pool:
+            worker.wait_ready(timeout=60)
         announced = _announce(broker.port, prefix, batch)
-        worker.wait_metric("received_messages", announced, timeout=60)
+        for worker in pool:
+            # Retained announcements reach every member of a shared group.
+            worker.wait_metric("received_messages", announced, timeout=60)
         start = time.perf_counter()
         pubs = publish(broker.host, broker.port, streams, qos)
-        done = worker.wait_metric("stored_readings", total_readings, timeout=900)
+        done = _wait_total(pool, "stored_readings", total_readings, timeout=900)
         seconds = done - start
         for p in pubs:
             p.wait(timeout=60)
-        peak = worker.peak_rss_mb()
+        peak = max(worker.peak_rss_mb() for worker in pool)
     finally:
-        worker.stop()
+        for worker in pool:
+            worker.stop()
     return IngestResult(mode, total_readings, total_messages, seconds, c_seconds, paho_seconds, raw_seconds, peak)
+
+
+def _wait_total(pool: list[IngestProcess], name: str, at_least: float, timeout: float) -> float:
+    """Poll until the counter summed over ``pool`` reaches ``at_least``; when it did (perf_counter)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for worker in pool:
+            if worker.process is not None and worker.process.poll() is not None:
+                raise RuntimeError(f"an ingest worker exited with {worker.process.returncode}; see {worker.workdir / 'ingest.log'}")
+        if sum(worker.metric(name) for worker in pool) >= at_least:
+            return time.perf_counter()
+        time.sleep(0.02)
+    raise TimeoutError(f"{name} did not reach {at_least:.0f} within {timeout:.0f}s")
 
 
 def _retopic(streams: list[Stream], old: str, new: str) -> list[Stream]:

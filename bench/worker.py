@@ -17,14 +17,16 @@ from tests.support import free_port
 class IngestProcess:
     """Runs `kilowatch ingest` against the given broker and InfluxDB database."""
 
-    def __init__(self, workdir: Path, mqtt_port: int, prefix: str, influx_url: str, database: str) -> None:
+    def __init__(self, workdir: Path, mqtt_port: int, prefix: str, influx_url: str, database: str, shared_group: str = "", member: int = 0) -> None:
+        """``shared_group``: join this MQTT 5 shared subscription group as member ``member``."""
         self.metrics_port = free_port()
         self.env = {
             **os.environ,
             "KILOWATCH_MQTT__HOST": "127.0.0.1",
             "KILOWATCH_MQTT__PORT": str(mqtt_port),
             "KILOWATCH_MQTT__TOPIC_PREFIX": prefix,
-            "KILOWATCH_MQTT__CLIENT_ID": f"bench-{prefix.replace('/', '-')}",
+            "KILOWATCH_MQTT__CLIENT_ID": f"bench-{prefix.replace('/', '-')}-{member}",
+            "KILOWATCH_MQTT__SHARED_GROUP": shared_group,
             "KILOWATCH_STORE__BACKEND": "influx1",
             "KILOWATCH_STORE__URL": influx_url,
             "KILOWATCH_STORE__DATABASE": database,
@@ -34,9 +36,11 @@ class IngestProcess:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
+        data_dir = self.workdir / f"worker-{self.env['KILOWATCH_MQTT__CLIENT_ID']}"
+        data_dir.mkdir(exist_ok=True)
         log = (self.workdir / "ingest.log").open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "kilowatch.cli", "--data-dir", str(self.workdir), "ingest", "--metrics-port", str(self.metrics_port)],
+            [sys.executable, "-m", "kilowatch.cli", "--data-dir", str(data_dir), "ingest", "--metrics-port", str(self.metrics_port)],
             env=self.env,
             stdout=log,
             stderr=log,
