@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -57,6 +58,8 @@ def api_suite(args: argparse.Namespace, console: Console) -> list[str]:
     finally:
         if influx is not None:
             influx.stop()
+        if args.api_workdir is None:  # a temporary data set (~1 GB) is not kept
+            shutil.rmtree(workdir, ignore_errors=True)
     counts = f"{args.api_runs} sequential requests each"
     if args.api_portfolio_runs is not None:
         counts += f", {args.api_portfolio_runs} for the portfolio"
