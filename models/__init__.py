@@ -8,6 +8,7 @@ Reads the time-series store and writes ``AlertRecord``, ``AlertEventRecord``,
 from models.alerts import AlertBook, StoreCounts
 from models.bank import BaselineBank, StoredBaseline
 from models.batch import TableScores, score_table
+from models.budget import FitBudget
 from models.creep import BaseLoadCreep
 from models.detection import DetectionPass, DetectionReport
 from models.features import FEATURES, hour_features
@@ -32,6 +33,7 @@ __all__ = [
     "DetectionPass",
     "DetectionReport",
     "Episode",
+    "FitBudget",
     "Finding",
     "HourlySeries",
     "ProfileBaseline",
