@@ -138,6 +138,11 @@ class EnergyTracker:
         step, energy = interval_energy(last_register, register, seconds, meter)
         return Outcome(step, energy, last_register)
 
+    def usual_interval(self, meter_id: str) -> int | None:
+        """The meter's usual reporting interval in seconds; None before two readings."""
+        last = self._last.get(meter_id)
+        return usual_interval(last[2]) if last is not None else None
+
     def newest(self) -> Iterator[tuple[str, int, int | None]]:
         """``(meter, newest ts, usual interval)`` of every meter seen."""
         for meter_id, (ts, _register, intervals) in self._last.items():

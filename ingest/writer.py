@@ -76,7 +76,8 @@ class BatchWriter:
         self._prefix = prefix
         self.spool = spool
         self._budget_s = retry_budget_s
-        self._reconciler = Reconciler(store, directory.cached, self._run) if shared else None
+        tracker = self._processor.tracker
+        self._reconciler = Reconciler(store, directory.cached, self._run, tracker.usual_interval) if shared else None
         self._stale = stale
         self._stale_check_s = stale_check_s
         self._rejection_log = RejectionLog()
