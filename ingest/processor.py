@@ -169,7 +169,7 @@ class BatchProcessor:
             step = outcome.step
             if step is _NEXT or step is _FIRST:
                 points[(reading.meter_id, reading.ts)] = EnergyPoint(
-                    reading.site_id, reading.meter_id, _category_value(meter), reading.ts, reading.register, outcome.energy
+                    reading.site_id, reading.meter_id, _CATEGORY_VALUES[meter.category], reading.ts, reading.register, outcome.energy
                 )
             elif step is Step.DUPLICATE:
                 plan.duplicates += 1
@@ -261,10 +261,6 @@ def _payload_of(message: InboundMessage, reading: Reading) -> bytes:
 _NEXT, _FIRST = Step.NEXT, Step.FIRST
 #: ``category.value`` goes through the enum's property machinery; a dict lookup does not.
 _CATEGORY_VALUES = {c: c.value for c in MeterCategory}
-
-
-def _category_value(meter: Meter) -> str:
-    return _CATEGORY_VALUES[meter.category]
 
 
 def _point(reading: Reading, meter: Meter, energy: float) -> EnergyPoint:
