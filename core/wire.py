@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import NamedTuple
 
-from core.domain import Meter, MeterCategory, Reading, Site, SiteType, valid_id
+from core.domain import Meter, MeterCategory, Reading, Site, SiteType, new_record, valid_id
 
 DEFAULT_PREFIX = "kilowatch/v1"
 WIRE_VERSION = 1
@@ -238,7 +238,7 @@ def decode(topic: str, payload: bytes, prefix: str = DEFAULT_PREFIX) -> Decoded:
                 ts, register = item.get("ts"), item.get("register")
                 if type(ts) is str and type(register) is float and math.isfinite(register) and valid_id(meter):
                     try:
-                        readings.append(Reading(site_id, meter, _parse_iso(ts), register))
+                        readings.append(new_record(Reading, (site_id, meter, _parse_iso(ts), register, None)))
                         continue
                     except ValueError:
                         pass  # _reading_from says why

@@ -6,7 +6,7 @@ import enum
 from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
-from core.domain import EnergyPoint, Meter, Reading
+from core.domain import EnergyPoint, Meter, Reading, new_record
 
 #: Registers travel with 3 decimals; rounding the delta to micro-units removes float noise
 #: (10.3 - 10.1 = 0.20000000000000018) without touching real consumption. round(x * 1e6)
@@ -134,7 +134,7 @@ class EnergyTracker:
             journal[reading.meter_id] = last
         self._last[reading.meter_id] = (ts, register, kept)
         if register >= last_register:  # the common case, without the call below
-            return Outcome(_NEXT, round((register - last_register) * _SCALE) / _SCALE, last_register)
+            return new_record(Outcome, (_NEXT, round((register - last_register) * _SCALE) / _SCALE, last_register))
         step, energy = interval_energy(last_register, register, seconds, meter)
         return Outcome(step, energy, last_register)
 

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.domain import EnergyPoint, Meter, MeterCategory, Reading
+from core.domain import EnergyPoint, Meter, MeterCategory, Reading, new_record
 from core.settings import IngestSettings
 from core.store.base import SeriesStore
 from core.wire import reading_topic
@@ -123,7 +123,7 @@ class BatchProcessor:
                 meter = cached(reading.meter_id)
                 # The common case inline; check_reading (same rules) explains a refusal.
                 if meter is not None and meter.site_id == reading.site_id and oldest <= reading.ts <= newest and reading.register >= 0:
-                    admit(Admitted(reading, meter, received_at, message))
+                    admit(new_record(Admitted, (reading, meter, received_at, message)))
                     continue
                 meter = directory.meter(reading.meter_id)  # may reload the registry for a new meter
                 problem = check_reading(reading, meter, meter is not None or directory.has_site(reading.site_id), now, settings)
@@ -168,8 +168,8 @@ class BatchProcessor:
             outcome = classify(reading, meter)
             step = outcome.step
             if step is _NEXT or step is _FIRST:
-                points[(reading.meter_id, reading.ts)] = EnergyPoint(
-                    reading.site_id, reading.meter_id, _CATEGORY_VALUES[meter.category], reading.ts, reading.register, outcome.energy
+                points[(reading.meter_id, reading.ts)] = new_record(
+                    EnergyPoint, (reading.site_id, reading.meter_id, _CATEGORY_VALUES[meter.category], reading.ts, reading.register, outcome.energy)
                 )
             elif step is Step.DUPLICATE:
                 plan.duplicates += 1
