@@ -36,8 +36,14 @@ class KindScore:
 
     @property
     def f1(self) -> float:
+        """NaN only without events; events and nothing found is 0.0, not "n/a" (no alert
+        raised for a kind must not read as a kind without a score)."""
         p, r = self.precision, self.recall
-        if np.isnan(p) or np.isnan(r):
+        if np.isnan(r):
+            return float("nan")
+        if r == 0.0:
+            return 0.0
+        if np.isnan(p):
             return float("nan")
         return 2 * p * r / (p + r) if p + r else 0.0
 

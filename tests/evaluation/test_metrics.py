@@ -43,3 +43,10 @@ def test_an_alert_on_a_meter_without_waste_is_false_and_on_a_fault_is_a_fault_ca
                    [(fault, 0.0)], site_weeks=2.0)
     assert scores.false_alerts == 2 and scores.false_alerts_per_site_week == 1.0
     assert scores.faults_called_waste == 1
+
+
+def test_a_kind_with_events_and_no_alert_scores_f1_zero_not_n_a() -> None:
+    scores = score([], [(event("m1", "base_load_creep", 0, 10 * H), 20.0)], site_weeks=1.0)
+    creep = scores.by_kind["base_load_creep"]
+    assert (creep.events, creep.detected, creep.alerts) == (1, 0, 0)
+    assert creep.f1 == 0.0  # a floor of "F1 >= 0.8" must catch it

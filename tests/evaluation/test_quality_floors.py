@@ -37,7 +37,7 @@ def test_overall_event_f1_meets_the_goal(scores: Scores) -> None:
 
 def test_every_waste_kind_reaches_f1_0_8(scores: Scores) -> None:
     # Measured 0.91 (pump_night) to 1.0; base-load creep 0.94 (0.80-0.83 on the other unseen seeds).
-    low = {k: round(s.f1, 2) for k, s in scores.by_kind.items() if s.events and s.f1 < 0.8}
+    low = {k: round(s.f1, 2) for k, s in scores.by_kind.items() if s.events and not s.f1 >= 0.8}
     assert not low
 
 
