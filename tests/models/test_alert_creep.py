@@ -22,15 +22,21 @@ def finding(site_id: str, meter_id: str, kind: str, start: int, end: int, *, ong
                    10.0, 5.0, 5.0, 1.0, 2.0, 0.5, "test", "{}", ())
 
 
-def test_nightly_excess_inside_a_closed_creep_is_not_a_new_alert(tmp_path: Path) -> None:
+def open_creep(tmp_path: Path, days: int, scan_start: int):  # noqa: ANN201
+    """A registry whose one meter has an ongoing creep alert from T0 over ``days`` days."""
     portfolio = build_portfolio(1, 7)
     site = portfolio.sites[0]
     meter = portfolio.meters[site.site_id][0].meter_id
     sessions = registry(tmp_path, portfolio)
     with sessions.begin() as session:
         AlertBook(session, site.site_id, wall_now=0).store(
-            [finding(site.site_id, meter, "base_load_creep", T0, T0 + 5 * DAY, ongoing=True)],
-            scored_meters=[meter], scan_start=T0 + 3 * DAY, data_end=T0 + 5 * DAY)
+            [finding(site.site_id, meter, "base_load_creep", T0, T0 + days * DAY, ongoing=True)],
+            scored_meters=[meter], scan_start=scan_start, data_end=T0 + days * DAY)
+    return sessions, site, meter
+
+
+def test_nightly_excess_inside_a_closed_creep_is_not_a_new_alert(tmp_path: Path) -> None:
+    sessions, site, meter = open_creep(tmp_path, days=5, scan_start=T0 + 3 * DAY)
     nights = [finding(site.site_id, meter, "hvac_after_hours", T0 + d * DAY + 20 * HOUR, T0 + d * DAY + 30 * HOUR,
                       ongoing=False) for d in range(1, 5)]
     after = finding(site.site_id, meter, "hvac_after_hours", T0 + 6 * DAY, T0 + 6 * DAY + 6 * HOUR, ongoing=False)
@@ -45,14 +51,7 @@ def test_nightly_excess_inside_a_closed_creep_is_not_a_new_alert(tmp_path: Path)
 
 
 def test_a_creep_seen_for_a_day_or_two_yields_to_what_rescoring_finds(tmp_path: Path) -> None:
-    portfolio = build_portfolio(1, 7)
-    site = portfolio.sites[0]
-    meter = portfolio.meters[site.site_id][0].meter_id
-    sessions = registry(tmp_path, portfolio)
-    with sessions.begin() as session:
-        AlertBook(session, site.site_id, wall_now=0).store(
-            [finding(site.site_id, meter, "base_load_creep", T0, T0 + 2 * DAY, ongoing=True)],
-            scored_meters=[meter], scan_start=T0, data_end=T0 + 2 * DAY)
+    sessions, site, meter = open_creep(tmp_path, days=2, scan_start=T0)
     nights = [finding(site.site_id, meter, "pump_night", T0 + d * DAY + 20 * HOUR, T0 + d * DAY + 26 * HOUR,
                       ongoing=False) for d in range(2)]
     with sessions.begin() as session:
