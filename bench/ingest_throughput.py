@@ -10,7 +10,7 @@ import paho.mqtt.client as mqtt
 
 from bench.ceilings import influx_raw_writes, mqtt_c_client, paho_subscriber, publish
 from bench.payloads import Stream, meta_messages, write_streams
-from bench.worker import IngestProcess
+from bench.worker import IngestProcess, wait_total
 from core import wire
 from core.domain import EnergyPoint
 
@@ -97,7 +97,7 @@ def run(broker, influx, workdir: Path, readings: int, batch: bool, qos: int = 1,
             worker.wait_metric("received_messages", announced, timeout=60)
         start = time.perf_counter()
         pubs = publish(broker.host, broker.port, streams, qos)
-        done = _wait_total(pool, "stored_readings", total_readings, timeout=900)
+        done = wait_total(pool, "stored_readings", total_readings, timeout=900)
         seconds = done - start
         for p in pubs:
             p.wait(timeout=60)
@@ -106,19 +106,6 @@ def run(broker, influx, workdir: Path, readings: int, batch: bool, qos: int = 1,
         for worker in pool:
             worker.stop()
     return IngestResult(mode, total_readings, total_messages, seconds, c_seconds, paho_seconds, raw_seconds, peak)
-
-
-def _wait_total(pool: list[IngestProcess], name: str, at_least: float, timeout: float) -> float:
-    """Poll until the counter summed over ``pool`` reaches ``at_least``; when it did (perf_counter)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for worker in pool:
-            if worker.process is not None and worker.process.poll() is not None:
-                raise RuntimeError(f"an ingest worker exited with {worker.process.returncode}; see {worker.workdir / 'ingest.log'}")
-        if sum(worker.metric(name) for worker in pool) >= at_least:
-            return time.perf_counter()
-        time.sleep(0.02)
-    raise TimeoutError(f"{name} did not reach {at_least:.0f} within {timeout:.0f}s")
 
 
 def _retopic(streams: list[Stream], old: str, new: str) -> list[Stream]:

@@ -78,14 +78,7 @@ class IngestProcess:
 
     def wait_metric(self, name: str, at_least: float, timeout: float) -> float:
         """Poll until the counter reaches ``at_least``; the time it happened (perf_counter)."""
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process is not None and self.process.poll() is not None:
-                raise RuntimeError(f"ingest exited with {self.process.returncode}; see {self.workdir / 'ingest.log'}")
-            if self.metric(name) >= at_least:
-                return time.perf_counter()
-            time.sleep(0.02)
-        raise TimeoutError(f"{name} did not reach {at_least:.0f} within {timeout:.0f}s (at {self.metric(name):.0f})")
+        return wait_total([self], name, at_least, timeout)
 
     def peak_rss_mb(self) -> float:
         """The process's high-water mark of resident memory (VmHWM)."""
@@ -100,3 +93,17 @@ class IngestProcess:
                 self.process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+def wait_total(pool: list[IngestProcess], name: str, at_least: float, timeout: float) -> float:
+    """Poll until the counter summed over ``pool`` reaches ``at_least``; when it did (perf_counter)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for worker in pool:
+            if worker.process is not None and worker.process.poll() is not None:
+                raise RuntimeError(f"ingest exited with {worker.process.returncode}; see {worker.workdir / 'ingest.log'}")
+        if sum(worker.metric(name) for worker in pool) >= at_least:
+            return time.perf_counter()
+        time.sleep(0.02)
+    reached = sum(worker.metric(name) for worker in pool)
+    raise TimeoutError(f"{name} did not reach {at_least:.0f} within {timeout:.0f}s (at {reached:.0f})")
