@@ -90,7 +90,12 @@ class AlertPublic(BaseModel):
     expected_kwh: float = Field(examples=[12.5])
     wasted_kwh: float = Field(examples=[29.5])
     cost_cny: float = Field(examples=[25.08])
-    co2e_kg: float = Field(examples=[15.65])
+    co2e_kg: float = Field(
+        description="Emissions of the wasted energy: wasted_kwh x the site's grid factor. China's published grid "
+        "factors count CO2 only (CH4 and N2O would add about 0.5 % for coal-fired power, by IPCC defaults), so this is "
+        "CO2 reported as CO2e.",
+        examples=[15.65],
+    )
     factor_kg_per_kwh: float = Field(description="Emission factor used for co2e_kg.", examples=[0.5306])
     factor_source: str = Field(examples=["MEE&NBS 公告2025年第47号"])
     created_at: datetime
