@@ -61,7 +61,8 @@ class Generation(Iterator[tuple[int, list[Reading]]]):
         index = {m.meter_id: i for i, m in enumerate(self.meters)}
         for event in self.waste:
             meter = portfolio.meter(event.meter_id)  # KeyError: an event on an unknown meter
-            if meter.site_id != event.site_id or event.end <= event.start or event.extra_kw < 0:
+            if (meter.site_id != event.site_id or event.end <= event.start or event.extra_kw < 0
+                    or (event.ramp_end is not None and event.ramp_end <= event.start)):
                 raise ValueError(f"inconsistent waste event {event}")
         self.meter_ids = [m.meter_id for m in self.meters]
         self.site_ids = [m.site_id for m in self.meters]

@@ -28,6 +28,16 @@ _EXTRA_SHARE = {
 }
 #: Waste that lasts days or weeks may run past the end of the range; it is cut there.
 _LONG = frozenset({"base_load_creep", "elevator_idle", "compressed_air_leak"})
+#: Days a base-load creep takes to reach its full extra load, low and high: a filter fouls
+#: or a set point drifts over one to three weeks (four days is the quickest that still
+#: reads as a ramp in daily base loads rather than a step).
+CREEP_RAMP_DAYS = (4.0, 21.0)
+#: Days the crept load then stays until someone fixes it, low and high.
+CREEP_HOLD_DAYS = (3.0, 21.0)
+#: A creep is only planned where its ramp completes at least this long before the end of
+#: the range: a creep cut while still growing is a different, smaller event (see
+#: docs/simulator.md), and one that has barely begun cannot be found by anyone.
+MIN_CREEP_HOLD_S = 3 * 86400
 #: Duration of data faults in hours, low and high (spikes and resets hit one reading).
 _FAULT_HOURS = {"stuck_register": (2.0, 48.0), "dropout": (1.0, 24.0)}
 #: Default scenario mix: waste events per site-week, and faults per meter-week.
@@ -67,10 +77,6 @@ def _window(kind: str, site: Site, day: date, rng: np.random.Generator) -> tuple
         # A fitting fails during a shift; the leak bleeds until the next maintenance round.
         start = hour(rng.uniform(8.0, 18.0))
         return start, start + int(rng.uniform(7.0, 28.0) * 86400)
-    if kind == "base_load_creep":
-        # Fouled filters, a drifting setpoint: the base load creeps up over weeks until fixed.
-        start = hour(rng.uniform(0.0, 24.0))
-        return start, start + int(rng.uniform(14.0, 56.0) * 86400)
     raise ValueError(f"unknown waste kind {kind!r}")
 
 
@@ -123,18 +129,34 @@ def plan_waste(portfolio: Portfolio, start: int, end: int, events_per_site_week:
     return sorted(events, key=lambda e: (e.start, e.meter_id))
 
 
+def _creep(site: Site, meter: Meter, day: date, end: int, rng: np.random.Generator) -> WasteEvent | None:
+    """Fouled filters, a drifting set point: the base load creeps up for days, then stays until fixed."""
+    start = local_midnight(day, site.timezone) + int(rng.uniform(0.0, 24.0) * 3600)
+    ramp_end = start + int(rng.uniform(*CREEP_RAMP_DAYS) * 86400)
+    fixed = ramp_end + int(rng.uniform(*CREEP_HOLD_DAYS) * 86400)
+    lo, hi = _EXTRA_SHARE["base_load_creep"]
+    extra = round(meter.rated_kw * float(rng.uniform(lo, hi)), 2)
+    if ramp_end + MIN_CREEP_HOLD_S > end:
+        return None
+    return WasteEvent(site.site_id, meter.meter_id, "base_load_creep", start, fixed, extra, ramp_end).cut(end)
+
+
 def _place(kind: str, site: Site, meter: Meter, day: date, start: int, end: int,
            rng: np.random.Generator) -> WasteEvent | None:
+    if kind == "base_load_creep":
+        event = _creep(site, meter, day, end, rng)
+        return event if event is not None and event.start >= start else None
     window = _window(kind, site, day, rng)
     lo, hi = _EXTRA_SHARE[kind]
     extra = round(meter.rated_kw * float(rng.uniform(lo, hi)), 2)
     if window is None or window[0] < start:
         return None
+    event = WasteEvent(site.site_id, meter.meter_id, kind, window[0], window[1], extra)
     if window[1] > end:
         if kind not in _LONG or end - window[0] < 86400:
             return None
-        window = (window[0], end)
-    return WasteEvent(site.site_id, meter.meter_id, kind, window[0], window[1], extra)
+        event = event.cut(end)  # a ramped kind keeps its slope
+    return event
 
 
 def plan_scenarios(

@@ -39,6 +39,8 @@ class WasteLoad:
         self.end = np.array([e.end for e in events], dtype=np.int64)
         self.extra_kw = np.array([e.extra_kw for e in events], dtype=float)
         self.ramped = np.array([e.kind in RAMPED for e in events], dtype=bool)
+        # When each ramp reaches its full load (unused for other kinds).
+        self.ramp_stop = np.array([e.ramp_stop or e.end for e in events], dtype=np.int64)
         self.closed_only = np.array([e.kind in CLOSED_HOURS_ONLY for e in events], dtype=bool)
         self.timeline = Timeline(self.start, self.end)
 
@@ -50,8 +52,10 @@ class WasteLoad:
         s, e = self.start[idx], self.end[idx]
         lo, hi = np.maximum(t0, s), np.minimum(t1, e)
         share = (hi - lo) / (t1 - t0)
-        # A creeping load at the middle of the overlap; leaks and idling show only when closed.
-        factor = np.where(self.ramped[idx], ((lo + hi) / 2.0 - s) / (e - s), 1.0)
+        # A creeping load at the middle of the overlap, full once its ramp is done; leaks and
+        # idling show only when closed.
+        ramp = np.clip(((lo + hi) / 2.0 - s) / np.maximum(self.ramp_stop[idx] - s, 1), 0.0, 1.0)
+        factor = np.where(self.ramped[idx], ramp, 1.0)
         factor = np.where(self.closed_only[idx], factor * (1.0 - open_frac[self.site[idx]]), factor)
         wanted = self.extra_kw[idx] * factor * share
         meters = self.meter[idx]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from core.domain import MeterCategory
@@ -39,11 +39,12 @@ EVENT_CLASS: dict[str, str] = {
 #: Waste that adds load only while the site is closed (nights, weekends, holidays):
 #: during service the same load is normal use.
 CLOSED_HOURS_ONLY = frozenset({"elevator_idle", "compressed_air_leak"})
-#: Waste whose extra load grows linearly from 0 at ``start`` to ``extra_kw`` at ``end``.
+#: Waste whose extra load grows linearly from 0 at ``start`` to ``extra_kw`` at ``ramp_end``
+#: (``end`` unless given), then stays there until ``end``.
 RAMPED = frozenset({"base_load_creep"})
 
 #: Ground-truth columns, in file order. Columns are only ever added, never renamed.
-GROUND_TRUTH_COLUMNS = ("site", "meter", "kind", "class", "start", "end", "wasted_kwh", "extra_kw")
+GROUND_TRUTH_COLUMNS = ("site", "meter", "kind", "class", "start", "end", "wasted_kwh", "extra_kw", "ramp_end")
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,9 @@ class WasteEvent:
 
     For waste, ``extra_kw`` is the extra load (the most it reaches, for a ramp). For
     data faults and meter events it is 0 and the kind says what happens to the
-    readings whose ``ts`` lies in ``[start, end)``.
+    readings whose ``ts`` lies in ``[start, end)``. A ramped kind (RAMPED) reaches
+    ``extra_kw`` at ``ramp_end`` and holds it to ``end``; without ``ramp_end`` it ramps
+    over the whole event.
     """
 
     site_id: str
@@ -61,6 +64,7 @@ class WasteEvent:
     start: int
     end: int
     extra_kw: float
+    ramp_end: int | None = None
 
     @property
     def event_class(self) -> str:
@@ -70,6 +74,29 @@ class WasteEvent:
     def overlap(self, t0: int, t1: int) -> int:
         """Seconds of ``[t0, t1)`` inside the event."""
         return max(0, min(t1, self.end) - max(t0, self.start))
+
+    @property
+    def ramp_stop(self) -> int | None:
+        """When a ramped kind reaches ``extra_kw`` (None for other kinds)."""
+        if self.kind not in RAMPED:
+            return None
+        return self.end if self.ramp_end is None else min(self.ramp_end, self.end)
+
+    def cut(self, end: int) -> WasteEvent:
+        """The event ended at ``end`` (if earlier), its load unchanged up to the cut.
+
+        A ramp cut before it completes keeps its slope: it reaches only the share of
+        ``extra_kw`` it has grown to by ``end``, and that share is the new ``extra_kw``.
+        """
+        if end >= self.end:
+            return self
+        stop = self.ramp_stop
+        if stop is None:
+            return replace(self, end=end)
+        if end >= stop:
+            return replace(self, end=end, ramp_end=stop)
+        share = (end - self.start) / (stop - self.start)
+        return replace(self, end=end, ramp_end=end, extra_kw=round(self.extra_kw * share, 3))
 
 
 def ground_truth_rows(events_with_kwh: Iterable[tuple[WasteEvent, float]]) -> list[dict]:
@@ -84,6 +111,7 @@ def ground_truth_rows(events_with_kwh: Iterable[tuple[WasteEvent, float]]) -> li
             "end": format_ts(e.end),
             "wasted_kwh": round(kwh, 3) if e.event_class == WASTE else 0.0,
             "extra_kw": e.extra_kw,
+            "ramp_end": format_ts(e.ramp_stop) if e.ramp_stop is not None else "",
         }
         for e, kwh in events_with_kwh
     ]

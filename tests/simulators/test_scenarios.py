@@ -85,6 +85,54 @@ def test_base_load_creep_grows_over_the_event():
     assert weekly[2] == pytest.approx(5 * weekly[0], rel=0.1)  # linear ramp: weeks weigh 1 : 3 : 5
 
 
+def creep_on_a_pump(end: int, ramp_end: int | None = None) -> WasteEvent:
+    meter = next(m for m in PORTFOLIO.all_meters() if m.category.value == "water_pump")
+    return WasteEvent(meter.site_id, meter.meter_id, "base_load_creep", JUNE_1, end, round(0.2 * meter.rated_kw, 2), ramp_end)
+
+
+def test_a_creep_cut_before_its_ramp_completes_keeps_its_slope():
+    planned = creep_on_a_pump(JUNE_1 + 3 * WEEK)
+    cut = planned.cut(JUNE_1 + WEEK)
+    assert cut.end == cut.ramp_stop == JUNE_1 + WEEK
+    assert cut.extra_kw == pytest.approx(planned.extra_kw / 3, abs=0.001)  # what it has grown to
+    _, _, full_power = registers([planned], 7)
+    gen, _, cut_power = registers([cut], 7)
+    assert cut_power[cut.meter_id] == pytest.approx(full_power[cut.meter_id], abs=0.011)
+    [(_, wasted)] = gen.events()
+    # A third of the size over the first week of the ramp: 1/2 x 7 days x 24 h x extra/3.
+    assert wasted == pytest.approx(0.5 * 7 * 24 * planned.extra_kw / 3, rel=0.05)
+
+
+def test_a_creep_holds_its_full_load_after_its_ramp():
+    event = creep_on_a_pump(JUNE_1 + 3 * WEEK, ramp_end=JUNE_1 + WEEK)
+    gen = generate(PORTFOLIO, JUNE_1, JUNE_1 + 3 * WEEK, waste=[event], seed=3)
+    weekly = []
+    for week in range(3):
+        before = gen.wasted_kwh[0]
+        for _ in range(WEEK // STEP):
+            gen.next_step()
+        weekly.append(gen.wasted_kwh[0] - before)
+    assert weekly[1] == pytest.approx(2 * weekly[0], rel=0.05)  # the ramp's mean is half its top
+    assert weekly[2] == pytest.approx(weekly[1], rel=0.02)
+    assert weekly[1] == pytest.approx(7 * 24 * event.extra_kw, rel=0.05)
+
+
+def test_a_plateau_cut_keeps_the_full_load():
+    event = creep_on_a_pump(JUNE_1 + 3 * WEEK, ramp_end=JUNE_1 + WEEK)
+    cut = event.cut(JUNE_1 + 2 * WEEK)
+    assert (cut.extra_kw, cut.ramp_stop, cut.end) == (event.extra_kw, JUNE_1 + WEEK, JUNE_1 + 2 * WEEK)
+
+
+def test_plan_scenarios_places_creeps_that_finish_their_ramp_and_stay():
+    end = JUNE_1 + 3 * WEEK
+    events = plan_scenarios(PORTFOLIO, JUNE_1, end, mix={"base_load_creep": 2.0}, seed=6)
+    assert len(events) >= 10
+    for e in events:
+        assert 4 * DAY <= e.ramp_stop - e.start <= 21 * DAY
+        assert e.ramp_stop + 3 * DAY <= e.end <= end  # held at least three days, cut only on the plateau
+    assert any(e.end < end for e in events) and any(e.end == end for e in events)  # some fixed, some still there
+
+
 @pytest.mark.parametrize("kind", WASTE_KINDS)
 def test_plan_scenarios_places_each_kind_at_its_rate_on_suitable_meters(kind):
     rate = 1.0
@@ -128,6 +176,7 @@ def test_ground_truth_files_carry_every_column_and_the_class(tmp_path):
         reader = csv.DictReader(f)
         rows = list(reader)
     assert tuple(reader.fieldnames) == GROUND_TRUTH_COLUMNS
+    assert all(r["ramp_end"] == "" for r in rows)  # only ramped kinds have one
     assert {r["class"] for r in rows} == {"waste", "data_fault"}
     assert all(float(r["wasted_kwh"]) == 0.0 for r in rows if r["class"] == "data_fault")
     assert len(json.loads(json_path.read_text(encoding="utf-8"))) == len(rows) == len(events)
