@@ -150,9 +150,11 @@ class AlertBook:
             return
         before = SEVERITY_RANK.get(row.severity, 0)
         was_ongoing = row.ongoing
+        first_detected = _detected(row.explanation)
         # The newest pass re-scored the whole episode, so its numbers, start included, replace the old.
         for name in UPDATED_FIELDS:
             setattr(row, name, getattr(finding, name))
+        row.explanation = _keep_detected(row.explanation, first_detected)
         row.kind = finding.kind
         row.updated_at = self.now
         if SEVERITY_RANK.get(finding.severity, 0) > before:
@@ -185,3 +187,25 @@ def _explained_by_creep(finding: Finding, rows: list[AlertRecord]) -> bool:
     return finding.kind != BASE_LOAD_CREEP and any(
         r.kind == BASE_LOAD_CREEP and r.ended_at - r.started_at >= ESTABLISHED_CREEP_S
         and r.started_at <= finding.started_at < r.ended_at for r in rows)
+
+
+def _detected(explanation: str | None) -> tuple[int, str] | None:
+    try:
+        data = json.loads(explanation or "")
+        return int(data["detected_ts"]), data["detected_at"]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _keep_detected(explanation: str, first: tuple[int, str] | None) -> str:
+    """The explanation with the alert's first detection time if an earlier pass had one.
+
+    A creep is judged at the end of the data on every pass, so its newest finding says
+    "detected now": the alert was raised when the first pass found it, and says so.
+    """
+    now = _detected(explanation)
+    if first is None or now is None or first[0] >= now[0]:
+        return explanation
+    data = json.loads(explanation)
+    data["detected_ts"], data["detected_at"] = first
+    return json.dumps(data, ensure_ascii=False)

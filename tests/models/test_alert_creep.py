@@ -3,6 +3,8 @@ excess night by night, which must not become new alerts nor rename the creep's."
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import select
@@ -60,3 +62,21 @@ def test_a_creep_seen_for_a_day_or_two_yields_to_what_rescoring_finds(tmp_path: 
     with sessions() as session:
         kinds = sorted(r.kind for r in session.scalars(select(AlertRecord)))
     assert kinds == ["pump_night", "pump_night"]
+
+
+def test_a_creep_alert_keeps_the_time_it_was_first_detected(tmp_path: Path) -> None:
+    # Every pass judges a creep at the end of its data, so each finding says "detected now".
+    portfolio = build_portfolio(1, 7)
+    site = portfolio.sites[0]
+    meter = portfolio.meters[site.site_id][0].meter_id
+    sessions = registry(tmp_path, portfolio)
+    for day in (3, 4):
+        seen = finding(site.site_id, meter, "base_load_creep", T0, T0 + day * DAY, ongoing=True)
+        seen = replace(seen, explanation=json.dumps({"detected_ts": T0 + day * DAY, "detected_at": f"day {day}"}))
+        with sessions.begin() as session:
+            AlertBook(session, site.site_id, wall_now=0).store(
+                [seen], scored_meters=[meter], scan_start=T0 + (day - 2) * DAY, data_end=T0 + day * DAY)
+    with sessions() as session:
+        [row] = session.scalars(select(AlertRecord))
+    assert row.ended_at == T0 + 4 * DAY  # the numbers are the newest pass's
+    assert json.loads(row.explanation) == {"detected_ts": T0 + 3 * DAY, "detected_at": "day 3"}
