@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
+from bisect import bisect_right
 from collections.abc import Iterator, Sequence
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -14,14 +17,28 @@ from core.settings import StoreSettings
 from core.store import line_protocol as lp
 from core.store.base import MEASUREMENT, StoreRejected, StoreUnavailable
 from core.store.daily import (
-    SegmentsFromDays,
     DEFAULT_TIMEZONE,
     GAS_CATEGORY_VALUES,
     GENERATION_CATEGORY_VALUES,
     NETTING_INTERVAL_S,
     DayEnergy,
+    SegmentEnergy,
     import_from_quarters,
+    imports_via_days,
+    plan_segments,
+    segments_via_days,
 )
+from core.store.influx_docs import (
+    DAY_S,
+    ENERGY_FIELDS,
+    IMPORT_FIELDS,
+    dirty_cutoff,
+    marker_lines,
+    sealed_end,
+    site_conditions,
+)
+from core.store.influx_rollups import RawDay, Rollups
+from core.store.rollup import day_of, serves
 
 __all__ = ["InfluxV1Store", "influxql_string", "influxql_ident"]
 
@@ -75,11 +92,15 @@ def _redacted(url: str) -> str:
     return str(parsed.copy_with(username=None, password=None)) if parsed.userinfo else url
 
 
-class InfluxV1Store(SegmentsFromDays):
+class InfluxV1Store:
     """``SeriesStore`` over InfluxDB's v1 HTTP API (line protocol writes, InfluxQL reads).
 
     A point's series is (site, meter, category): re-tagging a meter starts a new
     series, so a meter moved to another site keeps its old points under the old tags.
+
+    Daily aggregates in Asia/Shanghai read sealed days (before yesterday) from rollup
+    documents kept beside the raw points (``core.store.influx_rollups``), recent days and
+    partial edge days from raw points; other zones read raw points.
     """
 
     def __init__(self, settings: StoreSettings, *, transport: httpx.BaseTransport | None = None) -> None:
@@ -103,6 +124,7 @@ class InfluxV1Store(SegmentsFromDays):
         )
         self._db_lock = threading.Lock()
         self._db_ready = False
+        self.rollups = Rollups(self)
 
     # -- HTTP ---------------------------------------------------------------
 
@@ -156,6 +178,39 @@ class InfluxV1Store(SegmentsFromDays):
                     raise StoreRejected(f"InfluxDB query at {self.where} failed: {error}")
                 yield from result.get("series", [])
 
+    def query_many(self, statements: Sequence[str]) -> list[list[dict]]:
+        """The series of each statement's answer, in order; statements go in one request."""
+        answers: list[list[dict]] = [[] for _ in statements]
+        if not statements:
+            return answers
+        params = {"db": self.database, "epoch": "s", "chunked": "true", "chunk_size": str(QUERY_CHUNK_ROWS)}
+        response = self._request("POST", "/query", params=params, data={"q": ";\n".join(statements)})
+        self._check(response, "query")
+        for document in _json_documents(response.text):
+            if "error" in document:
+                raise StoreRejected(f"InfluxDB query at {self.where} failed: {document['error']}")
+            for result in document.get("results", []):
+                error = result.get("error")
+                if error is not None:
+                    if str(error).startswith("database not found"):
+                        return answers  # nothing written yet: empty answers, not a failure
+                    raise StoreRejected(f"InfluxDB query at {self.where} failed: {error}")
+                answers[int(result.get("statement_id", 0))].extend(result.get("series", []))
+        return answers
+
+    def write_lines(self, lines: Sequence[str]) -> None:
+        """Line protocol (precision: seconds) in bodies of at most ``WRITE_CHUNK_LINES``."""
+        if not lines:
+            return
+        self._ensure_database()
+        for body in lp.chunked(lines, WRITE_CHUNK_LINES):
+            self._write_body(body.encode("utf-8"))
+
+    def all_sites(self) -> list[str]:
+        """Every site that has raw points."""
+        q = f'SHOW TAG VALUES FROM {influxql_ident(MEASUREMENT)} WITH KEY = {influxql_ident(lp.TAG_SITE)}'
+        return sorted({str(row[1]) for series in self._query(q) for row in series.get("values", [])})
+
     # -- SeriesStore --------------------------------------------------------
 
     def write(self, points: Sequence[EnergyPoint]) -> None:
@@ -163,8 +218,16 @@ class InfluxV1Store(SegmentsFromDays):
             return
         lines = lp.encode_all(points)
         self._ensure_database()
-        for body in lp.chunked(lines, WRITE_CHUNK_LINES):
-            self._write_body(body.encode("utf-8"))
+        now = time.time()
+        cutoff, stamp = dirty_cutoff(now), int(now)
+        for i in range(0, len(lines), WRITE_CHUNK_LINES):
+            chunk = lines[i : i + WRITE_CHUNK_LINES]
+            # One comparison per point; only a point before today (a late one, a replay, a
+            # backfill) pays for its day. Its marker travels in the same body as the point.
+            late = {(p.site_id, day_of(p.ts)) for p in points[i : i + WRITE_CHUNK_LINES] if p.ts < cutoff}
+            if late:
+                chunk = chunk + marker_lines(late, stamp)
+            self._write_body("\n".join(chunk).encode("utf-8"))
 
     def _write_body(self, body: bytes) -> None:
         params = {"db": self.database, "precision": "s"}
@@ -211,45 +274,151 @@ class InfluxV1Store(SegmentsFromDays):
     ) -> list[DayEnergy]:
         if end <= start:
             return []
-        # InfluxDB labels each bucket with its start, local midnight under tz(), even when
-        # the WHERE clause cuts the first day short.
-        where = _time_clause(start, end) + _tag_filters(site=site_id)
-        q = (
-            f'SELECT SUM("energy"), COUNT("energy") FROM {influxql_ident(MEASUREMENT)} WHERE {where} '
-            f'GROUP BY time(1d), "site", "meter", "category" fill(none) tz({influxql_string(tz)})'
-        )
-        rows: dict[tuple[str, str, int], list] = {}
-        for series in self._query(q):
-            tags = series.get("tags") or {}
-            site, meter = tags.get(lp.TAG_SITE, ""), tags.get(lp.TAG_METER, "")
-            for day, total, count in series.get("values", []):
-                if not count:
-                    continue
-                # A re-tagged meter has several series: its days add up.
-                entry = rows.setdefault((site, meter, int(day)), [tags.get(lp.TAG_CATEGORY, ""), 0.0, 0])
-                entry[1] += float(total or 0.0)
-                entry[2] += int(count)
-        return sorted(DayEnergy(s, m, c, d, e, n) for (s, m, d), (c, e, n) in rows.items())
+        sites = None if site_id is None else [site_id]
+        if not serves(tz, start, end):
+            return self._raw_days(start, end, sites, tz)
+        lo, hi = _sealed_days(start, end)
+        if lo >= hi:
+            return self._raw_days(start, end, sites, tz)
+        _months, docs = self.rollups.read(sites, [(lo, hi)], months=False, fields=ENERGY_FIELDS)
+        rows = [
+            DayEnergy(s, meter, category, day, energy, readings)
+            for (s, day), doc in docs.items()
+            for meter, (category, energy, readings, _busiest) in doc.meters.items()
+        ]
+        for a, b in ((start, lo), (hi, end)):
+            if a < b:
+                rows += self._raw_days(a, b, sites, tz)
+        return sorted(rows)
 
     def grid_import_by_day(
         self, *, start: int, end: int, site_ids: Sequence[str], tz: str = DEFAULT_TIMEZONE
     ) -> dict[tuple[str, int], float]:
         if end <= start or not site_ids:
             return {}
-        sites = " OR ".join(f"{influxql_ident(lp.TAG_SITE)} = {influxql_string(s)}" for s in site_ids)
+        if not serves(tz, start, end):
+            return self.raw_imports(start, end, site_ids, tz)
+        lo, hi = _sealed_days(start, end)
+        if lo >= hi:
+            return self.raw_imports(start, end, site_ids, tz)
+        _months, docs = self.rollups.read(list(site_ids), [(lo, hi)], months=False, fields=IMPORT_FIELDS)
+        result = {key: doc.grid_import for key, doc in docs.items() if doc.grid_import is not None}
+        for a, b in ((start, lo), (hi, end)):
+            if a < b:
+                result.update(self.raw_imports(a, b, site_ids, tz))
+        return result
+
+    def energy_by_segment(
+        self, *, bounds: Sequence[int], site_ids: Sequence[str] | None = None, tz: str = DEFAULT_TIMEZONE
+    ) -> list[SegmentEnergy]:
+        sites = None if site_ids is None else list(site_ids)
+        if len(bounds) < 2 or sites == []:
+            return []
+        if not serves(tz, bounds[0], bounds[-1]):
+            return segments_via_days(lambda lo, hi: self._raw_days(lo, hi, sites, tz), bounds, tz)
+        sealed, raw_whole, partial = _split_plan(bounds, tz)
+        folded: dict[tuple[str, str, int], list] = {}
+
+        def fold(site: str, meter: str, i: int, category: str, energy: float, readings: int, busiest: int) -> None:
+            entry = folded.get((site, meter, i))
+            if entry is None:
+                entry = folded[(site, meter, i)] = [category, 0.0, 0, 0]
+            entry[1] += energy
+            entry[2] += readings
+            entry[3] = max(entry[3], busiest)
+
+        if sealed:
+            segment_of = _segment_lookup(sealed)
+            months, days = self.rollups.read(sites, [(lo, hi) for _i, lo, hi in sealed], months=True, fields=ENERGY_FIELDS)
+            for docs in (months, days):
+                for (site, ts), doc in docs.items():
+                    i = segment_of(ts)
+                    for meter, (category, energy, readings, busiest) in doc.meters.items():
+                        fold(site, meter, i, category, energy, readings, busiest)
+        for i, lo, hi in raw_whole:
+            for row in self._raw_days(lo, hi, sites, tz):
+                fold(row.site_id, row.meter_id, i, row.category, row.energy, row.readings, row.readings)
+        for i, lo, hi in partial:
+            for row in self._raw_days(lo, hi, sites, tz):
+                fold(row.site_id, row.meter_id, i, row.category, row.energy, row.readings, 0)
+        return sorted(SegmentEnergy(s, m, c, i, e, n, b) for (s, m, i), (c, e, n, b) in folded.items() if n > 0)
+
+    def grid_import_by_segment(
+        self, *, bounds: Sequence[int], site_ids: Sequence[str], tz: str = DEFAULT_TIMEZONE
+    ) -> dict[tuple[str, int], float]:
+        if len(bounds) < 2 or not site_ids:
+            return {}
+        if not serves(tz, bounds[0], bounds[-1]):
+            return imports_via_days(lambda lo, hi: self.raw_imports(lo, hi, site_ids, tz), bounds, tz)
+        sealed, raw_whole, partial = _split_plan(bounds, tz)
+        result: dict[tuple[str, int], float] = {}
+        if sealed:
+            segment_of = _segment_lookup(sealed)
+            months, days = self.rollups.read(list(site_ids), [(lo, hi) for _i, lo, hi in sealed], months=True, fields=IMPORT_FIELDS)
+            for docs in (months, days):
+                for (site, ts), doc in docs.items():
+                    if doc.grid_import is not None:
+                        key = (site, segment_of(ts))
+                        result[key] = result.get(key, 0.0) + doc.grid_import
+        for i, lo, hi in sorted(raw_whole + partial):
+            for (site, _day), kwh in self.raw_imports(lo, hi, site_ids, tz).items():
+                result[(site, i)] = result.get((site, i), 0.0) + kwh
+        return result
+
+    # -- raw aggregates (also what rollups are recomputed from) ------------------
+
+    def raw_day_rows(self, start: int, end: int, sites: Sequence[str] | None, tz: str = DEFAULT_TIMEZONE) -> list[RawDay]:
+        """Per series and local day of ``tz``: energy sum, reading count, smallest energy."""
+        if end <= start:
+            return []
+        # InfluxDB labels each bucket with its start, local midnight under tz(), even when
+        # the WHERE clause cuts the first day short.
+        statements = [
+            f'SELECT SUM("energy"), COUNT("energy"), MIN("energy") FROM {influxql_ident(MEASUREMENT)} '
+            f'WHERE {_time_clause(start, end)}{c} '
+            f'GROUP BY time(1d), "site", "meter", "category" fill(none) tz({influxql_string(tz)})'
+            for c in site_conditions(sites)
+        ]
+        rows: list[RawDay] = []
+        for answer in self.query_many(statements):
+            for series in answer:
+                tags = series.get("tags") or {}
+                site, meter, category = tags.get(lp.TAG_SITE, ""), tags.get(lp.TAG_METER, ""), tags.get(lp.TAG_CATEGORY, "")
+                for day, total, count, smallest in series.get("values", []):
+                    if count:
+                        rows.append((site, meter, category, int(day), float(total or 0.0), int(count), float(smallest or 0.0)))
+        return rows
+
+    def _raw_days(self, start: int, end: int, sites: Sequence[str] | None, tz: str) -> list[DayEnergy]:
+        rows: dict[tuple[str, str, int], list] = {}
+        for site, meter, category, day, energy, readings, _smallest in self.raw_day_rows(start, end, sites, tz):
+            # A re-tagged meter has several series: its days add up.
+            entry = rows.setdefault((site, meter, day), [category, 0.0, 0])
+            entry[1] += energy
+            entry[2] += readings
+        return sorted(DayEnergy(s, m, c, d, e, n) for (s, m, d), (c, e, n) in rows.items())
+
+    def raw_imports(
+        self, start: int, end: int, sites: Sequence[str], tz: str = DEFAULT_TIMEZONE
+    ) -> dict[tuple[str, int], float]:
+        """``grid_import_by_day`` from raw points: quarter-hour sums per site and category, netted here."""
+        if end <= start or not sites:
+            return {}
         gas = "".join(f" AND {influxql_ident(lp.TAG_CATEGORY)} != {influxql_string(c)}" for c in sorted(GAS_CATEGORY_VALUES))
-        q = (
-            f'SELECT SUM("energy") FROM {influxql_ident(MEASUREMENT)} WHERE {_time_clause(start, end)} AND ({sites}){gas} '
+        statements = [
+            f'SELECT SUM("energy") FROM {influxql_ident(MEASUREMENT)} WHERE {_time_clause(start, end)}{c}{gas} '
             f'GROUP BY time({NETTING_INTERVAL_S}s), "site", "category" fill(none)'
-        )
+            for c in site_conditions(sites)
+        ]
         quarters: dict[tuple[str, int], list[float]] = {}
-        for series in self._query(q):
-            tags = series.get("tags") or {}
-            generated = tags.get(lp.TAG_CATEGORY, "") in GENERATION_CATEGORY_VALUES
-            for bucket, total in series.get("values", []):
-                if total is not None:
-                    entry = quarters.setdefault((tags.get(lp.TAG_SITE, ""), int(bucket)), [0.0, 0.0])
-                    entry[1 if generated else 0] += float(total)
+        for answer in self.query_many(statements):
+            for series in answer:
+                tags = series.get("tags") or {}
+                generated = tags.get(lp.TAG_CATEGORY, "") in GENERATION_CATEGORY_VALUES
+                for bucket, total in series.get("values", []):
+                    if total is not None:
+                        entry = quarters.setdefault((tags.get(lp.TAG_SITE, ""), int(bucket)), [0.0, 0.0])
+                        entry[1 if generated else 0] += float(total)
         return import_from_quarters(((s, b, c, g) for (s, b), (c, g) in quarters.items()), tz)
 
     def latest(self, *, site_id: str | None = None) -> dict[str, EnergyPoint]:
@@ -273,6 +442,38 @@ class InfluxV1Store(SegmentsFromDays):
 
     def close(self) -> None:
         self._http.close()
+
+
+def _sealed_days(start: int, end: int) -> tuple[int, int]:
+    """[first, last) local midnights of the whole days inside [start, end) that are sealed."""
+    first = day_of(start)
+    if first < start:
+        first += DAY_S
+    return first, min(day_of(end), sealed_end())
+
+
+def _split_plan(bounds: Sequence[int], tz: str) -> tuple[list, list, list]:
+    """Segment pieces: (i, lo, hi) of sealed whole days, of recent whole days, and of partial days."""
+    plan = plan_segments(bounds, ZoneInfo(tz))
+    limit = sealed_end()
+    sealed, recent = [], []
+    for i, lo, hi in plan.whole:
+        cut = min(hi, max(lo, limit))
+        if lo < cut:
+            sealed.append((i, lo, cut))
+        if cut < hi:
+            recent.append((i, cut, hi))
+    return sealed, recent, list(plan.partial)
+
+
+def _segment_lookup(parts: Sequence[tuple[int, int, int]]):
+    """The segment of a rollup timestamp inside one of ``parts`` (i, lo, hi)."""
+    starts = [lo for _i, lo, _hi in parts]
+
+    def segment_of(ts: int) -> int:
+        return parts[bisect_right(starts, ts) - 1][0]
+
+    return segment_of
 
 
 def _tag_filters(**tags: str | None) -> str:

@@ -34,6 +34,11 @@ def _unrepresentable(value: str) -> str | None:
     return None
 
 
+def representable(value: str) -> bool:
+    """Whether a tag value can travel in line protocol (see ``escape_tag``)."""
+    return _unrepresentable(value) is None
+
+
 def escape_tag(name: str, value: str) -> str:
     """A tag value escaped for line protocol; StoreRejected when it cannot be carried."""
     reason = _unrepresentable(value)

@@ -1,0 +1,243 @@
+"""Reading InfluxDB 1.x rollup documents, and recomputing from raw points the ones that are dirty or missing.
+
+Correctness rests on three rules (the layout is in ``core.store.influx_docs``):
+
+- a document is always recomputed from the raw points of its whole day (or from its days'
+  documents for a month), never incremented, so rewriting it is idempotent and a point
+  written twice counts once;
+- ``InfluxV1Store.write`` puts a dirty marker for every (site, day) before today into the
+  same request body as the points; a reader recomputes the dirty and the missing documents
+  of its range before using them, so it never serves a day older than a write it could see;
+- a recompute deletes only the markers it read, older than ``MARKER_GRACE_S``: a marker
+  written while it runs survives and the next reader recomputes that day again.
+"""
+
+from __future__ import annotations
+
+import time
+from bisect import bisect_right
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Protocol
+
+from core.store import line_protocol as lp
+from core.store.daily import GAS_CATEGORY_VALUES, GENERATION_CATEGORY_VALUES
+from core.store.influx_docs import (
+    DAY_MEASUREMENT,
+    DAY_S,
+    DIRTY_MEASUREMENT,
+    ENERGY_FIELDS,
+    IMPORT_FIELDS,
+    MARKER_GRACE_S,
+    MONTH_MEASUREMENT,
+    TAG_DAY,
+    Doc,
+    doc_rows,
+    marker_rows,
+    site_conditions,
+    split_months,
+)
+from core.store.rollup import month_of, next_month
+
+#: A raw day row: (site, meter, category, day, energy, readings, smallest energy).
+RawDay = tuple[str, str, str, int, float, int, float]
+
+
+class RawSource(Protocol):
+    """What the rollups need from the store: statements, writes, raw aggregates over chosen sites."""
+
+    def query_many(self, statements: Sequence[str]) -> list[list[dict]]: ...
+    def write_lines(self, lines: Sequence[str]) -> None: ...
+    def all_sites(self) -> list[str]: ...
+    def raw_day_rows(self, start: int, end: int, sites: Sequence[str] | None) -> list[RawDay]: ...
+    def raw_imports(self, start: int, end: int, sites: Sequence[str]) -> dict[tuple[str, int], float]: ...
+
+
+def _where(conditions: str) -> str:
+    return f" WHERE {conditions.removeprefix(' AND ')}" if conditions else ""
+
+
+def _runs(starts: Iterable[int], step: Callable[[int], int]) -> list[tuple[int, int]]:
+    """Sorted starts merged into contiguous [lo, hi) runs (``step`` gives the end of one)."""
+    runs: list[list[int]] = []
+    for s in sorted(set(starts)):
+        if runs and runs[-1][1] == s:
+            runs[-1][1] = step(s)
+        else:
+            runs.append([s, step(s)])
+    return [(lo, hi) for lo, hi in runs]
+
+
+class Rollups:
+    """Rollup documents of one InfluxDB database, kept right by the readers that use them."""
+
+    def __init__(self, source: RawSource) -> None:
+        self.source = source
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def read(
+        self, sites: Sequence[str] | None, ranges: Sequence[tuple[int, int]], *, months: bool, fields: Sequence[str]
+    ) -> tuple[dict[tuple[str, int], Doc], dict[tuple[str, int], Doc]]:
+        """Month documents for the whole local months inside ``ranges`` (when ``months``) and day documents for the rest.
+
+        ``ranges`` are disjoint [lo, hi) spans of whole sealed days. Every (site, day) of
+        them is covered once, by a month or a day document, recomputed first when dirty or
+        missing. With ``sites`` None, every site holding raw points.
+        """
+        month_starts: list[int] = []
+        day_ranges: list[tuple[int, int]] = []
+        for lo, hi in ranges:
+            if months:
+                whole, rest = split_months(lo, hi)
+                month_starts += whole
+                day_ranges += rest
+            elif lo < hi:
+                day_ranges.append((lo, hi))
+        conditions = list(site_conditions(sites))
+        selected = ", ".join(f'"{f}"' for f in fields)
+        statements = [f'SELECT "n" FROM "{DIRTY_MEASUREMENT}"{_where(c)} GROUP BY "{lp.TAG_SITE}", "{TAG_DAY}" LIMIT 1' for c in conditions]
+        shapes = [(MONTH_MEASUREMENT, lo, hi) for lo, hi in _runs(month_starts, next_month)]
+        shapes += [(DAY_MEASUREMENT, lo, hi) for lo, hi in day_ranges]
+        for measurement, lo, hi in shapes:
+            statements += [
+                f'SELECT {selected} FROM "{measurement}" WHERE time >= {lo}s AND time < {hi}s{c} GROUP BY "{lp.TAG_SITE}"'
+                for c in conditions
+            ]
+        read_clock = time.time()
+        answers = self.source.query_many(statements)
+        markers = [pair for answer in answers[: len(conditions)] for pair in marker_rows(answer)]
+        month_docs: dict[tuple[str, int], Doc] = {}
+        day_docs: dict[tuple[str, int], Doc] = {}
+        for k, (measurement, _lo, _hi) in enumerate(shapes):
+            target = month_docs if measurement == MONTH_MEASUREMENT else day_docs
+            for answer in answers[len(conditions) * (k + 1) : len(conditions) * (k + 2)]:
+                for site, ts, doc in doc_rows(answer):
+                    target[(site, ts)] = doc
+
+        # A name line protocol cannot carry has no points, and no document can be kept for it.
+        wanted = [s for s in (sites if sites is not None else self.source.all_sites()) if lp.representable(s)]
+        in_range = _InRanges(ranges)
+        dirty = {(s, d) for s, d in markers if in_range(d)}
+        dirty_months = {(s, month_of(d)) for s, d in dirty}
+        stale_months = {(s, m) for m in month_starts for s in wanted if (s, m) not in month_docs or (s, m) in dirty_months}
+        stale_days = {
+            (s, d) for lo, hi in day_ranges for d in range(lo, hi, DAY_S) for s in wanted if (s, d) not in day_docs or (s, d) in dirty
+        }
+        if stale_months or stale_days:
+            fresh_days, fresh_months = self.refresh(stale_days, stale_months, dirty, read_clock)
+            day_docs.update((key, doc) for key, doc in fresh_days.items() if key in stale_days)
+            month_docs.update(fresh_months)
+        return month_docs, day_docs
+
+    # -- recomputing --------------------------------------------------------------------------
+
+    def refresh(
+        self,
+        stale_days: set[tuple[str, int]],
+        stale_months: set[tuple[str, int]],
+        dirty: set[tuple[str, int]],
+        read_clock: float,
+    ) -> tuple[dict[tuple[str, int], Doc], dict[tuple[str, int], Doc]]:
+        """Recompute these day and month documents from raw points, write them, then clear the markers handled."""
+        needed = set(stale_days)
+        stored: dict[tuple[str, int], Doc] = {}
+        if stale_months:
+            by_month: dict[int, set[str]] = defaultdict(set)
+            for s, m in stale_months:
+                by_month[m].add(s)
+            statements, order = [], []
+            for m, month_sites in sorted(by_month.items()):
+                for c in site_conditions(sorted(month_sites)):
+                    statements.append(
+                        f'SELECT "meters", "grid_import", "electric" FROM "{DAY_MEASUREMENT}" '
+                        f'WHERE time >= {m}s AND time < {next_month(m)}s{c} GROUP BY "{lp.TAG_SITE}"'
+                    )
+                    order.append(m)
+            for answer in self.source.query_many(statements):
+                for site, ts, doc in doc_rows(answer):
+                    stored[(site, ts)] = doc
+            for s, m in stale_months:
+                needed.update((s, d) for d in range(m, next_month(m), DAY_S) if (s, d) not in stored or (s, d) in dirty)
+        fresh = self.compute(needed)
+        months: dict[tuple[str, int], Doc] = {}
+        for s, m in stale_months:
+            total = Doc()
+            for d in range(m, next_month(m), DAY_S):
+                total.add(fresh.get((s, d)) or stored[(s, d)])
+            months[(s, m)] = total
+        lines = [doc.line(DAY_MEASUREMENT, s, d) for (s, d), doc in sorted(fresh.items())]
+        lines += [doc.line(MONTH_MEASUREMENT, s, m) for (s, m), doc in sorted(months.items())]
+        self.source.write_lines(lines)
+        self.clear(dirty & needed, read_clock)
+        return fresh, months
+
+    def compute(self, pairs: set[tuple[str, int]]) -> dict[tuple[str, int], Doc]:
+        """Day documents of (site, day) pairs from raw points: one range query per group of sites sharing days."""
+        docs = {pair: Doc() for pair in pairs}
+        netted: set[tuple[str, int]] = set()
+        electric: dict[tuple[str, int], float] = {}
+        for sites, lo, hi in _boxes(pairs):
+            for site, meter, category, day, energy, readings, smallest in self.source.raw_day_rows(lo, hi, sites):
+                doc = docs.get((site, day))
+                if doc is None:
+                    continue  # a day of this box another site needed
+                entry = doc.meters.setdefault(meter, [category, 0.0, 0, 0])
+                entry[1] += energy
+                entry[2] += readings
+                entry[3] = entry[2]
+                if category in GAS_CATEGORY_VALUES:
+                    continue
+                electric[(site, day)] = electric.get((site, day), 0.0) + energy
+                # Without generation and negative energies, netting per quarter hour changes nothing.
+                if category in GENERATION_CATEGORY_VALUES or smallest < 0:
+                    netted.add((site, day))
+        for key, kwh in electric.items():
+            docs[key].grid_import = kwh
+        for sites, lo, hi in _boxes(netted):
+            for key, kwh in self.source.raw_imports(lo, hi, sites).items():
+                if key in netted:
+                    docs[key].grid_import = kwh
+        return docs
+
+    def clear(self, handled: set[tuple[str, int]], read_clock: float) -> None:
+        """Delete the dirty markers of these (site, day) pairs stamped before the read, less the grace."""
+        if not handled:
+            return
+        bound = int(read_clock) - MARKER_GRACE_S
+        by_day: dict[int, list[str]] = defaultdict(list)
+        for s, d in handled:
+            by_day[d].append(s)
+        statements = [
+            f"DELETE FROM \"{DIRTY_MEASUREMENT}\" WHERE \"{TAG_DAY}\" = '{d}'{c} AND time <= {bound}s"
+            for d, sites in sorted(by_day.items())
+            for c in site_conditions(sites)
+        ]
+        self.source.query_many(statements)
+
+
+class _InRanges:
+    """Whether a day lies in one of some disjoint ranges."""
+
+    def __init__(self, ranges: Sequence[tuple[int, int]]) -> None:
+        self.ranges = sorted(ranges)
+        self.starts = [lo for lo, _hi in self.ranges]
+
+    def __call__(self, day: int) -> bool:
+        i = bisect_right(self.starts, day) - 1
+        return i >= 0 and day < self.ranges[i][1]
+
+
+def _boxes(pairs: Iterable[tuple[str, int]]) -> list[tuple[list[str], int, int]]:
+    """(sites, lo, hi) boxes covering the pairs: days grouped by the set of sites needing them, then into runs."""
+    by_day: dict[int, set[str]] = defaultdict(set)
+    for s, d in pairs:
+        by_day[d].add(s)
+    by_sites: dict[frozenset[str], list[int]] = defaultdict(list)
+    for d, sites in by_day.items():
+        by_sites[frozenset(sites)].append(d)
+    return [
+        (sorted(sites), lo, hi)
+        for sites, days in by_sites.items()
+        for lo, hi in _runs(days, lambda d: d + DAY_S)
+    ]

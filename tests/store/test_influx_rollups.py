@@ -1,0 +1,154 @@
+"""InfluxDB 1.x rollups: where they are read from, dirty markers, days never rolled up, concurrent recomputes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from core.settings import StoreSettings
+from core.store import line_protocol as lp
+from core.store.daily import days_from_points
+from core.store.influx_docs import DAY_S, DIRTY_MEASUREMENT, MARKER_GRACE_S, marker_lines
+from core.store.influx_v1 import InfluxV1Store
+from core.store.rollup import day_of
+from tests.store.points import DAY, T0, pt
+
+MIDNIGHT = T0 - 8 * 3600  # a local (Asia/Shanghai) midnight, long sealed
+RANGE = {"start": MIDNIGHT, "end": MIDNIGHT + 3 * DAY}
+
+
+@pytest.fixture
+def influx_store(influxdb) -> Iterator[InfluxV1Store]:
+    opened = InfluxV1Store(StoreSettings(backend="influx1", url=influxdb.url, database=influxdb.new_database()))
+    yield opened
+    opened.close()
+
+
+def _raw(store: InfluxV1Store, q: str) -> list[dict]:
+    return [series for answer in store.query_many([q]) for series in answer]
+
+
+def _write_unmarked(store: InfluxV1Store, points) -> None:
+    """Points as a kilowatch without rollups wrote them: no dirty markers."""
+    store.write_lines(lp.encode_all(points))
+
+
+def _markers(store: InfluxV1Store) -> list[tuple[str, str]]:
+    series = _raw(store, f'SELECT "n" FROM "{DIRTY_MEASUREMENT}" GROUP BY "site", "day"')
+    return sorted((s["tags"]["site"], s["tags"]["day"]) for s in series)
+
+
+def _energy(store: InfluxV1Store) -> list[tuple[int, float, int]]:
+    return [(d.day, d.energy, d.readings) for d in store.energy_by_day(**RANGE, site_id="s1")]
+
+
+def test_a_day_never_rolled_up_is_summed_from_raw_points_and_then_served_from_its_rollup(influx_store) -> None:
+    _write_unmarked(influx_store, [pt("m1", MIDNIGHT + 60, energy=2.0), pt("m1", MIDNIGHT + DAY + 60, energy=3.0)])
+    assert _energy(influx_store) == [(MIDNIGHT, 2.0, 1), (MIDNIGHT + DAY, 3.0, 1)]
+    # Remove the raw points behind the store's back: whole sealed days still answer.
+    influx_store.query_many(['DELETE FROM "energy"'])
+    assert influx_store.points(**RANGE) == []
+    assert _energy(influx_store) == [(MIDNIGHT, 2.0, 1), (MIDNIGHT + DAY, 3.0, 1)]
+
+
+def test_an_empty_day_is_rolled_up_as_empty_so_later_points_need_their_marker(influx_store) -> None:
+    assert _energy(influx_store) == []
+    influx_store.write([pt("m1", MIDNIGHT + 60, energy=2.0)])  # marked: the day is sealed
+    assert _energy(influx_store) == [(MIDNIGHT, 2.0, 1)]
+
+
+def test_only_points_before_today_mark_their_day_dirty_and_once_per_site_and_day(influx_store) -> None:
+    now = int(time.time())
+    influx_store.write(
+        [pt("m1", MIDNIGHT + 60), pt("m1", MIDNIGHT + 120), pt("m2", MIDNIGHT + DAY + 5, site="s2"), pt("m1", now)]
+    )
+    assert _markers(influx_store) == [("s1", str(MIDNIGHT)), ("s2", str(MIDNIGHT + DAY))]
+
+
+def test_a_recompute_clears_the_markers_it_handled(influx_store) -> None:
+    _write_unmarked(influx_store, [pt("m1", MIDNIGHT + 60, energy=2.0)])
+    stale = int(time.time()) - MARKER_GRACE_S - 5
+    influx_store.write_lines(marker_lines([("s1", MIDNIGHT)], stale))
+    assert _energy(influx_store)[0][1] == 2.0
+    assert _markers(influx_store) == []
+
+
+def test_recent_markers_stay_until_they_are_older_than_the_grace(influx_store) -> None:
+    influx_store.write([pt("m1", MIDNIGHT + 60, energy=2.0)])
+    assert _energy(influx_store)[0][1] == 2.0
+    assert _markers(influx_store) == [("s1", str(MIDNIGHT))]
+
+
+def test_a_marker_written_while_a_recompute_runs_is_not_lost(influx_store, monkeypatch) -> None:
+    _write_unmarked(influx_store, [pt("m1", MIDNIGHT + 60, energy=2.0)])
+    assert _energy(influx_store)[0][1] == 2.0  # rolled up, no marker
+    influx_store.write([pt("m1", MIDNIGHT + 120, energy=1.0)])
+    real = influx_store.raw_day_rows
+    wrote = []
+
+    def raw_then_a_late_write(*args, **kwargs):
+        rows = real(*args, **kwargs)
+        if not wrote:  # after the recompute read the raw points, before it clears markers
+            wrote.append(True)
+            influx_store.write([pt("m1", MIDNIGHT + 180, energy=4.0)])
+        return rows
+
+    monkeypatch.setattr(influx_store, "raw_day_rows", raw_then_a_late_write)
+    assert _energy(influx_store)[0][1] == 3.0  # the read began before the last write
+    monkeypatch.setattr(influx_store, "raw_day_rows", real)
+    assert _energy(influx_store) == [(MIDNIGHT, 7.0, 3)]
+
+
+def test_recent_days_are_read_raw_and_never_rolled_up(influx_store) -> None:
+    today = day_of(int(time.time()))
+    recent = [pt("m1", today - DAY_S + 60, energy=1.0), pt("m1", today + 1, energy=2.0)]
+    influx_store.write(recent)
+    days = influx_store.energy_by_day(start=today - 3 * DAY_S, end=today + DAY_S, site_id="s1")
+    assert [(d.day, d.energy) for d in days] == [(d.day, d.energy) for d in days_from_points(recent)]
+    assert _raw(influx_store, f'SELECT * FROM "rollup_day" WHERE time >= {today - DAY_S}s') == []
+
+
+def test_a_month_of_sealed_days_is_read_from_its_month_rollup(influx_store) -> None:
+    from core.store.rollup import month_of, next_month
+
+    month = month_of(MIDNIGHT - 40 * DAY)
+    points = [pt("m1", month + DAY * d + 3600, energy=1.0) for d in range(31)] + [
+        pt("m1", month + 3600 * 5, energy=1.0),
+    ]
+    _write_unmarked(influx_store, points)
+    bounds = [month, next_month(month)]
+    rows = influx_store.energy_by_segment(bounds=bounds, site_ids=["s1"])
+    inside = [p for p in points if p.ts < next_month(month)]
+    assert [(r.energy, r.readings, r.busiest_day) for r in rows] == [(float(len(inside)), len(inside), 2)]
+    influx_store.query_many(['DELETE FROM "energy"', 'DELETE FROM "rollup_day"'])
+    again = influx_store.energy_by_segment(bounds=bounds, site_ids=["s1"])
+    assert [(r.energy, r.readings, r.busiest_day) for r in again] == [(float(len(inside)), len(inside), 2)]
+
+
+@pytest.mark.parametrize("hostile", ["x' OR site = 's1", "a|s1", "s.", "x/ OR /.*", "x\nSELECT", ".*"])
+def test_a_hostile_site_in_an_aggregate_matches_only_itself(influx_store, hostile: str) -> None:
+    influx_store.write([pt("m1", MIDNIGHT + 60), pt("m1", MIDNIGHT + 2 * DAY + 60)])
+    assert influx_store.energy_by_day(**RANGE, site_id=hostile) == []
+    assert influx_store.energy_by_segment(bounds=[MIDNIGHT, MIDNIGHT + 3 * DAY], site_ids=[hostile]) == []
+    assert influx_store.grid_import_by_segment(bounds=[MIDNIGHT, MIDNIGHT + 3 * DAY], site_ids=[hostile]) == {}
+
+
+def test_write_sends_markers_in_the_same_body_as_the_points() -> None:
+    bodies: list[bytes] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/write":
+            bodies.append(request.content)
+            return httpx.Response(204)
+        return httpx.Response(200, json={"results": [{"statement_id": 0}]})
+
+    store = InfluxV1Store(StoreSettings(backend="influx1"), transport=httpx.MockTransport(handler))
+    store.write([pt("m1", MIDNIGHT + 60), pt("m1", int(time.time()))])
+    assert len(bodies) == 1
+    lines = bodies[0].decode().splitlines()
+    assert [line.split(" ")[0] for line in lines] == ["energy,site=s1,meter=m1,category=elevator"] * 2 + [
+        f"{DIRTY_MEASUREMENT},day={MIDNIGHT},site=s1"
+    ]
