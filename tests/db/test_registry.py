@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from sqlalchemy.exc import IntegrityError
 
@@ -86,3 +88,30 @@ def test_alerts_differing_in_start_or_kind_coexist(sessions):
         session.add_all([_alert(1_700_000_000), _alert(1_700_003_600), _alert(1_700_000_000, kind="night_on")])
     with sessions() as session:
         assert session.query(AlertRecord).count() == 3
+
+
+def test_announcing_again_keeps_the_site_tariff(sessions):
+    from core.db.tables import SiteRecord
+
+    with sessions.begin() as session:
+        upsert_site(session, SITE, METERS)
+    with sessions.begin() as session:
+        session.get(SiteRecord, "sz-01").tariff_cny_per_kwh = 0.92
+    with sessions.begin() as session:
+        upsert_site(session, SITE, METERS)
+    with sessions() as session:
+        assert session.get(SiteRecord, "sz-01").tariff_cny_per_kwh == 0.92
+
+
+def test_a_site_with_thousands_of_meters_is_upserted_whole(sessions):
+    many = [Meter(f"sz-01-m{n:05d}", "sz-01", MeterCategory.CORRIDOR_LIGHTING, 1.0 + n, f"走廊 {n}") for n in range(4500)]
+    with sessions.begin() as session:
+        upsert_site(session, SITE, many)
+    changed = [dataclasses.replace(many[0], rated_kw=99.0), *many[1:]]
+    with sessions.begin() as session:
+        upsert_site(session, SITE, changed)
+    with sessions() as session:
+        meters = load_meters(session, "sz-01")
+    assert len(meters) == 4500
+    assert meters["sz-01-m04499"].rated_kw == 4500.0
+    assert meters["sz-01-m00000"].rated_kw == 99.0
