@@ -33,11 +33,15 @@ MONTH_MEASUREMENT = "rollup_month"
 DIRTY_MEASUREMENT = "rollup_dirty"
 TAG_DAY = "day"
 DAY_S = 86_400
-#: Seconds a dirty marker must be older than before a recompute may delete it. A marker
-#: written after the recompute read the markers carries a later second, unless the writer's
-#: clock lags the maintainer's: a lag under this (minus one second of rounding) cannot lose
-#: one. Newer markers stay and cost one more recompute of their day.
-MARKER_GRACE_S = 5
+#: Seconds a dirty marker must be older than before a recompute may delete it; newer markers
+#: stay and cost one more recompute of their day. Two rules together keep a write from being
+#: lost: a recompute writes its documents within ``RECOMPUTE_BUDGET_S`` of its start (or not
+#: at all), and deletes only markers stamped ``MARKER_GRACE_S`` before its start. A marker
+#: written after a slow recompute started is then too young for any other recompute to
+#: delete before the slow one's documents are overwritten, as long as clocks of writers and
+#: readers differ by less than the gap between the two (10 s).
+MARKER_GRACE_S = 30
+RECOMPUTE_BUDGET_S = 20
 #: Site names per regular expression in one statement; each statement is one index scan.
 SITES_PER_STATEMENT = 1000
 

@@ -152,3 +152,28 @@ def test_write_sends_markers_in_the_same_body_as_the_points() -> None:
     assert [line.split(" ")[0] for line in lines] == ["energy,site=s1,meter=m1,category=elevator"] * 2 + [
         f"{DIRTY_MEASUREMENT},day={MIDNIGHT},site=s1"
     ]
+
+
+def test_a_recompute_slower_than_its_budget_answers_but_keeps_no_rollup(influx_store, monkeypatch) -> None:
+    import core.store.influx_rollups as rollups
+
+    influx_store.write([pt("m1", MIDNIGHT + 60, energy=2.0)])
+    monkeypatch.setattr(rollups, "RECOMPUTE_BUDGET_S", 0.0)
+    assert _energy(influx_store) == [(MIDNIGHT, 2.0, 1)]
+    assert _raw(influx_store, 'SELECT * FROM "rollup_day"') == []
+    assert _markers(influx_store) == [("s1", str(MIDNIGHT))]
+    monkeypatch.setattr(rollups, "RECOMPUTE_BUDGET_S", 20.0)
+    assert _energy(influx_store) == [(MIDNIGHT, 2.0, 1)]
+    assert len(_raw(influx_store, 'SELECT * FROM "rollup_day"')) == 1
+
+
+def test_a_recompute_in_many_chunks_sums_the_same(influx_store, monkeypatch) -> None:
+    import core.store.influx_rollups as rollups
+
+    points = [pt(f"{s}-m", MIDNIGHT + d * DAY + 60 * k, energy=1.0 + k, site=s) for s in ("a", "b", "c") for d in range(3) for k in range(2)]
+    influx_store.write(points)
+    monkeypatch.setattr(rollups, "SITE_DAYS_PER_CHUNK", 2)
+    got = influx_store.energy_by_day(**RANGE)
+    assert [(d.site_id, d.day, d.energy, d.readings) for d in got] == [
+        (d.site_id, d.day, d.energy, d.readings) for d in days_from_points(points)
+    ]
