@@ -158,8 +158,14 @@ def prepare(data: Dataset, settings) -> None:
 # -- the writer ----------------------------------------------------------------------------
 
 
-def _write_loop(settings_env: dict[str, str], rate: int | None, sites: int, stop, counter) -> None:
-    """Readings of the portfolio's meters inside the measured month and of site 0's year, as ingest flushes them."""
+#: Where the writer's readings fall: ``measured`` inside the ranges the requests read (late
+#: data for InfluxDB, whose rollups then recompute those days), ``now`` at the current second
+#: (live ingest: InfluxDB's sealed days are untouched).
+WRITER_TARGETS = ("measured", "now")
+
+
+def _write_loop(settings_env: dict[str, str], rate: int | None, sites: int, stop, counter, into: str = "measured") -> None:
+    """Readings of the portfolio's meters inside the measured month and of site 0's year (or now), as ingest flushes them."""
     os.environ.update(settings_env)
     from core.settings import Settings
     from kilowatch.wiring import open_series
@@ -176,8 +182,11 @@ def _write_loop(settings_env: dict[str, str], rate: int | None, sites: int, stop
         batch = []
         for _ in range(size):
             s, m = meters[i % len(meters)]
-            lo, hi = (YEAR_START, YEAR_END) if s.site_id.endswith("0000") else (MONTH_START, MONTH_END)
-            ts = lo + (minute + (i // len(meters)) * 900) % (hi - lo)
+            if into == "now":
+                ts = int(time.time())
+            else:
+                lo, hi = (YEAR_START, YEAR_END) if s.site_id.endswith("0000") else (MONTH_START, MONTH_END)
+                ts = lo + (minute + (i // len(meters)) * 900) % (hi - lo)
             batch.append(EnergyPoint(s.site_id, m.meter_id, m.category.value, ts, 0.0, rng.uniform(0, 3)))
             i += 1
         store.write(batch)
@@ -189,14 +198,14 @@ def _write_loop(settings_env: dict[str, str], rate: int | None, sites: int, stop
 
 
 @contextmanager
-def writer(env: dict[str, str], rate: int | None, sites: int) -> Iterator[Callable[[], float]]:
+def writer(env: dict[str, str], rate: int | None, sites: int, into: str = "measured") -> Iterator[Callable[[], float]]:
     """A writer process meanwhile; yields a function giving its achieved points/s so far."""
     if rate == 0:
         yield lambda: 0.0
         return
     ctx = multiprocessing.get_context("spawn")
     stop, counter = ctx.Event(), ctx.Value("q", 0)
-    proc = ctx.Process(target=_write_loop, args=(env, rate, sites, stop, counter), daemon=True)
+    proc = ctx.Process(target=_write_loop, args=(env, rate, sites, stop, counter, into), daemon=True)
     proc.start()
     while counter.value == 0 and proc.is_alive():
         time.sleep(0.05)
@@ -330,7 +339,8 @@ class Run:
 
 
 def run(
-    data: Dataset, backend: str, influx_url: str | None, runs: int, modes: dict[str, int | None], portfolio_runs: int | None = None
+    data: Dataset, backend: str, influx_url: str | None, runs: int, modes: dict[str, int | None], portfolio_runs: int | None = None,
+    into: str = "measured",
 ) -> list[Run]:
     """Prepare once, then per writer mode: start the server, the writer, and time the requests."""
     from core.settings import Settings
@@ -343,7 +353,7 @@ def run(
     port = free_port()
     with server(env_for(data.workdir, backend, influx_url, key, port), port) as (url, pid):
         for mode, rate in modes.items():
-            with writer(env, rate, data.sites) as achieved:
+            with writer(env, rate, data.sites, into) as achieved:
                 load_before = os.getloadavg()
                 latencies = measure(url, pid, key, runs, data.sites, data.alerts, portfolio_runs)
                 out.append(Run(mode, achieved(), load_before, os.getloadavg(), latencies))

@@ -36,6 +36,8 @@ def api_latency_options(parser: argparse.ArgumentParser) -> None:
                        help="requests for the portfolio figure when it is too slow for --api-runs (then p99 is not a p99) [--api-runs]")
     group.add_argument("--api-modes", default="idle,national,max",
                        help=f"writer modes: idle (none), national ({NATIONAL_RATE:,} readings/s), max [all three]")
+    group.add_argument("--api-writer-into", choices=api_latency.WRITER_TARGETS, default="measured",
+                       help="where the writer's readings fall: inside the measured ranges (late data) or now (live ingest) [measured]")
     group.add_argument("--api-workdir", type=Path, default=None,
                        help="keep the prepared data here and reuse it next time [a fresh temporary directory]")
 
@@ -54,7 +56,8 @@ def api_suite(args: argparse.Namespace, console: Console) -> list[str]:
         influx.start()
     console.print(f"[dim]api latency: {args.api_store} store, data in {workdir} …[/]")
     try:
-        runs = api_latency.run(data, args.api_store, influx.url if influx else None, args.api_runs, modes, args.api_portfolio_runs)
+        runs = api_latency.run(data, args.api_store, influx.url if influx else None, args.api_runs, modes, args.api_portfolio_runs,
+                               args.api_writer_into)
     finally:
         if influx is not None:
             influx.stop()
@@ -73,7 +76,7 @@ def api_suite(args: argparse.Namespace, console: Console) -> list[str]:
         f"{data.alerts:,} alerts in SQLite. {data.stored_points:,} points prepared in {data.prepare_s:.0f} s. "
         f"Requests: {counts}. "
         "Server: `kilowatch serve` (uvicorn, one process); writer: a separate process calling the store's `write` "
-        "in ingest-sized flushes into the measured ranges.",
+        f"in ingest-sized flushes {'into the measured ranges' if args.api_writer_into == 'measured' else 'at the current time'}.",
         "",
         "Server CPU is the CPU time the server process used per request (on an idle core the latency "
         "would be about that); the health row is the floor any request pays on the machine at that moment.",
