@@ -5,6 +5,8 @@ import { bars, clear, h, mass, message, periodStart } from "./dom.js";
 import { completeness, factorList, scopes } from "./carbon_parts.js";
 
 const state = { period: "thisYear" };
+// A portfolio of hundreds of sites: the biggest emitters, then the rest in one row.
+const SITES_SHOWN = 15;
 
 export function carbonView(root, ctx) {
   const body = h("div", {}, message(t("loading")));
@@ -22,9 +24,10 @@ export function carbonView(root, ctx) {
           completeness(c.total)),
         ...scopes(c.total),
         h("section", { class: "panel" }, h("h3", {}, t("bySite")),
-          ...bars(c.sites.map((s) => [names[s.site_id] || s.site_id, s.total_kg]), (kg) => mass(kg))),
+          ...bars(c.sites.map((s) => [names[s.site_id] || s.site_id, s.total_kg]), (kg) => mass(kg),
+            { limit: SITES_SHOWN, rest: (n) => t("otherSites").replace("{n}", n) })),
         (c.periods || []).length ? h("section", { class: "panel" }, h("h3", {}, t("byMonth")),
-          ...bars(c.periods.map((p) => [p.label, p.total_kg]), (kg) => mass(kg))) : null,
+          ...bars(c.periods.map((p) => [p.label, p.total_kg]), (kg) => mass(kg), { inOrder: true })) : null,
         factorList(c),
         h("a", { class: "button secondary", href: url("/carbon", { ...params, format: "csv" }), download: "carbon-portfolio.csv" }, t("downloadCsv")));
     } catch (err) {

@@ -49,15 +49,27 @@ export function stat(label, value, extra = "") {
 }
 
 // Horizontal bars for a few named values, biggest first.
-export function bars(entries, format) {
-  const sorted = entries.filter(([, v]) => v > 0).sort((a, b) => b[1] - a[1]);
-  const biggest = Math.max(...sorted.map(([, v]) => v), 1e-9);
-  return sorted.map(([label, value]) => {
+// Horizontal bars, biggest first unless `inOrder` (a timeline keeps its order). Past `limit`
+// rows the rest are summed into one muted row, labelled by `rest(count)`.
+export function bars(entries, format, { inOrder = false, limit = Infinity, rest = null } = {}) {
+  const positive = entries.filter(([, v]) => v > 0);
+  const rows = inOrder ? positive : positive.sort((a, b) => b[1] - a[1]);
+  const shown = rows.length > limit ? rows.slice(0, limit) : rows;
+  const biggest = Math.max(...shown.map(([, v]) => v), 1e-9);
+  const out = shown.map(([label, value]) => {
     const fill = h("span", { class: "fill" });
     fill.style.width = `${(value / biggest) * 100}%`;
     return h("div", { class: "bar-row" }, h("span", { class: "bar-label" }, label),
       h("span", { class: "bar-track" }, fill), h("span", { class: "bar-value" }, format(value)));
   });
+  if (shown.length < rows.length) {
+    const others = rows.slice(shown.length);
+    const sum = others.reduce((acc, [, v]) => acc + v, 0);
+    out.push(h("div", { class: "bar-row bar-rest muted" },
+      h("span", { class: "bar-label" }, rest ? rest(others.length) : `+${others.length}`),
+      h("span", { class: "bar-track" }), h("span", { class: "bar-value" }, format(sum))));
+  }
+  return out;
 }
 
 // Dates are sent without a zone, so the API reads them in the site's local time.

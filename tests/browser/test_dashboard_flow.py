@@ -152,3 +152,27 @@ def test_portfolio_carbon_page_shows_both_scope2_methods(served, page_at, shoot)
     text = page.inner_text("main")
     assert "基于位置" in text and "范围一" in text
     shoot(page, "carbon-desktop")
+
+
+def test_long_bar_lists_keep_the_biggest_and_sum_the_rest_and_timelines_keep_their_order(served, page_at):
+    # The portfolio carbon page draws hundreds of sites with this helper, and months with it too.
+    page = page_at(DESKTOP)
+    page.goto(served.url)
+    shown = page.evaluate(
+        """async () => {
+            const { bars } = await import('/static/dom.js');
+            const text = (rows) => rows.map((r) => [...r.children].map((c) => c.textContent).filter(Boolean).join(' '));
+            const sites = Array.from({ length: 20 }, (_, i) => [`site ${i}`, i + 1]);
+            const months = [['2025-01', 5], ['2025-02', 9], ['2025-03', 1]];
+            return {
+                sites: text(bars(sites, (v) => `${v} kg`, { limit: 15, rest: (n) => `${n} others` })),
+                months: text(bars(months, (v) => `${v} kg`, { inOrder: true })),
+                ranked: text(bars(months, (v) => `${v} kg`)),
+            };
+        }"""
+    )
+    assert len(shown["sites"]) == 16
+    assert shown["sites"][0] == "site 19 20 kg" and shown["sites"][14] == "site 5 6 kg"
+    assert shown["sites"][15] == "5 others 15 kg"  # sites 0-4: 1 + 2 + 3 + 4 + 5
+    assert shown["months"] == ["2025-01 5 kg", "2025-02 9 kg", "2025-03 1 kg"]
+    assert shown["ranked"] == ["2025-02 9 kg", "2025-01 5 kg", "2025-03 1 kg"]
