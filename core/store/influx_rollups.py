@@ -14,6 +14,7 @@ Correctness rests on three rules (the layout is in ``core.store.influx_docs``):
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from bisect import bisect_right
@@ -22,6 +23,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Protocol
 
 from core.store import line_protocol as lp
+from core.store.base import StoreRejected
 from core.store.daily import GAS_CATEGORY_VALUES, GENERATION_CATEGORY_VALUES
 from core.store.influx_docs import (
     DAY_MEASUREMENT,
@@ -40,6 +42,8 @@ from core.store.influx_docs import (
     split_months,
 )
 from core.store.rollup import month_of, next_month
+
+log = logging.getLogger(__name__)
 
 #: A raw day row: (site, meter, category, day, energy, readings, smallest energy).
 RawDay = tuple[str, str, str, int, float, int, float]
@@ -76,6 +80,7 @@ class Rollups:
     def __init__(self, source: RawSource) -> None:
         self.source = source
         self._lock = threading.Lock()
+        self._delete_refused = False
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -228,7 +233,14 @@ class Rollups:
             for d, sites in sorted(by_day.items())
             for c in site_conditions(sites)
         ]
-        self.source.query_many(statements)
+        try:
+            self.source.query_many(statements)
+        except StoreRejected as exc:
+            # The v1-compatible API of InfluxDB 2.x and 3 answers queries but refuses DELETE:
+            # markers stay, so their days are recomputed by every reader (right, not fast).
+            if not self._delete_refused:
+                log.warning("dirty rollup markers cannot be deleted (%s); their days will be recomputed on every read", exc)
+            self._delete_refused = True
 
 
 class _InRanges:

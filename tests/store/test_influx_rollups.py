@@ -177,3 +177,24 @@ def test_a_recompute_in_many_chunks_sums_the_same(influx_store, monkeypatch) -> 
     assert [(d.site_id, d.day, d.energy, d.readings) for d in got] == [
         (d.site_id, d.day, d.energy, d.readings) for d in days_from_points(points)
     ]
+
+
+def test_a_server_that_refuses_delete_still_gets_right_totals(influx_store, monkeypatch) -> None:
+    """The v1-compatible API of InfluxDB 2.x and 3 refuses DELETE: markers stay, answers stay right."""
+    from core.store import StoreRejected
+
+    real = influx_store.query_many
+
+    def no_delete(statements):
+        if any(s.startswith("DELETE") for s in statements):
+            raise StoreRejected("InfluxDB query failed: DELETE is not supported")
+        return real(statements)
+
+    monkeypatch.setattr(influx_store, "query_many", no_delete)
+    _write_unmarked(influx_store, [pt("m1", MIDNIGHT + 60, energy=2.0)])
+    stale = int(time.time()) - MARKER_GRACE_S - 5
+    influx_store.write_lines(marker_lines([("s1", MIDNIGHT)], stale))
+    assert _energy(influx_store) == [(MIDNIGHT, 2.0, 1)]
+    influx_store.write([pt("m1", MIDNIGHT + 120, energy=1.0)])
+    assert _energy(influx_store) == [(MIDNIGHT, 3.0, 2)]
+    assert _markers(influx_store) == [("s1", str(MIDNIGHT))]
