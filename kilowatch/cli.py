@@ -21,7 +21,7 @@ ConfigOpt = Annotated[
     Optional[Path],
     typer.Option("--config", "-c", help="TOML config file (else $KILOWATCH_CONFIG).", exists=True, dir_okay=False),
 ]
-DataDirOpt = Annotated[Optional[Path], typer.Option("--data-dir", help="Where embedded data lives [default: ./data].")]
+DataDirOpt = Annotated[Optional[Path], typer.Option("--data-dir", help="Where embedded data lives (default: ./data).")]
 LogLevelOpt = Annotated[Optional[str], typer.Option("--log-level", help="DEBUG, INFO, WARNING or ERROR.")]
 
 

@@ -25,6 +25,23 @@ def test_every_command_has_help(command):
     assert "Usage" in result.output
 
 
+def _helps(command) -> list[tuple[str, str]]:
+    """(name, help text) of a click command, its parameters and its subcommands."""
+    found = [(command.name, command.help or "")]
+    found += [(f"{command.name} {p.name}", getattr(p, "help", None) or "") for p in command.params]
+    for sub in getattr(command, "commands", {}).values():
+        found += _helps(sub)
+    return found
+
+
+def test_no_help_text_holds_brackets_that_rich_markup_would_swallow():
+    # Rich reads "[default: ./data]" as a style tag and prints "Where embedded data lives ."
+    import typer.main
+
+    swallowed = [(name, text) for name, text in _helps(typer.main.get_command(app)) if "[" in text and "\\[" not in text]
+    assert swallowed == []
+
+
 def test_a_created_key_is_listed_by_prefix_but_never_in_full(tmp_path):
     created = runner.invoke(app, ["--data-dir", str(tmp_path), "keys", "create", "--name", "ops", "--role", "manager", "--site", "site-0001"])
     assert created.exit_code == 0, created.output
