@@ -14,13 +14,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench import ingest_throughput, sustain
+from bench import ingest_throughput, registry_announce, sustain
 from bench.api_report import api_latency_options, api_suite
 from bench.services import HIGH_CARDINALITY, servers
 
 # Wide enough for the ingest table when the output is not a terminal (a log, a CI job).
 console = Console() if sys.stdout.isatty() else Console(width=160)
-SUITES = ("ingest", "national", "api")
+SUITES = ("ingest", "national", "api", "registry")
 
 
 def _ingest(args: argparse.Namespace) -> list[str]:
@@ -77,14 +77,35 @@ def _national(args: argparse.Namespace) -> list[str]:
     return lines
 
 
+def _registry(args: argparse.Namespace) -> list[str]:
+    sites, meters = args.registry_sites, 50
+    lines = [f"Registry: {sites} new {meters}-meter sites announced one after the other (ms per announcement, "
+             f"median of {args.repeat} runs):", "", "| database | ms per announcement | 5,000 sites would take (s) |", "|---|---|---|"]
+    for name, database in (("SQLite", registry_announce.sqlite_database), ("PostgreSQL", registry_announce.postgres_database)):
+        runs = []
+        for _ in range(args.repeat):
+            with database() as url:
+                if url is None:
+                    break
+                runs.append(registry_announce.ms_per_announcement(url, sites, meters))
+        if not runs:
+            console.print(f"[yellow]{name}: no server answers (set {registry_announce.POSTGRES_ENV}); skipped[/]")
+            continue
+        ms = statistics.median(runs)
+        console.print(f"registry, {name}: {ms:.1f} ms per announcement")
+        lines.append(f"| {name} | {ms:.1f} | {ms * 5:.0f} |")
+    return lines
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="kilowatch benchmarks; each figure beside its ceiling.")
-    parser.add_argument("suite", nargs="*", help="what to measure: ingest, national, api [default: all]")
+    parser.add_argument("suite", nargs="*", help="what to measure: ingest, national, api, registry [default: all]")
     parser.add_argument("--readings", type=int, default=40_000, help="per-meter readings per run (batches get 10x) [40000]")
     parser.add_argument("--workers", type=int, default=1, help="ingest workers (>1: one MQTT 5 shared subscription group) [1]")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the median is reported [3]")
     parser.add_argument("--minutes", type=float, default=10.0, help="length of the national-portfolio run [10]")
     parser.add_argument("--sites", type=int, default=sustain.SITES, help="sites of the national portfolio [5000]")
+    parser.add_argument("--registry-sites", type=int, default=300, help="new sites announced per registry run [300]")
     api_latency_options(parser)
     args = parser.parse_args(argv)
     args.suite = args.suite or list(SUITES)
@@ -106,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         report += _national(args)
     if "api" in args.suite:
         report += api_suite(args, console)
+    if "registry" in args.suite:
+        report += _registry(args)
     out = Path("reports") / f"bench-{datetime.now():%Y%m%d-%H%M%S}.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text("\n".join(report) + "\n")
