@@ -103,13 +103,14 @@ class Rollups:
             elif lo < hi:
                 day_ranges.append((lo, hi))
         conditions = list(site_conditions(sites))
-        selected = ", ".join(f'"{f}"' for f in fields)
+        # The site as a selected tag: one answer series instead of one per site (half the time).
+        selected = ", ".join(f'"{f}"' for f in (lp.TAG_SITE, *fields))
         statements = [f'SELECT "n" FROM "{DIRTY_MEASUREMENT}"{_where(c)} GROUP BY "{lp.TAG_SITE}", "{TAG_DAY}" LIMIT 1' for c in conditions]
         shapes = [(MONTH_MEASUREMENT, lo, hi) for lo, hi in _runs(month_starts, next_month)]
         shapes += [(DAY_MEASUREMENT, lo, hi) for lo, hi in day_ranges]
         for measurement, lo, hi in shapes:
             statements += [
-                f'SELECT {selected} FROM "{measurement}" WHERE time >= {lo}s AND time < {hi}s{c} GROUP BY "{lp.TAG_SITE}"'
+                f'SELECT {selected} FROM "{measurement}" WHERE time >= {lo}s AND time < {hi}s{c}'
                 for c in conditions
             ]
         read_clock = time.time()
@@ -185,8 +186,8 @@ class Rollups:
         for s, m in months:
             by_month[m].add(s)
         statements = [
-            f'SELECT "meters", "grid_import", "electric" FROM "{DAY_MEASUREMENT}" '
-            f'WHERE time >= {m}s AND time < {next_month(m)}s{c} GROUP BY "{lp.TAG_SITE}"'
+            f'SELECT "{lp.TAG_SITE}", "meters", "grid_import", "electric" FROM "{DAY_MEASUREMENT}" '
+            f'WHERE time >= {m}s AND time < {next_month(m)}s{c}'
             for m, month_sites in sorted(by_month.items())
             for c in site_conditions(sorted(month_sites))
         ]
