@@ -90,6 +90,9 @@ class AlertBook:
                 self.counts.unchanged += 1
                 continue
             same = [r for r in meter if r.kind == finding.kind]
+            if finding.kind == BASE_LOAD_CREEP:
+                # The creep's own alert, not a night it absorbed (see _absorb), continues it.
+                same.sort(key=lambda r: (not r.ongoing, r.started_at - r.ended_at))
             row = next((r for r in same if r.started_at == finding.started_at), None)
             row = row or next((r for r in same if r.id not in matched and not _watching(r)
                                and _overlaps(r, finding, self.slack_s)), None)
@@ -110,6 +113,8 @@ class AlertBook:
             else:
                 self._apply(row, finding)
             matched.add(row.id)
+            if row.kind == BASE_LOAD_CREEP:
+                self._absorb(row, [r for r in meter if r.id not in matched])
         scored = set(scored_meters)
         for row in rows:
             if row.ongoing and row.id not in matched and row.meter_id in scored:
@@ -168,6 +173,25 @@ class AlertBook:
             if was_ongoing or row.status == "open":
                 _event(self.session, row, self.now, "closed", wasted_kwh=finding.wasted_kwh)
             self.counts.closed += 1
+
+    def _absorb(self, creep: AlertRecord, rows: list[AlertRecord]) -> None:
+        """Alerts of another kind that an established creep alert now spans become part of it.
+
+        Before a creep is found, a night of its ramp can pass another check (a compressor
+        above its baseline reads as a leak); once the creep spans four days and holds that
+        night, the night was the creep. Only finished alerts nobody has acted on change,
+        and each says so in an event.
+        """
+        if creep.ended_at - creep.started_at < ESTABLISHED_CREEP_S:
+            return
+        for row in rows:
+            if (row.kind != BASE_LOAD_CREEP and not row.ongoing and row.status == "open"
+                    and creep.started_at <= row.started_at and row.ended_at <= creep.ended_at):
+                _event(self.session, row, self.now, "updated", kind=BASE_LOAD_CREEP, was=row.kind,
+                       reason=f"part of the base-load creep of alert {creep.id}")
+                row.kind = BASE_LOAD_CREEP
+                row.updated_at = self.now
+                self.counts.updated += 1
 
     def _verify(self, row: AlertRecord, data_end: int) -> None:
         if data_end >= row.resolved_at + self.verify_s:

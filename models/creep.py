@@ -34,6 +34,12 @@ MIN_TAU = 0.5
 MAX_STEP_SHARE = 0.6
 #: Days of the reference (oldest) and of the recent base-load medians.
 REFERENCE_DAYS, RECENT_DAYS, TREND_DAYS = 7, 2, 7
+#: Days in a row above the reference a creep needs (the last of them at its level): a
+#: night or two of pump or HVAC waste is not a rise that stays.
+PERSIST_DAYS = 3
+#: Share of the rise below which a day is still climbing, and how many such days a creep
+#: needs: a leak or a changed setting is at its level from its first whole day.
+CLIMBED_SHARE, CLIMB_DAYS = 0.8, 2
 #: Reference days a day kind needs for its own level; with fewer it uses the whole week's.
 MIN_KIND_DAYS = 2
 
@@ -103,17 +109,40 @@ class BaseLoadCreep:
         return working[offset:offset + days * DAY_HOURS].reshape(days, DAY_HOURS).mean(axis=1) >= 0.5
 
     @staticmethod
-    def reference(base: np.ndarray, kinds: np.ndarray | None = None) -> np.ndarray:
-        """Each day's reference level (days x meters): the median of the oldest week's days of its kind."""
-        ref_days = base[:REFERENCE_DAYS]
+    def reference_week(base: np.ndarray) -> np.ndarray:
+        """Per meter, the first day of its reference week: the week of the window, before the
+        recent days, with the lowest median base load.
+
+        Not simply the oldest week: a creep fixed a few weeks ago (or one still held) lifts
+        the oldest days, and a new creep measured from there is half hidden. The quietest
+        week is the meter's level without creep; weather the baseline expects is taken off
+        separately (the drift).
+        """
+        days = base.shape[0]
+        last = days - REFERENCE_DAYS - RECENT_DAYS - TREND_DAYS // 2
+        if last <= 0:
+            return np.zeros(base.shape[1], dtype=np.int64)
+        weeks = np.stack([_nanmedian(base[s:s + REFERENCE_DAYS], axis=0) for s in range(last + 1)])
+        return np.argmin(np.nan_to_num(weeks, nan=np.inf), axis=0).astype(np.int64)
+
+    @staticmethod
+    def reference(base: np.ndarray, kinds: np.ndarray | None = None, week: np.ndarray | None = None) -> np.ndarray:
+        """Each day's reference level (days x meters): the median of the reference week's days
+        of its kind (``week``: first day per meter, from :meth:`reference_week`; default the oldest)."""
+        if week is None:
+            week = np.zeros(base.shape[1], dtype=np.int64)
+        idx = week[None, :] + np.arange(min(REFERENCE_DAYS, base.shape[0]))[:, None]
+        idx = np.minimum(idx, base.shape[0] - 1)
+        ref_days = np.take_along_axis(base, idx, axis=0)
         whole = _nanmedian(ref_days, axis=0)
         out = np.broadcast_to(whole, base.shape).copy()
         if kinds is None:
             return out
+        ref_kinds = kinds[idx]
         for kind in (False, True):
-            own = kinds[:REFERENCE_DAYS] == kind
-            counts = (~np.isnan(ref_days[own])).sum(axis=0)
-            level = np.where(counts >= MIN_KIND_DAYS, _nanmedian(ref_days[own], axis=0), whole)
+            own = np.where(ref_kinds == kind, ref_days, np.nan)
+            counts = (~np.isnan(own)).sum(axis=0)
+            level = np.where(counts >= MIN_KIND_DAYS, _nanmedian(own, axis=0), whole)
             out[kinds == kind] = level
         return out
 
@@ -126,19 +155,20 @@ class BaseLoadCreep:
         rise = np.nan_to_num(_nanmedian(base[-RECENT_DAYS:] - reference[-RECENT_DAYS:], axis=0), nan=0.0)
         return rise >= self.min_rated_share * np.where(rated_kw > 0, rated_kw, 0.0)
 
-    def find(self, base: np.ndarray, offset: int, rated_kw: float, reference: np.ndarray | None = None) -> Creep | None:
+    def find(self, base: np.ndarray, offset: int, rated_kw: float, reference: np.ndarray | None = None,
+             week: int = 0) -> Creep | None:
         """A creep in one meter's daily ``base`` (from :meth:`daily_base`), or None.
 
-        ``reference`` is each day's reference level (:meth:`reference`, one column); by
-        default the median of the oldest week.
+        ``reference`` is each day's reference level (:meth:`reference`, one column) and
+        ``week`` the first day of the week it comes from; by default the oldest week.
         """
         days = base.size
         if days < REFERENCE_DAYS + TREND_DAYS // 2:
             return None
         if reference is None:
-            reference = self.reference(base[:, None])[:, 0]
+            reference = self.reference(base[:, None], week=np.array([week]))[:, 0]
         dev = base - reference
-        ref = dev[:REFERENCE_DAYS]
+        ref = dev[week:week + REFERENCE_DAYS]
         ref = ref[~np.isnan(ref)]
         recent = dev[-RECENT_DAYS:]
         recent = recent[~np.isnan(recent)]
@@ -154,9 +184,17 @@ class BaseLoadCreep:
         first_day = int(settled[-1]) + 1 if settled.size else 0
         rising = dev[first_day:]
         known = rising[~np.isnan(rising)]
-        if known.size < 2 or known[0] > self.max_step_share * known[-1]:
-            return None  # one day above, or a step: not a ramp
-        trend = dev[max(first_day - 1, 0):]
+        if known.size < PERSIST_DAYS or known[0] > self.max_step_share * known[-1]:
+            return None  # a night or two above, or a step: not a ramp
+        # Days on the way up, the first small step (below the "above" bar) included.
+        way = dev[max(first_day - 1, 0):]
+        way = way[~np.isnan(way)]
+        if np.count_nonzero((way > 3.0 * noise) & (way < CLIMBED_SHARE * rise)) < CLIMB_DAYS:
+            return None  # reached its level in a day: a leak or a changed setting
+        # The climb, up to the first day at its level: a crept load then stays, so the days
+        # after it are flat and would only dilute the trend.
+        top = first_day + int(np.flatnonzero(np.nan_to_num(rising, nan=-np.inf) >= CLIMBED_SHARE * rise)[0])
+        trend = dev[max(first_day - 1, 0):top + 1]
         ok = ~np.isnan(trend)
         tau = float(kendalltau(np.arange(trend.size)[ok], trend[ok]).statistic) if ok.sum() >= 3 else 0.0
         if not tau >= self.min_tau:

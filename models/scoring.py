@@ -241,17 +241,22 @@ class SiteScanner:
             return
         offset, base = self.creep.daily_base(kwh[:, cols], X[:, OPEN_COL] <= 0)
         kinds = self.creep.day_kinds(X[:, WORKDAY_COL] > 0, offset)
-        reference = self.creep.reference(base, kinds)
+        week = self.creep.reference_week(base)
+        reference = self.creep.reference(base, kinds, week)
         rated = np.array([meters[j].rated_kw for j in cols])
         for k in np.flatnonzero(self.creep.candidates(base, rated, reference)).tolist():
             j = cols[k]
             meter = meters[j]
-            # What the baseline knows moves the base load too (the season's cooling need at
-            # night): only the rise beyond the baseline's own drift can be a creep.
-            expected = np.clip(baselines[j].baseline.predict(X), 0.0, None)
-            drift = self.creep.daily_base(expected[:, None], X[:, OPEN_COL] <= 0)[1][:, 0]
-            drift = np.nan_to_num(drift - self.creep.reference(drift[:, None], kinds)[:, 0], nan=0.0)
-            found = self.creep.find(base[:, k] - drift, offset, meter.rated_kw, reference[:, k])
+            drift = np.zeros(base.shape[0])
+            if meter.category in HVAC:
+                # What the baseline knows moves an HVAC base load too (the season's cooling need
+                # at night): only the rise beyond the baseline's own drift can be a creep. Pumps
+                # and compressors do not follow the weather; a baseline fitted over their creep
+                # would read the creep as the season warming and take it off.
+                expected = np.clip(baselines[j].baseline.predict(X), 0.0, None)
+                drift = self.creep.daily_base(expected[:, None], X[:, OPEN_COL] <= 0)[1][:, 0]
+                drift = np.nan_to_num(drift - self.creep.reference(drift[:, None], kinds, week[k:k + 1])[:, 0], nan=0.0)
+            found = self.creep.find(base[:, k] - drift, offset, meter.rated_kw, reference[:, k], int(week[k]))
             if found is None:
                 continue
             actual = kwh[:, j]

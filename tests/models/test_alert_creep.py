@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from core.db.tables import AlertRecord
+from core.db.tables import AlertEventRecord, AlertRecord
 from models.alerts import AlertBook
 from models.findings import Finding
 from simulators import build_portfolio
@@ -80,3 +80,30 @@ def test_a_creep_alert_keeps_the_time_it_was_first_detected(tmp_path: Path) -> N
         [row] = session.scalars(select(AlertRecord))
     assert row.ended_at == T0 + 4 * DAY  # the numbers are the newest pass's
     assert json.loads(row.explanation) == {"detected_ts": T0 + 3 * DAY, "detected_at": "day 3"}
+
+
+def test_a_night_alerted_before_the_creep_was_found_becomes_part_of_it(tmp_path: Path) -> None:
+    portfolio = build_portfolio(1, 7)
+    site = portfolio.sites[0]
+    meter = portfolio.meters[site.site_id][0].meter_id
+    sessions = registry(tmp_path, portfolio)
+    night = finding(site.site_id, meter, "compressed_air_leak", T0 + 2 * DAY, T0 + 2 * DAY + 10 * HOUR, ongoing=False)
+    with sessions.begin() as session:
+        AlertBook(session, site.site_id, wall_now=0).store(
+            [night], scored_meters=[meter], scan_start=T0 + 2 * DAY, data_end=T0 + 3 * DAY)
+    # Found as a creep that starts after the night, then, as the data grows, from before it.
+    for start, days, expected in ((2 * DAY + 12 * HOUR, 5, ["base_load_creep", "compressed_air_leak"]),
+                                  (0, 6, ["base_load_creep", "base_load_creep"]),
+                                  (0, 7, ["base_load_creep", "base_load_creep"])):
+        with sessions.begin() as session:
+            AlertBook(session, site.site_id, wall_now=0).store(
+                [finding(site.site_id, meter, "base_load_creep", T0 + start, T0 + days * DAY, ongoing=True)],
+                scored_meters=[meter], scan_start=T0 + (days - 2) * DAY, data_end=T0 + days * DAY)
+        with sessions() as session:
+            assert sorted(r.kind for r in session.scalars(select(AlertRecord))) == expected
+    with sessions() as session:
+        events = [e.action for e in session.scalars(select(AlertEventRecord).where(AlertEventRecord.detail.contains("part of")))]
+        spans = sorted((r.started_at, r.ended_at) for r in session.scalars(select(AlertRecord)))
+    assert events == ["updated"]
+    # The creep's own alert goes on; the night it absorbed keeps its own span and numbers.
+    assert spans == [(T0, T0 + 7 * DAY), (night.started_at, night.ended_at)]

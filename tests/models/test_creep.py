@@ -70,3 +70,44 @@ def test_each_day_is_compared_with_the_reference_of_its_own_kind() -> None:
     assert detector.find(base[:, 0], offset, RATED) is None
     found = detector.find(base[:, 0], offset, RATED, detector.reference(base, kinds)[:, 0])
     assert found is not None and found.start >= (DAYS - 5) * 24
+
+
+def find_quietest(extra: np.ndarray, seed: int = 0):
+    """As the scanner calls it: against the quietest week of the window."""
+    detector = BaseLoadCreep()
+    kwh, closed = series(extra, seed)
+    offset, base = detector.daily_base(kwh[:, None], closed)
+    week = detector.reference_week(base)
+    return detector.find(base[:, 0], offset, RATED, detector.reference(base, week=week)[:, 0], int(week[0]))
+
+
+def test_a_creep_that_has_held_its_level_for_a_week_is_still_found() -> None:
+    extra = np.zeros(DAYS)
+    extra[-14:-8] = np.linspace(0.03, 0.2, 6) * RATED
+    extra[-8:] = 0.2 * RATED
+    found = find_quietest(extra)
+    assert found is not None and (DAYS - 15) * 24 <= found.start <= (DAYS - 12) * 24
+
+
+def test_a_creep_after_an_earlier_one_is_measured_from_the_quiet_level() -> None:
+    # The oldest week still holds a creep fixed since; against it the new one looks small.
+    extra = np.zeros(DAYS)
+    extra[:9] = 0.15 * RATED
+    extra[-8:] = np.linspace(0.03, 0.2, 8) * RATED
+    assert find(extra) is None
+    found = find_quietest(extra)
+    assert found is not None and found.start >= (DAYS - 9) * 24
+
+
+def test_two_nights_of_waste_in_a_row_are_not_a_creep() -> None:
+    extra = np.zeros(DAYS)
+    extra[-2:] = np.array([0.1, 0.2]) * RATED
+    assert find_quietest(extra) is None
+
+
+def test_a_leak_that_began_during_a_day_is_not_a_creep() -> None:
+    # Half of its first day's closed hours, then its full level.
+    extra = np.zeros(DAYS)
+    extra[-6] = 0.1 * RATED
+    extra[-5:] = 0.2 * RATED
+    assert find_quietest(extra) is None
