@@ -13,6 +13,9 @@ from api.problems import Problem
 
 #: Width at which the search for a site's first point stops bisecting and reads points.
 _FIRST_POINT_WINDOW_S = 3600
+#: Instants accepted in queries: [1970-01-01, 2100-01-01) UTC. Beyond them there are no
+#: readings, and far dates overflow the calendar arithmetic (a 500 before this check).
+MIN_INSTANT_S, MAX_INSTANT_S = 0, 4_102_444_800
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,9 +52,12 @@ def parse_instant(text: str, field: str, tz: ZoneInfo, *, is_end: bool = False) 
             moment = datetime.fromisoformat(text)
             if moment.tzinfo is None:
                 moment = moment.replace(tzinfo=tz)
-    except ValueError:
+        ts = int(moment.timestamp())
+    except (ValueError, OverflowError):
         raise _invalid(field, text, "is not an ISO 8601 date or datetime (e.g. 2024-05-01 or 2024-05-01T08:00+08:00)")
-    return int(moment.timestamp())
+    if not MIN_INSTANT_S <= ts <= MAX_INSTANT_S:
+        raise _invalid(field, text, "must lie between 1970-01-01 and 2100-01-01")
+    return ts
 
 
 def first_point_ts(store: SeriesStore, site_id: str, before: int) -> int | None:

@@ -26,7 +26,7 @@ from api.schemas.carbon import (
 )
 from api.schemas.common import problem_responses
 from api.security import Principal
-from api.timeranges import first_point_ts, parse_instant, resolve_range, zone_of
+from api.timeranges import TimeRange, first_point_ts, parse_instant, resolve_range, zone_of
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["carbon"], responses=problem_responses(401, 422))
@@ -45,6 +45,19 @@ AcceptHeader = Annotated[str | None, Header(include_in_schema=False)]
 SiteId = Annotated[str, Path(max_length=64, description="Site id.", examples=["sh-xuhui-01"])]
 #: Span used when a site has no data yet: any empty range gives the same zero ledger.
 _EMPTY_SPAN_S = 86400
+_YEAR_S = 366 * 86400
+#: Longest range per granularity: a ledger's work and size grow with its periods, and one
+#: request must not cost minutes of CPU or a gigabyte of JSON.
+MAX_SPAN_S: dict[str | None, int] = {"day": 3 * _YEAR_S, "month": 50 * _YEAR_S, "year": 130 * _YEAR_S, None: 130 * _YEAR_S}
+
+
+def _check_span(span: TimeRange, granularity: str | None) -> None:
+    limit = MAX_SPAN_S[granularity]
+    if span.end - span.start > limit:
+        years, per = limit // _YEAR_S, f"per {granularity}" if granularity else "without granularity"
+        why = f"range longer than {years} years {per}"
+        raise Problem(422, f"A carbon ledger {per} may span at most {years} years.", kind="validation",
+                      errors=[{"loc": ["query", "start"], "msg": why, "type": "value_error"}])
 
 _CSV_RESPONSE = {
     "content": {"text/csv": {"schema": {"type": "string"}, "example": "\ufeffscope,period,start,end,kwh,...\r\n"}},
@@ -148,6 +161,7 @@ def get_site_carbon(
         return first if first is not None else end_ts - _EMPTY_SPAN_S
 
     span = resolve_range(start, end, zone_of(site.timezone), default_start=since_first_point)
+    _check_span(span, granularity)
     item = _inputs(session, site)
     ledger = site_carbon(
         store, item.site, item.meters, span.start, span.end, instruments=item.instruments, granularity=granularity
@@ -181,6 +195,7 @@ def get_portfolio_carbon(
     # Plain rows (site_from reads them by attribute like records).
     records = list(session.connection().execute(query))
     span = resolve_range(start, end, zone_of("Asia/Shanghai"), default_start=_year_start)
+    _check_span(span, granularity)
     instruments: dict[str, list[GreenInstrument]] = {}
     for r in session.scalars(select(GreenInstrumentRecord)):
         instruments.setdefault(r.site_id, []).append(

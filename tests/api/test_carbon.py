@@ -16,6 +16,11 @@ def admin(world):
     return as_(world.keys["admin"])
 
 
+@pytest.fixture
+def viewer(world):
+    return as_(world.keys["viewer"])
+
+
 def test_site_totals_are_stored_energy_times_the_reported_factors(client, admin):
     body = client.get("/api/v1/sites/sh-a/carbon", params=JUNE_1_AND_2, headers=admin).json()
 
@@ -58,10 +63,29 @@ def test_default_range_starts_at_the_first_stored_point(client, admin):
 
 @pytest.mark.parametrize(
     "params",
-    [{"start": "2024-13-45"}, {"end": "yesterday"}, {"start": "2024-06-02", "end": "2024-06-01"}],
+    [
+        {"start": "2024-13-45"},
+        {"end": "yesterday"},
+        {"start": "2024-06-02", "end": "2024-06-01"},
+        # Far dates overflowed the calendar arithmetic into a 500.
+        {"start": "2024-01-01", "end": "9999-12-31"},
+        {"start": "0001-01-01", "end": "2024-06-01"},
+        {"start": "1960-01-01", "end": "2024-06-01"},
+    ],
 )
-def test_bad_dates_are_422_problems(client, admin, params):
-    assert_problem(client.get("/api/v1/sites/sh-a/carbon", params=params, headers=admin), 422)
+@pytest.mark.parametrize("path", ["/api/v1/sites/sh-a/carbon", "/api/v1/carbon"])
+def test_bad_dates_are_422_problems(client, admin, params, path):
+    assert_problem(client.get(path, params=params, headers=admin), 422)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/sites/sh-a/carbon", "/api/v1/carbon"])
+def test_a_range_too_long_for_its_granularity_is_a_422_problem(client, viewer, path):
+    # Forty years of days: megabytes of JSON and seconds of CPU for anyone with a key.
+    too_long = client.get(path, params={"start": "1990-01-01", "end": "2029-12-31", "granularity": "day"}, headers=viewer)
+    assert_problem(too_long, 422)
+    assert "3 years" in too_long.json()["detail"]
+    months = client.get(path, params={"start": "1990-01-01", "end": "2029-12-31", "granularity": "month"}, headers=viewer)
+    assert months.status_code == 200
 
 
 def test_portfolio_sums_the_sites_the_key_may_see(client, admin):
