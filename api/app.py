@@ -106,7 +106,7 @@ def create_app(
     app.state.sessions = sessions
     app.state.options = options
     app.state.metrics = ApiMetrics()
-    app.state.sign_in_limiter = SignInLimiter(options.sign_in_max_failures, options.sign_in_window_s)
+    app.state.sign_in_limiter = SignInLimiter(options.sign_in_window_s)
 
     install_problem_handlers(app)
     app.add_middleware(AccessMiddleware, metrics=app.state.metrics)

@@ -34,8 +34,9 @@ class ApiOptions:
     webhook_lookback_s: int = 6 * 3600
     #: Run the outbox loop in the background (tests drive it by hand when False).
     run_outbox: bool = True
-    #: Failed sign-ins allowed per client address and per username within the window; more
-    #: answer 429 with Retry-After. scrypt makes each guess slow; this bounds how many there are.
+    #: Failed sign-ins allowed per client address within the window, and ten times as many per
+    #: username (from all addresses: one address alone cannot lock a user out); more answer 429
+    #: with Retry-After. scrypt makes each guess slow; this bounds how many there are.
     sign_in_max_failures: int = 5
     sign_in_window_s: float = 300.0
     #: Move everything alive after start-up out of the garbage collector's sight (gc.freeze):

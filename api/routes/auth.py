@@ -31,6 +31,10 @@ def _caller(principal: Principal, user: UserRecord | None, csrf: str | None = No
     )
 
 
+#: A username may fail this many times more than one address (guesses spread over addresses).
+USER_LIMIT_FACTOR = 10
+
+
 @router.post(
     "/session",
     summary="Sign in",
@@ -41,21 +45,29 @@ def _caller(principal: Principal, user: UserRecord | None, csrf: str | None = No
 def create_session(body: SignIn, request: Request, response: Response, session: SessionDep, options: OptionsDep) -> CallerPublic:
     """Check username and password; set the session cookie and return the CSRF token.
 
-    After too many failed sign-ins from one address or for one username the answer is 429
-    with `Retry-After` (seconds) until the oldest failure leaves the window."""
+    After too many failed sign-ins from one address (or, ten times as many, for one
+    username) the answer is 429 with `Retry-After` (seconds) until the oldest failure
+    leaves the window; also 429 when too many sign-ins are being checked at once."""
     limiter = request.app.state.sign_in_limiter
     address_key = f"address:{request.client.host if request.client else '-'}"
     user_key = f"user:{body.username.casefold()}"
-    wait = limiter.retry_after(address_key, user_key)
-    if wait is not None:
+    limit = options.sign_in_max_failures
+    attempt = limiter.begin({address_key: limit, user_key: limit * USER_LIMIT_FACTOR})
+    if isinstance(attempt, int):
         raise Problem(429, "Too many failed sign-ins; try again later.", kind="too-many-sign-ins",
-                      headers={"Retry-After": str(wait)})
-    user = sign_in(session, body.username, body.password)
+                      headers={"Retry-After": str(attempt)})
+    if not limiter.checks.acquire(blocking=False):
+        limiter.forgive(attempt)
+        raise Problem(429, "Too many sign-ins at once; try again in a moment.", kind="too-many-sign-ins",
+                      headers={"Retry-After": "1"})
+    try:
+        user = sign_in(session, body.username, body.password)
+    finally:
+        limiter.checks.release()
     if user is None:
-        limiter.failed(address_key, user_key)
-        # One answer for unknown users, wrong passwords and disabled accounts.
+        # The attempt stays counted. One answer for unknown users, wrong passwords and disabled accounts.
         raise Problem(401, "Unknown username or wrong password.", kind="sign-in-failed")
-    limiter.succeeded(user_key)
+    limiter.forgive(attempt, user_key)
     opened = open_session(session, user, options.session_ttl_s)
     session.commit()
     response.set_cookie(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.signin_limits import SignInLimiter
+from api.signin_limits import Attempt, SignInLimiter
 from tests.api.conftest import QUIET
 from tests.api.seed import assert_problem
 
@@ -19,7 +20,7 @@ def _client(world, settings, **kwargs) -> TestClient:
     return TestClient(create_app(settings, world.store, world.sessions, LIMITED), raise_server_exceptions=False, **kwargs)
 
 
-def test_too_many_failures_for_a_user_answer_429_with_retry_after_even_with_the_right_password(world, settings):
+def test_too_many_failures_from_an_address_answer_429_with_retry_after_even_with_the_right_password(world, settings):
     with _client(world, settings) as client:
         for _ in range(3):
             assert_problem(client.post(SESSION, json={"username": "manager", "password": "wrong-password-1"}), 401)
@@ -53,11 +54,54 @@ def test_a_right_password_before_the_limit_clears_that_users_failures(world, set
 
 def test_failures_leave_the_window_as_time_passes():
     now = [1000.0]
-    limiter = SignInLimiter(max_failures=2, window_s=60.0, clock=lambda: now[0])
-    limiter.failed("user:a")
+    limiter = SignInLimiter(window_s=60.0, clock=lambda: now[0])
+    assert isinstance(limiter.begin({"user:a": 2}), Attempt)
     now[0] += 30
-    limiter.failed("user:a")
-    assert limiter.retry_after("user:a") == 30
+    assert isinstance(limiter.begin({"user:a": 2}), Attempt)
+    assert limiter.begin({"user:a": 2}) == 30
     now[0] += 30.5
-    assert limiter.retry_after("user:a") is None
-    assert limiter.retry_after("user:someone-else") is None
+    assert isinstance(limiter.begin({"user:a": 2}), Attempt)
+    assert isinstance(limiter.begin({"user:someone-else": 2}), Attempt)
+
+
+def test_a_burst_of_parallel_guesses_is_counted_before_any_password_is_checked():
+    # Counting after the (slow) check let 16 parallel wrong guesses all pass a limit of 5.
+    limiter = SignInLimiter(window_s=60.0)
+    with ThreadPoolExecutor(16) as pool:
+        outcomes = list(pool.map(lambda _: limiter.begin({"address:x": 5}), range(16)))
+    assert sum(isinstance(o, Attempt) for o in outcomes) == 5
+    assert all(isinstance(o, int) and o >= 1 for o in outcomes if not isinstance(o, Attempt))
+
+
+def test_a_right_password_is_not_counted_as_a_failure():
+    limiter = SignInLimiter(window_s=60.0)
+    for _ in range(10):
+        attempt = limiter.begin({"address:x": 2, "user:a": 20})
+        assert isinstance(attempt, Attempt)
+        limiter.forgive(attempt, "user:a")
+
+
+def test_one_address_cannot_lock_a_user_out_of_another(world, settings):
+    with _client(world, settings, client=("203.0.113.7", 50000)) as attacker:
+        for _ in range(4):
+            attacker.post(SESSION, json={"username": "manager", "password": "wrong-password-1"})
+        assert_problem(attacker.post(SESSION, json={"username": "manager", "password": world.users["manager"]}), 429)
+        # Same app, same limiter: the manager at their own desk still signs in.
+        with TestClient(attacker.app, raise_server_exceptions=False, client=("198.51.100.9", 50000)) as desk:
+            assert desk.post(SESSION, json={"username": "manager", "password": world.users["manager"]}).status_code == 201
+
+
+def test_sign_ins_beyond_the_concurrent_checks_answer_429(world, settings):
+    with _client(world, settings) as client:
+        checks = client.app.state.sign_in_limiter.checks
+        held = [checks.acquire(blocking=False) for _ in range(4)]
+        try:
+            assert all(held)
+            busy = client.post(SESSION, json={"username": "viewer", "password": world.users["viewer"]})
+            assert_problem(busy, 429)
+            assert busy.headers["Retry-After"] == "1"
+        finally:
+            for _ in held:
+                checks.release()
+        # The refused attempt did not count: the viewer signs in at once.
+        assert client.post(SESSION, json={"username": "viewer", "password": world.users["viewer"]}).status_code == 201
