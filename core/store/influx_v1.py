@@ -365,6 +365,16 @@ class InfluxV1Store:
                 result[(site, i)] = result.get((site, i), 0.0) + kwh
         return result
 
+    def keep_rollups(self, *, start: int, end: int, site_ids: Sequence[str] | None = None) -> None:
+        """Recompute the dirty and missing rollups of the sealed days in [start, end), as a reader would.
+
+        Readers do this themselves; a keeper loop calling it (e.g. every minute over the
+        last month) takes the recompute of late data off the first carbon request.
+        """
+        lo, hi = _sealed_days(start, end)
+        if lo < hi:
+            self.rollups.read(None if site_ids is None else list(site_ids), [(lo, hi)], months=True, fields=IMPORT_FIELDS)
+
     # -- raw aggregates (also what rollups are recomputed from) ------------------
 
     def raw_day_rows(self, start: int, end: int, sites: Sequence[str] | None, tz: str = DEFAULT_TIMEZONE) -> list[RawDay]:

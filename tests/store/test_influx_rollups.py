@@ -198,3 +198,15 @@ def test_a_server_that_refuses_delete_still_gets_right_totals(influx_store, monk
     influx_store.write([pt("m1", MIDNIGHT + 120, energy=1.0)])
     assert _energy(influx_store) == [(MIDNIGHT, 3.0, 2)]
     assert _markers(influx_store) == [("s1", str(MIDNIGHT))]
+
+
+def test_keep_rollups_materialises_the_days_and_months_a_reader_will_need(influx_store) -> None:
+    from core.store.rollup import month_of, next_month
+
+    month = month_of(MIDNIGHT - 40 * DAY)
+    _write_unmarked(influx_store, [pt("m1", month + 3600, energy=2.0), pt("m1", month + 5 * DAY, energy=3.0)])
+    influx_store.keep_rollups(start=month, end=next_month(month))
+    assert len(_raw(influx_store, 'SELECT * FROM "rollup_month"')) == 1
+    influx_store.query_many(['DELETE FROM "energy"'])
+    rows = influx_store.energy_by_segment(bounds=[month, next_month(month)], site_ids=["s1"])
+    assert [(r.energy, r.readings) for r in rows] == [(5.0, 2)]
