@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import Settings
 from core.store.base import SeriesStore
+from api.body_limit import BodyLimitMiddleware
 from api.bootstrap import ensure_admin_key
 from api.metrics import AccessMiddleware, ApiMetrics
 from api.metrics import router as metrics_router
@@ -110,6 +111,8 @@ def create_app(
 
     install_problem_handlers(app)
     app.add_middleware(AccessMiddleware, metrics=app.state.metrics)
+    # Added last, so it runs first: an oversized body is refused before anything reads it.
+    app.add_middleware(BodyLimitMiddleware, max_bytes=options.max_body_bytes)
 
     #: (method, path template) of every route mounted, for the access matrix and docs.
     app.state.route_table = []

@@ -39,6 +39,8 @@ class ApiOptions:
     #: with Retry-After. scrypt makes each guess slow; this bounds how many there are.
     sign_in_max_failures: int = 5
     sign_in_window_s: float = 300.0
+    #: Largest request body accepted (413 beyond): no route takes more than a site's meters.
+    max_body_bytes: int = 4 * 1024 * 1024
     #: Move everything alive after start-up out of the garbage collector's sight (gc.freeze):
     #: a portfolio request allocates enough to trigger full collections, which otherwise walk
     #: every module, schema and cached meter each time (tens of ms at p99). For the served process.
