@@ -9,17 +9,20 @@ Each component receives only the sub-part it needs.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 
 class _Section(BaseModel):
-    """A settings section; unknown keys are errors so that typos do not pass silently."""
+    """A settings section; unknown keys are errors so that typos do not pass silently.
 
-    model_config = ConfigDict(extra="forbid")
+    Errors never echo the value given: it may be a password, token or key."""
+
+    model_config = ConfigDict(extra="forbid", hide_input_in_errors=True)
 
 
 class MqttSettings(_Section):
@@ -98,10 +101,15 @@ class DetectSettings(_Section):
     fit_budget_s: float | None = 3.0
 
 
+_GENERATED_KEY = re.compile(r"kw_[A-Za-z0-9_-]{40,}")
+
+
 class ApiSettings(_Section):
     host: str = "127.0.0.1"
     port: int = 8000
-    #: Created as an admin key on first start when set; never logged.
+    #: Created as an admin key on first start when set; never logged. A generated key only:
+    #: ``kw_`` and at least 40 URL-safe characters (its first characters are shown in key
+    #: lists, and only a long random key makes an unsalted hash safe to store).
     admin_key: SecretStr | None = None
     #: Dashboard sessions last one working day; longer leaves stolen cookies useful for longer.
     session_ttl_s: int = 12 * 3600
@@ -120,6 +128,17 @@ class ApiSettings(_Section):
     #: The dashboard's public address, for links in robot messages; empty when unknown.
     public_url: str = ""
 
+    @field_validator("admin_key")
+    @classmethod
+    def _generated_key(cls, value: SecretStr | None) -> SecretStr | None:
+        # The message never contains the value.
+        if value is not None and value.get_secret_value() and not _GENERATED_KEY.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "must be kw_ followed by at least 40 letters, digits, '-' or '_'; make one with "
+                "python3 -c \"import secrets; print('kw_' + secrets.token_urlsafe(32))\""
+            )
+        return value
+
 
 class CarbonSettings(_Section):
     #: Electricity tariff in CNY/kWh used when a site has none of its own.
@@ -131,6 +150,7 @@ class Settings(BaseSettings):
         env_prefix="KILOWATCH_",
         env_nested_delimiter="__",
         extra="forbid",
+        hide_input_in_errors=True,
     )
 
     data_dir: Path = Path("data")

@@ -1,4 +1,4 @@
-"""API key administration for the command line: create and list keys."""
+"""API key administration for the command line: create, list and revoke keys."""
 
 from __future__ import annotations
 
@@ -29,3 +29,16 @@ def print_keys(settings: Settings, console: Console) -> None:
             sites = "all" if rec.site_ids is None else ", ".join(rec.site_ids) or "-"
             table.add_row(str(rec.id), rec.name, rec.role, rec.prefix + "…", sites, "yes" if rec.revoked else "")
     console.print(table)
+
+
+def revoke_key(settings: Settings, key_id: int) -> ApiKeyRecord:
+    """Mark the key revoked: it stops working at once, and stays listed (who had it, since when)."""
+    sessions = open_database(settings)
+    with sessions.begin() as session:
+        record = session.get(ApiKeyRecord, key_id)
+        if record is None:
+            raise SystemExit(f"no API key with id {key_id}; `kilowatch keys list` shows the ids")
+        record.revoked = True
+        session.flush()
+        session.expunge(record)
+        return record

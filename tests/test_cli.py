@@ -66,6 +66,39 @@ def test_invalid_settings_exit_with_a_message(tmp_path, monkeypatch):
     assert "Invalid settings" in result.output
 
 
+def test_a_weak_configured_admin_key_is_refused_without_being_echoed(tmp_path, monkeypatch):
+    monkeypatch.setenv("KILOWATCH_API__ADMIN_KEY", "hunter2pass")
+    result = runner.invoke(app, ["--data-dir", str(tmp_path), "migrate"], terminal_width=200)
+    assert result.exit_code == 2
+    assert "admin_key" in result.output and "token_urlsafe" in result.output
+    assert "hunter2pass" not in result.output
+
+
+def test_a_revoked_key_is_listed_as_revoked_and_no_longer_authenticates(tmp_path):
+    from api.security import authenticate
+    from core.settings import Settings
+    from kilowatch.wiring import open_database
+
+    created = runner.invoke(app, ["--data-dir", str(tmp_path), "keys", "create", "--name", "ops", "--role", "viewer"])
+    key = created.output.strip().splitlines()[-1]
+    sessions = open_database(Settings(data_dir=tmp_path))
+    with sessions() as session:
+        key_id = authenticate(session, key).id
+    revoked = runner.invoke(app, ["--data-dir", str(tmp_path), "keys", "revoke", str(key_id)], terminal_width=200)
+    assert revoked.exit_code == 0, revoked.output
+    assert "Revoked key" in revoked.output and key not in revoked.output
+    with sessions() as session:
+        assert authenticate(session, key) is None
+    listed = runner.invoke(app, ["--data-dir", str(tmp_path), "keys", "list"], terminal_width=200)
+    assert "yes" in listed.output
+
+
+def test_revoking_an_unknown_key_is_a_clear_error(tmp_path):
+    result = runner.invoke(app, ["--data-dir", str(tmp_path), "keys", "revoke", "999"])
+    assert result.exit_code != 0
+    assert "no API key with id 999" in str(result.output) + str(result.exception)
+
+
 def test_migrate_brings_the_schema_up_to_date(tmp_path):
     result = runner.invoke(app, ["--data-dir", str(tmp_path), "migrate"])
     assert result.exit_code == 0

@@ -8,7 +8,7 @@ import typer
 
 from kilowatch.context import console, settings_from
 
-keys_app = typer.Typer(help="Create and list API keys.", no_args_is_help=True)
+keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help=True)
 
 
 def migrate(ctx: typer.Context) -> None:
@@ -41,6 +41,19 @@ def keys_list(ctx: typer.Context) -> None:
     from kilowatch.keys import print_keys
 
     print_keys(settings_from(ctx), console)
+
+
+@keys_app.command("revoke")
+def keys_revoke(
+    ctx: typer.Context,
+    key_id: Annotated[int, typer.Argument(metavar="ID", help="The key's id, as `kilowatch keys list` shows it.")],
+) -> None:
+    """Revoke an API key: requests with it are refused from now on (the configured admin key
+    too: set a new one, restart, then revoke the old)."""
+    from kilowatch.keys import revoke_key
+
+    record = revoke_key(settings_from(ctx), key_id)
+    console.print(f"Revoked key {record.id} ({record.name}, {record.role}, {record.prefix}…).")
 
 
 def register(app: typer.Typer) -> None:
