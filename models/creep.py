@@ -1,16 +1,18 @@
-"""``BaseLoadCreep``: a meter's base load rising day after day (fouled filters, drifting set points).
+"""``BaseLoadCreep``: a meter's base load rising over days, then staying (fouled filters, drifting set points).
 
 A daily retrained baseline follows a slow ramp, so residuals cannot see it. This check
-compares the meter's base load (median draw in the hours the space is closed) in the
-last days with the oldest week of the window, and wants the rise to be a ramp:
+takes each day's base load (the lowest tenth of the draw in the hours the space is
+closed), compares the last days with the meter's quiet level, and wants a rise that
+climbed and stayed:
 
-- each day is compared with the reference of its own day kind (working day or day off),
-  so a pump that idles lower at weekends is not read as noisy;
+- the quiet level is the median of the window's seven lowest days, each day compared
+  with the level of its own day kind (working day or day off), so neither an earlier
+  creep in the oldest days nor a pump idling lower at weekends hides a new one;
 - what the meter's baseline itself expects to change (a chiller's night load rising with
-  the season's cooling need) is taken off first (``SiteScanner`` passes the drift);
-- the rise must climb from the day it left the reference level (Kendall's tau over those
-  days) and must not be a step (a leak or a setting changed at once reaches its full
-  level on its first day; a creep starts small).
+  the season's cooling need) is taken off first for HVAC (``SiteScanner`` passes the drift);
+- the rise must have climbed over at least two days (a leak or a setting changed at once
+  is at its level from its first whole day), risen on the way up (Kendall's tau over the
+  climb), and stayed above for three days (a night or two of waste is not a creep).
 """
 
 from __future__ import annotations
@@ -32,6 +34,11 @@ MIN_TAU = 0.5
 #: The first day above the reference may hold at most this share of the latest day's rise:
 #: more is a step (a leak, a setting changed at once), not a ramp.
 MAX_STEP_SHARE = 0.6
+#: Quantile of a day's closed hours taken as its base load. A creep lifts every closed
+#: hour, its quietest ones too; a few hours of pump or HVAC waste in the night lift the
+#: median of a short night (or of an always-open space's six quietest hours) but not its
+#: lowest hours.
+BASE_QUANTILE = 0.1
 #: Days of the reference (oldest) and of the recent base-load medians.
 REFERENCE_DAYS, RECENT_DAYS, TREND_DAYS = 7, 2, 7
 #: Days in a row above the reference a creep needs (the last of them at its level): a
@@ -69,6 +76,21 @@ def _nanmedian(a: np.ndarray, axis: int = 0) -> np.ndarray:
     return np.where(n > 0, (lo + hi) / 2.0, np.nan)
 
 
+def _nanquantile(a: np.ndarray, q: float, axis: int = 0) -> np.ndarray:
+    """The ``q`` quantile along ``axis`` ignoring NaN (NaN where all are), linear between ranks, by one sort."""
+    a = np.moveaxis(np.asarray(a, dtype=float), axis, -1)
+    if a.shape[-1] == 0:
+        return np.full(a.shape[:-1], np.nan)
+    s = np.sort(a, axis=-1)
+    n = (~np.isnan(a)).sum(axis=-1)
+    pos = q * np.maximum(n - 1, 0)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, np.maximum(n - 1, 0))
+    low = np.take_along_axis(s, lo[..., None], axis=-1)[..., 0]
+    high = np.take_along_axis(s, hi[..., None], axis=-1)[..., 0]
+    return np.where(n > 0, low + (pos - lo) * (high - low), np.nan)
+
+
 class BaseLoadCreep:
     """Finds a steady rise of the closed-hours base load of one meter over the window."""
 
@@ -80,7 +102,7 @@ class BaseLoadCreep:
         self.max_step_share = max_step_share
 
     def daily_base(self, kwh: np.ndarray, closed: np.ndarray) -> tuple[int, np.ndarray]:
-        """(offset, base): each whole day's median closed-hours draw, shape (days, meters), NaN if unknown.
+        """(offset, base): each whole day's closed-hours base load (its lower decile), shape (days, meters), NaN if unknown.
 
         ``kwh`` is hours x meters ending on a day boundary modulo ``offset`` leading hours.
         Always-open spaces (fewer than 3 closed hours a day) use the quietest six hours.
@@ -99,7 +121,7 @@ class BaseLoadCreep:
         else:
             chosen = np.where(c[:, :, None], a, np.nan)
         enough = (~np.isnan(chosen)).sum(axis=1) >= 3
-        base = _nanmedian(chosen, axis=1)
+        base = _nanquantile(chosen, BASE_QUANTILE, axis=1)
         return offset, np.where(enough, base, np.nan)
 
     @staticmethod
@@ -109,38 +131,38 @@ class BaseLoadCreep:
         return working[offset:offset + days * DAY_HOURS].reshape(days, DAY_HOURS).mean(axis=1) >= 0.5
 
     @staticmethod
-    def reference_week(base: np.ndarray) -> np.ndarray:
-        """Per meter, the first day of its reference week: the week of the window, before the
-        recent days, with the lowest median base load.
+    def reference_days(base: np.ndarray) -> np.ndarray:
+        """Per meter, its reference days (days x meters, bool): the REFERENCE_DAYS days of the
+        window, before the recent ones, with the lowest base load.
 
         Not simply the oldest week: a creep fixed a few weeks ago (or one still held) lifts
-        the oldest days, and a new creep measured from there is half hidden. The quietest
-        week is the meter's level without creep; weather the baseline expects is taken off
-        separately (the drift).
+        the oldest days, and a new creep measured from there is half hidden; nor one quiet
+        week, which two creeps a few days apart leave none of. The lowest days are the
+        meter's level without creep; weather the baseline expects is taken off separately
+        (the drift).
         """
         days = base.shape[0]
-        last = days - REFERENCE_DAYS - RECENT_DAYS - TREND_DAYS // 2
-        if last <= 0:
-            return np.zeros(base.shape[1], dtype=np.int64)
-        weeks = np.stack([_nanmedian(base[s:s + REFERENCE_DAYS], axis=0) for s in range(last + 1)])
-        return np.argmin(np.nan_to_num(weeks, nan=np.inf), axis=0).astype(np.int64)
+        usable = max(days - RECENT_DAYS - TREND_DAYS // 2, min(days, REFERENCE_DAYS))
+        head = np.nan_to_num(base[:usable], nan=np.inf)
+        order = np.argsort(head, axis=0, kind="stable")[:REFERENCE_DAYS]
+        out = np.zeros(base.shape, dtype=bool)
+        np.put_along_axis(out, order, True, axis=0)
+        return out & ~np.isnan(base)
 
     @staticmethod
-    def reference(base: np.ndarray, kinds: np.ndarray | None = None, week: np.ndarray | None = None) -> np.ndarray:
-        """Each day's reference level (days x meters): the median of the reference week's days
-        of its kind (``week``: first day per meter, from :meth:`reference_week`; default the oldest)."""
-        if week is None:
-            week = np.zeros(base.shape[1], dtype=np.int64)
-        idx = week[None, :] + np.arange(min(REFERENCE_DAYS, base.shape[0]))[:, None]
-        idx = np.minimum(idx, base.shape[0] - 1)
-        ref_days = np.take_along_axis(base, idx, axis=0)
+    def reference(base: np.ndarray, kinds: np.ndarray | None = None, days: np.ndarray | None = None) -> np.ndarray:
+        """Each day's reference level (days x meters): the median of the reference days of its
+        kind (``days`` from :meth:`reference_days`; default the oldest week)."""
+        if days is None:
+            days = np.zeros(base.shape, dtype=bool)
+            days[:REFERENCE_DAYS] = True
+        ref_days = np.where(days, base, np.nan)
         whole = _nanmedian(ref_days, axis=0)
         out = np.broadcast_to(whole, base.shape).copy()
         if kinds is None:
             return out
-        ref_kinds = kinds[idx]
         for kind in (False, True):
-            own = np.where(ref_kinds == kind, ref_days, np.nan)
+            own = np.where(days & (kinds == kind)[:, None], base, np.nan)
             counts = (~np.isnan(own)).sum(axis=0)
             level = np.where(counts >= MIN_KIND_DAYS, _nanmedian(own, axis=0), whole)
             out[kinds == kind] = level
@@ -155,26 +177,27 @@ class BaseLoadCreep:
         rise = np.nan_to_num(_nanmedian(base[-RECENT_DAYS:] - reference[-RECENT_DAYS:], axis=0), nan=0.0)
         return rise >= self.min_rated_share * np.where(rated_kw > 0, rated_kw, 0.0)
 
-    def find(self, base: np.ndarray, offset: int, rated_kw: float, reference: np.ndarray | None = None,
-             week: int = 0) -> Creep | None:
+    def find(self, base: np.ndarray, offset: int, rated_kw: float, reference: np.ndarray | None = None) -> Creep | None:
         """A creep in one meter's daily ``base`` (from :meth:`daily_base`), or None.
 
-        ``reference`` is each day's reference level (:meth:`reference`, one column) and
-        ``week`` the first day of the week it comes from; by default the oldest week.
+        ``reference`` is each day's reference level (:meth:`reference`, one column); by
+        default the median of the oldest week.
         """
         days = base.size
         if days < REFERENCE_DAYS + TREND_DAYS // 2:
             return None
         if reference is None:
-            reference = self.reference(base[:, None], week=np.array([week]))[:, 0]
+            reference = self.reference(base[:, None])[:, 0]
         dev = base - reference
-        ref = dev[week:week + REFERENCE_DAYS]
-        ref = ref[~np.isnan(ref)]
+        history = dev[:-RECENT_DAYS]
+        steps = np.diff(history[~np.isnan(history)])
         recent = dev[-RECENT_DAYS:]
         recent = recent[~np.isnan(recent)]
-        if ref.size < 4 or recent.size == 0:
+        if steps.size < 4 or recent.size == 0:
             return None
-        noise = 1.4826 * float(np.median(np.abs(ref - np.median(ref))))
+        # Day-to-day noise from the differences of consecutive days: a ramp only shifts their
+        # median, and a level that moved once (a creep fixed) is one outlying difference.
+        noise = 1.4826 * float(np.median(np.abs(steps - np.median(steps)))) / np.sqrt(2.0)
         rise = float(np.median(recent))
         if rise < max(self.min_noise_units * noise, self.min_rated_share * rated_kw if rated_kw > 0 else 0.0):
             return None

@@ -241,8 +241,8 @@ class SiteScanner:
             return
         offset, base = self.creep.daily_base(kwh[:, cols], X[:, OPEN_COL] <= 0)
         kinds = self.creep.day_kinds(X[:, WORKDAY_COL] > 0, offset)
-        week = self.creep.reference_week(base)
-        reference = self.creep.reference(base, kinds, week)
+        ref_days = self.creep.reference_days(base)
+        reference = self.creep.reference(base, kinds, ref_days)
         rated = np.array([meters[j].rated_kw for j in cols])
         for k in np.flatnonzero(self.creep.candidates(base, rated, reference)).tolist():
             j = cols[k]
@@ -255,8 +255,8 @@ class SiteScanner:
                 # would read the creep as the season warming and take it off.
                 expected = np.clip(baselines[j].baseline.predict(X), 0.0, None)
                 drift = self.creep.daily_base(expected[:, None], X[:, OPEN_COL] <= 0)[1][:, 0]
-                drift = np.nan_to_num(drift - self.creep.reference(drift[:, None], kinds, week[k:k + 1])[:, 0], nan=0.0)
-            found = self.creep.find(base[:, k] - drift, offset, meter.rated_kw, reference[:, k], int(week[k]))
+                drift = np.nan_to_num(drift - self.creep.reference(drift[:, None], kinds, ref_days[:, k:k + 1])[:, 0], nan=0.0)
+            found = self.creep.find(base[:, k] - drift, offset, meter.rated_kw, reference[:, k])
             if found is None:
                 continue
             actual = kwh[:, j]
