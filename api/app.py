@@ -23,6 +23,7 @@ from api.problems import install_problem_handlers
 from api.options import ApiOptions
 from api.routes import alert_actions, alerts, auth, carbon, dashboard, findings, health, series, sites, stream, webhooks
 from api.routes.dashboard import STATIC_DIR
+from api.routes.stream import OpenStreams
 from api.signin_limits import SignInLimiter
 from api.webhooks.outbox import Outbox
 
@@ -108,6 +109,7 @@ def create_app(
     app.state.options = options
     app.state.metrics = ApiMetrics()
     app.state.sign_in_limiter = SignInLimiter(options.sign_in_window_s)
+    app.state.open_streams = OpenStreams()
 
     install_problem_handlers(app)
     app.add_middleware(AccessMiddleware, metrics=app.state.metrics)

@@ -9,7 +9,7 @@ the session's CSRF token in the ``X-CSRF-Token`` header.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -106,6 +106,27 @@ def get_current_key(
     # Read by the access log, which names the caller but never shows a secret.
     request.state.principal = principal
     return principal
+
+
+def caller_again(request: Request) -> Callable[[Session], Principal | None]:
+    """Looks the request's caller up again, for a response that lasts (the alert stream).
+
+    None once the key is revoked, the session signed out or expired, or the user disabled;
+    the principal carries the caller's current sites.
+    """
+    authorization = request.headers.get("Authorization", "")
+    scheme, _, credentials = authorization.partition(" ")
+    key = credentials.strip() if scheme.lower() == "bearer" else request.headers.get("X-API-Key", "").strip()
+    cookie = request.cookies.get(COOKIE_NAME, "")
+
+    def again(session: Session) -> Principal | None:
+        if key:
+            record = authenticate(session, key)
+            return principal_of(record) if record is not None else None
+        found = session_of_token(session, cookie) if cookie else None
+        return principal_of_user(found[1]) if found is not None else None
+
+    return again
 
 
 CurrentKey = Annotated[Principal, Depends(get_current_key)]

@@ -21,6 +21,8 @@ class ApiOptions:
     stream_max_s: float = 300.0
     #: Comment lines keep idle streams alive through proxies that close quiet connections.
     stream_heartbeat_s: float = 15.0
+    #: Alert streams one key or user may hold open at once (a dashboard uses one per tab).
+    stream_max_per_caller: int = 8
     #: How often the outbox looks for new events and due deliveries.
     webhook_poll_s: float = 2.0
     #: First retry delay; doubles per attempt up to ``webhook_backoff_max_s``.

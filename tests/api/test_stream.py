@@ -85,3 +85,45 @@ def test_a_reconnecting_client_gets_what_it_missed(fast_client, world):
 
 def test_stream_needs_a_key(fast_client):
     assert_problem(fast_client.get("/api/v1/alerts/stream"), 401)
+
+
+def test_a_stream_ends_when_its_key_is_revoked_and_sends_nothing_after(fast_client, world):
+    from core.db.tables import ApiKeyRecord
+
+    def revoke_then_touch() -> None:
+        time.sleep(0.3)
+        with world.sessions() as session:
+            session.execute(update(ApiKeyRecord).where(ApiKeyRecord.name == "site A viewer").values(revoked=True))
+            session.commit()
+        time.sleep(0.2)
+        with world.sessions() as session:
+            session.execute(update(AlertRecord).where(AlertRecord.id == world.alerts["a_ack_medium"]).values(updated_at=int(time.time()) + 1))
+            session.commit()
+
+    threading.Thread(target=revoke_then_touch, daemon=True).start()
+    began = time.monotonic()
+    events = _events(fast_client, as_(world.keys["viewer"]))
+
+    assert events == []
+    assert time.monotonic() - began < FAST.stream_max_s  # ended early, not at the time limit
+
+
+def test_a_caller_may_hold_only_a_few_streams_and_a_closed_one_frees_its_place(world, settings):
+    from dataclasses import replace
+
+    two = replace(FAST, stream_max_per_caller=2, stream_max_s=1.0)
+    with TestClient(create_app(settings, world.store, world.sessions, two), raise_server_exceptions=False) as client:
+        admin = as_(world.keys["admin"])
+        with client.stream("GET", "/api/v1/alerts/stream", headers=admin) as first, \
+                client.stream("GET", "/api/v1/alerts/stream", headers=admin) as second:
+            assert first.status_code == second.status_code == 200
+            assert_problem(client.get("/api/v1/alerts/stream", headers=admin), 429)
+            # Another caller has its own places.
+            with client.stream("GET", "/api/v1/alerts/stream", headers=as_(world.keys["viewer"])) as other:
+                assert other.status_code == 200
+                list(other.iter_lines())
+            list(first.iter_lines())
+            list(second.iter_lines())
+        with client.stream("GET", "/api/v1/alerts/stream", headers=admin) as again:
+            assert again.status_code == 200
+            list(again.iter_lines())
