@@ -37,11 +37,12 @@ DAY_S = 86_400
 #: Seconds a dirty marker must be older than before a recompute may delete it; newer markers
 #: stay and cost one more recompute of their day. Two rules together keep a write from being
 #: lost: a recompute writes its documents within ``RECOMPUTE_BUDGET_S`` of its start (or not
-#: at all), and deletes only markers stamped ``MARKER_GRACE_S`` before its start. A marker
-#: written after a slow recompute started is then too young for any other recompute to
-#: delete before the slow one's documents are overwritten, as long as clocks of writers and
-#: readers differ by less than the gap between the two (10 s).
-MARKER_GRACE_S = 30
+#: at all), and deletes only markers stamped ``MARKER_GRACE_S`` before its start. A marker is
+#: stamped when its write begins and lands up to one request timeout (10 s) later; if the gap
+#: between the two constants (25 s) exceeds that plus the clock difference between writers
+#: and readers, a marker whose points a slow recompute missed is still too young for any
+#: other recompute to delete before the slow one's documents are overwritten.
+MARKER_GRACE_S = 45
 RECOMPUTE_BUDGET_S = 20
 #: Site names per regular expression in one statement; each statement is one index scan.
 SITES_PER_STATEMENT = 1000
