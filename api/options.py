@@ -34,6 +34,9 @@ class ApiOptions:
     #: Alerts opened or escalated longer ago than this are not announced (e.g. after a long
     #: outage of the API process), so a restart does not flood group chats with old news.
     webhook_lookback_s: int = 6 * 3600
+    #: Deliver to loopback, private and reserved addresses too (internal receivers). Off: a
+    #: webhook is an admin's, not a way into the network the API runs in.
+    webhook_allow_private: bool = False
     #: Run the outbox loop in the background (tests drive it by hand when False).
     run_outbox: bool = True
     #: Failed sign-ins allowed per client address within the window, and ten times as many per
@@ -59,5 +62,6 @@ class ApiOptions:
             webhook_backoff_s=api.webhook_backoff_s,
             webhook_max_attempts=api.webhook_max_attempts,
             webhook_lookback_s=api.webhook_lookback_s,
+            webhook_allow_private=api.webhook_allow_private,
             freeze_gc=True,
         )

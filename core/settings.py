@@ -125,6 +125,8 @@ class ApiSettings(_Section):
     webhook_max_attempts: int = 8
     #: Alerts older than this are not announced after an outage, so chats are not flooded.
     webhook_lookback_s: int = 6 * 3600
+    #: Let webhooks reach loopback, private and reserved addresses (internal receivers).
+    webhook_allow_private: bool = False
     #: The dashboard's public address, for links in robot messages; empty when unknown.
     public_url: str = ""
 

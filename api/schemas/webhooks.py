@@ -16,12 +16,14 @@ Event = Literal["alert.opened", "alert.escalated"]
 
 
 def masked_url(url: str) -> str:
-    """The URL with query values hidden: robot URLs carry their access key there."""
+    """The URL with query values and any user:password hidden: robot URLs carry their access key there."""
     parts = urllib.parse.urlsplit(url)
-    if not parts.query:
-        return url
-    names = [name for name, _ in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)]
-    return urllib.parse.urlunsplit(parts._replace(query="&".join(f"{n}=***" for n in names)))
+    if "@" in parts.netloc:
+        parts = parts._replace(netloc="***@" + parts.netloc.rsplit("@", 1)[1])
+    if parts.query:
+        names = [name for name, _ in urllib.parse.parse_qsl(parts.query, keep_blank_values=True)]
+        parts = parts._replace(query="&".join(f"{n}=***" for n in names))
+    return urllib.parse.urlunsplit(parts)
 
 
 class WebhookUpdate(BaseModel):

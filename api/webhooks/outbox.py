@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import socket
 import time
 from dataclasses import dataclass
 
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.db.tables import AlertRecord, SiteRecord, WebhookDeliveryRecord, WebhookRecord
 from api.options import ApiOptions
 from api.schemas.alerts import AlertPublic, ExplanationPublic
+from api.webhooks.egress import Refused, Resolver, Target, pinned
 from api.webhooks.formats import TEST_EVENT, render
 
 log = logging.getLogger(__name__)
@@ -66,10 +68,14 @@ def _matches(webhook: WebhookRecord, event: str, alert: AlertRecord, at: int) ->
 class Outbox:
     """Queues and sends webhook deliveries; ``tick`` does one round, ``run`` loops."""
 
-    def __init__(self, sessions: sessionmaker[Session], options: ApiOptions, metrics: object | None = None) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], options: ApiOptions, metrics: object | None = None,
+        resolve: Resolver = socket.getaddrinfo,
+    ) -> None:
         self.sessions = sessions
         self.options = options
         self.metrics = metrics
+        self.resolve = resolve
         self._client = httpx.Client(timeout=options.webhook_timeout_s, follow_redirects=False)
 
     def close(self) -> None:
@@ -142,8 +148,17 @@ class Outbox:
 
     def _send(self, hook: WebhookRecord, row: WebhookDeliveryRecord) -> _Outcome:
         request = render(json.loads(row.payload), hook.format, hook.url, hook.secret, row.id)
+        target = Target(request.url, {}, {})
+        if not self.options.webhook_allow_private:
+            try:
+                target = pinned(request.url, self.resolve)
+            except Refused as exc:
+                return _Outcome(False, False, f"refused: {exc}")
         try:
-            response = self._client.post(request.url, content=request.body, headers=request.headers)
+            response = self._client.post(
+                target.url, content=request.body, headers={**request.headers, **target.headers},
+                extensions=target.extensions,
+            )
         except httpx.HTTPError as exc:
             # The exception text may carry the URL, and robot URLs carry their key.
             return _Outcome(False, True, type(exc).__name__)

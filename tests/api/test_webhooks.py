@@ -21,8 +21,11 @@ from tests.api.seed import as_, assert_problem
 from tests.support import wait_for
 
 SECRET = "a-long-shared-secret-0001"
-#: Retries due at once, so a test can drive several attempts without waiting.
-IMPATIENT = ApiOptions(run_outbox=False, webhook_backoff_s=0, webhook_max_attempts=3, webhook_timeout_s=2)
+#: Retries due at once, so a test can drive several attempts without waiting. The test
+#: receivers listen on 127.0.0.1, which deliveries may reach only when allowed.
+IMPATIENT = ApiOptions(
+    run_outbox=False, webhook_backoff_s=0, webhook_max_attempts=3, webhook_timeout_s=2, webhook_allow_private=True
+)
 
 
 @pytest.fixture
@@ -230,7 +233,7 @@ def test_deleting_a_webhook_drops_its_queue(client, world, admin, receiver):
 
 
 def test_the_api_process_delivers_in_the_background(world, settings, receiver):
-    options = ApiOptions(webhook_poll_s=0.1)
+    options = ApiOptions(webhook_poll_s=0.1, webhook_allow_private=True)
     with TestClient(create_app(settings, world.store, world.sessions, options)) as client:
         _hook(client, as_(world.keys["admin"]), receiver.url)
         _open_alert_now(world)
@@ -238,3 +241,25 @@ def test_the_api_process_delivers_in_the_background(world, settings, receiver):
         wait_for(lambda: receiver.received, timeout=10, what="the webhook delivery")
 
     assert receiver.received[0].json()["alert"]["id"] == world.alerts["a_open_high"]
+
+
+def test_by_default_a_webhook_cannot_reach_a_loopback_receiver(client, world, admin, receiver):
+    # An admin must not be able to use webhooks to probe the API's own network.
+    guarded = Outbox(world.sessions, ApiOptions(run_outbox=False, webhook_backoff_s=0, webhook_max_attempts=3))
+    try:
+        _hook(client, admin, receiver.url)
+        _open_alert_now(world)
+        guarded.enqueue_events()
+        guarded.deliver_due()
+    finally:
+        guarded.close()
+    [delivery] = _deliveries(world)
+    assert delivery.status == "failed" and delivery.attempts == 1  # not retried: it cannot succeed
+    assert delivery.last_error.startswith("refused:") and "webhook_allow_private" in delivery.last_error
+    assert receiver.received == []
+
+
+def test_user_and_password_in_a_webhook_url_are_masked(client, admin):
+    body = _hook(client, admin, "https://bot:p4ss@hooks.example.com/x?token=abc")
+    assert body["url"] == "https://***@hooks.example.com/x?token=***"
+    assert "p4ss" not in client.get(f"/api/v1/webhooks/{body['id']}", headers=admin).text
