@@ -13,6 +13,9 @@ class ApiOptions:
 
     #: Dashboard sessions last one working day; longer leaves stolen cookies useful for longer.
     session_ttl_s: int = 12 * 3600
+    #: Mark the session cookie Secure even when the request looks like plain HTTP (behind a
+    #: TLS proxy whose scheme uvicorn is not told with --forwarded-allow-ips).
+    cookie_secure: bool = False
     #: How often the alert stream asks the database for changes; lower is fresher but costs a
     #: query per connected dashboard per interval.
     stream_poll_s: float = 2.0
@@ -56,6 +59,7 @@ class ApiOptions:
         """The options the configured settings ask for; the rest keep their defaults."""
         return cls(
             session_ttl_s=api.session_ttl_s,
+            cookie_secure=api.cookie_secure,
             stream_poll_s=api.stream_poll_s,
             stream_max_s=api.stream_max_s,
             webhook_poll_s=api.webhook_poll_s,

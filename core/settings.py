@@ -113,6 +113,8 @@ class ApiSettings(_Section):
     admin_key: SecretStr | None = None
     #: Dashboard sessions last one working day; longer leaves stolen cookies useful for longer.
     session_ttl_s: int = 12 * 3600
+    #: Always mark the session cookie Secure (set it when a TLS proxy is in front).
+    cookie_secure: bool = False
     #: How often the live alert stream polls the database; lower is fresher, costs a query per viewer.
     stream_poll_s: float = 2.0
     #: A stream ends after this long and the browser reconnects, so proxies never hold it for hours.

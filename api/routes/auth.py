@@ -77,8 +77,9 @@ def create_session(body: SignIn, request: Request, response: Response, session: 
         path="/",
         httponly=True,
         samesite="lax",
-        # Behind a TLS proxy, uvicorn's --proxy-headers turns the scheme into https.
-        secure=request.url.scheme == "https",
+        # Behind a TLS proxy, uvicorn's --proxy-headers turns the scheme into https;
+        # cookie_secure says so when the proxy's headers are not trusted.
+        secure=options.cookie_secure or request.url.scheme == "https",
     )
     log.info("user %s signed in", user.id)
     return _caller(principal_of_user(user), user, opened.csrf_token, opened.expires_at)

@@ -31,6 +31,17 @@ def test_cookie_is_secure_when_served_over_https(world, settings):
     assert "secure" in response.headers["set-cookie"].lower()
 
 
+def test_cookie_secure_marks_the_cookie_secure_over_plain_http_too(world, settings):
+    # Behind a TLS proxy whose headers uvicorn does not trust, requests look like http.
+    from dataclasses import replace
+
+    with TestClient(create_app(settings, world.store, world.sessions, replace(QUIET, cookie_secure=True))) as client:
+        response = client.post(ME, json={"username": "manager", "password": world.users["manager"]})
+
+    assert response.status_code == 201
+    assert "secure" in response.headers["set-cookie"].lower()
+
+
 def test_signed_in_user_reads_with_the_cookie_alone(client, world):
     sign_in(client, "viewer", world.users["viewer"])
 
