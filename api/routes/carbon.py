@@ -9,6 +9,7 @@ import time
 from datetime import datetime
 from typing import Annotated, Literal
 
+import pydantic_core
 from fastapi import APIRouter, Header, Path, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from api.schemas.carbon import (
     CarbonPeriodPublic, CarbonTotalsPublic, Granularity, GreenInstrumentCreate, GreenInstrumentPublic,
     GreenInstrumentsPublic, PortfolioCarbonPublic, SiteCarbonPublic,
 )
+from api.schemas.carbon_json import portfolio_fields
 from api.schemas.common import problem_responses
 from api.security import Principal
 from api.timeranges import TimeRange, first_point_ts, parse_instant, resolve_range, zone_of
@@ -203,13 +205,16 @@ def get_portfolio_carbon(
         )
     by_site = _meters_by_site(session)
     inputs = [SiteInputs(site_from(r), by_site.get(r.site_id, []), instruments.get(r.site_id, [])) for r in records]
-    body = PortfolioCarbonPublic.of(portfolio_carbon(store, inputs, span.start, span.end, granularity=granularity), granularity)
-    if _wants_csv(format, accept):
-        rows = [(s.site_id, s, s.start.isoformat(), s.end.isoformat(), s.factors) for s in body.sites]
-        rows += [("portfolio", p, p.start.isoformat(), p.end.isoformat(), p.factors) for p in body.periods if granularity]
-        rows.append(("portfolio", body.total, body.start.isoformat(), body.end.isoformat(), body.factors))
-        return _csv(rows, "carbon-portfolio.csv")
-    return body
+    fields = portfolio_fields(portfolio_carbon(store, inputs, span.start, span.end, granularity=granularity), granularity)
+    if not _wants_csv(format, accept):
+        # Plain dicts straight to JSON with pydantic's serialiser: half the time of building
+        # and dumping 1,001 validated site models (json.dumps would be slower than both).
+        return Response(pydantic_core.to_json(fields), media_type="application/json")
+    body = PortfolioCarbonPublic.model_validate(fields)
+    rows = [(s.site_id, s, s.start.isoformat(), s.end.isoformat(), s.factors) for s in body.sites]
+    rows += [("portfolio", p, p.start.isoformat(), p.end.isoformat(), p.factors) for p in body.periods if granularity]
+    rows.append(("portfolio", body.total, body.start.isoformat(), body.end.isoformat(), body.factors))
+    return _csv(rows, "carbon-portfolio.csv")
 
 
 # -- green instruments ------------------------------------------------------

@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-import functools
 import math
 from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from core.carbon import CarbonTotals, FactorUse, PeriodCarbon, PortfolioCarbon, SiteCarbon
-from core.carbon.factors import EmissionFactor
+from core.carbon import PortfolioCarbon, SiteCarbon
 from core.db.tables import GreenInstrumentRecord
+from api.schemas.carbon_json import portfolio_fields, site_fields
 from api.schemas.common import FactorPublic, utc
 
 Granularity = Literal["day", "month", "year"]
-
-
-@functools.lru_cache(maxsize=1024)
-def factor_public(factor: EmissionFactor) -> FactorPublic:
-    """The payload of a factor; factors are immutable and a portfolio repeats the same few per site.
-
-    Callers never change the returned model (it is only serialised)."""
-    return FactorPublic.model_validate(factor, from_attributes=True)
 
 
 class CarbonTotalsPublic(BaseModel):
@@ -62,17 +53,6 @@ class CarbonTotalsPublic(BaseModel):
     )
     kwh_by_category: dict[str, float] = Field(examples=[{"corridor_lighting": 320.5, "elevator": 1199.9}])
 
-    @classmethod
-    def totals_of(cls, t: CarbonTotals) -> dict:
-        return {
-            "kwh": t.kwh, "gas_m3": t.gas_m3, "pv_kwh": t.pv_kwh, "scope1_kg": t.scope1_kg,
-            "scope2_location_kg": t.scope2_location_kg, "total_kg": t.total_kg, "grid_kwh": t.grid_kwh,
-            "pv_self_consumed_kwh": t.pv_self_consumed_kwh, "certified_kwh": t.certified_kwh,
-            "scope2_market_kg": t.scope2_market_kg, "total_market_kg": t.total_market_kg, "readings": t.readings,
-            "expected_readings": t.expected_readings, "completeness": t.completeness,
-            "kwh_by_category": dict(sorted(t.kwh_by_category.items())),
-        }
-
 
 class FactorUsePublic(BaseModel):
     """A factor the ledger applied, to what, and for which years of readings."""
@@ -82,14 +62,6 @@ class FactorUsePublic(BaseModel):
     reading_years: list[int] = Field(description="Calendar years (local) of the readings it was applied to.", examples=[[2024]])
     quantity: float = Field(description="kWh (electricity) or m3 (gas) it was applied to.", examples=[1350.4])
 
-    @classmethod
-    def of(cls, use: FactorUse) -> FactorUsePublic:
-        return cls(
-            role=use.role,  # type: ignore[arg-type]
-            factor=factor_public(use.factor),
-            reading_years=list(use.reading_years),
-            quantity=use.quantity,
-        )
 
 
 class CarbonPeriodPublic(CarbonTotalsPublic):
@@ -100,12 +72,6 @@ class CarbonPeriodPublic(CarbonTotalsPublic):
     end: datetime
     factors: list[FactorUsePublic]
 
-    @classmethod
-    def of(cls, pc: PeriodCarbon) -> CarbonPeriodPublic:
-        return cls(
-            label=pc.period.label, start=utc(pc.period.start), end=utc(pc.period.end),
-            factors=[FactorUsePublic.of(u) for u in pc.factors], **cls.totals_of(pc.totals),
-        )
 
 
 class SiteCarbonPublic(CarbonTotalsPublic):
@@ -130,17 +96,8 @@ class SiteCarbonPublic(CarbonTotalsPublic):
     unclassified_meters: list[str] = Field(description="Meters with data but unknown to the registry; not counted.")
 
     @classmethod
-    def of(cls, ledger: SiteCarbon, granularity: str | None = None, *, with_periods: bool = True) -> SiteCarbonPublic:
-        factor = factor_public
-        return cls(
-            site_id=ledger.site_id, start=utc(ledger.start), end=utc(ledger.end), factor_year_rule=ledger.year,
-            electricity_factor=factor(ledger.electricity_factor), residual_factor=factor(ledger.residual_factor),
-            gas_factor=factor(ledger.gas_factor), factors=[FactorUsePublic.of(u) for u in ledger.factors],
-            granularity=granularity,  # type: ignore[arg-type]
-            periods=[CarbonPeriodPublic.of(p) for p in ledger.periods] if with_periods else [],
-            meter_intervals_s=dict(ledger.intervals), unclassified_meters=list(ledger.unclassified_meters),
-            **cls.totals_of(ledger.totals),
-        )
+    def of(cls, ledger: SiteCarbon, granularity: str | None = None) -> SiteCarbonPublic:
+        return cls.model_validate(site_fields(ledger, granularity))
 
 
 class PortfolioCarbonPublic(BaseModel):
@@ -156,13 +113,7 @@ class PortfolioCarbonPublic(BaseModel):
 
     @classmethod
     def of(cls, portfolio: PortfolioCarbon, granularity: str | None) -> PortfolioCarbonPublic:
-        return cls(
-            sites=[SiteCarbonPublic.of(s, granularity, with_periods=False) for s in portfolio.sites],
-            total=CarbonTotalsPublic(**CarbonTotalsPublic.totals_of(portfolio.totals)),
-            start=utc(portfolio.start), end=utc(portfolio.end), granularity=granularity,  # type: ignore[arg-type]
-            periods=[CarbonPeriodPublic.of(p) for p in portfolio.periods],
-            factors=[FactorUsePublic.of(u) for u in portfolio.factors],
-        )
+        return cls.model_validate(portfolio_fields(portfolio, granularity))
 
 
 class GreenInstrumentCreate(BaseModel):
