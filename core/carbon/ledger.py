@@ -175,6 +175,8 @@ def build_ledger(
         consumption: dict[int, tuple[int, float]] = {}
         in_main = part is main
         bounds = part.bounds
+        # Seconds of each segment observed so far (a row adds its segment's).
+        elapsed = [max(0, min(hi, now) - lo) for lo, hi in zip(bounds, bounds[1:])]
         for row in part.rows:
             meter = by_id.get(row.meter_id)
             if meter is None:
@@ -200,9 +202,12 @@ def build_ledger(
                 acc[4][category] = acc[4].get(category, 0.0) + row.energy
             if row.busiest_day > busiest.get(row.meter_id, 0):
                 busiest[row.meter_id] = row.busiest_day
-            seen = observed.setdefault(row.meter_id, [0.0, 0])
-            seen[0] += max(0, min(hi, now) - lo)
-            seen[1] += row.readings
+            seen = observed.get(row.meter_id)
+            if seen is None:
+                observed[row.meter_id] = [elapsed[row.segment], row.readings]
+            else:
+                seen[0] += elapsed[row.segment]
+                seen[1] += row.readings
         for lo, (segment, kwh) in consumption.items():
             imported = kwh
             if has_pv and part.imports is not None:
@@ -243,13 +248,20 @@ def build_ledger(
 
     intervals = {m.meter_id: _interval(busiest.get(m.meter_id, 0), observed.get(m.meter_id)) for m in meters}
     per_second = sum(1.0 / s for s in intervals.values())
-    total, log = CarbonTotals(), FactorLog()
-    for period, t, period_log in zip(periods, period_totals, period_logs):
+    for period, t in zip(periods, period_totals):
         t.expected_readings = max(0, min(period.end, now) - period.start) * per_second
-        total.add(t)
-        log.merge(period_log)
-
     period_carbon = tuple(PeriodCarbon(p, t, l.uses()) for p, t, l in zip(periods, period_totals, period_logs))
+    if len(periods) == 1:
+        # A portfolio's sites have one period: the range's totals are that period's (a copy,
+        # so that neither can change the other), and so are its factors.
+        total, uses = CarbonTotals(), period_carbon[0].factors
+        total.add(period_totals[0])
+    else:
+        total, log = CarbonTotals(), FactorLog()
+        for t, period_log in zip(period_totals, period_logs):
+            total.add(t)
+            log.merge(period_log)
+        uses = log.uses()
     first_year = year if year is not None else factor_year(main.start)
     location, residual = factors.electricity(first_year)
     return SiteCarbon(
@@ -259,8 +271,7 @@ def build_ledger(
         year=first_year,
         totals=total,
         periods=period_carbon,
-        # One period (a portfolio's sites, no granularity) used the same factors as the whole range.
-        factors=period_carbon[0].factors if len(period_carbon) == 1 else log.uses(),
+        factors=uses,
         electricity_factor=location,
         residual_factor=residual,
         gas_factor=factors.gas,
@@ -269,11 +280,19 @@ def build_ledger(
     )
 
 
+#: Reporting interval by a meter's busiest day (readings): a portfolio asks for thousands of
+#: meters and they share a handful of values.
+_BY_BUSIEST_DAY: dict[int, int] = {}
+
+
 def _interval(busiest_day: int, observed: list[float] | None) -> int:
     """Reporting interval: a day over the most readings in one whole day; else observed seconds per reading."""
     # infer_interval of one spacing is that spacing snapped (a portfolio asks this per meter).
     if busiest_day > 0:
-        return snap(86400 / busiest_day)
+        interval = _BY_BUSIEST_DAY.get(busiest_day)
+        if interval is None:
+            interval = _BY_BUSIEST_DAY[busiest_day] = snap(86400 / busiest_day)
+        return interval
     if observed and observed[1] and observed[0] > 0:
         return snap(observed[0] / observed[1])
     return DEFAULT_INTERVAL_S
