@@ -40,7 +40,7 @@ def is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def pinned(url: str, resolve: Resolver = socket.getaddrinfo) -> Target:
+def pinned(url: str, resolve: Resolver = socket.getaddrinfo, allowed: Callable[[str], bool] = is_public) -> Target:
     """The request target for ``url`` on a checked public address; ``Refused`` otherwise."""
     parts = urllib.parse.urlsplit(url)
     host = parts.hostname
@@ -54,7 +54,7 @@ def pinned(url: str, resolve: Resolver = socket.getaddrinfo) -> Target:
     addresses = sorted({info[4][0] for info in infos})
     if not addresses:
         raise Refused("the host resolves to no address")
-    private = [a for a in addresses if not is_public(a)]
+    private = [a for a in addresses if not allowed(a)]
     if private:
         raise Refused(
             "the host resolves to a loopback, private or reserved address; "

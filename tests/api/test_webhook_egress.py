@@ -52,3 +52,53 @@ def test_a_host_that_does_not_resolve_is_refused_with_a_reason():
 
     with pytest.raises(Refused, match="cannot resolve"):
         pinned("https://nowhere.invalid/hook", fails)
+
+
+@pytest.fixture
+def tls_receiver():
+    """An HTTPS server on 127.0.0.1 whose certificate names hooks.example.test only."""
+    import http.server
+    import ssl
+    import threading
+
+    import trustme
+
+    ca = trustme.CA()
+    cert = ca.issue_cert("hooks.example.test")
+
+    class Ok(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802 - the stdlib's name
+            self.rfile.read(int(self.headers["Content-Length"]))
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(self.headers["Host"].encode()[:2])
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Ok)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    cert.configure_cert(context)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    client_context = ssl.create_default_context()
+    ca.configure_trust(client_context)
+    yield server.server_address[1], client_context
+    server.shutdown()
+
+
+def test_a_pinned_request_still_checks_the_certificate_against_the_host_name(tls_receiver):
+    # The request goes to the checked address, but TLS must verify the name the admin gave:
+    # pinning must not turn certificate checks off.
+    import httpx
+
+    port, trust = tls_receiver
+    target = pinned(f"https://hooks.example.test:{port}/hook", _resolving_to("127.0.0.1"), allowed=lambda _a: True)
+    assert target.url == f"https://127.0.0.1:{port}/hook"
+    with httpx.Client(verify=trust) as client:
+        answered = client.post(target.url, content=b"{}", headers=target.headers, extensions=target.extensions)
+        assert answered.status_code == 200
+        # Without the name for TLS, the certificate (for hooks.example.test) does not match 127.0.0.1.
+        with pytest.raises(httpx.ConnectError):
+            client.post(target.url, content=b"{}", headers=target.headers)
