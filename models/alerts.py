@@ -9,6 +9,7 @@ then the detector reopens it (``reopened`` + 1, ``verification`` "failed").
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -156,10 +157,14 @@ class AlertBook:
         before = SEVERITY_RANK.get(row.severity, 0)
         was_ongoing = row.ongoing
         first_detected = _detected(row.explanation)
+        carried = _carried_creep(row, finding)
         # The newest pass re-scored the whole episode, so its numbers, start included, replace the old.
         for name in UPDATED_FIELDS:
             setattr(row, name, getattr(finding, name))
         row.explanation = _keep_detected(row.explanation, first_detected)
+        if carried is not None:
+            for name, value in carried.items():
+                setattr(row, name, value)
         row.kind = finding.kind
         row.updated_at = self.now
         if SEVERITY_RANK.get(finding.severity, 0) > before:
@@ -233,3 +238,35 @@ def _keep_detected(explanation: str, first: tuple[int, str] | None) -> str:
     data = json.loads(explanation)
     data["detected_ts"], data["detected_at"] = first
     return json.dumps(data, ensure_ascii=False)
+
+
+def _carried_creep(row: AlertRecord, finding: Finding) -> dict | None:
+    """The numbers of an ongoing creep alert whose beginning has left the scanned window.
+
+    A creep is measured over the training window (28 days); one that has lasted longer is
+    found again from a later start, and replacing the alert's numbers would drop its first
+    weeks. Then the alert keeps its start and numbers and adds the hours since its last
+    update, from the new finding's hourly series.
+    """
+    if not (row.kind == finding.kind == BASE_LOAD_CREEP and row.ongoing and finding.started_at > row.started_at):
+        return None
+    try:
+        series = json.loads(finding.explanation)["series"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    actual = expected = 0.0
+    for point in series:
+        ts = int(datetime.strptime(point["ts"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
+        if row.ended_at <= ts < finding.ended_at and point["actual_kwh"] is not None and point["expected_kwh"] is not None:
+            actual += point["actual_kwh"]
+            expected += point["expected_kwh"]
+    added = actual - expected
+    share = added / finding.wasted_kwh if finding.wasted_kwh else 0.0
+    return {
+        "started_at": row.started_at,
+        "actual_kwh": round(row.actual_kwh + actual, 3),
+        "expected_kwh": round(row.expected_kwh + expected, 3),
+        "wasted_kwh": round(row.wasted_kwh + added, 3),
+        "cost_cny": round(row.cost_cny + share * finding.cost_cny, 2),
+        "co2e_kg": round(row.co2e_kg + added * finding.factor_kg_per_kwh, 3),
+    }

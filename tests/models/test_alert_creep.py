@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 from sqlalchemy import select
@@ -107,3 +108,30 @@ def test_a_night_alerted_before_the_creep_was_found_becomes_part_of_it(tmp_path:
     assert events == ["updated"]
     # The creep's own alert goes on; the night it absorbed keeps its own span and numbers.
     assert spans == [(T0, T0 + 7 * DAY), (night.started_at, night.ended_at)]
+
+
+def test_a_creep_longer_than_the_window_keeps_its_start_and_adds_its_new_hours(tmp_path: Path) -> None:
+    # The window (28 days) slid past the creep's start: the new finding starts later and
+    # holds only the window's excess; the alert must not drop its first days.
+    portfolio = build_portfolio(1, 7)
+    site = portfolio.sites[0]
+    meter = portfolio.meters[site.site_id][0].meter_id
+    sessions = registry(tmp_path, portfolio)
+    first = finding(site.site_id, meter, "base_load_creep", T0, T0 + 30 * DAY, ongoing=True)
+    with sessions.begin() as session:
+        AlertBook(session, site.site_id, wall_now=0).store(
+            [first], scored_meters=[meter], scan_start=T0 + 28 * DAY, data_end=T0 + 30 * DAY)
+    end = T0 + 30 * DAY + 6 * HOUR
+    hours = range(T0 + 29 * DAY, end, HOUR)
+    series = [{"ts": datetime.fromtimestamp(h, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+               "actual_kwh": 3.0, "expected_kwh": 1.0} for h in hours]
+    later = replace(finding(site.site_id, meter, "base_load_creep", T0 + 3 * DAY, end, ongoing=True),
+                    wasted_kwh=400.0, explanation=json.dumps({"series": series}))
+    with sessions.begin() as session:
+        AlertBook(session, site.site_id, wall_now=0).store(
+            [later], scored_meters=[meter], scan_start=T0 + 29 * DAY, data_end=end)
+    with sessions() as session:
+        [row] = session.scalars(select(AlertRecord))
+    assert (row.started_at, row.ended_at) == (T0, end)
+    assert row.wasted_kwh == first.wasted_kwh + 6 * 2.0  # six new hours, 2 kWh over each
+    assert row.actual_kwh == first.actual_kwh + 6 * 3.0
