@@ -42,6 +42,8 @@ class ApiOptions:
     webhook_allow_private: bool = False
     #: Run the outbox loop in the background (tests drive it by hand when False).
     run_outbox: bool = True
+    #: Seconds between rounds of keeping the store's carbon rollups (InfluxDB 1.x); 0: never.
+    rollup_keep_s: float = 300.0
     #: Failed sign-ins allowed per client address within the window, and ten times as many per
     #: username (from all addresses: one address alone cannot lock a user out); more answer 429
     #: with Retry-After. scrypt makes each guess slow; this bounds how many there are.
