@@ -58,8 +58,11 @@ class AlertBook:
     """Upserts one site's findings in one transaction (see module docstring for the rules)."""
 
     def __init__(self, session: Session, site_id: str, *, wall_now: int, slack_s: int = 2 * HOUR,
-                 verify_hours: int = VERIFY_HOURS) -> None:
+                 verify_hours: int = VERIFY_HOURS, window_start: int | None = None) -> None:
         self.session, self.site_id, self.now, self.slack_s = session, site_id, wall_now, slack_s
+        #: First hour the pass scanned for creeps (its training window): a creep alert that
+        #: began before it is carried on, not replaced (see _carried_creep).
+        self.window_start = window_start
         self.verify_s = verify_hours * HOUR
         self.counts = StoreCounts()
 
@@ -157,7 +160,7 @@ class AlertBook:
         before = SEVERITY_RANK.get(row.severity, 0)
         was_ongoing = row.ongoing
         first_detected = _detected(row.explanation)
-        carried = _carried_creep(row, finding)
+        carried = _carried_creep(row, finding) if self.window_start is not None and row.started_at < self.window_start else None
         # The newest pass re-scored the whole episode, so its numbers, start included, replace the old.
         for name in UPDATED_FIELDS:
             setattr(row, name, getattr(finding, name))
@@ -241,7 +244,8 @@ def _keep_detected(explanation: str, first: tuple[int, str] | None) -> str:
 
 
 def _carried_creep(row: AlertRecord, finding: Finding) -> dict | None:
-    """The numbers of an ongoing creep alert whose beginning has left the scanned window.
+    """The numbers of an ongoing creep alert whose beginning has left the scanned window
+    (the caller checks that).
 
     A creep is measured over the training window (28 days); one that has lasted longer is
     found again from a later start, and replacing the alert's numbers would drop its first

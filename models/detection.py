@@ -166,7 +166,8 @@ class DetectionPass:
                                        opening=self.opening.get(site.site_id), budget=budget)
             warnings.extend(result.warnings)
             data_faults = faults + result.faults
-            book = AlertBook(session, site.site_id, wall_now=int(time.time()), verify_hours=self.detect.verify_hours)
+            book = AlertBook(session, site.site_id, wall_now=int(time.time()), verify_hours=self.detect.verify_hours,
+                             window_start=train_start)
             counts = book.store(result.findings, scored_meters=result.scored, scan_start=scan_start, data_end=now,
                                 suppressed=feedback.suppressed)
             n_faults = store_faults(session, site.site_id, data_faults, data_end=now, wall_now=int(time.time()))

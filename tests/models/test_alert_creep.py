@@ -128,10 +128,25 @@ def test_a_creep_longer_than_the_window_keeps_its_start_and_adds_its_new_hours(t
     later = replace(finding(site.site_id, meter, "base_load_creep", T0 + 3 * DAY, end, ongoing=True),
                     wasted_kwh=400.0, explanation=json.dumps({"series": series}))
     with sessions.begin() as session:
-        AlertBook(session, site.site_id, wall_now=0).store(
+        AlertBook(session, site.site_id, wall_now=0, window_start=end - 28 * DAY).store(
             [later], scored_meters=[meter], scan_start=T0 + 29 * DAY, data_end=end)
     with sessions() as session:
         [row] = session.scalars(select(AlertRecord))
     assert (row.started_at, row.ended_at) == (T0, end)
     assert row.wasted_kwh == first.wasted_kwh + 6 * 2.0  # six new hours, 2 kWh over each
     assert row.actual_kwh == first.actual_kwh + 6 * 3.0
+
+
+def test_a_creep_inside_the_window_is_rescored_whole(tmp_path: Path) -> None:
+    portfolio = build_portfolio(1, 7)
+    site = portfolio.sites[0]
+    meter = portfolio.meters[site.site_id][0].meter_id
+    sessions = registry(tmp_path, portfolio)
+    for start, days in ((0, 10), (2 * DAY, 11)):  # the second pass sees the creep begin later
+        with sessions.begin() as session:
+            AlertBook(session, site.site_id, wall_now=0, window_start=T0 - 10 * DAY).store(
+                [finding(site.site_id, meter, "base_load_creep", T0 + start, T0 + days * DAY, ongoing=True)],
+                scored_meters=[meter], scan_start=T0 + (days - 2) * DAY, data_end=T0 + days * DAY)
+    with sessions() as session:
+        [row] = session.scalars(select(AlertRecord))
+    assert row.started_at == T0 + 2 * DAY
