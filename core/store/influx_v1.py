@@ -164,6 +164,19 @@ class InfluxV1Store:
 
     def _query(self, q: str) -> Iterator[dict]:
         """Every series of every chunk of the answer to one InfluxQL statement."""
+        for _statement, series in self._series(q):
+            yield series
+
+    def query_many(self, statements: Sequence[str]) -> list[list[dict]]:
+        """The series of each statement's answer, in order; statements go in one request."""
+        answers: list[list[dict]] = [[] for _ in statements]
+        if statements:
+            for statement, series in self._series(";\n".join(statements)):
+                answers[statement].append(series)
+        return answers
+
+    def _series(self, q: str) -> Iterator[tuple[int, dict]]:
+        """(statement index, series) of the answer to ``q``, document by document of its chunks."""
         params = {"db": self.database, "epoch": "s", "chunked": "true", "chunk_size": str(QUERY_CHUNK_ROWS)}
         response = self._request("POST", "/query", params=params, data={"q": q})
         self._check(response, "query")
@@ -174,29 +187,11 @@ class InfluxV1Store:
                 error = result.get("error")
                 if error is not None:
                     if str(error).startswith("database not found"):
-                        return  # nothing written yet: an empty answer, not a failure
+                        return  # nothing written yet: empty answers, not a failure
                     raise StoreRejected(f"InfluxDB query at {self.where} failed: {error}")
-                yield from result.get("series", [])
-
-    def query_many(self, statements: Sequence[str]) -> list[list[dict]]:
-        """The series of each statement's answer, in order; statements go in one request."""
-        answers: list[list[dict]] = [[] for _ in statements]
-        if not statements:
-            return answers
-        params = {"db": self.database, "epoch": "s", "chunked": "true", "chunk_size": str(QUERY_CHUNK_ROWS)}
-        response = self._request("POST", "/query", params=params, data={"q": ";\n".join(statements)})
-        self._check(response, "query")
-        for document in _json_documents(response.text):
-            if "error" in document:
-                raise StoreRejected(f"InfluxDB query at {self.where} failed: {document['error']}")
-            for result in document.get("results", []):
-                error = result.get("error")
-                if error is not None:
-                    if str(error).startswith("database not found"):
-                        return answers  # nothing written yet: empty answers, not a failure
-                    raise StoreRejected(f"InfluxDB query at {self.where} failed: {error}")
-                answers[int(result.get("statement_id", 0))].extend(result.get("series", []))
-        return answers
+                statement = int(result.get("statement_id", 0))
+                for series in result.get("series", []):
+                    yield statement, series
 
     def write_lines(self, lines: Sequence[str]) -> None:
         """Line protocol (precision: seconds) in bodies of at most ``WRITE_CHUNK_LINES``."""

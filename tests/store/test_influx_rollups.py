@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
-import httpx
 import pytest
 
 from core.settings import StoreSettings
@@ -15,6 +14,7 @@ from core.store.influx_docs import DAY_S, DIRTY_MEASUREMENT, MARKER_GRACE_S, mar
 from core.store.influx_v1 import InfluxV1Store
 from core.store.rollup import day_of
 from tests.store.points import DAY, T0, pt
+from tests.store.recording import recording_store
 
 MIDNIGHT = T0 - 8 * 3600  # a local (Asia/Shanghai) midnight, long sealed
 RANGE = {"start": MIDNIGHT, "end": MIDNIGHT + 3 * DAY}
@@ -137,15 +137,7 @@ def test_a_hostile_site_in_an_aggregate_matches_only_itself(influx_store, hostil
 
 
 def test_write_sends_markers_in_the_same_body_as_the_points() -> None:
-    bodies: list[bytes] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/write":
-            bodies.append(request.content)
-            return httpx.Response(204)
-        return httpx.Response(200, json={"results": [{"statement_id": 0}]})
-
-    store = InfluxV1Store(StoreSettings(backend="influx1"), transport=httpx.MockTransport(handler))
+    store, bodies = recording_store()
     store.write([pt("m1", MIDNIGHT + 60), pt("m1", int(time.time()))])
     assert len(bodies) == 1
     lines = bodies[0].decode().splitlines()

@@ -13,6 +13,7 @@ from core.settings import StoreSettings
 from core.store import StoreRejected, StoreUnavailable
 from core.store.influx_v1 import WRITE_CHUNK_LINES, InfluxV1Store
 from tests.store.points import EVERYTHING, T0, pt
+from tests.store.recording import recording_store
 
 SECRET = "s3cr3t-never-shown"
 
@@ -63,15 +64,8 @@ def test_a_non_finite_value_is_rejected(influx_store) -> None:
 
 
 def test_writes_are_sent_in_chunks_of_bounded_size() -> None:
-    bodies: list[bytes] = []
-
-    def handler(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/write":
-            bodies.append(request.content)
-            return httpx.Response(204)
-        return httpx.Response(200, json={"results": [{"statement_id": 0}]})
-
-    faked(handler).write([pt("m1", T0 + i) for i in range(2 * WRITE_CHUNK_LINES + 1)])
+    store, bodies = recording_store()
+    store.write([pt("m1", T0 + i) for i in range(2 * WRITE_CHUNK_LINES + 1)])
     # Each body also carries the dirty markers of the (old) days its own points fall in.
     points_per_body = [sum(line.startswith(b"energy,") for line in body.splitlines()) for body in bodies]
     assert points_per_body == [WRITE_CHUNK_LINES, WRITE_CHUNK_LINES, 1]
