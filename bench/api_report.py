@@ -35,17 +35,24 @@ def api_latency_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--api-portfolio-runs", type=int, default=None,
                        help="requests for the portfolio figure when it is too slow for --api-runs (then p99 is not a p99) [--api-runs]")
     group.add_argument("--api-modes", default="idle,national,max",
-                       help=f"writer modes: idle (none), national ({NATIONAL_RATE:,} readings/s), max [all three]")
+                       help=f"writer modes: idle (none), national ({NATIONAL_RATE:,} readings/s), max, or a rate in "
+                            f"readings/s (e.g. 69000, what one ingest worker stores at most) [idle,national,max]")
     group.add_argument("--api-writer-into", choices=api_latency.WRITER_TARGETS, default="measured",
                        help="where the writer's readings fall: inside the measured ranges (late data) or now (live ingest) [measured]")
     group.add_argument("--api-workdir", type=Path, default=None,
                        help="keep the prepared data here and reuse it next time [a fresh temporary directory]")
 
 
+def _rate(mode: str) -> int:
+    if not mode.isdigit() or int(mode) <= 0:
+        raise SystemExit(f"unknown writer mode {mode!r}: idle, national, max or a rate in readings/s")
+    return int(mode)
+
+
 def api_suite(args: argparse.Namespace, console: Console) -> list[str]:
     workdir = args.api_workdir or Path(tempfile.mkdtemp(prefix="kilowatch-bench-api-"))
     data = Dataset(workdir, args.api_sites, args.api_step, args.api_alerts)
-    modes = {m: MODES[m] for m in args.api_modes.split(",")}
+    modes = {m: MODES[m] if m in MODES else _rate(m) for m in args.api_modes.split(",")}
     influx = None
     if args.api_store == "influx1":
         from bench.services import _binary
