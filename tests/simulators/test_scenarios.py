@@ -71,16 +71,22 @@ def test_leaks_and_idling_add_load_only_while_the_site_is_closed(kind):
     assert extra_closed > 0.5 * event.extra_kw
 
 
-def test_base_load_creep_grows_over_the_event():
-    meter = next(m for m in PORTFOLIO.all_meters() if m.category.value == "water_pump")
-    event = WasteEvent(meter.site_id, meter.meter_id, "base_load_creep", JUNE_1, JUNE_1 + 3 * WEEK, round(0.2 * meter.rated_kw, 2))
-    gen = generate(PORTFOLIO, JUNE_1, JUNE_1 + 3 * WEEK, waste=[event], seed=3)
+def _weekly_waste(event: WasteEvent, weeks: int = 3) -> list[float]:
+    """Wasted kWh of ``event`` in each simulated week from June 1."""
+    gen = generate(PORTFOLIO, JUNE_1, JUNE_1 + weeks * WEEK, waste=[event], seed=3)
     weekly = []
-    for week in range(3):
+    for _week in range(weeks):
         before = gen.wasted_kwh[0]
         for _ in range(WEEK // STEP):
             gen.next_step()
         weekly.append(gen.wasted_kwh[0] - before)
+    return weekly
+
+
+def test_base_load_creep_grows_over_the_event():
+    meter = next(m for m in PORTFOLIO.all_meters() if m.category.value == "water_pump")
+    event = WasteEvent(meter.site_id, meter.meter_id, "base_load_creep", JUNE_1, JUNE_1 + 3 * WEEK, round(0.2 * meter.rated_kw, 2))
+    weekly = _weekly_waste(event)
     assert weekly[0] < weekly[1] < weekly[2]
     assert weekly[2] == pytest.approx(5 * weekly[0], rel=0.1)  # linear ramp: weeks weigh 1 : 3 : 5
 
@@ -105,13 +111,7 @@ def test_a_creep_cut_before_its_ramp_completes_keeps_its_slope():
 
 def test_a_creep_holds_its_full_load_after_its_ramp():
     event = creep_on_a_pump(JUNE_1 + 3 * WEEK, ramp_end=JUNE_1 + WEEK)
-    gen = generate(PORTFOLIO, JUNE_1, JUNE_1 + 3 * WEEK, waste=[event], seed=3)
-    weekly = []
-    for week in range(3):
-        before = gen.wasted_kwh[0]
-        for _ in range(WEEK // STEP):
-            gen.next_step()
-        weekly.append(gen.wasted_kwh[0] - before)
+    weekly = _weekly_waste(event)
     assert weekly[1] == pytest.approx(2 * weekly[0], rel=0.05)  # the ramp's mean is half its top
     assert weekly[2] == pytest.approx(weekly[1], rel=0.02)
     assert weekly[1] == pytest.approx(7 * 24 * event.extra_kw, rel=0.05)
