@@ -5,8 +5,8 @@ Correctness rests on three rules (the layout is in ``core.store.influx_docs``):
 - a document is always recomputed from the raw points of its whole day (or from its days'
   documents for a month), never incremented, so rewriting it is idempotent and a point
   written twice counts once;
-- ``InfluxV1Store.write`` puts a dirty marker for every (site, day) before today into the
-  same request body as the points; a reader recomputes the dirty and the missing documents
+- ``InfluxV1Store.write`` writes a dirty marker for every (site, day) before today, in a
+  request before the points' own; a reader recomputes the dirty and the missing documents
   of its range before using them, so it never serves a day older than a write it could see;
 - a recompute deletes only the markers it read, older than ``MARKER_GRACE_S``: a marker
   written while it runs survives and the next reader recomputes that day again.

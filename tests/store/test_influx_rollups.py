@@ -136,14 +136,20 @@ def test_a_hostile_site_in_an_aggregate_matches_only_itself(influx_store, hostil
     assert influx_store.grid_import_by_segment(bounds=[MIDNIGHT, MIDNIGHT + 3 * DAY], site_ids=[hostile]) == {}
 
 
-def test_write_sends_markers_in_the_same_body_as_the_points() -> None:
+def test_write_sends_the_markers_of_late_points_before_the_points() -> None:
+    # A reader that can see a late point must find its marker: the markers' request goes first.
     store, bodies = recording_store()
     store.write([pt("m1", MIDNIGHT + 60), pt("m1", int(time.time()))])
-    assert len(bodies) == 1
-    lines = bodies[0].decode().splitlines()
-    assert [line.split(" ")[0] for line in lines] == ["energy,site=s1,meter=m1,category=elevator"] * 2 + [
-        f"{DIRTY_MEASUREMENT},day={MIDNIGHT},site=s1"
+    assert [[line.split(" ")[0] for line in body.decode().splitlines()] for body in bodies] == [
+        [f"{DIRTY_MEASUREMENT},day={MIDNIGHT},site=s1"],
+        ["energy,site=s1,meter=m1,category=elevator"] * 2,
     ]
+
+
+def test_live_points_are_written_without_markers() -> None:
+    store, bodies = recording_store()
+    store.write([pt("m1", int(time.time()))])
+    assert len(bodies) == 1 and b"rollup_dirty" not in bodies[0]
 
 
 def test_a_recompute_slower_than_its_budget_answers_but_keeps_no_rollup(influx_store, monkeypatch) -> None:
