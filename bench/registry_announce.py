@@ -9,14 +9,13 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import psycopg
-from sqlalchemy.engine import make_url
 
+from core.db.scratch import temporary_database
 from core.db.session import create_db_engine, migrate, session_factory
 from core.domain import Meter, MeterCategory, Site, SiteType
 from ingest.validation import MeterDirectory
@@ -58,17 +57,9 @@ def sqlite_database() -> Iterator[str]:
 @contextmanager
 def postgres_database() -> Iterator[str | None]:
     """A fresh database on the configured server, or None when none answers."""
-    admin = make_url(os.environ.get(POSTGRES_ENV, DEFAULT_POSTGRES))
-    libpq = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    name = f"kw_bench_{uuid.uuid4().hex[:8]}"
-    try:
-        with psycopg.connect(libpq, autocommit=True, connect_timeout=3) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.Error:
-        yield None
-        return
-    try:
-        yield admin.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)
-    finally:
-        with psycopg.connect(libpq, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with ExitStack() as stack:
+        try:
+            url = stack.enter_context(temporary_database(os.environ.get(POSTGRES_ENV, DEFAULT_POSTGRES), prefix="kw_bench"))
+        except psycopg.OperationalError:
+            url = None
+        yield url

@@ -18,7 +18,6 @@ from core.carbon import GreenInstrument, SiteInputs, portfolio_carbon, site_carb
 from core.db.registry import load_meters, site_from
 from core.db.tables import GreenInstrumentRecord, MeterRecord, SiteRecord
 from core.domain import Meter, MeterCategory, Site
-from core.store.base import SeriesStore
 from api.deps import CurrentKey, SessionDep, StoreDep, visible_site
 from api.problems import Problem, forbidden, not_found
 from api.schemas.carbon import (

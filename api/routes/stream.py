@@ -69,10 +69,6 @@ class OpenStreams:
                 if not slots:
                     del self._open[caller]
 
-    def count(self, caller: tuple[str, int]) -> int:
-        with self._lock:
-            return len(self._open.get(caller, ()))
-
 
 def _open_streams(request: Request) -> OpenStreams:
     return request.app.state.open_streams

@@ -29,8 +29,6 @@ from core.store.influx_docs import (
     DAY_MEASUREMENT,
     DAY_S,
     DIRTY_MEASUREMENT,
-    ENERGY_FIELDS,
-    IMPORT_FIELDS,
     MARKER_GRACE_S,
     MONTH_MEASUREMENT,
     RECOMPUTE_BUDGET_S,

@@ -19,18 +19,16 @@ import multiprocessing
 import shutil
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import psycopg
 from sqlalchemy import insert
-from sqlalchemy.engine import make_url
 from threadpoolctl import threadpool_limits
 
+from core.db.scratch import temporary_database
 from core.db.session import create_db_engine, migrate, session_factory
 from core.db.tables import MeterRecord, SiteRecord
 from core.domain import Meter, MeterCategory, Site, SiteType
@@ -181,24 +179,13 @@ def _databases(directory: Path, postgres: str | None) -> Iterator[tuple[str, Cal
 
         yield f"sqlite:///{directory / 'perf.db'}", copy_sqlite
         return
-    admin = make_url(postgres)
-    libpq = admin.set(drivername="postgresql").render_as_string(hide_password=False)
-    names = [f"kw_perf_{uuid.uuid4().hex[:8]}", f"kw_cold_{uuid.uuid4().hex[:8]}"]
-    url = lambda name: admin.set(drivername="postgresql+psycopg", database=name).render_as_string(hide_password=False)  # noqa: E731
-    with psycopg.connect(libpq, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{names[0]}"')
+    with ExitStack() as stack:
+        main = stack.enter_context(temporary_database(postgres, prefix="kw_perf"))
 
-    def copy_postgres() -> str:
-        with psycopg.connect(libpq, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{names[1]}" TEMPLATE "{names[0]}"')
-        return url(names[1])
+        def copy_postgres() -> str:
+            return stack.enter_context(temporary_database(postgres, prefix="kw_cold", template=main))
 
-    try:
-        yield url(names[0]), copy_postgres
-    finally:
-        with psycopg.connect(libpq, autocommit=True) as conn:
-            for name in names:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        yield main, copy_postgres
 
 
 def detection_pass(n_sites: int, n_meters: int, workers: int, directory: Path,
