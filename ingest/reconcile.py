@@ -2,10 +2,12 @@
 
 With a shared subscription, a worker's newest in-memory reading of a meter need not be the
 stored predecessor of the next one it receives: another worker may have written readings
-in between. Each worker therefore checks, after writing, every point it wrote and the
-stored successor of each against the store, rewrites the ones whose energy is not the
-energy since their stored predecessor, and repeats, checking the rewritten points as well,
-until one read shows no difference among all the points it wrote or rewrote.
+in between. Each worker therefore checks, after writing, every reading of the batch (the
+points it wrote and the ones it found stored already) and the stored successor of each
+against the store, rewrites the ones whose energy is not the energy since their stored
+predecessor, and repeats, checking the rewritten points as well, until one read shows no
+difference among all the points it wrote or rewrote. Only then are the batch's messages
+acknowledged.
 
 Why that is enough (with a linearizable store, as single-node InfluxDB and SQLite are):
 take a point X whose final energy were wrong, and the last write of X, by worker W. W read
@@ -15,6 +17,14 @@ became X's predecessor later. Z's writer read Z's successor after writing Z: tha
 X (written before; points are never deleted, and nothing can lie between Z and X that is
 not there at the end) disagreeing with Z, so that worker rewrote X after W's last write.
 A contradiction: no final energy is wrong.
+
+"A later read of its own" also holds for a worker that dies between writing and reading:
+its batch is unacknowledged, so the broker hands the messages to a worker of the group,
+whose read after its own write stands in for the dead one's. That worker may find the
+readings stored already (the dead one wrote them) and write nothing; it must check them
+all the same, which is why every reading of a batch is checked, not only the points
+written (without this, a worker killed between its write and its read left wrong
+energies behind in tests/faults/test_shared_group.py: see docs/fault-tests.md, item 5).
 """
 
 from __future__ import annotations
@@ -25,7 +35,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from core.domain import EnergyPoint, Meter
+from core.domain import EnergyPoint, Meter, Reading
 from core.store.base import SeriesStore
 from ingest.energy import Step, interval_energy
 from ingest.findings import REGISTER_RESET, REGISTER_ROLLOVER, Finding
@@ -81,10 +91,11 @@ class Reconciler:
         self._run = run
         self._interval_of = interval_of
 
-    def reconcile(self, written: Sequence[EnergyPoint]) -> Reconciled:
-        """Check ``written`` against the store; raises what ``run`` raises for an unavailable store."""
+    def reconcile(self, batch: Sequence[Reading | EnergyPoint]) -> Reconciled:
+        """Check the stored points at ``batch``'s keys (site, meter, ts) and their successors
+        against the store; raises what ``run`` raises for an unavailable store."""
         touched: dict[str, dict[str, set[int]]] = defaultdict(lambda: defaultdict(set))
-        for p in written:
+        for p in batch:
             touched[p.site_id][p.meter_id].add(p.ts)
         result = Reconciled()
         while result.rounds < MAX_ROUNDS:
@@ -98,7 +109,7 @@ class Reconciler:
             # meanwhile may have been checked by its writer before our rewrite landed.
             for c in corrections:
                 touched[c.site_id][c.meter_id].add(c.ts)
-        log.error("energy of %d points still changing after %d reconciliation rounds", len(written), MAX_ROUNDS)
+        log.error("energy of %d points still changing after %d reconciliation rounds", len(batch), MAX_ROUNDS)
         return result
 
     def _lookback(self, meter_ids: Iterable[str]) -> int:

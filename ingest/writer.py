@@ -160,8 +160,10 @@ class BatchWriter:
             plan = self._processor.compute(admitted, shared=self._reconciler is not None)
             points = list(plan.points.values())
             written = self._store_points(points, plan)
-            if self._reconciler is not None and points:
-                reconciled = self._reconciler.reconcile(points)
+            if self._reconciler is not None and admitted:
+                # Every admitted reading, not only the points written: one found stored
+                # already may be a redelivered point of a worker that died before checking it.
+                reconciled = self._reconciler.reconcile([a.reading for a in admitted])
                 self._metrics.reconciled += reconciled.corrected
                 plan.findings.extend(reconciled.findings.values())
             tracker.commit()
