@@ -25,11 +25,24 @@ readings stored already (the dead one wrote them) and write nothing; it must che
 all the same, which is why every reading of a batch is checked, not only the points
 written (without this, a worker killed between its write and its read left wrong
 energies behind in tests/faults/test_shared_group.py: see docs/fault-tests.md, item 5).
+
+The proof counts a write when it lands in the store, and a request that failed on the
+client (a timeout, a dropped connection; ``run`` retries it like an outage) may land
+later: InfluxDB carries out a write whose client has gone, and goes on with one it has
+answered "timeout" to after its ``[coordinator] write-timeout``. Landing after the read
+above, it would put back the energies that read corrected. So every failed write
+attempt is noted, and a reconciliation whose last read began before ``late_write_s``
+had passed since the latest failed attempt (of this batch, or of an earlier one, which
+may since have gone to the spool) waits until then and reads again. The assumption: a
+request lands or is dropped within ``late_write_s`` of failing. The normal path, with no
+failed write, never waits.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -39,6 +52,7 @@ from core.domain import EnergyPoint, Meter, Reading
 from core.store.base import SeriesStore
 from ingest.energy import Step, interval_energy
 from ingest.findings import REGISTER_RESET, REGISTER_ROLLOVER, Finding
+from ingest.retry import RETRYABLE, Aborted
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +77,10 @@ _FAR = 4_102_444_800
 MAX_ROUNDS = 20
 #: Energies closer than this are the same (they are rounded to 6 decimals when computed).
 _TOLERANCE = 1e-7
+#: Seconds within which a failed write request has landed or been dropped (module doc):
+#: twice InfluxDB's default ``[coordinator] write-timeout``, after which it has given up
+#: waiting for the write itself. Longer costs only a longer pause after a failed write.
+LATE_WRITE_S = 20.0
 
 
 @dataclass
@@ -83,13 +101,28 @@ class Reconciler:
         meter_of: Callable[[str], Meter | None],
         run: Callable[[str, Callable[[], T]], T],
         interval_of: Callable[[str], int | None] = lambda _meter_id: None,
+        late_write_s: float = LATE_WRITE_S,
+        wait: Callable[[float], bool] = threading.Event().wait,
     ) -> None:
         """``interval_of``: a meter's usual reporting interval in seconds, None when unknown;
-        it only sizes the window read, never decides an energy."""
+        it only sizes the window read, never decides an energy. ``wait``: sleeps, True when
+        the worker is stopping instead."""
         self._store = store
         self._meter_of = meter_of
         self._run = run
         self._interval_of = interval_of
+        self._late_write_s = late_write_s
+        self._wait = wait
+        #: Monotonic time of the latest write attempt that failed (its request may still land).
+        self._failed_at = -float("inf")
+
+    def write(self, points: Sequence[EnergyPoint]) -> None:
+        """One attempt at ``store.write``, noted when it fails (call it through ``run``)."""
+        try:
+            self._store.write(points)
+        except RETRYABLE:
+            self._failed_at = time.monotonic()
+            raise
 
     def reconcile(self, batch: Sequence[Reading | EnergyPoint]) -> Reconciled:
         """Check the stored points at ``batch``'s keys (site, meter, ts) and their successors
@@ -98,19 +131,32 @@ class Reconciler:
         for p in batch:
             touched[p.site_id][p.meter_id].add(p.ts)
         result = Reconciled()
+        while True:
+            began = time.monotonic()
+            if not self._converge(touched, result):
+                log.error("energy of %d points still changing after %d reconciliation rounds", len(batch), MAX_ROUNDS)
+                return result
+            settled = self._failed_at + self._late_write_s
+            if settled <= began:
+                return result
+            log.warning("a failed store write may still land: checking %d readings again in %.1fs", len(batch), settled - time.monotonic())
+            if self._wait(settled - time.monotonic()):
+                raise Aborted("stopping while a failed store write may still land")
+
+    def _converge(self, touched: dict[str, dict[str, set[int]]], result: Reconciled) -> bool:
+        """Read and rewrite until a read finds nothing to correct (True) or ``MAX_ROUNDS`` pass."""
         while result.rounds < MAX_ROUNDS:
             result.rounds += 1
             corrections = [c for site, meters in touched.items() for c in self._site(site, meters, result)]
             if not corrections:
-                return result
-            self._run("store", lambda corrections=corrections: self._store.write(corrections))
+                return True
+            self._run("store", lambda corrections=corrections: self.write(corrections))
             result.corrected += len(corrections)
             # A rewritten point is ours to check from now on too: a point inserted before it
             # meanwhile may have been checked by its writer before our rewrite landed.
             for c in corrections:
                 touched[c.site_id][c.meter_id].add(c.ts)
-        log.error("energy of %d points still changing after %d reconciliation rounds", len(batch), MAX_ROUNDS)
-        return result
+        return False
 
     def _lookback(self, meter_ids: Iterable[str]) -> int:
         longest = 0

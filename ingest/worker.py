@@ -26,6 +26,7 @@ from core.wire import Decoded, Rejection, decode
 from ingest.buffer import InboundMessage, MessageBuffer
 from ingest.connection import build_client, connect_async, is_mqtt5, subscribe
 from ingest.metrics import IngestMetrics, IngestStats
+from ingest.reconcile import LATE_WRITE_S
 from ingest.retry import Aborted, Retrier
 from ingest.spool import Spool
 from ingest.staleness import DEFAULT_INTERVALS, StaleWatch
@@ -65,10 +66,12 @@ class IngestWorker:
         stale_after_intervals: int = DEFAULT_INTERVALS,
         stale_check_s: float = 30.0,
         reconcile: bool | None = None,
+        late_write_s: float = LATE_WRITE_S,
     ) -> None:
         """``spool_path``: where to spool while the store is away (None: hold messages
         unacknowledged instead). ``reconcile``: check energies against the store after
-        writing (default: when the worker is in an MQTT 5 shared subscription group)."""
+        writing (default: when the worker is in an MQTT 5 shared subscription group).
+        ``late_write_s``: how long a failed store write may take to land (``ingest.reconcile``)."""
         self._mqtt = mqtt
         self._settings = settings
         self._store = store
@@ -98,6 +101,7 @@ class IngestWorker:
             shared=shared,
             stale=StaleWatch(stale_after_intervals),
             stale_check_s=stale_check_s,
+            late_write_s=late_write_s,
         )
         self._batches: BatchWriter | None = None
         self._client: Client | None = None

@@ -64,6 +64,7 @@ class BatchWriter:
         shared: bool,
         stale: StaleWatch,
         stale_check_s: float,
+        late_write_s: float,
     ) -> None:
         self._processor = BatchProcessor(settings, store, directory, self._run, clock, prefix)
         self._store = store
@@ -77,7 +78,9 @@ class BatchWriter:
         self.spool = spool
         self._budget_s = retry_budget_s
         tracker = self._processor.tracker
-        self._reconciler = Reconciler(store, directory.cached, self._run, tracker.usual_interval) if shared else None
+        self._reconciler = Reconciler(store, directory.cached, self._run, tracker.usual_interval, late_write_s, abort.wait) if shared else None
+        # Through the reconciler when there is one: it must know of every failed write.
+        self._put = self._reconciler.write if self._reconciler is not None else store.write
         self._stale = stale
         self._stale_check_s = stale_check_s
         self._rejection_log = RejectionLog()
@@ -176,14 +179,14 @@ class BatchWriter:
         if not points:
             return 0
         try:
-            self._run("store", lambda: self._store.write(points))
+            self._run("store", lambda: self._put(points))
             return len(points)
         except StoreRejected as exc:
             log.error("store refused a batch of %d points (%s); writing them one at a time", len(points), exc)
         written = 0
         for point in points:
             try:
-                self._run("store", lambda point=point: self._store.write([point]))
+                self._run("store", lambda point=point: self._put([point]))
                 written += 1
             except StoreRejected as exc:
                 topic = reading_topic(point.site_id, point.meter_id, self._prefix)
