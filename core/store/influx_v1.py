@@ -219,8 +219,7 @@ class InfluxV1Store:
         # backfill) pays for its day. The markers are written first, in their own request:
         # a point a reader can see always has its marker already, and the markers (stamped
         # now, so in another shard than old points) never slow the points' own request.
-        # A points request slow enough to time out may still land after the worker has
-        # reconciled and corrected its energies, undoing them (tests/faults/test_shared_group).
+        # A request that times out here may still land later: ingest.reconcile allows for it.
         late = {(p.site_id, day_of(p.ts)) for p in points if p.ts < cutoff}
         if late:
             for body in lp.chunked(marker_lines(late, stamp), WRITE_CHUNK_LINES):
