@@ -84,30 +84,45 @@ class ResidualDetector:
         return (z > thr + self.threshold_offset - relief) & ((rated_kw <= 0) | (np.nan_to_num(excess) >= share * rated_kw))
 
     @staticmethod
-    def _join_nights(groups: list[np.ndarray], kinds: np.ndarray, excess: np.ndarray) -> list[np.ndarray]:
-        """Join groups of a closed-hours kind separated only by a day of hours not of that kind
-        (two of its own hours at the edges are allowed: 22:00 is night but a residential lobby is still open)."""
+    def _join_nights(groups: list[np.ndarray], kinds: np.ndarray, excess: np.ndarray,
+                     closed: np.ndarray | None) -> list[np.ndarray]:
+        """Join groups of a closed-hours kind separated only by a day of open hours: hours not of
+        that kind, or (a compressor's kind covers every hour) hours the space is open. Two hours
+        of either at the edges are allowed: 22:00 is night but a residential lobby is still open."""
         joined: list[np.ndarray] = []
         for group in groups:
             if joined:
                 last = joined[-1]
                 kind = episode_kind(kinds[group], excess[group])
-                between = kinds[last[-1] + 1 : group[0]]
+                between = slice(last[-1] + 1, group[0])
+                day = (np.count_nonzero(kinds[between] == kind) <= 2
+                       or (closed is not None and np.count_nonzero(closed[between]) <= 2))
                 if (kind in CLOSED_HOURS_KINDS and episode_kind(kinds[last], excess[last]) == kind
-                        and between.size <= JOIN_OPEN_HOURS and np.count_nonzero(between == kind) <= 2):
+                        and group[0] - last[-1] - 1 <= JOIN_OPEN_HOURS and day):
                     joined[-1] = np.concatenate([last, group])
                     continue
             joined.append(group)
         return joined
 
+    def _ongoing(self, kind: str, later: np.ndarray, closed: np.ndarray | None) -> bool:
+        """Whether an episode followed by the known hours ``later`` may still be growing: it touches
+        the end of the data, or (a closed-hours kind) only open hours have come since, so its next
+        night continues it rather than opening another alert."""
+        if later.size <= self.max_gap_hours:
+            return True
+        return (kind in CLOSED_HOURS_KINDS and closed is not None and later.size <= JOIN_OPEN_HOURS
+                and np.count_nonzero(closed[later]) <= 2)
+
     def episodes(
         self, actual: np.ndarray, expected: np.ndarray, scale: np.ndarray, kinds: np.ndarray, rated_kw: float = 0.0,
-        relief: np.ndarray | float = 0.0,
+        relief: np.ndarray | float = 0.0, closed: np.ndarray | None = None,
     ) -> list[Episode]:
         """Episodes of one meter, in time order: excess hours grouped, kind named, evidence checked.
 
         ``relief`` (per hour) lowers the score threshold where other evidence (the site's
-        multivariate detector) already calls the hour anomalous.
+        multivariate detector) already calls the hour anomalous. ``closed`` (per hour, True
+        while the space is closed) lets the nights of a closed-hours kind on a meter judged
+        at every hour (a compressor leaking day and night) join into one episode.
         """
         scores = self.score(actual, expected, scale)
         excess = np.asarray(actual, dtype=float) - np.asarray(expected, dtype=float)
@@ -121,7 +136,8 @@ class ResidualDetector:
         breaks = np.flatnonzero(np.diff(hot) > self.max_gap_hours + 1) + 1
         known = np.flatnonzero(~np.isnan(scores))
         found = []
-        for group in self._join_nights(np.split(hot, breaks), kinds, excess):
+        closed = None if closed is None else np.asarray(closed, dtype=bool)
+        for group in self._join_nights(np.split(hot, breaks), kinds, excess, closed):
             start, stop = int(group[0]), int(group[-1]) + 1
             kind = episode_kind(kinds[group], excess[group])
             check = (self.checks or CHECKS)[kind]
@@ -134,8 +150,7 @@ class ResidualDetector:
                 candidates.append(int(strong_own[0]))
             if not candidates:
                 continue
-            after = int(np.count_nonzero(known >= stop))
             found.append(Episode(start=start, stop=stop, kind=kind, excess_hours=int(group.size),
                                  peak_score=float(np.nanmax(scores[start:stop])), detected=min(candidates),
-                                 ongoing=after <= self.max_gap_hours))
+                                 ongoing=self._ongoing(kind, known[known >= stop], closed)))
         return found

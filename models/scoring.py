@@ -127,7 +127,8 @@ class SiteScanner:
                                    open_=X[first:, OPEN_COL])
                 kinds_of[meter.category.value] = kinds
             a = np.where(own[:, k], actual[:, k], np.nan)
-            for ep in self.detector.episodes(a, expected[:, k], scale[:, k], kinds, meter.rated_kw, relief):
+            for ep in self.detector.episodes(a, expected[:, k], scale[:, k], kinds, meter.rated_kw, relief,
+                                             closed=X[first:, OPEN_COL] <= 0):
                 span = Span(ep.start, ep.stop, ep.kind, ep.detected, ep.ongoing, ep.excess_hours)
                 out.findings.append(measure(terms, meter, span, scan_hours, a, expected[:, k], local[first:]))
         self._creep(terms, meters, hours, kwh, X, local, baselines, out)

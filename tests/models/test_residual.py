@@ -80,6 +80,38 @@ def test_idle_nights_separated_by_open_hours_are_one_episode() -> None:
     assert (ep.start, ep.stop, ep.kind) == (0, 30, "elevator_idle")
 
 
+def leak_nights() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """A compressor (judged at every hour) leaking over two nights: its open hours hide the leak."""
+    hours = np.arange(60) % 24
+    closed = (hours < 6) | (hours >= 18)
+    actual, expected = quiet(8, 60)
+    actual[closed] += 5.0
+    return actual, expected, np.full(60, "compressed_air_leak", dtype=object), closed
+
+
+def test_a_leak_over_nights_split_by_working_days_is_one_episode() -> None:
+    actual, expected, kinds, closed = leak_nights()
+    detector = ResidualDetector()
+    (ep,) = detector.episodes(actual, expected, np.full(60, SCALE), kinds, RATED, closed=closed)
+    assert (ep.start, ep.stop) == (0, 54) and ep.ongoing
+    # Without knowing when the space is open, every night is an episode of its own.
+    assert len(detector.episodes(actual, expected, np.full(60, SCALE), kinds, RATED)) == 3
+
+
+def test_a_closed_hours_episode_stays_ongoing_through_the_working_day_only() -> None:
+    actual, expected, kinds, closed = leak_nights()
+    detector = ResidualDetector()
+    # Cut at 14:00 of the second day: the night before may still continue tonight.
+    (*_, last) = detector.episodes(actual[:38], expected[:38], np.full(38, SCALE), kinds[:38], RATED, closed=closed[:38])
+    assert last.stop == 30 and last.ongoing
+    # A night without excess has come: the leak was fixed.
+    quiet_night = actual.copy()
+    quiet_night[42:54] = expected[42:54]
+    (*_, last) = detector.episodes(quiet_night[:50], expected[:50], np.full(50, SCALE), kinds[:50], RATED,
+                                   closed=closed[:50])
+    assert last.stop == 30 and not last.ongoing
+
+
 def test_scores_are_positive_above_expected_and_nan_where_unknown() -> None:
     scores = ResidualDetector.score(np.array([2.0, 0.0, np.nan]), np.ones(3), 0.5)
     assert scores[0] == 2.0 and scores[1] == -2.0 and np.isnan(scores[2])
