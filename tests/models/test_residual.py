@@ -32,7 +32,7 @@ def test_noise_alone_makes_no_episode() -> None:
 
 def test_three_hours_of_moderate_excess_make_one_episode_detected_at_its_second_hour() -> None:
     actual, expected = quiet(1)
-    actual[10:13] += 2.0  # 6.7 scales and 20% of the rating: persistent, not strong
+    actual[10:13] += 1.5  # 5 scales and 15% of the rating: persistent, not strong
     (ep,) = episodes(actual, expected)
     assert (ep.start, ep.stop, ep.kind) == (10, 13, "pump_night")
     assert ep.detected == 11 and not ep.ongoing
@@ -47,8 +47,17 @@ def test_one_strong_hour_is_enough_and_detected_in_that_hour() -> None:
 
 def test_one_moderate_hour_is_not_an_episode() -> None:
     actual, expected = quiet(3)
-    actual[20] += 2.0
+    actual[20] += 1.5
     assert episodes(actual, expected) == []
+
+
+def test_strong_hours_need_a_higher_score_for_lighting_in_the_dark() -> None:
+    """Dawn moves with the sunrise: one lit hour at 6-8 units is not enough in the dark."""
+    actual, expected = quiet(3)
+    actual[20] += 2.3  # about 7 scales and 23% of the rating
+    (ep,) = episodes(actual, expected)
+    assert ep.detected == 20
+    assert episodes(actual, expected, np.full(48, "lights_after_hours", dtype=object)) == []
 
 
 def test_excess_below_the_rated_share_is_not_waste() -> None:
