@@ -25,6 +25,9 @@ readings stored already (the dead one wrote them) and write nothing; it must che
 all the same, which is why every reading of a batch is checked, not only the points
 written (without this, a worker killed between its write and its read left wrong
 energies behind in tests/faults/test_shared_group.py: see docs/fault-tests.md, item 5).
+It stands in for the dead worker's first read only: a point further on that the dead one
+rewrote in a later round is not checked again, and stays wrong if another worker inserted
+a point just before it at that moment (a race left open).
 
 The proof counts a write when it lands in the store, and a request that failed on the
 client (a timeout, a dropped connection; ``run`` retries it like an outage) may land
