@@ -27,6 +27,10 @@ ACTOR = "detector"
 VERIFY_HOURS = 48
 #: A base-load creep alert spanning this long is a creep, whatever a later pass finds inside it.
 ESTABLISHED_CREEP_S = 4 * 86400
+#: A creep found starting in the last this-long of a closed creep alert of its meter is a new
+#: creep: a fixed creep is followed until its last two days drop, a day or so after the fix,
+#: and one that begins right after (the same worn part again) starts inside that day.
+NEW_CREEP_S = 2 * 86400
 
 
 @dataclass(slots=True)
@@ -87,7 +91,7 @@ class AlertBook:
         rows = self.rows(min([scan_start, *(f.started_at for f in findings)]))
         matched: set[int] = set()
         for finding in findings:
-            meter = [r for r in rows if r.meter_id == finding.meter_id]
+            meter = [r for r in rows if r.meter_id == finding.meter_id and not _creep_after(r, finding)]
             if _explained_by_creep(finding, meter):
                 # A pass that no longer sees the creep (it was fixed) re-scores its days and finds
                 # their excess night by night: that excess is the creep's, already alerted.
@@ -219,6 +223,13 @@ def _explained_by_creep(finding: Finding, rows: list[AlertRecord]) -> bool:
     return finding.kind != BASE_LOAD_CREEP and any(
         r.kind == BASE_LOAD_CREEP and r.ended_at - r.started_at >= ESTABLISHED_CREEP_S
         and r.started_at <= finding.started_at < r.ended_at for r in rows)
+
+
+def _creep_after(row: AlertRecord, finding: Finding) -> bool:
+    """True for a creep finding that starts in the last NEW_CREEP_S of a closed creep alert: a
+    new creep after the old one was fixed, which must not take over (and move) the old alert."""
+    return (finding.kind == row.kind == BASE_LOAD_CREEP and not row.ongoing
+            and max(row.started_at + 1, row.ended_at - NEW_CREEP_S) <= finding.started_at)
 
 
 def _detected(explanation: str | None) -> tuple[int, str] | None:

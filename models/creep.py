@@ -13,6 +13,11 @@ climbed and stayed:
 - the rise must have climbed over at least two days (a leak or a setting changed at once
   is at its level from its first whole day), risen on the way up (Kendall's tau over the
   climb), and stayed above for three days (a night or two of waste is not a creep).
+
+A creep once found is followed (:meth:`BaseLoadCreep.follow`) against the level and from
+the start it was found with (a :class:`HeldCreep`): as the window slides, its lowest days
+become the creep's own first days, and measured from there the creep would look smaller
+and later every day.
 """
 
 from __future__ import annotations
@@ -61,6 +66,56 @@ class Creep:
     rise_kwh_per_hour: float
     reference_kwh_per_hour: float
     tau: float
+
+
+@dataclass(frozen=True, slots=True)
+class HeldCreep:
+    """What a found creep is followed by: its start (epoch seconds), the quiet level of each day
+    kind it was found against, and the day-to-day noise of the base load then."""
+
+    start_ts: int
+    level_off: float
+    level_working: float
+    noise: float
+
+    def reference(self, kinds: np.ndarray) -> np.ndarray:
+        """Each day's level by its kind (``kinds`` from :meth:`BaseLoadCreep.day_kinds`)."""
+        return np.where(kinds, self.level_working, self.level_off)
+
+    def is_level(self, base: np.ndarray, reference: np.ndarray, days: np.ndarray) -> bool:
+        """True when the window's reference ``days`` (from :meth:`BaseLoadCreep.reference_days`)
+        hold one level: their spread about their ``reference`` within MIN_NOISE_UNITS of the
+        noise the creep was found with.
+
+        The level is held while the window's lowest days are the creep's own climb; once they
+        are a level again (a chiller's nights settled higher with the season before its creep)
+        the window's own view is as good. The noise is the one from when the creep was found:
+        the window's own, taken over the climb, grows with it.
+        """
+        dev = base - reference
+        spread = dev[days & ~np.isnan(dev)]
+        return bool(spread.size > 0 and np.ptp(spread) <= MIN_NOISE_UNITS * self.noise)
+
+    @classmethod
+    def of(cls, start_ts: int, base: np.ndarray, reference: np.ndarray, kinds: np.ndarray) -> HeldCreep:
+        """The creep found from ``start_ts`` in one meter's daily ``base`` against its ``reference``
+        column (a day kind absent from the window takes the other's level)."""
+        off = reference[~kinds][-1] if (~kinds).any() else reference[-1]
+        working = reference[kinds][-1] if kinds.any() else reference[-1]
+        return cls(int(start_ts), float(off), float(working), _noise(base - reference) or 0.0)
+
+
+def _noise(dev: np.ndarray) -> float | None:
+    """Day-to-day noise of the daily deviations before the recent days, None with too few days.
+
+    From the differences of consecutive days: a ramp only shifts their median, and a level
+    that moved once (a creep fixed) is one outlying difference.
+    """
+    history = dev[:-RECENT_DAYS]
+    steps = np.diff(history[~np.isnan(history)])
+    if steps.size < 4:
+        return None
+    return 1.4826 * float(np.median(np.abs(steps - np.median(steps)))) / np.sqrt(2.0)
 
 
 def _nanmedian(a: np.ndarray, axis: int = 0) -> np.ndarray:
@@ -189,18 +244,10 @@ class BaseLoadCreep:
         if reference is None:
             reference = self.reference(base[:, None])[:, 0]
         dev = base - reference
-        history = dev[:-RECENT_DAYS]
-        steps = np.diff(history[~np.isnan(history)])
-        recent = dev[-RECENT_DAYS:]
-        recent = recent[~np.isnan(recent)]
-        if steps.size < 4 or recent.size == 0:
+        clear = self._rise(dev, rated_kw)
+        if clear is None:
             return None
-        # Day-to-day noise from the differences of consecutive days: a ramp only shifts their
-        # median, and a level that moved once (a creep fixed) is one outlying difference.
-        noise = 1.4826 * float(np.median(np.abs(steps - np.median(steps)))) / np.sqrt(2.0)
-        rise = float(np.median(recent))
-        if rise < max(self.min_noise_units * noise, self.min_rated_share * rated_kw if rated_kw > 0 else 0.0):
-            return None
+        rise, noise = clear
         # The creep starts after the last day still at the reference level.
         above = dev > max(3.0 * noise, 0.25 * rise)
         settled = np.flatnonzero(~above[:-1] & ~np.isnan(dev[:-1]))
@@ -225,3 +272,38 @@ class BaseLoadCreep:
         daily = np.clip(np.nan_to_num(rising, nan=0.0), 0.0, None)
         return Creep(start=offset + first_day * DAY_HOURS, excess=np.repeat(daily, DAY_HOURS),
                      rise_kwh_per_hour=rise, reference_kwh_per_hour=float(np.nanmedian(reference)), tau=tau)
+
+    def follow(self, base: np.ndarray, offset: int, rated_kw: float, reference: np.ndarray, start: int) -> Creep | None:
+        """A creep found by an earlier pass, measured against the level it was found against
+        (``reference``, from :meth:`HeldCreep.reference`) from hour index ``start`` (or the
+        window's first whole day, if it began before); None once its last days are no longer clearly above it.
+
+        Its climb was judged when it was found: now only its staying counts. The window's own
+        lowest days would by now be the creep's first climbing days, and the start after the
+        last day still at a level that rose with them would move later every pass.
+        """
+        if base.size < REFERENCE_DAYS + TREND_DAYS // 2:
+            return None
+        dev = base - reference
+        clear = self._rise(dev, rated_kw)
+        if clear is None:
+            return None
+        start = min(max(start, offset), offset + base.size * DAY_HOURS - 1)
+        first_day = (start - offset) // DAY_HOURS
+        daily = np.clip(np.nan_to_num(dev[first_day:], nan=0.0), 0.0, None)
+        excess = np.repeat(daily, DAY_HOURS)[start - offset - first_day * DAY_HOURS:]
+        return Creep(start=start, excess=excess,
+                     rise_kwh_per_hour=clear[0], reference_kwh_per_hour=float(np.nanmedian(reference)), tau=float("nan"))
+
+    def _rise(self, dev: np.ndarray, rated_kw: float) -> tuple[float, float] | None:
+        """(rise, noise): the recent days' rise over the reference and the day-to-day noise, if
+        the rise is clear (enough noise units and share of the rating), else None."""
+        noise = _noise(dev)
+        recent = dev[-RECENT_DAYS:]
+        recent = recent[~np.isnan(recent)]
+        if noise is None or recent.size == 0:
+            return None
+        rise = float(np.median(recent))
+        if rise < max(self.min_noise_units * noise, self.min_rated_share * rated_kw if rated_kw > 0 else 0.0):
+            return None
+        return rise, noise

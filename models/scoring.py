@@ -15,11 +15,11 @@ import numpy as np
 from core.domain import Meter
 from models.bank import BaselineBank, StoredBaseline
 from models.budget import FitBudget
-from models.creep import BaseLoadCreep
+from models.creep import BaseLoadCreep, HeldCreep
 from models.feedback import SiteFeedback
 from models.features import DAYLIGHT_COL, OPEN_COL, WORKDAY_COL, hour_features, local_hour
 from models.findings import Finding
-from models.kinds import BASE_LOAD_CREEP, HVAC, PUMPS, hour_kinds
+from models.kinds import BASE_LOAD_CREEP, HVAC, PUMPS, hour_kinds, settled_hours
 from models.multivariate import SiteResidualForest
 from models.measure import SiteTerms, Span, measure
 from models.profile import ProfileBaseline
@@ -69,6 +69,9 @@ class SiteScanner:
         self.baseline = baseline or ProfileBaseline()
         # site -> (identity of its baselines, their stack, the baselines kept alive for the identity)
         self._stacks: dict[str, tuple] = {}
+        # meter -> the creep found on it, followed against the level it was found against
+        # until it is gone (see BaseLoadCreep.follow); in memory, like the baselines.
+        self._held: dict[str, HeldCreep] = {}
 
     def scan(
         self,
@@ -128,7 +131,8 @@ class SiteScanner:
                 kinds_of[meter.category.value] = kinds
             a = np.where(own[:, k], actual[:, k], np.nan)
             for ep in self.detector.episodes(a, expected[:, k], scale[:, k], kinds, meter.rated_kw, relief,
-                                             closed=X[first:, OPEN_COL] <= 0):
+                                             closed=X[first:, OPEN_COL] <= 0,
+                                             settled=settled_hours(meter.category, X[first:, DAYLIGHT_COL])):
                 span = Span(ep.start, ep.stop, ep.kind, ep.detected, ep.ongoing, ep.excess_hours)
                 out.findings.append(measure(terms, meter, span, scan_hours, a, expected[:, k], local[first:]))
         self._creep(terms, meters, hours, kwh, X, local, baselines, out)
@@ -220,7 +224,8 @@ class SiteScanner:
             used = ~np.isnan(Y)
             trusted = np.zeros(Y.shape, dtype=bool)
             for k, j in enumerate(refit):
-                t, excluded = feedback.training_masks(meters[j].meter_id, hours[train], local[train])
+                t, excluded = feedback.training_masks(meters[j].meter_id, hours[train], local[train],
+                                                      X[train, WORKDAY_COL] > 0)
                 trusted[:, k] = t
                 used[:, k] &= ~excluded
             fitted = _fit(self.baseline, X[train], np.nan_to_num(Y), used, trusted)
@@ -244,6 +249,11 @@ class SiteScanner:
         kinds = self.creep.day_kinds(X[:, WORKDAY_COL] > 0, offset)
         ref_days = self.creep.reference_days(base)
         reference = self.creep.reference(base, kinds, ref_days)
+        held = [self._held.pop(meters[j].meter_id, None) for j in cols]
+        window = reference.copy()
+        for k, h in enumerate(held):
+            if h is not None:
+                reference[:, k] = h.reference(kinds)
         rated = np.array([meters[j].rated_kw for j in cols])
         for k in np.flatnonzero(self.creep.candidates(base, rated, reference)).tolist():
             j = cols[k]
@@ -257,7 +267,18 @@ class SiteScanner:
                 expected = np.clip(baselines[j].baseline.predict(X), 0.0, None)
                 drift = self.creep.daily_base(expected[:, None], X[:, OPEN_COL] <= 0)[1][:, 0]
                 drift = np.nan_to_num(drift - self.creep.reference(drift[:, None], kinds, ref_days[:, k:k + 1])[:, 0], nan=0.0)
-            found = self.creep.find(base[:, k] - drift, offset, meter.rated_kw, reference[:, k])
+            daily = base[:, k] - drift
+            found = None
+            if held[k] is None or held[k].is_level(daily, window[:, k], ref_days[:, k]):
+                # Not followed yet, or the window's lowest days are a level of their own again.
+                found = self.creep.find(daily, offset, meter.rated_kw, window[:, k])
+                if found is not None:
+                    self._held[meter.meter_id] = HeldCreep.of(int(hours[found.start]), daily, window[:, k], kinds)
+            if found is None and held[k] is not None:
+                found = self.creep.follow(daily, offset, meter.rated_kw, reference[:, k],
+                                          int(np.searchsorted(hours, held[k].start_ts)))
+                if found is not None:
+                    self._held[meter.meter_id] = held[k]
             if found is None:
                 continue
             actual = kwh[:, j]

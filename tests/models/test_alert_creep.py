@@ -150,3 +150,33 @@ def test_a_creep_inside_the_window_is_rescored_whole(tmp_path: Path) -> None:
     with sessions() as session:
         [row] = session.scalars(select(AlertRecord))
     assert row.started_at == T0 + 2 * DAY
+
+
+def test_a_creep_that_begins_as_the_last_one_is_fixed_is_a_new_alert(tmp_path: Path) -> None:
+    # A fixed creep is followed until its last two days drop, a day past the fix; a new creep
+    # beginning right after it overlaps that day and must not take over the old alert.
+    sessions, site, meter = open_creep(tmp_path, days=10, scan_start=T0 + 8 * DAY)
+    with sessions.begin() as session:
+        AlertBook(session, site.site_id, wall_now=0).store(
+            [], scored_meters=[meter], scan_start=T0 + 9 * DAY, data_end=T0 + 11 * DAY)
+    later = finding(site.site_id, meter, "base_load_creep", T0 + 9 * DAY + 12 * HOUR, T0 + 16 * DAY, ongoing=True)
+    with sessions.begin() as session:
+        AlertBook(session, site.site_id, wall_now=0).store(
+            [later], scored_meters=[meter], scan_start=T0 + 14 * DAY, data_end=T0 + 16 * DAY)
+    with sessions() as session:
+        spans = sorted((r.started_at, r.ended_at, r.ongoing) for r in session.scalars(select(AlertRecord)))
+    assert spans == [(T0, T0 + 10 * DAY, False), (later.started_at, later.ended_at, True)]
+
+
+def test_a_short_closed_creep_seen_again_from_its_start_is_the_same_alert(tmp_path: Path) -> None:
+    sessions, site, meter = open_creep(tmp_path, days=1, scan_start=T0)
+    with sessions.begin() as session:
+        AlertBook(session, site.site_id, wall_now=0).store(
+            [], scored_meters=[meter], scan_start=T0 + DAY, data_end=T0 + 2 * DAY)
+    again = finding(site.site_id, meter, "base_load_creep", T0, T0 + 3 * DAY, ongoing=True)
+    with sessions.begin() as session:
+        AlertBook(session, site.site_id, wall_now=0).store(
+            [again], scored_meters=[meter], scan_start=T0 + DAY, data_end=T0 + 3 * DAY)
+    with sessions() as session:
+        spans = [(r.started_at, r.ended_at, r.ongoing) for r in session.scalars(select(AlertRecord))]
+    assert spans == [(T0, T0 + 3 * DAY, True)]

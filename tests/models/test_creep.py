@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.creep import BaseLoadCreep
+from models.creep import BaseLoadCreep, HeldCreep
 
 DAYS = 28
 RATED = 50.0
@@ -116,3 +116,51 @@ def test_a_leak_that_began_during_a_day_is_not_a_creep() -> None:
 def test_noise_alone_is_not_a_creep_against_the_lowest_days_either() -> None:
     # The lowest days sit a little under the typical day: that must stay far from a creep.
     assert all(find_quietest(np.zeros(DAYS), seed) is None for seed in range(20))
+
+
+def test_a_followed_creep_keeps_the_level_and_start_it_was_found_with() -> None:
+    # The window has slid into the climb: its lowest days are the creep's own first days, so
+    # against them the creep starts later and looks smaller; against its held level it does not.
+    detector = BaseLoadCreep()
+    extra = np.concatenate([np.zeros(2), np.linspace(0.02, 0.3, 18) * RATED, np.full(DAYS - 20, 0.3 * RATED)])
+    kwh, closed = series(extra, 2)
+    offset, base = detector.daily_base(kwh[:, None], closed)
+    held = HeldCreep(start_ts=0, level_off=0.1 * RATED, level_working=0.1 * RATED, noise=0.1)
+    followed = detector.follow(base[:, 0], offset, RATED, held.reference(np.ones(DAYS, dtype=bool)), start=2 * 24)
+    window = detector.find(base[:, 0], offset, RATED, detector.reference(base, days=detector.reference_days(base))[:, 0])
+    assert followed is not None and followed.start == 2 * 24
+    assert window is None or (window.start > followed.start and window.excess.sum() < 0.9 * followed.excess.sum())
+    true_excess = 24 * extra.sum()
+    assert abs(followed.excess.sum() - true_excess) < 0.05 * true_excess
+
+
+def test_a_followed_creep_that_began_before_the_window_starts_with_it() -> None:
+    detector = BaseLoadCreep()
+    kwh, closed = series(np.full(DAYS, 0.2 * RATED), 3)
+    offset, base = detector.daily_base(kwh[:, None], closed)
+    found = detector.follow(base[:, 0], offset, RATED, np.full(base.shape[0], 0.1 * RATED), start=-100)
+    assert found is not None and found.start == offset
+    assert found.excess.size == kwh.shape[0] - offset
+
+
+def test_a_followed_creep_is_gone_once_its_days_are_back_at_its_level() -> None:
+    detector = BaseLoadCreep()
+    extra = np.concatenate([np.linspace(0.02, 0.3, 10), np.full(DAYS - 13, 0.3), np.zeros(3)]) * RATED
+    kwh, closed = series(extra, 4)
+    offset, base = detector.daily_base(kwh[:, None], closed)
+    assert detector.follow(base[:, 0], offset, RATED, np.full(base.shape[0], 0.1 * RATED), start=0) is None
+
+
+def test_a_climb_in_the_lowest_days_is_not_a_level_and_a_plateau_is() -> None:
+    # Found with the noise of quiet days; the window's own noise, taken over a long climb, is
+    # several times larger and would call the climb a level.
+    detector = BaseLoadCreep()
+    kwh, closed = series(np.zeros(DAYS), 5)
+    _, quiet = detector.daily_base(kwh[:, None], closed)
+    held = HeldCreep.of(0, quiet[:, 0], np.full(DAYS, float(np.median(quiet))), np.ones(DAYS, dtype=bool))
+    for extra, level in ((np.concatenate([np.linspace(0.0, 0.3, 20), np.full(DAYS - 20, 0.3)]) * RATED, False),
+                         (np.concatenate([np.zeros(20), np.linspace(0.05, 0.3, DAYS - 20)]) * RATED, True)):
+        kwh, closed = series(extra, 6)
+        _, base = detector.daily_base(kwh[:, None], closed)
+        days = detector.reference_days(base)
+        assert held.is_level(base[:, 0], detector.reference(base, days=days)[:, 0], days[:, 0]) is level
