@@ -270,10 +270,10 @@ class SiteScanner:
             daily = base[:, k] - drift
             found = None
             if held[k] is None or held[k].is_level(daily, window[:, k], ref_days[:, k]):
-                # Not followed yet, or the window's lowest days are a level of their own again.
+                # Not followed yet, or the window's lowest days are a level, not its climb.
                 found = self.creep.find(daily, offset, meter.rated_kw, window[:, k])
                 if found is not None:
-                    self._held[meter.meter_id] = HeldCreep.of(int(hours[found.start]), daily, window[:, k], kinds)
+                    self._held[meter.meter_id] = HeldCreep.of(int(hours[found.start]), found, daily, window[:, k], kinds)
             if found is None and held[k] is not None:
                 found = self.creep.follow(daily, offset, meter.rated_kw, reference[:, k],
                                           int(np.searchsorted(hours, held[k].start_ts)))

@@ -125,7 +125,7 @@ def test_a_followed_creep_keeps_the_level_and_start_it_was_found_with() -> None:
     extra = np.concatenate([np.zeros(2), np.linspace(0.02, 0.3, 18) * RATED, np.full(DAYS - 20, 0.3 * RATED)])
     kwh, closed = series(extra, 2)
     offset, base = detector.daily_base(kwh[:, None], closed)
-    held = HeldCreep(start_ts=0, level_off=0.1 * RATED, level_working=0.1 * RATED, noise=0.1)
+    held = HeldCreep(start_ts=0, level_off=0.1 * RATED, level_working=0.1 * RATED, noise=0.1, climb=0.8)
     followed = detector.follow(base[:, 0], offset, RATED, held.reference(np.ones(DAYS, dtype=bool)), start=2 * 24)
     window = detector.find(base[:, 0], offset, RATED, detector.reference(base, days=detector.reference_days(base))[:, 0])
     assert followed is not None and followed.start == 2 * 24
@@ -151,16 +151,23 @@ def test_a_followed_creep_is_gone_once_its_days_are_back_at_its_level() -> None:
     assert detector.follow(base[:, 0], offset, RATED, np.full(base.shape[0], 0.1 * RATED), start=0) is None
 
 
-def test_a_climb_in_the_lowest_days_is_not_a_level_and_a_plateau_is() -> None:
-    # Found with the noise of quiet days; the window's own noise, taken over a long climb, is
-    # several times larger and would call the climb a level.
+def test_the_window_s_own_level_serves_only_while_its_lowest_days_are_flat() -> None:
+    # Held from quiet days at 10 % of the rating, climbing 1.5 % of the rating a day. Windows
+    # whose lowest days are: the creep's climb (not flat: the window's own noise, taken over the
+    # climb, would call it flat), the quiet level, a flat level 10 % of the rating higher.
     detector = BaseLoadCreep()
+    kinds = np.ones(DAYS, dtype=bool)
     kwh, closed = series(np.zeros(DAYS), 5)
     _, quiet = detector.daily_base(kwh[:, None], closed)
-    held = HeldCreep.of(0, quiet[:, 0], np.full(DAYS, float(np.median(quiet))), np.ones(DAYS, dtype=bool))
-    for extra, level in ((np.concatenate([np.linspace(0.0, 0.3, 20), np.full(DAYS - 20, 0.3)]) * RATED, False),
-                         (np.concatenate([np.zeros(20), np.linspace(0.05, 0.3, DAYS - 20)]) * RATED, True)):
+    level = np.full(DAYS, float(np.median(quiet)))
+    climb = np.concatenate([np.zeros(8), np.linspace(0.015, 0.3, 20)]) * RATED
+    found = detector.find(level + climb, 0, RATED, level)
+    assert found is not None
+    held = HeldCreep.of(0, found, quiet[:, 0], level, kinds)
+    for extra, flat in ((np.concatenate([np.linspace(0.0, 0.3, 20), np.full(DAYS - 20, 0.3)]) * RATED, False),
+                        (np.concatenate([np.zeros(20), np.linspace(0.05, 0.3, DAYS - 20)]) * RATED, True),
+                        (np.concatenate([np.full(20, 0.1), np.linspace(0.15, 0.4, DAYS - 20)]) * RATED, True)):
         kwh, closed = series(extra, 6)
         _, base = detector.daily_base(kwh[:, None], closed)
         days = detector.reference_days(base)
-        assert held.is_level(base[:, 0], detector.reference(base, days=days)[:, 0], days[:, 0]) is level
+        assert held.is_level(base[:, 0], detector.reference(base, days=days)[:, 0], days[:, 0]) is flat
