@@ -21,6 +21,11 @@ from models.findings import Finding
 
 #: Share of a finding's excess hours inside a suppressed window that makes it "similar".
 SIMILAR_SHARE = 0.5
+#: Hours each (local hour, day kind) cell of a baseline keeps in training whatever the alerts
+#: say. Leaving out every hour of a false alert empties its cell week by week (a landscape
+#: light's weekend evenings: 8 days in a 28-day window), the fit then guesses the cell from
+#: the others, and each guess raises the next false alert.
+MIN_CELL_HOURS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +65,14 @@ class SiteFeedback:
                 return True
         return False
 
-    def training_masks(self, meter_id: str, hours: np.ndarray, local_hours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def training_masks(self, meter_id: str, hours: np.ndarray, local_hours: np.ndarray,
+                       workday: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(trusted, excluded) hour masks for a meter's training window.
 
         Trusted: inside a suppressed window while it was valid (a manager said normal).
-        Excluded: inside an alert still counted as waste, so a long leak is not learnt.
+        Excluded: inside an alert still counted as waste, so a long leak is not learnt;
+        with ``workday`` given, not where that would leave a cell fewer than
+        ``MIN_CELL_HOURS`` hours (the robust fit still gives its outliers no weight).
         """
         trusted = np.zeros(hours.size, dtype=bool)
         for s in self.suppressions.get(meter_id, ()):
@@ -73,7 +81,12 @@ class SiteFeedback:
         excluded = np.zeros(hours.size, dtype=bool)
         for start, end in self.waste_spans.get(meter_id, ()):
             excluded |= (hours >= start) & (hours < end)
-        return trusted, excluded & ~trusted
+        excluded &= ~trusted
+        if workday is not None and excluded.any():
+            cell = np.asarray(local_hours, dtype=np.int64) * 2 + np.asarray(workday, dtype=bool)
+            kept = np.bincount(cell[~excluded], minlength=48)
+            excluded &= kept[cell] >= MIN_CELL_HOURS
+        return trusted, excluded
 
 
 def load_feedback(session: Session, site_id: str, since: int) -> SiteFeedback:

@@ -113,6 +113,22 @@ def hour_kinds(
     return np.full(n, BASELINE_EXCESS, dtype=object)
 
 
+def settled_hours(category: MeterCategory, daylight: np.ndarray) -> np.ndarray | None:
+    """Hours where one strong hour may alert on its own, None for all of them.
+
+    Lighting switches with the sun, and when exactly shifts day by day: an hour in which
+    the sun rises or sets, or next to one, is not settled, so it needs a second hour.
+    """
+    if category not in LIGHTING:
+        return None
+    d = np.asarray(daylight, dtype=float)
+    whole = (d <= 0.0) | (d >= 1.0)
+    same = np.ones(d.size, dtype=bool)
+    same[1:] &= (d[1:] == d[:-1]) & whole[:-1]
+    same[:-1] &= (d[:-1] == d[1:]) & whole[1:]
+    return whole & same
+
+
 def episode_kind(kinds: np.ndarray, excess: np.ndarray) -> str:
     """The kind holding the largest share of the episode's positive excess."""
     weight = np.clip(np.nan_to_num(np.asarray(excess, dtype=float), nan=0.0), 0.0, None)

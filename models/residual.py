@@ -115,14 +115,15 @@ class ResidualDetector:
 
     def episodes(
         self, actual: np.ndarray, expected: np.ndarray, scale: np.ndarray, kinds: np.ndarray, rated_kw: float = 0.0,
-        relief: np.ndarray | float = 0.0, closed: np.ndarray | None = None,
+        relief: np.ndarray | float = 0.0, closed: np.ndarray | None = None, settled: np.ndarray | None = None,
     ) -> list[Episode]:
         """Episodes of one meter, in time order: excess hours grouped, kind named, evidence checked.
 
         ``relief`` (per hour) lowers the score threshold where other evidence (the site's
         multivariate detector) already calls the hour anomalous. ``closed`` (per hour, True
         while the space is closed) lets the nights of a closed-hours kind on a meter judged
-        at every hour (a compressor leaking day and night) join into one episode.
+        at every hour (a compressor leaking day and night) join into one episode. ``settled``
+        (per hour, None for all) marks the hours where one strong hour is enough.
         """
         scores = self.score(actual, expected, scale)
         excess = np.asarray(actual, dtype=float) - np.asarray(expected, dtype=float)
@@ -133,6 +134,8 @@ class ResidualDetector:
         _, _, sthr, sshare, _ = _per_hour(kinds, self.checks or CHECKS)
         z = np.nan_to_num(scores, nan=-np.inf)
         strong = hot_mask & (z > sthr + self.threshold_offset) & ((rated_kw <= 0) | (excess >= sshare * rated_kw))
+        if settled is not None:
+            strong &= settled
         breaks = np.flatnonzero(np.diff(hot) > self.max_gap_hours + 1) + 1
         known = np.flatnonzero(~np.isnan(scores))
         found = []

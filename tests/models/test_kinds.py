@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from core.domain import MeterCategory as C
-from models.kinds import episode_kind, hour_kinds, is_scored
+from models.kinds import episode_kind, hour_kinds, is_scored, settled_hours
 
 
 def kinds(category: C, hours: list[int], daylight: float = 0.0, open_: float = 0.0) -> set[str]:
@@ -49,3 +49,10 @@ def test_an_episode_takes_the_kind_holding_most_of_its_excess() -> None:
 def test_generation_and_gas_are_not_scored() -> None:
     assert not is_scored(C.PV) and not is_scored(C.GAS)
     assert is_scored(C.CORRIDOR_LIGHTING)
+
+
+def test_lighting_hours_at_sunrise_and_sunset_and_next_to_them_are_not_settled() -> None:
+    daylight = np.array([0.0, 0.0, 0.0, 0.4, 1.0, 1.0, 1.0, 1.0, 0.7, 0.0, 0.0, 0.0])
+    settled = settled_hours(C.LANDSCAPE_LIGHTING, daylight)
+    assert settled.tolist() == [True, True, False, False, False, True, True, False, False, False, True, True]
+    assert settled_hours(C.WATER_PUMP, daylight) is None

@@ -60,6 +60,16 @@ def test_strong_hours_need_a_higher_score_for_lighting_in_the_dark() -> None:
     assert episodes(actual, expected, np.full(48, "lights_after_hours", dtype=object)) == []
 
 
+def test_one_strong_hour_alerts_only_where_the_hours_are_settled() -> None:
+    actual, expected = quiet(2)
+    actual[20] += 5.0
+    settled = np.ones(48, dtype=bool)
+    detector = ResidualDetector()
+    assert len(detector.episodes(actual, expected, np.full(48, SCALE), night(), RATED, settled=settled)) == 1
+    settled[20] = False  # the sun sets in this hour: a second hour is needed
+    assert detector.episodes(actual, expected, np.full(48, SCALE), night(), RATED, settled=settled) == []
+
+
 def test_excess_below_the_rated_share_is_not_waste() -> None:
     actual, expected = quiet(4)
     actual[10:20] += 0.5  # far above the noise but only 5% of the rating
