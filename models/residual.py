@@ -14,7 +14,7 @@ import numpy as np
 
 from collections.abc import Mapping
 
-from models.kinds import CHECKS, CLOSED_HOURS_KINDS, JOIN_OPEN_HOURS, Check, episode_kind
+from models.kinds import CHECKS, CLOSED_HOURS_KINDS, JOIN_OPEN_HOURS, UNSETTLED_STRONG_SHARE, Check, episode_kind
 
 #: Normal hours allowed inside one episode. Bridging a short dip keeps one waste event
 #: one alert; bridging more would join unrelated events into a single long alert.
@@ -123,7 +123,8 @@ class ResidualDetector:
         multivariate detector) already calls the hour anomalous. ``closed`` (per hour, True
         while the space is closed) lets the nights of a closed-hours kind on a meter judged
         at every hour (a compressor leaking day and night) join into one episode. ``settled``
-        (per hour, None for all) marks the hours where one strong hour is enough.
+        (per hour, None for all) marks the hours where one strong hour is enough; elsewhere its
+        excess must also be ``UNSETTLED_STRONG_SHARE`` of the rating.
         """
         scores = self.score(actual, expected, scale)
         excess = np.asarray(actual, dtype=float) - np.asarray(expected, dtype=float)
@@ -135,7 +136,7 @@ class ResidualDetector:
         z = np.nan_to_num(scores, nan=-np.inf)
         strong = hot_mask & (z > sthr + self.threshold_offset) & ((rated_kw <= 0) | (excess >= sshare * rated_kw))
         if settled is not None:
-            strong &= settled
+            strong &= settled | ((rated_kw <= 0) | (excess >= UNSETTLED_STRONG_SHARE * rated_kw))
         breaks = np.flatnonzero(np.diff(hot) > self.max_gap_hours + 1) + 1
         known = np.flatnonzero(~np.isnan(scores))
         found = []

@@ -60,14 +60,16 @@ def test_strong_hours_need_a_higher_score_for_lighting_in_the_dark() -> None:
     assert episodes(actual, expected, np.full(48, "lights_after_hours", dtype=object)) == []
 
 
-def test_one_strong_hour_alerts_only_where_the_hours_are_settled() -> None:
+def test_one_strong_hour_needs_a_third_of_the_rating_where_the_hours_are_not_settled() -> None:
     actual, expected = quiet(2)
-    actual[20] += 5.0
+    actual[20] += 2.5  # about 8 scales and a quarter of the rating
     settled = np.ones(48, dtype=bool)
     detector = ResidualDetector()
     assert len(detector.episodes(actual, expected, np.full(48, SCALE), night(), RATED, settled=settled)) == 1
-    settled[20] = False  # the sun sets in this hour: a second hour is needed
+    settled[20] = False  # the sun sets in this hour: a shifted switch, or a second hour is needed
     assert detector.episodes(actual, expected, np.full(48, SCALE), night(), RATED, settled=settled) == []
+    actual[20] += 1.0  # 35% of the rating: more than a late switch
+    assert len(detector.episodes(actual, expected, np.full(48, SCALE), night(), RATED, settled=settled)) == 1
 
 
 def test_excess_below_the_rated_share_is_not_waste() -> None:
