@@ -281,7 +281,8 @@ class BaseLoadCreep:
     def follow(self, base: np.ndarray, offset: int, rated_kw: float, reference: np.ndarray, start: int) -> Creep | None:
         """A creep found by an earlier pass, measured against the level it was found against
         (``reference``, from :meth:`HeldCreep.reference`) from hour index ``start`` (or the
-        window's first whole day, if it began before); None once its last days are no longer clearly above it.
+        window's first whole day, if it began before); None once its last days are no longer
+        clearly above it.
 
         Its climb was judged when it was found: now only its staying counts. The window's own
         lowest days would by now be the creep's first climbing days, and the start after the
