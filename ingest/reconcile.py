@@ -96,7 +96,8 @@ class Reconciled:
 
 
 class Reconciler:
-    """Rewrites written points and their successors until each agrees with its stored predecessor."""
+    """Rewrites the stored points at a batch's readings (written now or found stored) and their
+    successors until each agrees with its stored predecessor."""
 
     def __init__(
         self,

@@ -226,9 +226,10 @@ def _explained_by_creep(finding: Finding, rows: list[AlertRecord]) -> bool:
 
 
 def _creep_after(row: AlertRecord, finding: Finding) -> bool:
-    """True for a creep finding that starts in the last NEW_CREEP_S of a closed creep alert: a
-    new creep after the old one was fixed, which must not take over (and move) the old alert."""
-    return (finding.kind == row.kind == BASE_LOAD_CREEP and not row.ongoing
+    """True for a creep finding that starts in the last NEW_CREEP_S of a closed creep alert, or
+    after it: a new creep after the old one was fixed, which must not take over (and move) the
+    old alert. Not for a resolved alert being watched: a creep coming back reopens it."""
+    return (finding.kind == row.kind == BASE_LOAD_CREEP and not row.ongoing and not _watching(row)
             and max(row.started_at + 1, row.ended_at - NEW_CREEP_S) <= finding.started_at)
 
 

@@ -294,6 +294,10 @@ class BaseLoadCreep:
         clear = self._rise(dev, rated_kw)
         if clear is None:
             return None
+        # A day back at the level (the day it was fixed): what rises after it, a leak the next
+        # night, is not the creep going on, even while the last two days' median is still high.
+        if np.any(dev[-RECENT_DAYS - 1:] <= max(3.0 * clear[1], 0.25 * clear[0])):
+            return None
         start = min(max(start, offset), offset + base.size * DAY_HOURS - 1)
         first_day = (start - offset) // DAY_HOURS
         daily = np.clip(np.nan_to_num(dev[first_day:], nan=0.0), 0.0, None)

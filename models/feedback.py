@@ -66,13 +66,15 @@ class SiteFeedback:
         return False
 
     def training_masks(self, meter_id: str, hours: np.ndarray, local_hours: np.ndarray,
-                       workday: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                       workday: np.ndarray | None = None,
+                       known: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """(trusted, excluded) hour masks for a meter's training window.
 
         Trusted: inside a suppressed window while it was valid (a manager said normal).
         Excluded: inside an alert still counted as waste, so a long leak is not learnt;
-        with ``workday`` given, not where that would leave a cell fewer than
-        ``MIN_CELL_HOURS`` hours (the robust fit still gives its outliers no weight).
+        with ``workday`` given, a cell that would keep fewer than ``MIN_CELL_HOURS`` known
+        hours (``known``, default all) gets back its most recent alert hours up to that
+        number, no more: the robust fit gives those few no weight if they are still waste.
         """
         trusted = np.zeros(hours.size, dtype=bool)
         for s in self.suppressions.get(meter_id, ()):
@@ -83,9 +85,12 @@ class SiteFeedback:
             excluded |= (hours >= start) & (hours < end)
         excluded &= ~trusted
         if workday is not None and excluded.any():
+            known = np.ones(hours.size, dtype=bool) if known is None else np.asarray(known, dtype=bool)
             cell = np.asarray(local_hours, dtype=np.int64) * 2 + np.asarray(workday, dtype=bool)
-            kept = np.bincount(cell[~excluded], minlength=48)
-            excluded &= kept[cell] >= MIN_CELL_HOURS
+            kept = np.bincount(cell[known & ~excluded], minlength=48)
+            for c in np.flatnonzero(kept < MIN_CELL_HOURS).tolist():
+                back = np.flatnonzero(excluded & known & (cell == c))
+                excluded[back[max(back.size - (MIN_CELL_HOURS - kept[c]), 0):]] = False
         return trusted, excluded
 
 

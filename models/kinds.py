@@ -115,7 +115,7 @@ def hour_kinds(
 
 #: Excess, as a share of the rating, that one strong hour needs where the hours are not
 #: settled: lights switching 10 minutes later than the baseline learnt draw 17% more in
-#: that hour; a third of the rating is not a shifted switch.
+#: that hour; 30% of the rating is not a shifted switch.
 UNSETTLED_STRONG_SHARE = 0.3
 
 

@@ -32,7 +32,8 @@ class Episode:
     peak_score: float
     #: Index of the hour at whose end the episode first met its check's evidence rule.
     detected: int
-    #: True while the episode touches the end of the data and may still be growing.
+    #: True while the episode may still be growing: it touches the end of the data, or (a
+    #: closed-hours kind) only open hours have come since.
     ongoing: bool
 
     @property

@@ -225,7 +225,7 @@ class SiteScanner:
             trusted = np.zeros(Y.shape, dtype=bool)
             for k, j in enumerate(refit):
                 t, excluded = feedback.training_masks(meters[j].meter_id, hours[train], local[train],
-                                                      X[train, WORKDAY_COL] > 0)
+                                                      X[train, WORKDAY_COL] > 0, used[:, k])
                 trusted[:, k] = t
                 used[:, k] &= ~excluded
             fitted = _fit(self.baseline, X[train], np.nan_to_num(Y), used, trusted)

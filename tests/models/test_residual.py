@@ -125,11 +125,11 @@ def test_a_closed_hours_episode_stays_ongoing_through_the_working_day_only() -> 
     # Cut at 14:00 of the second day: the night before may still continue tonight.
     (*_, last) = detector.episodes(actual[:38], expected[:38], np.full(38, SCALE), kinds[:38], RATED, closed=closed[:38])
     assert last.stop == 30 and last.ongoing
-    # A night without excess has come: the leak was fixed.
+    # Four closed hours without excess have come (22:00): the leak was fixed.
     quiet_night = actual.copy()
     quiet_night[42:54] = expected[42:54]
-    (*_, last) = detector.episodes(quiet_night[:50], expected[:50], np.full(50, SCALE), kinds[:50], RATED,
-                                   closed=closed[:50])
+    (*_, last) = detector.episodes(quiet_night[:46], expected[:46], np.full(46, SCALE), kinds[:46], RATED,
+                                   closed=closed[:46])
     assert last.stop == 30 and not last.ongoing
 
 
