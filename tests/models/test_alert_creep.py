@@ -180,3 +180,19 @@ def test_a_short_closed_creep_seen_again_from_its_start_is_the_same_alert(tmp_pa
     with sessions() as session:
         spans = [(r.started_at, r.ended_at, r.ongoing) for r in session.scalars(select(AlertRecord))]
     assert spans == [(T0, T0 + 3 * DAY, True)]
+
+
+def test_a_creep_coming_back_after_its_alert_was_resolved_reopens_it(tmp_path: Path) -> None:
+    sessions, site, meter = open_creep(tmp_path, days=10, scan_start=T0 + 8 * DAY)
+    with sessions.begin() as session:
+        AlertBook(session, site.site_id, wall_now=0).store(
+            [], scored_meters=[meter], scan_start=T0 + 9 * DAY, data_end=T0 + 11 * DAY)
+        row = session.scalars(select(AlertRecord)).one()
+        row.status, row.resolved_at = "resolved", T0 + 10 * DAY
+    back = finding(site.site_id, meter, "base_load_creep", T0 + 10 * DAY + 12 * HOUR, T0 + 11 * DAY, ongoing=True)
+    with sessions.begin() as session:
+        AlertBook(session, site.site_id, wall_now=0).store(
+            [back], scored_meters=[meter], scan_start=T0 + 10 * DAY, data_end=T0 + 11 * DAY)
+    with sessions() as session:
+        (row,) = session.scalars(select(AlertRecord))
+        assert (row.status, row.verification, row.reopened) == ("open", "failed", 1)
