@@ -69,6 +69,8 @@ class AlertBook:
         self.window_start = window_start
         self.verify_s = verify_hours * HOUR
         self.counts = StoreCounts()
+        #: The alerts the current ``store`` call loaded (see ``_holder``).
+        self._loaded: list[AlertRecord] = []
 
     def rows(self, scan_start: int) -> list[AlertRecord]:
         return list(self.session.scalars(select(AlertRecord).where(
@@ -89,6 +91,7 @@ class AlertBook:
         """Apply a pass's findings; close what no finding continues; verify what stayed fixed."""
         findings = list(findings)
         rows = self.rows(min([scan_start, *(f.started_at for f in findings)]))
+        self._loaded = rows
         matched: set[int] = set()
         for finding in findings:
             meter = [r for r in rows if r.meter_id == finding.meter_id and not _creep_after(r, finding)]
@@ -112,6 +115,11 @@ class AlertBook:
                 row = next((r for r in same if _watching(r) and r.id not in matched
                             and r.resolved_at <= finding.ended_at
                             and finding.started_at <= r.resolved_at + self.verify_s), None)
+            if row is None:
+                # An alert the scan did not load may hold the very key (meter, kind, start).
+                row = self._holder(finding.meter_id, finding.kind, finding.started_at)
+                if row is not None and row not in rows:
+                    rows.append(row)
             if row is None:
                 if suppressed(finding):
                     self.counts.suppressed += 1
@@ -163,6 +171,7 @@ class AlertBook:
             return
         before = SEVERITY_RANK.get(row.severity, 0)
         was_ongoing = row.ongoing
+        key = (row.kind, row.started_at)
         first_detected = _detected(row.explanation)
         carried = _carried_creep(row, finding) if self.window_start is not None and row.started_at < self.window_start else None
         # The newest pass re-scored the whole episode, so its numbers, start included, replace the old.
@@ -173,6 +182,10 @@ class AlertBook:
             for name, value in carried.items():
                 setattr(row, name, value)
         row.kind = finding.kind
+        if (row.kind, row.started_at) != key and self._holder(row.meter_id, row.kind, row.started_at, row) is not None:
+            # Another alert of this kind on this meter starts there already (found in the same
+            # pass, or older than the scan): this one keeps its own kind and start.
+            row.kind, row.started_at = key
         row.updated_at = self.now
         if SEVERITY_RANK.get(finding.severity, 0) > before:
             row.escalated_at = self.now
@@ -198,12 +211,30 @@ class AlertBook:
             return
         for row in rows:
             if (row.kind != BASE_LOAD_CREEP and not row.ongoing and row.status == "open"
-                    and creep.started_at <= row.started_at and row.ended_at <= creep.ended_at):
+                    and creep.started_at <= row.started_at and row.ended_at <= creep.ended_at
+                    and self._holder(row.meter_id, BASE_LOAD_CREEP, row.started_at, row) is None):
                 _event(self.session, row, self.now, "updated", kind=BASE_LOAD_CREEP, was=row.kind,
                        reason=f"part of the base-load creep of alert {creep.id}")
                 row.kind = BASE_LOAD_CREEP
                 row.updated_at = self.now
                 self.counts.updated += 1
+
+    def _holder(self, meter_id: str, kind: str, started_at: int, other_than: AlertRecord | None = None) -> AlertRecord | None:
+        """The alert holding the unique key (meter, kind, start), as this pass has it now, if any.
+
+        The scan's rows first (their kind or start may have changed in this pass), then the
+        database for alerts the scan did not load.
+        """
+        def holds(r: AlertRecord) -> bool:
+            return r is not other_than and (r.meter_id, r.kind, r.started_at) == (meter_id, kind, started_at)
+
+        held = next((r for r in self._loaded if holds(r)), None)
+        if held is not None:
+            return held
+        with self.session.no_autoflush:
+            stored = self.session.scalars(select(AlertRecord).where(
+                AlertRecord.meter_id == meter_id, AlertRecord.kind == kind, AlertRecord.started_at == started_at))
+            return next((r for r in stored if holds(r)), None)
 
     def _verify(self, row: AlertRecord, data_end: int) -> None:
         if data_end >= row.resolved_at + self.verify_s:

@@ -196,3 +196,22 @@ def test_a_creep_coming_back_after_its_alert_was_resolved_reopens_it(tmp_path: P
     with sessions() as session:
         (row,) = session.scalars(select(AlertRecord))
         assert (row.status, row.verification, row.reopened) == ("open", "failed", 1)
+
+
+def test_a_creep_moved_to_the_start_of_a_night_it_absorbs_leaves_that_night_its_kind(tmp_path: Path) -> None:
+    """Two alerts may not share (meter, kind, start): the creep found from the first night on
+    takes that start, so the night's alert keeps its own kind instead of failing the pass."""
+    sessions, site, meter = open_creep(tmp_path, days=8, scan_start=T0)
+    with sessions.begin() as session:
+        row = session.scalars(select(AlertRecord)).one()
+        row.started_at = T0 + 2 * DAY  # the creep as first found, two days into its climb
+        night = finding(site.site_id, meter, "hvac_after_hours", T0, T0 + 12 * HOUR, ongoing=False)
+        AlertBook(session, site.site_id, wall_now=0).store(
+            [night], scored_meters=[], scan_start=T0, data_end=T0 + 8 * DAY)
+    whole = finding(site.site_id, meter, "base_load_creep", T0, T0 + 9 * DAY, ongoing=True)
+    with sessions.begin() as session:
+        AlertBook(session, site.site_id, wall_now=0).store(
+            [whole], scored_meters=[meter], scan_start=T0 + 7 * DAY, data_end=T0 + 9 * DAY)
+    with sessions() as session:
+        rows = sorted((r.kind, r.started_at) for r in session.scalars(select(AlertRecord)))
+    assert rows == [("base_load_creep", T0), ("hvac_after_hours", T0)]
