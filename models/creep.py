@@ -253,6 +253,17 @@ class BaseLoadCreep:
         if clear is None:
             return None
         rise, noise = clear
+        # A day clearly below its level (the day an earlier creep was fixed, in a window whose
+        # quietest days were all that creep) shows the level of its day kind was too high:
+        # the days after it rise from there. Left as it was, a leak the next night rose
+        # against two levels at once and read as a two-day climb.
+        below = np.flatnonzero(dev < -max(3.0 * noise, 0.25 * rise))
+        if below.size:
+            reference = reference.copy()
+            for d in below.tolist():
+                same = reference == reference[d]
+                reference[same] = np.minimum(reference[same], base[d])
+            dev = base - reference
         # The creep starts after the last day still at the reference level.
         above = dev > max(3.0 * noise, 0.25 * rise)
         settled = np.flatnonzero(~above[:-1] & ~np.isnan(dev[:-1]))

@@ -171,3 +171,16 @@ def test_the_window_s_own_level_serves_only_while_its_lowest_days_are_flat() -> 
         _, base = detector.daily_base(kwh[:, None], closed)
         days = detector.reference_days(base)
         assert held.is_level(base[:, 0], detector.reference(base, days=days)[:, 0], days[:, 0]) is flat
+
+
+def test_a_leak_after_a_fixed_creep_is_not_read_as_a_climb_against_a_stale_level() -> None:
+    # A creep held through the window's working days, so their level is the creep's; fixed on
+    # day 22 (back to 5 kWh), then a leak steps to 15.6 the next night. Against a working-day
+    # level of 11 and a day-off level of 6.5 the leak rose 4.6, then 9.1: a two-day "climb".
+    rng = np.random.default_rng(3)
+    workday = (np.arange(DAYS) % 7) < 5  # days 26 and 27 are days off
+    base = np.full(DAYS, 16.5) + 0.1 * rng.standard_normal(DAYS)
+    base[22] = 5.0
+    base[23:] = 15.6 + 0.1 * rng.standard_normal(DAYS - 23)
+    reference = np.where(workday, 11.0, 6.5)
+    assert BaseLoadCreep().find(base, 0, RATED, reference) is None
