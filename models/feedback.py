@@ -80,10 +80,7 @@ class SiteFeedback:
         for s in self.suppressions.get(meter_id, ()):
             valid = hours < s.valid_until if s.valid_until is not None else np.ones(hours.size, dtype=bool)
             trusted |= s.covers(local_hours) & valid
-        excluded = np.zeros(hours.size, dtype=bool)
-        for start, end in self.waste_spans.get(meter_id, ()):
-            excluded |= (hours >= start) & (hours < end)
-        excluded &= ~trusted
+        excluded = self._in_waste(meter_id, hours) & ~trusted
         if workday is not None and excluded.any():
             known = np.ones(hours.size, dtype=bool) if known is None else np.asarray(known, dtype=bool)
             cell = np.asarray(local_hours, dtype=np.int64) * 2 + np.asarray(workday, dtype=bool)
@@ -92,6 +89,17 @@ class SiteFeedback:
                 back = np.flatnonzero(excluded & known & (cell == c))
                 excluded[back[max(back.size - (MIN_CELL_HOURS - kept[c]), 0):]] = False
         return trusted, excluded
+
+    def waste_share(self, meter_id: str, hours: np.ndarray, known: np.ndarray) -> float:
+        """Share of the ``known`` hours of a training window that lie in alerts still counted as waste."""
+        n = int(np.count_nonzero(known))
+        return float(np.count_nonzero(self._in_waste(meter_id, hours) & known)) / n if n else 0.0
+
+    def _in_waste(self, meter_id: str, hours: np.ndarray) -> np.ndarray:
+        inside = np.zeros(hours.size, dtype=bool)
+        for start, end in self.waste_spans.get(meter_id, ()):
+            inside |= (hours >= start) & (hours < end)
+        return inside
 
 
 def load_feedback(session: Session, site_id: str, since: int) -> SiteFeedback:

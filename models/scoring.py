@@ -35,6 +35,9 @@ CREEP_CATEGORIES = frozenset(c.value for c in HVAC | PUMPS) | {"air_compressor"}
 MULTIVARIATE_RELIEF = 1.0
 #: Fewest meters for a site forest: with fewer, a joint pattern is just one meter's.
 MIN_FOREST_METERS = 3
+#: Share of a training window's known hours in alerted waste above which a meter keeps its
+#: last baseline instead of refitting: the rest is too little to learn its normal from.
+MAX_WASTE_SHARE = 0.5
 
 
 @dataclass(slots=True)
@@ -218,6 +221,14 @@ class SiteScanner:
                         self.bank.lend(meters[j], waiting)
                 result[j] = waiting
             refit = []
+        if refit:
+            # A window that is mostly alerted waste (a compressor with one creep after another)
+            # has too few normal hours to learn from: the meter's last baseline serves on.
+            kept = [j for j in refit if self.bank.get(meters[j].meter_id) is not None
+                    and feedback.waste_share(meters[j].meter_id, hours[train], ~np.isnan(kwh[train, j])) > MAX_WASTE_SHARE]
+            for j in kept:
+                result[j] = self.bank.get(meters[j].meter_id)
+            refit = [j for j in refit if j not in kept]
         if refit:
             began = time.perf_counter()
             Y = kwh[train][:, refit]
