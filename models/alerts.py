@@ -17,6 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core.db.tables import AlertEventRecord, AlertRecord
+from models.explain import restated
 from models.findings import HOUR, SEVERITY_RANK, UPDATED_FIELDS, Finding
 from models.kinds import BASE_LOAD_CREEP
 
@@ -181,6 +182,8 @@ class AlertBook:
         if carried is not None:
             for name, value in carried.items():
                 setattr(row, name, value)
+            row.explanation = restated(row.explanation, started_at=row.started_at, actual_kwh=row.actual_kwh,
+                                       expected_kwh=row.expected_kwh, cost_cny=row.cost_cny)
         row.kind = finding.kind
         if (row.kind, row.started_at) != key and self._holder(row.meter_id, row.kind, row.started_at, row) is not None:
             # Another alert of this kind on this meter starts there already (found in the same

@@ -78,7 +78,62 @@ def explanation(
     tz: str = "Asia/Shanghai",
 ) -> str:
     """The alert's explanation as JSON: check, kind, actual_kwh, expected_kwh, since, until,
-    detected_at, text_en, text_zh and ``series`` (hourly actual and expected around the episode)."""
+    detected_at, text_en, text_zh and ``series`` (hourly actual and expected around the episode),
+    with what :func:`restated` needs to tell it again with other numbers."""
+    text_en, text_zh = _texts(category=category, meter_name=meter_name, kind=kind, check=check,
+                              started_at=started_at, ended_at=ended_at, actual_kwh=actual_kwh,
+                              expected_kwh=expected_kwh, cost_cny=cost_cny, excess_hours=excess_hours,
+                              ongoing=ongoing, tz=tz)
+    return json.dumps(
+        {
+            "check": check,
+            "kind": kind,
+            "actual_kwh": round(actual_kwh, 3),
+            "expected_kwh": round(expected_kwh, 3),
+            "since": _local(started_at, tz),
+            "until": _local(ended_at, tz),
+            "detected_at": _local(detected_at, tz),
+            "detected_ts": int(detected_at),
+            "text_en": text_en,
+            "text_zh": text_zh,
+            "series": series,
+            "category": category.value,
+            "meter_name": meter_name,
+            "tz": tz,
+            "cost_cny": round(cost_cny, 2),
+            "excess_hours": int(excess_hours),
+            "ongoing": bool(ongoing),
+            "started_ts": int(started_at),
+            "ended_ts": int(ended_at),
+        },
+        ensure_ascii=False,
+    )
+
+
+def restated(explanation_json: str, *, started_at: int, actual_kwh: float, expected_kwh: float,
+             cost_cny: float) -> str:
+    """The explanation told again from ``started_at`` with these totals (a creep alert that
+    keeps its start once the scanned window no longer reaches it); unchanged when it was
+    written before explanations kept what telling it again needs."""
+    try:
+        data = json.loads(explanation_json)
+        category, tz, ended_at = MeterCategory(data["category"]), data["tz"], int(data["ended_ts"])
+        meter_name, ongoing, check, kind = data["meter_name"], data["ongoing"], data["check"], data["kind"]
+    except (ValueError, KeyError, TypeError):
+        return explanation_json
+    hours = max((ended_at - started_at) // 3600, int(data.get("excess_hours", 0)))
+    data["text_en"], data["text_zh"] = _texts(category=category, meter_name=meter_name, kind=kind, check=check,
+                                              started_at=started_at, ended_at=ended_at, actual_kwh=actual_kwh,
+                                              expected_kwh=expected_kwh, cost_cny=cost_cny, excess_hours=hours,
+                                              ongoing=ongoing, tz=tz)
+    data.update(actual_kwh=round(actual_kwh, 3), expected_kwh=round(expected_kwh, 3), since=_local(started_at, tz),
+                cost_cny=round(cost_cny, 2), excess_hours=hours, started_ts=int(started_at))
+    return json.dumps(data, ensure_ascii=False)
+
+
+def _texts(*, category: MeterCategory, meter_name: str, kind: str, check: str, started_at: int, ended_at: int,
+           actual_kwh: float, expected_kwh: float, cost_cny: float, excess_hours: int, ongoing: bool,
+           tz: str) -> tuple[str, str]:
     label_en, label_zh = _LABELS.get(category, (category.value, category.value))
     name_en = f" {meter_name}" if meter_name else ""
     # Simulated and real meter names already start with the category in Chinese (走廊照明3).
@@ -100,19 +155,4 @@ def explanation(
         f"按该时段的正常用电规律约为{expected_kwh:.1f}千瓦时，多用约{wasted:.1f}千瓦时（约{cost_cny:.0f}元）。"
         f"{hint_zh}判断依据：该时段内有{excess_hours}个小时的用电明显超出该电表学习到的小时用电基线。{state_zh}"
     )
-    return json.dumps(
-        {
-            "check": check,
-            "kind": kind,
-            "actual_kwh": round(actual_kwh, 3),
-            "expected_kwh": round(expected_kwh, 3),
-            "since": since,
-            "until": until,
-            "detected_at": _local(detected_at, tz),
-            "detected_ts": int(detected_at),
-            "text_en": text_en,
-            "text_zh": text_zh,
-            "series": series,
-        },
-        ensure_ascii=False,
-    )
+    return text_en, text_zh

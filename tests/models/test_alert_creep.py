@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import select
 
 from core.db.tables import AlertEventRecord, AlertRecord
+from core.domain import MeterCategory
 from models.alerts import AlertBook
+from models.explain import explanation
 from models.findings import Finding
 from simulators import build_portfolio
 from tests.models.simulated import registry
@@ -125,8 +127,12 @@ def test_a_creep_longer_than_the_window_keeps_its_start_and_adds_its_new_hours(t
     hours = range(T0 + 29 * DAY, end, HOUR)
     series = [{"ts": datetime.fromtimestamp(h, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                "actual_kwh": 3.0, "expected_kwh": 1.0} for h in hours]
+    told = explanation(category=MeterCategory.PUBLIC_HVAC, meter_name="公共区域空调1", kind="base_load_creep",
+                       check="base_load_creep", started_at=T0 + 3 * DAY, ended_at=end, detected_at=end,
+                       actual_kwh=900.0, expected_kwh=500.0, cost_cny=300.0, excess_hours=27 * 24, ongoing=True,
+                       series=series)
     later = replace(finding(site.site_id, meter, "base_load_creep", T0 + 3 * DAY, end, ongoing=True),
-                    wasted_kwh=400.0, explanation=json.dumps({"series": series}))
+                    wasted_kwh=400.0, explanation=told)
     with sessions.begin() as session:
         AlertBook(session, site.site_id, wall_now=0, window_start=end - 28 * DAY).store(
             [later], scored_meters=[meter], scan_start=T0 + 29 * DAY, data_end=end)
@@ -135,6 +141,12 @@ def test_a_creep_longer_than_the_window_keeps_its_start_and_adds_its_new_hours(t
     assert (row.started_at, row.ended_at) == (T0, end)
     assert row.wasted_kwh == first.wasted_kwh + 6 * 2.0  # six new hours, 2 kWh over each
     assert row.actual_kwh == first.actual_kwh + 6 * 3.0
+    # The explanation tells the whole creep, from its own start, with the alert's numbers.
+    told = json.loads(row.explanation)
+    since = datetime.fromtimestamp(T0, tz=timezone(timedelta(hours=8))).strftime("%Y-%m-%d %H:%M")
+    assert (told["since"], told["actual_kwh"], told["expected_kwh"]) == (since, row.actual_kwh, row.expected_kwh)
+    assert f"from {since}" in told["text_en"] and f"{row.actual_kwh:.1f} kWh" in told["text_en"]
+    assert f"{since}至" in told["text_zh"]
 
 
 def test_a_creep_inside_the_window_is_rescored_whole(tmp_path: Path) -> None:
