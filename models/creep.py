@@ -15,7 +15,7 @@ climbed and stayed:
   climb), and stayed above for three days (a night or two of waste is not a creep).
 
 A creep once found is followed (:meth:`BaseLoadCreep.follow`) against the level and from
-the start it was found with (a :class:`HeldCreep`): as the window slides, its lowest days
+the start it was found with (a ``models.held_creep.HeldCreep``): as the window slides, its lowest days
 become the creep's own first days, and measured from there the creep would look smaller
 and later every day.
 """
@@ -68,7 +68,13 @@ class Creep:
     tau: float
 
 
-def _noise(dev: np.ndarray) -> float | None:
+def above_bar(rise: float, noise: float) -> float:
+    """How far a day must be from its level to count as above it (or, mirrored, below it):
+    three noise units, or a quarter of the recent rise if that is more."""
+    return max(3.0 * noise, 0.25 * rise)
+
+
+def day_noise(dev: np.ndarray) -> float | None:
     """Day-to-day noise of the daily deviations before the recent days, None with too few days.
 
     From the differences of consecutive days: a ramp only shifts their median, and a level
@@ -79,48 +85,6 @@ def _noise(dev: np.ndarray) -> float | None:
     if steps.size < 4:
         return None
     return 1.4826 * float(np.median(np.abs(steps - np.median(steps)))) / np.sqrt(2.0)
-
-
-@dataclass(frozen=True, slots=True)
-class HeldCreep:
-    """What a found creep is followed by: its start (epoch seconds), the quiet level of each day
-    kind it was found against, the day-to-day noise of the base load then, and how fast it climbed
-    (rise per day from its start to when it was found)."""
-
-    start_ts: int
-    level_off: float
-    level_working: float
-    noise: float
-    climb: float
-
-    def reference(self, kinds: np.ndarray) -> np.ndarray:
-        """Each day's level by its kind (``kinds`` from :meth:`BaseLoadCreep.day_kinds`)."""
-        return np.where(kinds, self.level_working, self.level_off)
-
-    def is_level(self, base: np.ndarray, reference: np.ndarray, days: np.ndarray) -> bool:
-        """True when the window's reference ``days`` (from :meth:`BaseLoadCreep.reference_days`)
-        are flat about their ``reference``: a spread within MIN_NOISE_UNITS of the noise and
-        within one day of the creep's climb, both as they were when it was found.
-
-        While the window's lowest days are the creep's own climb they are not flat, and the creep
-        is followed from where it was found; while they are a level (its quiet days, or a
-        chiller's nights settled higher with the season before it climbed), the window's own
-        view is as good. The noise is the one from when it was found: the window's own, taken
-        over the climb, grows with it.
-        """
-        dev = base - reference
-        spread = dev[days & ~np.isnan(dev)]
-        return bool(spread.size > 0 and np.ptp(spread) <= min(MIN_NOISE_UNITS * self.noise, self.climb))
-
-    @classmethod
-    def of(cls, start_ts: int, found: Creep, base: np.ndarray, reference: np.ndarray, kinds: np.ndarray) -> HeldCreep:
-        """The creep ``found`` from ``start_ts`` in one meter's daily ``base`` against its
-        ``reference`` column (a day kind absent from the window takes the other's level)."""
-        off = reference[~kinds][-1] if (~kinds).any() else reference[-1]
-        working = reference[kinds][-1] if kinds.any() else reference[-1]
-        days = max(found.excess.size / DAY_HOURS, 1.0)
-        return cls(int(start_ts), float(off), float(working), _noise(base - reference) or 0.0,
-                   found.rise_kwh_per_hour / days)
 
 
 def _nanmedian(a: np.ndarray, axis: int = 0) -> np.ndarray:
@@ -257,7 +221,7 @@ class BaseLoadCreep:
         # quietest days were all that creep) shows the level of its day kind was too high:
         # the days after it rise from there. Left as it was, a leak the next night rose
         # against two levels at once and read as a two-day climb.
-        below = np.flatnonzero(dev < -max(3.0 * noise, 0.25 * rise))
+        below = np.flatnonzero(dev < -above_bar(rise, noise))
         if below.size:
             reference = reference.copy()
             for d in below.tolist():
@@ -265,7 +229,7 @@ class BaseLoadCreep:
                 reference[same] = np.minimum(reference[same], base[d])
             dev = base - reference
         # The creep starts after the last day still at the reference level.
-        above = dev > max(3.0 * noise, 0.25 * rise)
+        above = dev > above_bar(rise, noise)
         settled = np.flatnonzero(~above[:-1] & ~np.isnan(dev[:-1]))
         first_day = int(settled[-1]) + 1 if settled.size else 0
         rising = dev[first_day:]
@@ -307,7 +271,7 @@ class BaseLoadCreep:
             return None
         # A day back at the level (the day it was fixed): what rises after it, a leak the next
         # night, is not the creep going on, even while the last two days' median is still high.
-        if np.any(dev[-RECENT_DAYS - 1:] <= max(3.0 * clear[1], 0.25 * clear[0])):
+        if np.any(dev[-RECENT_DAYS - 1:] <= above_bar(*clear)):
             return None
         start = min(max(start, offset), offset + base.size * DAY_HOURS - 1)
         first_day = (start - offset) // DAY_HOURS
@@ -319,7 +283,7 @@ class BaseLoadCreep:
     def _rise(self, dev: np.ndarray, rated_kw: float) -> tuple[float, float] | None:
         """(rise, noise): the recent days' rise over the reference and the day-to-day noise, if
         the rise is clear (enough noise units and share of the rating), else None."""
-        noise = _noise(dev)
+        noise = day_noise(dev)
         recent = dev[-RECENT_DAYS:]
         recent = recent[~np.isnan(recent)]
         if noise is None or recent.size == 0:

@@ -15,7 +15,8 @@ import numpy as np
 from core.domain import Meter
 from models.bank import BaselineBank, StoredBaseline
 from models.budget import FitBudget
-from models.creep import BaseLoadCreep, HeldCreep
+from models.creep import BaseLoadCreep
+from models.held_creep import HeldCreep
 from models.feedback import SiteFeedback
 from models.features import DAYLIGHT_COL, OPEN_COL, WORKDAY_COL, hour_features, local_hour
 from models.findings import Finding
@@ -73,7 +74,8 @@ class SiteScanner:
         # site -> (identity of its baselines, their stack, the baselines kept alive for the identity)
         self._stacks: dict[str, tuple] = {}
         # meter -> the creep found on it, followed against the level it was found against
-        # until it is gone (see BaseLoadCreep.follow); in memory, like the baselines.
+        # until it is gone (see BaseLoadCreep.follow); in memory only, unlike the baselines,
+        # so a restarted worker measures a creep against its window again.
         self._held: dict[str, HeldCreep] = {}
 
     def scan(
@@ -124,18 +126,20 @@ class SiteScanner:
         candidates = np.flatnonzero(np.nanmax(np.where(np.isnan(scores), -np.inf, scores), axis=0) > 3.0)
         # The forest only ever lowers thresholds of meters already at 3 units: skip it when none is.
         relief = self._relief(site.site_id, stack, X, kwh[:, cols], train, scores, budget) if candidates.size else 0.0
-        kinds_of: dict[str, np.ndarray] = {}
+        # Per category, each hour's waste kind and whether one strong hour may alert in it.
+        context: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
+        closed = X[first:, OPEN_COL] <= 0
         for k in candidates.tolist():
             meter = meters[cols[k]]
-            kinds = kinds_of.get(meter.category.value)
-            if kinds is None:
-                kinds = hour_kinds(meter.category, local_hours=local[first:], daylight=X[first:, DAYLIGHT_COL],
-                                   open_=X[first:, OPEN_COL])
-                kinds_of[meter.category.value] = kinds
+            if meter.category.value not in context:
+                context[meter.category.value] = (
+                    hour_kinds(meter.category, local_hours=local[first:], daylight=X[first:, DAYLIGHT_COL],
+                               open_=X[first:, OPEN_COL]),
+                    settled_hours(meter.category, X[first:, DAYLIGHT_COL]))
+            kinds, settled = context[meter.category.value]
             a = np.where(own[:, k], actual[:, k], np.nan)
             for ep in self.detector.episodes(a, expected[:, k], scale[:, k], kinds, meter.rated_kw, relief,
-                                             closed=X[first:, OPEN_COL] <= 0,
-                                             settled=settled_hours(meter.category, X[first:, DAYLIGHT_COL])):
+                                             closed=closed, settled=settled):
                 span = Span(ep.start, ep.stop, ep.kind, ep.detected, ep.ongoing, ep.excess_hours)
                 out.findings.append(measure(terms, meter, span, scan_hours, a, expected[:, k], local[first:]))
         self._creep(terms, meters, hours, kwh, X, local, baselines, out)
@@ -224,11 +228,15 @@ class SiteScanner:
         if refit:
             # A window that is mostly alerted waste (a compressor with one creep after another)
             # has too few normal hours to learn from: the meter's last baseline serves on.
-            kept = [j for j in refit if self.bank.get(meters[j].meter_id) is not None
-                    and feedback.waste_share(meters[j].meter_id, hours[train], ~np.isnan(kwh[train, j])) > MAX_WASTE_SHARE]
-            for j in kept:
-                result[j] = self.bank.get(meters[j].meter_id)
-            refit = [j for j in refit if j not in kept]
+            due = []
+            for j in refit:
+                last = self.bank.get(meters[j].meter_id)
+                if last is not None and feedback.waste_share(meters[j].meter_id, hours[train],
+                                                             ~np.isnan(kwh[train, j])) > MAX_WASTE_SHARE:
+                    result[j] = last
+                else:
+                    due.append(j)
+            refit = due
         if refit:
             began = time.perf_counter()
             Y = kwh[train][:, refit]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.creep import BaseLoadCreep, HeldCreep
+from models.creep import BaseLoadCreep
+from models.held_creep import HeldCreep
 
 DAYS = 28
 RATED = 50.0
