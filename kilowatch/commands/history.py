@@ -1,4 +1,4 @@
-"""``kilowatch import`` and ``kilowatch score``: historical CSV exports in, anomaly scores out."""
+"""``kilowatch import``: historical CSV exports into the store (and the CSV reader ``kilowatch score`` shares)."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ class Parsed:
     rows: dict[str, list[tuple[int, float, int]]] = field(default_factory=lambda: defaultdict(list))
     sites: dict[str, str] = field(default_factory=dict)
     rejected: Counter = field(default_factory=Counter)
+    labels: dict[tuple[str, int], bool] = field(default_factory=dict)
     examples: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
 
     def reject(self, reason: str, line: int) -> None:
@@ -54,13 +55,25 @@ def parse_ts(text: str, tz: ZoneInfo) -> int:
     return int(moment.timestamp())
 
 
-def read_csv(path: Path, tz: ZoneInfo, progress=None, task=None) -> Parsed:  # noqa: ANN001 - rich progress
-    """Read ``timestamp, meter, value[, site]`` rows; never raises on a bad row, counts it."""
+def read_csv(path: Path, tz: ZoneInfo, progress=None, task=None, *,  # noqa: ANN001 - rich progress
+             meter_column: str = "meter", value_column: str = "value", label_column: str | None = None) -> Parsed:
+    """Read ``timestamp, meter, value[, site]`` rows; never raises on a bad row, counts it.
+
+    Other names for the meter and value columns may be given; with ``label_column``, that
+    column's 0/1 (or true/false) is kept per reading in ``Parsed.labels``.
+    """
     parsed = Parsed()
     with path.open(newline="", encoding="utf-8-sig") as f:
         reader = csv.DictReader(f)
         fields = {name.strip().lower(): name for name in reader.fieldnames or []}
+        for wanted, given in (("meter", meter_column), ("value", value_column)):
+            if given.strip().lower() in fields:
+                fields[wanted] = fields[given.strip().lower()]
+        if label_column is not None and label_column.strip().lower() in fields:
+            fields["label"] = fields[label_column.strip().lower()]
         missing = {"timestamp", "meter", "value"} - set(fields)
+        if label_column is not None and "label" not in fields:
+            missing.add(label_column)
         if missing:
             raise typer.BadParameter(f"{path}: missing column(s) {', '.join(sorted(missing))}; "
                                      "expected timestamp, meter, value and optionally site")
@@ -88,6 +101,12 @@ def read_csv(path: Path, tz: ZoneInfo, progress=None, task=None) -> Parsed:  # n
             if (meter, ts) in seen:
                 parsed.reject("duplicate meter and timestamp", line)
                 continue
+            if "label" in fields:
+                label = (row.get(fields["label"]) or "").strip().lower()
+                if label not in ("0", "1", "true", "false", "0.0", "1.0"):
+                    parsed.reject("label is not 0 or 1", line)
+                    continue
+                parsed.labels[(meter, ts)] = label in ("1", "true", "1.0")
             seen.add((meter, ts))
             if "site" in fields and (row.get(fields["site"]) or "").strip():
                 parsed.sites[meter] = row[fields["site"]].strip()
@@ -183,56 +202,5 @@ def import_(
         raise typer.Exit(1)
 
 
-def score(
-    ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV of hourly readings: timestamp, meter, value (optionally site).", exists=True, dir_okay=False)],
-    out: Annotated[Path, typer.Option("--out", help="Where to write the scores CSV.")],
-    values: Annotated[Values, typer.Option(help="interval: value is the hour's kWh; register: a cumulative register.")] = Values.interval,
-    lat: Annotated[float, typer.Option(help="Latitude of the site (daylight).")] = 31.23,
-    lon: Annotated[float, typer.Option(help="Longitude of the site (daylight).")] = 121.47,
-    tz: Annotated[str, typer.Option(help="Time zone of the site and of timestamps without one.")] = "Asia/Shanghai",
-) -> None:
-    """Write per-reading anomaly scores and flags for any CSV of hourly meter readings."""
-    import numpy as np
-
-    from core.domain import Site, SiteType
-    from models.batch import score_table
-
-    settings_from(ctx)
-    parsed = read_csv(file, ZoneInfo(tz))
-    ts, meters, kwh, lines = [], [], [], []
-    for meter_id, rows in parsed.rows.items():
-        rows.sort()
-        for k, (t, value, line) in enumerate(rows):
-            if values is Values.register:
-                if k == 0:
-                    continue
-                value = value - rows[k - 1][1]
-                if value < 0:
-                    parsed.reject("register went backwards", line)
-                    continue
-            ts.append(t)
-            meters.append(meter_id)
-            kwh.append(value)
-            lines.append(line)
-    result = score_table(np.array(ts, dtype=np.int64), np.array(meters, dtype=str), np.array(kwh), 
-                         Site("csv", file.stem, SiteType.OFFICE, "", "", lat, lon, tz))
-    order = np.argsort(np.array(lines), kind="stable")
-    zone = ZoneInfo(tz)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["timestamp", "meter", "kwh", "expected_kwh", "score", "flag", "episode"])
-        for i in order.tolist():
-            writer.writerow([datetime.fromtimestamp(ts[i], tz=zone).isoformat(), meters[i], round(kwh[i], 4),
-                             "" if np.isnan(result.expected[i]) else round(float(result.expected[i]), 4),
-                             "" if np.isnan(result.score[i]) else round(float(result.score[i]), 3),
-                             int(result.flag[i]), int(result.episode[i]) or ""])
-    _report(parsed, len(ts), "Scored")
-    console.print(f"{int(result.flag.sum()):,} readings flagged in {len(set(result.episode[result.episode > 0].tolist()))} "
-                  f"episode(s); scores written to {out}.")
-
-
 def register(app: typer.Typer) -> None:
     app.command("import")(import_)
-    app.command()(score)

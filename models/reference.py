@@ -1,0 +1,79 @@
+"""A meter's own normal for each hour: the median of the same hour on the same kind of day nearby.
+
+No table of opening hours, no climate model: the reference for Tuesday 09:00 is the median of
+the meter's Tuesday-09:00 readings in the weeks around it (or only before it, when scoring
+live). A building that changes its schedule or level moves its reference within a few weeks,
+and waste or outages already in the history weigh no more than one reading each in a median.
+
+The day kind is any small integer per day: the weekday (0-6) by default, with holidays mapped
+to Sunday's key (:data:`HOLIDAY_KEY`) when a calendar is given.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+#: 1.4826 x MAD estimates a standard deviation for Gaussian noise.
+MAD_TO_SIGMA = 1.4826
+#: A meter's scale never falls below 1 % of its typical reading for that hour: a meter whose
+#: readings repeat exactly would otherwise call any change infinitely abnormal.
+SCALE_FLOOR = 0.01
+#: A median over fewer readings than this is not robust (of two, one waste day is half of it).
+MIN_READINGS = 4
+#: Day key of holidays when a calendar is given: they are judged against Sundays.
+HOLIDAY_KEY = 6
+
+
+def same_hour_median(kwh: np.ndarray, key: np.ndarray, weeks: int, *,
+                     causal: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Per hour, the median of the readings with the same ``key`` within ``weeks`` occurrences of it.
+
+    ``kwh`` is a regular hourly series (NaN where missing); ``key`` is day key x 24 + hour. The
+    hour itself is left out. With ``causal``, only earlier occurrences count (live scoring).
+    Returns the medians and how many readings each was taken over.
+    """
+    reference = np.full(kwh.size, np.nan)
+    count = np.zeros(kwh.size, dtype=np.int64)
+    for k in np.unique(key):
+        where = np.flatnonzero(key == k)
+        values = np.concatenate([np.full(weeks, np.nan), kwh[where], np.full(weeks, np.nan)])
+        window = sliding_window_view(values, 2 * weeks + 1).copy()
+        if causal:
+            window[:, weeks:] = np.nan
+        else:
+            window[:, weeks] = np.nan
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing window is NaN: no reference
+            reference[where] = np.nanmedian(window, axis=1)
+        count[where] = np.isfinite(window).sum(axis=1)
+    return reference, count
+
+
+def reference(kwh: np.ndarray, hour: np.ndarray, day_key: np.ndarray, weeks: int, *,
+              causal: bool = False) -> np.ndarray:
+    """The same-hour median on the same day kind; where it rests on fewer than :data:`MIN_READINGS`
+    readings (a short history), the same hour on all working days, or all weekend days, nearby."""
+    same, count = same_hour_median(kwh, day_key * 24 + hour, weeks, causal=causal)
+    if (count < MIN_READINGS).any():
+        weekend = (day_key >= 5).astype(np.int64)
+        pooled, _ = same_hour_median(kwh, weekend * 24 + hour, weeks * 5, causal=causal)
+        same = np.where(count < MIN_READINGS, pooled, same)
+    return same
+
+
+def hour_scale(residual: np.ndarray, hour: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """Robust noise scale of ``residual`` for each hour of day, per reading."""
+    scale = np.ones(residual.size)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for h in range(24):
+            at = hour == h
+            if not at.any():
+                continue
+            mad = np.nanmedian(np.abs(residual[at])) * MAD_TO_SIGMA
+            floor = SCALE_FLOOR * np.nanmedian(np.abs(level[at])) + 1e-9
+            scale[at] = max(mad, floor) if np.isfinite(mad) else floor
+    return scale
