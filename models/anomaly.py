@@ -105,7 +105,8 @@ class TwoSidedScorer:
         Readings on one straight line that make a flat-line episode (0 turns it off).
     causal : bool
         Use only earlier readings for the references (live scoring); the smoothing is then
-        trailing too.
+        trailing too. The noise scale is still taken over the whole series given, so live
+        scoring passes a window that ends now.
     """
 
     def __init__(self, local_weeks: int = 8, season_weeks: int = 52, smoothing: tuple[int, ...] = (3, 9, 25),
