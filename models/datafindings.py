@@ -13,7 +13,7 @@ from models.quality import DataWarning
 
 SOURCE = "detector"
 #: Warning codes that are findings about the data, named as ``DataFindingRecord.kind``.
-FINDING_KINDS = frozenset({"gap", "register_reset", "register_rollover", "spike", "stuck_register"})
+FINDING_KINDS = frozenset({"gap", "register_reset", "register_rollover", "spike", "stuck_register", "schedule_changed"})
 #: A finding whose last hour is this close to the newest data may still be going on.
 OPEN_WITHIN_S = 2 * 3600
 
@@ -28,7 +28,7 @@ def store_faults(session: Session, site_id: str, warnings: Iterable[DataWarning]
     written = 0
     seen: set[tuple[str, str, int]] = set()
     for w in warnings:
-        if w.code not in FINDING_KINDS or w.meter_id is None or "started_at" not in w.data:
+        if w.code not in FINDING_KINDS or w.meter_id is None or "started_at" not in w.data:  # "": the whole site
             continue
         key = (w.meter_id, w.code, int(w.data["started_at"]))
         if key in seen:

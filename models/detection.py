@@ -35,7 +35,9 @@ from models.feedback import load_feedback
 from models.kinds import is_scored
 from models.measure import SiteTerms
 from models.quality import DataWarning
-from models.schedule import OpeningHours
+from models.features import local_calendar
+from models.opening import CODE as SCHEDULE_CHANGED, learn
+from models.schedule import OpeningHours, opening_hours
 from models.scoring import SiteScanner
 from models.tariff import Tariff
 
@@ -60,6 +62,15 @@ class DetectionReport:
     data_findings: int = 0
     #: Meters whose due baseline fit waits for a later pass (the pass's fit budget was spent).
     fits_deferred: int = 0
+
+
+def _day_start(ordinal: int, tz: str) -> int:
+    """Epoch seconds of local midnight of the date with this ordinal."""
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    day = date.fromordinal(ordinal)
+    return int(datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(tz)).timestamp())
 
 
 def _meters(session: Session) -> list[Meter]:
@@ -161,16 +172,22 @@ class DetectionPass:
             score_from = np.array([max(train_start, since.get(m.meter_id, scan_start)) for m in scored_meters],
                                   dtype=np.int64)
             terms = SiteTerms(site, tariff, self._factor(site, now, warnings))
-            result = self.scanner.scan(terms, scored_meters, hours.hours, hours.matrix(scored_meters),
+            matrix = hours.matrix(scored_meters)
+            # The declared (or usual) hours are a prior: the site's own load says when it is open.
+            opening = learn(self.opening.get(site.site_id) or opening_hours(site.site_type), matrix, scored_meters,
+                            *local_calendar(hours.hours, site.timezone))
+            warnings.extend(opening.warnings(site.site_id, lambda o: _day_start(o, site.timezone)))
+            result = self.scanner.scan(terms, scored_meters, hours.hours, matrix,
                                        train_end=scan_start, score_from=score_from, feedback=feedback,
-                                       opening=self.opening.get(site.site_id), budget=budget)
+                                       opening=opening, budget=budget)
             warnings.extend(result.warnings)
             data_faults = faults + result.faults
             book = AlertBook(session, site.site_id, wall_now=int(time.time()), verify_hours=self.detect.verify_hours,
                              window_start=train_start)
             counts = book.store(result.findings, scored_meters=result.scored, scan_start=scan_start, data_end=now,
                                 suppressed=feedback.suppressed)
-            n_faults = store_faults(session, site.site_id, data_faults, data_end=now, wall_now=int(time.time()))
+            changes = [w for w in warnings if w.code == SCHEDULE_CHANGED]
+            n_faults = store_faults(session, site.site_id, data_faults + changes, data_end=now, wall_now=int(time.time()))
         return counts, len(result.scored), result.fitted, n_faults, warnings + data_faults, result.deferred
 
     @staticmethod

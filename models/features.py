@@ -82,18 +82,31 @@ def temperature_proxy(latitude: float, day_of_year: np.ndarray, local_hour: np.n
     return mean + seasonal + diurnal
 
 
-def hour_features(hours: np.ndarray, site: Site, *, opening: OpeningHours | None = None) -> np.ndarray:
-    """Feature matrix (n_hours, len(FEATURES)) for hour starts ``hours`` (UTC epoch s) at ``site``."""
+def local_calendar(hours: np.ndarray, tz: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Local hour of day, local date ordinal and working-day flag of each hour start."""
     hours = np.asarray(hours, dtype=np.int64)
-    out = np.zeros((hours.size, len(FEATURES)))
     if hours.size == 0:
-        return out
-    local = hours + _offsets(hours, site.timezone)
-    hour = (local // HOUR) % 24
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    local = hours + _offsets(hours, tz)
     # Ordinal of the local date: 1970-01-01 is ordinal 719163.
     ordinal = local // DAY + 719163
     days, inverse = np.unique(ordinal, return_inverse=True)
     workday = np.array([_workday(int(d)) for d in days])[inverse]
+    return (local // HOUR) % 24, ordinal, workday
+
+
+def hour_features(hours: np.ndarray, site: Site, *, opening: OpeningHours | None = None) -> np.ndarray:
+    """Feature matrix (n_hours, len(FEATURES)) for hour starts ``hours`` (UTC epoch s) at ``site``.
+
+    ``opening`` may be :class:`models.schedule.OpeningHours` or hours learned per day
+    (:class:`models.opening.LearnedHours`); by default, the usual hours of the site's type.
+    """
+    hours = np.asarray(hours, dtype=np.int64)
+    out = np.zeros((hours.size, len(FEATURES)))
+    if hours.size == 0:
+        return out
+    hour, ordinal, workday = local_calendar(hours, site.timezone)
+    days, inverse = np.unique(ordinal, return_inverse=True)
     doy = np.array([date.fromordinal(int(d)).timetuple().tm_yday for d in days])[inverse]
     # The solar date: the day whose solar noon is nearest (as core.solar defines it).
     solar = (hours + 1800 + int(site.longitude * 240.0)) // DAY + 719163
@@ -102,7 +115,7 @@ def hour_features(hours: np.ndarray, site: Site, *, opening: OpeningHours | None
     lit = np.minimum(hours + HOUR, sun[:, 1]) - np.maximum(hours, sun[:, 0])
     temp = temperature_proxy(site.latitude, doy, hour)
     hours_open = opening if opening is not None else opening_hours(site.site_type)
-    is_open = hours_open.is_open(hour, workday)
+    is_open = hours_open.is_open(hour, workday, ordinal)
     cooling = np.clip(temp - COOLING_FROM_C, 0.0, None) / 10.0
     heating = np.clip(HEATING_BELOW_C - temp, 0.0, None) / 14.0
     out[:, HOUR_COL] = hour

@@ -20,8 +20,9 @@ class OpeningHours:
     workday: tuple[int, int] | None
     other: tuple[int, int] | None
 
-    def is_open(self, hour: np.ndarray, workday: np.ndarray) -> np.ndarray:
-        """1.0 for each (local hour, workday flag) inside the opening hours, else 0.0."""
+    def is_open(self, hour: np.ndarray, workday: np.ndarray, ordinal: np.ndarray | None = None) -> np.ndarray:
+        """1.0 for each (local hour, workday flag) inside the opening hours, else 0.0 (the same every
+        day: ``ordinal``, the local date, matters only to hours learned per day, models.opening)."""
         hour = np.asarray(hour)
         out = np.zeros(hour.shape)
         for window, days in ((self.workday, np.asarray(workday) > 0), (self.other, np.asarray(workday) <= 0)):
