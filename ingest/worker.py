@@ -116,6 +116,7 @@ class IngestWorker:
         self._stopping = False
         #: The programming error that stopped the writer, if one did (None while healthy).
         self.error: BaseException | None = None
+        self._failed = threading.Event()
 
     @property
     def stats(self) -> IngestStats:
@@ -158,6 +159,27 @@ class IngestWorker:
     def wait_until_subscribed(self, timeout: float | None = None) -> bool:
         """True once the broker confirmed the subscriptions of the current connection."""
         return self._subscribed.wait(timeout)
+
+    @property
+    def healthy(self) -> bool:
+        """False once the writer died of an unexpected error (``error``): the worker must be replaced."""
+        return self._metrics.healthy
+
+    def run_until(self, stop: threading.Event, poll_s: float = 0.5) -> int:
+        """Run until ``stop`` is set or the writer fails, then ``stop()``; the exit status (0 or 1).
+
+        A failed writer acknowledges nothing more, so the process must go: what was
+        acknowledged is stored or spooled, the rest stays in the broker session for the
+        next process (started again by compose or systemd on the non-zero status).
+        """
+        while not self._failed.is_set() and not stop.wait(poll_s):
+            pass
+        if self._failed.is_set():
+            log.error("stopping after the writer failure; exiting with status 1 so the ingest is restarted")
+        else:
+            log.info("stopping: writing or spooling what was received")
+        self.stop()
+        return 1 if self.error is not None else 0
 
     def flush_now(self) -> None:
         """Write what is buffered now instead of at the flush deadline."""
@@ -277,11 +299,18 @@ class IngestWorker:
         except Aborted as exc:
             log.warning("stopping with %d readings unwritten and unacknowledged: %s", self.stats.pending, exc)
         except BaseException as exc:
+            # Not an outage (those are retried or spooled above) but a bug or a poison the
+            # code did not foresee: stop taking messages, turn unhealthy, let run_until exit.
             self.error = exc
+            self._metrics.healthy = False
             self._buffer.close()
-            log.exception("ingest writer failed; no further messages are acknowledged")
+            log.exception("ingest writer failed (%s: %s); no further messages are acknowledged", type(exc).__name__, exc)
         finally:
-            batches.shut_down()
+            try:
+                batches.shut_down()
+            finally:
+                if self.error is not None:
+                    self._failed.set()
 
     def _ack(self, batch: list[InboundMessage]) -> None:
         acked = 0

@@ -37,15 +37,13 @@ def ingest(
         stale_check_s=settings.ingest.stale_check_s,
     )
     if metrics_port:
-        from prometheus_client import start_http_server
+        from ingest.metrics import serve_metrics
 
-        start_http_server(metrics_port, registry=worker.metrics_registry)
+        serve_metrics(metrics_port, worker.metrics_registry)
     worker.start()
     log.info("ingesting from %s:%d (%s)", settings.mqtt.host, settings.mqtt.port, settings.mqtt.topic_prefix)
-    stop.wait()
-    log.info("stopping: writing or spooling what was received")
-    worker.stop()
-    if worker.error is not None:
+    # Until SIGTERM/Ctrl-C, or until the writer fails: then exit 1 so the ingest is restarted.
+    if worker.run_until(stop):
         raise typer.Exit(1)
 
 
