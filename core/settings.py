@@ -77,6 +77,8 @@ class IngestSettings(_Section):
     retry_budget_s: float = 30.0
     #: Spool size limit; when full, the worker stops acknowledging (backpressure, no loss).
     spool_max_mb: int = 1024
+    #: Directory of the file keeping dead letters while the database is away (under ``data_dir``).
+    dead_letter_dir: str = "deadletters"
     #: A meter silent for this many of its usual intervals raises a stale_meter finding.
     stale_after_intervals: int = 4
     #: Seconds between checks for stale meters.
@@ -194,6 +196,11 @@ class Settings(BaseSettings):
     @property
     def spool_path(self) -> Path:
         path = Path(self.ingest.spool_dir)
+        return path if path.is_absolute() else self.data_dir / path
+
+    @property
+    def dead_letter_path(self) -> Path:
+        path = Path(self.ingest.dead_letter_dir)
         return path if path.is_absolute() else self.data_dir / path
 
 

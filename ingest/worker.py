@@ -25,6 +25,7 @@ from core.store.base import SeriesStore
 from core.wire import Decoded, Rejection, decode
 from ingest.buffer import InboundMessage, MessageBuffer
 from ingest.connection import build_client, connect_async, is_mqtt5, subscribe
+from ingest.deadletter_file import DeadLetterFile
 from ingest.metrics import IngestMetrics, IngestStats
 from ingest.reconcile import LATE_WRITE_S
 from ingest.retry import Aborted, Retrier
@@ -61,6 +62,7 @@ class IngestWorker:
         clock: Callable[[], float] = time.time,
         *,
         spool_path: Path | str | None = None,
+        dead_letter_path: Path | str | None = None,
         spool_max_bytes: int = SPOOL_MAX_BYTES,
         retry_budget_s: float = RETRY_BUDGET_S,
         stale_after_intervals: int = DEFAULT_INTERVALS,
@@ -69,7 +71,9 @@ class IngestWorker:
         late_write_s: float = LATE_WRITE_S,
     ) -> None:
         """``spool_path``: where to spool while the store is away (None: hold messages
-        unacknowledged instead). ``reconcile``: check energies against the store after
+        unacknowledged instead). ``dead_letter_path``: directory of the file that keeps dead
+        letters while the database is away (None: such dead letters are only counted and
+        logged). ``reconcile``: check energies against the store after
         writing (default: when the worker is in an MQTT 5 shared subscription group).
         ``late_write_s``: how long a failed store write may take to land (``ingest.reconcile``)."""
         self._mqtt = mqtt
@@ -87,6 +91,7 @@ class IngestWorker:
         self._directory = MeterDirectory(sessions)
         self._spool_path = Path(spool_path) if spool_path is not None else None
         self._spool_max_bytes = spool_max_bytes
+        self._letters = DeadLetterFile(Path(dead_letter_path)) if dead_letter_path is not None else None
         shared = bool(mqtt.shared_group) and is_mqtt5(mqtt) if reconcile is None else reconcile
         self._writer_args = dict(
             store=store,
@@ -135,7 +140,7 @@ class IngestWorker:
         if self._spool_path is not None:
             spool = Spool(self._spool_path, self._spool_max_bytes)
             self._metrics.spool_bytes = lambda: spool.size
-        self._batches = BatchWriter(settings=self._settings, spool=spool, **self._writer_args)  # type: ignore[arg-type]
+        self._batches = BatchWriter(settings=self._settings, spool=spool, letters=self._letters, **self._writer_args)  # type: ignore[arg-type]
         client = build_client(self._mqtt)
         client.on_connect = self._on_connect
         client.on_subscribe = self._on_subscribe

@@ -31,6 +31,7 @@ def ingest(
         open_series(settings),
         open_database(settings),
         spool_path=settings.spool_path,
+        dead_letter_path=settings.dead_letter_path,
         spool_max_bytes=settings.ingest.spool_max_mb * 1024 * 1024,
         retry_budget_s=settings.ingest.retry_budget_s,
         stale_after_intervals=settings.ingest.stale_after_intervals,
