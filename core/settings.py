@@ -66,6 +66,11 @@ class IngestSettings(_Section):
     batch_size: int = 5000
     #: Longest a received reading waits before it is flushed (seconds).
     flush_interval_s: float = 0.5
+    #: Megabytes of received messages (as they arrived) buffered before the receiver waits.
+    #: With the batch being written, about twice this is held, plus decoded objects: at
+    #: most a few hundred MB for 256 kB messages. Lower bounds memory tighter but makes
+    #: the broker wait on big messages sooner; normal traffic (5,000 readings, ~0.5 MB) is far below.
+    buffer_max_mb: int = 32
     #: Readings stamped further than this into the future are rejected.
     max_future_s: int = 3600
     #: Readings older than this are rejected (a year of backfill fits).

@@ -91,6 +91,7 @@ class IngestMetrics:
         # Gauges read from the components that own the numbers; set by the worker.
         self.queue_messages: Callable[[], int] = lambda: 0
         self.queue_readings: Callable[[], int] = lambda: 0
+        self.queue_bytes: Callable[[], int] = lambda: 0
         self.spool_bytes: Callable[[], int] = lambda: 0
         self.spool_full = False
         #: False once the writer died of an unexpected error: the process is on its way out.
@@ -176,6 +177,7 @@ class _Collector:
         yield gauge("pending_readings", "Readings received but not yet written or spooled", m.pending)
         yield gauge("queue_depth_messages", "Messages waiting in the receive buffer", m.queue_messages())
         yield gauge("queue_depth_readings", "Readings waiting in the receive buffer", m.queue_readings())
+        yield gauge("queue_depth_bytes", "Bytes (as received) of the messages waiting in the receive buffer", m.queue_bytes())
         yield gauge("spool_bytes", "Bytes in the local spool", m.spool_bytes())
         yield gauge("spool_full", "1 while the spool is full and messages stay unacknowledged", float(m.spool_full))
         yield gauge("healthy", "1 while the writer runs; 0 after an unexpected failure (the process exits)", float(m.healthy))

@@ -25,6 +25,7 @@ from core.store.base import SeriesStore
 from core.wire import Decoded, Rejection, decode
 from ingest.buffer import InboundMessage, MessageBuffer
 from ingest.connection import build_client, connect_async, is_mqtt5, subscribe
+from ingest.deadletter import MAX_STORED_PAYLOAD
 from ingest.deadletter_file import DeadLetterFile
 from ingest.metrics import IngestMetrics, IngestStats
 from ingest.reconcile import LATE_WRITE_S
@@ -83,9 +84,10 @@ class IngestWorker:
         self._clock = clock
         self._metrics = IngestMetrics()
         self._metrics.clock = clock
-        self._buffer = MessageBuffer(settings.batch_size)
+        self._buffer = MessageBuffer(settings.batch_size, settings.buffer_max_mb * 1024 * 1024)
         self._metrics.queue_messages = lambda: self._buffer.depth[0]
         self._metrics.queue_readings = lambda: self._buffer.depth[1]
+        self._metrics.queue_bytes = lambda: self._buffer.bytes
         self._abort = threading.Event()
         self._retry = Retrier(self._abort, on_failure=self._metrics.store_error)
         self._directory = MeterDirectory(sessions)
@@ -271,16 +273,19 @@ class IngestWorker:
             decoded = decode(topic, message.payload, self._mqtt.topic_prefix)
         except Exception as exc:  # noqa: BLE001 - a poison message is dead-lettered, not retried forever
             topic = repr(message._topic)[:512]  # noqa: SLF001 - the raw topic, which did not decode
-            decoded = Decoded([], [Rejection(topic, f"undecodable message: {exc!r}", message.payload[:2048])])
+            decoded = Decoded([], [Rejection(topic, f"undecodable message: {exc!r}", message.payload[:MAX_STORED_PAYLOAD])])
         return InboundMessage(
             topic=topic,
-            payload=message.payload,
+            # Only a dead letter reads the payload, and it keeps no more than this: holding
+            # all of a 250 kB message until its batch is written would cost 250 kB for nothing.
+            payload=message.payload[:MAX_STORED_PAYLOAD],
             decoded=decoded,
             mid=message.mid,
             qos=message.qos,
             connection=connection or 0,
             received_at=int(self._clock()),
             arrived=time.monotonic(),
+            size=len(message.payload),
         )
 
     # --- writer thread --------------------------------------------------------------
