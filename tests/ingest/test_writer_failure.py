@@ -22,7 +22,6 @@ import httpx
 import pytest
 
 from core.domain import EnergyPoint
-from core.store.base import SeriesStore
 from ingest.metrics import HEALTH_PATH, serve_metrics
 from tests.ingest.conftest import METERS, NOW, SITE, FaultyStore, wait_stored
 from tests.ingest.test_shutdown import KILOWATCH, metric, no_redelivery
@@ -31,13 +30,11 @@ from tests.support import free_port, wait_for
 LOBBY, PUMP = METERS[0].meter_id, METERS[1].meter_id
 T0 = NOW - 3600
 INJECTED = "injected programming error"
+REPO = Path(__file__).resolve().parents[2]
 
 
 class BuggyStore(FaultyStore):
     """Writes fine, except that any write with a point of ``PUMP`` raises a ``RuntimeError``."""
-
-    def __init__(self, inner: SeriesStore) -> None:
-        super().__init__(inner)
 
     def write(self, points: Sequence[EnergyPoint]) -> None:
         if any(p.meter_id == PUMP for p in points):
@@ -125,7 +122,7 @@ def test_kilowatch_ingest_exits_1_after_a_writer_failure_keeping_what_it_acknowl
     (inject / "sitecustomize.py").write_text(textwrap.dedent(SITECUSTOMIZE))
     port, client_id = free_port(), f"ingest-{uuid.uuid4().hex[:8]}"
     env = os.environ | {
-        "PYTHONPATH": os.pathsep.join([str(inject), *filter(None, [os.environ.get("PYTHONPATH")]), str(Path.cwd())]),
+        "PYTHONPATH": os.pathsep.join([str(inject), str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]),
         "KILOWATCH_MQTT__HOST": mosquitto.host,
         "KILOWATCH_MQTT__PORT": str(mosquitto.port),
         "KILOWATCH_MQTT__TOPIC_PREFIX": publisher.prefix,
