@@ -14,13 +14,13 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from bench import ingest_throughput, registry_announce, sustain
+from bench import ingest_throughput, memory, registry_announce, sustain
 from bench.api_report import api_latency_options, api_suite
 from bench.services import HIGH_CARDINALITY, servers
 
 # Wide enough for the ingest table when the output is not a terminal (a log, a CI job).
 console = Console() if sys.stdout.isatty() else Console(width=160)
-SUITES = ("ingest", "national", "api", "registry")
+SUITES = ("ingest", "memory", "national", "api", "registry")
 
 
 def _ingest(args: argparse.Namespace) -> list[str]:
@@ -53,6 +53,20 @@ def _ingest(args: argparse.Namespace) -> list[str]:
         lines.append("| " + " | ".join(cells) + " |")
     console.print(table)
     return lines
+
+
+def _memory(args: argparse.Namespace) -> list[str]:
+    with servers() as (broker, influx, workdir):
+        console.print(f"[dim]memory: {args.big_messages:,} messages of {memory.MESSAGE_BYTES // 1024} kB …[/]")
+        r = memory.run(broker, influx, workdir, args.big_messages)
+    line = (
+        f"Memory under large payloads: {r.messages:,} messages of {r.message_bytes // 1024} kB (one reading each) "
+        f"stored in {r.seconds:.0f} s; ingest RSS {r.baseline_rss_mb:.0f} MB before, peak {r.peak_rss_mb:.0f} MB "
+        f"(+{r.peak_rss_mb - r.baseline_rss_mb:.0f} MB) beside a buffer bound of {r.buffer_max_mb} MB "
+        f"(ingest.buffer_max_mb; at most about twice it is held, with the batch being written)."
+    )
+    console.print(line)
+    return ["", line]
 
 
 def _national(args: argparse.Namespace) -> list[str]:
@@ -99,12 +113,13 @@ def _registry(args: argparse.Namespace) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="kilowatch benchmarks; each figure beside its ceiling.")
-    parser.add_argument("suite", nargs="*", help="what to measure: ingest, national, api, registry [default: all]")
+    parser.add_argument("suite", nargs="*", help="what to measure: ingest, memory, national, api, registry [default: all]")
     parser.add_argument("--readings", type=int, default=40_000, help="per-meter readings per run (batches get 10x) [40000]")
     parser.add_argument("--workers", type=int, default=1, help="ingest workers (>1: one MQTT 5 shared subscription group) [1]")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the median is reported [3]")
     parser.add_argument("--minutes", type=float, default=10.0, help="length of the national-portfolio run [10]")
     parser.add_argument("--sites", type=int, default=sustain.SITES, help="sites of the national portfolio [5000]")
+    parser.add_argument("--big-messages", type=int, default=3000, help="255 kB messages of the memory run [3000]")
     parser.add_argument("--registry-sites", type=int, default=300, help="new sites announced per registry run [300]")
     api_latency_options(parser)
     args = parser.parse_args(argv)
@@ -123,6 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.monotonic()
     if "ingest" in args.suite:
         report += _ingest(args)
+    if "memory" in args.suite:
+        report += _memory(args)
     if "national" in args.suite:
         report += _national(args)
     if "api" in args.suite:

@@ -66,6 +66,11 @@ class IngestSettings(_Section):
     batch_size: int = 5000
     #: Longest a received reading waits before it is flushed (seconds).
     flush_interval_s: float = 0.5
+    #: Megabytes of received messages (as they arrived) buffered before the receiver waits.
+    #: With the batch being written, about twice this is held, plus decoded objects: at
+    #: most a few hundred MB for 256 kB messages. Lower bounds memory tighter but makes
+    #: the broker wait on big messages sooner; normal traffic (5,000 readings, ~0.5 MB) is far below.
+    buffer_max_mb: int = 32
     #: Readings stamped further than this into the future are rejected.
     max_future_s: int = 3600
     #: Readings older than this are rejected (a year of backfill fits).
@@ -77,6 +82,8 @@ class IngestSettings(_Section):
     retry_budget_s: float = 30.0
     #: Spool size limit; when full, the worker stops acknowledging (backpressure, no loss).
     spool_max_mb: int = 1024
+    #: Directory of the file keeping dead letters while the database is away (under ``data_dir``).
+    dead_letter_dir: str = "deadletters"
     #: A meter silent for this many of its usual intervals raises a stale_meter finding.
     stale_after_intervals: int = 4
     #: Seconds between checks for stale meters.
@@ -194,6 +201,11 @@ class Settings(BaseSettings):
     @property
     def spool_path(self) -> Path:
         path = Path(self.ingest.spool_dir)
+        return path if path.is_absolute() else self.data_dir / path
+
+    @property
+    def dead_letter_path(self) -> Path:
+        path = Path(self.ingest.dead_letter_dir)
         return path if path.is_absolute() else self.data_dir / path
 
 

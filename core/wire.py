@@ -137,9 +137,14 @@ def _number(body: dict, key: str, required: bool) -> float | None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f"'{key}' is not a number")
-    if not math.isfinite(value):
+    try:
+        number = float(value)
+    except OverflowError:
+        # JSON integers are unbounded: a 400-digit one is valid JSON but no float.
+        raise ValueError(f"'{key}' is out of range ({len(str(value))} digits)") from None
+    if not math.isfinite(number):
         raise ValueError(f"'{key}' is not finite")
-    return float(value)
+    return number
 
 
 def _reading_from(site_id: str, meter_id: str, body: object) -> Reading:
@@ -202,7 +207,9 @@ def decode(topic: str, payload: bytes, prefix: str = DEFAULT_PREFIX) -> Decoded:
         return reject(f"invalid site id {parts[0][:80]!r} in topic")
     try:
         body = json.loads(payload)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:
+        # ValueError covers bad UTF-8, bad syntax and integers past Python's digit limit;
+        # RecursionError, nesting deeper than the parser recurses.
         return reject(f"malformed JSON: {exc.msg if hasattr(exc, 'msg') else exc}")
     if not isinstance(body, dict):
         return reject("payload is not a JSON object")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections import deque
@@ -28,6 +29,9 @@ class InboundMessage(NamedTuple):
     received_at: int
     #: Monotonic time of receipt (for the flush deadline).
     arrived: float
+    #: Bytes the message arrived as: the measure of its memory (its decoded readings,
+    #: announcement or rejections), whatever part of the payload itself is kept.
+    size: int = 0
 
     @property
     def weight(self) -> int:
@@ -36,16 +40,20 @@ class InboundMessage(NamedTuple):
 
 
 class MessageBuffer:
-    """A FIFO bounded by readings: ``put`` blocks while full, ``take`` hands out a batch.
+    """A FIFO bounded by readings and by bytes: ``put`` blocks while full, ``take`` hands out a batch.
 
-    A message larger than the capacity is accepted when the buffer is empty, so one
-    oversized gateway batch cannot wedge the worker.
+    Readings bound a batch's store write; bytes bound memory, which grows with what the
+    messages weigh, not with their readings (a 250 kB message of one reading). A message
+    larger than either bound is accepted when the buffer is empty, so one oversized
+    gateway batch cannot wedge the worker.
     """
 
-    def __init__(self, capacity: int) -> None:
+    def __init__(self, capacity: int, max_bytes: int | None = None) -> None:
         self.capacity = max(1, capacity)
+        self.max_bytes = max(1, max_bytes) if max_bytes is not None else sys.maxsize
         self._items: deque[InboundMessage] = deque()
         self._weight = 0
+        self._bytes = 0
         self._closed = False
         self._flush_requested = False
         self._cond = threading.Condition()
@@ -53,16 +61,17 @@ class MessageBuffer:
     def put(self, message: InboundMessage) -> bool:
         """Append, waiting for room; False when the buffer was closed (the message is dropped)."""
         with self._cond:
-            while not self._closed and self._weight and self._weight + message.weight > self.capacity:
+            while not self._closed and self._items and self._over(message):
                 self._cond.wait()
             if self._closed:
                 return False
             was_empty = not self._items
             self._items.append(message)
             self._weight += message.weight
+            self._bytes += message.size
             # The writer waits either for a first message or for a full batch: waking it
             # on every put would cost a thread switch per message for nothing.
-            if was_empty or self._weight >= self.capacity:
+            if was_empty or self._full():
                 self._cond.notify_all()
             return True
 
@@ -80,17 +89,23 @@ class MessageBuffer:
                 self._cond.wait(idle_timeout)
                 if not self._items:
                     return []
-            while self._items and not self._closed and not self._flush_requested and self._weight < self.capacity:
+            while self._items and not self._closed and not self._flush_requested and not self._full():
                 remaining = self._items[0].arrived + max_wait - time.monotonic()
                 if remaining <= 0:
                     break
                 self._cond.wait(remaining)
             batch = list(self._items)
             self._items.clear()
-            self._weight = 0
+            self._weight = self._bytes = 0
             self._flush_requested = False
             self._cond.notify_all()
             return batch
+
+    def _over(self, message: InboundMessage) -> bool:
+        return self._weight + message.weight > self.capacity or self._bytes + message.size > self.max_bytes
+
+    def _full(self) -> bool:
+        return self._weight >= self.capacity or self._bytes >= self.max_bytes
 
     def flush(self) -> None:
         """Hand what is buffered to the writer now instead of at the deadline."""
@@ -117,3 +132,8 @@ class MessageBuffer:
     def depth(self) -> tuple[int, int]:
         """Messages and readings waiting."""
         return len(self._items), self._weight
+
+    @property
+    def bytes(self) -> int:
+        """Bytes of the messages waiting (as they arrived)."""
+        return self._bytes

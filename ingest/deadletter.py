@@ -47,6 +47,8 @@ def wire_kind(reason: str) -> str:
             return kind
     if "not a number" in reason or "not finite" in reason:
         return "bad_value"
+    if "is out of range" in reason:
+        return "out_of_range"
     return "invalid"
 
 

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import bisect
 import math
+import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from socketserver import ThreadingMixIn
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from prometheus_client import CollectorRegistry
+from prometheus_client import CollectorRegistry, make_wsgi_app
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 
 PREFIX = "kilowatch_ingest"
@@ -88,8 +91,11 @@ class IngestMetrics:
         # Gauges read from the components that own the numbers; set by the worker.
         self.queue_messages: Callable[[], int] = lambda: 0
         self.queue_readings: Callable[[], int] = lambda: 0
+        self.queue_bytes: Callable[[], int] = lambda: 0
         self.spool_bytes: Callable[[], int] = lambda: 0
         self.spool_full = False
+        #: False once the writer died of an unexpected error: the process is on its way out.
+        self.healthy = True
         self.clock: Callable[[], float] = lambda: math.nan
         self.registry = CollectorRegistry(auto_describe=True)
         self.registry.register(_Collector(self))
@@ -171,8 +177,10 @@ class _Collector:
         yield gauge("pending_readings", "Readings received but not yet written or spooled", m.pending)
         yield gauge("queue_depth_messages", "Messages waiting in the receive buffer", m.queue_messages())
         yield gauge("queue_depth_readings", "Readings waiting in the receive buffer", m.queue_readings())
+        yield gauge("queue_depth_bytes", "Bytes (as received) of the messages waiting in the receive buffer", m.queue_bytes())
         yield gauge("spool_bytes", "Bytes in the local spool", m.spool_bytes())
         yield gauge("spool_full", "1 while the spool is full and messages stay unacknowledged", float(m.spool_full))
+        yield gauge("healthy", "1 while the writer runs; 0 after an unexpected failure (the process exits)", float(m.healthy))
         newest = m.newest_stored_ts
         lag = m.clock() - newest if newest is not None else math.nan
         yield gauge("data_lag_seconds", "Now minus the newest reading stored", lag)
@@ -183,3 +191,36 @@ class _Collector:
         yield HistogramMetricFamily(
             f"{PREFIX}_ack_lag_seconds", "Seconds from a message's arrival to its acknowledgement", buckets=buckets, sum_value=m.lag_sum
         )
+
+
+#: Path of the health check: 200 while ``kilowatch_ingest_healthy`` is 1, else 503.
+HEALTH_PATH = "/healthz"
+
+
+class _Server(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+        """Scrapes and health checks every few seconds are not news."""
+
+
+def serve_metrics(port: int, registry: CollectorRegistry, addr: str = "0.0.0.0") -> WSGIServer:
+    """Serve Prometheus metrics (any path) and ``HEALTH_PATH`` on a daemon thread; ``shutdown()`` stops it.
+
+    The health answer is read from the exported ``healthy`` gauge, so the check and the
+    metric cannot disagree; a plain HTTP client (a compose health check) sees a 503.
+    """
+    metrics_app = make_wsgi_app(registry)
+
+    def app(environ: dict, start_response: Callable) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != HEALTH_PATH:
+            return metrics_app(environ, start_response)
+        healthy = registry.get_sample_value(f"{PREFIX}_healthy") == 1.0
+        start_response("200 OK" if healthy else "503 Service Unavailable", [("Content-Type", "text/plain")])
+        return [b"ok\n" if healthy else b"unhealthy: the ingest writer failed; exiting\n"]
+
+    server = make_server(addr, port, app, _Server, handler_class=_QuietHandler)
+    threading.Thread(target=server.serve_forever, name="ingest-metrics", daemon=True).start()
+    return server

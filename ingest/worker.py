@@ -25,6 +25,8 @@ from core.store.base import SeriesStore
 from core.wire import Decoded, Rejection, decode
 from ingest.buffer import InboundMessage, MessageBuffer
 from ingest.connection import build_client, connect_async, is_mqtt5, subscribe
+from ingest.deadletter import MAX_STORED_PAYLOAD
+from ingest.deadletter_file import DeadLetterFile
 from ingest.metrics import IngestMetrics, IngestStats
 from ingest.reconcile import LATE_WRITE_S
 from ingest.retry import Aborted, Retrier
@@ -61,6 +63,7 @@ class IngestWorker:
         clock: Callable[[], float] = time.time,
         *,
         spool_path: Path | str | None = None,
+        dead_letter_path: Path | str | None = None,
         spool_max_bytes: int = SPOOL_MAX_BYTES,
         retry_budget_s: float = RETRY_BUDGET_S,
         stale_after_intervals: int = DEFAULT_INTERVALS,
@@ -69,7 +72,9 @@ class IngestWorker:
         late_write_s: float = LATE_WRITE_S,
     ) -> None:
         """``spool_path``: where to spool while the store is away (None: hold messages
-        unacknowledged instead). ``reconcile``: check energies against the store after
+        unacknowledged instead). ``dead_letter_path``: directory of the file that keeps dead
+        letters while the database is away (None: such dead letters are only counted and
+        logged). ``reconcile``: check energies against the store after
         writing (default: when the worker is in an MQTT 5 shared subscription group).
         ``late_write_s``: how long a failed store write may take to land (``ingest.reconcile``)."""
         self._mqtt = mqtt
@@ -79,14 +84,16 @@ class IngestWorker:
         self._clock = clock
         self._metrics = IngestMetrics()
         self._metrics.clock = clock
-        self._buffer = MessageBuffer(settings.batch_size)
+        self._buffer = MessageBuffer(settings.batch_size, settings.buffer_max_mb * 1024 * 1024)
         self._metrics.queue_messages = lambda: self._buffer.depth[0]
         self._metrics.queue_readings = lambda: self._buffer.depth[1]
+        self._metrics.queue_bytes = lambda: self._buffer.bytes
         self._abort = threading.Event()
         self._retry = Retrier(self._abort, on_failure=self._metrics.store_error)
         self._directory = MeterDirectory(sessions)
         self._spool_path = Path(spool_path) if spool_path is not None else None
         self._spool_max_bytes = spool_max_bytes
+        self._letters = DeadLetterFile(Path(dead_letter_path)) if dead_letter_path is not None else None
         shared = bool(mqtt.shared_group) and is_mqtt5(mqtt) if reconcile is None else reconcile
         self._writer_args = dict(
             store=store,
@@ -116,6 +123,7 @@ class IngestWorker:
         self._stopping = False
         #: The programming error that stopped the writer, if one did (None while healthy).
         self.error: BaseException | None = None
+        self._failed = threading.Event()
 
     @property
     def stats(self) -> IngestStats:
@@ -134,7 +142,7 @@ class IngestWorker:
         if self._spool_path is not None:
             spool = Spool(self._spool_path, self._spool_max_bytes)
             self._metrics.spool_bytes = lambda: spool.size
-        self._batches = BatchWriter(settings=self._settings, spool=spool, **self._writer_args)  # type: ignore[arg-type]
+        self._batches = BatchWriter(settings=self._settings, spool=spool, letters=self._letters, **self._writer_args)  # type: ignore[arg-type]
         client = build_client(self._mqtt)
         client.on_connect = self._on_connect
         client.on_subscribe = self._on_subscribe
@@ -158,6 +166,27 @@ class IngestWorker:
     def wait_until_subscribed(self, timeout: float | None = None) -> bool:
         """True once the broker confirmed the subscriptions of the current connection."""
         return self._subscribed.wait(timeout)
+
+    @property
+    def healthy(self) -> bool:
+        """False once the writer died of an unexpected error (``error``): the worker must be replaced."""
+        return self._metrics.healthy
+
+    def run_until(self, stop: threading.Event, poll_s: float = 0.5) -> int:
+        """Run until ``stop`` is set or the writer fails, then ``stop()``; the exit status (0 or 1).
+
+        A failed writer acknowledges nothing more, so the process must go: what was
+        acknowledged is stored or spooled, the rest stays in the broker session for the
+        next process (started again by compose or systemd on the non-zero status).
+        """
+        while not self._failed.is_set() and not stop.wait(poll_s):
+            pass
+        if self._failed.is_set():
+            log.error("stopping after the writer failure; exiting with status 1 so the ingest is restarted")
+        else:
+            log.info("stopping: writing or spooling what was received")
+        self.stop()
+        return 1 if self.error is not None else 0
 
     def flush_now(self) -> None:
         """Write what is buffered now instead of at the flush deadline."""
@@ -244,16 +273,19 @@ class IngestWorker:
             decoded = decode(topic, message.payload, self._mqtt.topic_prefix)
         except Exception as exc:  # noqa: BLE001 - a poison message is dead-lettered, not retried forever
             topic = repr(message._topic)[:512]  # noqa: SLF001 - the raw topic, which did not decode
-            decoded = Decoded([], [Rejection(topic, f"undecodable message: {exc!r}", message.payload[:2048])])
+            decoded = Decoded([], [Rejection(topic, f"undecodable message: {exc!r}", message.payload[:MAX_STORED_PAYLOAD])])
         return InboundMessage(
             topic=topic,
-            payload=message.payload,
+            # Only a dead letter reads the payload, and it keeps no more than this: holding
+            # all of a 250 kB message until its batch is written would cost 250 kB for nothing.
+            payload=message.payload[:MAX_STORED_PAYLOAD],
             decoded=decoded,
             mid=message.mid,
             qos=message.qos,
             connection=connection or 0,
             received_at=int(self._clock()),
             arrived=time.monotonic(),
+            size=len(message.payload),
         )
 
     # --- writer thread --------------------------------------------------------------
@@ -277,11 +309,18 @@ class IngestWorker:
         except Aborted as exc:
             log.warning("stopping with %d readings unwritten and unacknowledged: %s", self.stats.pending, exc)
         except BaseException as exc:
+            # Not an outage (those are retried or spooled above) but a bug or a poison the
+            # code did not foresee: stop taking messages, turn unhealthy, let run_until exit.
             self.error = exc
+            self._metrics.healthy = False
             self._buffer.close()
-            log.exception("ingest writer failed; no further messages are acknowledged")
+            log.exception("ingest writer failed (%s: %s); no further messages are acknowledged", type(exc).__name__, exc)
         finally:
-            batches.shut_down()
+            try:
+                batches.shut_down()
+            finally:
+                if self.error is not None:
+                    self._failed.set()
 
     def _ack(self, batch: list[InboundMessage]) -> None:
         acked = 0

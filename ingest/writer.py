@@ -25,11 +25,12 @@ from core.store.base import SeriesStore, StoreRejected
 from core.wire import reading_topic
 from ingest.buffer import InboundMessage
 from ingest.deadletter import DeadLetter, RejectionLog, save_dead_letters
+from ingest.deadletter_file import DeadLetterFile
 from ingest.findings import STALE_METER, FindingBacklog, open_findings
 from ingest.metrics import IngestMetrics
 from ingest.processor import Admitted, BatchProcessor, Plan, point_payload
 from ingest.reconcile import Reconciler
-from ingest.retry import Aborted, OutOfBudget, Retrier
+from ingest.retry import RETRYABLE, Aborted, OutOfBudget, Retrier
 from ingest.spool import Spool, SpooledReading, SpoolFull
 from ingest.staleness import StaleWatch
 from ingest.validation import MeterDirectory
@@ -42,6 +43,9 @@ REPLAY_SLICE_S = 1.0
 #: Pauses between store probes while spooling: a recovered store is noticed within 5 s,
 #: a dead one costs one cheap probe per 5 s.
 PROBE_MIN_S, PROBE_MAX_S = 0.2, 5.0
+#: Pauses between attempts to copy the dead-letter file to the database: each attempt
+#: holds the writer for a connection attempt, so a database down for long costs one per 30 s.
+LETTERS_PROBE_MIN_S, LETTERS_PROBE_MAX_S = 1.0, 30.0
 
 
 class BatchWriter:
@@ -60,6 +64,7 @@ class BatchWriter:
         clock: Callable[[], float],
         prefix: str,
         spool: Spool | None,
+        letters: DeadLetterFile | None,
         retry_budget_s: float,
         shared: bool,
         stale: StaleWatch,
@@ -84,6 +89,9 @@ class BatchWriter:
         self._stale = stale
         self._stale_check_s = stale_check_s
         self._rejection_log = RejectionLog()
+        self._letters = letters
+        self._next_letters_copy = 0.0
+        self._letters_delay = LETTERS_PROBE_MIN_S
         # Budget of the store calls in progress: None (wait) without a spool to fall back on.
         self._budget: float | None = None
         self._next_probe = 0.0
@@ -114,6 +122,7 @@ class BatchWriter:
         if self.spool is not None and not self.spool.empty():
             log.warning("replaying %d bytes spooled by an earlier run", self.spool.size)
             self.replay(force=True)
+        self._copy_letters()
 
     def shut_down(self) -> None:
         self._findings.flush(force=True)
@@ -261,6 +270,7 @@ class BatchWriter:
     def periodic(self) -> None:
         """Between batches: replay what is spooled, look for stale meters, save findings."""
         self.replay()
+        self._copy_letters()
         if time.monotonic() >= self._next_stale_check:
             self._next_stale_check = time.monotonic() + self._stale_check_s
             self._check_stale()
@@ -285,8 +295,38 @@ class BatchWriter:
             self._metrics.rejected[kind] += 1
         for letter in letters:
             self._rejection_log(letter)
+        file = self._letters
         try:
-            self._retry.run("dead-letter table", lambda: save_dead_letters(self._sessions, letters))
+            # Behind letters already waiting in the file, so the table keeps their order.
+            if file is None or not file.pending():
+                save_dead_letters(self._sessions, letters)
+                return
+        except RETRYABLE as exc:
+            if file is None:
+                log.error("could not record %d dead letters (database unavailable): %s", len(letters), exc)
+                return
+            log.warning("dead-letter table unavailable (%s); keeping dead letters in %s until it is back", exc, file.path)
+            self._next_letters_copy = time.monotonic() + self._letters_delay
         except SQLAlchemyError as exc:
-            # Counted and logged already; losing the row beats blocking the meter data.
+            # Counted and logged already; the database refuses these rows, retrying will not help.
             log.error("could not record %d dead letters: %s", len(letters), exc)
+            return
+        try:
+            file.append(letters)
+        except OSError as exc:
+            log.error("could not keep %d dead letters in %s: %s", len(letters), file.path, exc)
+
+    def _copy_letters(self) -> None:
+        """Copy the dead-letter file to the table when it is due; never raises for the database."""
+        file = self._letters
+        if file is None or time.monotonic() < self._next_letters_copy or not file.pending():
+            return
+        try:
+            copied = file.copy_to(self._sessions)
+        except (SQLAlchemyError, OSError) as exc:
+            self._next_letters_copy = time.monotonic() + self._letters_delay
+            self._letters_delay = min(self._letters_delay * 2, LETTERS_PROBE_MAX_S)
+            log.debug("dead-letter table still unavailable: %s", exc)
+            return
+        self._letters_delay = LETTERS_PROBE_MIN_S
+        log.warning("dead-letter table available again: copied %d dead letters from %s", copied, file.path)

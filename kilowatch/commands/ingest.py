@@ -31,21 +31,20 @@ def ingest(
         open_series(settings),
         open_database(settings),
         spool_path=settings.spool_path,
+        dead_letter_path=settings.dead_letter_path,
         spool_max_bytes=settings.ingest.spool_max_mb * 1024 * 1024,
         retry_budget_s=settings.ingest.retry_budget_s,
         stale_after_intervals=settings.ingest.stale_after_intervals,
         stale_check_s=settings.ingest.stale_check_s,
     )
     if metrics_port:
-        from prometheus_client import start_http_server
+        from ingest.metrics import serve_metrics
 
-        start_http_server(metrics_port, registry=worker.metrics_registry)
+        serve_metrics(metrics_port, worker.metrics_registry)
     worker.start()
     log.info("ingesting from %s:%d (%s)", settings.mqtt.host, settings.mqtt.port, settings.mqtt.topic_prefix)
-    stop.wait()
-    log.info("stopping: writing or spooling what was received")
-    worker.stop()
-    if worker.error is not None:
+    # Until SIGTERM/Ctrl-C, or until the writer fails: then exit 1 so the ingest is restarted.
+    if worker.run_until(stop):
         raise typer.Exit(1)
 
 

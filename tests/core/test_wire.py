@@ -81,3 +81,37 @@ def test_oversized_payloads_are_rejected_unread():
 def test_decode_never_raises(payload, topic):
     out = decode(topic, payload)
     assert len(out.readings) + len(out.rejections) >= 0
+
+
+@pytest.mark.parametrize("bad", ['"register": HUGE', '"register": 2.0, "power": HUGE'])
+def test_an_out_of_range_number_in_one_batch_item_rejects_only_that_item(bad):
+    # A 400-digit integer parses as a Python int, but no float can hold it.
+    bad = bad.replace("HUGE", "9" * 400)
+    items = [
+        '{"meter": "a", "ts": "2026-01-01T00:00:00Z", "register": 1.0}',
+        '{"meter": "b", "ts": "2026-01-01T00:00:00Z", ' + bad + "}",
+        '{"meter": "c", "ts": "2026-01-01T00:00:00Z", "register": 3.0}',
+    ]
+    payload = ('{"v": 1, "site": "s1", "readings": [' + ", ".join(items) + "]}").encode()
+    out = decode(batch_topic("s1"), payload)
+    assert [r.meter_id for r in out.readings] == ["a", "c"]
+    key = "power" if "power" in bad else "register"
+    assert len(out.rejections) == 1 and out.rejections[0].reason.startswith(f"'{key}' is out of range")
+    assert b'"meter": "b"' in out.rejections[0].payload
+
+
+def test_an_out_of_range_register_in_a_single_reading_is_rejected_with_a_reason():
+    out = decode(reading_topic("s1", "m1"), b'{"v": 1, "ts": 1, "register": 1' + b"0" * 400 + b"}")
+    assert out.readings == [] and out.rejections[0].reason.startswith("'register' is out of range")
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b'{"v": 1, "ts": 1, "register": 1' + b"0" * 5000 + b"}",  # past Python's int-string limit
+        b"[" * 100_000 + b"]" * 100_000,  # deeper than the JSON parser recurses
+    ],
+)
+def test_json_the_parser_refuses_is_rejected_not_raised(payload):
+    out = decode(reading_topic("s1", "m1"), payload)
+    assert out.readings == [] and out.rejections[0].reason.startswith("malformed JSON")

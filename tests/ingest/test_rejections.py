@@ -43,6 +43,24 @@ def test_bad_batch_item_is_dead_lettered_and_the_rest_of_the_batch_is_stored(wor
     assert b"lots" in row.payload
 
 
+def test_an_out_of_range_batch_item_is_dead_lettered_alone_and_the_good_items_are_stored(worker, publisher, store, sessions):
+    # A 400-digit integer is valid JSON but no float: the item is judged on its own.
+    items = [
+        f'{{"meter": "{LOBBY}", "ts": {T0}, "register": 1.0}}',
+        f'{{"meter": "{PUMP}", "ts": {T0}, "register": {"9" * 400}}}',
+        f'{{"meter": "{PUMP}", "ts": {T0 + 900}, "register": 2.0}}',
+    ]
+    payload = f'{{"v": 1, "site": "{SITE.site_id}", "readings": [{", ".join(items)}]}}'.encode()
+    publisher.raw(batch_topic(SITE.site_id, publisher.prefix), payload)
+
+    wait_stored(store, LOBBY, 1)
+    assert [p.ts for p in wait_stored(store, PUMP, 1)] == [T0 + 900]
+    [row] = wait_dead_letters(sessions, 1)
+    assert row.kind == "out_of_range" and "400 digits" in row.reason
+    assert row.payload.startswith(f'{{"meter": "{PUMP}", "ts": {T0}, "register": 999'.encode())
+    assert worker.stats.rejected == {"out_of_range": 1}
+
+
 def test_reading_of_an_unknown_meter_is_dead_lettered(worker, publisher, store, sessions):
     publisher.reading("a-ghost", T0, 1.0)
 
