@@ -5,11 +5,14 @@ from __future__ import annotations
 import time
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, NamedTuple, Optional
+from typing import TYPE_CHECKING, Annotated, NamedTuple, Optional
 
 import typer
 
 from kilowatch.context import SHANGHAI, console, local_midnight, settings_from
+
+if TYPE_CHECKING:
+    from simulators.publisher import SimulationResult
 
 _RATE_HELP = "KIND=RATE, repeatable"
 
@@ -70,8 +73,8 @@ def window(days: float, start: date | None, step_s: int, live: bool, now: float)
 def simulate(
     ctx: typer.Context,
     sites: Annotated[int, typer.Option(help="Number of simulated sites.", min=1)] = 10,
-    days: Annotated[float, typer.Option(help="Simulated days to publish (365 for a year of history).", min=0.01)] = 1.0,
-    start: Annotated[Optional[str], typer.Option(help="First simulated day, YYYY-MM-DD (Asia/Shanghai); default: today.")] = None,
+    days: Annotated[float, typer.Option(help="Simulated days to publish (365 for a year of history); a backfill is the days before now.", min=0.01)] = 1.0,
+    start: Annotated[Optional[str], typer.Option(help="First simulated day, YYYY-MM-DD (Asia/Shanghai), not after today; a backfill still ends now. Default: --days before now.")] = None,
     speed: Annotated[Optional[float], typer.Option(help="Live mode: simulated seconds per wall second (60 = an hour a minute). Omit to backfill as fast as the broker takes it.")] = None,
     step: Annotated[int, typer.Option(help="Seconds between readings of a meter (60 to 86400).", min=60, max=86400)] = 900,
     per_meter: Annotated[bool, typer.Option("--per-meter", help="One message per meter reading instead of one gateway batch per site and step.")] = False,
@@ -141,7 +144,7 @@ def simulate(
         raise typer.Exit(1)
 
 
-def report_refusals(result, max_future_s: int) -> bool:
+def report_refusals(result: SimulationResult, max_future_s: int) -> bool:
     """Print what the broker acknowledged and refused and what ingest will refuse; True when nothing was."""
     refused = result.readings_ahead + result.readings_too_old
     console.print(
