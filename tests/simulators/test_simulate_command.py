@@ -39,7 +39,7 @@ def test_a_backfill_with_faults_writes_ground_truth_and_delivery_counts(mosquitt
     monkeypatch.setenv("KILOWATCH_MQTT__TOPIC_PREFIX", topic_prefix)
     truth = tmp_path / "truth"
     result = runner.invoke(app, [
-        "--data-dir", str(tmp_path), "simulate", "--sites", "3", "--days", "7", "--start", "2026-06-01", "--seed", "4",
+        "--data-dir", str(tmp_path), "simulate", "--sites", "3", "--days", "7", "--start", (date.today() - timedelta(days=30)).isoformat(), "--seed", "4",
         "--host", mosquitto.host, "--mqtt-port", str(mosquitto.port), "--no-progress",
         "--waste", "pump_night=2", "--fault", "spike=0.2", "--duplicates", "0.05", "--bad-payloads", "0.01",
         "--ground-truth", str(truth),
