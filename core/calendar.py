@@ -1,25 +1,44 @@
-"""Chinese public holidays and make-up working days (调休), from the State Council notices.
+"""Day kinds (workday, weekend, holiday) for a site's country, and local dates.
 
-Sources (国务院办公厅关于 YYYY 年部分节假日安排的通知), checked against the text
-republished by Xinhua / gov.cn:
+China comes first: its public holidays and make-up working days (调休) are only known from
+the State Council notice for each year (国务院办公厅关于 YYYY 年部分节假日安排的通知),
+published in October or November for the next year. The notices in the table below were
+checked against the text republished by Xinhua / gov.cn:
 
 - 2024: 国办发明电〔2023〕7号, 2023-10-25 - verified.
 - 2025: 国办发明电〔2024〕12号, 2024-11-12 - verified (first year with 除夕 and 5月2日 added).
 - 2026: notice of 2025-11-04 (Xinhua) - verified.
-- 2027: not published when this table was written - NOT covered.
+- 2027: not in the table - NOT covered.
 
-For a year not in the table, only the fixed-date statutory holidays are known
-(元旦 1/1, 劳动节 5/1-5/2, 国庆节 10/1-10/3); the lunar holidays and the
-make-up days are not, so :func:`is_covered` lets callers warn about it.
+For a year without a notice here, and for every other country, the maintained calendar of
+the ``holidays`` package (``holidays.country_holidays``) is used: it knows the lunar
+holidays years ahead, but for China it knows a year's make-up working days only once the
+notice is out and the package updated, so :func:`notice_warning` tells callers when next
+year (or this one) has no notice in the table.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from functools import lru_cache
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-__all__ = ["is_holiday", "is_workday", "day_kind", "local_date", "is_covered", "COVERED_YEARS"]
+import holidays
+import numpy as np
+
+__all__ = [
+    "COVERED_YEARS", "DAY_KINDS", "DEFAULT_COUNTRY", "DayCalendar", "day_kind", "day_kinds", "is_covered",
+    "is_holiday", "is_workday", "local_date", "notice_warning",
+]
+
+log = logging.getLogger(__name__)
+
+DAY_KINDS = ("workday", "weekend", "holiday")
+#: The country whose calendar a site follows when it names none.
+DEFAULT_COUNTRY = "CN"
 
 
 def _span(first: str, last: str) -> list[date]:
@@ -69,41 +88,120 @@ _MAKEUP_WORKDAYS: dict[int, list[date]] = {
     2026: _days("2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"),
 }
 
+#: Years whose State Council notice is in the table above.
 COVERED_YEARS = frozenset(_HOLIDAYS)
 
 _ALL_HOLIDAYS = frozenset(d for days in _HOLIDAYS.values() for d in days)
 _ALL_MAKEUP = frozenset(d for days in _MAKEUP_WORKDAYS.values() for d in days)
-#: Fixed-date statutory holidays, the only ones known for years without a notice.
-_FIXED = frozenset({(1, 1), (5, 1), (5, 2), (10, 1), (10, 2), (10, 3)})
 
 
-def is_covered(year: int) -> bool:
-    """True when the State Council notice for ``year`` is in the table."""
-    return year in COVERED_YEARS
+
+class _Year(NamedTuple):
+    """One country's year: its days off, its weekend days that are worked, its weekend weekdays."""
+
+    holidays: frozenset[date]
+    workdays: frozenset[date]
+    weekend: frozenset[int]
 
 
-def is_holiday(day: date) -> bool:
-    """True for a public holiday (including weekend days inside a holiday block)."""
-    if day in _ALL_HOLIDAYS:
-        return True
-    # 2023-12-30/31 belong to the 2024 notice, so look at the year the notice covers.
-    if is_covered(day.year):
-        return False
-    return (day.month, day.day) in _FIXED
+@lru_cache(maxsize=256)
+def _year(country: str, year: int) -> _Year:
+    if country == "CN" and year in COVERED_YEARS:
+        # The notice's block includes the weekend days inside it (放假调休 ranges as announced).
+        days = frozenset(d for d in _ALL_HOLIDAYS if d.year == year)
+        return _Year(days, frozenset(_MAKEUP_WORKDAYS[year]), frozenset({5, 6}))
+    try:
+        known = holidays.country_holidays(country, years=year)
+    except NotImplementedError:
+        raise ValueError(f"no holiday calendar for country {country!r}; use an ISO 3166 code such as CN or US") from None
+    # The previous notice may reach into this year (the 2024 notice covered 2023-12-30/31).
+    table = frozenset(d for d in _ALL_HOLIDAYS if d.year == year) if country == "CN" else frozenset()
+    return _Year(frozenset(known) | table, frozenset(known.weekend_workdays), frozenset(known.weekend))
 
 
-def is_workday(day: date) -> bool:
-    """True for a working day: a weekday that is not a holiday, or a make-up weekend day."""
-    if day in _ALL_MAKEUP:
-        return True
-    return day.weekday() < 5 and not is_holiday(day)
+def _country(country: str | None) -> str:
+    return (country or DEFAULT_COUNTRY).strip().upper()
 
 
-def day_kind(day: date) -> str:
+class DayCalendar:
+    """The day kinds of one country: ``DayCalendar("US").kind(date(2027, 7, 5)) == "holiday"``."""
+
+    def __init__(self, country: str = DEFAULT_COUNTRY) -> None:
+        self.country = _country(country)
+        _year(self.country, date.today().year)  # an unknown country fails here, not mid-scan
+
+    def kind(self, day: date) -> str:
+        """'workday', 'weekend' or 'holiday'."""
+        year = _year(self.country, day.year)
+        if day in year.holidays:
+            return "holiday"
+        if day in year.workdays or day.weekday() not in year.weekend:
+            return "workday"
+        return "weekend"
+
+    def kinds(self, days: Iterable[date] | np.ndarray) -> np.ndarray:
+        """The kind of each day (``date`` objects or numpy ``datetime64``), as an array of str."""
+        values = np.asarray(days)
+        if values.dtype.kind == "M":
+            values = values.astype("datetime64[D]").astype(object)
+        unique, inverse = np.unique(np.asarray(values, dtype=object).ravel(), return_inverse=True)
+        table = np.array([self.kind(d) for d in unique], dtype="<U7")
+        return table[inverse].reshape(values.shape)
+
+
+@lru_cache(maxsize=64)
+def _calendar(country: str) -> DayCalendar:
+    return DayCalendar(country)
+
+
+def day_kinds(days: Iterable[date] | np.ndarray, country: str = DEFAULT_COUNTRY) -> np.ndarray:
+    """'workday', 'weekend' or 'holiday' for each of ``days`` in ``country`` (ISO 3166 code)."""
+    return _calendar(_country(country)).kinds(days)
+
+
+def day_kind(day: date, country: str = DEFAULT_COUNTRY) -> str:
     """'workday', 'weekend' or 'holiday'."""
-    if is_holiday(day):
-        return "holiday"
-    return "workday" if is_workday(day) else "weekend"
+    return _calendar(_country(country)).kind(day)
+
+
+def is_holiday(day: date, country: str = DEFAULT_COUNTRY) -> bool:
+    """True for a public holiday (in China including weekend days inside a holiday block)."""
+    return day_kind(day, country) == "holiday"
+
+
+def is_workday(day: date, country: str = DEFAULT_COUNTRY) -> bool:
+    """True for a working day: a weekday that is not a holiday, or a make-up weekend day."""
+    return day_kind(day, country) == "workday"
+
+
+def is_covered(year: int, country: str = DEFAULT_COUNTRY) -> bool:
+    """True when ``year``'s days off are official: for China, its State Council notice is in the table.
+
+    Other countries' holidays are fixed by law years ahead, so the maintained calendar covers them.
+    """
+    return year in COVERED_YEARS if _country(country) == "CN" else True
+
+
+_warned: set[tuple[str, int]] = set()
+
+
+def notice_warning(today: date, country: str = DEFAULT_COUNTRY) -> str | None:
+    """A message when this year or next has no official notice for ``country``, else None.
+
+    Logged once per country and year; callers put the message on their findings too.
+    """
+    country = _country(country)
+    missing = [y for y in (today.year, today.year + 1) if not is_covered(y, country)]
+    if not missing:
+        return None
+    year = missing[0]
+    message = (f"no State Council holiday notice for {year} in core/calendar.py: its holidays come from the "
+               f"holidays package (v{holidays.__version__}), which may miss the make-up working days (调休); "
+               f"add the notice's days to the table when it is published")
+    if (country, year) not in _warned:
+        _warned.add((country, year))
+        log.warning("calendar: %s", message)
+    return message
 
 
 @lru_cache(maxsize=16)

@@ -19,7 +19,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.calendar import local_date
+from core.calendar import local_date, notice_warning
 from core.carbon import EmissionFactor, electricity_factor
 from core.db.registry import load_sites
 from core.db.tables import AlertRecord, MeterRecord, SiteRecord
@@ -119,6 +119,9 @@ class DetectionPass:
             tariffs = {r[0]: (r[1], r[2]) for r in session.execute(
                 select(SiteRecord.site_id, SiteRecord.tariff_cny_per_kwh, SiteRecord.tou_tariff))}
         warnings: list[DataWarning] = []
+        # Without the State Council notice a year's make-up working days are unknown: a finding, not silence.
+        if (uncovered := notice_warning(local_date(int(time.time() if now is None else now)))) is not None:
+            warnings.append(DataWarning("calendar_not_covered", uncovered, ""))
         totals = StoreCounts()
         scanned = scored = fitted = faults = deferred = 0
         budget = FitBudget(self.detect.fit_budget_s)

@@ -35,6 +35,12 @@ class SimulationResult:
     stopped_early: bool = False
     #: PUBACKs carrying an MQTT 5 failure reason (e.g. not authorised to publish).
     rejected_by_broker: int = 0
+    #: PUBACKs received (success or failure): equal to ``messages_published`` after a full run.
+    acknowledged: int = 0
+    #: Good readings stamped, when published, further ahead than ingest accepts (``future_timestamp``).
+    readings_ahead: int = 0
+    #: Good readings stamped, when published, longer ago than ingest accepts (``too_old``).
+    readings_too_old: int = 0
     #: Duplicates, late messages and bad payloads, as counted while publishing.
     delivery: DeliveryCounts = field(default_factory=DeliveryCounts)
     #: Wall-clock seconds from connecting to the last PUBACK.
@@ -75,6 +81,7 @@ def run_simulation(
     stop: threading.Event | None = None,
     live_from: int | None = None,
     delivery: DeliveryConfig | None = None,
+    accepted_window_s: tuple[int, int] | None = None,
 ) -> SimulationResult:
     """Simulate ``days`` from ``start`` and publish it; returns once the broker has acknowledged all.
 
@@ -85,6 +92,10 @@ def run_simulation(
     adds duplicates, late messages and bad payloads (default: none). Raises
     ConnectionError or TimeoutError when the broker is unreachable or stops
     acknowledging (both worth a retry).
+
+    The simulator reaches ingest only over MQTT and ingest publishes no rejections, so
+    with ``accepted_window_s`` = (max age, max future) of the ingest it is publishing to,
+    the readings that ingest will refuse for their timestamp are counted as they are sent.
     """
     if speed is not None and speed <= 0:
         raise ValueError("speed must be positive or None")
@@ -99,7 +110,7 @@ def run_simulation(
     link = Link(mqtt, stop)
     began = time.monotonic()
     link.connect()
-    readings = 0
+    readings = ahead = too_old = 0
     stopped = False
     try:
         for site in portfolio.sites:
@@ -119,7 +130,13 @@ def run_simulation(
                 messages = encoder.encode(generation.next_step())
                 for topic, payload in router.route(i, messages):
                     link.publish(topic, payload)
-                readings += sum(m.readings for m in messages)
+                in_step = sum(m.readings for m in messages)
+                readings += in_step
+                if accepted_window_s is not None:
+                    # Ingest judges a reading by its arrival; a step's readings leave now.
+                    ts, wall = generation.start + i * step_s, time.time()
+                    ahead += in_step if ts > wall + accepted_window_s[1] else 0
+                    too_old += in_step if ts < wall - accepted_window_s[0] else 0
                 link.pump()
                 if bar is not None:
                     bar.update(task, advance=1, readings=readings, rate=readings / max(1e-9, time.monotonic() - began))
@@ -140,6 +157,9 @@ def run_simulation(
         events=events,
         stopped_early=stopped,
         rejected_by_broker=link.rejected,
+        acknowledged=link.acked,
+        readings_ahead=ahead,
+        readings_too_old=too_old,
         delivery=router.counts,
         elapsed_s=time.monotonic() - began,
     )

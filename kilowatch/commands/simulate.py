@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import TYPE_CHECKING, Annotated, NamedTuple, Optional
 
 import typer
 
 from kilowatch.context import SHANGHAI, console, local_midnight, settings_from
+
+if TYPE_CHECKING:
+    from simulators.publisher import SimulationResult
 
 _RATE_HELP = "KIND=RATE, repeatable"
 
@@ -28,11 +32,49 @@ def _rates(values: list[str] | None, allowed: tuple[str, ...], option: str) -> d
     return out
 
 
+class Window(NamedTuple):
+    """What to publish: readings from ``first`` for ``days``; paced from ``live_from`` when set."""
+
+    first: int
+    days: float
+    live_from: int | None
+    #: Why the asked range was shortened, for the user; "" when it was not.
+    note: str = ""
+
+
+def window(days: float, start: date | None, step_s: int, live: bool, now: float) -> Window:
+    """The readings to publish: a backfill is the ``days`` before ``now``, never after it.
+
+    Ingest refuses readings stamped more than ``ingest.max_future_s`` ahead, so a
+    backfill that ran past now was mostly dead letters. Live mode backfills up to now
+    and paces from there. Raises ``typer.BadParameter`` for a ``start`` after now.
+    """
+    today = datetime.fromtimestamp(now, SHANGHAI).date()
+    midnight = local_midnight(today)
+    latest = midnight + int(now - midnight) // step_s * step_s  # the newest step not after now
+    if start is None:
+        if live:
+            return Window(latest, days, latest)
+        steps = max(1, round(days * 86400 / step_s))
+        return Window(latest - (steps - 1) * step_s, steps * step_s / 86400, None)
+    first = local_midnight(start)
+    if first > now:
+        raise typer.BadParameter(f"{start} is after now: readings from the future are refused by ingest "
+                                 "(use no --start for the days before now)", param_hint="--start")
+    if live:
+        return Window(first, days, latest)
+    if first + days * 86400 <= latest + step_s:
+        return Window(first, days, None)
+    steps = (latest - first) // step_s + 1
+    return Window(first, steps * step_s / 86400, None,
+                  f"Backfill ends now: {steps * step_s / 86400:.1f} of the {days:g} days asked from {start}.")
+
+
 def simulate(
     ctx: typer.Context,
     sites: Annotated[int, typer.Option(help="Number of simulated sites.", min=1)] = 10,
-    days: Annotated[float, typer.Option(help="Simulated days to publish (365 for a year of history).", min=0.01)] = 1.0,
-    start: Annotated[Optional[str], typer.Option(help="First simulated day, YYYY-MM-DD (Asia/Shanghai); default: today.")] = None,
+    days: Annotated[float, typer.Option(help="Simulated days to publish (365 for a year of history); a backfill is the days before now.", min=0.01)] = 1.0,
+    start: Annotated[Optional[str], typer.Option(help="First simulated day, YYYY-MM-DD (Asia/Shanghai), not after today; a backfill still ends now. Default: --days before now.")] = None,
     speed: Annotated[Optional[float], typer.Option(help="Live mode: simulated seconds per wall second (60 = an hour a minute). Omit to backfill as fast as the broker takes it.")] = None,
     step: Annotated[int, typer.Option(help="Seconds between readings of a meter (60 to 86400).", min=60, max=86400)] = 900,
     per_meter: Annotated[bool, typer.Option("--per-meter", help="One message per meter reading instead of one gateway batch per site and step.")] = False,
@@ -59,9 +101,18 @@ def simulate(
     mix = {} if no_waste else (_rates(waste, WASTE_KINDS, "--waste") if waste else dict(DEFAULT_MIX))
     faults = _rates(fault, DATA_FAULT_KINDS + METER_EVENT_KINDS, "--fault")
     settings = settings_from(ctx, mqtt={"host": host, "port": mqtt_port})
-    first_day = date.fromisoformat(start) if start else datetime.now(SHANGHAI).date()
+    try:
+        first_day = date.fromisoformat(start) if start else None
+    except ValueError:
+        raise typer.BadParameter(f"{start!r} is not a date YYYY-MM-DD", param_hint="--start") from None
+    span = window(days, first_day, step, speed is not None, time.time())
+    if span.note:
+        console.print(span.note)
+    if speed is not None and speed > 1:
+        console.print(f"At {speed:g}x the readings run ahead of the clock; ingest refuses those more than "
+                      f"{settings.ingest.max_future_s:,} s ahead (ingest.max_future_s; kilowatch demo raises it).")
     portfolio = build_portfolio(sites, seed, meter_scale=meter_scale)
-    begin = local_midnight(first_day)
+    begin, days = span.first, span.days
     end = begin + int(round(days * 86400))
     events = plan_scenarios(portfolio, begin, end, mix=mix, faults=faults, seed=seed, step_s=step)
     # The simulator is its own MQTT client; it must never take over the ingest's client id.
@@ -79,6 +130,8 @@ def simulate(
         ground_truth_path=ground_truth,
         progress=progress,
         delivery=DeliveryConfig(duplicate_rate=duplicates, late_rate=late, max_late_steps=max_late_steps, bad_payload_rate=bad_payloads),
+        live_from=span.live_from,
+        accepted_window_s=(settings.ingest.max_age_s, settings.ingest.max_future_s),
     )
     counts = result.delivery
     rate = result.readings_published / result.elapsed_s if result.elapsed_s else 0.0
@@ -87,6 +140,29 @@ def simulate(
         f"({rate:,.0f} readings/s); {len(result.events)} events injected; "
         f"{counts.duplicates:,} duplicates, {counts.late:,} late, {sum(counts.bad.values()):,} bad payloads."
     )
+    if not report_refusals(result, settings.ingest.max_future_s):
+        raise typer.Exit(1)
+
+
+def report_refusals(result: SimulationResult, max_future_s: int) -> bool:
+    """Print what the broker acknowledged and refused and what ingest will refuse; True when nothing was."""
+    refused = result.readings_ahead + result.readings_too_old
+    console.print(
+        f"Broker: {result.acknowledged:,} of {result.messages_published:,} messages acknowledged, "
+        f"{result.rejected_by_broker:,} refused (a refusal needs MQTT 5; a 3.1.1 broker can only disconnect)."
+    )
+    # Ingest publishes no rejections; these are the readings its time window refuses on arrival.
+    console.print(
+        f"Ingest will refuse {refused:,} of the readings for their time stamps "
+        f"({result.readings_ahead:,} more than {max_future_s:,} s ahead: future_timestamp; "
+        f"{result.readings_too_old:,} too old); it counts each refusal in kilowatch_ingest_rejected_total{{reason}} "
+        f"and its dead letters."
+    )
+    unacknowledged = result.messages_published - result.acknowledged
+    ok = refused == 0 and result.rejected_by_broker == 0 and (unacknowledged == 0 or result.stopped_early)
+    if not ok:
+        console.print("[red]Not everything published will be stored.[/red]")
+    return ok
 
 
 def register(app: typer.Typer) -> None:

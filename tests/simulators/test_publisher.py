@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -218,3 +219,16 @@ def test_with_delivery_faults_every_good_message_arrives_and_the_counts_reconcil
     assert good_messages == counts.messages + counts.duplicates
     assert bad_messages == sum(counts.bad.values()) > 0
     assert counts.duplicates > 0 and counts.late > 0
+
+
+def test_readings_ahead_of_what_ingest_accepts_are_counted_as_sent(settings):
+    # Steps fall half-way between whole quarter hours of the limit, so the count cannot
+    # flip while the run takes a second.
+    t0 = int(time.time())
+    start = t0 - DAY // 2 + 450
+    result = run_simulation(settings, PORTFOLIO, start, 1, waste=[], seed=3, progress=False,
+                            accepted_window_s=(400 * DAY, 3600))
+    stamped = [r.ts for _, rs in generate(PORTFOLIO, start, start + DAY, seed=3) for r in rs]
+    assert result.readings_ahead == sum(ts > t0 + 3600 for ts in stamped) > 0
+    assert result.readings_too_old == 0
+    assert result.acknowledged == result.messages_published
