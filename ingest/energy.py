@@ -101,7 +101,7 @@ def interval_energy(previous: float, register: float, seconds: int, meter: Meter
             limit = meter.rated_kw * max(seconds, 0) / 3600.0 * ROLLOVER_HEADROOM  # type: ignore[union-attr]
         else:
             limit = top * ROLLOVER_FRACTION
-        if energy <= limit:
+        if energy <= limit and energy <= REGISTER_CEILING:  # a register_max of 1e308 must not overflow round()
             return Step.ROLLOVER, round(energy * _SCALE) / _SCALE
     return Step.RESET, 0.0
 

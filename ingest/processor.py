@@ -2,7 +2,7 @@
 
 Two steps: ``admit`` applies announcements and validates readings (no store involved), and
 ``compute`` turns admitted readings into points, reading the store only to seed a meter's
-newest register or to look at an older point. ``compute`` runs inside a tracker
+newest register or to place late readings among their stored neighbours. ``compute`` runs inside a tracker
 transaction: when the points cannot be stored after all, ``rollback`` forgets the batch
 so that it can be computed again later (from the spool) exactly as the first time.
 """

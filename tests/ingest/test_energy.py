@@ -256,3 +256,9 @@ def test_a_late_reading_next_to_a_meter_that_started_again_higher_is_kept():
 
     assert refused == []
     assert [(p.ts, p.energy, step) for p, step, _prev in placed] == [(900, pytest.approx(0.1), Step.NEXT), (1800, 0.0, Step.IMPLAUSIBLE)]
+
+
+def test_a_rollover_of_an_absurd_register_max_does_not_overflow():
+    meter = Meter("m", "s", MeterCategory.PV, 0.0, register_max=1.7e308)
+
+    assert interval_energy(1.69e308, 5.0, 900, meter) == (Step.RESET, 0.0)
