@@ -207,8 +207,8 @@ class BatchProcessor:
         that never flowed (and 1e308 kWh does not even round). The dead letter keeps it."""
         reading, meter = item.reading, item.meter
         rated = f"rated {meter.rated_kw:g} kW" if meter.rated_kw > 0 else "without a rated power"
-        around = f"from {previous!r}" if previous is not None else "for any meter"
-        detail = f"meter {reading.meter_id!r} ({rated}) cannot count to {reading.register!r} at ts {reading.ts} {around}"
+        origin = f"from {previous!r}" if previous is not None else "for any meter"
+        detail = f"meter {reading.meter_id!r} ({rated}) cannot count to {reading.register!r} at ts {reading.ts} {origin}"
         plan.dead_letters.append(DeadLetter(self.topic_of(item), IMPLAUSIBLE_REGISTER, detail, self.payload_of(item), item.received_at))
         plan.rejected.append(IMPLAUSIBLE_REGISTER)
 
@@ -229,7 +229,9 @@ class BatchProcessor:
             tss = [item.reading.ts for item in items]
             lo, hi = min(tss), max(tss)
             until = (self.tracker.newest_ts(meter_id) or hi) + 1
-            stored = self._run("store", lambda: around(self._store, meter_id=meter_id, start=lo, end=hi + 1, until=until))
+            stored = self._run(
+                "store", lambda meter_id=meter_id, lo=lo, hi=hi, until=until: around(self._store, meter_id=meter_id, start=lo, end=hi + 1, until=until)
+            )
             series = {p.ts: p for p in stored}
             series.update(newer[meter_id])  # readings of this batch: newer than the stored ones
             arrived: dict[int, Admitted] = {}
