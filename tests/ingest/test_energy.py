@@ -262,3 +262,35 @@ def test_a_rollover_of_an_absurd_register_max_does_not_overflow():
     meter = Meter("m", "s", MeterCategory.PV, 0.0, register_max=1.7e308)
 
     assert interval_energy(1.69e308, 5.0, 900, meter) == (Step.RESET, 0.0)
+
+
+@given(
+    st.lists(st.floats(min_value=0, max_value=2.0, allow_nan=False), min_size=2, max_size=40),
+    st.data(),
+)
+def test_late_points_placed_in_any_order_leave_every_energy_the_rise_since_its_predecessor(increments, data):
+    registers = [100.0]
+    for increment in increments:
+        registers.append(round(registers[-1] + increment, 3))
+    everything = [point(i * 900, r) for i, r in enumerate(registers)]
+    stored_first = data.draw(st.sets(st.integers(0, len(everything) - 1), min_size=1), label="stored first")
+    # What was stored before the history came: energies since each stored point's stored predecessor.
+    held: dict[int, EnergyPoint] = {}
+    previous = None
+    for p in everything:
+        if p.ts // 900 in stored_first:
+            held[p.ts] = p._replace(energy=0.0 if previous is None else round(p.register - previous.register, 6))
+            previous = p
+    # The rest arrives in batches, in an order of their own.
+    late = [p for p in everything if p.ts not in held]
+    order = data.draw(st.permutations(late), label="arrival order")
+    for lo in range(0, len(order), 3):
+        chunk = order[lo : lo + 3]
+        placed, refused = place_late(sorted([*held.values(), *chunk], key=lambda p: p.ts), {p.ts for p in chunk}, TEN_KW)
+        assert refused == []
+        held.update({p.ts: p for p, _step, _prev in placed})
+
+    final = [held[p.ts] for p in everything]
+    assert final[0].energy == 0.0
+    for before, after in zip(final, final[1:]):
+        assert after.energy == pytest.approx(after.register - before.register, abs=1e-6)
