@@ -2,7 +2,7 @@
 
 Two steps: ``admit`` applies announcements and validates readings (no store involved), and
 ``compute`` turns admitted readings into points, reading the store only to seed a meter's
-newest register or to look at an older point. ``compute`` runs inside a tracker
+newest register or to place late readings among their stored neighbours. ``compute`` runs inside a tracker
 transaction: when the points cannot be stored after all, ``rollback`` forgets the batch
 so that it can be computed again later (from the spool) exactly as the first time.
 """
@@ -20,10 +20,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from core.domain import EnergyPoint, Meter, MeterCategory, Reading, new_record
 from core.settings import IngestSettings
 from core.store.base import SeriesStore
+from core.store.neighbours import around
 from core.wire import reading_topic
 from ingest.buffer import InboundMessage
 from ingest.deadletter import DeadLetter, wire_kind
 from ingest.energy import EnergyTracker, Step
+from ingest.late import place_late
 from ingest.findings import OUT_OF_ORDER, REGISTER_RESET, REGISTER_ROLLOVER, Finding
 from ingest.validation import MeterDirectory, check_reading
 
@@ -155,7 +157,7 @@ class BatchProcessor:
         plan = Plan()
         points, tracker = plan.points, self.tracker
         classify = tracker.classify
-        late: dict[str, list[int]] = {}
+        late: dict[str, list[Admitted]] = {}
         seeded = None  # the site of the previous reading, known to be seeded: batches come by site
         for item in admitted:
             reading, meter = item.reading, item.meter
@@ -176,53 +178,88 @@ class BatchProcessor:
             elif step is Step.CONFLICT:
                 self._conflict(plan, item)
             elif step is Step.OUT_OF_ORDER:
-                if self._late(plan, item):
-                    late.setdefault(reading.meter_id, []).append(reading.ts)
+                late.setdefault(reading.meter_id, []).append(item)
+            elif step is Step.IMPLAUSIBLE:
+                self._implausible(plan, item, outcome.previous)
             else:
                 points[(reading.meter_id, reading.ts)] = _point(reading, meter, outcome.energy)
                 if not shared:
-                    self._register_drop(plan, item, step, outcome.previous, outcome.energy)
-        for meter_id, tss in late.items():
-            meter = self._directory.meter(meter_id)
-            site_id = meter.site_id if meter is not None else ""
-            plan.findings.append(Finding(site_id, meter_id, OUT_OF_ORDER, min(tss), max(tss), {"readings": len(tss)}))
+                    self._register_drop(plan, reading, meter, step, outcome.previous, outcome.energy)
+        if late:
+            self._place_late(plan, late, shared)
         return plan
 
-    def _register_drop(self, plan: Plan, item: Admitted, step: Step, previous: float | None, energy: float) -> None:
-        reading = item.reading
-        if step is Step.RESET:
-            plan.resets += 1
-            kind = REGISTER_RESET
-        else:
+    @staticmethod
+    def _register_drop(plan: Plan, reading: Reading | EnergyPoint, meter: Meter, step: Step, previous: float | None, energy: float) -> None:
+        if step is Step.ROLLOVER:
             plan.rollovers += 1
             kind = REGISTER_ROLLOVER
+        else:  # a reset, or a register that starts again higher (a jump): no energy either way
+            plan.resets += 1
+            kind = REGISTER_RESET
         detail = {"previous_register": previous, "register": reading.register, "energy": energy}
-        if item.meter.register_max is not None:
-            detail["register_max"] = item.meter.register_max
+        if meter.register_max is not None:
+            detail["register_max"] = meter.register_max
         plan.findings.append(Finding(reading.site_id, reading.meter_id, kind, reading.ts, reading.ts, detail))
 
-    def _late(self, plan: Plan, item: Admitted) -> bool:
-        """An older reading: a repeat of a known point is a duplicate, a new one gets energy 0.0.
+    def _implausible(self, plan: Plan, item: Admitted, previous: float | None) -> None:
+        """Dead-letter a reading whose register the meter cannot have reached: it would add energy
+        that never flowed (and 1e308 kWh does not even round). The dead letter keeps it."""
+        reading, meter = item.reading, item.meter
+        rated = f"rated {meter.rated_kw:g} kW" if meter.rated_kw > 0 else "without a rated power"
+        origin = f"from {previous!r}" if previous is not None else "for any meter"
+        detail = f"meter {reading.meter_id!r} ({rated}) cannot count to {reading.register!r} at ts {reading.ts} {origin}"
+        plan.dead_letters.append(DeadLetter(self.topic_of(item), IMPLAUSIBLE_REGISTER, detail, self.payload_of(item), item.received_at))
+        plan.rejected.append(IMPLAUSIBLE_REGISTER)
 
-        Energy 0.0 keeps sums right: the next newer point's delta already covers this interval.
-        True when the reading is new (stored out of order).
+    def _place_late(self, plan: Plan, late: dict[str, list[Admitted]], shared: bool) -> None:
+        """Store readings older than their meter's newest with the energy since their stored
+        predecessor, and give the point after each the energy since it.
+
+        Energy 0.0 for a late reading (as before) left the interval uncounted when the reading
+        after it had no predecessor (history uploaded after newer readings: a gateway back
+        from an outage) and put a whole outage's energy on one point otherwise.
         """
-        reading = item.reading
-        key = (reading.meter_id, reading.ts)
-        existing = plan.points.get(key) or self._stored_point(reading)
-        if existing is None:
-            plan.out_of_order += 1
-            plan.points[key] = _point(reading, item.meter, 0.0)
-            return True
-        if existing.register == reading.register:
-            plan.duplicates += 1
-        else:
-            self._conflict(plan, item)
-        return False
-
-    def _stored_point(self, reading: Reading) -> EnergyPoint | None:
-        found = self._run("store", lambda: self._store.points(start=reading.ts, end=reading.ts + 1, meter_id=reading.meter_id))
-        return found[0] if found else None
+        newer: dict[str, dict[int, EnergyPoint]] = {meter_id: {} for meter_id in late}
+        for (meter_id, ts), point in plan.points.items():
+            if meter_id in newer:
+                newer[meter_id][ts] = point
+        for meter_id, items in late.items():
+            meter = items[0].meter
+            tss = [item.reading.ts for item in items]
+            lo, hi = min(tss), max(tss)
+            until = (self.tracker.newest_ts(meter_id) or hi) + 1
+            stored = self._run(
+                "store", lambda meter_id=meter_id, lo=lo, hi=hi, until=until: around(self._store, meter_id=meter_id, start=lo, end=hi + 1, until=until)
+            )
+            series = {p.ts: p for p in stored}
+            series.update(newer[meter_id])  # readings of this batch: newer than the stored ones
+            arrived: dict[int, Admitted] = {}
+            for item in items:
+                reading = item.reading
+                known = series.get(reading.ts)
+                if known is None:
+                    arrived[reading.ts] = item
+                    series[reading.ts] = _point(reading, meter, 0.0)
+                elif known.register == reading.register:
+                    plan.duplicates += 1
+                else:
+                    self._conflict(plan, item)
+            if not arrived:
+                continue
+            placed, refused = place_late([series[ts] for ts in sorted(series)], set(arrived), meter)
+            for ts in refused:
+                before = max((p for p in series.values() if p.ts < ts), key=lambda p: p.ts, default=None)
+                self._implausible(plan, arrived.pop(ts), before.register if before is not None else None)
+            for point, step, previous in placed:
+                if point.ts not in arrived and abs(series[point.ts].energy - point.energy) <= _TOLERANCE:
+                    continue  # a successor whose energy was right already
+                plan.points[(meter_id, point.ts)] = point
+                if not shared and step in (Step.RESET, Step.ROLLOVER, Step.IMPLAUSIBLE):
+                    self._register_drop(plan, point, meter, step, previous, point.energy)
+            plan.out_of_order += len(arrived)
+            if arrived:
+                plan.findings.append(Finding(meter.site_id, meter_id, OUT_OF_ORDER, min(arrived), max(arrived), {"readings": len(arrived)}))
 
     def _conflict(self, plan: Plan, item: Admitted) -> None:
         reading = item.reading
@@ -259,6 +296,10 @@ def _payload_of(message: InboundMessage, reading: Reading) -> bytes:
 
 
 _NEXT, _FIRST = Step.NEXT, Step.FIRST
+#: Dead-letter kind of a reading whose register its meter cannot have reached.
+IMPLAUSIBLE_REGISTER = "implausible_register"
+#: Energies closer than this are the same (they are rounded to 6 decimals when computed).
+_TOLERANCE = 1e-7
 #: ``category.value`` goes through the enum's property machinery; a dict lookup does not.
 _CATEGORY_VALUES = {c: c.value for c in MeterCategory}
 

@@ -203,18 +203,23 @@ class Reconciler:
         meter = self._meter_of(meter_id)
         corrections = []
         previous: EnergyPoint | None = None
+        changed = 0  # when the register last changed (as the tracker judges a rise)
         check_next = False
         for point in points:
             if point.ts in tss or check_next:
                 expected, step = 0.0, Step.FIRST
                 if previous is not None:
-                    step, expected = interval_energy(previous.register, point.register, point.ts - previous.ts, meter)
+                    step, expected = interval_energy(previous.register, point.register, point.ts - changed, meter)
                 if abs(expected - point.energy) > _TOLERANCE:
                     corrections.append(point._replace(energy=expected))
-                if step in (Step.RESET, Step.ROLLOVER):
-                    kind = REGISTER_RESET if step is Step.RESET else REGISTER_ROLLOVER
+                if step in (Step.RESET, Step.ROLLOVER, Step.IMPLAUSIBLE):
+                    # A stored point that rose implausibly started again higher (the tracker
+                    # stores such a reading only then): no energy, like a reset.
+                    kind = REGISTER_ROLLOVER if step is Step.ROLLOVER else REGISTER_RESET
                     detail = {"previous_register": previous.register, "register": point.register, "energy": expected}  # type: ignore[union-attr]
                     result.findings[(meter_id, kind, point.ts)] = Finding(point.site_id, meter_id, kind, point.ts, point.ts, detail)
             check_next = point.ts in tss
+            if previous is None or point.register != previous.register:
+                changed = point.ts
             previous = point
         return corrections

@@ -69,7 +69,9 @@ class Portfolio:
         ]
         meters = {
             s.site_id: [
-                Meter(f"{s.site_id}-m{j:02d}", s.site_id, categories[j % len(categories)], 10.0)
+                # Rated 200 kW: readings rise by up to 3 kWh a minute (180 kW), and ingest refuses
+                # a rise beyond a few times the rated power.
+                Meter(f"{s.site_id}-m{j:02d}", s.site_id, categories[j % len(categories)], 200.0)
                 for j in range(meters_per_site)
             ]
             for s in sites

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from core.domain import EnergyPoint, Meter, MeterCategory, Reading
 from ingest.energy import EnergyTracker, Step, interval_energy
+from ingest.late import place_late
 
 
 def reading(ts: int, register: float, meter: str = "m1") -> Reading:
@@ -47,7 +48,8 @@ def test_meters_are_tracked_independently():
     assert tracker.classify(reading(900, 500.0, meter="b")).step is Step.FIRST
 
 
-@given(st.lists(st.floats(min_value=0, max_value=1e6, allow_nan=False), min_size=1, max_size=50))
+# Up to 20,000 kWh a quarter hour: what a meter without a rating may plausibly count (UNRATED_KW).
+@given(st.lists(st.floats(min_value=0, max_value=2e4, allow_nan=False), min_size=1, max_size=50))
 def test_energies_of_a_rising_register_add_up_to_its_total_rise(increments):
     tracker = EnergyTracker()
     register, total = 0.0, 0.0
@@ -119,3 +121,176 @@ def test_the_usual_interval_is_the_median_of_the_recent_ones_so_one_gap_does_not
         tracker.classify(reading(ts, float(ts)))
 
     assert list(tracker.newest()) == [("m1", 9000, 900)]
+
+
+# --- implausible rises -------------------------------------------------------------
+
+TEN_KW = Meter("m1", "s1", MeterCategory.PUBLIC_HVAC, rated_kw=10.0)
+UNRATED = Meter("m1", "s1", MeterCategory.PUBLIC_HVAC, rated_kw=0.0)
+
+
+def test_a_register_of_1e308_is_implausible_and_does_not_move_the_meter():
+    tracker = EnergyTracker()
+    tracker.classify(reading(0, 5.0), TEN_KW)
+
+    assert tracker.classify(reading(900, 1.7e308), TEN_KW).step is Step.IMPLAUSIBLE
+    assert tracker.classify(reading(1800, 5.5), TEN_KW).energy == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("meter", [TEN_KW, UNRATED, None])
+def test_a_huge_register_is_implausible_for_any_meter(meter):
+    tracker = EnergyTracker()
+    tracker.classify(reading(0, 5.0), meter)
+
+    assert tracker.classify(reading(900, 1.7e308), meter).step is Step.IMPLAUSIBLE
+
+
+def test_a_first_reading_above_any_register_is_implausible():
+    assert EnergyTracker().classify(reading(0, 1.7e308), TEN_KW).step is Step.IMPLAUSIBLE
+
+
+def test_a_rise_is_judged_against_the_rated_power_over_the_interval():
+    tracker = EnergyTracker()
+    tracker.classify(reading(0, 52.0), TEN_KW)
+
+    # 10 kW for 15 minutes is 2.5 kWh; 999,948 kWh is a wrong register, not consumption.
+    assert tracker.classify(reading(900, 1_000_000.0), TEN_KW).step is Step.IMPLAUSIBLE
+    # Up to RISE_HEADROOM x rated (plus a register step) still counts: loads overrun their rating.
+    assert tracker.classify(reading(1800, 60.0), TEN_KW).energy == pytest.approx(8.0)
+
+
+def test_without_a_rating_only_a_generous_generic_ceiling_applies():
+    tracker = EnergyTracker()
+    tracker.classify(reading(0, 52.0), UNRATED)
+
+    assert tracker.classify(reading(900, 10_052.0), UNRATED).energy == pytest.approx(10_000.0)
+    assert tracker.classify(reading(1800, 10_052.0 + 1e6), UNRATED).step is Step.IMPLAUSIBLE
+
+
+def test_a_frozen_register_that_catches_up_keeps_its_energy():
+    tracker = EnergyTracker()
+    for i in range(9):  # two hours at 100.0: the gateway repeated a stale value
+        tracker.classify(reading(i * 900, 100.0), TEN_KW)
+
+    # 15 kWh in the last quarter hour is 60 kW, but over the 2h15 since the register last moved it is 6.7 kW.
+    assert tracker.classify(reading(9 * 900, 115.0), TEN_KW).energy == pytest.approx(15.0)
+
+
+def test_a_meter_that_starts_again_higher_is_a_reset_from_its_second_reading_there():
+    tracker = EnergyTracker()
+    tracker.classify(reading(0, 5.0), TEN_KW)
+
+    assert tracker.classify(reading(900, 50_000.0), TEN_KW).step is Step.IMPLAUSIBLE
+    assert tracker.classify(reading(1800, 50_001.0), TEN_KW)[:2] == (Step.RESET, 0.0)
+    assert tracker.classify(reading(2700, 50_002.5), TEN_KW).energy == pytest.approx(1.5)
+
+
+def test_two_corrupt_readings_that_disagree_never_become_the_base():
+    tracker = EnergyTracker()
+    tracker.classify(reading(0, 5.0), TEN_KW)
+
+    assert tracker.classify(reading(900, 1.7e308), TEN_KW).step is Step.IMPLAUSIBLE
+    assert tracker.classify(reading(1800, 1.7e308), TEN_KW).step is Step.IMPLAUSIBLE
+    assert tracker.classify(reading(2700, 90_000.0), TEN_KW).step is Step.IMPLAUSIBLE
+    assert tracker.classify(reading(3600, 6.0), TEN_KW).energy == pytest.approx(1.0)
+
+
+def test_a_rolled_back_batch_forgets_an_implausible_reading_too():
+    tracker = EnergyTracker()
+    tracker.classify(reading(0, 5.0), TEN_KW)
+    tracker.begin()
+    tracker.classify(reading(900, 50_000.0), TEN_KW)
+    tracker.rollback()
+
+    assert tracker.classify(reading(1800, 50_001.0), TEN_KW).step is Step.IMPLAUSIBLE
+
+
+def test_interval_energy_never_raises_for_finite_registers():
+    for previous, register in [(5.0, 1.7e308), (0.0, 1.7976931348623157e308), (1e308, 1.7e308)]:
+        step, energy = interval_energy(previous, register, 900, TEN_KW)
+        assert (step, energy) == (Step.IMPLAUSIBLE, 0.0)
+
+
+# --- late readings ---------------------------------------------------------------
+
+def point(ts: int, register: float, energy: float = 0.0) -> EnergyPoint:
+    return EnergyPoint("s1", "m1", "public_hvac", ts, register, energy)
+
+
+def test_late_readings_before_the_first_stored_one_get_their_energy_and_it_gets_the_rest():
+    # 22:00 stored first (energy 0: nothing before it), then 21:00-21:45 arrive.
+    late = [point(i * 900, 100.0 + 2 * i) for i in range(5)]
+    placed, refused = place_late(late + [point(5 * 900, 110.0)], {p.ts for p in late}, TEN_KW)
+
+    assert refused == []
+    assert [(p.ts, p.energy) for p, _step, _prev in placed] == [(0, 0.0), (900, 2.0), (1800, 2.0), (2700, 2.0), (3600, 2.0), (4500, 2.0)]
+    assert sum(p.energy for p, _step, _prev in placed) == pytest.approx(110.0 - 100.0)
+
+
+def test_late_readings_between_stored_ones_split_the_energy_of_the_interval_they_fall_in():
+    before, after = point(0, 90.0), point(4 * 900, 110.0, energy=20.0)
+    late = [point(900, 95.0), point(1800, 100.0)]
+    placed, _ = place_late([before, *late, after], {900, 1800}, TEN_KW)
+
+    assert [(p.ts, p.energy) for p, _step, _prev in placed] == [(900, 5.0), (1800, 5.0), (3600, 10.0)]
+
+
+def test_a_late_reading_that_rises_implausibly_from_its_predecessor_is_refused():
+    placed, refused = place_late([point(0, 5.0), point(900, 1.7e308), point(1800, 5.5, 0.5)], {900}, TEN_KW)
+
+    assert refused == [900]
+    assert placed == []
+
+
+def test_a_late_reading_that_would_make_its_successor_rise_implausibly_is_refused():
+    # A glitch to zero between 100 and 101: the reading after it would "use" 101 kWh in 15 minutes.
+    placed, refused = place_late([point(0, 100.0), point(900, 0.0), point(1800, 101.0, 1.0)], {900}, TEN_KW)
+
+    assert refused == [900]
+    assert placed == []
+
+
+def test_a_late_reading_next_to_a_meter_that_started_again_higher_is_kept():
+    # 5.0 -> 50,000 was a replacement (stored as a reset); a late 5.1 between them fits.
+    placed, refused = place_late([point(0, 5.0), point(900, 5.1), point(1800, 50_000.0)], {900}, TEN_KW)
+
+    assert refused == []
+    assert [(p.ts, p.energy, step) for p, step, _prev in placed] == [(900, pytest.approx(0.1), Step.NEXT), (1800, 0.0, Step.IMPLAUSIBLE)]
+
+
+def test_a_rollover_of_an_absurd_register_max_does_not_overflow():
+    meter = Meter("m", "s", MeterCategory.PV, 0.0, register_max=1.7e308)
+
+    assert interval_energy(1.69e308, 5.0, 900, meter) == (Step.RESET, 0.0)
+
+
+@given(
+    st.lists(st.floats(min_value=0, max_value=2.0, allow_nan=False), min_size=2, max_size=40),
+    st.data(),
+)
+def test_late_points_placed_in_any_order_leave_every_energy_the_rise_since_its_predecessor(increments, data):
+    registers = [100.0]
+    for increment in increments:
+        registers.append(round(registers[-1] + increment, 3))
+    everything = [point(i * 900, r) for i, r in enumerate(registers)]
+    stored_first = data.draw(st.sets(st.integers(0, len(everything) - 1), min_size=1), label="stored first")
+    # What was stored before the history came: energies since each stored point's stored predecessor.
+    held: dict[int, EnergyPoint] = {}
+    previous = None
+    for p in everything:
+        if p.ts // 900 in stored_first:
+            held[p.ts] = p._replace(energy=0.0 if previous is None else round(p.register - previous.register, 6))
+            previous = p
+    # The rest arrives in batches, in an order of their own.
+    late = [p for p in everything if p.ts not in held]
+    order = data.draw(st.permutations(late), label="arrival order")
+    for lo in range(0, len(order), 3):
+        chunk = order[lo : lo + 3]
+        placed, refused = place_late(sorted([*held.values(), *chunk], key=lambda p: p.ts), {p.ts for p in chunk}, TEN_KW)
+        assert refused == []
+        held.update({p.ts: p for p, _step, _prev in placed})
+
+    final = [held[p.ts] for p in everything]
+    assert final[0].energy == 0.0
+    for before, after in zip(final, final[1:]):
+        assert after.energy == pytest.approx(after.register - before.register, abs=1e-6)

@@ -60,14 +60,14 @@ def test_register_reset_gives_zero_energy_for_that_interval_and_positive_after(w
     assert worker.stats.resets == 1
 
 
-def test_out_of_order_reading_is_stored_with_zero_energy_keeping_the_sum(worker, publisher, store):
+def test_out_of_order_reading_takes_its_share_of_the_next_ones_energy_keeping_the_sum(worker, publisher, store):
     publisher.readings(LOBBY, [(T0, 100.0), (T0 + 1800, 102.0)])
     wait_stored(store, LOBBY, 2)
 
     publisher.reading(LOBBY, T0 + 900, 101.0)
 
     points = wait_stored(store, LOBBY, 3)
-    assert [p.energy for p in points] == pytest.approx([0.0, 0.0, 2.0])
+    assert [p.energy for p in points] == pytest.approx([0.0, 1.0, 1.0])
     assert worker.stats.out_of_order == 1
 
 
