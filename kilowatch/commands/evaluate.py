@@ -64,7 +64,7 @@ def evaluate(
             raise typer.BadParameter(str(exc)) from None
         console.print(f"Detecting: a pass every {pass_hours} simulated hours …")
         result = run_detection(world, pass_hours=pass_hours, training_days=history_days)
-        scores = score(result.alerts, world.events, site_weeks=world.site_weeks)
+        scores = score(result.alerts, world.events, site_weeks=world.site_weeks, seen=result.seen)
         command = "kilowatch evaluate " + shlex.join(sys.argv[2:]) if len(sys.argv) > 2 else "kilowatch evaluate"
         setup = {"seed": seed, "sites": sites, "weeks": weeks, "history_days": history_days, "pass_hours": pass_hours,
                  "passes": result.passes, "detection_s": round(result.seconds, 1),
