@@ -136,10 +136,16 @@ def _earliest(alerts: list[AlertRecord], event: WasteEvent, seen: Seen | None) -
 
 
 def score(alerts: Iterable[AlertRecord], events: Iterable[tuple[WasteEvent, float]], *, site_weeks: float,
-          seen: Seen | None = None) -> Scores:
-    """Precision, recall and F1 per kind, delays, kWh error, false alerts and faults called waste."""
-    alerts = list(alerts)
+          seen: Seen | None = None, past: Iterable[WasteEvent] = ()) -> Scores:
+    """Precision, recall and F1 per kind, delays, kWh error, false alerts and faults called waste.
+
+    ``past``: waste injected in the training history, not scored; an alert on it and on no
+    scored waste event is left out (it found real waste, but not one it is asked about)."""
     events = list(events)
+    past = list(past)
+    scored = [e for e, _ in events if event_class(e) == "waste"]
+    alerts = [a for a in alerts
+              if not (any(_overlap(a, p) for p in past) and not any(_overlap(a, e) for e in scored))]
     waste = [(e, kwh) for e, kwh in events if event_class(e) == "waste"]
     faults = [e for e, _ in events if event_class(e) != "waste"]
     kinds = sorted({e.kind for e, _ in waste} | {a.kind for a in alerts})

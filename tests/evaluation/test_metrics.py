@@ -94,3 +94,10 @@ def test_an_alert_overlapping_a_fault_is_a_fault_called_waste_even_when_it_also_
                    site_weeks=1.0)
     assert scores.overall.f1 == 1.0
     assert scores.faults_called_waste == 1
+
+
+def test_an_alert_on_waste_of_the_training_history_is_left_out_not_false() -> None:
+    old = event("m1", "base_load_creep", -20 * 24 * H, -2 * 24 * H)
+    alerts = [alert(1, "m1", "base_load_creep", -15 * 24 * H, -3 * 24 * H), alert(2, "m2", "pump_night", 0, 2 * H)]
+    scores = score(alerts, [], site_weeks=1.0, past=[old])
+    assert scores.overall.alerts == 1 and scores.false_alerts == 1
