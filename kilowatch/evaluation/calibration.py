@@ -137,9 +137,37 @@ def _table(title: str, stats: dict[str, dict[str, float]]) -> list[str]:
     return lines + [""]
 
 
+#: The noise constants swept by ``--sweep`` (kilowatch.evaluation.scenarios names them).
+SWEEP = {"NOISE_SCALE": (0.7, 1.0), "DAY_SD": (0.03, 0.05), "NOISE_RHO": (0.9, 0.97)}
+
+
+def sweep() -> list[str]:
+    """Medians over the simulated sites of the realistic scenario for every combination of SWEEP."""
+    import itertools
+
+    from kilowatch.evaluation import scenarios
+
+    keep = {name: getattr(scenarios, name) for name in SWEEP}
+    lines = ["| " + " | ".join(SWEEP) + " | resid_cv | resid_acf1 | day_cv | step_cv |", "|---" * (len(SWEEP) + 4) + "|"]
+    try:
+        for values in itertools.product(*SWEEP.values()):
+            for name, value in zip(SWEEP, values):
+                setattr(scenarios, name, value)
+            stats = simulated_sites("realistic")
+            med = [float(np.nanmedian([s[k] for s in stats.values()])) for k in ("resid_cv", "resid_acf1", "day_cv", "step_cv")]
+            lines.append("| " + " | ".join(map(str, values)) + " | " + " | ".join(f"{m:.3f}" for m in med) + " |")
+    finally:
+        for name, value in keep.items():
+            setattr(scenarios, name, value)
+    return lines
+
+
 def main(argv: list[str]) -> int:
+    if len(argv) == 2 and argv[1] == "--sweep":
+        print("\n".join(sweep()))
+        return 0
     if len(argv) != 1:
-        print("usage: python -m kilowatch.evaluation.calibration REAL.csv", file=sys.stderr)
+        print("usage: python -m kilowatch.evaluation.calibration REAL.csv [--sweep]", file=sys.stderr)
         return 2
     lines = _table(f"Real buildings ({Path(argv[0]).name}), every hour", real_buildings(Path(argv[0])))
     lines += _table(f"Real buildings ({Path(argv[0]).name}), hours labelled anomalous masked",

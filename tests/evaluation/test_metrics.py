@@ -101,3 +101,13 @@ def test_an_alert_on_waste_of_the_training_history_is_left_out_not_false() -> No
     alerts = [alert(1, "m1", "base_load_creep", -15 * 24 * H, -3 * 24 * H), alert(2, "m2", "pump_night", 0, 2 * H)]
     scores = score(alerts, [], site_weeks=1.0, past=[old])
     assert scores.overall.alerts == 1 and scores.false_alerts == 1
+
+
+def test_a_realistic_world_has_waste_in_its_history_that_is_not_scored(tmp_path) -> None:
+    from kilowatch.evaluation.world import build_world
+
+    world = build_world(tmp_path, seed=5, sites=3, weeks=1, history_days=14, mix={"pump_night": 3.0, "hvac_after_hours": 3.0},
+                        scenario="realistic")
+    assert world.history_events and all(e.end <= world.eval_start for e, _ in world.history_events)
+    assert all(e.start >= world.eval_start for e, _ in world.events)
+    assert world.realism is not None and world.realism.hours
