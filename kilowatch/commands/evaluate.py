@@ -44,8 +44,9 @@ def evaluate(
     work: Annotated[Optional[Path], typer.Option(help="Keep the simulated store and database here (default: a temporary directory).")] = None,
     scenario: Annotated[str, typer.Option(help="realistic (random and changing opening hours, drifting occupancy, weather fronts, "
                                                "noise calibrated on real buildings, waste in the history, faults on waste), "
-                                               "classic (the simulator the detector was tuned on), or schedule-change (classic "
-                                               "hours widened mid-run, no waste: every alert is false).")] = "realistic",
+                                               "classic (the simulator the detector was tuned on), realistic-steady-hours (realistic, "
+                                               "hours never change), or schedule-change (classic hours widened mid-run, no "
+                                               "waste: every alert is false).")] = "realistic",
 ) -> None:
     """Run the simulator in process, run detection, and score it against the ground truth."""
     from simulators import WASTE_KINDS

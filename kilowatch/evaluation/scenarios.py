@@ -8,6 +8,8 @@
   spells and fronts; noise and day-to-day levels calibrated on real buildings
   (docs/simulator-calibration.md); waste already present in the training history (not scored);
   faults that may fall on waste.
+- ``realistic-steady-hours``: realistic, but each site keeps its drawn hours all run (to tell
+  what the mid-run change costs from what the rest costs).
 - ``schedule-change``: the classic world without any waste or fault, where every site opens an
   hour earlier and closes two hours later from the middle of the evaluation period (an
   office's 8-19 becomes 7-21): every alert is false.
@@ -18,7 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from simulators import Portfolio
-from simulators.realism import Realism, random_hours, widened_hours
+from simulators.realism import Realism, SiteHours, random_hours, widened_hours
 
 DAY = 86400
 
@@ -49,11 +51,16 @@ class Scenario:
     faults_overlap_waste: bool = False
     #: False: no waste and no fault at all (every alert is false).
     events: bool = True
+    #: Realistic: each site's drawn hours change once during the evaluation period.
+    hours_change: bool = True
 
     def realism(self, portfolio: Portfolio, start: int, eval_start: int, end: int, seed: int) -> Realism | None:
         """What the simulation adds for this scenario; None for the classic one."""
-        if self.name == "realistic":
-            return Realism(hours=random_hours(portfolio.sites, seed, (eval_start + 2 * DAY, end - 2 * DAY)),
+        if self.name.startswith("realistic"):
+            hours = random_hours(portfolio.sites, seed, (eval_start + 2 * DAY, end - 2 * DAY))
+            if not self.hours_change:  # the same draws, the change left out
+                hours = {site: SiteHours(h.periods[:1]) for site, h in hours.items()}
+            return Realism(hours=hours,
                            drift_per_week=DRIFT_PER_WEEK, drift_origin=start, fronts=True, noise_rho=NOISE_RHO,
                            noise_scale=NOISE_SCALE, day_sd=DAY_SD, seed=seed)
         if self.name == "schedule-change":
@@ -65,6 +72,8 @@ class Scenario:
 SCENARIOS: dict[str, Scenario] = {
     "classic": Scenario("classic"),
     "realistic": Scenario("realistic", history_waste=HISTORY_WASTE_SHARE, faults_overlap_waste=True),
+    "realistic-steady-hours": Scenario("realistic-steady-hours", history_waste=HISTORY_WASTE_SHARE,
+                                       faults_overlap_waste=True, hours_change=False),
     "schedule-change": Scenario("schedule-change", events=False),
 }
 DEFAULT_SCENARIO = "realistic"
