@@ -13,7 +13,9 @@ from core.calendar import day_kind
 from core.domain import Site, SiteType
 from core.solar import daylight_fraction_array, solar_elevation_array
 from simulators.climate import Weather, seasonal_temp, site_climate
+from simulators.realism import WEEK, Realism, SiteHours, site_slopes
 from simulators.schedules import ACTIVITY, OPENING_HOURS
+from simulators.weather import FrontWeather
 
 #: Day kinds in the order of the codes in ``StepContext.kind``.
 DAY_KINDS = ("workday", "weekend", "holiday")
@@ -79,11 +81,24 @@ class StepContext:
         return (self.t1 - self.t0) / 3600.0
 
 
+def _site_hours_table(sites: list[Site], hours: dict[str, SiteHours], ts: int) -> tuple[np.ndarray, np.ndarray]:
+    """Opening and closing hour by [site, day kind] in force at ``ts``."""
+    opens = np.zeros((len(sites), len(DAY_KINDS)))
+    closes = np.zeros_like(opens)
+    for i, site in enumerate(sites):
+        table = hours[site.site_id].at(ts) if site.site_id in hours else OPENING_HOURS[site.site_type]
+        for k, kind in enumerate(DAY_KINDS):
+            if table[kind] is not None:
+                opens[i, k], closes[i, k] = table[kind]
+    return opens, closes
+
+
 class SiteTable:
     """The sites of a portfolio as arrays, and their context over any interval up to a day."""
 
-    def __init__(self, sites: list[Site], seed: int) -> None:
+    def __init__(self, sites: list[Site], seed: int, realism: Realism | None = None) -> None:
         self.sites = sites
+        self.realism = realism or Realism()
         self.lat = np.array([s.latitude for s in sites], dtype=float)
         self.lon = np.array([s.longitude for s in sites], dtype=float)
         self.type_idx = np.array([SITE_TYPES.index(s.site_type) for s in sites], dtype=np.int64)
@@ -95,8 +110,22 @@ class SiteTable:
         self.zone_idx = np.array([self.zones.index(s.timezone) for s in sites], dtype=np.int64)
         places = sorted({s.city or s.site_id for s in sites})
         self.place_idx = np.array([places.index(s.city or s.site_id) for s in sites], dtype=np.int64)
-        self.weather = Weather(seed, places)
+        self.weather = (FrontWeather if self.realism.fronts else Weather)(seed, places)
         self._sun_cache: dict = {}
+        # Opening hours by [site, day kind], one table per period between changes of any site.
+        type_hours = (_OPENS[self.type_idx], _CLOSES[self.type_idx])
+        hours = dict(self.realism.hours or {})
+        self._hour_periods = [(-2**62, *(_site_hours_table(sites, hours, -2**62) if hours else type_hours))]
+        for since in sorted({c for h in hours.values() for c in h.changes}):
+            self._hour_periods.append((since, *_site_hours_table(sites, hours, since)))
+        self._slopes = site_slopes(len(sites), self.realism)
+
+    def _hours_at(self, ts: int) -> tuple[np.ndarray, np.ndarray]:
+        table = self._hour_periods[0]
+        for period in self._hour_periods:
+            if period[0] <= ts:
+                table = period
+        return table[1], table[2]
 
     def _offsets(self, ts: int) -> np.ndarray:
         """UTC offset in seconds of each site's zone at ``ts``."""
@@ -113,12 +142,14 @@ class SiteTable:
         first = np.floor_divide(t0 + offsets, 86400)
         last = np.floor_divide(t1 - 1 + offsets, 86400)
         total = np.zeros(len(self.sites))
+        opens, closes = self._hours_at(t0)
+        rows = np.arange(len(self.sites))
         for shift in (0, 1):  # intervals are at most a day, so they touch at most two local days
             day = first + shift
             kind = self._kinds(day)
             midnight = day * 86400 - offsets
-            start = midnight + _OPENS[self.type_idx, kind] * 3600
-            end = midnight + _CLOSES[self.type_idx, kind] * 3600
+            start = midnight + opens[rows, kind] * 3600
+            end = midnight + closes[rows, kind] * 3600
             seconds = np.clip(np.minimum(t1, end) - np.maximum(t0, start), 0, None)
             total += np.where(day <= last, seconds, 0)
         return total / (t1 - t0)
@@ -135,6 +166,10 @@ class SiteTable:
         h = hour.astype(np.int64)
         frac = hour - h
         act = _ACTIVITY[self.type_idx, group, h] * (1.0 - frac) + _ACTIVITY[self.type_idx, group, h + 1] * frac
+        if self.realism.drift_per_week:
+            # Occupancy drifts: tenants come and go, a season starts (never below half or above 1.5x).
+            weeks = (mid - self.realism.drift_origin) / WEEK
+            act = act * np.clip(1.0 + self._slopes * weeks, 0.5, 1.5)
         ordinal = int(day_index[0]) + _EPOCH_ORDINAL
         day_of_year = (date.fromordinal(ordinal) - date(date.fromordinal(ordinal).year, 1, 1)).days + 1
         if len(self.zones) == 1:
@@ -151,6 +186,7 @@ class SiteTable:
         # Anomaly interpolated between day centres, so the weather changes smoothly.
         w = hour / 24.0
         temp = seasonal_temp(self.jan_c, self.jul_c, doy, hour) + today * (1.0 - w) + tomorrow * w
+        temp = temp + self.weather.front(day_index + _EPOCH_ORDINAL, hour, self.place_idx)
         return StepContext(
             t0=t0,
             t1=t1,

@@ -12,6 +12,7 @@ from simulators.context import SiteTable
 from simulators.load import KWH_PER_M3_GAS, LoadModel
 from simulators.meters import initial_registers, resolution_of
 from simulators.portfolio import Portfolio
+from simulators.realism import Realism
 from simulators.registers import RegisterBank
 from simulators.timeline import WasteLoad
 from simulators.waste import WASTE, WasteEvent
@@ -51,6 +52,7 @@ class Generation(Iterator[tuple[int, list[Reading]]]):
         step_s: int = 900,
         waste: Iterable[WasteEvent] = (),
         seed: int = 0,
+        realism: Realism | None = None,
     ) -> None:
         if step_s <= 0 or step_s > 86400:
             raise ValueError("step_s must be between 1 and 86400 seconds")
@@ -68,7 +70,8 @@ class Generation(Iterator[tuple[int, list[Reading]]]):
         self.site_ids = [m.site_id for m in self.meters]
         site_pos = {s.site_id: i for i, s in enumerate(portfolio.sites)}
         self.site_of_meter = np.array([site_pos[m.site_id] for m in self.meters], dtype=np.int64)
-        self.sites = SiteTable(portfolio.sites, seed)
+        self.realism = realism or Realism()
+        self.sites = SiteTable(portfolio.sites, seed, self.realism)
         self.load = LoadModel(
             self.site_of_meter, [portfolio.profile(m.meter_id) for m in self.meters], [m.category for m in self.meters],
             np.array([m.rated_kw for m in self.meters], dtype=float), self.sites.type_idx, self.sites.district_heating,
@@ -91,6 +94,8 @@ class Generation(Iterator[tuple[int, list[Reading]]]):
         # Noise has its own stream, drawn the same way with or without events, so a run
         # with an injected event differs from one without only by that event.
         self._noise = np.random.default_rng([seed, 0x9015E])
+        self._z = np.zeros(len(self.meters))
+        self.load.noise_sd = self.load.noise_sd * self.realism.noise_scale
         self._next_ts = self.start
 
     def __iter__(self) -> Generation:
@@ -128,7 +133,14 @@ class Generation(Iterator[tuple[int, list[Reading]]]):
         first = ts == self.start
         ctx = self.sites.context(t0, ts)
         z = self._noise.standard_normal(len(self.meters))
-        base_kw = self.load.noisy_kw(self.load.expected_kw(ctx), z)
+        expected = self.load.expected_kw(ctx)
+        rho = self.realism.noise_rho
+        if rho:
+            # Noise that persists over hours, as real loads' deviations from their usual do.
+            z = self._z = rho * self._z + np.sqrt(1.0 - rho * rho) * z
+        if self.realism.day_sd:
+            expected = expected * self._day_level(ts)[self.site_of_meter]
+        base_kw = self.load.noisy_kw(expected, z)
         extra_kw, active, added_kw = self._waste.step(t0, ts, ctx.open_frac, base_kw, self.load.cap_kw)
         kw = base_kw + extra_kw
         if not first:
@@ -139,6 +151,19 @@ class Generation(Iterator[tuple[int, list[Reading]]]):
         register, shown = self.registers.reading(ts)
         power = np.where(self._reports_power, np.round(kw, RESOLUTION_DIGITS), np.nan)
         return Step(ts, shown, register[shown], power[shown])
+
+    def _day_level(self, ts: int) -> np.ndarray:
+        """Each site's level that day (busier or quieter days), interpolated between days so it
+        changes smoothly (its nodes fall at UTC midnights: where in the day does not matter)."""
+        days = ts / 86400.0
+        d0 = int(np.floor(days))
+        w = days - d0
+
+        def level(day: int) -> np.ndarray:
+            rng = np.random.default_rng([self.seed, 0xDA7, day])
+            return rng.normal(0.0, self.realism.day_sd, len(self.sites.sites))
+
+        return np.clip(1.0 + level(d0) * (1.0 - w) + level(d0 + 1) * w, 0.5, 1.5)
 
     def readings(self, step: Step) -> list[Reading]:
         """The step's readings as Reading objects."""
@@ -160,6 +185,7 @@ def generate(
     step_s: int = 900,
     waste: Iterable[WasteEvent] = (),
     seed: int = 0,
+    realism: Realism | None = None,
 ) -> Generation:
     """Readings of every meter at each step in ``[start, end)``; see :class:`Generation`."""
-    return Generation(portfolio, start, end, step_s=step_s, waste=waste, seed=seed)
+    return Generation(portfolio, start, end, step_s=step_s, waste=waste, seed=seed, realism=realism)

@@ -11,6 +11,7 @@ from core.calendar import local_date
 from core.domain import Meter, Site, SiteType
 from core.solar import sun_times
 from simulators.portfolio import Portfolio
+from simulators.realism import SiteHours
 from simulators.schedules import OPENING_HOURS, local_midnight
 from simulators.waste import DATA_FAULT_KINDS, METER_EVENT_KINDS, WASTE_CATEGORIES, WASTE_KINDS, WasteEvent
 
@@ -45,12 +46,15 @@ DEFAULT_MIX: dict[str, float] = {k: 0.3 for k in WASTE_KINDS}
 DEFAULT_FAULTS: dict[str, float] = {}
 
 
-def _closing(site: Site) -> tuple[int, int]:
-    return OPENING_HOURS[site.site_type]["workday"] or (8, 19)
+def _workday_hours(site: Site, hours: SiteHours | None = None, ts: int = 0) -> tuple[float, float]:
+    table = OPENING_HOURS[site.site_type] if hours is None else hours.at(ts)
+    return table["workday"] or (8, 19)
 
 
-def _window(kind: str, site: Site, day: date, rng: np.random.Generator) -> tuple[int, int] | None:
+def _window(kind: str, site: Site, day: date, rng: np.random.Generator,
+            hours: SiteHours | None = None) -> tuple[int, int] | None:
     midnight = local_midnight(day, site.timezone)
+    closing = _workday_hours(site, hours, midnight)  # its own hours that day, in the realistic scenario
     hour = lambda h: midnight + int(h * 3600)  # noqa: E731 - local hour of ``day`` to epoch
     if kind == "lights_daylight":
         # Someone switches to manual or a photocell fails in the morning; found by evening.
@@ -60,7 +64,7 @@ def _window(kind: str, site: Site, day: date, rng: np.random.Generator) -> tuple
         return (start, end) if end - start >= 2 * 3600 else None
     if kind == "hvac_after_hours":
         # Left running when the building closes, until someone notices next morning.
-        start = hour(_closing(site)[1] + rng.uniform(0.5, 2.0))
+        start = hour(closing[1] + rng.uniform(0.5, 2.0))
         return start, start + int(rng.uniform(4.0, 9.0) * 3600)
     if kind == "pump_night":
         # A stuck pressure switch keeps the pump running through the low-demand night.
@@ -68,11 +72,11 @@ def _window(kind: str, site: Site, day: date, rng: np.random.Generator) -> tuple
         return start, start + int(rng.uniform(3.0, 6.0) * 3600)
     if kind == "lights_after_hours":
         # Nobody switches the lobby, garage or facade lights off at closing; on until morning.
-        opens, closes = _closing(site)
+        opens, closes = closing
         return hour(closes + rng.uniform(0.25, 1.0)), hour(24 + opens - rng.uniform(0.0, 1.0))
     if kind == "elevator_idle":
         # A lift or escalator kept out of standby after service, for a few nights.
-        return hour(_closing(site)[1] + rng.uniform(0.0, 1.0)), hour(24 * rng.uniform(1.0, 5.0))
+        return hour(closing[1] + rng.uniform(0.0, 1.0)), hour(24 * rng.uniform(1.0, 5.0))
     if kind == "compressed_air_leak":
         # A fitting fails during a shift; the leak bleeds until the next maintenance round.
         start = hour(rng.uniform(8.0, 18.0))
@@ -142,11 +146,11 @@ def _creep(site: Site, meter: Meter, day: date, end: int, rng: np.random.Generat
 
 
 def _place(kind: str, site: Site, meter: Meter, day: date, start: int, end: int,
-           rng: np.random.Generator) -> WasteEvent | None:
+           rng: np.random.Generator, hours: SiteHours | None = None) -> WasteEvent | None:
     if kind == "base_load_creep":
         event = _creep(site, meter, day, end, rng)
         return event if event is not None and event.start >= start else None
-    window = _window(kind, site, day, rng)
+    window = _window(kind, site, day, rng, hours)
     lo, hi = _EXTRA_SHARE[kind]
     extra = round(meter.rated_kw * float(rng.uniform(lo, hi)), 2)
     if window is None or window[0] < start:
@@ -167,13 +171,17 @@ def plan_scenarios(
     faults: Mapping[str, float] | None = None,
     seed: int = 0,
     step_s: int = 900,
+    hours: Mapping[str, SiteHours] | None = None,
+    faults_overlap_waste: bool = False,
 ) -> list[WasteEvent]:
     """Seeded waste, data faults and meter events for ``[start, end)``, sorted by start.
 
     ``mix`` maps a waste kind to events per site-week (default DEFAULT_MIX); ``faults``
     maps a data-fault or meter-event kind to events per meter-week (default none).
     Faults and meter events are aligned to reading times (``start`` + k ``step_s``) and
-    never overlap waste or each other on one meter, so their effects stay separable.
+    never overlap waste or each other on one meter, so their effects stay separable, unless
+    ``faults_overlap_waste`` (then only each other). ``hours`` (site id -> SiteHours) places
+    after-hours waste by each site's own hours instead of its type's.
     """
     mix = DEFAULT_MIX if mix is None else mix
     faults = DEFAULT_FAULTS if faults is None else faults
@@ -200,11 +208,11 @@ def plan_scenarios(
                 for _ in range(_PLACEMENT_TRIES):
                     meter = candidates[int(rng.integers(len(candidates)))]
                     day = first_day + timedelta(days=int(rng.integers(n_days)))
-                    event = _place(kind, site, meter, day, start, end, rng)
+                    event = _place(kind, site, meter, day, start, end, rng, (hours or {}).get(site.site_id))
                     if event is not None and _free(busy, meter.meter_id, (event.start, event.end)):
                         events.append(event)
                         break
-    events += _plan_faults(portfolio, start, end, faults, seed, step_s, busy)
+    events += _plan_faults(portfolio, start, end, faults, seed, step_s, {} if faults_overlap_waste else busy)
     return sorted(events, key=lambda e: (e.start, e.meter_id, e.kind))
 
 

@@ -7,6 +7,7 @@ shared by all and ``kilowatch`` (the command line) the only place that wires the
 from __future__ import annotations
 
 import ast
+import sys
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,56 @@ def test_the_rule_catches_a_violation(tmp_path):
     bad = tmp_path / "bad.py"
     bad.write_text("from models.detection import DetectionPass\nimport api.app\n")
     assert {"models", "api"} <= imported_packages(bad)
+
+
+# A model learns the building; the simulator may not be its teacher. Importing is forbidden
+# above; these catch a copy of the simulator's tables instead of an import.
+
+
+def site_type_hour_tables(package: str) -> dict[str, dict[str, frozenset[tuple[int, int]]]]:
+    """Literal dicts keyed by ``SiteType.X`` in ``package``: file -> {X: the (open, close) pairs in its value}."""
+    out: dict[str, dict[str, frozenset[tuple[int, int]]]] = {}
+    for path in sorted((ROOT / package).rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if not isinstance(node, ast.Dict) or not node.keys:
+                continue
+            if not all(isinstance(k, ast.Attribute) and isinstance(k.value, ast.Name) and k.value.id == "SiteType"
+                       for k in node.keys):
+                continue
+            table = {}
+            for key, value in zip(node.keys, node.values):
+                pairs = {(e.elts[0].value, e.elts[1].value) for e in ast.walk(value)
+                         if isinstance(e, ast.Tuple) and len(e.elts) == 2
+                         and all(isinstance(x, ast.Constant) and isinstance(x.value, (int, float)) for x in e.elts)
+                         and 0 <= e.elts[0].value < e.elts[1].value <= 24}
+                if pairs:
+                    table[key.attr] = frozenset(pairs)
+            if table:
+                out[f"{path.relative_to(ROOT)}:{node.lineno}"] = table
+    return out
+
+
+def copied_hour_tables(models: dict, simulators: dict) -> list[str]:
+    """Tables of ``models`` giving two or more site types the same hours as a simulators table."""
+    return [f"{m} copies {s}" for m, mt in models.items() for s, st in simulators.items()
+            if sum(1 for t, pairs in mt.items() if pairs & st.get(t, frozenset())) >= 2]
+
+
+@pytest.mark.xfail(strict=True, reason="models/schedule.py DEFAULT_OPENING_HOURS is the simulator's OPENING_HOURS "
+                                       "(simulators/schedules.py); reported to the lead, who owns models/. Remove "
+                                       "this mark when the copy goes.")
+def test_models_do_not_copy_the_simulators_opening_hours():
+    copies = copied_hour_tables(site_type_hour_tables("models"), site_type_hour_tables("simulators"))
+    assert not copies, copies
+
+
+def test_the_copy_check_finds_a_copied_table(tmp_path, monkeypatch):
+    simulated = site_type_hour_tables("simulators")
+    assert simulated, "the simulator's opening hours table is no longer found: update the check"
+    fake = tmp_path / "models"
+    fake.mkdir()
+    (fake / "hours.py").write_text("HOURS = {SiteType.OFFICE: ((8, 19), None), SiteType.MALL: ((10, 22), (10, 22))}\n"
+                                   "OTHER = {SiteType.OFFICE: (7, 21), SiteType.MALL: (9, 23)}\n")
+    monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
+    copies = copied_hour_tables(site_type_hour_tables("models"), simulated)
+    assert len(copies) == 1 and copies[0].startswith("models/hours.py:1 ")

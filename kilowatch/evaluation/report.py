@@ -52,15 +52,19 @@ def markdown(scores: Scores, *, title: str, command: str, setup: dict) -> str:
     lines += ["", f"Overall (kind must match): precision {_fmt(o.precision)}, recall {_fmt(o.recall)}, F1 {_fmt(o.f1)}.",
               f"Kind-agnostic (any alert on the meter during the event): precision {_fmt(a.precision)}, "
               f"recall {_fmt(a.recall)}, F1 {_fmt(a.f1)}.",
-              f"Wasted kWh of detected events: true {scores.wasted_true_kwh:.1f}, estimated "
-              f"{scores.wasted_estimated_kwh:.1f} ({_fmt(100 * scores.wasted_error)} %).",
-              f"False alerts (no waste event on the meter): {scores.false_alerts} over {scores.site_weeks:.1f} "
-              f"site-weeks {dict(scores.false_alert_kinds) or ''}.",
-              f"Data faults and meter events injected: {scores.fault_events}; alerts on them: {scores.faults_called_waste}.",
+              f"Wasted kWh of every waste event (a missed one estimated at 0): true {scores.wasted_true_kwh:.1f}, "
+              f"estimated {scores.wasted_estimated_kwh:.1f} ({_fmt(100 * scores.wasted_error)} %); of the detected "
+              f"events alone: true {scores.wasted_detected_true_kwh:.1f}.",
+              f"False alerts (the detection of no waste event, second alerts on an event included): "
+              f"{scores.false_alerts} over {scores.site_weeks:.1f} site-weeks {dict(scores.false_alert_kinds) or ''}.",
+              f"Data faults and meter events injected: {scores.fault_events}; alerts overlapping them: {scores.faults_called_waste}.",
               f"Alerts per detected event: {_fmt(scores.alerts_per_detected_event)}.", "",
-              "An event counts as detected by an alert of its kind on its meter overlapping it (1 h slack); "
-              "detection delay runs from the event's start to the end of the hour in which the alert first had "
-              "enough evidence (scoring is causal, so hourly passes would raise it then).", "",
+              "Strict rules (docs/model-quality.md, session 5): an event is detected by an alert of its kind on "
+              "its meter overlapping it (1 h slack) whose evidence came at or after the event's start, or that "
+              "grew into it unbroken (dated by the pass that first showed it covering the event's start); its "
+              "earliest such alert is its detection and every other alert is false; delay runs from the event's "
+              "start to the end of the hour in which the detection first had enough evidence, never clamped; "
+              "any alert overlapping a data fault or meter event is a fault called waste.", "",
               "![F1 per kind](f1_by_kind.png)", "", "![Detection delay](delays.png)", "", "![Example alert](example_alert.png)", ""]
     return "\n".join(lines)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
@@ -21,6 +21,9 @@ class RunResult:
     findings: list[DataFindingRecord]
     passes: int
     seconds: float
+    #: What each pass showed of each alert: id -> [(pass time, ended_at)] whenever its end moved
+    #: (the strict metrics date an episode growing into an event by it).
+    seen: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
 
 
 def run_detection(world: World, *, pass_hours: int = 6, training_days: int = 28, lookback_hours: int = 48) -> RunResult:
@@ -32,10 +35,12 @@ def run_detection(world: World, *, pass_hours: int = 6, training_days: int = 28,
                              CarbonSettings())
     began = time.perf_counter()
     passes = 0
+    seen: dict[int, list[tuple[int, int]]] = {}
     now = world.eval_start + pass_hours * HOUR
     while True:
         detector.run(now=min(now, world.end))
         passes += 1
+        _note_extents(world, min(now, world.end), seen)
         if now >= world.end:
             break
         now += pass_hours * HOUR
@@ -44,4 +49,12 @@ def run_detection(world: World, *, pass_hours: int = 6, training_days: int = 28,
         alerts = list(session.scalars(select(AlertRecord).order_by(AlertRecord.id)))
         findings = list(session.scalars(select(DataFindingRecord).order_by(DataFindingRecord.id)))
         session.expunge_all()
-    return RunResult(alerts, findings, passes, seconds)
+    return RunResult(alerts, findings, passes, seconds, seen)
+
+
+def _note_extents(world: World, now: int, seen: dict[int, list[tuple[int, int]]]) -> None:
+    with world.sessions() as session:
+        for alert_id, ended_at in session.execute(select(AlertRecord.id, AlertRecord.ended_at)):
+            history = seen.setdefault(alert_id, [])
+            if not history or history[-1][1] != ended_at:
+                history.append((now, ended_at))

@@ -4,7 +4,7 @@ embedded store and its registry in a SQLite database, generated in process (no b
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -15,8 +15,9 @@ from core.db.registry import upsert_site
 from core.db.session import create_db_engine, migrate, session_factory
 from core.domain import EnergyPoint
 from core.store.embedded import EmbeddedStore
-import simulators
-from simulators import Portfolio, WasteEvent, build_portfolio, generate
+from kilowatch.evaluation.scenarios import SCENARIOS, Scenario
+from simulators import Portfolio, WasteEvent, build_portfolio, generate, plan_scenarios
+from simulators.realism import Realism
 
 DAY = 86400
 WEEK = 7 * DAY
@@ -37,6 +38,9 @@ class World:
     #: Detection is evaluated on [eval_start, end); before it is training history only.
     eval_start: int
     end: int
+    #: Waste injected in the training history (realistic scenario), with its kWh; never scored.
+    history_events: list[tuple[WasteEvent, float]] = field(default_factory=list)
+    realism: Realism | None = None
 
     @property
     def site_weeks(self) -> float:
@@ -48,27 +52,42 @@ def event_class(event: WasteEvent) -> str:
     return getattr(event, "event_class", "waste")
 
 
+#: Waste planned in the history ends this long before the evaluation period, so that no
+#: alert of the evaluation period can touch it.
+HISTORY_GAP_S = 2 * DAY
+
+
 def plan(portfolio: Portfolio, start: int, end: int, mix: Mapping[str, float], faults: Mapping[str, float],
-         seed: int) -> list[WasteEvent]:
+         seed: int, **options) -> list[WasteEvent]:
     """Seeded events in ``[start, end)`` with the simulator's scenario planner."""
-    if hasattr(simulators, "plan_scenarios"):
-        return simulators.plan_scenarios(portfolio, start, end, mix=dict(mix), faults=dict(faults), seed=seed)
-    rate = sum(mix.values())  # older simulators: their three kinds only
-    return simulators.plan_waste(portfolio, start, end, events_per_site_week=rate, seed=seed)
+    return plan_scenarios(portfolio, start, end, mix=dict(mix), faults=dict(faults), seed=seed, **options)
 
 
 def build_world(directory: Path, *, seed: int, sites: int, weeks: float, history_days: int,
                 mix: Mapping[str, float], faults: Mapping[str, float] | None = None,
-                start: datetime = DEFAULT_START, extra_events: list[WasteEvent] | None = None) -> World:
-    """Simulate ``history_days`` of clean history then ``weeks`` with events, into ``directory``."""
+                start: datetime = DEFAULT_START, extra_events: list[WasteEvent] | None = None,
+                scenario: Scenario | str = "classic") -> World:
+    """Simulate ``history_days`` of history then ``weeks`` with events, into ``directory``.
+
+    The history is clean but in scenarios with ``history_waste``."""
+    scenario = SCENARIOS[scenario] if isinstance(scenario, str) else scenario
     directory.mkdir(parents=True, exist_ok=True)
     portfolio = build_portfolio(sites, seed)
     t0 = int(start.timestamp())
     eval_start = t0 + history_days * DAY
     end = eval_start + int(weeks * WEEK)
-    events = plan(portfolio, eval_start, end, mix, faults or {}, seed) + list(extra_events or [])
+    realism = scenario.realism(portfolio, t0, eval_start, end, seed)
+    hours = realism.hours if realism is not None else None
+    if not scenario.events:
+        mix, faults = {}, {}
+    events = plan(portfolio, eval_start, end, mix, faults or {}, seed, hours=hours,
+                  faults_overlap_waste=scenario.faults_overlap_waste) + list(extra_events or [])
+    history: list[WasteEvent] = []
+    if scenario.history_waste > 0 and eval_start - HISTORY_GAP_S > t0:
+        history = plan(portfolio, t0, eval_start - HISTORY_GAP_S, {k: v * scenario.history_waste for k, v in mix.items()},
+                       {}, seed + 0x4157, hours=hours)
     store = EmbeddedStore(directory / "series.sqlite")
-    gen = generate(portfolio, t0, end, waste=events, seed=seed)
+    gen = generate(portfolio, t0, end, waste=events + history, seed=seed, realism=realism)
     category = {m.meter_id: m.category.value for m in portfolio.all_meters()}
     last: dict[str, float] = {}
     batch: list[EnergyPoint] = []
@@ -89,4 +108,7 @@ def build_world(directory: Path, *, seed: int, sites: int, weeks: float, history
     with sessions.begin() as session:
         for site in portfolio.sites:
             upsert_site(session, site, portfolio.meters[site.site_id])
-    return World(portfolio, store, sessions, gen.events(), t0, eval_start, end)
+    past = set(history)
+    scored = [(e, kwh) for e, kwh in gen.events() if e not in past]
+    return World(portfolio, store, sessions, scored, t0, eval_start, end,
+                 [(e, kwh) for e, kwh in gen.events() if e in past], realism)

@@ -29,7 +29,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> World:
 @pytest.fixture(scope="module")
 def scores(world: World) -> Scores:
     result = run_detection(world, pass_hours=12, training_days=21)
-    return score(result.alerts, world.events, site_weeks=world.site_weeks)
+    return score(result.alerts, world.events, site_weeks=world.site_weeks, seen=result.seen)
 
 
 @pytest.fixture(scope="module")
