@@ -71,7 +71,10 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def flat_lines(kwh: np.ndarray, hours: int) -> np.ndarray:
-    """True on hours inside ``hours`` or more consecutive readings lying on one straight line."""
+    """True on hours inside ``hours`` or more consecutive readings lying on one straight line.
+
+    A run of zeros is not one: lights and pumps are off for hours (a frozen register reading
+    zero is the stuck-register check's, models.stuck)."""
     flat = np.zeros(kwh.size, dtype=bool)
     if kwh.size < 3 or hours < 3:
         return flat
@@ -79,7 +82,7 @@ def flat_lines(kwh: np.ndarray, hours: int) -> np.ndarray:
     tolerance = 1e-6 * np.maximum(1.0, np.abs(kwh[1:-1]))
     straight = np.abs(np.diff(step)) <= tolerance  # reading i+1 continues the line of i and i+2
     for start, stop in _runs(straight):
-        if stop - start + 2 >= hours:
+        if stop - start + 2 >= hours and np.nanmax(np.abs(kwh[start:stop + 2])) > 1e-9:
             flat[start:stop + 2] = True
     return flat
 

@@ -13,7 +13,8 @@ from models.quality import DataWarning
 
 SOURCE = "detector"
 #: Warning codes that are findings about the data, named as ``DataFindingRecord.kind``.
-FINDING_KINDS = frozenset({"gap", "register_reset", "register_rollover", "spike", "stuck_register", "schedule_changed"})
+FINDING_KINDS = frozenset({"gap", "register_reset", "register_rollover", "spike", "stuck_register", "schedule_changed",
+                           "shortfall", "flat_line"})
 #: A finding whose last hour is this close to the newest data may still be going on.
 OPEN_WITHIN_S = 2 * 3600
 

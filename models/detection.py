@@ -64,15 +64,6 @@ class DetectionReport:
     fits_deferred: int = 0
 
 
-def _day_start(ordinal: int, tz: str) -> int:
-    """Epoch seconds of local midnight of the date with this ordinal."""
-    from datetime import date, datetime
-    from zoneinfo import ZoneInfo
-
-    day = date.fromordinal(ordinal)
-    return int(datetime(day.year, day.month, day.day, tzinfo=ZoneInfo(tz)).timestamp())
-
-
 def _meters(session: Session) -> list[Meter]:
     """Every registered meter, read as plain rows (a portfolio has hundreds of thousands)."""
     columns = (MeterRecord.meter_id, MeterRecord.site_id, MeterRecord.category, MeterRecord.rated_kw,
@@ -177,9 +168,9 @@ class DetectionPass:
             terms = SiteTerms(site, tariff, self._factor(site, now, warnings))
             matrix = hours.matrix(scored_meters)
             # The declared (or usual) hours are a prior: the site's own load says when it is open.
-            opening = learn(self.opening.get(site.site_id) or opening_hours(site.site_type), matrix, scored_meters,
-                            *local_calendar(hours.hours, site.timezone))
-            warnings.extend(opening.warnings(site.site_id, lambda o: _day_start(o, site.timezone)))
+            opening = learn(self.opening.get(site.site_id) or opening_hours(site.site_type), hours.hours, matrix,
+                            scored_meters, *local_calendar(hours.hours, site.timezone))
+            warnings.extend(opening.warnings(site.site_id))
             result = self.scanner.scan(terms, scored_meters, hours.hours, matrix,
                                        train_end=scan_start, score_from=score_from, feedback=feedback,
                                        opening=opening, budget=budget)

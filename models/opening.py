@@ -4,11 +4,16 @@ The declared (or typical) opening hours are only a prior. Every day, each meter 
 occupancy (HVAC, lobby lights, lifts, compressors) shows a span of hours above the middle of
 its own daily range. A site's day has a span when most of these meters agree on it; a run of
 ``CONFIRM_DAYS`` days of one day kind agreeing on a span that differs from the one in force
-is a schedule change, in force from the first of those days. One meter running all night is
+is a schedule change, in force from the first of those days (days of both kinds count
+together at a site whose prior hours are the same every day). One meter running all night is
 that meter's waste, not a new schedule: a change needs the site's meters together.
 
 The result, :class:`LearnedHours`, answers ``is_open`` like :class:`models.schedule.OpeningHours`
-but per day, so the hours before a change keep the old schedule in training.
+but per day, so the hours before a change keep the old schedule in training. Hours since a
+change whose open state it changed are trusted training data (never left out as alerted waste,
+never down-weighted as outliers): that is how the baselines take the new normal within days.
+Hours learned from the first days of the window (the prior was simply wrong) are the site's
+schedule from the window's start, and no change.
 """
 
 from __future__ import annotations
@@ -24,16 +29,26 @@ from models.schedule import OpeningHours
 C = MeterCategory
 #: Loads that follow the people in a space: they are up while it is open.
 FOLLOWERS = frozenset({C.PUBLIC_HVAC, C.CHILLER, C.LOBBY_LIGHTING, C.ELEVATOR, C.AIR_COMPRESSOR})
-#: Days of one kind in a row that must agree before a new span is believed: a few days
-#: (the goal is no false alert later than three days after a change), not one odd day.
-CONFIRM_DAYS = 3
+#: Days of one kind in a row that must agree before a new span is believed: two, so that a
+#: change is in force from the third day on (the goal: no false alert later than three days
+#: after a change), and never one odd day. Several meters must agree on each of them.
+CONFIRM_DAYS = 2
 #: Hours either end of a span may move before it counts as different (a late start is noise).
 SLACK_HOURS = 1
+#: ... and before the window's own hours replace the prior from its first day: the spans a
+#: load shows are an estimate (lifts follow people, HVAC its cooling), declared hours are not.
+INITIAL_SLACK_HOURS = 2
+#: Share of a meter's daily range above its low that counts as up: opening is a step up
+#: from the closed level, which the afternoon's cooling peak must not hide (HVAC at 22:00
+#: runs well above its night level and well below its 15:00 peak).
+UP_SHARE = 0.25
 #: A meter's day shows a span only if its range that day is this share of its usual range:
 #: a flat day (closed, or on all day) has no span.
 MIN_SWING = 0.35
-#: Share of a site's spanned meters that must agree with the day's median span (at least two).
-AGREE_SHARE = 2 / 3
+#: Share of a site's spanned meters that must agree with the day's median span (at least two):
+#: half, because lifts follow people more than doors (an office's lifts are quiet at 07:00
+#: even when it opens then) while HVAC and lobby lights follow the opening itself.
+AGREE_SHARE = 0.5
 CODE = "schedule_changed"
 
 Span = tuple[int, int]
@@ -41,12 +56,15 @@ Span = tuple[int, int]
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """A learned schedule change: from which local date (ordinal) which kind of day has which span."""
+    """A learned schedule change: from which local date (ordinal, and its first hour in epoch s)
+    which kind of day has which span; ``initial`` when the window's first days already had it."""
 
     ordinal: int
     workday: bool
     before: Span | None
     after: Span | None
+    start_ts: int = 0
+    initial: bool = False
 
 
 @dataclass(slots=True)
@@ -55,6 +73,23 @@ class LearnedHours:
 
     prior: OpeningHours
     changes: list[Change] = field(default_factory=list)
+    #: The hours (epoch s) the hours were learned over, and which of them a change turned.
+    hours: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    turned: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    @property
+    def changed_since(self) -> int | None:
+        """First hour (epoch s) of the latest change inside the window, None if there is none."""
+        inside = [c.start_ts for c in self.changes if not c.initial]
+        return max(inside) if inside else None
+
+    def turned_at(self, hours: np.ndarray) -> np.ndarray:
+        """Whether each of ``hours`` lies after a change that turned its open state."""
+        if not self.turned.any():
+            return np.zeros(np.asarray(hours).size, dtype=bool)
+        at = np.searchsorted(self.hours, hours)
+        inside = (at < self.hours.size) & (self.hours[np.minimum(at, self.hours.size - 1)] == hours)
+        return inside & self.turned[np.minimum(at, self.hours.size - 1)]
 
     def is_open(self, hour: np.ndarray, workday: np.ndarray, ordinal: np.ndarray | None = None) -> np.ndarray:
         """1.0 for each hour inside the opening hours in force on its day, else 0.0."""
@@ -69,23 +104,24 @@ class LearnedHours:
                 out[days & (hour >= change.after[0]) & (hour < change.after[1])] = 1.0
         return out
 
-    def warnings(self, site_id: str, day_start: callable) -> list[DataWarning]:  # noqa: ANN001 - ordinal -> epoch s
+    def warnings(self, site_id: str) -> list[DataWarning]:
+        """A ``schedule_changed`` finding per change inside the window (meter "": the whole site)."""
         return [DataWarning(CODE, f"{'working days' if c.workday else 'other days'}: open "
                                   f"{_text(c.before)} until this day, {_text(c.after)} since",
-                            site_id, "", {"started_at": int(day_start(c.ordinal)), "workday": c.workday,
+                            site_id, "", {"started_at": c.start_ts, "workday": c.workday,
                                           "before": list(c.before) if c.before else None,
                                           "after": list(c.after) if c.after else None})
-                for c in self.changes]
+                for c in self.changes if not c.initial]
 
 
 def _text(span: Span | None) -> str:
     return "closed" if span is None else f"{span[0]:02d}:00-{span[1]:02d}:00"
 
 
-def _differs(a: Span | None, b: Span | None) -> bool:
+def _differs(a: Span | None, b: Span | None, slack: int = SLACK_HOURS) -> bool:
     if a is None or b is None:
         return (a is None) != (b is None)
-    return abs(a[0] - b[0]) > SLACK_HOURS or abs(a[1] - b[1]) > SLACK_HOURS
+    return abs(a[0] - b[0]) > slack or abs(a[1] - b[1]) > slack
 
 
 def daily_spans(days: np.ndarray) -> list[Span | None | bool]:
@@ -102,7 +138,7 @@ def daily_spans(days: np.ndarray) -> list[Span | None | bool]:
         swing = (high - low) >= MIN_SWING
         spans = []
         for j in np.flatnonzero(swing):
-            up = np.flatnonzero(day[:, j] >= low[j] + 0.5 * (high[j] - low[j]))
+            up = np.flatnonzero(day[:, j] >= low[j] + UP_SHARE * (high[j] - low[j]))
             spans.append((int(up[0]), int(up[-1]) + 1))
         need = max(2, int(np.ceil(AGREE_SHARE * known.sum()))) if known.sum() >= 2 else 1
         if len(spans) >= need:
@@ -116,10 +152,11 @@ def daily_spans(days: np.ndarray) -> list[Span | None | bool]:
     return out
 
 
-def learn(prior: OpeningHours, kwh: np.ndarray, meters: list[Meter], local_hour: np.ndarray,
+def learn(prior: OpeningHours, hours: np.ndarray, kwh: np.ndarray, meters: list[Meter], local_hour: np.ndarray,
           ordinal: np.ndarray, workday: np.ndarray) -> LearnedHours:
-    """Learn a site's opening hours from ``kwh`` (hours x meters) over whole local days."""
-    learned = LearnedHours(prior)
+    """Learn a site's opening hours from ``kwh`` (``hours`` x meters) over whole local days."""
+    learned = LearnedHours(prior, hours=np.asarray(hours, dtype=np.int64),
+                           turned=np.zeros(np.asarray(hours).size, dtype=bool))
     cols = [j for j, m in enumerate(meters) if m.category in FOLLOWERS]
     if not cols or kwh.shape[0] < 24 * CONFIRM_DAYS:
         return learned
@@ -141,22 +178,41 @@ def learn(prior: OpeningHours, kwh: np.ndarray, meters: list[Meter], local_hour:
     spans = daily_spans(days)
     day_ordinal = ordinal[rows][::24]
     day_workday = workday[rows][::24] > 0
-    for kind in (True, False):
-        current = prior.workday if kind else prior.other
+    day_ts = np.asarray(hours, dtype=np.int64)[rows][::24]
+    # A site open the same hours every day (a mall) learns from all its days at once: a
+    # change is then believed after two days, not after two weekends.
+    kinds = [(True, False)] if prior.workday == prior.other else [(True,), (False,)]
+    for group in kinds:
+        # ``current`` is in force; ``seen`` is what the load showed of it, against which a
+        # change is judged (the two differ when the window opens close to the declared hours).
+        current = seen = prior.workday if group[0] else prior.other
+        of_kind = [d for d in np.flatnonzero(np.isin(day_workday, group)).tolist() if spans[d] is not False]
         run: list[int] = []
-        for d in np.flatnonzero(day_workday == kind).tolist():
+        for d in of_kind:
             span = spans[d]
-            if span is False:
-                continue
-            if not _differs(span, current):
+            if not _differs(span, seen):
                 run = []
                 continue
             run = [r for r in run if not _differs(spans[r], span)] + [d]
-            if len(run) >= CONFIRM_DAYS:
-                starts = [spans[r][0] for r in run if spans[r] is not None]
-                ends = [spans[r][1] for r in run if spans[r] is not None]
-                after = (int(np.median(starts)), int(np.median(ends))) if starts else None
-                learned.changes.append(Change(int(day_ordinal[run[0]]), kind, current, after))
-                current, run = after, []
+            if len(run) < CONFIRM_DAYS:
+                continue
+            starts = [spans[r][0] for r in run if spans[r] is not None]
+            ends = [spans[r][1] for r in run if spans[r] is not None]
+            after = (int(np.median(starts)), int(np.median(ends))) if starts else None
+            # A run from the window's first days is the site's schedule, not a change; it
+            # replaces the prior only where clearly different, else it is how the prior looks.
+            initial = run[0] == of_kind[0]
+            if initial and not _differs(after, current, INITIAL_SLACK_HOURS):
+                seen, run = after, []
+                continue
+            for kind in group:
+                learned.changes.append(Change(int(ordinal.min() if initial else day_ordinal[run[0]]), kind, current,
+                                              after, int(hours[0] if initial else day_ts[run[0]]), initial))
+            current = seen = after
+            run = []
     learned.changes.sort(key=lambda c: c.ordinal)
+    if any(not c.initial for c in learned.changes):
+        # The hours whose open state the in-window changes turned: the new normal, trusted.
+        before = LearnedHours(prior, [c for c in learned.changes if c.initial]).is_open(local_hour, workday, ordinal)
+        learned.turned = learned.is_open(local_hour, workday, ordinal) != before
     return learned

@@ -27,6 +27,14 @@ MIN_READINGS = 4
 HOLIDAY_KEY = 6
 
 
+def day_keys(weekday: np.ndarray, workday: np.ndarray) -> np.ndarray:
+    """Day key per hour or day: the weekday (0 Monday), but a holiday on a weekday takes
+    :data:`HOLIDAY_KEY` and a working day on a weekend (a make-up day) Monday's key."""
+    weekday = np.asarray(weekday, dtype=np.int64)
+    workday = np.asarray(workday, dtype=bool)
+    return np.where(workday & (weekday >= 5), 0, np.where(~workday & (weekday < 5), HOLIDAY_KEY, weekday))
+
+
 def same_hour_median(kwh: np.ndarray, key: np.ndarray, weeks: int, *,
                      causal: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Per hour, the median of the readings with the same ``key`` within ``weeks`` occurrences of it.

@@ -12,23 +12,27 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.domain import Meter
+from core.domain import Meter, Site
 from models.bank import BaselineBank, StoredBaseline
 from models.budget import FitBudget
 from models.creep import BaseLoadCreep
 from models.held_creep import HeldCreep
 from models.feedback import SiteFeedback
-from models.features import DAYLIGHT_COL, OPEN_COL, WORKDAY_COL, hour_features, local_hour
+from models import shortfall
+from models.features import DAYLIGHT_COL, OPEN_COL, WORKDAY_COL, hour_features, local_calendar, local_hour
 from models.findings import Finding
 from models.kinds import BASE_LOAD_CREEP, HVAC, PUMPS, hour_kinds, settled_hours
 from models.multivariate import SiteResidualForest
+from models.opening import CONFIRM_DAYS, LearnedHours
 from models.measure import SiteTerms, Span, measure
 from models.profile import ProfileBaseline
 from models.quality import MIN_HISTORY_DAYS, DataWarning, check_sufficiency
+from models.reference import day_keys
 from models.residual import ResidualDetector
-from models.schedule import OpeningHours
+from models.schedule import OpeningHours, opening_hours
 from models.stuck import stuck_matrix
 
+DAY = 86400
 #: Categories whose base load can creep (the simulator and real sites agree: motors and HVAC).
 CREEP_CATEGORIES = frozenset(c.value for c in HVAC | PUMPS) | {"air_compressor"}
 #: Score units the multivariate verdict takes off a meter's threshold in an outlying hour:
@@ -101,7 +105,9 @@ class SiteScanner:
         X = hour_features(hours, site, opening=opening)
         local = local_hour(hours, site.timezone)
         train = hours < train_end
-        baselines = self._baselines(site, meters, hours, kwh, X, local, train, train_end, feedback, out, budget)
+        learned = opening if isinstance(opening, LearnedHours) else LearnedHours(opening_hours(site.site_type))
+        baselines = self._baselines(site, meters, hours, kwh, X, local, train, train_end, feedback, out, budget,
+                                    learned)
         cols = [j for j, b in enumerate(baselines) if b is not None]
         if not cols:
             return out
@@ -142,8 +148,21 @@ class SiteScanner:
                                              closed=closed, settled=settled):
                 span = Span(ep.start, ep.stop, ep.kind, ep.detected, ep.ongoing, ep.excess_hours)
                 out.findings.append(measure(terms, meter, span, scan_hours, a, expected[:, k], local[first:]))
+        self._shortfalls(site, [meters[j] for j in cols], hours, kwh[:, cols], local, scores, train_end, out)
         self._creep(terms, meters, hours, kwh, X, local, baselines, out)
         return out
+
+    @staticmethod
+    def _shortfalls(site: Site, meters: list[Meter], hours: np.ndarray, kwh: np.ndarray, local: np.ndarray,
+                    scores: np.ndarray, scan_start: int, out: SiteScan) -> None:
+        """Shortfall and flat-line findings of the meters that fell clearly below their baseline."""
+        picked = shortfall.candidates(scores)
+        if picked.size == 0:
+            return
+        _, ordinal, workday = local_calendar(hours, site.timezone)
+        day_key = day_keys((ordinal - 1) % 7, workday)  # ordinal 1 (0001-01-01) was a Monday
+        for k in picked.tolist():
+            out.faults.extend(shortfall.find(site.site_id, meters[k], hours, kwh[:, k], local, day_key, scan_start))
 
     def _relief(self, site_id: str, stack: ProfileBaseline, X: np.ndarray, kwh: np.ndarray, train: np.ndarray,
                 scores: np.ndarray, budget: FitBudget) -> np.ndarray | float:
@@ -190,21 +209,25 @@ class SiteScanner:
             self._stacks[site_id] = cached
         return cached[1]
 
-    def _baselines(self, site, meters, hours, kwh, X, local, train, train_end, feedback, out, budget) -> list:  # noqa: ANN001
+    def _baselines(self, site, meters, hours, kwh, X, local, train, train_end, feedback, out, budget,  # noqa: ANN001
+                   learned: LearnedHours) -> list:
         """The meters' baselines: reused from the bank, refitted together when stale, or borrowed.
 
         When the budget says wait, a stale baseline serves on and a meter with none borrows
-        what similar meters draw (not saved: its own fit comes in a later pass).
+        what similar meters draw (not saved: its own fit comes in a later pass). A baseline
+        fitted before a learned schedule change was confirmed is stale whatever its age.
         """
         self.bank.load_site(site, meters)
         result: list[StoredBaseline | None] = [None] * len(meters)
+        changed = None if learned.changed_since is None else learned.changed_since + CONFIRM_DAYS * DAY
         refit: list[int] = []
         counts = (~np.isnan(kwh[train])).sum(axis=0)
         for j, meter in enumerate(meters):
             # The full check only where a quick count says history may be short.
             missing = [] if counts[j] >= max(0.9 * train.sum(), 24 * MIN_HISTORY_DAYS) else check_sufficiency(
                 ~np.isnan(kwh[train, j]), site_id=site.site_id, meter_id=meter.meter_id)
-            if not self.bank.needs_fit(meter.meter_id, train_end, has_history=not missing):
+            if not self.bank.needs_fit(meter.meter_id, train_end, has_history=not missing) and not (
+                    changed is not None and self.bank.get(meter.meter_id).window_end < changed):
                 result[j] = self.bank.get(meter.meter_id)
             elif not missing:
                 refit.append(j)
@@ -225,14 +248,15 @@ class SiteScanner:
                         self.bank.lend(meters[j], waiting)
                 result[j] = waiting
             refit = []
+        turned = learned.turned_at(hours[train])
         if refit:
             # A window that is mostly alerted waste (a compressor with one creep after another)
             # has too few normal hours to learn from: the meter's last baseline serves on.
             due = []
             for j in refit:
                 last = self.bank.get(meters[j].meter_id)
-                if last is not None and feedback.waste_share(meters[j].meter_id, hours[train],
-                                                             ~np.isnan(kwh[train, j])) > MAX_WASTE_SHARE:
+                if last is not None and not turned.any() and feedback.waste_share(
+                        meters[j].meter_id, hours[train], ~np.isnan(kwh[train, j])) > MAX_WASTE_SHARE:
                     result[j] = last
                 else:
                     due.append(j)
@@ -245,8 +269,9 @@ class SiteScanner:
             for k, j in enumerate(refit):
                 t, excluded = feedback.training_masks(meters[j].meter_id, hours[train], local[train],
                                                       X[train, WORKDAY_COL] > 0, used[:, k])
-                trusted[:, k] = t
-                used[:, k] &= ~excluded
+                # Hours a schedule change turned are the new normal: trusted, never left out.
+                trusted[:, k] = t | turned
+                used[:, k] &= ~(excluded & ~turned)
             fitted = _fit(self.baseline, X[train], np.nan_to_num(Y), used, trusted)
             stamp = int(time.time())
             stored = []

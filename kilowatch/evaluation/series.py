@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from models.reference import HOLIDAY_KEY
+from models.reference import day_keys
 
 HOUR = 3600
 #: ``--calendar`` value that uses the plain weekday, no holidays.
@@ -62,7 +62,7 @@ def hourly_series(ts: np.ndarray, kwh: np.ndarray, tz: str, country: str) -> tup
     days = [m.date() for m in moments]
     holidays, workdays = _calendar(country, {d.year for d in days})
     weekday = np.array([d.weekday() for d in days], dtype=np.int64)
-    key = np.array([HOLIDAY_KEY if d in holidays else 0 if d in workdays else d.weekday() for d in days],
-                   dtype=np.int64)
+    working = np.array([d in workdays or (d.weekday() < 5 and d not in holidays) for d in days])
+    key = day_keys(weekday, working)
     hour = np.array([m.hour for m in moments], dtype=np.int64)
     return HourlySeries(grid, values, hour, weekday, key), row
