@@ -50,8 +50,8 @@ def evaluate(
 ) -> None:
     """Run the simulator in process, run detection, and score it against the ground truth."""
     from simulators import WASTE_KINDS
-    from kilowatch.evaluation.metrics import score
-    from kilowatch.evaluation.scenarios import SCENARIOS
+    from kilowatch.evaluation.metrics import alerts_per_site_week, score
+    from kilowatch.evaluation.scenarios import SCENARIOS, change_day
     from kilowatch.evaluation.report import write_report
     from kilowatch.evaluation.runner import run_detection
     from kilowatch.evaluation.world import build_world
@@ -80,6 +80,11 @@ def evaluate(
                  "passes": result.passes, "detection_s": round(result.seconds, 1),
                  "mix": waste_mix if SCENARIOS[scenario].events else {}, "faults": fault_mix if SCENARIOS[scenario].events else {},
                  "history waste events (not scored)": len(world.history_events)}
+        if not SCENARIOS[scenario].events:  # schedule-change: every alert is false; before and after the change
+            at = change_day(world.eval_start, world.end)
+            n = len(world.portfolio.sites)
+            setup["alerts per site-week before the change"] = round(alerts_per_site_week(result.alerts, world.eval_start, at, n), 2)
+            setup["after the change"] = round(alerts_per_site_week(result.alerts, at, world.end, n), 2)
         path = write_report(out, scores, result.alerts, title=f"Detection quality, {scenario} scenario, seed {seed}", command=command,
                             setup=setup)
     o = scores.overall
@@ -87,6 +92,9 @@ def evaluate(
                   f"{scores.median_delay_h():.2f} h; kWh error {100 * scores.wasted_error:+.1f} %; "
                   f"{scores.false_alerts_per_site_week:.2f} false alerts per site-week; "
                   f"{scores.faults_called_waste} data faults called waste. Report: {path}")
+    if "after the change" in setup:
+        console.print(f"Alerts per site-week before the change: {setup['alerts per site-week before the change']}, "
+                      f"after it: {setup['after the change']}.")
 
 
 def register(app: typer.Typer) -> None:

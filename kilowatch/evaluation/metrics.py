@@ -195,3 +195,10 @@ def score(alerts: Iterable[AlertRecord], events: Iterable[tuple[WasteEvent, floa
                   faults_called, len(faults),
                   len(on_waste) / any_kind.detected if any_kind.detected else float("nan"),
                   dict(false_kinds), detected_true_kwh)
+
+
+def alerts_per_site_week(alerts: Iterable[AlertRecord], start: int, end: int, sites: int) -> float:
+    """Alerts that began in ``[start, end)``, per site-week of that span."""
+    site_weeks = sites * (end - start) / (7 * 86400)
+    n = sum(1 for a in alerts if start <= a.started_at < end)
+    return n / site_weeks if site_weeks > 0 else float("nan")

@@ -64,9 +64,14 @@ class Scenario:
                            drift_per_week=DRIFT_PER_WEEK, drift_origin=start, fronts=True, noise_rho=NOISE_RHO,
                            noise_scale=NOISE_SCALE, day_sd=DAY_SD, seed=seed)
         if self.name == "schedule-change":
-            middle = eval_start + (end - eval_start) // (2 * DAY) * DAY
-            return Realism(hours=widened_hours(portfolio.sites, middle), seed=seed)
+            return Realism(hours=widened_hours(portfolio.sites, change_day(eval_start, end)), seed=seed)
         return None
+
+
+def change_day(eval_start: int, end: int) -> int:
+    """When the schedule-change scenario widens every site's hours: the local midnight nearest
+    before the middle of the evaluation period."""
+    return eval_start + (end - eval_start) // (2 * DAY) * DAY
 
 
 SCENARIOS: dict[str, Scenario] = {

@@ -111,3 +111,13 @@ def test_a_realistic_world_has_waste_in_its_history_that_is_not_scored(tmp_path)
     assert world.history_events and all(e.end <= world.eval_start for e, _ in world.history_events)
     assert all(e.start >= world.eval_start for e, _ in world.events)
     assert world.realism is not None and world.realism.hours
+
+
+def test_alerts_per_site_week_count_the_alerts_that_began_in_the_span() -> None:
+    from kilowatch.evaluation.metrics import alerts_per_site_week
+
+    week = 7 * 24 * H
+    alerts = [alert(1, "m1", "hvac_after_hours", week - H, week + H), alert(2, "m1", "hvac_after_hours", week, week + H),
+              alert(3, "m2", "hvac_after_hours", week + 5 * H, week + 6 * H)]
+    assert alerts_per_site_week(alerts, 0, week, sites=2) == 0.5
+    assert alerts_per_site_week(alerts, week, 2 * week, sites=2) == 1.0
