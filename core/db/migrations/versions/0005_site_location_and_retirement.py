@@ -1,0 +1,54 @@
+"""Sites say where their coordinates come from and when they were retired; site-level findings.
+
+``location_source`` is "given" or "province_capital". Sites stored at exactly (0, 0), the old
+default for a meta announcement without coordinates, move to their province capital.
+``retired_at`` is set by an empty meta announcement. Data findings become unique per site as
+well, so that site-level findings (meter_id "") of different sites can start in the same second.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-12-07
+"""
+from typing import Sequence, Union
+
+import sqlalchemy as sa
+from alembic import op
+
+from core.geo import capital_of
+
+
+# revision identifiers, used by Alembic.
+revision: str = '0005'
+down_revision: Union[str, Sequence[str], None] = '0004'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    with op.batch_alter_table('sites', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('location_source', sa.String(length=16), server_default='given', nullable=False))
+        batch_op.add_column(sa.Column('retired_at', sa.Integer(), nullable=True))
+    with op.batch_alter_table('data_findings', schema=None) as batch_op:
+        batch_op.drop_constraint('uq_data_finding', type_='unique')
+        batch_op.create_unique_constraint('uq_data_finding', ['site_id', 'meter_id', 'kind', 'started_at'])
+    connection = op.get_bind()
+    sites = sa.table('sites', sa.column('site_id'), sa.column('province'), sa.column('latitude'),
+                     sa.column('longitude'), sa.column('location_source'))
+    at_origin = connection.execute(sa.select(sites.c.site_id, sites.c.province)
+                                   .where(sites.c.latitude == 0.0, sites.c.longitude == 0.0)).all()
+    for site_id, province in at_origin:
+        capital = capital_of(province or "")
+        if capital is not None:
+            connection.execute(sites.update().where(sites.c.site_id == site_id).values(
+                latitude=capital.latitude, longitude=capital.longitude, location_source='province_capital'))
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    with op.batch_alter_table('data_findings', schema=None) as batch_op:
+        batch_op.drop_constraint('uq_data_finding', type_='unique')
+        batch_op.create_unique_constraint('uq_data_finding', ['meter_id', 'kind', 'started_at'])
+    with op.batch_alter_table('sites', schema=None) as batch_op:
+        batch_op.drop_column('retired_at')
+        batch_op.drop_column('location_source')
