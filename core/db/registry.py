@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.db.tables import DataFindingRecord, MeterRecord, SiteRecord
 from core.domain import Meter, MeterCategory, Site, SiteType
-from core.site_rules import PROVINCE_CAPITAL
+from core.site_rules import GIVEN, PROVINCE_CAPITAL
 
 #: The site-level data finding of a site placed at its province capital (meter_id "").
 NO_COORDINATES = "no_coordinates"
@@ -123,7 +123,8 @@ def site_from(record: SiteRecord) -> Site:
         latitude=record.latitude,
         longitude=record.longitude,
         timezone=record.timezone,
-        location_source=record.location_source,
+        # Callers may pass a row of the Site columns without this one (api.routes.carbon does).
+        location_source=getattr(record, "location_source", GIVEN),
     )
 
 
