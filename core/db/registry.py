@@ -44,14 +44,20 @@ def upsert_site(session: Session, site: Site, meters: list[Meter], now: int | No
         for m in meters
     ]
     insert = _dialect_insert(session)
-    _upsert(session, insert, SiteRecord.__table__, "site_id", [site_row])
+    site_changed = _upsert(session, insert, SiteRecord.__table__, "site_id", [site_row])
     claimed: dict[str, str] = {}
     if meter_rows:
         # The guard keeps another site's meter where it is, even when two announcements race.
-        _upsert(session, insert, MeterRecord.__table__, "meter_id", meter_rows, same_site=True)
-        claimed = dict(session.execute(select(MeterRecord.meter_id, MeterRecord.site_id).where(
-            MeterRecord.meter_id.in_([m.meter_id for m in meters]), MeterRecord.site_id != site.site_id)).all())
-    note_location(session, site, int(time.time()) if now is None else now)
+        written = _upsert(session, insert, MeterRecord.__table__, "meter_id", meter_rows, same_site=True)
+        # Only rows neither inserted nor updated can be another site's (or already right):
+        # a new site's announcement, the bulk of a portfolio's first start, asks nothing more.
+        unwritten = [m.meter_id for m in meters if m.meter_id not in written]
+        if unwritten:
+            owners = session.execute(select(MeterRecord.meter_id, MeterRecord.site_id)
+                                     .where(MeterRecord.meter_id.in_(unwritten))).all()
+            claimed = {meter_id: owner for meter_id, owner in owners if owner != site.site_id}
+    if site_changed:  # an unchanged row has the same location source, so the finding is right already
+        note_location(session, site, int(time.time()) if now is None else now)
     # Records this session already holds would hide the new values until they expire.
     session.expire_all()
     return claimed
@@ -75,17 +81,17 @@ def move_meter(session: Session, meter_id: str, to_site_id: str) -> None:
 
 def note_location(session: Session, site: Site, now: int) -> None:
     """Open a ``no_coordinates`` finding for a site placed at its province capital; close it once it has its own."""
-    open_row = session.scalars(select(DataFindingRecord).where(
-        DataFindingRecord.site_id == site.site_id, DataFindingRecord.meter_id == "",
-        DataFindingRecord.kind == NO_COORDINATES, DataFindingRecord.open.is_(True))).first()
-    if site.location_source == PROVINCE_CAPITAL and open_row is None:
+    table = DataFindingRecord.__table__
+    this_site = (table.c.site_id == site.site_id) & (table.c.meter_id == "") & (table.c.kind == NO_COORDINATES) \
+        & table.c.open.is_(True)
+    if site.location_source != PROVINCE_CAPITAL:
+        session.execute(update(table).where(this_site).values(open=False, ended_at=now, updated_at=now))
+    elif session.execute(select(table.c.id).where(this_site)).first() is None:
         detail = {"message": "no coordinates were given: sunrise and sunset are those of the province capital",
                   "province": site.province, "latitude": site.latitude, "longitude": site.longitude}
-        session.add(DataFindingRecord(site_id=site.site_id, meter_id="", kind=NO_COORDINATES, started_at=now,
-                                      ended_at=None, open=True, detail=json.dumps(detail, ensure_ascii=False),
-                                      source=SOURCE, created_at=now, updated_at=now))
-    elif site.location_source != PROVINCE_CAPITAL and open_row is not None:
-        open_row.open, open_row.ended_at, open_row.updated_at = False, now, now
+        session.execute(table.insert().values(
+            site_id=site.site_id, meter_id="", kind=NO_COORDINATES, started_at=now, ended_at=None, open=True,
+            detail=json.dumps(detail, ensure_ascii=False), source=SOURCE, created_at=now, updated_at=now))
 
 
 def _dialect_insert(session: Session):
@@ -97,7 +103,8 @@ def _dialect_insert(session: Session):
     raise ValueError(f"the registry supports PostgreSQL and SQLite, not {name}")
 
 
-def _upsert(session: Session, insert, table: Table, key: str, rows: list[dict], same_site: bool = False) -> None:
+def _upsert(session: Session, insert, table: Table, key: str, rows: list[dict], same_site: bool = False) -> set:
+    """Insert or update ``rows``; the keys of the rows inserted or changed (those already right are left alone)."""
     # One statement executed with many parameter sets: compiled once and cached, where a
     # multi-row VALUES would be compiled anew for every announcement.
     statement = insert(table)
@@ -105,12 +112,13 @@ def _upsert(session: Session, insert, table: Table, key: str, rows: list[dict], 
     changed = or_(*(table.c[c].is_distinct_from(statement.excluded[c]) for c in columns))
     if same_site:
         changed = changed & (table.c.site_id == statement.excluded.site_id)
-    session.execute(
+    result = session.execute(
         statement.on_conflict_do_update(
             index_elements=[key], set_={c: statement.excluded[c] for c in columns}, where=changed
-        ),
+        ).returning(table.c[key]),
         rows,
     )
+    return set(result.scalars())
 
 
 def site_from(record: SiteRecord) -> Site:

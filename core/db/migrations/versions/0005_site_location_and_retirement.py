@@ -1,7 +1,8 @@
 """Sites say where their coordinates come from and when they were retired; site-level findings.
 
 ``location_source`` is "given" or "province_capital". Sites stored at exactly (0, 0), the old
-default for a meta announcement without coordinates, move to their province capital.
+default for a meta announcement without coordinates, or at NaN, infinite or out-of-range
+coordinates (announcements were not checked), move to their province capital.
 ``retired_at`` is set by an empty meta announcement. Data findings become unique per site as
 well, so that site-level findings (meter_id "") of different sites can start in the same second.
 
@@ -9,6 +10,7 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-07
 """
+import math
 from typing import Sequence, Union
 
 import sqlalchemy as sa
@@ -35,10 +37,12 @@ def upgrade() -> None:
     connection = op.get_bind()
     sites = sa.table('sites', sa.column('site_id'), sa.column('province'), sa.column('latitude'),
                      sa.column('longitude'), sa.column('location_source'))
-    at_origin = connection.execute(sa.select(sites.c.site_id, sites.c.province)
-                                   .where(sites.c.latitude == 0.0, sites.c.longitude == 0.0)).all()
-    for site_id, province in at_origin:
-        capital = capital_of(province or "")
+    rows = connection.execute(sa.select(sites.c.site_id, sites.c.province, sites.c.latitude, sites.c.longitude)).all()
+    for site_id, province, lat, lon in rows:
+        # Judged in Python: NaN and infinity compare differently in every database.
+        placed = lat is not None and lon is not None and math.isfinite(lat) and math.isfinite(lon) \
+            and abs(lat) <= 90 and abs(lon) <= 180 and (lat, lon) != (0.0, 0.0)
+        capital = None if placed else capital_of(province or "")
         if capital is not None:
             connection.execute(sites.update().where(sites.c.site_id == site_id).values(
                 latitude=capital.latitude, longitude=capital.longitude, location_source='province_capital'))
