@@ -138,8 +138,11 @@ class BatchProcessor:
         try:
             if decoded.retire is not None:
                 site_id, now = decoded.retire, int(self._clock())
-                announce(lambda: directory.retire(site_id, now))
-                log.info("site %s removed by an empty announcement", site_id)
+                if announce(lambda: directory.retire(site_id, now)):
+                    log.info("site %s removed by an empty announcement", site_id)
+                else:
+                    reason = f"cannot remove site {site_id!r}: it was never announced"
+                    self._reject(intake, message.topic, message.received_at, "unknown_site", reason, message.payload)
                 return
             site, meters = decoded.meta  # type: ignore[misc] - checked by the caller
             claimed = announce(lambda: directory.announce(site, meters))

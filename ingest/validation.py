@@ -69,12 +69,15 @@ class MeterDirectory:
         self._meters.update({m.meter_id: m for m in meters if m.meter_id not in claimed})
         return claimed
 
-    def retire(self, site_id: str, now: int) -> None:
-        """Mark a site retired and forget it, so its readings are refused; raises ``SQLAlchemyError``."""
+    def retire(self, site_id: str, now: int) -> bool:
+        """Mark a site retired and forget it, so its readings are refused; False when it is unknown.
+
+        Raises ``SQLAlchemyError``."""
         with self._sessions.begin() as session:
-            retire_site(session, site_id, now)
+            known = retire_site(session, site_id, now)
         self._sites.pop(site_id, None)
         self._meters = {k: m for k, m in self._meters.items() if m.site_id != site_id}
+        return known
 
     def meter(self, meter_id: str) -> Meter | None:
         """The meter, reloading the registry (rate-limited) when it is not cached."""

@@ -64,14 +64,14 @@ def upsert_site(session: Session, site: Site, meters: list[Meter], now: int | No
 
 
 def retire_site(session: Session, site_id: str, now: int) -> bool:
-    """Mark a site retired (its empty meta announcement); False when it is unknown or already retired.
+    """Mark a site retired (its empty meta announcement) unless it already is; False when it is unknown.
 
     Nothing is deleted: meters, alerts, findings and stored points stay, and the API still
     shows them. Ingest refuses the site's readings until it is announced again.
     """
     result = session.execute(update(SiteRecord).where(SiteRecord.site_id == site_id, SiteRecord.retired_at.is_(None))
                              .values(retired_at=now))
-    return result.rowcount > 0
+    return result.rowcount > 0 or session.get(SiteRecord, site_id) is not None
 
 
 def move_meter(session: Session, meter_id: str, to_site_id: str) -> None:

@@ -55,7 +55,9 @@ def test_a_retired_site_is_kept_but_left_out_of_active_lookups(sessions):
     with sessions.begin() as session:
         upsert_site(session, SITE_A, [SHARED])
         assert retire_site(session, "a", now=1_800_000_000)
-        assert not retire_site(session, "a", now=1_800_000_001)
+        assert retire_site(session, "a", now=1_800_000_001)  # already retired: still known, still the first time
+        assert not retire_site(session, "nowhere", now=1_800_000_000)
+        assert session.get(SiteRecord, "a").retired_at == 1_800_000_000
     with sessions() as session:
         assert "a" in load_sites(session) and "a" not in load_sites(session, active_only=True)
         assert "m-1" in load_meters(session) and load_meters(session, active_only=True) == {}
