@@ -84,9 +84,14 @@ def test_upgrading_moves_sites_stored_at_zero_zero_to_their_province_capital(eng
             conn.exec_driver_sql(
                 "INSERT INTO sites (site_id, name, site_type, city, province, latitude, longitude, timezone) "
                 f"VALUES ('{site_id}', 'n', 'office', '', '广东省', {lat}, {lat and 113.3}, 'Asia/Shanghai')")
+        conn.exec_driver_sql("INSERT INTO meters (meter_id, site_id, category, rated_kw, name, register_max) "
+                             "VALUES ('m-bad', 'given', 'elevator', -5, '', 0), ('m-ok', 'given', 'elevator', 5, '', 99.5)")
     migrate(engine)
     with session_factory(engine)() as session:
         origin, given = session.get(SiteRecord, "origin"), session.get(SiteRecord, "given")
+        meters = load_meters(session)
+    assert (meters["m-bad"].rated_kw, meters["m-bad"].register_max) == (0.0, None)
+    assert (meters["m-ok"].rated_kw, meters["m-ok"].register_max) == (5.0, 99.5)
 
     assert (origin.latitude, origin.longitude, origin.location_source) == (23.129, 113.264, PROVINCE_CAPITAL)
     assert (given.latitude, given.location_source) == (23.1, "given")

@@ -2,7 +2,8 @@
 
 ``location_source`` is "given" or "province_capital". Sites stored at exactly (0, 0), the old
 default for a meta announcement without coordinates, or at NaN, infinite or out-of-range
-coordinates (announcements were not checked), move to their province capital.
+coordinates (announcements were not checked), move to their province capital; meters' NaN or
+negative ratings become 0 and rollover points of zero or less (or NaN) unknown.
 ``retired_at`` is set by an empty meta announcement. Data findings become unique per site as
 well, so that site-level findings (meter_id "") of different sites can start in the same second.
 
@@ -46,6 +47,18 @@ def upgrade() -> None:
         if capital is not None:
             connection.execute(sites.update().where(sites.c.site_id == site_id).values(
                 latitude=capital.latitude, longitude=capital.longitude, location_source='province_capital'))
+    # Meter numbers the checks now refuse (the API served NaN as null against its schema):
+    # an unknown rating is 0 and an unknown rollover point None, as when not announced.
+    meters = sa.table('meters', sa.column('meter_id'), sa.column('rated_kw'), sa.column('register_max'))
+    for meter_id, rated_kw, register_max in connection.execute(
+            sa.select(meters.c.meter_id, meters.c.rated_kw, meters.c.register_max)).all():
+        fixes = {}
+        if rated_kw is None or not math.isfinite(rated_kw) or rated_kw < 0:
+            fixes['rated_kw'] = 0.0
+        if register_max is not None and (not math.isfinite(register_max) or register_max <= 0):
+            fixes['register_max'] = None
+        if fixes:
+            connection.execute(meters.update().where(meters.c.meter_id == meter_id).values(**fixes))
 
 
 def downgrade() -> None:
