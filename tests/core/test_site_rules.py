@@ -91,3 +91,17 @@ def test_an_empty_meta_message_removes_the_site():
 
 def test_an_empty_message_elsewhere_is_still_malformed():
     assert decode("kilowatch/v1/site-0001/m-1/reading", b"").rejections[0].reason.startswith("malformed JSON")
+
+
+def test_a_site_without_coordinates_has_its_province_capitals_sunrise_not_the_gulf_of_guineas():
+    from datetime import date, datetime, timedelta, timezone
+
+    from core.solar import sun_times
+
+    body = json.loads(_meta({"province": "北京"}))
+    del body["site"]["lat"], body["site"]["lon"]
+    site, _ = decode(meta_topic("site-0001"), json.dumps(body).encode()).meta
+
+    sunrise, _ = sun_times(site.latitude, site.longitude, date(2026, 6, 21))
+    beijing = datetime.fromtimestamp(sunrise, timezone(timedelta(hours=8)))
+    assert (beijing.hour, beijing.minute) < (5, 0) and beijing.hour >= 4  # 04:45 in Beijing at midsummer
