@@ -74,6 +74,9 @@ class Site:
     latitude: float
     longitude: float
     timezone: str = "Asia/Shanghai"
+    #: "given" (by the gateway or an administrator) or "province_capital" (none were given;
+    #: see ``core.site_rules.locate``).
+    location_source: str = "given"
 
 
 @dataclass(frozen=True, slots=True)

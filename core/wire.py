@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import NamedTuple
 
-from core.domain import Meter, MeterCategory, Reading, Site, SiteType, new_record, valid_id
+from core import site_rules
+from core.domain import Meter, Reading, Site, new_record, valid_id
 
 DEFAULT_PREFIX = "kilowatch/v1"
 WIRE_VERSION = 1
@@ -35,6 +36,9 @@ class Rejection:
     topic: str
     reason: str
     payload: bytes
+    #: The dead-letter kind when the decoder knows it (a meta field: ``bad_meta_tz``);
+    #: None lets ingest derive it from ``reason``.
+    kind: str | None = None
 
 
 def reading_topic(site_id: str, meter_id: str, prefix: str = DEFAULT_PREFIX) -> str:
@@ -127,6 +131,8 @@ class Decoded(NamedTuple):
     readings: list[Reading]
     rejections: list[Rejection]
     meta: tuple[Site, list[Meter]] | None = None
+    #: The site whose meta topic received an empty message: the site is removed (retired).
+    retire: str | None = None
 
 
 def _number(body: dict, key: str, required: bool) -> float | None:
@@ -161,34 +167,80 @@ def _reading_from(site_id: str, meter_id: str, body: object) -> Reading:
     return Reading(site_id=site_id, meter_id=meter_id, ts=ts, register=register, power_kw=power)
 
 
+class _MetaError(ValueError):
+    """A meta announcement that breaks a rule; ``kind`` is its dead-letter kind."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def _field(where: str, rule, value: object):  # noqa: ANN001, ANN202 - a core.site_rules check
+    try:
+        return rule(value)
+    except site_rules.InvalidField as exc:
+        raise _MetaError(f"bad_meta_{exc.field}", f"{where}.{exc.field} {exc.message}") from None
+
+
+def _optional_text(body: dict, key: str, default: str) -> object:
+    value = body.get(key)
+    return default if value is None else value
+
+
 def _decode_meta(site_id: str, body: dict) -> tuple[Site, list[Meter]]:
-    s = body["site"]
+    """The site and meters of an announcement, checked by ``core.site_rules`` (as the API checks them)."""
+    s, items = body.get("site"), body.get("meters")
+    if not isinstance(s, dict):
+        raise _MetaError("bad_meta", "'site' is not a JSON object")
     if s.get("id") != site_id:
-        raise ValueError("site id in payload does not match topic")
+        raise _MetaError("bad_meta_site_id", "site.id does not match the site in the topic")
+    if not isinstance(items, list):
+        raise _MetaError("bad_meta", "'meters' is not a list")
+    if "province" not in s:
+        raise _MetaError("bad_meta_province", "site.province is missing")
+    if "type" not in s:
+        raise _MetaError("bad_meta_type", "site.type is missing")
+    province = _field("site", site_rules.check_province, s["province"])
+    lat, lon = s.get("lat"), s.get("lon")
+    if (lat is None) != (lon is None):
+        missing = "lon" if lon is None else "lat"
+        raise _MetaError(f"bad_meta_{missing}", f"site.{missing} is missing while the other coordinate is given")
+    if lat is not None:
+        lat, lon = _field("site", site_rules.check_latitude, lat), _field("site", site_rules.check_longitude, lon)
+    latitude, longitude, source = site_rules.locate(province, lat, lon)
     site = Site(
         site_id=site_id,
-        name=str(s.get("name", site_id)),
-        site_type=SiteType(s["type"]),
-        city=str(s.get("city", "")),
-        province=str(s["province"]),
-        latitude=float(s.get("lat", 0.0)),
-        longitude=float(s.get("lon", 0.0)),
-        timezone=str(s.get("tz", "Asia/Shanghai")),
+        name=_field("site", site_rules.check_site_name, _optional_text(s, "name", site_id)),
+        site_type=_field("site", site_rules.check_site_type, s["type"]),
+        city=_field("site", site_rules.check_city, _optional_text(s, "city", "")),
+        province=province,
+        latitude=latitude,
+        longitude=longitude,
+        timezone=_field("site", site_rules.check_timezone, _optional_text(s, "tz", "Asia/Shanghai")),
+        location_source=source,
     )
-    for m in body["meters"]:
-        if not valid_id(m.get("id")):
-            raise ValueError(f"invalid meter id {str(m.get('id'))[:80]!r}")
-    meters = [
-        Meter(
-            meter_id=str(m["id"]),
+    meters: list[Meter] = []
+    seen: set[str] = set()
+    for i, m in enumerate(items):
+        where = f"meters[{i}]"
+        if not isinstance(m, dict):
+            raise _MetaError("bad_meta", f"{where} is not a JSON object")
+        meter_id = m.get("id")
+        if not valid_id(meter_id):
+            raise _MetaError("bad_meta_meter_id", f"{where}.id {str(meter_id)[:80]!r} is not a valid meter id")
+        if meter_id in seen:
+            raise _MetaError("bad_meta_meter_id", f"{where}.id {meter_id!r} is listed twice")
+        seen.add(meter_id)
+        if "category" not in m:
+            raise _MetaError("bad_meta_category", f"{where}.category is missing")
+        meters.append(Meter(
+            meter_id=meter_id,
             site_id=site_id,
-            category=MeterCategory(m["category"]),
-            rated_kw=float(m.get("rated_kw", 0.0)),
-            name=str(m.get("name", "")),
-            register_max=float(m["register_max"]) if m.get("register_max") is not None else None,
-        )
-        for m in body["meters"]
-    ]
+            category=_field(where, site_rules.check_category, m["category"]),
+            rated_kw=_field(where, site_rules.check_rated_kw, m["rated_kw"] if m.get("rated_kw") is not None else 0.0),
+            name=_field(where, site_rules.check_name, _optional_text(m, "name", "")),
+            register_max=_field(where, site_rules.check_register_max, m.get("register_max")),
+        ))
     return site, meters
 
 
@@ -205,6 +257,9 @@ def decode(topic: str, payload: bytes, prefix: str = DEFAULT_PREFIX) -> Decoded:
     parts = topic[len(prefix) + 1 :].split("/")
     if not valid_id(parts[0]):
         return reject(f"invalid site id {parts[0][:80]!r} in topic")
+    if not payload and len(parts) == 2 and parts[1] == "meta":
+        # An empty retained message is how MQTT deletes a retained one: the site is removed.
+        return Decoded([], [], retire=parts[0])
     try:
         body = json.loads(payload)
     except (ValueError, RecursionError) as exc:
@@ -221,8 +276,8 @@ def decode(topic: str, payload: bytes, prefix: str = DEFAULT_PREFIX) -> Decoded:
     if len(parts) == 2 and parts[1] == "meta":
         try:
             return Decoded([], [], meta=_decode_meta(parts[0], body))
-        except (KeyError, TypeError, ValueError) as exc:
-            return reject(f"bad meta announcement: {exc!r}")
+        except _MetaError as exc:
+            return Decoded([], [Rejection(topic, f"bad meta announcement: {exc}", payload[:2048], exc.kind)])
     if len(parts) == 3 and parts[2] == "reading":
         try:
             return Decoded([_reading_from(parts[0], parts[1], body)], [])

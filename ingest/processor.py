@@ -106,8 +106,8 @@ class BatchProcessor:
 
     # --- admit ----------------------------------------------------------------------
 
-    def admit(self, batch: Sequence[InboundMessage], announce: Callable[[Any, Any], None]) -> Intake:
-        """Validate every reading of ``batch``; announcements go through ``announce``."""
+    def admit(self, batch: Sequence[InboundMessage], announce: Callable[[Callable[[], Any]], Any]) -> Intake:
+        """Validate every reading of ``batch``; announcements' registry changes run through ``announce``."""
         intake = Intake()
         now = self._clock()
         directory, settings = self._directory, self._settings
@@ -116,8 +116,8 @@ class BatchProcessor:
         for message in batch:
             decoded = message.decoded
             for rejection in decoded.rejections:
-                self._reject(intake, message.topic, message.received_at, wire_kind(rejection.reason), rejection.reason, rejection.payload)
-            if decoded.meta is not None:
+                self._reject(intake, message.topic, message.received_at, rejection.kind or wire_kind(rejection.reason), rejection.reason, rejection.payload)
+            if decoded.meta is not None or decoded.retire is not None:
                 self._announce(intake, message, announce)
             cached = directory.meters.get  # after the announcement, which may add meters
             received_at = message.received_at
@@ -135,16 +135,29 @@ class BatchProcessor:
                     self._reject(intake, message.topic, received_at, problem.kind, problem.detail, _payload_of(message, reading))
         return intake
 
-    def _announce(self, intake: Intake, message: InboundMessage, announce: Callable[[Any, Any], None]) -> None:
-        site, meters = message.decoded.meta  # type: ignore[misc] - checked by the caller
+    def _announce(self, intake: Intake, message: InboundMessage, announce: Callable[[Callable[[], Any]], Any]) -> None:
+        decoded, directory = message.decoded, self._directory
         try:
-            announce(site, meters)
+            if decoded.retire is not None:
+                site_id, now = decoded.retire, int(self._clock())
+                if announce(lambda: directory.retire(site_id, now)):
+                    log.info("site %s removed by an empty announcement", site_id)
+                else:
+                    reason = f"cannot remove site {site_id!r}: it was never announced"
+                    self._reject(intake, message.topic, message.received_at, "unknown_site", reason, message.payload)
+                return
+            site, meters = decoded.meta  # type: ignore[misc] - checked by the caller
+            claimed = announce(lambda: directory.announce(site, meters))
         except SQLAlchemyError as exc:
             reason = f"registry refused the announcement: {exc}"
             self._reject(intake, message.topic, message.received_at, "registry_rejected", reason, message.payload)
             return
+        for meter_id, owner in sorted(claimed.items()):
+            # The meter stays with its first site until an administrator moves it.
+            reason = f"meter {meter_id!r} belongs to site {owner!r}; an administrator can move it to {site.site_id!r}"
+            self._reject(intake, message.topic, message.received_at, "meter_claimed", reason, message.payload)
         intake.announcements += 1
-        log.info("site %s announced with %d meters", site.site_id, len(meters))
+        log.info("site %s announced with %d meters", site.site_id, len(meters) - len(claimed))
 
     # --- compute --------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.db.registry import load_meters, load_sites, upsert_site
+from core.db.registry import load_meters, load_sites, retire_site, upsert_site
 from core.domain import Meter, Reading, Site
 from core.settings import IngestSettings
 
@@ -45,20 +45,20 @@ class MeterDirectory:
     def reload(self) -> None:
         """Read every site and meter from the registry; raises ``SQLAlchemyError``."""
         with self._sessions() as session:
-            self._sites = load_sites(session)
-            self._meters = load_meters(session)
+            self._sites = load_sites(session, active_only=True)
+            self._meters = load_meters(session, active_only=True)
         self._loaded_at = self._monotonic()
 
-    def announce(self, site: Site, meters: list[Meter]) -> None:
-        """Upsert an announced site and its meters; raises ``SQLAlchemyError``."""
+    def announce(self, site: Site, meters: list[Meter]) -> dict[str, str]:
+        """Upsert an announced site and its meters; the meters another site owns, by owner; raises ``SQLAlchemyError``."""
         if self._sites.get(site.site_id) == site and all(self._meters.get(m.meter_id) == m for m in meters):
             # Retained announcements come again on every (re)subscription: thousands of
             # sites would cost thousands of transactions for rows that are already right.
-            return
+            return {}
         for attempt in range(_ANNOUNCE_ATTEMPTS):
             try:
                 with self._sessions.begin() as session:
-                    upsert_site(session, site, meters)
+                    claimed = upsert_site(session, site, meters)
                 break
             except IntegrityError:
                 # Every worker of a shared group applies each announcement: another one
@@ -66,7 +66,18 @@ class MeterDirectory:
                 if attempt == _ANNOUNCE_ATTEMPTS - 1:
                     raise
         self._sites[site.site_id] = site
-        self._meters.update({m.meter_id: m for m in meters})
+        self._meters.update({m.meter_id: m for m in meters if m.meter_id not in claimed})
+        return claimed
+
+    def retire(self, site_id: str, now: int) -> bool:
+        """Mark a site retired and forget it, so its readings are refused; False when it is unknown.
+
+        Raises ``SQLAlchemyError``."""
+        with self._sessions.begin() as session:
+            known = retire_site(session, site_id, now)
+        self._sites.pop(site_id, None)
+        self._meters = {k: m for k, m in self._meters.items() if m.site_id != site_id}
+        return known
 
     def meter(self, meter_id: str) -> Meter | None:
         """The meter, reloading the registry (rate-limited) when it is not cached."""
@@ -105,7 +116,7 @@ def check_reading(reading: Reading, meter: Meter | None, known_site: bool, now: 
     """The first problem that keeps ``reading`` out of the store, or None."""
     if meter is None:
         if not known_site:
-            return Problem("unknown_site", f"site {reading.site_id!r} was never announced")
+            return Problem("unknown_site", f"site {reading.site_id!r} was never announced or was removed")
         return Problem("unknown_meter", f"meter {reading.meter_id!r} is not announced for site {reading.site_id!r}")
     if meter.site_id != reading.site_id:
         return Problem("wrong_site", f"meter {reading.meter_id!r} belongs to site {meter.site_id!r}, not {reading.site_id!r}")

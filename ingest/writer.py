@@ -285,8 +285,9 @@ class BatchWriter:
         found, closed = self._stale.check(self._clock(), self._processor.tracker.newest(), site_of)
         self._findings.add(found, closed)
 
-    def _announce(self, site: Any, meters: Any) -> None:
-        self._retry.run("registry", lambda: self._directory.announce(site, meters))
+    def _announce(self, change: Callable[[], Any]) -> Any:
+        """A registry change an announcement asks for (apply, retire), retried through outages."""
+        return self._retry.run("registry", change)
 
     def _reject(self, kinds: list[str], letters: list[DeadLetter]) -> None:
         if not letters:

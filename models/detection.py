@@ -11,21 +11,23 @@ workers share a portfolio by passing disjoint ``site_ids``.
 
 from __future__ import annotations
 
+import json
+import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.calendar import local_date, notice_warning
 from core.carbon import EmissionFactor, electricity_factor
 from core.db.registry import load_sites
-from core.db.tables import AlertRecord, MeterRecord, SiteRecord
+from core.db.tables import AlertRecord, DataFindingRecord, MeterRecord, SiteRecord
 from core.domain import Meter, MeterCategory, Site
 from core.settings import CarbonSettings, DetectSettings
-from core.store.base import SeriesStore
+from core.store.base import SeriesStore, StoreUnavailable
 from models.alerts import VERIFY_HOURS, AlertBook, StoreCounts
 from models.bank import BaselineBank
 from models.budget import FitBudget
@@ -41,8 +43,12 @@ from models.schedule import OpeningHours, opening_hours
 from models.scoring import SiteScanner
 from models.tariff import Tariff
 
+log = logging.getLogger(__name__)
+
 HOUR = 3600
 DAY = 86400
+#: The site-level finding (meter_id "") of a site whose scan raised; closed by its next good scan.
+DETECTION_FAILED = "detection_failed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +122,7 @@ class DetectionPass:
         totals = StoreCounts()
         scanned = scored = fitted = faults = deferred = 0
         budget = FitBudget(self.detect.fit_budget_s)
+        failing = self._failing_sites()
         for site_id in sorted(site_ids if site_ids is not None else sites):
             site = sites.get(site_id)
             if site is None:
@@ -123,7 +130,15 @@ class DetectionPass:
                 continue
             flat, tou = tariffs.get(site_id, (None, None))
             tariff = Tariff.of(flat or self.carbon.default_tariff_cny_per_kwh, tou)
-            result = self._scan_site(site, sorted(meters[site_id], key=lambda m: m.meter_id), tariff, now, budget)
+            try:
+                result = self._scan_site(site, sorted(meters[site_id], key=lambda m: m.meter_id), tariff, now, budget)
+            except StoreUnavailable:
+                raise  # every site would fail alike: the caller retries the pass later
+            except Exception as exc:  # noqa: BLE001 - one site's data must not stop the portfolio's pass
+                warnings.append(self._failed(site_id, exc))
+                continue
+            if site_id in failing:
+                self._recovered(site_id)
             counts, n_scored, n_fitted, n_faults, found, n_deferred = result
             deferred += n_deferred
             warnings.extend(found)
@@ -135,6 +150,40 @@ class DetectionPass:
                 setattr(totals, name, getattr(totals, name) + getattr(counts, name))
         return DetectionReport(scanned, scored, totals.opened, totals.updated, totals.closed, tuple(warnings),
                                fitted, totals.reopened, totals.verified, totals.suppressed, faults, deferred)
+
+    def _failing_sites(self) -> set[str]:
+        with self.sessions() as session:
+            return set(session.scalars(select(DataFindingRecord.site_id).where(
+                DataFindingRecord.kind == DETECTION_FAILED, DataFindingRecord.open.is_(True))))
+
+    def _failed(self, site_id: str, exc: Exception) -> DataWarning:
+        """Log the error and keep it as the site's open ``detection_failed`` finding (the API shows it)."""
+        log.exception("detection failed for site %s; the pass goes on with the other sites", site_id)
+        error = f"{type(exc).__name__}: {str(exc)[:500]}"
+        warning = DataWarning(DETECTION_FAILED, f"detection raised {error}", site_id)
+        wall = int(time.time())
+        try:
+            with self.sessions.begin() as session:
+                row = session.scalars(select(DataFindingRecord).where(
+                    DataFindingRecord.site_id == site_id, DataFindingRecord.kind == DETECTION_FAILED,
+                    DataFindingRecord.open.is_(True))).first()
+                detail = json.dumps({"message": warning.message, "error": error}, ensure_ascii=False)
+                if row is None:
+                    session.add(DataFindingRecord(site_id=site_id, meter_id="", kind=DETECTION_FAILED, started_at=wall,
+                                                  ended_at=None, open=True, detail=detail, source="detector",
+                                                  created_at=wall, updated_at=wall))
+                else:
+                    row.detail, row.updated_at = detail, wall
+        except Exception:  # noqa: BLE001 - the finding is a courtesy; the warning is on the report anyway
+            log.exception("cannot store the detection_failed finding of site %s", site_id)
+        return warning
+
+    def _recovered(self, site_id: str) -> None:
+        wall = int(time.time())
+        with self.sessions.begin() as session:
+            session.execute(update(DataFindingRecord).where(
+                DataFindingRecord.site_id == site_id, DataFindingRecord.kind == DETECTION_FAILED,
+                DataFindingRecord.open.is_(True)).values(open=False, ended_at=wall, updated_at=wall))
 
     def _scan_site(self, site: Site, meters: list[Meter], tariff: Tariff, now: int | None, budget: FitBudget):  # noqa: ANN202
         warnings: list[DataWarning] = []

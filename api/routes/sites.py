@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Annotated
 
 from fastapi import APIRouter, Path, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.db.registry import move_meter, note_location, site_from
 from core.db.tables import MeterRecord, SiteRecord
+from core.site_rules import GIVEN, PROVINCE_CAPITAL, locate
 from core.store.base import SeriesStore
 from api.deps import CurrentKey, SessionDep, StoreDep, visible_site
 from api.problems import Problem, forbidden, not_found
@@ -48,6 +51,15 @@ def _apply(record: object, changes: dict) -> None:
         setattr(record, name, value.value if hasattr(value, "value") else value)
 
 
+def _locate(session: Session, record: SiteRecord, changes: dict) -> None:
+    """Coordinates given stay given; a site without them follows its province's capital (and says so)."""
+    if "latitude" in changes or "longitude" in changes:
+        record.location_source = GIVEN
+    if record.location_source == PROVINCE_CAPITAL or (record.latitude, record.longitude) == (0.0, 0.0):
+        record.latitude, record.longitude, record.location_source = locate(record.province, None, None)
+    note_location(session, site_from(record), int(time.time()))
+
+
 @router.get("", summary="List sites", response_model=SitesPublic)
 def list_sites(session: SessionDep, key: CurrentKey) -> SitesPublic:
     """Every site the caller may see, by id."""
@@ -71,10 +83,12 @@ def create_site(body: SiteCreate, session: SessionDep, store: StoreDep, key: Cur
         raise forbidden("create sites")
     if session.get(SiteRecord, body.site_id) is not None:
         raise Problem(409, f"Site {body.site_id!r} exists; PATCH it instead.", kind="conflict")
-    record = SiteRecord(site_id=body.site_id, city="", latitude=0.0, longitude=0.0, timezone="Asia/Shanghai")
+    record = SiteRecord(site_id=body.site_id, city="", latitude=0.0, longitude=0.0, timezone="Asia/Shanghai",
+                        location_source=PROVINCE_CAPITAL)
     fields = body.model_dump(exclude={"site_id"}, exclude_unset=True)
     _apply(record, {**fields, "tou_tariff": [p.model_dump() for p in body.tou_tariff] if body.tou_tariff else None})
     session.add(record)
+    _locate(session, record, fields)
     session.commit()
     log.info("site %s created by %s", record.site_id, key.actor)
     return _detail(session, store, record)
@@ -103,6 +117,7 @@ def update_site(site_id: SiteId, body: SiteUpdate, session: SessionDep, store: S
             raise Problem(422, f"{required!r} cannot be null.", kind="validation",
                           errors=[{"loc": ["body", required], "msg": "cannot be null", "type": "value_error"}])
     _apply(record, changes)
+    _locate(session, record, changes)
     session.commit()
     return _detail(session, store, record)
 
@@ -135,17 +150,23 @@ def create_meter(site_id: SiteId, body: MeterCreate, session: SessionDep, key: C
 def update_meter(
     site_id: SiteId, meter_id: MeterId, body: MeterUpdate, session: SessionDep, store: StoreDep, key: CurrentKey
 ) -> MeterPublic:
-    """Change a meter's name, category, rating or rollover point (admins)."""
+    """Change a meter's name, category, rating or rollover point, or move it to another site (admins)."""
     _admin_site(session, key, site_id, "change meters")
     record = session.get(MeterRecord, meter_id)
     if record is None or record.site_id != site_id:
         raise not_found("meter", meter_id)
     changes = body.model_dump(exclude_unset=True)
+    to_site = changes.pop("site_id", None) or site_id
+    if to_site != site_id:
+        _admin_site(session, key, to_site, "move meters")
+        move_meter(session, meter_id, to_site)
+        session.refresh(record)
+        log.info("meter %s moved from site %s to %s by %s", meter_id, site_id, to_site, key.actor)
     for required in ("category", "rated_kw", "name"):
         if required in changes and changes[required] is None:
             raise Problem(422, f"{required!r} cannot be null.", kind="validation",
                           errors=[{"loc": ["body", required], "msg": "cannot be null", "type": "value_error"}])
     _apply(record, changes)
     session.commit()
-    latest = store.latest(site_id=site_id)
+    latest = store.latest(site_id=record.site_id)
     return MeterPublic.of(record, latest[meter_id].ts if meter_id in latest else None)

@@ -3,22 +3,39 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
+from core import site_rules as rules
 from core.db.tables import MeterRecord, SiteRecord
-from core.domain import MeterCategory, SiteType, unit_of
+from core.domain import ID_PATTERN, MeterCategory, SiteType, unit_of
 from api.schemas.common import utc
 from api.schemas.tariffs import TouPeriod, check_covers_day
 
-_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+_ID_PATTERN = f"^{ID_PATTERN.pattern}$"
+
+# The rules of core.site_rules, which MQTT meta announcements pass too; the Field bounds only
+# document them in the OpenAPI schema (and agree with them).
+SiteName = Annotated[str, Field(min_length=1, max_length=rules.NAME_MAX, examples=["徐汇花园"]),
+                     AfterValidator(rules.check_site_name)]
+City = Annotated[str, Field(max_length=rules.CITY_MAX), AfterValidator(rules.check_city)]
+Province = Annotated[str, Field(min_length=1, max_length=rules.PROVINCE_MAX, examples=["上海"],
+                                description="A provincial-level division: 上海, 广东省, Guangdong ..."),
+                     AfterValidator(rules.check_province)]
+Latitude = Annotated[float, Field(ge=rules.LATITUDE[0], le=rules.LATITUDE[1]), AfterValidator(rules.check_latitude)]
+Longitude = Annotated[float, Field(ge=rules.LONGITUDE[0], le=rules.LONGITUDE[1]), AfterValidator(rules.check_longitude)]
+TimeZone = Annotated[str, Field(examples=["Asia/Shanghai"]), AfterValidator(rules.check_timezone)]
+MeterName = Annotated[str, Field(max_length=rules.NAME_MAX, examples=["1号楼走廊照明"]), AfterValidator(rules.check_name)]
+RatedKw = Annotated[float, Field(ge=0, le=rules.RATED_KW_MAX, examples=[4.5]), AfterValidator(rules.check_rated_kw)]
+RegisterMax = Annotated[float, Field(gt=0, examples=[99999.99]), AfterValidator(rules.check_register_max)]
 
 
 class MeterPublic(BaseModel):
     """A meter of a site, with the time of its newest stored reading."""
 
     meter_id: str = Field(examples=["sh-xuhui-01-corridor-1"])
+    site_id: str = Field(examples=["sh-xuhui-01"])
     name: str = Field(examples=["1号楼走廊照明"])
     category: str = Field(examples=["corridor_lighting"])
     unit: str = Field(description="kWh, or m3 for gas meters.", examples=["kWh"])
@@ -30,6 +47,7 @@ class MeterPublic(BaseModel):
     def of(cls, record: MeterRecord, last_seen: int | None) -> MeterPublic:
         return cls(
             meter_id=record.meter_id,
+            site_id=record.site_id,
             name=record.name,
             category=record.category,
             unit=unit_of(MeterCategory(record.category)),
@@ -49,7 +67,13 @@ class SitePublic(BaseModel):
     province: str = Field(examples=["上海"])
     latitude: float = Field(examples=[31.19])
     longitude: float = Field(examples=[121.44])
+    location_source: str = Field(
+        description="given, or province_capital when no coordinates were given (sunrise and sunset are then "
+                    "the capital's; a no_coordinates finding says so).", examples=["given"])
     timezone: str = Field(examples=["Asia/Shanghai"])
+    retired_at: datetime | None = Field(
+        default=None, description="When an empty meta announcement removed the site; None while active. "
+                                  "A retired site keeps its data; ingest refuses its readings.")
     tariff_cny_per_kwh: float | None = Field(description="Site tariff; None means the configured default.")
     tou_tariff: list[TouPeriod] | None = Field(default=None, description="Time-of-use periods; None means flat.")
 
@@ -63,7 +87,9 @@ class SitePublic(BaseModel):
             province=record.province,
             latitude=record.latitude,
             longitude=record.longitude,
+            location_source=record.location_source,
             timezone=record.timezone,
+            retired_at=utc(record.retired_at) if record.retired_at is not None else None,
             tariff_cny_per_kwh=record.tariff_cny_per_kwh,
             tou_tariff=[TouPeriod.model_validate(p) for p in record.tou_tariff] if record.tou_tariff else None,
         )
@@ -87,13 +113,13 @@ class SiteUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=200, examples=["徐汇花园"])
+    name: SiteName | None = None
     site_type: SiteType | None = None
-    city: str | None = Field(default=None, max_length=100)
-    province: str | None = Field(default=None, min_length=1, max_length=32, examples=["上海"])
-    latitude: float | None = Field(default=None, ge=-90, le=90)
-    longitude: float | None = Field(default=None, ge=-180, le=180)
-    timezone: str | None = Field(default=None, examples=["Asia/Shanghai"])
+    city: City | None = None
+    province: Province | None = None
+    latitude: Latitude | None = None
+    longitude: Longitude | None = None
+    timezone: TimeZone | None = None
     tariff_cny_per_kwh: float | None = Field(default=None, ge=0, le=100, examples=[0.85])
     tou_tariff: list[TouPeriod] | None = Field(
         default=None,
@@ -104,17 +130,6 @@ class SiteUpdate(BaseModel):
             {"name": "valley", "start": "22:00", "end": "08:00", "price": 0.36},
         ]],
     )
-
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str | None) -> str | None:
-        if value is None:
-            return value
-        try:
-            ZoneInfo(value)
-        except (ValueError, ZoneInfoNotFoundError):
-            raise ValueError("is not an IANA time zone such as Asia/Shanghai") from None
-        return value
 
     @field_validator("tou_tariff")
     @classmethod
@@ -137,23 +152,33 @@ class SiteCreate(SiteUpdate):
     )
 
     site_id: str = Field(pattern=_ID_PATTERN, examples=["sh-xuhui-01"])
-    name: str = Field(min_length=1, max_length=200)
+    name: SiteName
     site_type: SiteType
-    province: str = Field(min_length=1, max_length=32)
+    province: Province
 
 
-class MeterUpdate(BaseModel):
-    """Fields of a meter to change."""
+class MeterFields(BaseModel):
+    """Fields of a meter an administrator sets."""
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, max_length=200, examples=["1号楼走廊照明"])
+    name: MeterName | None = None
     category: MeterCategory | None = None
-    rated_kw: float | None = Field(default=None, ge=0, le=100000, examples=[4.5])
-    register_max: float | None = Field(default=None, gt=0, examples=[99999.99])
+    rated_kw: RatedKw | None = None
+    register_max: RegisterMax | None = None
 
 
-class MeterCreate(MeterUpdate):
+class MeterUpdate(MeterFields):
+    """Fields of a meter to change; ``site_id`` moves it to another site."""
+
+    site_id: str | None = Field(
+        default=None, pattern=_ID_PATTERN, examples=["sh-xuhui-02"],
+        description="Move the meter to this site. Only an administrator moves a meter: a site's meta "
+                    "announcement listing another site's meter is dead-lettered as meter_claimed. Points "
+                    "stored before the move stay with the old site.")
+
+
+class MeterCreate(MeterFields):
     """A new meter of the site in the path."""
 
     model_config = ConfigDict(

@@ -21,6 +21,11 @@ class SiteRecord(Base):
     latitude: Mapped[float] = mapped_column(Float, default=0.0)
     longitude: Mapped[float] = mapped_column(Float, default=0.0)
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    #: given | province_capital (no coordinates were given: core.site_rules.locate).
+    location_source: Mapped[str] = mapped_column(String(16), default="given", server_default="given")
+    #: When an empty meta announcement removed the site (epoch seconds); None while active.
+    #: A retired site keeps its rows and data; ingest refuses its readings.
+    retired_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
     #: CNY per kWh; None means the configured default tariff.
     tariff_cny_per_kwh: Mapped[float | None] = mapped_column(Float, nullable=True)
     #: Time-of-use periods in local time, e.g. [{"name": "peak", "start": "08:00",
@@ -137,12 +142,14 @@ class DataFindingRecord(Base):
     """A data-quality finding (stale meter, reset, stuck register, spike, gap): never waste."""
 
     __tablename__ = "data_findings"
-    __table_args__ = (UniqueConstraint("meter_id", "kind", "started_at", name="uq_data_finding"),)
+    # site_id too: site-level findings (no_coordinates, detection_failed) have meter_id "".
+    __table_args__ = (UniqueConstraint("site_id", "meter_id", "kind", "started_at", name="uq_data_finding"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     site_id: Mapped[str] = mapped_column(ForeignKey("sites.site_id", ondelete="CASCADE"), index=True)
     meter_id: Mapped[str] = mapped_column(String(64), index=True)
-    #: stale_meter | register_reset | register_rollover | stuck_register | spike | gap | out_of_order
+    #: stale_meter | register_reset | register_rollover | stuck_register | spike | gap | out_of_order;
+    #: site-level (meter_id ""): no_coordinates | detection_failed
     kind: Mapped[str] = mapped_column(String(32))
     started_at: Mapped[int] = mapped_column(Integer)
     ended_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
