@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-services bench clean
+.PHONY: help install demo test test-floors test-services bench clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -23,8 +23,13 @@ demo: install ## Run the whole pipeline on embedded defaults (Ctrl-C stops)
 test-services: ## Install the servers the tests need (as root), or say what to install
 	@scripts/test-services.sh
 
-test: install test-services ## Provision test services and run the whole suite
+test: install test-services ## Provision test services and run the whole suite (then test-floors)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@# The whole suite also checks the dependency floors; a subset (PYTEST_ARGS) does not.
+	@if [ -z "$(PYTEST_ARGS)" ]; then $(MAKE) --no-print-directory test-floors; fi
+
+test-floors: test-services ## Run a smoke subset with the lowest declared dependency versions (~3 min)
+	@ci/test-floors.sh $(PYTHON)
 
 bench: install test-services ## Measure throughput and latency (see docs/benchmarks.md)
 	$(BIN)/python -m bench $(ARGS)
