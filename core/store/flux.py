@@ -34,7 +34,7 @@ def flux_string(value: str) -> str:
 
 
 def _any_of(column: str, values: Sequence[str]) -> str:
-    # Equalities joined by "or" are pushed down to the storage engine; contains() is not.
+    # Tag equalities joined by "or" can be pushed down to the storage engine; contains() is not.
     return "(" + " or ".join(f"r.{column} == {flux_string(v)}" for v in values) + ")"
 
 
