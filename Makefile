@@ -4,9 +4,11 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYTEST_ARGS ?=
+# Flux's parser and type checker (npm, WebAssembly) for tests/store/test_flux_semantics.py.
+FLUX_LSP := $(VENV)/flux-lsp
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo test test-services bench clean
+.PHONY: help install demo test test-floors test-services flux-checker bench clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -23,8 +25,19 @@ demo: install ## Run the whole pipeline on embedded defaults (Ctrl-C stops)
 test-services: ## Install the servers the tests need (as root), or say what to install
 	@scripts/test-services.sh
 
-test: install test-services ## Provision test services and run the whole suite
+test: install test-services flux-checker ## Provision test services and run the whole suite (then test-floors)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	@# The whole suite also checks the dependency floors; a subset (PYTEST_ARGS) does not.
+	@if [ -z "$(PYTEST_ARGS)" ]; then $(MAKE) --no-print-directory test-floors; fi
+
+flux-checker: ## Install Flux's type checker (npm) that checks the influx2 queries
+	@if [ -f $(FLUX_LSP)/node_modules/@influxdata/flux-lsp-browser/flux-lsp-browser_bg.wasm ]; then :; \
+	elif command -v npm >/dev/null 2>&1; then \
+	  npm install --silent --no-save --no-package-lock --no-audit --no-fund --prefix $(FLUX_LSP) @influxdata/flux-lsp-browser@0.8.40; \
+	else echo "npm not found: tests/store/test_flux_semantics.py will be skipped (apt-get install npm)" >&2; fi
+
+test-floors: test-services ## Run a smoke subset with the lowest declared dependency versions (~3 min)
+	@ci/test-floors.sh $(PYTHON)
 
 bench: install test-services ## Measure throughput and latency (see docs/benchmarks.md)
 	$(BIN)/python -m bench $(ARGS)

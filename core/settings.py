@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 
@@ -40,6 +40,26 @@ class MqttSettings(_Section):
     session_expiry: int = 3600
     #: Empty for a plain subscription; a name joins "$share/<group>/..." across workers.
     shared_group: str = ""
+    #: MQTT over TLS (usually port 8883). The broker's certificate is always verified.
+    tls: bool = False
+    #: PEM file of the CA(s) that sign the broker's certificate; empty: the system's CAs.
+    tls_ca_file: str = ""
+    #: PEM client certificate and its key, for brokers that require one; both or neither.
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    #: Check that the certificate names ``host``. Off accepts any certificate the CA signed,
+    #: another broker's included: only for a private CA that signs nothing else.
+    tls_check_hostname: bool = True
+
+    @model_validator(mode="after")
+    def _tls_files_need_tls(self) -> MqttSettings:
+        # A CA or certificate given without tls = true would silently connect in clear.
+        given = [name for name in ("tls_ca_file", "tls_cert_file", "tls_key_file") if getattr(self, name)]
+        if given and not self.tls:
+            raise ValueError(f"{', '.join(given)} set but tls is false; set tls = true (KILOWATCH_MQTT__TLS=true)")
+        if bool(self.tls_cert_file) != bool(self.tls_key_file):
+            raise ValueError("tls_cert_file and tls_key_file go together: set both or neither")
+        return self
 
 
 class StoreSettings(_Section):

@@ -1,6 +1,9 @@
-"""Building the paho client: protocol, persistent session, credentials, subscriptions."""
+"""Building the paho client: protocol, persistent session, credentials, TLS, subscriptions."""
 
 from __future__ import annotations
+
+import logging
+import ssl
 
 from paho.mqtt.client import Client, MQTTv5, MQTTv311
 from paho.mqtt.enums import CallbackAPIVersion
@@ -9,7 +12,10 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from core.settings import MqttSettings
+from core.tls import client_context, explain
 from core.wire import meta_topic, subscriptions
+
+log = logging.getLogger(__name__)
 
 #: Seconds between keep-alive pings: the broker drops us after 1.5x this without traffic,
 #: so it also bounds how long the network thread may stay blocked by backpressure.
@@ -55,8 +61,30 @@ def build_client(mqtt: MqttSettings) -> Client:
     if mqtt.username:
         password = mqtt.password.get_secret_value() if mqtt.password else None
         client.username_pw_set(mqtt.username, password)
+    context = client_context(mqtt)  # raises TlsConfigError for an unusable file: fix, do not retry
+    if context is not None:
+        context.sslsocket_class = _reporting_socket(mqtt)
+        client.tls_set_context(context)
     client.reconnect_delay_set(RECONNECT_MIN_S, RECONNECT_MAX_S)
     return client
+
+
+def _reporting_socket(mqtt: MqttSettings) -> type[ssl.SSLSocket]:
+    """A socket class that logs why a TLS handshake failed.
+
+    paho's network thread catches the error and retries with backoff without saying why,
+    so a wrong CA or server name would look like a broker that never answers.
+    """
+
+    class ReportingSSLSocket(ssl.SSLSocket):
+        def do_handshake(self, block: bool = False) -> None:
+            try:
+                super().do_handshake(block)
+            except ssl.SSLError as exc:
+                log.error("%s; retrying", explain(exc, mqtt.host, mqtt.port))
+                raise
+
+    return ReportingSSLSocket
 
 
 def connect_async(client: Client, mqtt: MqttSettings, unacked_limit: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import ssl
 import threading
 import time
 import uuid
@@ -11,6 +12,7 @@ import uuid
 import paho.mqtt.client as mqtt_client
 
 from core.settings import MqttSettings
+from core.tls import client_context, explain
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,9 @@ class Link:
         if settings.username:
             password = settings.password.get_secret_value() if settings.password else None
             self.client.username_pw_set(settings.username, password)
+        context = client_context(settings)
+        if context is not None:
+            self.client.tls_set_context(context)
         self.client.max_inflight_messages_set(MAX_INFLIGHT)
         self.client.max_queued_messages_set(0)  # unbounded inside paho; MAX_PENDING bounds it
         self.client.on_connect = self._on_connect
@@ -111,7 +116,10 @@ class Link:
     def connect(self) -> None:
         s = self._settings
         kwargs = {"clean_start": True} if self._protocol == mqtt_client.MQTTv5 else {}
-        self.client.connect(s.host, s.port, keepalive=_KEEPALIVE_S, **kwargs)
+        try:
+            self.client.connect(s.host, s.port, keepalive=_KEEPALIVE_S, **kwargs)
+        except ssl.SSLError as exc:
+            raise ConnectionError(explain(exc, s.host, s.port)) from exc
         self._await_connack()
 
     def _reconnect(self) -> None:

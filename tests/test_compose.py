@@ -18,6 +18,34 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 SERVICES = COMPOSE["services"]
 KILOWATCH_SERVICES = [name for name, svc in SERVICES.items() if svc.get("image", "").startswith("kilowatch")]
+INFLUX2_OVERRIDE = ROOT / "deploy/compose.influx2.yml"
+# Sequences compose replaces in an override instead of appending to (compose spec, "Merge").
+_REPLACED = {"command", "entrypoint", "test", "profiles"}
+
+
+def _target(entry: object) -> object:
+    """What a volume or port entry is keyed by when files are merged: its container side."""
+    return str(entry).split(":")[1] if isinstance(entry, str) and ":" in str(entry) else entry
+
+
+def _merged(base: object, override: object, key: str = "") -> object:
+    """``docker compose -f base -f override``: mappings merge, volumes and ports join by target."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        out = dict(base)
+        for k, v in override.items():
+            out[k] = _merged(base[k], v, k) if k in base else v
+        return out
+    if isinstance(base, list) and isinstance(override, list) and key not in _REPLACED:
+        kept = {_target(e): e for e in base}
+        kept.update({_target(e): e for e in override})
+        return list(kept.values())
+    return override
+
+
+def _settings_of(service: dict, monkeypatch) -> Settings:
+    for key, value in service.get("environment", {}).items():
+        monkeypatch.setenv(key, _interpolate(value))
+    return Settings()
 
 
 def _command(service: dict) -> list[str]:
@@ -34,7 +62,8 @@ def _interpolate(value: str) -> str:
 
 def test_the_production_shape_has_every_part():
     assert {"mosquitto", "influxdb", "postgres", "ingest", "detect", "api", "simulator"} <= set(SERVICES)
-    assert SERVICES["influxdb"]["image"].startswith("influxdb:2.7")
+    # The store CI tests against a real server: InfluxDB 1.x over its v1 HTTP API.
+    assert SERVICES["influxdb"]["image"].startswith("influxdb:1.")
     assert SERVICES["simulator"]["profiles"] == ["simulator"]
 
 
@@ -70,12 +99,62 @@ def test_every_variable_is_a_known_setting(name, monkeypatch):
     env = SERVICES[name].get("environment", {})
     unknown = sorted(k for k in env if k.startswith("KILOWATCH_") and k not in known_env_vars())
     assert not unknown, f"{name} sets unknown settings: {unknown}"
-    for key, value in env.items():
-        monkeypatch.setenv(key, _interpolate(value))
-    settings = Settings()
+    settings = _settings_of(SERVICES[name], monkeypatch)
     assert settings.mqtt.host == "mosquitto"
-    assert settings.store.backend == "influx2"
+    assert settings.store.backend == "influx1"
+    assert settings.store.url == "http://influxdb:8086"
+    assert settings.store.database == SERVICES["influxdb"]["environment"]["INFLUXDB_DB"]
+    assert settings.store.username == SERVICES["influxdb"]["environment"]["INFLUXDB_USER"]
+    assert settings.store.password is not None
     assert settings.database_url.startswith("postgresql://")
+
+
+def test_influxdb_1x_is_initialised_with_the_users_and_limits_kilowatch_needs():
+    env = SERVICES["influxdb"]["environment"]
+    assert env["INFLUXDB_HTTP_AUTH_ENABLED"] == "true"
+    # The kilowatch user's password is the one the services log in with.
+    assert env["INFLUXDB_USER_PASSWORD"] == SERVICES["ingest"]["environment"]["KILOWATCH_STORE__PASSWORD"]
+    # docs/scaling.md: the in-memory index refuses the 100,001st meter.
+    assert env["INFLUXDB_DATA_INDEX_VERSION"] == "tsi1"
+    assert env["INFLUXDB_DATA_MAX_VALUES_PER_TAG"] == "0"
+    assert "/ping" in " ".join(SERVICES["influxdb"]["healthcheck"]["test"])
+
+
+INFLUX2 = _merged(COMPOSE, yaml.safe_load(INFLUX2_OVERRIDE.read_text()))
+
+
+@pytest.mark.parametrize("name", KILOWATCH_SERVICES)
+def test_the_influx2_override_switches_every_service_to_influxdb_2(name, monkeypatch):
+    assert INFLUX2["services"]["influxdb"]["image"].startswith("influxdb:2.")
+    service = INFLUX2["services"][name]
+    unknown = sorted(k for k in service["environment"] if k.startswith("KILOWATCH_") and k not in known_env_vars())
+    assert not unknown
+    settings = _settings_of(service, monkeypatch)
+    assert settings.store.backend == "influx2"
+    assert settings.store.token is not None
+    env = INFLUX2["services"]["influxdb"]["environment"]
+    assert (settings.store.org, settings.store.bucket) == (env["DOCKER_INFLUXDB_INIT_ORG"], env["DOCKER_INFLUXDB_INIT_BUCKET"])
+    assert settings.mqtt.host == "mosquitto"  # the rest is unchanged
+    assert service["command"] == SERVICES[name]["command"]
+
+
+def test_the_influx2_server_can_resolve_the_carbon_time_zone():
+    # Flux's timezone.location(name: "Asia/Shanghai") fails without a zone database.
+    volumes = INFLUX2["services"]["influxdb"]["volumes"]
+    assert any(str(v).split(":")[1] == "/usr/share/zoneinfo" for v in volumes)
+    assert INFLUX2["services"]["influxdb"]["healthcheck"]["test"] == ["CMD", "influx", "ping"]
+
+
+def _required_variables(text: str) -> set[str]:
+    return set(re.findall(r"\$\{([A-Z0-9_]+):\?", text))
+
+
+def test_env_example_names_every_variable_the_compose_files_require():
+    example = (ROOT / ".env.example").read_text()
+    given = set(re.findall(r"^([A-Z0-9_]+)=", example, flags=re.M))
+    for path in (ROOT / "docker-compose.yml", INFLUX2_OVERRIDE):
+        missing = _required_variables(path.read_text()) - given
+        assert not missing, f"{path.name} requires {sorted(missing)}, which .env.example does not name"
 
 
 def test_mosquitto_requires_authentication():
@@ -86,8 +165,22 @@ def test_mosquitto_requires_authentication():
     assert "KILOWATCH_MQTT__USERNAME" in env and "KILOWATCH_MQTT__PASSWORD" in env
 
 
-def test_no_secret_is_committed_in_the_compose_file():
-    for service in SERVICES.values():
+def test_mosquitto_offers_tls_on_8883_with_mounted_certificates():
+    conf = (ROOT / "deploy/mosquitto/mosquitto.conf").read_text()
+    tls = conf[conf.index("listener 8883") :]
+    mounts = dict(str(v).split(":")[1::-1] for v in SERVICES["mosquitto"]["volumes"] if str(v).startswith("./"))
+    for option in ("cafile", "certfile", "keyfile"):
+        path = re.search(rf"^{option} (\S+)$", tls, flags=re.M).group(1)
+        assert any(path.startswith(target + "/") for target in mounts), f"{option} {path} is not mounted"
+    assert "8883:8883" in SERVICES["mosquitto"]["ports"]
+    # Plain MQTT stays on the compose network: passwords do not cross the network in clear.
+    assert not any(str(p).endswith(":1883") for p in SERVICES["mosquitto"]["ports"])
+
+
+@pytest.mark.parametrize("path", ["docker-compose.yml", "deploy/compose.influx2.yml"])
+def test_no_secret_is_committed_in_the_compose_file(path):
+    services = yaml.safe_load((ROOT / path).read_text())["services"]
+    for service in services.values():
         for key, value in (service.get("environment") or {}).items():
             if any(word in key for word in ("PASSWORD", "TOKEN", "KEY")):
                 assert str(value).startswith("${"), f"{key} must come from .env, not the file"

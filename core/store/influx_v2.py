@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 from urllib.parse import urlsplit, urlunsplit
 
 import urllib3
@@ -15,14 +16,18 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 from core.domain import EnergyPoint
 from core.settings import StoreSettings
 from core.store import line_protocol as lp
-from core.store.base import MEASUREMENT, StoreRejected, StoreUnavailable
+from core.store.base import StoreRejected, StoreUnavailable
+from core.store import flux
 from core.store.daily import (
+    GENERATION_CATEGORY_VALUES,
+    NETTING_INTERVAL_S,
     SegmentsFromDays,
     DEFAULT_TIMEZONE,
     DayEnergy,
-    days_from_points,
-    import_from_points,
+    day_start,
+    import_from_quarters,
 )
+from core.store.flux import MAX_S as _MAX_S, MIN_S as _MIN_S, flux_string
 
 __all__ = ["InfluxV2Store", "flux_string"]
 
@@ -31,20 +36,12 @@ T = TypeVar("T")
 #: Lines per write request; the same trade-off as the v1 backend (InfluxData
 #: recommends 5,000-10,000 points: fewer round trips vs. request size and timeouts).
 WRITE_CHUNK_LINES = 5000
-# Flux's range() takes integers as Unix seconds. Meter data lies between 1970 and
-# 2200; staying well inside InfluxDB's int64-nanosecond limits (1677 to 2262)
-# keeps Flux's own time arithmetic away from overflow.
-_MIN_S = 0
-_MAX_S = 7_258_118_400
+#: Sites per grid-import query: each is one equality in the filter, which the storage
+#: engine evaluates per series; longer queries mean fewer round trips but a bigger plan.
+SITES_PER_QUERY = 500
 # The data is fine but the server is not ready for us (credentials, missing
 # bucket, rate limit): keep the data and retry once an operator has fixed it.
 _RETRYABLE_4XX = frozenset({401, 403, 404, 408, 429})
-_FLUX_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"})
-
-
-def flux_string(value: str) -> str:
-    """A double-quoted Flux string literal holding exactly ``value`` (no interpolation)."""
-    return '"' + value.translate(_FLUX_ESCAPES).replace("${", "\\${") + '"'
 
 
 class InfluxV2Store(SegmentsFromDays):
@@ -89,19 +86,12 @@ class InfluxV2Store(SegmentsFromDays):
                 lambda: self._write_api.write(bucket=self.bucket, org=self.org, record=chunk, write_precision=WritePrecision.S),
             )
 
-    def _records(self, flux: str) -> list[FluxRecord]:
-        tables = self._call("query", lambda: self._query_api.query(flux, org=self.org))
+    def _records(self, query: str) -> list[FluxRecord]:
+        tables = self._call("query", lambda: self._query_api.query(query, org=self.org))
         return [record for table in tables for record in table.records]
 
     def _source(self, start: int, end: int, fields: Sequence[str], **tags: str | None) -> str:
-        lo, hi = max(int(start), _MIN_S), min(int(end), _MAX_S)
-        field_test = " or ".join(f"r._field == {flux_string(f)}" for f in fields)
-        tag_tests = "".join(f" and r.{name} == {flux_string(v)}" for name, v in tags.items() if v is not None)
-        return (
-            f"from(bucket: {flux_string(self.bucket)})\n"
-            f"  |> range(start: {lo}, stop: {hi})\n"
-            f"  |> filter(fn: (r) => r._measurement == {flux_string(MEASUREMENT)} and ({field_test}){tag_tests})\n"
-        )
+        return flux.source(self.bucket, start, end, fields, **tags)
 
     def points(
         self,
@@ -113,43 +103,72 @@ class InfluxV2Store(SegmentsFromDays):
     ) -> list[EnergyPoint]:
         if end <= start:
             return []
-        flux = self._source(start, end, ("register", "energy"), site=site_id, meter=meter_id) + (
+        query = self._source(start, end, ("register", "energy"), site=site_id, meter=meter_id) + (
             '  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")\n'
         )
-        result = [p for p in map(_point, self._records(flux)) if p is not None]
+        result = [p for p in map(_point, self._records(query)) if p is not None]
         result.sort(key=lambda p: (p.meter_id, p.ts))
         return result
 
     def energy_by_meter(self, *, site_id: str, start: int, end: int) -> dict[str, float]:
         if end <= start:
             return {}
-        flux = self._source(start, end, ("energy",), site=site_id) + (
+        query = self._source(start, end, ("energy",), site=site_id) + (
             '  |> group(columns: ["meter"])\n  |> sum()\n'
         )
-        return {str(r.values["meter"]): float(r.get_value()) for r in self._records(flux) if r.get_value() is not None}
+        return {str(r.values["meter"]): float(r.get_value()) for r in self._records(query) if r.get_value() is not None}
 
     def energy_by_day(
         self, *, start: int, end: int, site_id: str | None = None, tz: str = DEFAULT_TIMEZONE
     ) -> list[DayEnergy]:
-        # Computed from raw points: correct, not fast. A Flux aggregateWindow with a
-        # location needs InfluxDB >= 2.1 and a server to test against; deployments that
-        # need fast year totals on 2.x use the influx1 backend on its v1-compatible API.
-        return days_from_points(self.points(start=start, end=end, site_id=site_id), tz)
+        # Summed and counted on the server: one row per meter and local day comes back.
+        if end <= start:
+            return []
+        zone = ZoneInfo(tz)
+        rows: dict[tuple[str, str, int], list] = {}
+        for record in self._records(flux.daily_energy(self.bucket, start, end, tz, site_id)):
+            value = record.get_value()
+            if value is None:
+                continue
+            values = record.values
+            site, meter = str(values.get(lp.TAG_SITE) or ""), str(values.get(lp.TAG_METER) or "")
+            # A first window cut short by ``start`` begins at ``start``, not at midnight.
+            day = day_start(int(record.get_time().timestamp()), zone)
+            # A re-tagged meter has one series per category: its days add up.
+            entry = rows.setdefault((site, meter, day), [str(values.get(lp.TAG_CATEGORY) or ""), 0.0, 0])
+            if values.get("result") == flux.COUNT_RESULT:
+                entry[2] += int(value)
+            else:
+                entry[1] += float(value)
+        return sorted(DayEnergy(s, m, c, d, e, n) for (s, m, d), (c, e, n) in rows.items() if n)
 
     def grid_import_by_day(
         self, *, start: int, end: int, site_ids: Sequence[str], tz: str = DEFAULT_TIMEZONE
     ) -> dict[tuple[str, int], float]:
-        points = [p for site in site_ids for p in self.points(start=start, end=end, site_id=site)]
-        return import_from_points(points, site_ids, tz)
+        # Quarter-hour sums per site and category on the server; netted here, as influx1 does.
+        if end <= start or not site_ids:
+            return {}
+        ordered = sorted(set(site_ids))
+        quarters: dict[tuple[str, int], list[float]] = {}
+        for i in range(0, len(ordered), SITES_PER_QUERY):
+            query = flux.quarter_energy(self.bucket, start, end, ordered[i : i + SITES_PER_QUERY])
+            for record in self._records(query):
+                value = record.get_value()
+                if value is None:
+                    continue
+                ts = int(record.get_time().timestamp())
+                entry = quarters.setdefault((str(record.values.get(lp.TAG_SITE) or ""), ts - ts % NETTING_INTERVAL_S), [0.0, 0.0])
+                entry[1 if record.values.get(lp.TAG_CATEGORY) in GENERATION_CATEGORY_VALUES else 0] += float(value)
+        return import_from_quarters(((s, b, c, g) for (s, b), (c, g) in quarters.items()), tz)
 
     def latest(self, *, site_id: str | None = None) -> dict[str, EnergyPoint]:
         # last() runs per series and field; both fields of a point share its time,
         # so pivoting on _time puts them back together.
-        flux = self._source(_MIN_S, _MAX_S, ("register", "energy"), site=site_id) + (
+        query = self._source(_MIN_S, _MAX_S, ("register", "energy"), site=site_id) + (
             '  |> last()\n  |> pivot(rowKey: ["_time"], columnKey: ["_field"], valueColumn: "_value")\n'
         )
         newest: dict[str, EnergyPoint] = {}
-        for point in map(_point, self._records(flux)):
+        for point in map(_point, self._records(query)):
             # A re-tagged meter has several series: keep the newest of them.
             if point is not None and (point.meter_id not in newest or point.ts > newest[point.meter_id].ts):
                 newest[point.meter_id] = point
