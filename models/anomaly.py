@@ -184,11 +184,15 @@ class TwoSidedScorer:
                 start, stop = start + int(inside[0]), start + int(inside[-1]) + 1
             if stop - start >= self.min_hours and np.nanmax(score[start:stop]) >= self.peak:
                 spans.append((start, stop, None))
-        spans += [(s, e, FLAT) for s, e in _runs(flat & ~high)]
+        # A flat line is a fault only where it is also off the meter's normal: a constant load
+        # read by a coarse register is flat and fine.
+        spans += [(s, e, FLAT) for s, e in _runs(flat & ~high) if np.nanmax(score[s:e]) >= self.threshold]
         for number, (start, stop, kind) in enumerate(sorted(spans), start=1):
             flag[start:stop] = True
             episode[start:stop] = number
-            if kind is None:
+            if kind is None and flat[start:stop].mean() >= 0.5:
+                kind = FLAT  # abnormal because the readings were drawn with a ruler
+            elif kind is None:
                 kind = ABOVE if direction[start:stop].sum() >= 0 else BELOW
             kinds[number] = kind
         return flag, episode, kinds

@@ -37,6 +37,7 @@ def store_faults(session: Session, site_id: str, warnings: Iterable[DataWarning]
         seen.add(key)
         ended_at = int(w.data.get("ended_at", key[2]))
         row = session.scalars(select(DataFindingRecord).where(
+            DataFindingRecord.site_id == site_id,  # site-level findings share meter_id ""
             DataFindingRecord.meter_id == key[0], DataFindingRecord.kind == key[1],
             DataFindingRecord.started_at == key[2])).first()
         detail = json.dumps({"message": w.message, **{k: v for k, v in w.data.items() if k != "started_at"}},

@@ -76,6 +76,9 @@ class LearnedHours:
     #: The hours (epoch s) the hours were learned over, and which of them a change turned.
     hours: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
     turned: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: Hours before a change in the (local hour, day kind) cells it turned: the old normal
+    #: of those cells, left out of training so that the cells learn the new one alone.
+    superseded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     @property
     def changed_since(self) -> int | None:
@@ -85,11 +88,18 @@ class LearnedHours:
 
     def turned_at(self, hours: np.ndarray) -> np.ndarray:
         """Whether each of ``hours`` lies after a change that turned its open state."""
-        if not self.turned.any():
+        return self._at(self.turned, hours)
+
+    def superseded_at(self, hours: np.ndarray) -> np.ndarray:
+        """Whether each of ``hours`` holds a cell's old normal that a later change turned."""
+        return self._at(self.superseded, hours)
+
+    def _at(self, mask: np.ndarray, hours: np.ndarray) -> np.ndarray:
+        if not mask.any():
             return np.zeros(np.asarray(hours).size, dtype=bool)
         at = np.searchsorted(self.hours, hours)
         inside = (at < self.hours.size) & (self.hours[np.minimum(at, self.hours.size - 1)] == hours)
-        return inside & self.turned[np.minimum(at, self.hours.size - 1)]
+        return inside & mask[np.minimum(at, self.hours.size - 1)]
 
     def is_open(self, hour: np.ndarray, workday: np.ndarray, ordinal: np.ndarray | None = None) -> np.ndarray:
         """1.0 for each hour inside the opening hours in force on its day, else 0.0."""
@@ -215,4 +225,8 @@ def learn(prior: OpeningHours, hours: np.ndarray, kwh: np.ndarray, meters: list[
         # The hours whose open state the in-window changes turned: the new normal, trusted.
         before = LearnedHours(prior, [c for c in learned.changes if c.initial]).is_open(local_hour, workday, ordinal)
         learned.turned = learned.is_open(local_hour, workday, ordinal) != before
+        cell = np.asarray(local_hour, dtype=np.int64) * 2 + (np.asarray(workday) > 0)
+        turned_cells = np.unique(cell[learned.turned])
+        first = min(c.start_ts for c in learned.changes if not c.initial)
+        learned.superseded = (np.asarray(hours) < first) & np.isin(cell, turned_cells)
     return learned

@@ -19,7 +19,7 @@ from models.creep import BaseLoadCreep
 from models.held_creep import HeldCreep
 from models.feedback import SiteFeedback
 from models import shortfall
-from models.features import DAYLIGHT_COL, OPEN_COL, WORKDAY_COL, hour_features, local_calendar, local_hour
+from models.features import DAYLIGHT_COL, HOUR_COL, OPEN_COL, WORKDAY_COL, hour_features, local_calendar, local_hour
 from models.findings import Finding
 from models.kinds import BASE_LOAD_CREEP, HVAC, PUMPS, hour_kinds, settled_hours
 from models.multivariate import SiteResidualForest
@@ -249,6 +249,11 @@ class SiteScanner:
                 result[j] = waiting
             refit = []
         turned = learned.turned_at(hours[train])
+        superseded = learned.superseded_at(hours[train])
+        if superseded.any():
+            # Only cells that already hold some of their new normal give up the old one.
+            cell = X[train, HOUR_COL].astype(np.int64) * 2 + (X[train, WORKDAY_COL] > 0)
+            superseded &= np.isin(cell, cell[turned])
         if refit:
             # A window that is mostly alerted waste (a compressor with one creep after another)
             # has too few normal hours to learn from: the meter's last baseline serves on.
@@ -264,7 +269,7 @@ class SiteScanner:
         if refit:
             began = time.perf_counter()
             Y = kwh[train][:, refit]
-            used = ~np.isnan(Y)
+            used = ~np.isnan(Y) & ~superseded[:, None]
             trusted = np.zeros(Y.shape, dtype=bool)
             for k, j in enumerate(refit):
                 t, excluded = feedback.training_masks(meters[j].meter_id, hours[train], local[train],

@@ -19,6 +19,9 @@ HOUR = 3600
 #: Residual scale units below the baseline that make a meter worth the two-sided look.
 #: Lower than any alert threshold: the scorer, not this gate, decides.
 GATE_SCALES = 4.0
+#: Share of the expected energy an episode must fall short by to be reported: the scorer
+#: ranks shapes too, and an episode off in shape but not in energy is no shortfall.
+MIN_SHORT_SHARE = 0.2
 #: Finding codes, as ``DataFindingRecord.kind``.
 SHORTFALL, FLAT_LINE = "shortfall", "flat_line"
 _CODES = {BELOW: SHORTFALL, FLAT: FLAT_LINE}
@@ -46,6 +49,8 @@ def find(site_id: str, meter: Meter, hours: np.ndarray, kwh: np.ndarray, local_h
             continue
         expected = float(np.nansum(result.expected[rows]))
         actual = float(np.nansum(kwh[rows]))
+        if kind == BELOW and actual > (1 - MIN_SHORT_SHARE) * expected:
+            continue
         what = "a flat line: readings on one straight line (a stuck register, or a gap filled in)" if kind == FLAT \
             else f"drew {actual:.1f} kWh where its own history expects {expected:.1f}"
         out.append(DataWarning(_CODES[kind], what, site_id, meter.meter_id,

@@ -48,12 +48,20 @@ def test_lights_left_on_all_night_are_flagged_above() -> None:
     assert kinds_at(result, night, night + 10) == {ABOVE}
 
 
-def test_a_stuck_register_is_a_flat_line_whatever_its_level() -> None:
+def test_a_gap_filled_by_interpolation_across_closing_time_is_a_flat_line() -> None:
     kwh, hour, day = office()
-    start = 4 * 168 + 10
-    kwh[start:start + 8] = np.linspace(kwh[start], kwh[start + 8], 8)  # a gap filled by interpolation
+    start = 4 * 168 + 14  # Monday 14:00 to midnight, drawn as one straight line
+    kwh[start:start + 10] = np.linspace(kwh[start], kwh[start + 10], 10)
     result = TwoSidedScorer().score(kwh, hour, day)
-    assert FLAT in kinds_at(result, start, start + 8)
+    assert FLAT in kinds_at(result, start, start + 10)
+
+
+def test_a_constant_load_at_its_normal_level_is_not_a_flat_line() -> None:
+    kwh, hour, day = office()
+    start = 4 * 168 + 9
+    kwh[start:start + 8] = 100.0  # a coarse register reading a steady load
+    result = TwoSidedScorer().score(kwh, hour, day)
+    assert not result.flag[start:start + 8].any()
 
 
 def test_missing_hours_get_no_score_and_do_not_stop_scoring() -> None:

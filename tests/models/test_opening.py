@@ -52,6 +52,9 @@ def test_a_changed_schedule_is_in_force_from_its_first_day() -> None:
     assert turned[24 * 15 + 20] and turned[24 * 15 + 7]  # the new normal is trusted in training
     assert not turned[24 * 15 + 12] and not turned[24 * 10 + 20]
     assert learned.changed_since == 14 * 86400
+    superseded = learned.superseded_at(ts)
+    assert superseded[24 * 10 + 20] and not superseded[24 * 10 + 12]  # 20:00's old normal, not noon's
+    assert not superseded[24 * 15 + 20]
 
 
 def test_hours_unlike_the_prior_from_the_first_day_are_the_schedule_not_a_change() -> None:
