@@ -108,6 +108,9 @@ class IngestSettings(_Section):
     stale_after_intervals: int = 4
     #: Seconds between checks for stale meters.
     stale_check_s: float = 30.0
+    #: Address the metrics and /healthz endpoint listens on. Loopback keeps the counters off the
+    #: network; "0.0.0.0" lets a Prometheus on another host (or outside a container) scrape them.
+    metrics_host: str = "127.0.0.1"
 
 
 class DetectSettings(_Section):
