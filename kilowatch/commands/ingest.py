@@ -51,7 +51,8 @@ def ingest(
                           soft_wrap=True)
             raise typer.Exit(1) from None
     worker.start()
-    log.info("ingesting from %s:%d (%s)", settings.mqtt.host, settings.mqtt.port, settings.mqtt.topic_prefix)
+    log.info("ingesting from %s:%d (%s) as client id %s", settings.mqtt.host, settings.mqtt.port,
+             settings.mqtt.topic_prefix, settings.mqtt.client_id)
     # Until SIGTERM/Ctrl-C, or until the writer fails: then exit 1 so the ingest is restarted.
     if worker.run_until(stop):
         raise typer.Exit(1)
