@@ -24,7 +24,7 @@ def _worker(directory, mosquitto, prefix, group, ingest_settings):
     engine = create_db_engine(f"sqlite:///{directory / 'kilowatch.db'}")
     migrate(engine)
     store = EmbeddedStore(directory / "series.sqlite")
-    return IngestWorker(mqtt, ingest_settings, store, session_factory(engine), clock=lambda: NOW), store, engine
+    return IngestWorker(mqtt, ingest_settings, store, session_factory(engine), clock=lambda: NOW), store, engine, mqtt
 
 
 def test_two_ingests_in_one_shared_group_keep_their_sessions_with_default_ids(
@@ -32,8 +32,8 @@ def test_two_ingests_in_one_shared_group_keep_their_sessions_with_default_ids(
 ):
     group = f"g{uuid.uuid4().hex[:6]}"
     built = [_worker(tmp_path / name, mosquitto, topic_prefix, group, ingest_settings) for name in ("a", "b")]
-    workers = [w for w, _, _ in built]
-    assert workers[0]._mqtt.client_id != workers[1]._mqtt.client_id
+    workers = [w for w, _, _, _ in built]
+    assert built[0][3].client_id != built[1][3].client_id
     publisher.announce(SITE, METERS)
     try:
         for worker in workers:
@@ -46,7 +46,7 @@ def test_two_ingests_in_one_shared_group_keep_their_sessions_with_default_ids(
         assert all(w.stats.stored > 0 for w in workers), [w.stats.stored for w in workers]
         assert [w.stats.connections for w in workers] == [1, 1]
     finally:
-        for worker, store, engine in built:
+        for worker, store, engine, _ in built:
             worker.stop()
             store.close()
             engine.dispose()
