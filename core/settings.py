@@ -8,8 +8,10 @@ Each component receives only the sub-part it needs.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
+import socket
 from pathlib import Path
 from typing import Any, Literal
 
@@ -35,6 +37,7 @@ class MqttSettings(_Section):
     qos: Literal[0, 1] = 1
     topic_prefix: str = "kilowatch/v1"
     #: The ingest worker's client id (its persistent session); publishers must use their own.
+    #: Unset, ``Settings`` derives one per host and data directory (``default_client_id``).
     client_id: str = "kilowatch-ingest"
     #: Seconds the broker keeps our session (and queued QoS 1 messages) while we are away.
     session_expiry: int = 3600
@@ -108,6 +111,9 @@ class IngestSettings(_Section):
     stale_after_intervals: int = 4
     #: Seconds between checks for stale meters.
     stale_check_s: float = 30.0
+    #: Address the metrics and /healthz endpoint listens on. Loopback keeps the counters off the
+    #: network; "0.0.0.0" lets a Prometheus on another host (or outside a container) scrape them.
+    metrics_host: str = "127.0.0.1"
 
 
 class DetectSettings(_Section):
@@ -209,6 +215,14 @@ class Settings(BaseSettings):
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config)))
         return tuple(sources)
 
+    @model_validator(mode="after")
+    def _client_id_per_host_and_data_dir(self) -> Settings:
+        # One fixed default made two ingests on one broker take over each other's persistent
+        # session (and queued messages); an id set in any source is kept as given.
+        if "client_id" not in self.mqtt.model_fields_set:
+            self.mqtt = self.mqtt.model_copy(update={"client_id": default_client_id(self.data_dir)})
+        return self
+
     @property
     def database_url(self) -> str:
         return self.database.url or f"sqlite:///{self.data_dir / 'kilowatch.db'}"
@@ -227,6 +241,14 @@ class Settings(BaseSettings):
     def dead_letter_path(self) -> Path:
         path = Path(self.ingest.dead_letter_dir)
         return path if path.is_absolute() else self.data_dir / path
+
+
+def default_client_id(data_dir: Path, hostname: str | None = None) -> str:
+    """``kilowatch-ingest-<host>-<8 hex of the absolute data_dir>``: unique per machine and data
+    directory (each ingest has its own spool there), the same across restarts."""
+    host = re.sub(r"[^A-Za-z0-9-]+", "-", hostname if hostname is not None else socket.gethostname()).strip("-")[:32]
+    digest = hashlib.sha256(str(Path(data_dir).expanduser().resolve()).encode()).hexdigest()[:8]
+    return f"kilowatch-ingest-{host or 'host'}-{digest}"
 
 
 def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:

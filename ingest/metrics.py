@@ -206,7 +206,7 @@ class _QuietHandler(WSGIRequestHandler):
         """Scrapes and health checks every few seconds are not news."""
 
 
-def serve_metrics(port: int, registry: CollectorRegistry, addr: str = "0.0.0.0") -> WSGIServer:
+def serve_metrics(port: int, registry: CollectorRegistry, addr: str = "127.0.0.1") -> WSGIServer:
     """Serve Prometheus metrics (any path) and ``HEALTH_PATH`` on a daemon thread; ``shutdown()`` stops it.
 
     The health answer is read from the exported ``healthy`` gauge, so the check and the

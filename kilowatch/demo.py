@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import shutil
 import threading
 import time
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from api.app import create_app
 from api.security import create_api_key
+from api.websessions import create_user
 from core.db.session import create_db_engine, migrate, session_factory
 from core.db.tables import AlertRecord
 from core.settings import Settings
@@ -31,6 +33,8 @@ console = Console()
 DETECT_EVERY_S = 10.0
 #: The demo's simulated clock runs ahead of the wall clock, so "future" readings are expected.
 DEMO_MAX_FUTURE_S = 400 * 86400
+#: The demo's dashboard user (an admin); its password is generated on every run.
+DEMO_USER = "admin"
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,28 @@ class DemoOptions:
     api_port: int = 8000
     seed: int = 7
     minutes: float | None = None
+
+
+@dataclass(frozen=True)
+class DemoCredentials:
+    """What the demo prints for signing in: a dashboard user and an API key, both admin."""
+
+    username: str
+    password: str
+    api_key: str
+
+
+def create_demo_credentials(sessions) -> DemoCredentials:  # noqa: ANN001 - sessionmaker
+    """An admin dashboard user with a generated password, and an admin API key.
+
+    The dashboard signs in with a username and password, never a key: a key typed as a
+    password fails and, repeated, locks the address out for minutes.
+    """
+    password = secrets.token_urlsafe(12)  # 16 characters, above the minimum
+    with sessions.begin() as session:
+        create_user(session, DEMO_USER, password, "admin", display_name="Demo admin", locale="en")
+        api_key = create_api_key(session, "demo admin", "admin")
+    return DemoCredentials(DEMO_USER, password, api_key)
 
 
 def demo_waste(portfolio, day_start: int) -> list[WasteEvent]:
@@ -129,8 +155,7 @@ def run_demo(settings: Settings, options: DemoOptions) -> None:
     engine = create_db_engine(f"sqlite:///{data_dir / 'kilowatch.db'}")
     migrate(engine)
     sessions = session_factory(engine)
-    with sessions.begin() as session:
-        admin_key = create_api_key(session, "demo admin", "admin")
+    credentials = create_demo_credentials(sessions)
 
     worker = IngestWorker(mqtt, ingest_settings, store, sessions)
     worker.start()
@@ -140,7 +165,8 @@ def run_demo(settings: Settings, options: DemoOptions) -> None:
     console.rule("[bold green]kilowatch demo")
     console.print(f"Dashboard:  [link]http://127.0.0.1:{api_port}/[/link]")
     console.print(f"API:        http://127.0.0.1:{api_port}/api/v1/alerts   (OpenAPI docs at /api/v1/docs)")
-    console.print(f"Admin key:  [bold]{admin_key}[/]  (sign in with it, or send 'Authorization: Bearer <key>')")
+    console.print(f"Sign in:    user [bold]{credentials.username}[/], password [bold]{credentials.password}[/]  (the dashboard)")
+    console.print(f"Admin key:  [bold]{credentials.api_key}[/]  (the API: send 'Authorization: Bearer <key>')")
     console.print(f"MQTT:       embedded broker on 127.0.0.1:{broker.port}; data in {data_dir}")
     console.print("Press Ctrl-C to stop.\n")
 

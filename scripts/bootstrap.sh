@@ -14,7 +14,9 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
   echo "       Run: make PYTHON=python3.11 ..." >&2
   exit 1
 fi
+STARTED=$SECONDS
 if [ ! -x "$VENV/bin/python" ]; then
+  echo "[1/3] Creating the virtual environment $VENV ..."
   if ! "$PYTHON" -m venv "$VENV" 2>/dev/null; then
     rm -rf "$VENV"
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
@@ -26,8 +28,14 @@ if [ ! -x "$VENV/bin/python" ]; then
       exit 1
     fi
   fi
+else
+  echo "[1/3] Using the virtual environment $VENV"
 fi
-echo "Installing kilowatch and its dependencies into $VENV ..."
+echo "[2/3] Upgrading pip in $VENV ..."
 "$VENV/bin/python" -m pip install --quiet --upgrade pip
-"$VENV/bin/python" -m pip install --quiet -e '.[dev]'
-echo "Installed: $("$VENV/bin/kilowatch" --help >/dev/null && echo "$VENV/bin/kilowatch")"
+# Not --quiet: on a fresh machine this step downloads and builds for minutes, and a
+# silent terminal looks hung. pip prints each package and a progress bar per download.
+echo "[3/3] Installing kilowatch and its dependencies (usually 2 to 3 minutes on a fresh machine; pip lists each package) ..."
+"$VENV/bin/python" -m pip install --progress-bar on -e '.[dev]'
+"$VENV/bin/kilowatch" --help >/dev/null
+echo "Installed in $(( (SECONDS - STARTED) / 60 )) min $(( (SECONDS - STARTED) % 60 )) s: $VENV/bin/kilowatch"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from typer.testing import CliRunner
 
@@ -102,7 +104,7 @@ def test_revoking_an_unknown_key_is_a_clear_error(tmp_path):
 def test_migrate_brings_the_schema_up_to_date(tmp_path):
     result = runner.invoke(app, ["--data-dir", str(tmp_path), "migrate"])
     assert result.exit_code == 0
-    assert "Schema is up to date" in result.output
+    assert "Created the schema" in result.output
     assert (tmp_path / "kilowatch.db").is_file()
 
 
@@ -112,3 +114,30 @@ def test_database_urls_are_shown_without_their_password():
 
     shown = describe_database(Settings(database={"url": "postgresql://kw:s3cret@db:5432/kilowatch"}))
     assert "s3cret" not in shown and shown == "postgresql://kw:***@db:5432/kilowatch"
+
+
+def test_migrate_on_an_empty_database_says_it_created_the_schema(tmp_path):
+    result = runner.invoke(app, ["--data-dir", str(tmp_path), "migrate"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    created = re.search(r"Created the schema: (\d+) tables, revision (\w+)\.", result.output)
+    assert created, result.output
+    assert int(created.group(1)) >= 10
+    assert "up to date" not in result.output
+
+
+def test_migrate_from_an_older_revision_names_both_revisions(tmp_path):
+    from core.db.session import create_db_engine, head_revision, migrate
+
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'kilowatch.db'}")
+    migrate(engine, "0004")
+    engine.dispose()
+    result = runner.invoke(app, ["--data-dir", str(tmp_path), "migrate"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert f"Upgraded the schema from revision 0004 to {head_revision()}" in result.output
+
+
+def test_migrate_twice_says_nothing_changed_the_second_time(tmp_path):
+    runner.invoke(app, ["--data-dir", str(tmp_path), "migrate"])
+    result = runner.invoke(app, ["--data-dir", str(tmp_path), "migrate"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "Schema already up to date" in result.output and "Created" not in result.output

@@ -13,11 +13,30 @@ keys_app = typer.Typer(help="Create, list and revoke API keys.", no_args_is_help
 
 def migrate(ctx: typer.Context) -> None:
     """Create or upgrade the relational schema (sites, meters, alerts, API keys)."""
-    from kilowatch.wiring import describe_database, open_database
+    from sqlalchemy import inspect
+
+    from core.db.session import create_db_engine, current_revision, migrate as upgrade
+    from kilowatch.wiring import describe_database
 
     settings = settings_from(ctx)
-    open_database(settings)
-    console.print(f"Schema is up to date: {describe_database(settings)}")
+    engine = create_db_engine(settings.database_url)
+    before, tables_before = current_revision(engine), set(inspect(engine).get_table_names())
+    upgrade(engine)
+    after, tables_after = current_revision(engine), set(inspect(engine).get_table_names())
+    engine.dispose()
+    console.print(migration_summary(before, after, len(tables_after - tables_before)))
+    console.print(f"Database: {describe_database(settings)}", soft_wrap=True)
+
+
+def migration_summary(before: str | None, after: str | None, tables_created: int) -> str:
+    """What a migration did, in one line: created, upgraded, or nothing to do."""
+    tables = f"{tables_created} table{'' if tables_created == 1 else 's'}"
+    if before is None:
+        return f"Created the schema: {tables}, revision {after}."
+    if before != after:
+        extra = f" ({tables} created)" if tables_created else ""
+        return f"Upgraded the schema from revision {before} to {after}{extra}."
+    return f"Schema already up to date at revision {after}; nothing changed."
 
 
 @keys_app.command("create")

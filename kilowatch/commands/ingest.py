@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import errno
 import logging
+import socket
 from typing import Annotated, Optional
 
 import typer
 
-from kilowatch.context import settings_from
+from kilowatch.context import console, settings_from
 
 log = logging.getLogger(__name__)
 
 
 def ingest(
     ctx: typer.Context,
-    metrics_port: Annotated[int, typer.Option(help="Port of the Prometheus metrics endpoint (0 = off).")] = 9108,
+    metrics_port: Annotated[int, typer.Option(help="Port of the Prometheus metrics endpoint and /healthz (0 = off).")] = 9108,
+    metrics_host: Annotated[Optional[str], typer.Option(
+        help="Address the metrics endpoint listens on (ingest.metrics_host, 127.0.0.1 by default; 0.0.0.0 for all).")] = None,
     host: Annotated[Optional[str], typer.Option(help="MQTT broker host.")] = None,
     mqtt_port: Annotated[Optional[int], typer.Option("--mqtt-port", help="MQTT broker port.")] = None,
 ) -> None:
@@ -23,7 +27,7 @@ def ingest(
     from kilowatch.runtime import stop_on_signals
     from kilowatch.wiring import open_database, open_series
 
-    settings = settings_from(ctx, mqtt={"host": host, "port": mqtt_port})
+    settings = settings_from(ctx, mqtt={"host": host, "port": mqtt_port}, ingest={"metrics_host": metrics_host})
     stop = stop_on_signals()
     worker = IngestWorker(
         settings.mqtt,
@@ -40,12 +44,28 @@ def ingest(
     if metrics_port:
         from ingest.metrics import serve_metrics
 
-        serve_metrics(metrics_port, worker.metrics_registry)
+        try:
+            serve_metrics(metrics_port, worker.metrics_registry, addr=settings.ingest.metrics_host)
+        except OSError as exc:
+            console.print(f"[red]kilowatch ingest:[/red] {_cannot_listen(exc, settings.ingest.metrics_host, metrics_port)}",
+                          soft_wrap=True)
+            raise typer.Exit(1) from None
     worker.start()
-    log.info("ingesting from %s:%d (%s)", settings.mqtt.host, settings.mqtt.port, settings.mqtt.topic_prefix)
+    log.info("ingesting from %s:%d (%s) as client id %s", settings.mqtt.host, settings.mqtt.port,
+             settings.mqtt.topic_prefix, settings.mqtt.client_id)
     # Until SIGTERM/Ctrl-C, or until the writer fails: then exit 1 so the ingest is restarted.
     if worker.run_until(stop):
         raise typer.Exit(1)
+
+
+def _cannot_listen(exc: OSError, host: str, port: int) -> str:
+    """One line saying why the metrics endpoint cannot listen, and which flag changes it."""
+    if exc.errno == errno.EADDRINUSE:
+        return (f"metrics port {port} on {host} is already in use (another ingest?); "
+                f"choose another with --metrics-port N, or turn metrics off with --metrics-port 0")
+    if isinstance(exc, socket.gaierror) or exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
+        return f"cannot listen on {host}:{port} for metrics ({exc.strerror or exc}); check --metrics-host"
+    return f"cannot listen on {host}:{port} for metrics ({exc.strerror or exc}); choose another --metrics-port"
 
 
 def register(app: typer.Typer) -> None:
