@@ -273,6 +273,8 @@ def test_grafana_loads_the_shipped_dashboards_and_they_use_only_provisioned_data
     assert folder == ROOT / "deploy/grafana/dashboards"
     dashboards = sorted(folder.glob("*.json"))
     assert dashboards, "no dashboard shipped"
+    home = SERVICES["grafana"]["environment"]["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
+    assert folder / home.removeprefix(provider["options"]["path"] + "/") in dashboards
     uids = {s["uid"]: s["type"] for s in GRAFANA_SOURCES}
     for path in dashboards:
         text = path.read_text()
