@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import uuid
 from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -114,7 +115,8 @@ def start_bridge(
     from paho.mqtt.enums import CallbackAPIVersion
 
     log = logging.getLogger(__name__)
-    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"tasmota-bridge-{'-'.join(sorted(meters))[:40]}")
+    # A unique id: two bridges with one id would disconnect each other in turn.
+    client = paho.Client(CallbackAPIVersion.VERSION2, client_id=f"tasmota-bridge-{uuid.uuid4().hex[:12]}")
     if username:
         client.username_pw_set(username, password)
 
