@@ -189,3 +189,97 @@ def test_no_secret_is_committed_in_the_compose_file(path):
 def test_known_env_vars_reject_a_typo():
     assert "KILOWATCH_MQTT__HOST" in known_env_vars()
     assert "KILOWATCH_MQTT__HSOT" not in known_env_vars()
+
+
+# --- The `monitoring` profile: Prometheus and Grafana --------------------------------------
+
+MONITORING = ("prometheus", "grafana")
+PROMETHEUS = yaml.safe_load((ROOT / "deploy/prometheus/prometheus.yml").read_text())
+GRAFANA_SOURCES = yaml.safe_load((ROOT / "deploy/grafana/provisioning/datasources/kilowatch.yml").read_text())["datasources"]
+GRAFANA_PROVIDERS = yaml.safe_load((ROOT / "deploy/grafana/provisioning/dashboards/kilowatch.yml").read_text())["providers"]
+
+
+def _mounts(service: dict) -> dict[str, Path]:
+    """Container path -> repository path of a service's bind mounts."""
+    return {str(v).split(":")[1]: ROOT / str(v).split(":")[0] for v in service.get("volumes", []) if str(v).startswith("./")}
+
+
+def _option(argv: list[str], name: str) -> str:
+    return argv[argv.index(name) + 1]
+
+
+def _targets(job: str) -> list[str]:
+    [config] = [c for c in PROMETHEUS["scrape_configs"] if c["job_name"] == job]
+    return [t for sc in config["static_configs"] for t in sc["targets"]]
+
+
+@pytest.mark.parametrize("name", MONITORING)
+def test_monitoring_services_run_only_with_the_monitoring_profile_on_pinned_images(name):
+    service = SERVICES[name]
+    assert service["profiles"] == ["monitoring"]
+    tag = service["image"].partition(":")[2]
+    assert tag and tag != "latest", f"{name} image {service['image']} is not pinned to a version"
+
+
+def test_prometheus_loads_the_shipped_config():
+    prometheus = SERVICES["prometheus"]
+    config = next(a.split("=", 1)[1] for a in _command(prometheus) if a.startswith("--config.file="))
+    assert _mounts(prometheus)[config] == ROOT / "deploy/prometheus/prometheus.yml"
+
+
+def test_prometheus_scrapes_ingest_and_detect_on_the_ports_their_commands_serve():
+    assert _targets("kilowatch-ingest") == [f"ingest:{_option(_command(SERVICES['ingest']), '--metrics-port')}"]
+    assert _targets("kilowatch-detect") == [f"detect:{_option(_command(SERVICES['detect']), '--metrics-port')}"]
+
+
+def test_prometheus_scrapes_the_api_with_the_admin_key_from_a_secret_file():
+    assert _targets("kilowatch-api") == [f"api:{_option(_command(SERVICES['api']), '--port')}"]
+    [api] = [c for c in PROMETHEUS["scrape_configs"] if c["job_name"] == "kilowatch-api"]
+    assert api["metrics_path"] == "/metrics" and api["authorization"]["type"] == "Bearer"
+    # The file is the compose secret holding the same variable the API's admin key comes from.
+    secret = api["authorization"]["credentials_file"].removeprefix("/run/secrets/")
+    assert secret in SERVICES["prometheus"]["secrets"]
+    variable = COMPOSE["secrets"][secret]["environment"]
+    assert SERVICES["api"]["environment"]["KILOWATCH_API__ADMIN_KEY"].startswith("${" + variable + ":")
+    assert "credentials" not in api["authorization"], "the key must not be written into prometheus.yml"
+
+
+def test_grafana_provisions_the_influxdb_the_services_write_to():
+    grafana = SERVICES["grafana"]
+    mounts = _mounts(grafana)
+    assert mounts["/etc/grafana/provisioning"] == ROOT / "deploy/grafana/provisioning"
+    [influx] = [s for s in GRAFANA_SOURCES if s["type"] == "influxdb"]
+    env = SERVICES["influxdb"]["environment"]
+    assert influx["url"] == SERVICES["ingest"]["environment"]["KILOWATCH_STORE__URL"]
+    assert influx["jsonData"]["dbName"] == env["INFLUXDB_DB"]
+    assert influx["jsonData"]["version"] == "InfluxQL"
+    assert influx["user"] == env["INFLUXDB_USER"]
+    # The password is read from Grafana's environment, which takes it from the same .env variable.
+    assert influx["secureJsonData"]["password"] == "$INFLUXDB_PASSWORD"
+    assert grafana["environment"]["INFLUXDB_PASSWORD"] == env["INFLUXDB_USER_PASSWORD"]
+
+
+def test_grafana_reaches_prometheus_on_the_compose_network():
+    [prom] = [s for s in GRAFANA_SOURCES if s["type"] == "prometheus"]
+    host, port = prom["url"].removeprefix("http://").split(":")
+    assert host == "prometheus" and any(str(p).endswith(f":{port}") for p in SERVICES["prometheus"]["ports"])
+
+
+def test_grafana_loads_the_shipped_dashboards_and_they_use_only_provisioned_datasources():
+    import json
+
+    [provider] = GRAFANA_PROVIDERS
+    folder = _mounts(SERVICES["grafana"])[provider["options"]["path"]]
+    assert folder == ROOT / "deploy/grafana/dashboards"
+    dashboards = sorted(folder.glob("*.json"))
+    assert dashboards, "no dashboard shipped"
+    home = SERVICES["grafana"]["environment"]["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
+    assert folder / home.removeprefix(provider["options"]["path"] + "/") in dashboards
+    uids = {s["uid"]: s["type"] for s in GRAFANA_SOURCES}
+    for path in dashboards:
+        text = path.read_text()
+        refs = re.findall(r'"datasource":\s*\{\s*"type":\s*"(\w+)",\s*"uid":\s*"([\w-]+)"', text)
+        assert refs, f"{path.name} names no datasource"
+        for kind, uid in refs:
+            assert uids.get(uid) == kind, f"{path.name} uses datasource {uid!r} ({kind}), which is not provisioned"
+        json.loads(text)

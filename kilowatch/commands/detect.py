@@ -103,8 +103,10 @@ def detect(
              "or a date/time (2026-12-01, naive is Asia/Shanghai time). Counted back from each site's newest reading "
              "for a duration, from the wall clock for a date.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print each pass as one line of JSON (for scripts).")] = False,
+    metrics_port: Annotated[int, typer.Option(help="Port of the Prometheus metrics endpoint (0 = off; not served with --once).")] = 9109,
 ) -> None:
     """Run waste detection passes over recent data and keep alerts up to date; each pass prints a summary."""
+    from kilowatch.detect_metrics import DetectMetrics, serve
     from kilowatch.runtime import stop_on_signals
     from kilowatch.wiring import open_database, open_series
     from models.detection import DetectionPass
@@ -115,9 +117,14 @@ def detect(
     sessions = open_database(settings)
     detector = DetectionPass(open_series(settings), sessions, settings.detect, settings.carbon)
     stop = stop_on_signals()
+    metrics = DetectMetrics()
+    if metrics_port and not once:
+        serve(metrics_port, metrics)
     while True:
         started, clock = time.time(), time.monotonic()
-        report = detector.run(site_ids=site)
+        with metrics.timing():
+            report = detector.run(site_ids=site)
+        metrics.record(report, detector.sessions, site)
         elapsed = time.monotonic() - clock
         log.debug("detection pass: %s", report)
         top = _touched_alerts(sessions, int(started), site)

@@ -115,3 +115,101 @@ def test_an_out_of_range_register_in_a_single_reading_is_rejected_with_a_reason(
 def test_json_the_parser_refuses_is_rejected_not_raised(payload):
     out = decode(reading_topic("s1", "m1"), payload)
     assert out.readings == [] and out.rejections[0].reason.startswith("malformed JSON")
+
+
+# --- What real gateways send: epoch milliseconds and named units -------------------------
+
+TS = 1780276500  # 2026-06-01T01:15:00Z
+
+
+def _one(body: dict):
+    return decode(reading_topic("s1", "m1"), json.dumps({"v": 1, **body}).encode())
+
+
+@pytest.mark.parametrize("ts", [TS * 1000, TS * 1000 + 999, float(TS * 1000 + 500), "2026-06-01T01:15:00Z", TS, TS + 0.9])
+def test_milliseconds_seconds_and_iso_timestamps_decode_to_the_same_second(ts):
+    out = _one({"ts": ts, "register": 1.0})
+    assert [r.ts for r in out.readings] == [TS], out.rejections
+
+
+def test_the_milliseconds_rule_switches_at_ten_to_the_eleventh():
+    from core.wire import MILLISECONDS_FROM
+
+    # Just below: seconds (year 5138, later refused as a future timestamp by ingest, not here).
+    assert _one({"ts": MILLISECONDS_FROM - 1, "register": 1.0}).readings[0].ts == MILLISECONDS_FROM - 1
+    # From it on: milliseconds (3 March 1973).
+    assert _one({"ts": MILLISECONDS_FROM, "register": 1.0}).readings[0].ts == MILLISECONDS_FROM // 1000
+
+
+def test_milliseconds_work_in_a_batch_item():
+    payload = json.dumps({"v": 1, "readings": [{"meter": "m1", "ts": TS * 1000, "register": 2.0}]}).encode()
+    assert [r.ts for r in decode(batch_topic("s1"), payload).readings] == [TS]
+
+
+@pytest.mark.parametrize(
+    ("unit", "register", "kwh"),
+    [("Wh", 48213570.0, 48213.57), ("kWh", 48213.57, 48213.57), ("MWh", 48.21357, 48213.57), ("m3", 881.04, 881.04), (None, 5.5, 5.5)],
+)
+def test_a_register_unit_is_converted_to_kwh_at_decode(unit, register, kwh):
+    out = _one({"ts": TS, "register": register} | ({"unit": unit} if unit else {}))
+    assert out.readings[0].register == pytest.approx(kwh, abs=1e-9)
+
+
+@pytest.mark.parametrize(("unit", "power", "kw"), [("W", 6840, 6.84), ("kW", 6.84, 6.84), (None, 6.84, 6.84)])
+def test_a_power_unit_is_converted_to_kw_at_decode(unit, power, kw):
+    out = _one({"ts": TS, "register": 1.0, "power": power} | ({"power_unit": unit} if unit else {}))
+    assert out.readings[0].power_kw == pytest.approx(kw)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"power": 1.0, "unit": "kwh"},  # spelling is exact: no guessing between mWh and MWh
+        {"power": 1.0, "unit": "mWh"},
+        {"power": 1.0, "unit": "GJ"},
+        {"power": 1.0, "unit": 1000},
+        {"power": 1.0, "power_unit": "VA"},
+        {"power": 1.0, "power_unit": "kW", "unit": "W"},  # W is power, not a register unit
+        {"power_unit": "hp"},  # refused even without a power: the gateway is misconfigured
+    ],
+)
+def test_an_unknown_unit_is_rejected_with_the_bad_unit_kind(body):
+    out = _one({"ts": TS, "register": 1.0} | body)
+    assert out.readings == []
+    [rejection] = out.rejections
+    assert rejection.kind == "bad_unit"
+    assert "unknown" in rejection.reason and "use one of" in rejection.reason
+
+
+def test_an_unknown_unit_rejects_only_its_batch_item():
+    payload = json.dumps({"v": 1, "readings": [
+        {"meter": "m1", "ts": TS, "register": 1500.0, "unit": "Wh"},
+        {"meter": "m2", "ts": TS, "register": 1.0, "unit": "BTU"},
+    ]}).encode()
+    out = decode(batch_topic("s1"), payload)
+    assert [(r.meter_id, r.register) for r in out.readings] == [("m1", 1.5)]
+    assert [r.kind for r in out.rejections] == ["bad_unit"]
+    assert b"BTU" in out.rejections[0].payload
+
+
+def test_the_wire_schema_names_exactly_the_units_the_decoder_accepts():
+    from pathlib import Path
+
+    from core.wire import POWER_UNITS, REGISTER_UNITS
+
+    schema = json.loads((Path(__file__).resolve().parents[2] / "docs" / "wire-schema.json").read_text(encoding="utf-8"))
+    fields = schema["$defs"]["readingFields"]["properties"]
+    assert set(fields["unit"]["enum"]) == {*REGISTER_UNITS, None}
+    assert set(fields["power_unit"]["enum"]) == {*POWER_UNITS, None}
+
+
+def test_a_gateway_style_reading_validates_against_the_wire_schema():
+    from pathlib import Path
+
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((Path(__file__).resolve().parents[2] / "docs" / "wire-schema.json").read_text(encoding="utf-8"))
+    reading = jsonschema.Draft202012Validator({**schema, "$ref": "#/$defs/reading"})
+    body = {"v": 1, "ts": TS * 1000, "register": 48213570, "unit": "Wh", "power": 6840, "power_unit": "W"}
+    assert reading.is_valid(body)
+    assert not reading.is_valid(body | {"unit": "BTU"})
+    assert _one(body).readings[0].register == pytest.approx(48213.57)
