@@ -166,7 +166,7 @@ def example_figure(alerts: list[AlertRecord]) -> Figure:
     ax.set_xlabel(f"local time of the site ({zone.key})")
     ax.set_ylabel("kWh per hour")
     ax.set_title(f"{example.meter_id}: {example.kind}, {example.wasted_kwh:.0f} kWh wasted", fontsize=9)
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))  # outside: the series fill the axes
     fig.tight_layout()
     return fig
 
