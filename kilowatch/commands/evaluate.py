@@ -9,26 +9,22 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from kilowatch.context import console, settings_from
+from kilowatch.rates import RATE_SYNTAX, parse_rates
+
+#: Data faults and meter events per meter-week when --fault is not given.
+DEFAULT_FAULTS = {"stuck_register": 0.02, "spike": 0.05, "dropout": 0.02, "register_reset": 0.01}
 
 
-def parse_rates(text: str | None, default: dict[str, float]) -> dict[str, float]:
-    """``kind=rate,kind=rate`` (or ``all=rate``) into a dict; None keeps ``default``."""
-    if not text:
-        return dict(default)
-    out: dict[str, float] = {}
-    for part in text.split(","):
-        kind, _, rate = part.partition("=")
-        try:
-            value = float(rate)
-        except ValueError:
-            raise typer.BadParameter(f"{part!r}: expected kind=rate") from None
-        if kind.strip() == "all":
-            out.update({k: value for k in default})
-        else:
-            out[kind.strip()] = value
-    return out
+def detection_progress(console: Console, *, quiet: bool) -> Progress:
+    """The bar over the detection passes, on ``console`` (stderr); hidden with ``quiet`` or
+    when that is not a terminal (a log file or a pipe would get a line per refresh)."""
+    return Progress(TextColumn("Detecting"), BarColumn(), MofNCompleteColumn(), TextColumn("passes"),
+                    TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=True,
+                    disable=quiet or not console.is_terminal)
 
 
 def evaluate(
@@ -36,8 +32,8 @@ def evaluate(
     seed: Annotated[int, typer.Option(help="Simulator seed.")] = 20251101,
     weeks: Annotated[float, typer.Option(help="Simulated weeks with injected events.", min=0.5)] = 2.0,
     sites: Annotated[int, typer.Option(help="Simulated sites.", min=1)] = 5,
-    mix: Annotated[Optional[str], typer.Option(help="Waste events per site-week by kind, e.g. 'pump_night=1,lights_daylight=2' or 'all=0.5'.")] = None,
-    faults: Annotated[Optional[str], typer.Option(help="Data faults per meter-week by kind, e.g. 'spike=0.1,stuck_register=0.05'.")] = None,
+    mix: Annotated[Optional[list[str]], typer.Option("--waste", "--mix", help=f"Waste events per site-week by kind ({RATE_SYNTAX}), as in kilowatch simulate; replaces the default of 1 for every kind. --mix is the older name.")] = None,
+    faults: Annotated[Optional[list[str]], typer.Option("--fault", "--faults", help=f"Data faults or meter events per meter-week by kind ({RATE_SYNTAX}), as in kilowatch simulate; replaces the default, {','.join(f'{k}={v:g}' for k, v in DEFAULT_FAULTS.items())}. --faults is the older name.")] = None,
     history_days: Annotated[int, typer.Option(help="Clean history simulated before the events (the training window).", min=7)] = 28,
     pass_hours: Annotated[int, typer.Option(help="Simulated hours between detection passes.", min=1)] = 6,
     out: Annotated[Path, typer.Option(help="Directory for report.md and its PNG plots.")] = Path("evaluation"),
@@ -47,32 +43,37 @@ def evaluate(
                                                "classic (the simulator the detector was tuned on), realistic-steady-hours (realistic, "
                                                "hours never change), or schedule-change (classic hours widened mid-run, no "
                                                "waste: every alert is false).")] = "realistic",
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or progress lines: the summary only. "
+                                        "The bar is also hidden when stderr is not a terminal.")] = False,
 ) -> None:
     """Run the simulator in process, run detection, and score it against the ground truth."""
-    from simulators import WASTE_KINDS
+    from simulators import DATA_FAULT_KINDS, METER_EVENT_KINDS, WASTE_KINDS
     from kilowatch.evaluation.metrics import alerts_per_site_week, score
     from kilowatch.evaluation.scenarios import SCENARIOS, change_day
     from kilowatch.evaluation.report import write_report
-    from kilowatch.evaluation.runner import run_detection
+    from kilowatch.evaluation.runner import pass_count, run_detection
     from kilowatch.evaluation.world import build_world
 
     settings_from(ctx)
     if scenario not in SCENARIOS:
         raise typer.BadParameter(f"{scenario!r}: expected one of {', '.join(SCENARIOS)}", param_hint="--scenario")
-    default_faults = {"stuck_register": 0.02, "spike": 0.05, "dropout": 0.02, "register_reset": 0.01}
-    waste_mix = parse_rates(mix, {k: 1.0 for k in WASTE_KINDS})
-    fault_mix = parse_rates(faults, default_faults)
+    say = (lambda _text: None) if quiet else console.print
+    waste_mix = parse_rates(mix, WASTE_KINDS, "--waste") if mix else dict.fromkeys(WASTE_KINDS, 1.0)
+    fault_mix = parse_rates(faults, DATA_FAULT_KINDS + METER_EVENT_KINDS, "--fault") if faults else dict(DEFAULT_FAULTS)
     with tempfile.TemporaryDirectory() as tmp:
         directory = work or Path(tmp)
-        console.print(f"Simulating {sites} sites ({scenario}): {history_days} days of history, then {weeks:g} weeks "
-                      "with events …")
+        say(f"Simulating {sites} sites ({scenario}): {history_days} days of history, then {weeks:g} weeks "
+            "with events …")
         try:
             world = build_world(directory, seed=seed, sites=sites, weeks=weeks, history_days=history_days,
                                 mix=waste_mix, faults=fault_mix, scenario=scenario)
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from None
-        console.print(f"Detecting: a pass every {pass_hours} simulated hours …")
-        result = run_detection(world, pass_hours=pass_hours, training_days=history_days)
+        say(f"Detecting: a pass every {pass_hours} simulated hours …")
+        with detection_progress(console, quiet=quiet) as progress:
+            task = progress.add_task("detect", total=pass_count(world, pass_hours))
+            result = run_detection(world, pass_hours=pass_hours, training_days=history_days,
+                                   on_pass=lambda done, total: progress.update(task, completed=done, total=total))
         scores = score(result.alerts, world.events, site_weeks=world.site_weeks, seen=result.seen,
                        past=[e for e, _ in world.history_events])
         command = "kilowatch evaluate " + shlex.join(sys.argv[2:]) if len(sys.argv) > 2 else "kilowatch evaluate"

@@ -10,27 +10,10 @@ from typing import TYPE_CHECKING, Annotated, NamedTuple, Optional
 import typer
 
 from kilowatch.context import SHANGHAI, console, local_midnight, settings_from
+from kilowatch.rates import RATE_SYNTAX, parse_rates
 
 if TYPE_CHECKING:
     from simulators.publisher import SimulationResult
-
-_RATE_HELP = "KIND=RATE, repeatable"
-
-
-def _rates(values: list[str] | None, allowed: tuple[str, ...], option: str) -> dict[str, float]:
-    """Parse repeated ``KIND=RATE`` options; a bad one is a usage error naming the kinds allowed."""
-    out: dict[str, float] = {}
-    for value in values or []:
-        kind, _, rate = value.partition("=")
-        try:
-            number = float(rate)
-        except ValueError:
-            number = -1.0
-        if kind not in allowed or number < 0:
-            raise typer.BadParameter(f"{value!r}: expected KIND=RATE with RATE >= 0 and KIND one of {', '.join(allowed)}", param_hint=option)
-        out[kind] = number
-    return out
-
 
 class Window(NamedTuple):
     """What to publish: readings from ``first`` for ``days``; paced from ``live_from`` when set."""
@@ -81,8 +64,8 @@ def simulate(
     seed: Annotated[int, typer.Option(help="Seed: the same seed publishes the same sites, readings, events and delivery faults.")] = 0,
     meter_scale: Annotated[float, typer.Option(help="Multiply the meters of each site (1 gives ~14 a site, 3.5 gives ~48).", min=0.1)] = 1.0,
     no_waste: Annotated[bool, typer.Option("--no-waste", help="Inject no waste (faults from --fault still apply).")] = False,
-    waste: Annotated[Optional[list[str]], typer.Option("--waste", help=f"Waste events per site-week for a kind ({_RATE_HELP}); replaces the default mix of 0.3 for every kind. Kinds: lights_daylight, lights_after_hours, hvac_after_hours, pump_night, base_load_creep, elevator_idle, compressed_air_leak.")] = None,
-    fault: Annotated[Optional[list[str]], typer.Option("--fault", help=f"Data faults or meter events per meter-week ({_RATE_HELP}). Kinds: stuck_register, spike, dropout, register_rollover, register_reset. Default: none.")] = None,
+    waste: Annotated[Optional[list[str]], typer.Option("--waste", help=f"Waste events per site-week for a kind ({RATE_SYNTAX}); replaces the default mix of 0.3 for every kind. Kinds: lights_daylight, lights_after_hours, hvac_after_hours, pump_night, base_load_creep, elevator_idle, compressed_air_leak.")] = None,
+    fault: Annotated[Optional[list[str]], typer.Option("--fault", help=f"Data faults or meter events per meter-week ({RATE_SYNTAX}). Kinds: stuck_register, spike, dropout, register_rollover, register_reset. Default: none.")] = None,
     duplicates: Annotated[float, typer.Option(help="Share of messages published twice (0-1).", min=0.0, max=1.0)] = 0.0,
     late: Annotated[float, typer.Option(help="Share of messages held back 1..--max-late-steps steps, so they arrive out of order (0-1).", min=0.0, max=1.0)] = 0.0,
     max_late_steps: Annotated[int, typer.Option(help="Longest delay of a late message, in steps.", min=1)] = 4,
@@ -98,8 +81,8 @@ def simulate(
         plan_scenarios, run_simulation,
     )
 
-    mix = {} if no_waste else (_rates(waste, WASTE_KINDS, "--waste") if waste else dict(DEFAULT_MIX))
-    faults = _rates(fault, DATA_FAULT_KINDS + METER_EVENT_KINDS, "--fault")
+    mix = {} if no_waste else (parse_rates(waste, WASTE_KINDS, "--waste") if waste else dict(DEFAULT_MIX))
+    faults = parse_rates(fault, DATA_FAULT_KINDS + METER_EVENT_KINDS, "--fault")
     settings = settings_from(ctx, mqtt={"host": host, "port": mqtt_port})
     try:
         first_day = date.fromisoformat(start) if start else None

@@ -29,6 +29,13 @@ def test_an_unknown_waste_kind_is_a_usage_error_naming_the_kinds():
     assert "compressed_air_leak" in result.output
 
 
+def test_comma_joined_rates_are_read_pair_by_pair_as_in_evaluate():
+    # The same syntax as kilowatch evaluate: the unknown kind is named, not the whole option value.
+    result = runner.invoke(app, ["simulate", "--waste", "pump_night=1,lights_on_mars=2"], terminal_width=200)
+    assert result.exit_code == 2
+    assert "unknown kind 'lights_on_mars'" in result.output
+
+
 def test_a_negative_fault_rate_is_a_usage_error():
     result = runner.invoke(app, ["simulate", "--fault", "spike=-1"], terminal_width=200)
     assert result.exit_code == 2
