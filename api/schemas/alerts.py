@@ -79,6 +79,10 @@ class AlertPublic(BaseModel):
     id: int = Field(examples=[17])
     site_id: str = Field(examples=["sh-xuhui-01"])
     meter_id: str = Field(examples=["sh-xuhui-01-corridor-1"])
+    meter_name: str | None = Field(
+        default=None, description="The meter's name as its gateway announced it; null when none was announced.",
+        examples=["走廊照明1"],
+    )
     category: str = Field(examples=["corridor_lighting"])
     kind: str = Field(description="Which check fired.", examples=["baseline_excess"])
     status: AlertStatus
@@ -112,8 +116,9 @@ class AlertPublic(BaseModel):
     escalated_at: datetime | None = None
 
     @classmethod
-    def of(cls, record: AlertRecord) -> AlertPublic:
-        return cls(**_common_fields(record))
+    def of(cls, record: AlertRecord, meter_name: str | None = None) -> AlertPublic:
+        """From a record, or a row that may carry ``meter_name`` itself (the inbox joins it)."""
+        return cls(**_common_fields(record, meter_name))
 
 
 class AlertEventPublic(BaseModel):
@@ -143,9 +148,11 @@ class AlertDetailPublic(AlertPublic):
     history: list[AlertEventPublic] = Field(default_factory=list)
 
     @classmethod
-    def of(cls, record: AlertRecord, history: list[AlertEventRecord] | None = None) -> AlertDetailPublic:
+    def of(
+        cls, record: AlertRecord, history: list[AlertEventRecord] | None = None, meter_name: str | None = None
+    ) -> AlertDetailPublic:
         return cls(
-            **_common_fields(record),
+            **_common_fields(record, meter_name),
             explanation=ExplanationPublic.parse(record.id, record.explanation),
             history=[AlertEventPublic.of(e) for e in history or []],
         )
@@ -160,11 +167,13 @@ class AlertsPublic(BaseModel):
     offset: int = Field(examples=[0])
 
 
-def _common_fields(record: AlertRecord) -> dict:
+def _common_fields(record: AlertRecord, meter_name: str | None = None) -> dict:
     return {
         "id": record.id,
         "site_id": record.site_id,
         "meter_id": record.meter_id,
+        # An empty name is "not announced": the dashboard then shows the id alone.
+        "meter_name": meter_name or getattr(record, "meter_name", None) or None,
         "category": record.category,
         "kind": record.kind,
         "status": record.status,

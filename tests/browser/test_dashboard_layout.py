@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.browser.conftest import PASSWORD
+
 PHONE = {"width": 390, "height": 844}
 
 
@@ -15,5 +17,33 @@ def test_the_navigation_tabs_are_hidden_on_the_sign_in_page(served, browser):
         assert page.locator("#nav").get_attribute("hidden") is not None
         assert not page.is_visible("#nav")
         assert not page.is_visible("a[href='#/carbon']")
+    finally:
+        context.close()
+
+
+def _signed_in(served, browser, viewport):
+    context = browser.new_context(viewport=viewport, locale="zh-CN")
+    page = context.new_page()
+    page.goto(served.url)
+    page.fill("#username", "manager")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector(".card.alert")
+    return context, page
+
+
+def test_alert_cards_and_pages_name_the_meter_with_its_category_and_keep_the_id_small(served, browser):
+    context, page = _signed_in(served, browser, PHONE)
+    try:
+        card = page.locator(f"[data-alert-id='{served.alerts['big']}']")
+        assert card.locator(".meter-name").inner_text() == "1号楼走廊"
+        assert "走廊照明" in card.locator(".meter-title").inner_text()
+        assert card.locator("small.meter-id").inner_text() == "a-corr"
+
+        card.click()
+        page.wait_for_selector(".alert-detail .meter-title")
+        assert page.locator(".alert-detail .meter-name").inner_text() == "1号楼走廊"
+        assert page.locator(".alert-detail small.meter-id").inner_text() == "a-corr"
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     finally:
         context.close()
