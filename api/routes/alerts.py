@@ -6,10 +6,11 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.db.tables import AlertRecord, MeterRecord
+from core.severity import FLOORS, HOUR
 from api.deps import CurrentKey, SessionDep, visible_alert
 from api.schemas.alerts import AlertDetailPublic, AlertPublic, AlertSort, AlertsPublic, AlertStatus, Severity
 from api.schemas.common import problem_responses
@@ -39,6 +40,17 @@ _LISTED = (
 def in_scope(query: Select, key: Principal) -> Select:
     """``query`` over alerts limited to the caller's sites."""
     return query if key.site_ids is None else query.where(AlertRecord.site_id.in_(key.site_ids))
+
+
+def _severity_sql() -> ColumnElement[str]:
+    """``core.severity.public_severity`` over the stored columns, so the filter agrees with what is served."""
+    whens = []
+    for floor in FLOORS:
+        reached = [AlertRecord.wasted_kwh >= floor.wasted_kwh, AlertRecord.cost_cny >= floor.cost_cny]
+        if floor.hours is not None:
+            reached.append(AlertRecord.ended_at - AlertRecord.started_at >= floor.hours * HOUR)
+        whens.append((or_(*reached), floor.level))
+    return case(*whens, else_="low")
 
 
 def meter_name_of(session: Session, record: AlertRecord) -> str | None:
@@ -73,7 +85,7 @@ def list_alerts(
     if status:
         query = query.where(AlertRecord.status.in_([s.value for s in status]))
     if severity:
-        query = query.where(AlertRecord.severity.in_([s.value for s in severity]))
+        query = query.where(_severity_sql().in_([s.value for s in severity]))
     if category is not None:
         query = query.where(AlertRecord.category == category)
     if kind is not None:

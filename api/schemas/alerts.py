@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.db.tables import AlertEventRecord, AlertRecord
+from core.severity import public_severity
 from api.schemas.common import utc
 
 log = logging.getLogger(__name__)
@@ -86,7 +87,9 @@ class AlertPublic(BaseModel):
     category: str = Field(examples=["corridor_lighting"])
     kind: str = Field(description="Which check fired.", examples=["baseline_excess"])
     status: AlertStatus
-    severity: Severity
+    severity: Severity = Field(
+        description="From the energy and money wasted and how long the waste has run (docs/api.md, Severity)."
+    )
     started_at: datetime
     ended_at: datetime = Field(description="End of the last interval seen (exclusive).")
     ongoing: bool = Field(description="True while the episode may still grow.")
@@ -177,7 +180,8 @@ def _common_fields(record: AlertRecord, meter_name: str | None = None) -> dict:
         "category": record.category,
         "kind": record.kind,
         "status": record.status,
-        "severity": record.severity,
+        # What is at stake (kWh, CNY, duration), not the detector's rate-based label.
+        "severity": public_severity(record.wasted_kwh, record.cost_cny, record.ended_at - record.started_at),
         "started_at": utc(record.started_at),
         "ended_at": utc(record.ended_at),
         "ongoing": record.ongoing,
