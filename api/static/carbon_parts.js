@@ -26,7 +26,8 @@ export function completeness(c) {
 
 export function factorList(c) {
   const seen = new Map();
-  for (const use of c.factors || []) seen.set(`${use.role}|${use.factor.key}|${use.factor.year}`, use.factor);
+  // One row per factor actually applied: a portfolio spans provinces, and each has its own grid factor.
+  for (const use of c.factors || []) seen.set(`${use.role}|${use.factor.key}|${use.factor.region}|${use.factor.year}`, use.factor);
   if (!seen.size) for (const f of [c.electricity_factor, c.residual_factor, c.gas_factor]) if (f) seen.set(f.key, f);
   return h("section", { class: "panel" }, h("h3", {}, t("factors")),
     ...[...seen.values()].map((f) => h("p", { class: "factor" },

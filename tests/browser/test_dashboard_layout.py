@@ -47,3 +47,29 @@ def test_alert_cards_and_pages_name_the_meter_with_its_category_and_keep_the_id_
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     finally:
         context.close()
+
+
+def test_factors_used_list_one_grid_factor_per_province_of_the_portfolio(served, browser):
+    provinces = ["上海", "北京", "广东", "江苏", "浙江", "四川", "湖北"]
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(served.url)
+        shown = page.evaluate(
+            """async (provinces) => {
+                const { factorList } = await import('/static/carbon_parts.js');
+                const factor = (key, region, value) => ({ key, region, year: 2023, value, unit: 'kgCO2/kWh', source: 'MEE' });
+                const factors = [
+                    ...provinces.map((p, i) => ({ role: 'scope2_location', factor: factor('elec_avg_co2_province', p, 0.5 + i / 100) })),
+                    { role: 'scope2_market_residual', factor: factor('elec_residual_national', '全国', 0.58) },
+                ];
+                return [...factorList({ factors }).querySelectorAll('.factor')].map((el) => el.textContent);
+            }""",
+            provinces,
+        )
+    finally:
+        context.close()
+
+    assert len(shown) == len(provinces) + 1
+    for province in provinces:
+        assert sum(province in row for row in shown) == 1
