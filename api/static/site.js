@@ -39,7 +39,7 @@ export function siteView(root, ctx, siteId) {
     ]);
     if (carbon.status === "fulfilled") {
       const c = carbon.value;
-      clear(carbonBox).append(h("p", { class: "muted small" }, t("thisMonth")), completeness(c), ...scopes(c),
+      clear(carbonBox).append(h("p", { class: "muted small" }, t("thisMonth")), completeness(c, tz), ...scopes(c),
         h("section", { class: "panel" }, h("h3", {}, t("byCategory")),
           ...bars(Object.entries(c.kwh_by_category).map(([name, kwh]) => [category(name), kwh]), (v) => `${num(v, 0)} kWh`)),
         factorList(c));

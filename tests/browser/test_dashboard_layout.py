@@ -73,3 +73,22 @@ def test_factors_used_list_one_grid_factor_per_province_of_the_portfolio(served,
     assert len(shown) == len(provinces) + 1
     for province in provinces:
         assert sum(province in row for row in shown) == 1
+
+
+def test_the_year_view_says_completeness_over_the_period_the_sites_had_readings(served, browser):
+    context, page = _signed_in(served, browser, PHONE)
+    try:
+        page.click("a[href='#/carbon']")
+        page.wait_for_selector(".hero .completeness")
+        shown = page.inner_text(".hero .completeness")
+        api = page.evaluate("""async () => {
+            const year = `${new Date().getFullYear()}-01-01`;
+            const r = await fetch(`api/v1/carbon?start=${year}&granularity=month`, { credentials: 'same-origin' });
+            return (await r.json()).total;
+        }""")
+    finally:
+        context.close()
+
+    assert api["covered_start"] and api["covered_end"]
+    assert f"{round(api['completeness'] * 100, 1):g}%" in shown
+    assert "统计区间" in shown and "–" in shown
