@@ -92,3 +92,46 @@ def test_the_year_view_says_completeness_over_the_period_the_sites_had_readings(
     assert api["covered_start"] and api["covered_end"]
     assert f"{round(api['completeness'] * 100, 1):g}%" in shown
     assert "统计区间" in shown and "–" in shown
+
+
+def _fits_the_phone(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_a_sites_energy_chart_stacks_categories_by_day_and_by_month_at_phone_width(served, browser, shoot):
+    context, page = _signed_in(served, browser, PHONE)
+    try:
+        page.goto(served.url + "#/sites/sh-a")
+        page.wait_for_selector(".energy-chart svg.chart.periods rect.seg")
+        by_day = page.eval_on_selector_all(".energy-chart rect.seg", "els => els.map(e => e.dataset.key)")
+        legend = page.inner_text(".energy-chart .legend")
+        assert {"corridor_lighting"} <= set(by_day)
+        assert "走廊照明" in legend and "逐日用电" in page.inner_text(".energy-chart h3")
+        assert _fits_the_phone(page)
+        shoot(page, "site-energy-phone")
+
+        page.click(".energy-chart button[data-period='thisYear']")
+        page.wait_for_selector(".energy-chart h3:has-text('逐月用电')")
+        page.wait_for_selector(".energy-chart rect.seg")
+        # The fixture's 72 hours fall in at most two months: one stacked bar per category per month.
+        assert 1 <= page.locator(".energy-chart rect.seg.corridor_lighting").count() <= 2
+    finally:
+        context.close()
+
+
+def test_the_portfolio_chart_shows_location_and_market_based_emissions_by_month_in_english_too(served, browser, shoot):
+    context, page = _signed_in(served, browser, PHONE)
+    try:
+        page.click("a[href='#/carbon']")
+        page.wait_for_selector(".emissions-chart svg.chart.periods rect.seg.location")
+        assert page.locator(".emissions-chart rect.seg.market").count() >= 1
+        assert "基于位置" in page.inner_text(".emissions-chart .legend")
+        assert _fits_the_phone(page)
+        shoot(page, "carbon-chart-phone")
+
+        page.click("#lang")
+        page.wait_for_selector(".emissions-chart .legend:has-text('Market-based')")
+        assert "Emissions by month" in page.inner_text(".emissions-chart h3")
+        page.click("#lang")
+    finally:
+        context.close()
