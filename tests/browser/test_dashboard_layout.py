@@ -135,3 +135,42 @@ def test_the_portfolio_chart_shows_location_and_market_based_emissions_by_month_
         page.click("#lang")
     finally:
         context.close()
+
+
+def test_an_admin_reads_rejected_messages_in_a_table_a_manager_has_no_such_tab(served, browser, shoot):
+    import time
+
+    from core.db.tables import DeadLetterRecord, UserRecord
+    from api.passwords import hash_password
+
+    now = int(time.time())
+    with served.sessions() as session:
+        if session.query(UserRecord).filter_by(username="ops").first() is None:
+            session.add(UserRecord(username="ops", display_name="运维", password_hash=hash_password(PASSWORD), role="admin",
+                                   site_ids=None, locale="zh", disabled=False, created_at=now))
+        session.add(DeadLetterRecord(received_at=now - 60, kind="malformed_json", topic="kilowatch/v1/sh-a/batch",
+                                     reason="malformed JSON: Expecting value", payload=b"<html>not json</html>" * 20))
+        session.commit()
+
+    context, page = _signed_in(served, browser, PHONE)
+    try:
+        assert not page.is_visible("#tab-dead-letters")
+    finally:
+        context.close()
+
+    context = browser.new_context(viewport=PHONE, locale="zh-CN")
+    try:
+        page = context.new_page()
+        page.goto(served.url)
+        page.fill("#username", "ops")
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_selector("#tab-dead-letters", state="visible")
+        page.click("#tab-dead-letters")
+        page.wait_for_selector("table.dead-letters tbody tr")
+        row = page.inner_text("table.dead-letters tbody tr")
+        assert "malformed_json" in row and "sh-a" in row and "<html>not json" in row
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        shoot(page, "dead-letters-phone")
+    finally:
+        context.close()
