@@ -22,6 +22,7 @@ from api.metrics import router as metrics_router
 from api.problems import install_problem_handlers
 from api.options import ApiOptions
 from api.routes import alert_actions, alerts, auth, carbon, dashboard, findings, health, series, sites, stream, webhooks
+from api.routes import dead_letters
 from api.routes.dashboard import STATIC_DIR
 from api.rollup_keeper import RollupKeeper
 from api.routes.stream import OpenStreams
@@ -63,7 +64,7 @@ _TAGS = [
     {"name": "metrics", "description": "Prometheus metrics (admins)."},
 ]
 #: Order matters where paths overlap: /alerts/stream before /alerts/{alert_id}.
-_API_ROUTERS = (health, auth, sites, stream, alerts, alert_actions, findings, carbon, series, webhooks)
+_API_ROUTERS = (health, auth, sites, stream, alerts, alert_actions, findings, carbon, series, webhooks, dead_letters)
 
 
 def create_app(

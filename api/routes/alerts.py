@@ -6,9 +6,11 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from sqlalchemy.orm import Session
 
-from core.db.tables import AlertRecord
+from core.db.tables import AlertRecord, MeterRecord
+from core.severity import FLOORS, HOUR
 from api.deps import CurrentKey, SessionDep, visible_alert
 from api.schemas.alerts import AlertDetailPublic, AlertPublic, AlertSort, AlertsPublic, AlertStatus, Severity
 from api.schemas.common import problem_responses
@@ -27,13 +29,34 @@ _ORDER = {
 }
 
 
-#: Columns an alert in a list shows (AlertPublic reads them by name, as from a record).
-_LISTED = tuple(getattr(AlertRecord, name) for name in AlertPublic.model_fields)
+#: Columns an alert in a list shows (AlertPublic reads them by name, as from a record); the
+#: meter's announced name comes from the meters table.
+_LISTED = (
+    *(getattr(AlertRecord, name) for name in AlertPublic.model_fields if name != "meter_name"),
+    MeterRecord.name.label("meter_name"),
+)
 
 
 def in_scope(query: Select, key: Principal) -> Select:
     """``query`` over alerts limited to the caller's sites."""
     return query if key.site_ids is None else query.where(AlertRecord.site_id.in_(key.site_ids))
+
+
+def _severity_sql() -> ColumnElement[str]:
+    """``core.severity.public_severity`` over the stored columns, so the filter agrees with what is served."""
+    whens = []
+    for floor in FLOORS:
+        reached = [AlertRecord.wasted_kwh >= floor.wasted_kwh, AlertRecord.cost_cny >= floor.cost_cny]
+        if floor.hours is not None:
+            reached.append(AlertRecord.ended_at - AlertRecord.started_at >= floor.hours * HOUR)
+        whens.append((or_(*reached), floor.level))
+    return case(*whens, else_="low")
+
+
+def meter_name_of(session: Session, record: AlertRecord) -> str | None:
+    """The announced name of the alert's meter, or None."""
+    meter = session.get(MeterRecord, record.meter_id)
+    return meter.name if meter is not None else None
 
 
 @router.get("", summary="List alerts", response_model=AlertsPublic)
@@ -62,7 +85,7 @@ def list_alerts(
     if status:
         query = query.where(AlertRecord.status.in_([s.value for s in status]))
     if severity:
-        query = query.where(AlertRecord.severity.in_([s.value for s in severity]))
+        query = query.where(_severity_sql().in_([s.value for s in severity]))
     if category is not None:
         query = query.where(AlertRecord.category == category)
     if kind is not None:
@@ -76,7 +99,13 @@ def list_alerts(
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     # Plain rows of the listed columns (not the explanation): the inbox is read far more often
     # than alerts change, and ORM objects cost more than the query.
-    page = query.with_only_columns(*_LISTED).order_by(*_ORDER[sort]).limit(limit).offset(offset)
+    page = (
+        query.with_only_columns(*_LISTED)
+        .outerjoin(MeterRecord, MeterRecord.meter_id == AlertRecord.meter_id)
+        .order_by(*_ORDER[sort])
+        .limit(limit)
+        .offset(offset)
+    )
     rows = session.connection().execute(page).all()
     return AlertsPublic(data=[AlertPublic.of(r) for r in rows], total=total, limit=limit, offset=offset)
 
@@ -85,4 +114,4 @@ def list_alerts(
 def get_alert(alert_id: AlertId, session: SessionDep, key: CurrentKey) -> AlertDetailPublic:
     """One alert with the detector's explanation and what people and the detector did, oldest first."""
     record = visible_alert(session, key, alert_id)
-    return AlertDetailPublic.of(record, history(session, alert_id))
+    return AlertDetailPublic.of(record, history(session, alert_id), meter_name_of(session, record))

@@ -11,6 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.db.tables import AlertEventRecord, AlertRecord
+from core.severity import public_severity
 from api.schemas.common import utc
 
 log = logging.getLogger(__name__)
@@ -79,10 +80,16 @@ class AlertPublic(BaseModel):
     id: int = Field(examples=[17])
     site_id: str = Field(examples=["sh-xuhui-01"])
     meter_id: str = Field(examples=["sh-xuhui-01-corridor-1"])
+    meter_name: str | None = Field(
+        default=None, description="The meter's name as its gateway announced it; null when none was announced.",
+        examples=["走廊照明1"],
+    )
     category: str = Field(examples=["corridor_lighting"])
     kind: str = Field(description="Which check fired.", examples=["baseline_excess"])
     status: AlertStatus
-    severity: Severity
+    severity: Severity = Field(
+        description="From the energy and money wasted and how long the waste has run (docs/api.md, Severity)."
+    )
     started_at: datetime
     ended_at: datetime = Field(description="End of the last interval seen (exclusive).")
     ongoing: bool = Field(description="True while the episode may still grow.")
@@ -112,8 +119,9 @@ class AlertPublic(BaseModel):
     escalated_at: datetime | None = None
 
     @classmethod
-    def of(cls, record: AlertRecord) -> AlertPublic:
-        return cls(**_common_fields(record))
+    def of(cls, record: AlertRecord, meter_name: str | None = None) -> AlertPublic:
+        """From a record, or a row that may carry ``meter_name`` itself (the inbox joins it)."""
+        return cls(**_common_fields(record, meter_name))
 
 
 class AlertEventPublic(BaseModel):
@@ -143,9 +151,11 @@ class AlertDetailPublic(AlertPublic):
     history: list[AlertEventPublic] = Field(default_factory=list)
 
     @classmethod
-    def of(cls, record: AlertRecord, history: list[AlertEventRecord] | None = None) -> AlertDetailPublic:
+    def of(
+        cls, record: AlertRecord, history: list[AlertEventRecord] | None = None, meter_name: str | None = None
+    ) -> AlertDetailPublic:
         return cls(
-            **_common_fields(record),
+            **_common_fields(record, meter_name),
             explanation=ExplanationPublic.parse(record.id, record.explanation),
             history=[AlertEventPublic.of(e) for e in history or []],
         )
@@ -160,15 +170,18 @@ class AlertsPublic(BaseModel):
     offset: int = Field(examples=[0])
 
 
-def _common_fields(record: AlertRecord) -> dict:
+def _common_fields(record: AlertRecord, meter_name: str | None = None) -> dict:
     return {
         "id": record.id,
         "site_id": record.site_id,
         "meter_id": record.meter_id,
+        # An empty name is "not announced": the dashboard then shows the id alone.
+        "meter_name": meter_name or getattr(record, "meter_name", None) or None,
         "category": record.category,
         "kind": record.kind,
         "status": record.status,
-        "severity": record.severity,
+        # What is at stake (kWh, CNY, duration), not the detector's rate-based label.
+        "severity": public_severity(record.wasted_kwh, record.cost_cny, record.ended_at - record.started_at),
         "started_at": utc(record.started_at),
         "ended_at": utc(record.ended_at),
         "ongoing": record.ongoing,

@@ -52,6 +52,14 @@ class CarbonTotalsPublic(BaseModel):
         examples=[0.998],
     )
     kwh_by_category: dict[str, float] = Field(examples=[{"corridor_lighting": 320.5, "elevator": 1199.9}])
+    covered_start: datetime | None = Field(
+        default=None,
+        description="Start of the part of the period completeness counts: the start of the first segment with "
+        "readings (a day, month or year of the granularity asked; the whole range without one), so sites that began "
+        "inside the period are not counted as missing the time before. A registered site with no readings at all is "
+        "expected over the whole period. Null when nothing was expected yet.",
+    )
+    covered_end: datetime | None = Field(default=None, description="End of that part: the period's end, or now.")
 
 
 class FactorUsePublic(BaseModel):

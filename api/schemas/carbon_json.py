@@ -29,6 +29,8 @@ def totals_fields(t: CarbonTotals) -> dict[str, Any]:
         "scope2_market_kg": t.scope2_market_kg, "total_market_kg": t.total_market_kg, "readings": t.readings,
         "expected_readings": t.expected_readings, "completeness": t.completeness,
         "kwh_by_category": dict(sorted(t.kwh_by_category.items())),
+        "covered_start": instant(t.covered_start) if t.covered_start is not None else None,
+        "covered_end": instant(t.covered_end) if t.covered_end is not None else None,
     }
 
 

@@ -1,8 +1,9 @@
 // One alert: the waste so far, the explanation, actual against expected, the actions and their history.
 import { ApiError, call } from "./api.js";
-import { category, currentLang, t } from "./i18n.js";
+import { currentLang, t } from "./i18n.js";
 import { chip, clear, h, mass, message, num, stat, when } from "./dom.js";
 import { usageChart } from "./chart.js";
+import { meterTitle } from "./inbox.js";
 
 const HOUR_MS = 3600000;
 // Context shown either side of the episode when the detector sent no series, and the longest window served.
@@ -103,8 +104,9 @@ export function alertView(root, ctx, id) {
       h("section", { class: `panel alert-detail severity-${alert.severity}` },
         h("div", { class: "card-head" }, chip("severity", alert.severity), chip("status", alert.status),
           alert.assignee ? h("span", { class: "chip" }, `${t("assignee")}: ${alert.assignee}`) : null),
-        h("h2", {}, `${category(alert.category)} · `, h("a", { href: `#/sites/${encodeURIComponent(alert.site_id)}` }, site?.name || alert.site_id)),
-        h("p", { class: "muted small" }, `${t("meter")} ${alert.meter_id} · ${t("started")} ${when(alert.started_at, tz)} · `,
+        h("h2", {}, h("a", { href: `#/sites/${encodeURIComponent(alert.site_id)}` }, site?.name || alert.site_id)),
+        meterTitle(alert, "detail-title"),
+        h("p", { class: "muted small" }, `${t("started")} ${when(alert.started_at, tz)} · `,
           alert.ongoing ? t("ongoing") : `${t("ended")} ${when(alert.ended_at, tz)}`),
         h("p", { class: "muted small" }, t("wasteSoFar")),
         h("div", { class: "summary three" },

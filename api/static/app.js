@@ -6,6 +6,7 @@ import { inboxView } from "./inbox.js";
 import { alertView } from "./alert.js";
 import { siteView, sitesView } from "./site.js";
 import { carbonView } from "./carbon.js";
+import { deadLettersView } from "./deadletters.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -61,6 +62,7 @@ function route() {
   else if (siteMatch) leave = siteView(main, ctx, decodeURIComponent(siteMatch[1]));
   else if (hash === "#/sites") leave = sitesView(main, ctx);
   else if (hash.startsWith("#/carbon")) leave = carbonView(main, ctx);
+  else if (hash === "#/dead-letters" && ctx.user.role === "admin") leave = deadLettersView(main, ctx);
   else leave = inboxView(main, ctx);
 }
 
@@ -73,6 +75,7 @@ async function start() {
     return handleError(err, main);
   }
   nav.hidden = false;
+  document.getElementById("tab-dead-letters").hidden = ctx.user.role !== "admin";
   document.getElementById("sign-out").hidden = false;
   const who = document.getElementById("who");
   who.hidden = false;

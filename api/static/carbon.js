@@ -1,12 +1,23 @@
 // The portfolio carbon page: location- and market-based totals, scopes, sites and months, CSV export.
 import { call, url } from "./api.js";
 import { t } from "./i18n.js";
-import { bars, clear, h, mass, message, periodStart } from "./dom.js";
+import { bars, clear, h, mass, message, num, periodStart } from "./dom.js";
 import { completeness, factorList, scopes } from "./carbon_parts.js";
+import { periodChart } from "./period_chart.js";
 
 const state = { period: "thisYear" };
 // A portfolio of hundreds of sites: the biggest emitters, then the rest in one row.
 const SITES_SHOWN = 15;
+
+// Location- and market-based emissions side by side per period, in tonnes once they pass a tonne.
+function emissionsChart(periods) {
+  const tonnes = periods.some((p) => Math.max(p.total_kg, p.total_market_kg) >= 1000);
+  const scale = tonnes ? 1000 : 1;
+  const rows = periods.map((p) => ({ label: p.label, values: { location: p.total_kg / scale, market: p.total_market_kg / scale } }));
+  if (!rows.some((r) => r.values.location > 0 || r.values.market > 0)) return message(t("chartEmpty"));
+  return periodChart(rows, [{ key: "location", name: t("locationBased") }, { key: "market", name: t("marketBased") }],
+    { stacked: false, label: t("byMonth"), unit: tonnes ? "t CO₂e" : "kg CO₂e", format: (v) => num(v, tonnes ? 2 : 1) });
+}
 
 export function carbonView(root, ctx) {
   const body = h("div", {}, message(t("loading")));
@@ -26,8 +37,8 @@ export function carbonView(root, ctx) {
         h("section", { class: "panel" }, h("h3", {}, t("bySite")),
           ...bars(c.sites.map((s) => [names[s.site_id] || s.site_id, s.total_kg]), (kg) => mass(kg),
             { limit: SITES_SHOWN, rest: (n) => t("otherSites").replace("{n}", n) })),
-        (c.periods || []).length ? h("section", { class: "panel" }, h("h3", {}, t("byMonth")),
-          ...bars(c.periods.map((p) => [p.label, p.total_kg]), (kg) => mass(kg), { inOrder: true })) : null,
+        (c.periods || []).length ? h("section", { class: "panel emissions-chart" },
+          h("h3", {}, t(params.granularity === "day" ? "byDay" : "byMonth")), emissionsChart(c.periods)) : null,
         factorList(c),
         h("a", { class: "button secondary", href: url("/carbon", { ...params, format: "csv" }), download: "carbon-portfolio.csv" }, t("downloadCsv")));
     } catch (err) {

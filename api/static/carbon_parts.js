@@ -1,5 +1,5 @@
 // Pieces shared by the site and portfolio carbon views: scopes side by side, factors, completeness.
-import { t } from "./i18n.js";
+import { locale, t } from "./i18n.js";
 import { bars, h, mass, num, stat } from "./dom.js";
 
 export function scopes(c) {
@@ -18,15 +18,24 @@ export function scopes(c) {
   ];
 }
 
-export function completeness(c) {
+// Completeness is over the covered period (from the first readings to now), which is said with it:
+// a portfolio that started this month is not "2 % complete" over the year.
+export function completeness(c, timeZone = "Asia/Shanghai") {
   if (c.completeness === undefined || c.completeness === null) return null;
   const pct = Math.round(c.completeness * 1000) / 10;
-  return h("p", { class: `completeness ${pct < 90 ? "low" : ""}` }, `${t("completeness")}: ${pct}%`);
+  let over = "";
+  if (c.covered_start && c.covered_end) {
+    const day = (ms) => new Date(ms).toLocaleDateString(locale(), { timeZone, year: "numeric", month: "short", day: "numeric" });
+    // The end is exclusive (now, or the end of the period): show the last day covered.
+    over = ` ${t("completenessOver")} ${day(Date.parse(c.covered_start))} – ${day(Date.parse(c.covered_end) - 1000)}`;
+  }
+  return h("p", { class: `completeness ${pct < 90 ? "low" : ""}` }, `${t("completeness")}: ${pct}%${over}`);
 }
 
 export function factorList(c) {
   const seen = new Map();
-  for (const use of c.factors || []) seen.set(`${use.role}|${use.factor.key}|${use.factor.year}`, use.factor);
+  // One row per factor actually applied: a portfolio spans provinces, and each has its own grid factor.
+  for (const use of c.factors || []) seen.set(`${use.role}|${use.factor.key}|${use.factor.region}|${use.factor.year}`, use.factor);
   if (!seen.size) for (const f of [c.electricity_factor, c.residual_factor, c.gas_factor]) if (f) seen.set(f.key, f);
   return h("section", { class: "panel" }, h("h3", {}, t("factors")),
     ...[...seen.values()].map((f) => h("p", { class: "factor" },

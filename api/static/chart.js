@@ -6,7 +6,7 @@ const WIDTH = 640;
 const HEIGHT = 240;
 const PAD = { top: 22, right: 8, bottom: 28, left: 40 };
 
-function s(tag, attrs = {}, text) {
+export function s(tag, attrs = {}, text) {
   const el = document.createElementNS(SVG, tag);
   for (const [name, value] of Object.entries(attrs)) el.setAttribute(name, value);
   if (text !== undefined) el.textContent = text;
@@ -14,7 +14,7 @@ function s(tag, attrs = {}, text) {
 }
 
 // A round step giving about ``count`` ticks up to ``max``.
-function niceStep(max, count) {
+export function niceStep(max, count) {
   const raw = max / count;
   const power = 10 ** Math.floor(Math.log10(raw));
   return [1, 2, 5, 10].map((m) => m * power).find((step) => step >= raw);

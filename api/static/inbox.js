@@ -18,13 +18,22 @@ function select(name, options, onChange) {
   return el;
 }
 
+// The meter as people name it (走廊照明1 · 走廊照明), its id below in small type for the engineer.
+export function meterTitle(alert, className) {
+  const label = category(alert.category);
+  return h("div", { class: `meter-title ${className}` },
+    h("span", { class: "meter-name" }, alert.meter_name || label),
+    alert.meter_name && alert.meter_name !== label ? h("span", { class: "muted" }, ` · ${label}`) : null,
+    h("small", { class: "meter-id muted" }, alert.meter_id));
+}
+
 export function alertCard(alert, site) {
   return h("a", { class: `card alert severity-${alert.severity}`, href: `#/alerts/${alert.id}`, "data-alert-id": alert.id },
     h("div", { class: "card-head" },
       chip("severity", alert.severity),
       h("span", { class: "site-name" }, site?.name || alert.site_id),
       chip("status", alert.status)),
-    h("div", { class: "card-title" }, category(alert.category), h("span", { class: "muted" }, ` · ${alert.meter_id}`)),
+    meterTitle(alert, "card-title"),
     h("div", { class: "figures" },
       h("span", { class: "figure big" }, `${num(alert.wasted_kwh)} kWh`),
       h("span", { class: "figure" }, `¥${num(alert.cost_cny, 2)}`),

@@ -248,8 +248,15 @@ def build_ledger(
 
     intervals = {m.meter_id: _interval(busiest.get(m.meter_id, 0), observed.get(m.meter_id)) for m in meters}
     per_second = sum(1.0 / s for s in intervals.values())
+    # Completeness counts from the first segment with readings: a portfolio that started this
+    # month is not 2 % complete over the year. A registered site with no readings at all is
+    # expected over the whole range (silent, not new).
+    covered_from = min((lo for lo, acc in slots.items() if acc[3] > 0), default=main.start)
     for period, t in zip(periods, period_totals):
-        t.expected_readings = max(0, min(period.end, now) - period.start) * per_second
+        lo, hi = max(period.start, covered_from), min(period.end, now)
+        t.expected_readings = max(0, hi - lo) * per_second
+        if hi > lo:
+            t.covered_start, t.covered_end = lo, hi
     period_carbon = tuple(PeriodCarbon(p, t, l.uses()) for p, t, l in zip(periods, period_totals, period_logs))
     if len(periods) == 1:
         # A portfolio's sites have one period: the range's totals are that period's (a copy,

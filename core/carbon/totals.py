@@ -44,6 +44,11 @@ class CarbonTotals:
     readings: int = 0
     expected_readings: float = 0.0
     kwh_by_category: dict[str, float] = field(default_factory=dict)
+    #: [covered_start, covered_end): the part of the period completeness counts, from the start
+    #: of the first segment with readings (a site that began this month is not "missing" the
+    #: months before) up to now; None when nothing was expected.
+    covered_start: int | None = None
+    covered_end: int | None = None
 
     @property
     def total_kg(self) -> float:
@@ -72,13 +77,18 @@ class CarbonTotals:
         self.scope2_market_kg += other.scope2_market_kg
         self.readings += other.readings
         self.expected_readings += other.expected_readings
+        if other.covered_start is not None:
+            self.covered_start = min(self.covered_start or other.covered_start, other.covered_start)
+            self.covered_end = max(self.covered_end or 0, other.covered_end or 0)
         mine = self.kwh_by_category
         for category, kwh in other.kwh_by_category.items():
             mine[category] = mine.get(category, 0.0) + kwh
 
 
 #: Every summed field; ``add`` must name each (a test checks).
-_SUMMED = tuple(name for name in CarbonTotals.__dataclass_fields__ if name != "kwh_by_category")
+_SUMMED = tuple(
+    name for name in CarbonTotals.__dataclass_fields__ if name not in ("kwh_by_category", "covered_start", "covered_end")
+)
 
 
 class FactorLog:

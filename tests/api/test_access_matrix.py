@@ -65,6 +65,7 @@ RULES: dict[str, Rule] = {
     "GET /api/v1/carbon": Rule(READ, params={"start": "2024-06-01", "end": "2024-06-02"}),
     "GET /api/v1/sites/{site_id}/meters/{meter_id}/series": Rule(READ, scoped=True, params={"start": "2024-06-01", "end": "2024-06-02"}),
     "GET /api/v1/alerts": Rule(READ),
+    "GET /api/v1/dead-letters": Rule(ADMIN),
     "GET /api/v1/alerts/stream": Rule(READ),
     "GET /api/v1/alerts/{alert_id}": Rule(READ, scoped=True),
     "POST /api/v1/alerts/{alert_id}/acknowledge": Rule(ACT, scoped=True),

@@ -183,7 +183,7 @@ def test_wecom_robot_gets_a_chinese_markdown_message(client, world, admin, recei
 
     body = receiver.received[0].json()
     assert body["msgtype"] == "markdown"
-    assert "【高】能耗浪费告警" in body["markdown"]["content"] and "徐汇花园" in body["markdown"]["content"]
+    assert "【中】能耗浪费告警" in body["markdown"]["content"] and "徐汇花园" in body["markdown"]["content"]
     assert "30.0 kWh" in body["markdown"]["content"]
 
 

@@ -1,0 +1,49 @@
+"""Admins read the messages ingest rejected: filters, the site from the topic, the first bytes."""
+
+from __future__ import annotations
+
+from core.db.tables import DeadLetterRecord
+from tests.api.seed import T0, as_, assert_problem
+
+
+def _seed(world) -> None:
+    with world.sessions() as session:
+        session.add_all([
+            DeadLetterRecord(received_at=T0, kind="malformed_json", topic="kilowatch/v1/site_1/batch",
+                             reason="malformed JSON: Expecting value", payload=b"not json \x00\xff" + b"x" * 500),
+            DeadLetterRecord(received_at=T0 + 60, kind="bad_value", topic="kilowatch/v1/siteX1/m-1/reading",
+                             reason="'kwh' is not a number", payload=b'{"v": 1, "kwh": "NaN"}'),
+            DeadLetterRecord(received_at=T0 + 120, kind="bad_topic", topic="elsewhere/thing",
+                             reason="topic outside the prefix", payload=b"{}"),
+        ])
+        session.commit()
+
+
+def test_admins_see_rejected_messages_newest_first_with_site_and_payload_head(client, world):
+    _seed(world)
+
+    body = client.get("/api/v1/dead-letters", headers=as_(world.keys["admin"])).json()
+
+    assert body["total"] == 3
+    assert [d["kind"] for d in body["data"]] == ["bad_topic", "bad_value", "malformed_json"]
+    assert [d["site_id"] for d in body["data"]] == [None, "siteX1", "site_1"]
+    oldest = body["data"][2]
+    assert oldest["payload_head"].startswith("not json \\x00\ufffd")
+    assert oldest["payload_bytes"] == 511 and len(oldest["payload_head"]) < 140
+
+
+def test_filters_by_kind_site_and_time_and_an_underscore_is_not_a_wildcard(client, world):
+    _seed(world)
+    headers = as_(world.keys["admin"])
+
+    def kinds(**params):
+        return [d["kind"] for d in client.get("/api/v1/dead-letters", params=params, headers=headers).json()["data"]]
+
+    assert kinds(kind="bad_value") == ["bad_value"]
+    assert kinds(site_id="site_1") == ["malformed_json"]
+    assert kinds(since="2024-05-31T16:01:00Z") == ["bad_topic", "bad_value"]
+    assert kinds(until="2024-05-31T16:01:00Z") == ["malformed_json"]
+
+
+def test_managers_may_not_read_dead_letters(client, world):
+    assert_problem(client.get("/api/v1/dead-letters", headers=as_(world.keys["manager"])), 403)
