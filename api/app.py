@@ -19,6 +19,7 @@ from api.body_limit import BodyLimitMiddleware
 from api.bootstrap import ensure_admin_key
 from api.metrics import AccessMiddleware, ApiMetrics
 from api.metrics import router as metrics_router
+from api.nul_guard import NulGuardMiddleware
 from api.problems import install_problem_handlers
 from api.options import ApiOptions
 from api.routes import alert_actions, alerts, auth, carbon, dashboard, findings, health, series, sites, stream, webhooks
@@ -116,6 +117,8 @@ def create_app(
     app.state.open_streams = OpenStreams()
 
     install_problem_handlers(app)
+    # Innermost: a request holding NUL is refused (and still counted by the access log).
+    app.add_middleware(NulGuardMiddleware)
     app.add_middleware(AccessMiddleware, metrics=app.state.metrics)
     # Added last, so it runs first: an oversized body is refused before anything reads it.
     app.add_middleware(BodyLimitMiddleware, max_bytes=options.max_body_bytes)
