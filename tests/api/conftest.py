@@ -27,7 +27,7 @@ from tests.api.seed import (
 
 @functools.cache
 def _hashed(password: str) -> str:
-    # scrypt is slow on purpose; hash each seeded password once per test run.
+    # argon2id is slow on purpose; hash each seeded password once per test run.
     return hash_password(password)
 
 
