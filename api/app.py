@@ -20,6 +20,7 @@ from api.bootstrap import ensure_admin_key
 from api.metrics import AccessMiddleware, ApiMetrics
 from api.metrics import router as metrics_router
 from api.nul_guard import NulGuardMiddleware
+from api.openapi_doc import install_openapi
 from api.problems import install_problem_handlers
 from api.options import ApiOptions
 from api.routes import alert_actions, alerts, auth, carbon, dashboard, findings, health, series, sites, stream, webhooks
@@ -132,4 +133,5 @@ def create_app(
             (method, prefix + route.path) for route in router.routes for method in sorted(route.methods - {"HEAD"})
         ]
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_openapi(app)
     return app
