@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,6 +17,7 @@ from core.settings import Settings
 from core.store.base import SeriesStore
 from api.body_limit import BodyLimitMiddleware
 from api.bootstrap import ensure_admin_key
+from api.deps import single_valued_query
 from api.metrics import AccessMiddleware, ApiMetrics
 from api.metrics import router as metrics_router
 from api.nul_guard import NulGuardMiddleware
@@ -108,6 +109,8 @@ def create_app(
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
         lifespan=lifespan,
+        # On every route: a single-valued query parameter sent twice is a 422, not its last value.
+        dependencies=[Depends(single_valued_query)],
     )
     app.state.settings = settings
     app.state.store = store
