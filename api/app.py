@@ -9,7 +9,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,8 +17,11 @@ from core.settings import Settings
 from core.store.base import SeriesStore
 from api.body_limit import BodyLimitMiddleware
 from api.bootstrap import ensure_admin_key
+from api.deps import single_valued_query
 from api.metrics import AccessMiddleware, ApiMetrics
 from api.metrics import router as metrics_router
+from api.nul_guard import NulGuardMiddleware
+from api.openapi_doc import install_openapi
 from api.problems import install_problem_handlers
 from api.options import ApiOptions
 from api.routes import alert_actions, alerts, auth, carbon, dashboard, findings, health, series, sites, stream, webhooks
@@ -107,6 +110,8 @@ def create_app(
         docs_url=f"{API_PREFIX}/docs",
         redoc_url=None,
         lifespan=lifespan,
+        # On every route: a single-valued query parameter sent twice is a 422, not its last value.
+        dependencies=[Depends(single_valued_query)],
     )
     app.state.settings = settings
     app.state.store = store
@@ -117,6 +122,8 @@ def create_app(
     app.state.open_streams = OpenStreams()
 
     install_problem_handlers(app)
+    # Innermost: a request holding NUL is refused (and still counted by the access log).
+    app.add_middleware(NulGuardMiddleware)
     app.add_middleware(AccessMiddleware, metrics=app.state.metrics)
     # Added last, so it runs first: an oversized body is refused before anything reads it.
     app.add_middleware(BodyLimitMiddleware, max_bytes=options.max_body_bytes)
@@ -130,4 +137,5 @@ def create_app(
             (method, prefix + route.path) for route in router.routes for method in sorted(route.methods - {"HEAD"})
         ]
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_openapi(app)
     return app

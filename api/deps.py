@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Callable, Iterator
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi._compat import field_annotation_is_sequence
+from fastapi.dependencies.models import Dependant
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
@@ -61,6 +63,35 @@ def get_session(request: Request) -> Iterator[Session]:
     """One session per request; routes commit what they change."""
     with request.app.state.sessions() as session:
         yield session
+
+
+def _query_fields(dependant: Dependant) -> Iterator[Any]:
+    yield from dependant.query_params
+    for sub in dependant.dependencies:
+        yield from _query_fields(sub)
+
+
+def single_valued_query(request: Request) -> None:
+    """422 when a query parameter the route takes once is sent more than once.
+
+    FastAPI would use the last value: ``?site_id=a&site_id=b`` answered for b alone, a
+    wrong number nobody sees. Repeatable parameters (lists) and undeclared ones are left alone.
+    """
+    route = request.scope.get("route")
+    dependant = getattr(route, "dependant", None)
+    if dependant is None or len(request.query_params.multi_items()) == len(request.query_params):
+        return
+    for field in _query_fields(dependant):
+        # The same test FastAPI uses to decide between one value and a list.
+        if len(request.query_params.getlist(field.alias)) > 1 and not field_annotation_is_sequence(
+            field.field_info.annotation
+        ):
+            raise Problem(
+                422,
+                f"Query parameter {field.alias!r} takes one value; it was sent more than once.",
+                kind="validation",
+                errors=[{"loc": ["query", field.alias], "msg": "takes one value", "type": "repeated_parameter"}],
+            )
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -4,7 +4,7 @@ Kept in the API process (one uvicorn process per deployment); a restart forgets 
 which only gives a guesser one more window.
 
 An attempt is counted when it begins, under the lock, and forgiven if the password was
-right: counting after the (slow, scrypt) check let a burst of parallel guesses all pass
+right: counting after the (slow, argon2id) check let a burst of parallel guesses all pass
 the limit before any was recorded.
 """
 
@@ -37,7 +37,7 @@ class SignInLimiter:
         self.window_s, self._clock = window_s, clock
         self._failures: dict[str, deque[float]] = {}
         self._lock = threading.Lock()
-        #: Each password check holds 16 MiB of scrypt memory for ~50 ms.
+        #: Each password check holds 19 MiB of argon2id memory for ~80 ms.
         self.checks = threading.BoundedSemaphore(concurrent_checks)
 
     def begin(self, limits: Mapping[str, int]) -> Attempt | int:

@@ -11,7 +11,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from core.db.tables import UserRecord, WebSessionRecord
-from api.passwords import MIN_PASSWORD_CHARS, hash_password, verify_password, waste_a_check
+from api.passwords import (
+    DEFAULT_COST, MIN_PASSWORD_CHARS, PasswordCost, hash_password, needs_rehash, verify_password, waste_a_check,
+)
 from api.security import Principal, Role
 
 __all__ = [
@@ -75,14 +77,21 @@ def create_user(
     return record
 
 
-def sign_in(session: Session, username: str, password: str) -> UserRecord | None:
-    """The enabled user with this username and password, or None (same time either way)."""
+def sign_in(session: Session, username: str, password: str, cost: PasswordCost = DEFAULT_COST) -> UserRecord | None:
+    """The enabled user with this username and password, or None (same time either way).
+
+    A stored hash made with other parameters than ``cost`` (or the scrypt of older
+    releases) is replaced by a new one; the caller commits it with the session it opens.
+    """
     user = session.scalar(select(UserRecord).where(UserRecord.username == username))
     if user is None:
-        waste_a_check(password)
+        waste_a_check(password, cost)
         return None
     if not verify_password(password, user.password_hash) or user.disabled:
         return None
+    if needs_rehash(user.password_hash, cost):
+        # Only now is the plaintext at hand: the one moment an old hash can be upgraded.
+        user.password_hash = hash_password(password, cost)
     return user
 
 

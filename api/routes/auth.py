@@ -61,7 +61,7 @@ def create_session(body: SignIn, request: Request, response: Response, session: 
         raise Problem(429, "Too many sign-ins at once; try again in a moment.", kind="too-many-sign-ins",
                       headers={"Retry-After": "1"})
     try:
-        user = sign_in(session, body.username, body.password)
+        user = sign_in(session, body.username, body.password, options.password_cost)
     finally:
         limiter.checks.release()
     if user is None:

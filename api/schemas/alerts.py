@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from core.db.tables import AlertEventRecord, AlertRecord
 from core.severity import public_severity
-from api.schemas.common import utc
+from api.schemas.common import JsonInt, utc
 
 log = logging.getLogger(__name__)
 
@@ -236,7 +236,7 @@ class SnoozeBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"hours": 24}]})
 
-    hours: float = Field(gt=0, le=30 * 24, description="How long; at most 30 days.")
+    hours: float = Field(strict=True, gt=0, le=30 * 24, description="How long; at most 30 days.")
     note: str | None = Field(default=None, max_length=2000)
 
 
@@ -250,5 +250,5 @@ class FeedbackBody(BaseModel):
 
     verdict: Literal["not_waste"] = "not_waste"
     reason: str = Field(default="", max_length=2000)
-    days: int = Field(default=90, ge=1, le=366, description="How long similar alerts stay suppressed.")
-    every_kind: bool = Field(default=False, description="Suppress every kind on this meter, not just this one.")
+    days: JsonInt = Field(default=90, ge=1, le=366, description="How long similar alerts stay suppressed.")
+    every_kind: bool = Field(default=False, strict=True, description="Suppress every kind on this meter, not just this one.")

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from core.carbon import PortfolioCarbon, SiteCarbon
 from core.db.tables import GreenInstrumentRecord
 from api.schemas.carbon_json import portfolio_fields, site_fields
-from api.schemas.common import FactorPublic, utc
+from api.schemas.common import FactorPublic, JsonInt, utc
 
 Granularity = Literal["day", "month", "year"]
 
@@ -133,13 +133,13 @@ class GreenInstrumentCreate(BaseModel):
         description="gec: China green electricity certificates (绿证); green_power_contract: 绿电交易 (energy with GECs).",
         examples=["gec"],
     )
-    mwh: float = Field(gt=0, le=1e7, description="MWh covered; for GECs the number of certificates.", examples=[120])
+    mwh: float = Field(strict=True, gt=0, le=1e7, description="MWh covered; for GECs the number of certificates.", examples=[120])
     period_start: str = Field(
         description="Start of the consumption period covered: ISO date or datetime, naive = the site's local time.",
         examples=["2024-01-01"],
     )
     period_end: str = Field(description="End of the period; a date alone includes that whole day.", examples=["2024-12-31"])
-    vintage_year: int = Field(ge=2000, le=2100, description="Year the certified power was generated.", examples=[2024])
+    vintage_year: JsonInt = Field(ge=2000, le=2100, description="Year the certified power was generated.", examples=[2024])
     reference: str = Field(default="", max_length=200, description="Certificate or contract number.", examples=["GEC-2024-000123"])
 
     @field_validator("mwh")

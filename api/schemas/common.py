@@ -3,9 +3,22 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+
+def _a_number(value: Any) -> Any:
+    # Lax pydantic took "30" and true for 30 and 1; strict int refuses 30.0, which JSON Schema
+    # calls an integer. So: any JSON number with an integral value, nothing else.
+    if isinstance(value, (bool, str)):
+        raise ValueError("must be a JSON number, not text or a boolean")
+    return value
+
+
+#: An integer in a request body, as the document says: a JSON number (30 or 30.0), never "30" or true.
+#: (Floats and booleans use ``Field(strict=True)``: strict float still takes 30, strict bool only true/false.)
+JsonInt = Annotated[int, BeforeValidator(_a_number)]
 
 
 def utc(ts: int) -> datetime:
@@ -34,7 +47,9 @@ class ProblemPublic(BaseModel):
     title: str
     status: int
     detail: str
-    errors: list[dict[str, Any]] | None = Field(default=None, description="Per-field messages of a 422.")
+    errors: list[dict[str, Any]] | None = Field(
+        default=None, description="Per-field messages of a 422 (and of a 400 for a NUL character): loc, msg, type."
+    )
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:

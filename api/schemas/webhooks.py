@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from datetime import datetime
 from typing import Literal
@@ -26,6 +27,17 @@ def masked_url(url: str) -> str:
     return urllib.parse.urlunsplit(parts)
 
 
+_HOST = r"[A-Za-z0-9._~%!$&'()*+,;=-]+"
+_TAIL = r"([A-Za-z0-9._~%!$&'()*+,;=:-]*@)?{host}(:[0-9]{{0,5}})?([/?#][^\x00-\x20\x7f]*)?$"
+#: What the document promises: http(s), optional user info, an ASCII host name (IDNs as xn--),
+#: optional port, then anything without spaces or control characters.
+URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://" + _TAIL.format(host=_HOST)
+#: What is accepted: the same, and also an IPv6 literal in brackets (checked by urlsplit).
+#: The document leaves the literal to the description: a pattern for valid IPv6 is unreadable.
+_ACCEPTED = re.compile(r"^[Hh][Tt][Tt][Pp][Ss]?://" + _TAIL.format(host=rf"(\[[0-9A-Fa-f:.]+\]|{_HOST})"))
+_URL_HELP = "http or https; an ASCII host name (IDNs as xn--) or an IPv6 literal in brackets; no spaces."
+
+
 class WebhookUpdate(BaseModel):
     """Fields of a webhook to change."""
 
@@ -33,7 +45,8 @@ class WebhookUpdate(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=100, examples=["物业群机器人"])
     url: str | None = Field(
-        default=None, max_length=500, examples=["https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=..."]
+        default=None, max_length=500, examples=["https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=..."],
+        description=_URL_HELP, json_schema_extra={"pattern": URL_PATTERN},
     )
     format: Format | None = Field(default=None, description="json, wecom (企业微信) or dingtalk (钉钉).")
     events: list[Event] | None = Field(default=None, min_length=1, max_length=2)
@@ -42,15 +55,18 @@ class WebhookUpdate(BaseModel):
         default=None, min_length=16, max_length=128,
         description="HMAC key for json (X-Kilowatch-Signature) or the DingTalk robot's 加签 secret. Never shown back.",
     )
-    active: bool | None = None
+    active: bool | None = Field(default=None, strict=True)
 
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str | None) -> str | None:
         if value is None:
             return value
-        parts = urllib.parse.urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            host = urllib.parse.urlsplit(value).hostname if _ACCEPTED.fullmatch(value) else None
+        except ValueError:  # a bracketed host that is no IPv6 address
+            host = None
+        if not host:
             raise ValueError("must be an http or https URL")
         return value
 
@@ -65,10 +81,10 @@ class WebhookCreate(WebhookUpdate):
     )
 
     name: str = Field(min_length=1, max_length=100)
-    url: str = Field(max_length=500)
+    url: str = Field(max_length=500, description=_URL_HELP, json_schema_extra={"pattern": URL_PATTERN})
     format: Format = "json"
     events: list[Event] = Field(default=["alert.opened", "alert.escalated"], min_length=1, max_length=2)
-    active: bool = True
+    active: bool = Field(default=True, strict=True)
 
 
 class WebhookPublic(BaseModel):

@@ -188,7 +188,7 @@ class UserRecord(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(100), default="")
-    #: scrypt hash with its parameters and salt; never the password.
+    #: argon2id hash (PHC string with its parameters and salt; older rows scrypt); never the password.
     password_hash: Mapped[str] = mapped_column(String(255))
     #: admin | manager | viewer
     role: Mapped[str] = mapped_column(String(16))

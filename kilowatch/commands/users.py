@@ -1,4 +1,4 @@
-"""``kilowatch users``: dashboard accounts (create, list, disable); passwords stored as scrypt hashes."""
+"""``kilowatch users``: dashboard accounts (create, list, disable); passwords stored as argon2id hashes."""
 
 from __future__ import annotations
 

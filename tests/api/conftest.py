@@ -1,4 +1,5 @@
-"""A real SQLite database and embedded store on tmp_path, seeded with two sites, and keys."""
+"""A real database (SQLite on tmp_path, or a fresh PostgreSQL one) and an embedded store,
+seeded with two sites, alerts, keys and users."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ from tests.api.seed import (
 
 @functools.cache
 def _hashed(password: str) -> str:
-    # scrypt is slow on purpose; hash each seeded password once per test run.
+    # argon2id is slow on purpose; hash each seeded password once per test run.
     return hash_password(password)
 
 
@@ -44,7 +45,23 @@ class World:
 
 @pytest.fixture
 def world(tmp_path) -> Iterator[World]:
-    engine = create_db_engine(f"sqlite:///{tmp_path / 'kilowatch.db'}")
+    yield from _seeded_world(f"sqlite:///{tmp_path / 'kilowatch.db'}", tmp_path)
+
+
+@pytest.fixture
+def pg_world(tmp_path, postgres_database) -> Iterator[World]:
+    """The same world on a fresh PostgreSQL database (text there refuses NUL bytes, SQLite does not)."""
+    yield from _seeded_world(postgres_database(), tmp_path)
+
+
+@pytest.fixture(scope="module")
+def pg_world_per_module(tmp_path_factory, postgres_database) -> Iterator[World]:
+    """One PostgreSQL world for a whole module, for tests that only read or do not mind each other's writes."""
+    yield from _seeded_world(postgres_database(), tmp_path_factory.mktemp("pg-world"))
+
+
+def _seeded_world(db_url: str, tmp_path) -> Iterator[World]:
+    engine = create_db_engine(db_url)
     migrate(engine)
     sessions = session_factory(engine)
     store = EmbeddedStore(tmp_path / "series.sqlite")

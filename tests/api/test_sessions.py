@@ -144,10 +144,10 @@ def test_only_a_hash_of_the_session_token_is_stored(client, world):
     assert stored and token not in stored and len(stored[0]) == 64
 
 
-def test_passwords_are_stored_as_salted_scrypt():
+def test_passwords_are_stored_as_salted_argon2id():
     first, second = hash_password("same password 1"), hash_password("same password 1")
 
-    assert first.startswith("scrypt$") and first != second
+    assert first.startswith("$argon2id$") and first != second
     assert verify_password("same password 1", first) and not verify_password("same password 2", first)
 
 

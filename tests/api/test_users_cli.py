@@ -26,13 +26,14 @@ def _create(tmp_path, *args: str, password: str = PASSWORD):
     return runner.invoke(app, ["--data-dir", str(tmp_path), "users", "create", *args, "--password-stdin"], input=password + "\n")
 
 
-def test_created_user_has_a_scrypt_hash_of_the_piped_password(tmp_path):
+def test_created_user_has_an_argon2id_hash_of_the_piped_password(tmp_path):
     result = _create(tmp_path, "--username", "wang.li", "--role", "manager", "--site", "sh-a")
 
     assert result.exit_code == 0, result.output
     [user] = _users(tmp_path)
     assert (user.username, user.role, user.site_ids) == ("wang.li", "manager", ["sh-a"])
     assert verify_password(PASSWORD, user.password_hash) and PASSWORD not in user.password_hash
+    assert user.password_hash.startswith("$argon2id$")
 
 
 def test_password_is_prompted_twice_when_not_piped(tmp_path):
@@ -60,7 +61,7 @@ def test_list_shows_users_but_no_hashes(tmp_path):
 
     listed = runner.invoke(app, ["--data-dir", str(tmp_path), "users", "list"], terminal_width=200)
 
-    assert "li" in listed.output and "viewer" in listed.output and "scrypt" not in listed.output
+    assert "li" in listed.output and "viewer" in listed.output and "argon2" not in listed.output
 
 
 def test_disable_marks_the_user_disabled(tmp_path):
