@@ -23,7 +23,7 @@ from api.problems import install_problem_handlers
 from api.options import ApiOptions
 from api.routes import alert_actions, alerts, auth, carbon, dashboard, findings, health, series, sites, stream, webhooks
 from api.routes.dashboard import STATIC_DIR
-from api.rollup_keeper import RollupKeeper
+from api.rollup_keeper import LOCK_NAME, RollupKeeper
 from api.routes.stream import OpenStreams
 from api.signin_limits import SignInLimiter
 from api.webhooks.outbox import Outbox
@@ -84,7 +84,9 @@ def create_app(
         outbox = Outbox(sessions, options, app_.state.metrics)
         app_.state.outbox = outbox
         tasks = [asyncio.create_task(outbox.run())] if options.run_outbox else []
-        keeper = app_.state.rollup_keeper = RollupKeeper(store, options.rollup_keep_s)
+        keeper = app_.state.rollup_keeper = RollupKeeper(
+            store, options.rollup_keep_s, settings.data_dir / LOCK_NAME  # one keeper among all workers
+        )
         if options.rollup_keep_s > 0 and keeper.needed:
             tasks.append(asyncio.create_task(keeper.run()))
         try:
