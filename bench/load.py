@@ -1,7 +1,7 @@
 """``python -m bench load``: many clients at once against ``kilowatch serve --workers N``.
 
-Apache Bench (``ab``, C, from Debian's apache2-utils) keeps 50 connections busy (HTTP
-keep-alive, like a dashboard's browser) against the alert list, a site's carbon for a month
+Apache Bench (``ab``, C, from Debian's apache2-utils) keeps 50 clients busy (a new
+connection per request: ab speaks HTTP/1.0, which uvicorn does not keep alive) against the alert list, a site's carbon for a month
 by day, and a bare FastAPI endpoint served by uvicorn with the same worker count in the
 same run: the ceiling of any route on this machine at this moment. ``ab`` runs on the same
 cores as the server; it is light (one process, C), but it is not free.
@@ -70,6 +70,8 @@ class Load:
     non_2xx: int
     #: Connections refused or broken, and requests that timed out (``ab``'s Connect/Receive/Exceptions).
     errors: int
+    #: CPU time the server's processes used per request: what a request costs on an idle core.
+    server_cpu_ms: float
     load_before: float
     load_after: float
 
@@ -79,19 +81,32 @@ def _field(text: str, pattern: str, default: str = "0") -> str:
     return found.group(1) if found else default
 
 
-def ab(url: str, key: str | None, clients: int, seconds: float, name: str) -> Load:
-    """``seconds`` of ``clients`` keep-alive connections on ``url``; percentiles from ab's CSV."""
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of a server and its worker processes so far (Linux /proc)."""
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    total = api_latency.cpu_seconds(pid)
+    for child in map(int, children):
+        try:
+            total += tree_cpu_seconds(child)
+        except FileNotFoundError:
+            pass  # ended meanwhile
+    return total
+
+
+def ab(url: str, key: str | None, clients: int, seconds: float, name: str, server_pid: int) -> Load:
+    """``seconds`` of ``clients`` concurrent clients on ``url``; percentiles from ab's CSV."""
     with tempfile.TemporaryDirectory() as tmp:
         percentiles = Path(tmp) / "percentiles.csv"
         headers = ["-H", f"X-API-Key: {key}"] if key else []
-        command = [AB, "-q", "-k", "-c", str(clients), "-t", str(seconds), "-n", "10000000", "-s", "30",
+        command = [AB, "-q", "-c", str(clients), "-t", str(seconds), "-n", "10000000", "-s", "30",
                    "-e", str(percentiles), *headers, url]
-        load_before = os.getloadavg()[0]
+        load_before, cpu_before = os.getloadavg()[0], tree_cpu_seconds(server_pid)
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
             # ab gives up on the whole run at the first request slower than -s (APR timeout: 70007 % 256 = 119).
             raise SystemExit(f"ab failed on {name} ({done.returncode}): {done.stderr.strip()[-500:]}")
         out = done.stdout
+        cpu = tree_cpu_seconds(server_pid) - cpu_before
         with percentiles.open() as f:
             rows = {float(r[0]): float(r[1]) for r in list(csv.reader(f))[1:]}
     failed = re.search(r"\(Connect: (\d+), Receive: (\d+), Length: \d+, Exceptions: (\d+)\)", out)
@@ -103,6 +118,7 @@ def ab(url: str, key: str | None, clients: int, seconds: float, name: str) -> Lo
         p99_ms=rows[99.0],
         non_2xx=int(_field(out, r"Non-2xx responses:\s+(\d+)")),
         errors=sum(int(g) for g in failed.groups()) if failed else 0,
+        server_cpu_ms=cpu * 1000 / max(1, int(_field(out, r"Complete requests:\s+(\d+)"))),
         load_before=load_before,
         load_after=os.getloadavg()[0],
     )
@@ -146,15 +162,15 @@ def run(workdir: Path, workers: int, clients: int, seconds: float, sites: int, a
     uvicorn = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(port), "--workers", str(workers),
                "--log-level", "warning"]
     bare_env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH")]))}
-    with api_latency.server(bare_env, port, command=uvicorn, ready_path="/bare") as (url, _pid):
-        ab(f"{url}/bare", None, clients, warm, "warm-up")
-        loads.append(ab(f"{url}/bare", None, clients, seconds, "bare"))
+    with api_latency.server(bare_env, port, command=uvicorn, ready_path="/bare") as (url, pid):
+        ab(f"{url}/bare", None, clients, warm, "warm-up", pid)
+        loads.append(ab(f"{url}/bare", None, clients, seconds, "bare", pid))
     port = api_latency.free_port()
-    with api_latency.server(api_latency.env_for(data.workdir, "embedded", None, key, port), port, workers) as (url, _pid):
+    with api_latency.server(api_latency.env_for(data.workdir, "embedded", None, key, port), port, workers) as (url, pid):
         check(url, key, data.alerts)
         for name, path in requests_of().items():
             if name == "bare":
                 continue
-            ab(f"{url}{path}", key, clients, warm, "warm-up")
-            loads.append(ab(f"{url}{path}", key, clients, seconds, name))
+            ab(f"{url}{path}", key, clients, warm, "warm-up", pid)
+            loads.append(ab(f"{url}{path}", key, clients, seconds, name, pid))
     return Run(workers, clients, seconds, loads, data.prepare_s)
