@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import Settings
 from core.store.base import SeriesStore
+from api.admission import AdmissionMiddleware, pool_capacity
 from api.body_limit import BodyLimitMiddleware
 from api.bootstrap import ensure_admin_key
 from api.metrics import AccessMiddleware, ApiMetrics
@@ -118,6 +119,7 @@ def create_app(
     app.state.open_streams = OpenStreams()
 
     install_problem_handlers(app)
+    app.add_middleware(AdmissionMiddleware, limit=pool_capacity(sessions))
     app.add_middleware(AccessMiddleware, metrics=app.state.metrics)
     # Added last, so it runs first: an oversized body is refused before anything reads it.
     app.add_middleware(BodyLimitMiddleware, max_bytes=options.max_body_bytes)
