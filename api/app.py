@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import Settings
 from core.store.base import SeriesStore
+from api.admission import AdmissionMiddleware, pool_capacity
 from api.body_limit import BodyLimitMiddleware
 from api.bootstrap import ensure_admin_key
 from api.deps import single_valued_query
@@ -27,7 +28,7 @@ from api.options import ApiOptions
 from api.routes import alert_actions, alerts, auth, carbon, dashboard, findings, health, series, sites, stream, webhooks
 from api.routes import dead_letters
 from api.routes.dashboard import STATIC_DIR
-from api.rollup_keeper import RollupKeeper
+from api.rollup_keeper import LOCK_NAME, RollupKeeper
 from api.routes.stream import OpenStreams
 from api.signin_limits import SignInLimiter
 from api.webhooks.outbox import Outbox
@@ -88,7 +89,9 @@ def create_app(
         outbox = Outbox(sessions, options, app_.state.metrics)
         app_.state.outbox = outbox
         tasks = [asyncio.create_task(outbox.run())] if options.run_outbox else []
-        keeper = app_.state.rollup_keeper = RollupKeeper(store, options.rollup_keep_s)
+        keeper = app_.state.rollup_keeper = RollupKeeper(
+            store, options.rollup_keep_s, settings.data_dir / LOCK_NAME  # one keeper among all workers
+        )
         if options.rollup_keep_s > 0 and keeper.needed:
             tasks.append(asyncio.create_task(keeper.run()))
         try:
@@ -124,6 +127,7 @@ def create_app(
     install_problem_handlers(app)
     # Innermost: a request holding NUL is refused (and still counted by the access log).
     app.add_middleware(NulGuardMiddleware)
+    app.add_middleware(AdmissionMiddleware, limit=pool_capacity(sessions))
     app.add_middleware(AccessMiddleware, metrics=app.state.metrics)
     # Added last, so it runs first: an oversized body is refused before anything reads it.
     app.add_middleware(BodyLimitMiddleware, max_bytes=options.max_body_bytes)

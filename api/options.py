@@ -73,5 +73,6 @@ class ApiOptions:
             webhook_max_attempts=api.webhook_max_attempts,
             webhook_lookback_s=api.webhook_lookback_s,
             webhook_allow_private=api.webhook_allow_private,
+            rollup_keep_s=api.rollup_keep_s,
             freeze_gc=True,
         )

@@ -16,11 +16,12 @@ from rich.table import Table
 
 from bench import ingest_throughput, memory, registry_announce, sustain
 from bench.api_report import api_latency_options, api_suite
+from bench.load_report import load_options, load_suite
 from bench.services import HIGH_CARDINALITY, servers
 
 # Wide enough for the ingest table when the output is not a terminal (a log, a CI job).
 console = Console() if sys.stdout.isatty() else Console(width=160)
-SUITES = ("ingest", "memory", "national", "api", "registry")
+SUITES = ("ingest", "memory", "national", "api", "registry", "load")
 
 
 def _ingest(args: argparse.Namespace) -> list[str]:
@@ -113,15 +114,16 @@ def _registry(args: argparse.Namespace) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="kilowatch benchmarks; each figure beside its ceiling.")
-    parser.add_argument("suite", nargs="*", help="what to measure: ingest, memory, national, api, registry [default: all]")
+    parser.add_argument("suite", nargs="*", help="what to measure: ingest, memory, national, api, registry, load [default: all]")
     parser.add_argument("--readings", type=int, default=40_000, help="per-meter readings per run (batches get 10x) [40000]")
-    parser.add_argument("--workers", type=int, default=1, help="ingest workers (>1: one MQTT 5 shared subscription group) [1]")
+    parser.add_argument("--workers", type=int, default=1, help="ingest workers (>1: one MQTT 5 shared subscription group); API workers of the load suite [1]")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the median is reported [3]")
     parser.add_argument("--minutes", type=float, default=10.0, help="length of the national-portfolio run [10]")
     parser.add_argument("--sites", type=int, default=sustain.SITES, help="sites of the national portfolio [5000]")
     parser.add_argument("--big-messages", type=int, default=3000, help="255 kB messages of the memory run [3000]")
     parser.add_argument("--registry-sites", type=int, default=300, help="new sites announced per registry run [300]")
     api_latency_options(parser)
+    load_options(parser)
     args = parser.parse_args(argv)
     args.suite = args.suite or list(SUITES)
     unknown = set(args.suite) - set(SUITES)
@@ -146,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         report += api_suite(args, console)
     if "registry" in args.suite:
         report += _registry(args)
+    if "load" in args.suite:
+        report += load_suite(args, console)
     out = Path("reports") / f"bench-{datetime.now():%Y%m%d-%H%M%S}.md"
     out.parent.mkdir(exist_ok=True)
     out.write_text("\n".join(report) + "\n")

@@ -233,24 +233,25 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextmanager
-def server(env: dict[str, str], port: int) -> Iterator[tuple[str, int]]:
-    """``kilowatch serve`` (the production app through kilowatch's wiring) until the block ends."""
+def server(env: dict[str, str], port: int, workers: int = 1, command: list[str] | None = None,
+           ready_path: str = "/api/v1/ready") -> Iterator[tuple[str, int]]:
+    """``kilowatch serve`` (the production app through kilowatch's wiring), or ``command``, until the block ends."""
     kilowatch = Path(sys.executable).with_name("kilowatch")
-    proc = subprocess.Popen([str(kilowatch), "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    command = command or [str(kilowatch), "serve", "--port", str(port), "--workers", str(workers)]
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 120
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"kilowatch serve exited: {proc.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(f"{' '.join(command[:2])} exited: {proc.stderr.read().decode()[-2000:]}")
             try:
-                if httpx.get(f"{url}/api/v1/ready", timeout=2).status_code == 200:
+                if httpx.get(f"{url}{ready_path}", timeout=2).status_code == 200:
                     break
             except httpx.HTTPError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("kilowatch serve did not become ready")
+                raise RuntimeError(f"{' '.join(command[:2])} did not become ready")
             time.sleep(0.2)
         yield url, proc.pid
     finally:

@@ -164,6 +164,8 @@ class ApiSettings(_Section):
     webhook_allow_private: bool = False
     #: The dashboard's public address, for links in robot messages; empty when unknown.
     public_url: str = ""
+    #: Seconds between rounds of keeping InfluxDB 1.x carbon rollups (one worker does it); 0: never.
+    rollup_keep_s: float = 300.0
 
     @field_validator("admin_key")
     @classmethod

@@ -1,12 +1,33 @@
-"""``kilowatch serve``."""
+"""``kilowatch serve``: one process, or ``--workers N`` uvicorn worker processes on one port."""
 
 from __future__ import annotations
 
+import json
+import os
 from typing import Annotated, Optional
 
 import typer
+from fastapi import FastAPI
 
 from kilowatch.context import console, settings_from
+
+#: How the parent hands its settings' command-line part to the workers it spawns (each
+#: builds its own app, store and database pool); the rest they read as the parent did.
+WORKER_OVERRIDES_ENV = "KILOWATCH_SERVE_OVERRIDES"
+FACTORY = "kilowatch.commands.serve:worker_app"
+
+
+def worker_app() -> FastAPI:
+    """The app of one worker process (uvicorn calls this in each of ``--workers`` processes)."""
+    from api.app import create_app
+    from core.settings import load_settings
+    from kilowatch.logs import setup_logging
+    from kilowatch.wiring import open_database, open_series
+
+    # KILOWATCH_CONFIG, when given, is already in the environment the parent passed on.
+    settings = load_settings(None, **json.loads(os.environ.get(WORKER_OVERRIDES_ENV, "{}")))
+    setup_logging(settings.log_level)
+    return create_app(settings, open_series(settings), open_database(settings))
 
 
 def serve(
@@ -17,25 +38,40 @@ def serve(
         Optional[str],
         typer.Option(help="Proxies trusted for X-Forwarded-Proto/For (e.g. 127.0.0.1), so cookies are Secure behind TLS."),
     ] = None,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, help="Worker processes sharing the port (about one per core); one of them keeps the carbon rollups."),
+    ] = 1,
 ) -> None:
     """Serve the API (/api/v1), the dashboard (/) and the webhook outbox."""
     import uvicorn
 
     from api.app import create_app
+    from api.bootstrap import ensure_admin_key
     from kilowatch.wiring import open_database, open_series
 
     settings = settings_from(ctx, api={"host": host, "port": port})
-    # The configured admin key (KILOWATCH_API__ADMIN_KEY) is registered by the app at start-up.
-    app_ = create_app(settings, open_series(settings), open_database(settings))
-    console.print(f"Dashboard: http://{settings.api.host}:{settings.api.port}/  (add users with 'kilowatch users create')")
-    uvicorn.run(
-        app_,
+    options = dict(
         host=settings.api.host,
         port=settings.api.port,
         log_level="warning",
         proxy_headers=forwarded_allow_ips is not None,
         forwarded_allow_ips=forwarded_allow_ips,
     )
+    console.print(f"Dashboard: http://{settings.api.host}:{settings.api.port}/  (add users with 'kilowatch users create')")
+    if workers == 1:
+        # The configured admin key (KILOWATCH_API__ADMIN_KEY) is registered by the app at start-up.
+        uvicorn.run(create_app(settings, open_series(settings), open_database(settings)), **options)
+        return
+    # Migrate and register the admin key here, once, before the workers start: N workers
+    # doing it at the same moment would race on the schema and on the key's unique hash.
+    sessions = open_database(settings)
+    ensure_admin_key(sessions, settings.api.admin_key)
+    sessions.kw["bind"].dispose()  # the parent only supervises from here on
+    root = ctx.find_root().obj or {}
+    overrides = {**root.get("overrides", {}), "api": {"host": settings.api.host, "port": settings.api.port}}
+    os.environ[WORKER_OVERRIDES_ENV] = json.dumps(overrides, default=str)
+    uvicorn.run(FACTORY, factory=True, workers=workers, **options)
 
 
 def register(app: typer.Typer) -> None:
