@@ -112,10 +112,6 @@ def update_site(site_id: SiteId, body: SiteUpdate, session: SessionDep, store: S
     changes = body.model_dump(exclude_unset=True)
     if "tou_tariff" in changes:
         changes["tou_tariff"] = [p.model_dump() for p in body.tou_tariff] if body.tou_tariff else None
-    for required in ("name", "site_type", "province", "city", "latitude", "longitude", "timezone"):
-        if required in changes and changes[required] is None:
-            raise Problem(422, f"{required!r} cannot be null.", kind="validation",
-                          errors=[{"loc": ["body", required], "msg": "cannot be null", "type": "value_error"}])
     _apply(record, changes)
     _locate(session, record, changes)
     session.commit()
@@ -162,10 +158,6 @@ def update_meter(
         move_meter(session, meter_id, to_site)
         session.refresh(record)
         log.info("meter %s moved from site %s to %s by %s", meter_id, site_id, to_site, key.actor)
-    for required in ("category", "rated_kw", "name"):
-        if required in changes and changes[required] is None:
-            raise Problem(422, f"{required!r} cannot be null.", kind="validation",
-                          errors=[{"loc": ["body", required], "msg": "cannot be null", "type": "value_error"}])
     _apply(record, changes)
     session.commit()
     latest = store.latest(site_id=record.site_id)

@@ -23,12 +23,12 @@ City = Annotated[str, Field(max_length=rules.CITY_MAX), AfterValidator(rules.che
 Province = Annotated[str, Field(min_length=1, max_length=rules.PROVINCE_MAX, examples=["上海"],
                                 description="A provincial-level division: 上海, 广东省, Guangdong ..."),
                      AfterValidator(rules.check_province)]
-Latitude = Annotated[float, Field(ge=rules.LATITUDE[0], le=rules.LATITUDE[1]), AfterValidator(rules.check_latitude)]
-Longitude = Annotated[float, Field(ge=rules.LONGITUDE[0], le=rules.LONGITUDE[1]), AfterValidator(rules.check_longitude)]
+Latitude = Annotated[float, Field(strict=True, ge=rules.LATITUDE[0], le=rules.LATITUDE[1]), AfterValidator(rules.check_latitude)]
+Longitude = Annotated[float, Field(strict=True, ge=rules.LONGITUDE[0], le=rules.LONGITUDE[1]), AfterValidator(rules.check_longitude)]
 TimeZone = Annotated[str, Field(examples=["Asia/Shanghai"]), AfterValidator(rules.check_timezone)]
 MeterName = Annotated[str, Field(max_length=rules.NAME_MAX, examples=["1号楼走廊照明"]), AfterValidator(rules.check_name)]
-RatedKw = Annotated[float, Field(ge=0, le=rules.RATED_KW_MAX, examples=[4.5]), AfterValidator(rules.check_rated_kw)]
-RegisterMax = Annotated[float, Field(gt=0, examples=[99999.99]), AfterValidator(rules.check_register_max)]
+RatedKw = Annotated[float, Field(strict=True, ge=0, le=rules.RATED_KW_MAX, examples=[4.5]), AfterValidator(rules.check_rated_kw)]
+RegisterMax = Annotated[float, Field(strict=True, gt=0, examples=[99999.99]), AfterValidator(rules.check_register_max)]
 
 
 class MeterPublic(BaseModel):
@@ -113,14 +113,17 @@ class SiteUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: SiteName | None = None
-    site_type: SiteType | None = None
-    city: City | None = None
-    province: Province | None = None
-    latitude: Latitude | None = None
-    longitude: Longitude | None = None
-    timezone: TimeZone | None = None
-    tariff_cny_per_kwh: float | None = Field(default=None, ge=0, le=100, examples=[0.85])
+    # Not nullable: a site always has these, so null could only mean "no change", which
+    # leaving the field out already says (and a client reading null as "clear" would be surprised).
+    # The default None is never validated, so the document shows them as non-null, optional.
+    name: SiteName = None  # type: ignore[assignment]
+    site_type: SiteType = None  # type: ignore[assignment]
+    city: City = None  # type: ignore[assignment]
+    province: Province = None  # type: ignore[assignment]
+    latitude: Latitude = None  # type: ignore[assignment]
+    longitude: Longitude = None  # type: ignore[assignment]
+    timezone: TimeZone = None  # type: ignore[assignment]
+    tariff_cny_per_kwh: float | None = Field(default=None, strict=True, ge=0, le=100, examples=[0.85])
     tou_tariff: list[TouPeriod] | None = Field(
         default=None,
         max_length=24,
@@ -162,10 +165,11 @@ class MeterFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: MeterName | None = None
-    category: MeterCategory | None = None
-    rated_kw: RatedKw | None = None
-    register_max: RegisterMax | None = None
+    # Not nullable, as for a site: a meter always has them; leave a field out to keep it.
+    name: MeterName = None  # type: ignore[assignment]
+    category: MeterCategory = None  # type: ignore[assignment]
+    rated_kw: RatedKw = None  # type: ignore[assignment]
+    register_max: RegisterMax | None = Field(default=None, description="Null: rollover point unknown.")
 
 
 class MeterUpdate(MeterFields):
