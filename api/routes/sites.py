@@ -19,6 +19,7 @@ from api.problems import Problem, forbidden, not_found
 from api.schemas.common import problem_responses
 from api.schemas.sites import (
     MeterCreate, MeterPublic, MeterUpdate, SiteCreate, SiteDetailPublic, SitePublic, SitesPublic, SiteUpdate,
+    stored_tariff,
 )
 from api.security import Principal
 
@@ -86,7 +87,7 @@ def create_site(body: SiteCreate, session: SessionDep, store: StoreDep, key: Cur
     record = SiteRecord(site_id=body.site_id, city="", latitude=0.0, longitude=0.0, timezone="Asia/Shanghai",
                         location_source=PROVINCE_CAPITAL)
     fields = body.model_dump(exclude={"site_id"}, exclude_unset=True)
-    _apply(record, {**fields, "tou_tariff": [p.model_dump() for p in body.tou_tariff] if body.tou_tariff else None})
+    _apply(record, {**fields, "tou_tariff": stored_tariff(body.tou_tariff)})
     session.add(record)
     _locate(session, record, fields)
     session.commit()
@@ -111,7 +112,7 @@ def update_site(site_id: SiteId, body: SiteUpdate, session: SessionDep, store: S
     record = _admin_site(session, key, site_id, "change sites")
     changes = body.model_dump(exclude_unset=True)
     if "tou_tariff" in changes:
-        changes["tou_tariff"] = [p.model_dump() for p in body.tou_tariff] if body.tou_tariff else None
+        changes["tou_tariff"] = stored_tariff(body.tou_tariff)
     _apply(record, changes)
     _locate(session, record, changes)
     session.commit()
