@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 import shlex
+import subprocess
+import time
+from datetime import date
 from pathlib import Path
 
 import click
@@ -13,6 +16,7 @@ import yaml
 
 from core.settings import Settings, known_env_vars
 from kilowatch.cli import app
+from kilowatch.commands.simulate import window
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -49,8 +53,23 @@ def _settings_of(service: dict, monkeypatch) -> Settings:
 
 
 def _command(service: dict) -> list[str]:
+    """The argv a service runs; a ``sh -c`` script is expanded as its shell would (``$(...)`` run here)."""
     cmd = service.get("command", [])
-    return shlex.split(cmd) if isinstance(cmd, str) else list(cmd)
+    argv = shlex.split(cmd) if isinstance(cmd, str) else list(cmd)
+    if argv[:2] != ["sh", "-c"]:
+        return argv
+    script = argv[2].replace("$$", "$")  # compose's escape for a literal $
+    script = re.sub(r"\$\(([^()]*)\)", lambda m: subprocess.run(
+        ["sh", "-c", m.group(1)], capture_output=True, text=True, check=True).stdout.strip(), script)
+    argv = shlex.split(script)
+    return argv[1:] if argv[0] == "exec" else argv
+
+
+def _params(argv: list[str]) -> dict:
+    """The options of a kilowatch command line, as the CLI's own parser reads them."""
+    group = typer.main.get_command(app)
+    ctx = click.Context(group, info_name="kilowatch")
+    return group.get_command(ctx, argv[1]).make_context(argv[1], argv[2:], parent=ctx).params
 
 
 def _interpolate(value: str) -> str:
@@ -92,6 +111,17 @@ def test_every_command_exists_in_the_cli(name):
         cmd.make_context(argv[1], argv[2:], parent=ctx)
     except click.UsageError as exc:
         pytest.fail(f"{name}: {' '.join(argv)} is not a valid invocation: {exc}")
+
+
+def test_the_simulator_backfills_up_to_now_then_publishes_live_at_the_clock():
+    # Faster than the clock, live readings run ahead of now and ingest refuses them
+    # (future_timestamp): --days 30 --speed 60 was ahead after about a minute.
+    params = _params(_command(SERVICES["simulator"]))
+    assert params["speed"] is not None and params["speed"] <= 1, params["speed"]
+    start = date.fromisoformat(params["start"]) if params["start"] else None
+    span = window(params["days"], start, params["step"], True, time.time())
+    assert span.live_from is not None
+    assert (span.live_from - span.first) / 86400 >= 7, "a week or more of history for the detector to learn"
 
 
 @pytest.mark.parametrize("name", KILOWATCH_SERVICES)

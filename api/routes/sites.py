@@ -19,6 +19,7 @@ from api.problems import Problem, forbidden, not_found
 from api.schemas.common import problem_responses
 from api.schemas.sites import (
     MeterCreate, MeterPublic, MeterUpdate, SiteCreate, SiteDetailPublic, SitePublic, SitesPublic, SiteUpdate,
+    stored_tariff,
 )
 from api.security import Principal
 
@@ -86,7 +87,7 @@ def create_site(body: SiteCreate, session: SessionDep, store: StoreDep, key: Cur
     record = SiteRecord(site_id=body.site_id, city="", latitude=0.0, longitude=0.0, timezone="Asia/Shanghai",
                         location_source=PROVINCE_CAPITAL)
     fields = body.model_dump(exclude={"site_id"}, exclude_unset=True)
-    _apply(record, {**fields, "tou_tariff": [p.model_dump() for p in body.tou_tariff] if body.tou_tariff else None})
+    _apply(record, {**fields, "tou_tariff": stored_tariff(body.tou_tariff)})
     session.add(record)
     _locate(session, record, fields)
     session.commit()
@@ -111,11 +112,7 @@ def update_site(site_id: SiteId, body: SiteUpdate, session: SessionDep, store: S
     record = _admin_site(session, key, site_id, "change sites")
     changes = body.model_dump(exclude_unset=True)
     if "tou_tariff" in changes:
-        changes["tou_tariff"] = [p.model_dump() for p in body.tou_tariff] if body.tou_tariff else None
-    for required in ("name", "site_type", "province", "city", "latitude", "longitude", "timezone"):
-        if required in changes and changes[required] is None:
-            raise Problem(422, f"{required!r} cannot be null.", kind="validation",
-                          errors=[{"loc": ["body", required], "msg": "cannot be null", "type": "value_error"}])
+        changes["tou_tariff"] = stored_tariff(body.tou_tariff)
     _apply(record, changes)
     _locate(session, record, changes)
     session.commit()
@@ -162,10 +159,6 @@ def update_meter(
         move_meter(session, meter_id, to_site)
         session.refresh(record)
         log.info("meter %s moved from site %s to %s by %s", meter_id, site_id, to_site, key.actor)
-    for required in ("category", "rated_kw", "name"):
-        if required in changes and changes[required] is None:
-            raise Problem(422, f"{required!r} cannot be null.", kind="validation",
-                          errors=[{"loc": ["body", required], "msg": "cannot be null", "type": "value_error"}])
     _apply(record, changes)
     session.commit()
     latest = store.latest(site_id=record.site_id)

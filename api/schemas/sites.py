@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator
 
 from core import site_rules as rules
 from core.db.tables import MeterRecord, SiteRecord
 from core.domain import ID_PATTERN, MeterCategory, SiteType, unit_of
 from api.schemas.common import utc
+from api.schemas.tariff_plans import TariffPlanBody
 from api.schemas.tariffs import TouPeriod, check_covers_day
 
+log = logging.getLogger(__name__)
 _ID_PATTERN = f"^{ID_PATTERN.pattern}$"
 
 # The rules of core.site_rules, which MQTT meta announcements pass too; the Field bounds only
@@ -23,12 +26,18 @@ City = Annotated[str, Field(max_length=rules.CITY_MAX), AfterValidator(rules.che
 Province = Annotated[str, Field(min_length=1, max_length=rules.PROVINCE_MAX, examples=["上海"],
                                 description="A provincial-level division: 上海, 广东省, Guangdong ..."),
                      AfterValidator(rules.check_province)]
-Latitude = Annotated[float, Field(ge=rules.LATITUDE[0], le=rules.LATITUDE[1]), AfterValidator(rules.check_latitude)]
-Longitude = Annotated[float, Field(ge=rules.LONGITUDE[0], le=rules.LONGITUDE[1]), AfterValidator(rules.check_longitude)]
+Latitude = Annotated[float, Field(strict=True, ge=rules.LATITUDE[0], le=rules.LATITUDE[1]), AfterValidator(rules.check_latitude)]
+Longitude = Annotated[float, Field(strict=True, ge=rules.LONGITUDE[0], le=rules.LONGITUDE[1]), AfterValidator(rules.check_longitude)]
 TimeZone = Annotated[str, Field(examples=["Asia/Shanghai"]), AfterValidator(rules.check_timezone)]
+# Tagged by shape, so a bad plan's 422 names only the plan's field (tou_tariff.plan.versions.0...),
+# not also "input should be a list".
+TouTariff = Annotated[
+    Annotated[Annotated[list[TouPeriod], Field(max_length=24)], Tag("periods")] | Annotated[TariffPlanBody, Tag("plan")],
+    Discriminator(lambda v: "periods" if isinstance(v, list) else "plan"),
+]
 MeterName = Annotated[str, Field(max_length=rules.NAME_MAX, examples=["1号楼走廊照明"]), AfterValidator(rules.check_name)]
-RatedKw = Annotated[float, Field(ge=0, le=rules.RATED_KW_MAX, examples=[4.5]), AfterValidator(rules.check_rated_kw)]
-RegisterMax = Annotated[float, Field(gt=0, examples=[99999.99]), AfterValidator(rules.check_register_max)]
+RatedKw = Annotated[float, Field(strict=True, ge=0, le=rules.RATED_KW_MAX, examples=[4.5]), AfterValidator(rules.check_rated_kw)]
+RegisterMax = Annotated[float, Field(strict=True, gt=0, examples=[99999.99]), AfterValidator(rules.check_register_max)]
 
 
 class MeterPublic(BaseModel):
@@ -75,7 +84,9 @@ class SitePublic(BaseModel):
         default=None, description="When an empty meta announcement removed the site; None while active. "
                                   "A retired site keeps its data; ingest refuses its readings.")
     tariff_cny_per_kwh: float | None = Field(description="Site tariff; None means the configured default.")
-    tou_tariff: list[TouPeriod] | None = Field(default=None, description="Time-of-use periods; None means flat.")
+    tou_tariff: list[TouPeriod] | TariffPlanBody | None = Field(
+        default=None, description="Time-of-use periods, or a plan with seasons, holiday rates and effective dates "
+                                  "(docs/tariffs.md); None means flat.")
 
     @classmethod
     def of(cls, record: SiteRecord) -> SitePublic:
@@ -91,8 +102,29 @@ class SitePublic(BaseModel):
             timezone=record.timezone,
             retired_at=utc(record.retired_at) if record.retired_at is not None else None,
             tariff_cny_per_kwh=record.tariff_cny_per_kwh,
-            tou_tariff=[TouPeriod.model_validate(p) for p in record.tou_tariff] if record.tou_tariff else None,
+            tou_tariff=_served_tariff(record.site_id, record.tou_tariff),
         )
+
+
+def _served_tariff(site_id: str, stored: Any) -> list[TouPeriod] | TariffPlanBody | None:
+    """The stored column as served; one unreadable tariff must not break the list of sites."""
+    if not stored:
+        return None
+    try:
+        if isinstance(stored, list):
+            return [TouPeriod.model_validate(p) for p in stored]
+        return TariffPlanBody.model_validate(stored)
+    except ValidationError as exc:
+        # Detection reads it leniently (models.tariff.Tariff.of); here it is served as unknown.
+        log.warning("site %s: stored tou_tariff not served: %s", site_id, str(exc)[:200])
+        return None
+
+
+def stored_tariff(value: list[TouPeriod] | TariffPlanBody | None) -> list[dict] | dict | None:
+    """A validated tariff as ``SiteRecord.tou_tariff`` keeps it (what ``core.tariffs.parse_plan`` reads)."""
+    if isinstance(value, TariffPlanBody):
+        return value.stored()
+    return [p.model_dump() for p in value] if value else None
 
 
 class SiteDetailPublic(SitePublic):
@@ -113,18 +145,21 @@ class SiteUpdate(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: SiteName | None = None
-    site_type: SiteType | None = None
-    city: City | None = None
-    province: Province | None = None
-    latitude: Latitude | None = None
-    longitude: Longitude | None = None
-    timezone: TimeZone | None = None
-    tariff_cny_per_kwh: float | None = Field(default=None, ge=0, le=100, examples=[0.85])
-    tou_tariff: list[TouPeriod] | None = Field(
+    # Not nullable: a site always has these, so null could only mean "no change", which
+    # leaving the field out already says (and a client reading null as "clear" would be surprised).
+    # The default None is never validated, so the document shows them as non-null, optional.
+    name: SiteName = None  # type: ignore[assignment]
+    site_type: SiteType = None  # type: ignore[assignment]
+    city: City = None  # type: ignore[assignment]
+    province: Province = None  # type: ignore[assignment]
+    latitude: Latitude = None  # type: ignore[assignment]
+    longitude: Longitude = None  # type: ignore[assignment]
+    timezone: TimeZone = None  # type: ignore[assignment]
+    tariff_cny_per_kwh: float | None = Field(default=None, strict=True, ge=0, le=100, examples=[0.85])
+    tou_tariff: TouTariff | None = Field(
         default=None,
-        max_length=24,
-        description="Periods covering every minute of the day exactly once.",
+        description="Periods covering every minute of the day exactly once (at most 24), or a plan with seasons, "
+                    "holiday rates and effective dates (docs/tariffs.md); null returns to the flat price.",
         examples=[[
             {"name": "peak", "start": "08:00", "end": "22:00", "price": 1.05},
             {"name": "valley", "start": "22:00", "end": "08:00", "price": 0.36},
@@ -133,8 +168,8 @@ class SiteUpdate(BaseModel):
 
     @field_validator("tou_tariff")
     @classmethod
-    def _covers_day(cls, value: list[TouPeriod] | None) -> list[TouPeriod] | None:
-        return check_covers_day(value) if value else value
+    def _covers_day(cls, value: list[TouPeriod] | TariffPlanBody | None) -> list[TouPeriod] | TariffPlanBody | None:
+        return check_covers_day(value) if isinstance(value, list) and value else value
 
 
 class SiteCreate(SiteUpdate):
@@ -162,10 +197,11 @@ class MeterFields(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: MeterName | None = None
-    category: MeterCategory | None = None
-    rated_kw: RatedKw | None = None
-    register_max: RegisterMax | None = None
+    # Not nullable, as for a site: a meter always has them; leave a field out to keep it.
+    name: MeterName = None  # type: ignore[assignment]
+    category: MeterCategory = None  # type: ignore[assignment]
+    rated_kw: RatedKw = None  # type: ignore[assignment]
+    register_max: RegisterMax | None = Field(default=None, description="Null: rollover point unknown.")
 
 
 class MeterUpdate(MeterFields):
