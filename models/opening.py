@@ -35,9 +35,10 @@ FOLLOWERS = frozenset({C.PUBLIC_HVAC, C.CHILLER, C.LOBBY_LIGHTING, C.ELEVATOR, C
 CONFIRM_DAYS = 2
 #: Hours either end of a span may move before it counts as different (a late start is noise).
 SLACK_HOURS = 1
-#: ... and before the window's own hours replace the prior from its first day: the spans a
-#: load shows are an estimate (lifts follow people, HVAC its cooling), declared hours are not.
-INITIAL_SLACK_HOURS = 2
+#: ... and before the window's own hours replace the prior from its first day: none. A whole
+#: window of days agreeing is better evidence than a table (a mall opening at 9:30 has its
+#: 9:00 hour half open every day, and judging it closed called HVAC waste every morning).
+INITIAL_SLACK_HOURS = 0
 #: Share of a meter's daily range above its low that counts as up: opening is a step up
 #: from the closed level, which the afternoon's cooling peak must not hide (HVAC at 22:00
 #: runs well above its night level and well below its 15:00 peak).
@@ -198,10 +199,12 @@ def learn(prior: OpeningHours, hours: np.ndarray, kwh: np.ndarray, meters: list[
         current = seen = prior.workday if group[0] else prior.other
         of_kind = [d for d in np.flatnonzero(np.isin(day_workday, group)).tolist() if spans[d] is not False]
         run: list[int] = []
+        agreed = 0  # days that showed the hours in force: without enough of them, no change is seen
         for d in of_kind:
             span = spans[d]
-            if not _differs(span, seen):
+            if not _differs(span, seen, INITIAL_SLACK_HOURS if agreed < CONFIRM_DAYS else SLACK_HOURS):
                 run = []
+                agreed += 1
                 continue
             run = [r for r in run if not _differs(spans[r], span)] + [d]
             if len(run) < CONFIRM_DAYS:
@@ -209,17 +212,14 @@ def learn(prior: OpeningHours, hours: np.ndarray, kwh: np.ndarray, meters: list[
             starts = [spans[r][0] for r in run if spans[r] is not None]
             ends = [spans[r][1] for r in run if spans[r] is not None]
             after = (int(np.median(starts)), int(np.median(ends))) if starts else None
-            # A run from the window's first days is the site's schedule, not a change; it
-            # replaces the prior only where clearly different, else it is how the prior looks.
-            initial = run[0] == of_kind[0]
-            if initial and not _differs(after, current, INITIAL_SLACK_HOURS):
-                seen, run = after, []
-                continue
+            # Hours seen before any days showed the prior's are the site's schedule, not a change;
+            # they replace the prior where different, else they are how the prior looks.
+            initial = agreed < CONFIRM_DAYS
             for kind in group:
                 learned.changes.append(Change(int(ordinal.min() if initial else day_ordinal[run[0]]), kind, current,
                                               after, int(hours[0] if initial else day_ts[run[0]]), initial))
             current = seen = after
-            run = []
+            run, agreed = [], CONFIRM_DAYS  # the new hours stand; a later change is a change
     learned.changes.sort(key=lambda c: c.ordinal)
     if any(not c.initial for c in learned.changes):
         # The hours whose open state the in-window changes turned: the new normal, trusted.

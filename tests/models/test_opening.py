@@ -88,7 +88,8 @@ def test_a_finding_names_the_change_for_the_manager() -> None:
     assert "08:00-19:00" in warning.message and "07:00-21:00" in warning.message
 
 
-def test_hours_close_to_the_prior_from_the_start_stay_the_prior_and_are_no_change_later() -> None:
-    ts, kwh, meters, hour, ordinal, workday = site(lambda d: (7, 21))  # within two hours of 8-19
+def test_hours_an_hour_off_the_prior_all_window_long_are_the_schedule_and_no_change() -> None:
+    ts, kwh, meters, hour, ordinal, workday = site(lambda d: (7, 20))  # a table's 8-19 is only a guess
     learned = learn(PRIOR, ts, kwh, meters, hour, ordinal, workday)
-    assert learned.changes == []
+    assert [(c.initial, c.after) for c in learned.changes] == [(True, (7, 20))]
+    assert learned.warnings("s") == []
