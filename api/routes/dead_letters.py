@@ -15,10 +15,16 @@ from api.schemas.dead_letters import DeadLetterPublic, DeadLettersPublic
 router = APIRouter(prefix="/dead-letters", tags=["dead letters"], responses=problem_responses(401, 403, 422))
 
 
+#: The received_at column is a 32-bit integer: a bound past it (or before 1970) matches like the
+#: column's own limit, instead of overflowing the database parameter (a 500).
+_EPOCH_RANGE = (0, 2**31 - 1)
+
+
 def _epoch(moment: datetime | None) -> int | None:
     if moment is None:
         return None
-    return int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
+    seconds = int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
+    return min(max(seconds, _EPOCH_RANGE[0]), _EPOCH_RANGE[1])
 
 
 @router.get("", summary="List rejected messages", response_model=DeadLettersPublic)

@@ -47,3 +47,19 @@ def test_filters_by_kind_site_and_time_and_an_underscore_is_not_a_wildcard(clien
 
 def test_managers_may_not_read_dead_letters(client, world):
     assert_problem(client.get("/api/v1/dead-letters", headers=as_(world.keys["manager"])), 403)
+
+
+def test_a_time_bound_past_2038_finds_nothing_instead_of_failing_on_postgresql(pg_world, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+    from api.options import ApiOptions
+    from core.settings import Settings
+
+    app = create_app(Settings(data_dir=tmp_path), pg_world.store, pg_world.sessions, ApiOptions(run_outbox=False))
+    with TestClient(app, raise_server_exceptions=False) as pg_client:
+        headers = as_(pg_world.keys["admin"])
+        late = pg_client.get("/api/v1/dead-letters", params={"since": "2038-02-01T00:00:00Z"}, headers=headers)
+        early = pg_client.get("/api/v1/dead-letters", params={"until": "1900-01-01T00:00:00Z"}, headers=headers)
+    assert late.status_code == 200 and late.json()["data"] == []
+    assert early.status_code == 200 and early.json()["data"] == []
