@@ -105,6 +105,8 @@ class DetectionPass:
             BaselineBank(sessions, retrain_after_s=int(detect.retrain_after_hours * HOUR)),
             multivariate=detect.multivariate)
         self.cache = cache or HourlyCache(store)
+        # site -> (what its opening hours were learnt from, the learnt hours)
+        self._opening_cache: dict[str, tuple] = {}
 
     def run(self, now: int | None = None, site_ids: list[str] | None = None) -> DetectionReport:
         """Scan the given sites (all registered sites by default) and store their alerts."""
@@ -217,8 +219,7 @@ class DetectionPass:
             terms = SiteTerms(site, tariff, self._factor(site, now, warnings))
             matrix = hours.matrix(scored_meters)
             # The declared (or usual) hours are a prior: the site's own load says when it is open.
-            opening = learn(self.opening.get(site.site_id) or opening_hours(site.site_type), hours.hours, matrix,
-                            scored_meters, *local_calendar(hours.hours, site.timezone))
+            opening = self._learned(site, hours.hours, matrix, scored_meters)
             warnings.extend(opening.warnings(site.site_id))
             result = self.scanner.scan(terms, scored_meters, hours.hours, matrix,
                                        train_end=scan_start, score_from=score_from, feedback=feedback,
@@ -232,6 +233,17 @@ class DetectionPass:
             changes = [w for w in warnings if w.code == SCHEDULE_CHANGED]
             n_faults = store_faults(session, site.site_id, data_faults + changes, data_end=now, wall_now=int(time.time()))
         return counts, len(result.scored), result.fitted, n_faults, warnings + data_faults, result.deferred
+
+    def _learned(self, site: Site, hours: np.ndarray, matrix: np.ndarray, meters: list[Meter]):  # noqa: ANN202
+        """The site's opening hours learnt from its window, reused while the window has not moved
+        (passes a minute apart share an hour's learning)."""
+        prior = self.opening.get(site.site_id) or opening_hours(site.site_type)
+        key = (int(hours[0]) if hours.size else 0, int(hours.size), tuple(m.meter_id for m in meters), prior)
+        cached = self._opening_cache.get(site.site_id)
+        if cached is None or cached[0] != key:
+            cached = (key, learn(prior, hours, matrix, meters, *local_calendar(hours, site.timezone)))
+            self._opening_cache[site.site_id] = cached
+        return cached[1]
 
     @staticmethod
     def _score_from(session: Session, site_id: str, scan_start: int, verify_hours: int = VERIFY_HOURS) -> dict[str, int]:

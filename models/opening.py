@@ -18,6 +18,7 @@ schedule from the window's start, and no change.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -135,28 +136,42 @@ def _differs(a: Span | None, b: Span | None, slack: int = SLACK_HOURS) -> bool:
     return abs(a[0] - b[0]) > slack or abs(a[1] - b[1]) > slack
 
 
+def _row_median(values: np.ndarray) -> np.ndarray:
+    """Median of each row ignoring NaN (NaN for an empty row); np.nanmedian is slow on small rows."""
+    ordered = np.sort(values, axis=1)  # NaN sort last
+    count = (~np.isnan(ordered)).sum(axis=1)
+    lower = np.take_along_axis(ordered, np.maximum((count - 1) // 2, 0)[:, None], axis=1)[:, 0]
+    upper = np.take_along_axis(ordered, np.maximum(count // 2, 0)[:, None], axis=1)[:, 0]
+    return np.where(count > 0, (lower + upper) / 2, np.nan)
+
+
 def daily_spans(days: np.ndarray) -> list[Span | None | bool]:
     """Per day of ``days`` (days x 24 x meters, each meter scaled to its usual range), the site's
-    span; None for a day with no rhythm that most meters spend low (closed); False for unknown."""
+    span; None for a day with no rhythm that most meters spend low (closed); False for unknown.
+
+    Vectorised over days and meters: a portfolio pass learns 5,000 sites.
+    """
+    known = ~np.isnan(days).any(axis=1)  # (days, meters): a meter with a gap that day says nothing
+    filled = np.where(np.isnan(days), 0.0, days)
+    low, high = filled.min(axis=1), filled.max(axis=1)
+    swing = known & ((high - low) >= MIN_SWING)
+    up = filled >= (low + UP_SHARE * (high - low))[:, None, :]
+    start = np.where(swing, up.argmax(axis=1), np.nan)
+    end = np.where(swing, 24 - up[:, ::-1, :].argmax(axis=1), np.nan)
+    n_known, n_spans = known.sum(axis=1), swing.sum(axis=1)
+    need = np.where(n_known >= 2, np.maximum(2, np.ceil(AGREE_SHARE * n_known)), 1)
+    flat = known & ~swing
+    mid_start, mid_end = np.floor(_row_median(start)), np.floor(_row_median(end))
+    flat_high = _row_median(np.where(flat, high, np.nan))
+    agree = ((np.abs(start - mid_start[:, None]) <= SLACK_HOURS)
+             & (np.abs(end - mid_end[:, None]) <= SLACK_HOURS)).sum(axis=1)
     out: list[Span | None | bool] = []
-    for day in days:
-        known = ~np.isnan(day).any(axis=0)
-        if known.sum() < 1:
+    for d in range(days.shape[0]):
+        if n_known[d] < 1:
             out.append(False)
-            continue
-        day = day[:, known]
-        low, high = day.min(axis=0), day.max(axis=0)
-        swing = (high - low) >= MIN_SWING
-        spans = []
-        for j in np.flatnonzero(swing):
-            up = np.flatnonzero(day[:, j] >= low[j] + UP_SHARE * (high[j] - low[j]))
-            spans.append((int(up[0]), int(up[-1]) + 1))
-        need = max(2, int(np.ceil(AGREE_SHARE * known.sum()))) if known.sum() >= 2 else 1
-        if len(spans) >= need:
-            median = (int(np.median([s[0] for s in spans])), int(np.median([s[1] for s in spans])))
-            agree = sum(1 for s in spans if not _differs(s, median))
-            out.append(median if agree >= need else False)
-        elif (~swing).sum() >= need and float(np.median(high[~swing])) < 0.5:
+        elif n_spans[d] >= need[d]:
+            out.append((int(mid_start[d]), int(mid_end[d])) if agree[d] >= need[d] else False)
+        elif flat[d].sum() >= need[d] and flat_high[d] < 0.5:
             out.append(None)  # flat and low: closed all day
         else:
             out.append(False)
@@ -181,9 +196,11 @@ def learn(prior: OpeningHours, hours: np.ndarray, kwh: np.ndarray, meters: list[
     if not np.array_equal(local_hour[rows], np.tile(np.arange(24), n_days)):
         return learned  # a day of 23 or 25 hours (DST): keep the prior rather than misalign
     block = kwh[np.ix_(rows, cols)]
-    with np.errstate(all="ignore"):
-        low = np.nanpercentile(block, 5, axis=0)
-        high = np.nanpercentile(block, 95, axis=0)
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a meter with no reading: NaN range, no span
+        # np.percentile is many times faster than np.nanpercentile; gaps are the exception
+        low, high = (np.percentile(block, (5, 95), axis=0) if not np.isnan(block).any()
+                     else np.nanpercentile(block, (5, 95), axis=0))
     scale = np.where(high - low > 0, high - low, np.nan)
     days = ((block - low) / scale).reshape(n_days, 24, len(cols))
     spans = daily_spans(days)
