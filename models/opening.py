@@ -25,6 +25,7 @@ import numpy as np
 
 from core.domain import Meter, MeterCategory
 from models.quality import DataWarning
+from models.reference import row_median
 from models.schedule import OpeningHours
 
 C = MeterCategory
@@ -136,15 +137,6 @@ def _differs(a: Span | None, b: Span | None, slack: int = SLACK_HOURS) -> bool:
     return abs(a[0] - b[0]) > slack or abs(a[1] - b[1]) > slack
 
 
-def _row_median(values: np.ndarray) -> np.ndarray:
-    """Median of each row ignoring NaN (NaN for an empty row); np.nanmedian is slow on small rows."""
-    ordered = np.sort(values, axis=1)  # NaN sort last
-    count = (~np.isnan(ordered)).sum(axis=1)
-    lower = np.take_along_axis(ordered, np.maximum((count - 1) // 2, 0)[:, None], axis=1)[:, 0]
-    upper = np.take_along_axis(ordered, np.maximum(count // 2, 0)[:, None], axis=1)[:, 0]
-    return np.where(count > 0, (lower + upper) / 2, np.nan)
-
-
 def daily_spans(days: np.ndarray) -> list[Span | None | bool]:
     """Per day of ``days`` (days x 24 x meters, each meter scaled to its usual range), the site's
     span; None for a day with no rhythm that most meters spend low (closed); False for unknown.
@@ -161,8 +153,8 @@ def daily_spans(days: np.ndarray) -> list[Span | None | bool]:
     n_known, n_spans = known.sum(axis=1), swing.sum(axis=1)
     need = np.where(n_known >= 2, np.maximum(2, np.ceil(AGREE_SHARE * n_known)), 1)
     flat = known & ~swing
-    mid_start, mid_end = np.floor(_row_median(start)), np.floor(_row_median(end))
-    flat_high = _row_median(np.where(flat, high, np.nan))
+    mid_start, mid_end = np.floor(row_median(start)), np.floor(row_median(end))
+    flat_high = row_median(np.where(flat, high, np.nan))
     agree = ((np.abs(start - mid_start[:, None]) <= SLACK_HOURS)
              & (np.abs(end - mid_end[:, None]) <= SLACK_HOURS)).sum(axis=1)
     out: list[Span | None | bool] = []

@@ -35,29 +35,40 @@ def day_keys(weekday: np.ndarray, workday: np.ndarray) -> np.ndarray:
     return np.where(workday & (weekday >= 5), 0, np.where(~workday & (weekday < 5), HOLIDAY_KEY, weekday))
 
 
+def row_median(values: np.ndarray) -> np.ndarray:
+    """Median of each row ignoring NaN (NaN for an empty row); np.nanmedian is slow on small rows."""
+    ordered = np.sort(values, axis=1)  # NaN sort last
+    count = (~np.isnan(ordered)).sum(axis=1)
+    lower = np.take_along_axis(ordered, np.maximum((count - 1) // 2, 0)[:, None], axis=1)[:, 0]
+    upper = np.take_along_axis(ordered, np.maximum(count // 2, 0)[:, None], axis=1)[:, 0]
+    return np.where(count > 0, (lower + upper) / 2, np.nan)
+
+
 def same_hour_median(kwh: np.ndarray, key: np.ndarray, weeks: int, *,
                      causal: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Per hour, the median of the readings with the same ``key`` within ``weeks`` occurrences of it.
 
     ``kwh`` is a regular hourly series (NaN where missing); ``key`` is day key x 24 + hour. The
     hour itself is left out. With ``causal``, only earlier occurrences count (live scoring).
-    Returns the medians and how many readings each was taken over.
+    Returns the medians and how many readings each was taken over. All keys at once: each
+    key's readings are laid in a row of their own, and every hour takes its window of that row.
     """
-    reference = np.full(kwh.size, np.nan)
-    count = np.zeros(kwh.size, dtype=np.int64)
-    for k in np.unique(key):
-        where = np.flatnonzero(key == k)
-        values = np.concatenate([np.full(weeks, np.nan), kwh[where], np.full(weeks, np.nan)])
-        window = sliding_window_view(values, 2 * weeks + 1).copy()
-        if causal:
-            window[:, weeks:] = np.nan
-        else:
-            window[:, weeks] = np.nan
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # an all-missing window is NaN: no reference
-            reference[where] = np.nanmedian(window, axis=1)
-        count[where] = np.isfinite(window).sum(axis=1)
-    return reference, count
+    kwh = np.asarray(kwh, dtype=float)
+    if kwh.size == 0:
+        return np.zeros(0), np.zeros(0, dtype=np.int64)
+    _, row = np.unique(np.asarray(key), return_inverse=True)
+    counts = np.bincount(row)
+    order = np.argsort(row, kind="stable")  # by key, in time order within each
+    position = np.empty(kwh.size, dtype=np.int64)
+    position[order] = np.arange(kwh.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    rows = np.full((counts.size, int(counts.max()) + 2 * weeks), np.nan)
+    rows[row, position + weeks] = kwh
+    window = sliding_window_view(rows, 2 * weeks + 1, axis=1)[row, position].copy()
+    if causal:
+        window[:, weeks:] = np.nan
+    else:
+        window[:, weeks] = np.nan
+    return row_median(window), np.isfinite(window).sum(axis=1)
 
 
 def reference(kwh: np.ndarray, hour: np.ndarray, day_key: np.ndarray, weeks: int, *,
@@ -72,16 +83,24 @@ def reference(kwh: np.ndarray, hour: np.ndarray, day_key: np.ndarray, weeks: int
     return same
 
 
+def _by_group(values: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``values`` laid out one row per group (NaN-padded) and each value's row."""
+    _, row = np.unique(group, return_inverse=True)
+    counts = np.bincount(row)
+    order = np.argsort(row, kind="stable")
+    position = np.empty(values.size, dtype=np.int64)
+    position[order] = np.arange(values.size) - np.repeat(np.cumsum(counts) - counts, counts)
+    rows = np.full((counts.size, int(counts.max())), np.nan)
+    rows[row, position] = values
+    return rows, row
+
+
 def hour_scale(residual: np.ndarray, hour: np.ndarray, level: np.ndarray) -> np.ndarray:
     """Robust noise scale of ``residual`` for each hour of day, per reading."""
-    scale = np.ones(residual.size)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        for h in range(24):
-            at = hour == h
-            if not at.any():
-                continue
-            mad = np.nanmedian(np.abs(residual[at])) * MAD_TO_SIGMA
-            floor = SCALE_FLOOR * np.nanmedian(np.abs(level[at])) + 1e-9
-            scale[at] = max(mad, floor) if np.isfinite(mad) else floor
-    return scale
+    if residual.size == 0:
+        return np.ones(0)
+    spread, row = _by_group(np.abs(residual), np.asarray(hour))
+    levels, _ = _by_group(np.abs(level), np.asarray(hour))
+    mad = row_median(spread) * MAD_TO_SIGMA
+    floor = SCALE_FLOOR * np.nan_to_num(row_median(levels), nan=0.0) + 1e-9
+    return np.where(np.isfinite(mad), np.maximum(mad, floor), floor)[row]
