@@ -27,7 +27,23 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.routing import APIRoute
+
+try:
+    from fastapi.routing import iter_route_contexts
+except ImportError:  # FastAPI before iter_route_contexts flattens included routers into app.routes
+
+    class _Mounted:
+        """An APIRoute as its own mounting context (the shape iter_route_contexts yields)."""
+
+        def __init__(self, route: APIRoute) -> None:
+            self.original_route = route
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.original_route, name)
+
+    def iter_route_contexts(routes):  # type: ignore[no-redef]  # noqa: ANN001, ANN201
+        return (_Mounted(route) for route in routes if isinstance(route, APIRoute))
 
 from api.deps import get_admin_key, get_current_key, get_session, get_store
 from api.problems import MEDIA_TYPE
