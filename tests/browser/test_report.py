@@ -131,6 +131,32 @@ def test_a_manager_asking_for_another_sites_report_gets_not_found_and_the_api_re
     assert answers == {"carbon": 404, "alerts": 0}
 
 
+def test_a_past_month_without_alerts_says_so_and_its_carbon_ends_with_the_month(served, page_at):
+    now = datetime.now(SHANGHAI)
+    year, month = (now.year, now.month - 2) if now.month > 2 else (now.year - 1, now.month + 10)
+    past = f"{year}-{month:02d}"
+    page = page_at(DESKTOP)
+    _sign_in(page, served.url)
+
+    _open_report(page, served, "sh-a", past)
+
+    assert "0 条告警" in page.inner_text(".report-table.waste tr.found")
+    assert "本月没有告警" in page.inner_text(".report-section:has(.message)")
+    assert f"{year}年{month}月" in page.inner_text("#report-title")
+    # The seeded readings are of the last three days: a month that ended before them used none.
+    assert page.inner_text(".report-section .summary.four .stat b >> nth=0") == "0 kWh"
+
+
+def test_a_future_month_is_refused_without_asking_the_api(served, page_at):
+    page = page_at(DESKTOP)
+    _sign_in(page, served.url)
+
+    page.goto(f"{served.url}#/report/sh-a/2999-01")
+    page.wait_for_selector(".report-body .message.error")
+
+    assert "尚未开始" in page.inner_text(".report-body")
+
+
 def test_the_report_fits_a_phone_and_switches_to_english(served, page_at, shoot):
     page = page_at(PHONE)
     _sign_in(page, served.url)
