@@ -76,7 +76,7 @@ function energy(c, sites, names) {
 
 function waste(w) {
   const row = (label, s, cls) => h("tr", { class: cls },
-    h("th", { scope: "row" }, label), h("td", {}, t("reportAlertsN").replace("{n}", s.n)),
+    h("th", { scope: "row" }, label), h("td", {}, s.n === 1 ? t("reportAlertsOne") : t("reportAlertsN").replace("{n}", s.n)),
     h("td", {}, `${num(s.kwh, 0)} kWh`), h("td", {}, `¥${num(s.cny, 0)}`), h("td", {}, `${mass(s.co2)} CO₂e`));
   return [h("table", { class: "report-table waste" }, h("tbody", {},
     row(t("reportFound"), w.found, "found"), row(t("reportFixed"), w.fixed, "fixed"), row(t("reportStillOpen"), w.open, "open"))),

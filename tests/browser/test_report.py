@@ -168,6 +168,7 @@ def test_the_report_fits_a_phone_and_switches_to_english(served, page_at, shoot)
     page.wait_for_selector(".report-table.scopes")
     assert "Monthly energy report" in page.inner_text("#report-title")
     assert "Found this month" in page.inner_text(".report-table.waste")
+    assert "1 alerts" not in page.inner_text(".report-table.waste")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shoot(page, "report-phone-en")
     page.click("#lang")
