@@ -7,6 +7,7 @@ import { alertView } from "./alert.js";
 import { siteView, sitesView } from "./site.js";
 import { carbonView } from "./carbon.js";
 import { deadLettersView } from "./deadletters.js";
+import { reportView } from "./report.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -58,9 +59,11 @@ function route() {
   }
   const alertMatch = hash.match(/^#\/alerts\/(\d+)$/);
   const siteMatch = hash.match(/^#\/sites\/([^/]+)$/);
+  const reportMatch = hash.match(/^#\/report(?:\/([^/]+)(?:\/(\d{4}-\d{2}))?)?$/);
   if (alertMatch) leave = alertView(main, ctx, Number(alertMatch[1]));
   else if (siteMatch) leave = siteView(main, ctx, decodeURIComponent(siteMatch[1]));
   else if (hash === "#/sites") leave = sitesView(main, ctx);
+  else if (reportMatch) leave = reportView(main, ctx, reportMatch[1] && decodeURIComponent(reportMatch[1]), reportMatch[2]);
   else if (hash.startsWith("#/carbon")) leave = carbonView(main, ctx);
   else if (hash === "#/dead-letters" && ctx.user.role === "admin") leave = deadLettersView(main, ctx);
   else leave = inboxView(main, ctx);
