@@ -25,7 +25,7 @@ from api.schemas.carbon import (
     GreenInstrumentsPublic, PortfolioCarbonPublic, SiteCarbonPublic,
 )
 from api.schemas.carbon_json import portfolio_fields
-from api.schemas.common import problem_responses
+from api.schemas.common import SITE_PAGE_DEFAULT, SITE_PAGE_MAX, problem_responses
 from api.security import Principal
 from api.timeranges import TimeRange, first_point_ts, parse_instant, resolve_range, zone_of
 
@@ -200,8 +200,14 @@ def _year_start(end_ts: int) -> int:
 def get_portfolio_carbon(
     session: SessionDep, store: StoreDep, key: CurrentKey, start: StartQuery = None, end: EndQuery = None,
     granularity: GranularityQuery = None, format: FormatQuery = None, accept: AcceptHeader = None,
+    limit: Annotated[int, Query(ge=1, le=SITE_PAGE_MAX, description="Sites per page (in `sites`).")] = SITE_PAGE_DEFAULT,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="Sites to skip, by site id.")] = 0,
 ):
-    """Each site the caller may see, their sum, and the sum per period. `start` defaults to 1 January of `end`'s year."""
+    """Each site the caller may see, their sum, and the sum per period. `start` defaults to 1 January of `end`'s year.
+
+    `sites` is one page of the sites by id (`limit`, `offset`; `sites_total` counts them all);
+    `total`, `periods` and `factors` always cover every site the caller may see.
+    """
     sites = SiteRecord.__table__
     query = select(*(sites.c[name] for name in _SITE_COLUMNS)).order_by(sites.c.site_id)
     if key.site_ids is not None:
@@ -216,7 +222,9 @@ def get_portfolio_carbon(
         )
     by_site = _meters_by_site(session)
     inputs = [SiteInputs(site, by_site.get(site.site_id, []), instruments.get(site.site_id, [])) for site in records]
-    fields = portfolio_fields(portfolio_carbon(store, inputs, span.start, span.end, granularity=granularity), granularity)
+    fields = portfolio_fields(
+        portfolio_carbon(store, inputs, span.start, span.end, granularity=granularity), granularity, offset, limit
+    )
     if not _wants_csv(format, accept):
         # Plain dicts straight to JSON with pydantic's serialiser: half the time of building
         # and dumping 1,001 validated site models (json.dumps would be slower than both).
