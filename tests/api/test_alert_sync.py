@@ -58,12 +58,16 @@ def test_start_and_end_keep_episodes_overlapping_the_range(pg):
     assert _ids(client, world, end=_at(T0 + 3 * HOUR)) == {world.alerts["a_open_high"]}
 
 
-def test_an_end_not_after_start_is_a_validation_problem(pg):
+def test_an_end_not_after_start_overlaps_nothing(pg):
     client, world = pg
-    response = client.get(
-        "/api/v1/alerts", params={"start": _at(T0 + 5 * HOUR), "end": _at(T0 + 5 * HOUR)}, headers=as_(world.keys["admin"])
-    )
-    assert_problem(response, 422)
+    assert _ids(client, world, start=_at(T0 + 5 * HOUR), end=_at(T0 + 5 * HOUR)) == set()
+    assert _ids(client, world, start=_at(T0 + 12 * HOUR), end=_at(T0 + 3 * HOUR)) == set()
+
+
+@pytest.mark.parametrize("name", ["updated_since", "start", "end"])
+def test_a_number_for_a_moment_is_a_validation_problem(pg, name):
+    client, world = pg
+    assert_problem(client.get("/api/v1/alerts", params={name: "15.65"}, headers=as_(world.keys["admin"])), 422)
 
 
 def test_sort_by_updated_at_lists_oldest_change_first(pg):
