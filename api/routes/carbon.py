@@ -18,6 +18,7 @@ from core.carbon import GreenInstrument, SiteInputs, portfolio_carbon, site_carb
 from core.db.registry import load_meters, site_from
 from core.db.tables import GreenInstrumentRecord, MeterRecord, SiteRecord
 from core.domain import Meter, MeterCategory, Site
+from core.store.base import SeriesStore
 from api.deps import CurrentKey, SessionDep, StoreDep, visible_site
 from api.problems import Problem, forbidden, not_found
 from api.schemas.carbon import (
@@ -149,6 +150,26 @@ def _site_of(row) -> Site:
     return site
 
 
+def _first_reading(session: Session, store: SeriesStore, site: SiteRecord, before: int) -> int | None:
+    """The site's first stored reading before ``before``, or None.
+
+    The registry keeps it (``first_reading_at``): two store queries confirm it (nothing
+    before it, a reading at it) instead of the ~20 of ``first_point_ts``. A backfill older
+    than it or data dropped by retention fails the check, and the store is searched again.
+    """
+    kept = site.first_reading_at
+    if kept is not None and not store.energy_by_meter(site_id=site.site_id, start=0, end=min(kept, before)):
+        if kept >= before:
+            return None
+        if any(True for _ in store.points(start=kept, end=kept + 1, site_id=site.site_id)):
+            return kept
+    first = first_point_ts(store, site.site_id, before)
+    if first is not None and first != kept:
+        site.first_reading_at = first
+        session.commit()
+    return first
+
+
 def _inputs(session: Session, site: SiteRecord) -> SiteInputs:
     return SiteInputs(site_from(site), list(load_meters(session, site.site_id).values()), _instruments(session, site.site_id))
 
@@ -171,7 +192,7 @@ def get_site_carbon(
     site = visible_site(session, key, site_id)
 
     def since_first_point(end_ts: int) -> int:
-        first = first_point_ts(store, site.site_id, end_ts)
+        first = _first_reading(session, store, site, end_ts)
         return first if first is not None else end_ts - _EMPTY_SPAN_S
 
     span = resolve_range(start, end, zone_of(site.timezone), default_start=since_first_point)
