@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -71,6 +72,13 @@ _TAGS = [
 _API_ROUTERS = (health, auth, sites, stream, alerts, alert_actions, findings, carbon, series, webhooks, dead_letters)
 
 
+def operation_id(route: APIRoute) -> str:
+    """A route's OpenAPI operationId: its function name in camelCase (``get_site_carbon`` -> ``getSiteCarbon``),
+    so generated clients get names a person would choose; tests/api/test_operation_ids.py keeps them unique."""
+    head, *rest = route.name.split("_")
+    return head + "".join(word.capitalize() for word in rest)
+
+
 def create_app(
     settings: Settings,
     store: SeriesStore,
@@ -115,6 +123,7 @@ def create_app(
         lifespan=lifespan,
         # On every route: a single-valued query parameter sent twice is a 422, not its last value.
         dependencies=[Depends(single_valued_query)],
+        generate_unique_id_function=operation_id,
     )
     app.state.settings = settings
     app.state.store = store

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from sqlalchemy import ColumnElement, Select, case, func, or_, select
+from pydantic import BeforeValidator
+from sqlalchemy import ColumnElement, Select, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.db.tables import AlertRecord, MeterRecord
@@ -26,7 +28,36 @@ _ORDER = {
     AlertSort.WASTE_ASC: (AlertRecord.wasted_kwh.asc(), AlertRecord.id.asc()),
     AlertSort.STARTED_DESC: (AlertRecord.started_at.desc(), AlertRecord.id.desc()),
     AlertSort.STARTED_ASC: (AlertRecord.started_at.asc(), AlertRecord.id.asc()),
+    AlertSort.UPDATED_ASC: (AlertRecord.updated_at.asc(), AlertRecord.id.asc()),
+    AlertSort.UPDATED_DESC: (AlertRecord.updated_at.desc(), AlertRecord.id.desc()),
 }
+
+#: The time columns are 32-bit integers: a bound past them (or before 1970) matches like the
+#: column's own limit instead of overflowing the database parameter (a 500 on PostgreSQL).
+_EPOCH_RANGE = (0, 2**31 - 1)
+_TIME_HELP = "ISO 8601 date-time; naive is UTC."
+
+
+def _iso_text(value: object) -> object:
+    # pydantic reads a number such as "15.65" as seconds since 1970; the document promises
+    # ISO 8601 text, so a number is refused rather than taken for a moment in 1970.
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return value
+        raise ValueError("must be an ISO 8601 date-time, not a number")
+    return value
+
+
+Instant = Annotated[datetime, BeforeValidator(_iso_text)]
+
+
+def _epoch(moment: datetime | None) -> int | None:
+    if moment is None:
+        return None
+    seconds = int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
+    return min(max(seconds, _EPOCH_RANGE[0]), _EPOCH_RANGE[1])
 
 
 #: Columns an alert in a list shows (AlertPublic reads them by name, as from a record); the
@@ -74,12 +105,37 @@ def list_alerts(
     snoozed: Annotated[
         bool | None, Query(description="true: only snoozed now; false: hide snoozed (the inbox); absent: both.")
     ] = None,
+    updated_since: Annotated[
+        Instant | None,
+        Query(description="Only alerts changed (found, extended, acted on) at or after this; " + _TIME_HELP
+              + " To sync: keep the largest `updated_at` seen and pass it next time, with sort=updated_at."),
+    ] = None,
+    start: Annotated[
+        Instant | None, Query(description="Only episodes still going at or after this (overlap); " + _TIME_HELP)
+    ] = None,
+    end: Annotated[Instant | None, Query(description="Only episodes that began before this (overlap); " + _TIME_HELP)] = None,
     sort: Annotated[AlertSort, Query(description="Sort key; a leading minus sorts descending.")] = AlertSort.WASTE_DESC,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000, description="Alerts to skip.")] = 0,
 ) -> AlertsPublic:
-    """Alerts of the sites the caller may see, biggest waste first by default."""
+    """Alerts of the sites the caller may see, biggest waste first by default.
+
+    `start` and `end` keep the episodes that overlap that range; `updated_since` keeps the
+    alerts whose `updated_at` is at or after it.
+    """
+    # An `end` not after `start` is an empty range: nothing overlaps it, so the page is empty
+    # (as the dead-letter list does), not a 422 the schema could not announce.
+    since_ts, start_ts, end_ts = _epoch(updated_since), _epoch(start), _epoch(end)
     query = in_scope(select(AlertRecord), key)
+    if since_ts is not None:
+        query = query.where(AlertRecord.updated_at >= since_ts)
+    if start_ts is not None:
+        # An ongoing episode's ended_at is its last hour so far; it still runs into any later range.
+        query = query.where(or_(AlertRecord.ended_at > start_ts, AlertRecord.ongoing.is_(True)))
+    if end_ts is not None:
+        query = query.where(AlertRecord.started_at < end_ts)
+    if start_ts is not None and end_ts is not None and end_ts <= start_ts:
+        query = query.where(false())
     if site_id is not None:
         query = query.where(AlertRecord.site_id == site_id)
     if status:

@@ -18,6 +18,7 @@ from core.carbon import GreenInstrument, SiteInputs, portfolio_carbon, site_carb
 from core.db.registry import load_meters, site_from
 from core.db.tables import GreenInstrumentRecord, MeterRecord, SiteRecord
 from core.domain import Meter, MeterCategory, Site
+from core.store.base import SeriesStore
 from api.deps import CurrentKey, SessionDep, StoreDep, visible_site
 from api.problems import Problem, forbidden, not_found
 from api.schemas.carbon import (
@@ -25,7 +26,7 @@ from api.schemas.carbon import (
     GreenInstrumentsPublic, PortfolioCarbonPublic, SiteCarbonPublic,
 )
 from api.schemas.carbon_json import portfolio_fields
-from api.schemas.common import problem_responses
+from api.schemas.common import SITE_PAGE_DEFAULT, SITE_PAGE_MAX, problem_responses
 from api.security import Principal
 from api.timeranges import TimeRange, first_point_ts, parse_instant, resolve_range, zone_of
 
@@ -149,6 +150,26 @@ def _site_of(row) -> Site:
     return site
 
 
+def _first_reading(session: Session, store: SeriesStore, site: SiteRecord, before: int) -> int | None:
+    """The site's first stored reading before ``before``, or None.
+
+    The registry keeps it (``first_reading_at``): two store queries confirm it (nothing
+    before it, a reading at it) instead of the ~20 of ``first_point_ts``. A backfill older
+    than it or data dropped by retention fails the check, and the store is searched again.
+    """
+    kept = site.first_reading_at
+    if kept is not None and not store.energy_by_meter(site_id=site.site_id, start=0, end=min(kept, before)):
+        if kept >= before:
+            return None
+        if any(True for _ in store.points(start=kept, end=kept + 1, site_id=site.site_id)):
+            return kept
+    first = first_point_ts(store, site.site_id, before)
+    if first is not None and first != kept:
+        site.first_reading_at = first
+        session.commit()
+    return first
+
+
 def _inputs(session: Session, site: SiteRecord) -> SiteInputs:
     return SiteInputs(site_from(site), list(load_meters(session, site.site_id).values()), _instruments(session, site.site_id))
 
@@ -171,7 +192,7 @@ def get_site_carbon(
     site = visible_site(session, key, site_id)
 
     def since_first_point(end_ts: int) -> int:
-        first = first_point_ts(store, site.site_id, end_ts)
+        first = _first_reading(session, store, site, end_ts)
         return first if first is not None else end_ts - _EMPTY_SPAN_S
 
     span = resolve_range(start, end, zone_of(site.timezone), default_start=since_first_point)
@@ -200,8 +221,14 @@ def _year_start(end_ts: int) -> int:
 def get_portfolio_carbon(
     session: SessionDep, store: StoreDep, key: CurrentKey, start: StartQuery = None, end: EndQuery = None,
     granularity: GranularityQuery = None, format: FormatQuery = None, accept: AcceptHeader = None,
+    limit: Annotated[int, Query(ge=1, le=SITE_PAGE_MAX, description="Sites per page (in `sites`).")] = SITE_PAGE_DEFAULT,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="Sites to skip, by site id.")] = 0,
 ):
-    """Each site the caller may see, their sum, and the sum per period. `start` defaults to 1 January of `end`'s year."""
+    """Each site the caller may see, their sum, and the sum per period. `start` defaults to 1 January of `end`'s year.
+
+    `sites` is one page of the sites by id (`limit`, `offset`; `sites_total` counts them all);
+    `total`, `periods` and `factors` always cover every site the caller may see.
+    """
     sites = SiteRecord.__table__
     query = select(*(sites.c[name] for name in _SITE_COLUMNS)).order_by(sites.c.site_id)
     if key.site_ids is not None:
@@ -216,7 +243,9 @@ def get_portfolio_carbon(
         )
     by_site = _meters_by_site(session)
     inputs = [SiteInputs(site, by_site.get(site.site_id, []), instruments.get(site.site_id, [])) for site in records]
-    fields = portfolio_fields(portfolio_carbon(store, inputs, span.start, span.end, granularity=granularity), granularity)
+    fields = portfolio_fields(
+        portfolio_carbon(store, inputs, span.start, span.end, granularity=granularity), granularity, offset, limit
+    )
     if not _wants_csv(format, accept):
         # Plain dicts straight to JSON with pydantic's serialiser: half the time of building
         # and dumping 1,001 validated site models (json.dumps would be slower than both).

@@ -6,8 +6,8 @@ import logging
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
-from sqlalchemy import select
+from fastapi import APIRouter, Path, Query, status
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.db.registry import move_meter, note_location, site_from
@@ -16,7 +16,7 @@ from core.site_rules import GIVEN, PROVINCE_CAPITAL, locate
 from core.store.base import SeriesStore
 from api.deps import CurrentKey, SessionDep, StoreDep, visible_site
 from api.problems import Problem, forbidden, not_found
-from api.schemas.common import problem_responses
+from api.schemas.common import SITE_PAGE_DEFAULT, SITE_PAGE_MAX, problem_responses
 from api.schemas.sites import (
     MeterCreate, MeterPublic, MeterUpdate, SiteCreate, SiteDetailPublic, SitePublic, SitesPublic, SiteUpdate,
     stored_tariff,
@@ -62,13 +62,19 @@ def _locate(session: Session, record: SiteRecord, changes: dict) -> None:
 
 
 @router.get("", summary="List sites", response_model=SitesPublic)
-def list_sites(session: SessionDep, key: CurrentKey) -> SitesPublic:
-    """Every site the caller may see, by id."""
-    query = select(SiteRecord).order_by(SiteRecord.site_id)
+def list_sites(
+    session: SessionDep,
+    key: CurrentKey,
+    limit: Annotated[int, Query(ge=1, le=SITE_PAGE_MAX, description="Page size.")] = SITE_PAGE_DEFAULT,
+    offset: Annotated[int, Query(ge=0, le=1_000_000, description="Sites to skip.")] = 0,
+) -> SitesPublic:
+    """The sites the caller may see, by id, one page at a time (the default page holds up to 5,000)."""
+    query = select(SiteRecord)
     if key.site_ids is not None:
         query = query.where(SiteRecord.site_id.in_(key.site_ids))
-    sites = [SitePublic.of(r) for r in session.scalars(query)]
-    return SitesPublic(data=sites, total=len(sites))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    sites = [SitePublic.of(r) for r in session.scalars(query.order_by(SiteRecord.site_id).limit(limit).offset(offset))]
+    return SitesPublic(data=sites, total=total, limit=limit, offset=offset)
 
 
 @router.post(

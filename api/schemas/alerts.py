@@ -36,6 +36,10 @@ class AlertSort(str, enum.Enum):
     WASTE_ASC = "wasted_kwh"
     STARTED_DESC = "-started_at"
     STARTED_ASC = "started_at"
+    #: For a consumer that syncs with ``updated_since``: oldest change first, so a page boundary
+    #: never skips an alert that changed while it paged.
+    UPDATED_ASC = "updated_at"
+    UPDATED_DESC = "-updated_at"
 
 
 class SeriesSamplePublic(BaseModel):

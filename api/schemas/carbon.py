@@ -118,6 +118,9 @@ class PortfolioCarbonPublic(BaseModel):
     granularity: Granularity | None = None
     periods: list[CarbonPeriodPublic] = Field(description="Portfolio sums per period label (sites' local time).")
     factors: list[FactorUsePublic] = Field(description="Every factor applied across the portfolio.")
+    sites_total: int = Field(description="Sites in the portfolio; `sites` is the page `offset`, `limit` of them.")
+    limit: int = Field(examples=[5000])
+    offset: int = Field(examples=[0])
 
     @classmethod
     def of(cls, portfolio: PortfolioCarbon, granularity: str | None) -> PortfolioCarbonPublic:

@@ -75,11 +75,16 @@ def site_fields(ledger: SiteCarbon, granularity: str | None, *, with_periods: bo
     }
 
 
-def portfolio_fields(portfolio: PortfolioCarbon, granularity: str | None) -> dict[str, Any]:
+def portfolio_fields(
+    portfolio: PortfolioCarbon, granularity: str | None, offset: int = 0, limit: int | None = None
+) -> dict[str, Any]:
+    """The portfolio with the page ``offset``, ``limit`` of its sites (all by default); totals cover every site."""
+    limit = len(portfolio.sites) if limit is None else limit
     return {
-        "sites": [site_fields(s, granularity, with_periods=False) for s in portfolio.sites],
+        "sites": [site_fields(s, granularity, with_periods=False) for s in portfolio.sites[offset:offset + limit]],
         "total": totals_fields(portfolio.totals),
         "start": instant(portfolio.start), "end": instant(portfolio.end), "granularity": granularity,
         "periods": [period_fields(p) for p in portfolio.periods],
         "factors": [use_fields(u) for u in portfolio.factors],
+        "sites_total": len(portfolio.sites), "limit": limit, "offset": offset,
     }

@@ -21,6 +21,14 @@ def _a_number(value: Any) -> Any:
 JsonInt = Annotated[int, BeforeValidator(_a_number)]
 
 
+#: Paging of the site-sized lists (sites, the portfolio's sites), in the alert list's shape
+#: (``limit``/``offset`` in, ``total``/``limit``/``offset`` out). They were unpaged: the default
+#: page still holds every site of the national portfolio of docs/benchmarks.md (5,000), so a
+#: caller that does not page sees what it saw before; ``total`` says when there are more.
+SITE_PAGE_DEFAULT = 5_000
+SITE_PAGE_MAX = 10_000
+
+
 def utc(ts: int) -> datetime:
     """An epoch-seconds timestamp as an aware UTC datetime."""
     return datetime.fromtimestamp(ts, UTC)

@@ -134,10 +134,12 @@ class SiteDetailPublic(SitePublic):
 
 
 class SitesPublic(BaseModel):
-    """The sites the caller may see."""
+    """One page of the sites the caller may see; ``total`` counts them all."""
 
     data: list[SitePublic]
     total: int
+    limit: int = Field(examples=[5000])
+    offset: int = Field(examples=[0])
 
 
 class SiteUpdate(BaseModel):

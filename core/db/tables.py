@@ -26,6 +26,10 @@ class SiteRecord(Base):
     #: When an empty meta announcement removed the site (epoch seconds); None while active.
     #: A retired site keeps its rows and data; ingest refuses its readings.
     retired_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: The site's first stored reading (epoch seconds), kept by the carbon route so a ledger
+    #: "since the first reading" costs two store queries instead of a ~20-query search; None
+    #: until first needed. Checked against the store on each use (backfill, retention).
+    first_reading_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
     #: CNY per kWh; None means the configured default tariff.
     tariff_cny_per_kwh: Mapped[float | None] = mapped_column(Float, nullable=True)
     #: Time-of-use periods in local time, e.g. [{"name": "peak", "start": "08:00",

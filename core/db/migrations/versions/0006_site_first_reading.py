@@ -1,0 +1,29 @@
+"""Sites keep their first stored reading (``first_reading_at``), filled by the carbon route when first needed.
+
+Revision ID: 0006
+Revises: 0005
+Create Date: 2026-12-07
+"""
+from typing import Sequence, Union
+
+import sqlalchemy as sa
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision: str = '0006'
+down_revision: Union[str, Sequence[str], None] = '0005'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    with op.batch_alter_table('sites', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('first_reading_at', sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    with op.batch_alter_table('sites', schema=None) as batch_op:
+        batch_op.drop_column('first_reading_at')
