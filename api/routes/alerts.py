@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
-from pydantic import BeforeValidator
 from sqlalchemy import ColumnElement, Select, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -15,7 +13,7 @@ from core.db.tables import AlertRecord, MeterRecord
 from core.severity import FLOORS, HOUR
 from api.deps import CurrentKey, SessionDep, visible_alert
 from api.schemas.alerts import AlertDetailPublic, AlertPublic, AlertSort, AlertsPublic, AlertStatus, Severity
-from api.schemas.common import problem_responses
+from api.schemas.common import Instant, epoch_of, problem_responses
 from api.security import Principal
 from api.workflow import history
 
@@ -32,32 +30,7 @@ _ORDER = {
     AlertSort.UPDATED_DESC: (AlertRecord.updated_at.desc(), AlertRecord.id.desc()),
 }
 
-#: The time columns are 32-bit integers: a bound past them (or before 1970) matches like the
-#: column's own limit instead of overflowing the database parameter (a 500 on PostgreSQL).
-_EPOCH_RANGE = (0, 2**31 - 1)
 _TIME_HELP = "ISO 8601 date-time; naive is UTC."
-
-
-def _iso_text(value: object) -> object:
-    # pydantic reads a number such as "15.65" as seconds since 1970; the document promises
-    # ISO 8601 text, so a number is refused rather than taken for a moment in 1970.
-    if isinstance(value, str):
-        try:
-            float(value)
-        except ValueError:
-            return value
-        raise ValueError("must be an ISO 8601 date-time, not a number")
-    return value
-
-
-Instant = Annotated[datetime, BeforeValidator(_iso_text)]
-
-
-def _epoch(moment: datetime | None) -> int | None:
-    if moment is None:
-        return None
-    seconds = int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
-    return min(max(seconds, _EPOCH_RANGE[0]), _EPOCH_RANGE[1])
 
 
 #: Columns an alert in a list shows (AlertPublic reads them by name, as from a record); the
@@ -125,7 +98,7 @@ def list_alerts(
     """
     # An `end` not after `start` is an empty range: nothing overlaps it, so the page is empty
     # (as the dead-letter list does), not a 422 the schema could not announce.
-    since_ts, start_ts, end_ts = _epoch(updated_since), _epoch(start), _epoch(end)
+    since_ts, start_ts, end_ts = epoch_of(updated_since), epoch_of(start), epoch_of(end)
     query = in_scope(select(AlertRecord), key)
     if since_ts is not None:
         query = query.where(AlertRecord.updated_at >= since_ts)

@@ -77,3 +77,32 @@ class FactorPublic(BaseModel):
     value: float = Field(examples=[0.5306])
     unit: str = Field(examples=["kgCO2/kWh"])
     source: str = Field(examples=["MEE&NBS 公告2025年第47号"])
+
+
+#: The time columns are 32-bit integers: a bound past them (or before 1970) matches like the
+#: column's own limit instead of overflowing the database parameter (a 500 on PostgreSQL).
+EPOCH_RANGE = (0, 2**31 - 1)
+
+
+def _iso_text(value: object) -> object:
+    # pydantic reads a number such as "15.65" as seconds since 1970; the document promises
+    # ISO 8601 text, so a number is refused rather than taken for a moment in 1970.
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return value
+        raise ValueError("must be an ISO 8601 date-time, not a number")
+    return value
+
+
+#: A query-parameter moment: ISO 8601 text only.
+Instant = Annotated[datetime, BeforeValidator(_iso_text)]
+
+
+def epoch_of(moment: datetime | None) -> int | None:
+    """Epoch seconds of ``moment`` (naive is UTC), held inside the time columns' range."""
+    if moment is None:
+        return None
+    seconds = int((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp())
+    return min(max(seconds, EPOCH_RANGE[0]), EPOCH_RANGE[1])

@@ -63,3 +63,9 @@ def test_a_time_bound_past_2038_finds_nothing_instead_of_failing_on_postgresql(p
         early = pg_client.get("/api/v1/dead-letters", params={"until": "1900-01-01T00:00:00Z"}, headers=headers)
     assert late.status_code == 200 and late.json()["data"] == []
     assert early.status_code == 200 and early.json()["data"] == []
+
+
+def test_a_number_for_a_time_bound_is_refused_not_read_as_1970(client, world):
+    _seed(world)
+    response = client.get("/api/v1/dead-letters", params={"until": "15.65"}, headers=as_(world.keys["admin"]))
+    assert response.status_code == 422
