@@ -148,15 +148,15 @@ class SiteScanner:
                                              closed=closed, settled=settled):
                 span = Span(ep.start, ep.stop, ep.kind, ep.detected, ep.ongoing, ep.excess_hours)
                 out.findings.append(measure(terms, meter, span, scan_hours, a, expected[:, k], local[first:]))
-        self._shortfalls(site, [meters[j] for j in cols], hours, kwh[:, cols], local, scores, train_end, out)
+        self._shortfalls(site, [meters[j] for j in cols], hours, kwh[:, cols], local,
+                         shortfall.candidates(scores, actual, expected), train_end, out)
         self._creep(terms, meters, hours, kwh, X, local, baselines, out)
         return out
 
     @staticmethod
     def _shortfalls(site: Site, meters: list[Meter], hours: np.ndarray, kwh: np.ndarray, local: np.ndarray,
-                    scores: np.ndarray, scan_start: int, out: SiteScan) -> None:
-        """Shortfall and flat-line findings of the meters that fell clearly below their baseline."""
-        picked = shortfall.candidates(scores)
+                    picked: np.ndarray, scan_start: int, out: SiteScan) -> None:
+        """Shortfall and flat-line findings of the ``picked`` meters, which fell clearly below their baseline."""
         if picked.size == 0:
             return
         _, ordinal, workday = local_calendar(hours, site.timezone)

@@ -16,7 +16,8 @@ from models.anomaly import BELOW, FLAT, TwoSidedScorer
 from models.quality import DataWarning
 
 HOUR = 3600
-#: Residual scale units below the baseline that make a meter worth the two-sided look.
+#: Residual scale units below the baseline, two hours running, that make a meter worth the
+#: two-sided look (7.7 ms a meter: a portfolio pass can afford it for the few that drop).
 #: Lower than any alert threshold: the scorer, not this gate, decides.
 GATE_SCALES = 4.0
 #: Share of the expected energy an episode must fall short by to be reported: the scorer
@@ -27,12 +28,15 @@ SHORTFALL, FLAT_LINE = "shortfall", "flat_line"
 _CODES = {BELOW: SHORTFALL, FLAT: FLAT_LINE}
 
 
-def candidates(scores: np.ndarray) -> np.ndarray:
-    """Columns of ``scores`` (hours x meters, signed residual units) with an hour below the gate."""
-    if scores.size == 0:
+def candidates(scores: np.ndarray, actual: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """Columns (meters) with two hours in a row clearly below their baseline: at least
+    ``GATE_SCALES`` scales and ``MIN_SHORT_SHARE`` of the expected energy short (hours x meters)."""
+    if scores.size == 0 or scores.shape[0] < 2:
         return np.zeros(0, dtype=np.int64)
-    low = np.nanmin(np.where(np.isnan(scores), np.inf, scores), axis=0)
-    return np.flatnonzero(low <= -GATE_SCALES)
+    with np.errstate(invalid="ignore"):
+        low = (np.nan_to_num(scores, nan=0.0) <= -GATE_SCALES) & (
+            np.nan_to_num(actual, nan=np.inf) <= (1 - MIN_SHORT_SHARE) * expected)
+    return np.flatnonzero((low[1:] & low[:-1]).any(axis=0))
 
 
 def find(site_id: str, meter: Meter, hours: np.ndarray, kwh: np.ndarray, local_hour: np.ndarray,

@@ -189,3 +189,32 @@ def test_public_hvac_left_on_overnight_is_hvac_after_hours(tmp_path: Path) -> No
     detector(sim, sessions).run()
     (event,) = sim.events
     assert [a.kind for a in alerts(sessions) if overlaps(a, event)] == ["hvac_after_hours"]
+
+
+def test_a_meter_that_drops_to_a_fifth_is_a_shortfall_finding_not_waste(tmp_path: Path) -> None:
+    portfolio = build_portfolio(2, 7)
+    meter = next(m for m in portfolio.all_meters() if m.category is MeterCategory.PUBLIC_HVAC)
+    start = int(FIRST_DAY.timestamp())
+    drop_from, drop_to = start + 7 * 86400 + 9 * 3600, start + 7 * 86400 + 18 * 3600  # the last day, 09-18
+    state = {"base": None, "taken": 0.0}
+
+    def edit(ts: int, readings: list[Reading]) -> list[Reading]:
+        out = []
+        for r in readings:
+            if r.meter_id == meter.meter_id and ts >= drop_from:
+                if state["base"] is None:
+                    state["base"] = r.register
+                if ts <= drop_to:  # four fifths of what it draws from here on are not drawn
+                    state["taken"] = 0.8 * (r.register - state["base"])
+                r = Reading(r.site_id, r.meter_id, r.ts, r.register - state["taken"])
+            out.append(r)
+        return out
+
+    sim = simulate(tmp_path, n_sites=2, seed=7, events_per_site_day=0, edit=edit)
+    sessions = registry(tmp_path / "db", sim.portfolio)
+    detector(sim, sessions).run(now=drop_to + 3600)
+    with sessions() as session:
+        findings = list(session.scalars(select(DataFindingRecord).where(DataFindingRecord.kind == "shortfall")))
+    assert [f.meter_id for f in findings] == [meter.meter_id]
+    assert drop_from - 2 * 3600 <= findings[0].started_at <= drop_from + 2 * 3600
+    assert not [a for a in alerts(sessions) if a.meter_id == meter.meter_id]
