@@ -64,7 +64,7 @@ def _unit(values: np.ndarray) -> np.ndarray:
     return values / middle if middle > 0 else values
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """Half-open (start, stop) of each run of True."""
     edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
     return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
@@ -81,7 +81,7 @@ def flat_lines(kwh: np.ndarray, hours: int) -> np.ndarray:
     step = np.diff(kwh)
     tolerance = 1e-6 * np.maximum(1.0, np.abs(kwh[1:-1]))
     straight = np.abs(np.diff(step)) <= tolerance  # reading i+1 continues the line of i and i+2
-    for start, stop in _runs(straight):
+    for start, stop in runs(straight):
         if stop - start + 2 >= hours and np.nanmax(np.abs(kwh[start:stop + 2])) > 1e-9:
             flat[start:stop + 2] = True
     return flat
@@ -171,14 +171,14 @@ class TwoSidedScorer:
         """Runs of high ``score``, each trimmed to the hours where the unsmoothed ``sharp`` score
         is high too (the wide windows spread an episode's score half a window each way)."""
         high = np.nan_to_num(score) >= self.threshold
-        for start, stop in _runs(~high):  # join short gaps between flagged runs
+        for start, stop in runs(~high):  # join short gaps between flagged runs
             if 0 < start and stop < high.size and stop - start <= self.join_hours:
                 high[start:stop] = True
         flag = np.zeros(score.size, dtype=bool)
         episode = np.zeros(score.size, dtype=np.int64)
         kinds: dict[int, str] = {}
         spans = []
-        for start, stop in _runs(high):
+        for start, stop in runs(high):
             inside = np.flatnonzero(sharp[start:stop] >= self.threshold)
             if inside.size:
                 start, stop = start + int(inside[0]), start + int(inside[-1]) + 1
@@ -186,7 +186,7 @@ class TwoSidedScorer:
                 spans.append((start, stop, None))
         # A flat line is a fault only where it is also off the meter's normal: a constant load
         # read by a coarse register is flat and fine.
-        spans += [(s, e, FLAT) for s, e in _runs(flat & ~high) if np.nanmax(score[s:e]) >= self.threshold]
+        spans += [(s, e, FLAT) for s, e in runs(flat & ~high) if np.nanmax(score[s:e]) >= self.threshold]
         for number, (start, stop, kind) in enumerate(sorted(spans), start=1):
             flag[start:stop] = True
             episode[start:stop] = number

@@ -44,6 +44,19 @@ def row_median(values: np.ndarray) -> np.ndarray:
     return np.where(count > 0, (lower + upper) / 2, np.nan)
 
 
+def by_group(values: np.ndarray, group: np.ndarray, pad: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``values`` laid out one row per group in their order (``pad`` NaNs either side of each
+    row, NaN after its end), with each value's row and column in that layout."""
+    _, row = np.unique(np.asarray(group), return_inverse=True)
+    counts = np.bincount(row)
+    order = np.argsort(row, kind="stable")
+    column = np.empty(values.size, dtype=np.int64)
+    column[order] = np.arange(values.size) - np.repeat(np.cumsum(counts) - counts, counts) + pad
+    rows = np.full((counts.size, int(counts.max()) + 2 * pad), np.nan)
+    rows[row, column] = values
+    return rows, row, column
+
+
 def same_hour_median(kwh: np.ndarray, key: np.ndarray, weeks: int, *,
                      causal: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Per hour, the median of the readings with the same ``key`` within ``weeks`` occurrences of it.
@@ -56,14 +69,8 @@ def same_hour_median(kwh: np.ndarray, key: np.ndarray, weeks: int, *,
     kwh = np.asarray(kwh, dtype=float)
     if kwh.size == 0:
         return np.zeros(0), np.zeros(0, dtype=np.int64)
-    _, row = np.unique(np.asarray(key), return_inverse=True)
-    counts = np.bincount(row)
-    order = np.argsort(row, kind="stable")  # by key, in time order within each
-    position = np.empty(kwh.size, dtype=np.int64)
-    position[order] = np.arange(kwh.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    rows = np.full((counts.size, int(counts.max()) + 2 * weeks), np.nan)
-    rows[row, position + weeks] = kwh
-    window = sliding_window_view(rows, 2 * weeks + 1, axis=1)[row, position].copy()
+    rows, row, column = by_group(kwh, key, pad=weeks)
+    window = sliding_window_view(rows, 2 * weeks + 1, axis=1)[row, column - weeks].copy()
     if causal:
         window[:, weeks:] = np.nan
     else:
@@ -83,24 +90,12 @@ def reference(kwh: np.ndarray, hour: np.ndarray, day_key: np.ndarray, weeks: int
     return same
 
 
-def _by_group(values: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``values`` laid out one row per group (NaN-padded) and each value's row."""
-    _, row = np.unique(group, return_inverse=True)
-    counts = np.bincount(row)
-    order = np.argsort(row, kind="stable")
-    position = np.empty(values.size, dtype=np.int64)
-    position[order] = np.arange(values.size) - np.repeat(np.cumsum(counts) - counts, counts)
-    rows = np.full((counts.size, int(counts.max())), np.nan)
-    rows[row, position] = values
-    return rows, row
-
-
 def hour_scale(residual: np.ndarray, hour: np.ndarray, level: np.ndarray) -> np.ndarray:
     """Robust noise scale of ``residual`` for each hour of day, per reading."""
     if residual.size == 0:
         return np.ones(0)
-    spread, row = _by_group(np.abs(residual), np.asarray(hour))
-    levels, _ = _by_group(np.abs(level), np.asarray(hour))
+    spread, row, _ = by_group(np.abs(residual), hour)
+    levels, _, _ = by_group(np.abs(level), hour)
     mad = row_median(spread) * MAD_TO_SIGMA
     floor = SCALE_FLOOR * np.nan_to_num(row_median(levels), nan=0.0) + 1e-9
     return np.where(np.isfinite(mad), np.maximum(mad, floor), floor)[row]

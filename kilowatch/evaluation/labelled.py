@@ -12,6 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+from models.anomaly import runs
+
 
 @dataclass(frozen=True, slots=True)
 class LabelledFigures:
@@ -40,11 +42,6 @@ class LabelledFigures:
         return 2 * p * r / (p + r) if p + r > 0 else 0.0
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
-
-
 def compare(score: np.ndarray, episode: np.ndarray, labels: np.ndarray) -> LabelledFigures:
     """Compare one meter's hourly ``score`` and ``episode`` numbers (0: none) with 0/1 ``labels``.
 
@@ -56,7 +53,7 @@ def compare(score: np.ndarray, episode: np.ndarray, labels: np.ndarray) -> Label
     both = labels[scored].any() and not labels[scored].all()
     roc = float(roc_auc_score(labels[scored], score[scored])) if both else float("nan")
     pr = float(average_precision_score(labels[scored], score[scored])) if both else float("nan")
-    events = _runs(labels)
+    events = runs(labels)
     numbers = [n for n in np.unique(episode) if n > 0]
     correct = sum(1 for n in numbers if labels[episode == n].any())
     found = sum(1 for s, e in events if (episode[s:e] > 0).any())
