@@ -130,3 +130,32 @@ def shoot():
         return path
 
     return save
+
+
+#: Viewports of the browser tests: a laptop and a phone.
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def page_at(browser):
+    """Opens a page at a viewport (zh-CN); every context is closed after the test."""
+    contexts = []
+
+    def open_page(viewport):
+        context = browser.new_context(viewport=viewport, locale="zh-CN", device_scale_factor=1)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page, url: str) -> None:
+    """Sign in as the seeded manager and wait for the alert list."""
+    page.goto(url)
+    page.fill("#username", "manager")
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector(".card.alert")

@@ -10,33 +10,9 @@ import pytest
 from sqlalchemy import update
 
 from core.db.tables import AlertRecord
-from tests.browser.conftest import PASSWORD
+from tests.browser.conftest import DESKTOP, PHONE, sign_in as _sign_in
 
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
-@pytest.fixture
-def page_at(browser):
-    contexts = []
-
-    def open_page(viewport):
-        context = browser.new_context(viewport=viewport, locale="zh-CN", device_scale_factor=1)
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def _sign_in(page, url: str) -> None:
-    page.goto(url)
-    page.fill("#username", "manager")
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector(".card.alert")
 
 
 def _month_of(ts: int) -> str:
