@@ -22,10 +22,11 @@ pytestmark = pytest.mark.e2e
 SIGN_IN = re.compile(r"Sign in:\s+user (\S+), password (\S+)")
 
 
-def test_the_printed_dashboard_credentials_sign_in_and_the_key_reaches_the_api(tmp_path):
+def _start_demo(tmp_path, *args: str) -> tuple[subprocess.Popen, list[str], threading.Thread]:
+    """Start ``kilowatch demo`` in a subprocess; its output lines are collected as they come."""
     env = {**os.environ, "COLUMNS": "250", "TERM": "dumb", "NO_COLOR": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "kilowatch.cli", "--data-dir", str(tmp_path), "demo", "--sites", "3", "--history-days", "3"],
+        [sys.executable, "-m", "kilowatch.cli", "--data-dir", str(tmp_path), "demo", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -34,6 +35,11 @@ def test_the_printed_dashboard_credentials_sign_in_and_the_key_reaches_the_api(t
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)
     reader.start()
+    return proc, lines, reader
+
+
+def test_the_printed_dashboard_credentials_sign_in_and_the_key_reaches_the_api(tmp_path):
+    proc, lines, reader = _start_demo(tmp_path, "--sites", "3", "--history-days", "3")
     try:
         url = wait_for(lambda: next((m.group(1) for l in lines if (m := re.search(r"Dashboard:\s+(http://\S+?)/?\s*$", l))), None), 60, what="the dashboard URL")
         username, password = wait_for(lambda: next((m.groups() for l in lines if (m := SIGN_IN.search(l))), None), 5, what="the sign-in line")
@@ -53,18 +59,8 @@ def test_the_printed_dashboard_credentials_sign_in_and_the_key_reaches_the_api(t
 
 
 def test_demo_serves_alerts_and_carbon_within_two_minutes_and_stops_cleanly(tmp_path):
-    env = {**os.environ, "COLUMNS": "250", "TERM": "dumb", "NO_COLOR": "1"}
     started = time.monotonic()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "kilowatch.cli", "--data-dir", str(tmp_path), "demo", "--sites", "10"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        env=env,
-    )
-    lines: list[str] = []
-    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)
-    reader.start()
+    proc, lines, reader = _start_demo(tmp_path, "--sites", "10")
     try:
         url = wait_for(lambda: next((m.group(1) for l in lines if (m := re.search(r"Dashboard:\s+(http://\S+?)/?\s*$", l))), None), 60, what="the dashboard URL")
         key = wait_for(lambda: next((m.group(1) for l in lines if (m := re.search(r"Admin key:\s+(kw_\S+)", l))), None), 5, what="the admin key")
