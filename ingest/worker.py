@@ -28,6 +28,7 @@ from ingest.connection import build_client, connect_async, is_mqtt5, subscribe
 from ingest.deadletter import MAX_STORED_PAYLOAD
 from ingest.deadletter_file import DeadLetterFile
 from ingest.metrics import IngestMetrics, IngestStats
+from ingest.poison import PoisonGuard, Suspects
 from ingest.reconcile import LATE_WRITE_S
 from ingest.retry import Aborted, Retrier
 from ingest.spool import Spool
@@ -94,6 +95,7 @@ class IngestWorker:
         self._spool_path = Path(spool_path) if spool_path is not None else None
         self._spool_max_bytes = spool_max_bytes
         self._letters = DeadLetterFile(Path(dead_letter_path)) if dead_letter_path is not None else None
+        self._suspects = Suspects(Path(dead_letter_path) if dead_letter_path is not None else None)
         shared = bool(mqtt.shared_group) and is_mqtt5(mqtt) if reconcile is None else reconcile
         self._writer_args = dict(
             store=store,
@@ -111,6 +113,7 @@ class IngestWorker:
             late_write_s=late_write_s,
         )
         self._batches: BatchWriter | None = None
+        self._guard: PoisonGuard | None = None
         self._client: Client | None = None
         self._writer: threading.Thread | None = None
         # Message ids are only meaningful on the connection they arrived on; acks for an
@@ -143,6 +146,7 @@ class IngestWorker:
             spool = Spool(self._spool_path, self._spool_max_bytes)
             self._metrics.spool_bytes = lambda: spool.size
         self._batches = BatchWriter(settings=self._settings, spool=spool, letters=self._letters, **self._writer_args)  # type: ignore[arg-type]
+        self._guard = PoisonGuard(self._batches.handle, self._batches.dead_letter, self._suspects, self._clock)
         client = build_client(self._mqtt)
         client.on_connect = self._on_connect
         client.on_subscribe = self._on_subscribe
@@ -291,14 +295,14 @@ class IngestWorker:
     # --- writer thread --------------------------------------------------------------
 
     def _write_loop(self) -> None:
-        batches = self._batches
-        assert batches is not None
+        batches, guard = self._batches, self._guard
+        assert batches is not None and guard is not None
         try:
             batches.start_up()
             while True:
                 batch = self._buffer.take(self._settings.flush_interval_s, idle_timeout=_IDLE_S)
                 if batch:
-                    if not batches.handle(batch):
+                    if not guard.handle(batch):
                         log.warning("stopping with %d readings neither stored nor spooled; left unacknowledged", self.stats.pending)
                         return
                     self._metrics.settled_readings += sum(len(m.decoded.readings) for m in batch)
@@ -309,8 +313,9 @@ class IngestWorker:
         except Aborted as exc:
             log.warning("stopping with %d readings unwritten and unacknowledged: %s", self.stats.pending, exc)
         except BaseException as exc:
-            # Not an outage (those are retried or spooled above) but a bug or a poison the
-            # code did not foresee: stop taking messages, turn unhealthy, let run_until exit.
+            # Not an outage (those are retried or spooled above) nor a poison message (set
+            # apart by the guard) but a broken writer: stop taking messages, turn unhealthy,
+            # let run_until exit.
             self.error = exc
             self._metrics.healthy = False
             self._buffer.close()

@@ -289,6 +289,10 @@ class BatchWriter:
         """A registry change an announcement asks for (apply, retire), retried through outages."""
         return self._retry.run("registry", change)
 
+    def dead_letter(self, letters: list[DeadLetter]) -> None:
+        """Record ``letters`` (counted by their kind) as the writer records its own rejections."""
+        self._reject([letter.kind for letter in letters], letters)
+
     def _reject(self, kinds: list[str], letters: list[DeadLetter]) -> None:
         if not letters:
             return

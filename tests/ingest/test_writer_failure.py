@@ -23,7 +23,8 @@ import pytest
 
 from core.domain import EnergyPoint
 from ingest.metrics import HEALTH_PATH, serve_metrics
-from tests.ingest.conftest import METERS, NOW, SITE, FaultyStore, wait_stored
+from ingest.poison import POISON_KIND
+from tests.ingest.conftest import METERS, NOW, SITE, FaultyStore, wait_dead_letters, wait_stored
 from tests.ingest.test_shutdown import KILOWATCH, metric, no_redelivery
 from tests.support import free_port, wait_for
 
@@ -157,3 +158,73 @@ def test_kilowatch_ingest_exits_1_after_a_writer_failure_keeping_what_it_acknowl
     assert rows == lobby  # acknowledged before the failure: stored
     # Unacknowledged: still in the broker session, delivered to the next process.
     assert no_redelivery(mosquitto, publisher.prefix, client_id, publisher) == [pump]
+
+
+def test_a_poison_message_in_a_batch_is_set_apart_and_the_rest_stored(start_worker, publisher, store, sessions, tmp_path):
+    # A long flush interval puts the three messages in one batch: the writer fails on it,
+    # retries them one by one, stores the lobby's two and dead-letters the pump's alone.
+    worker = start_worker(on_store=BuggyStore(store), flush_interval_s=1.5, worker_args={"dead_letter_path": tmp_path})
+    publisher.announce(SITE, METERS)
+    wait_for(lambda: worker.stats.announcements == 1, what="announcement applied")
+    publisher.reading(LOBBY, T0, 1.0)
+    publisher.reading(PUMP, T0, 5.0)
+    publisher.reading(LOBBY, T0 + 60, 2.0)
+
+    assert [p.ts for p in wait_stored(store, LOBBY, 2)] == [T0, T0 + 60]
+    [letter] = wait_dead_letters(sessions, 1)
+    assert letter.kind == POISON_KIND and INJECTED in letter.reason and PUMP in letter.topic
+    assert worker.healthy and worker.error is None
+    wait_for(lambda: worker.stats.acked == 4, what="every message acknowledged")  # the announcement too
+    assert worker.stats.rejected[POISON_KIND] == 1
+    publisher.reading(LOBBY, T0 + 120, 3.0)
+    wait_stored(store, LOBBY, 3)  # it goes on
+
+
+def test_a_lone_poison_message_ends_one_process_and_is_set_apart_by_the_next(mosquitto, publisher, tmp_path):
+    inject = tmp_path / "inject"
+    inject.mkdir()
+    (inject / "sitecustomize.py").write_text(textwrap.dedent(SITECUSTOMIZE))
+    client_id = f"ingest-{uuid.uuid4().hex[:8]}"
+    env = os.environ | {
+        "PYTHONPATH": os.pathsep.join([str(inject), str(REPO), *filter(None, [os.environ.get("PYTHONPATH")])]),
+        "KILOWATCH_MQTT__HOST": mosquitto.host,
+        "KILOWATCH_MQTT__PORT": str(mosquitto.port),
+        "KILOWATCH_MQTT__TOPIC_PREFIX": publisher.prefix,
+        "KILOWATCH_MQTT__CLIENT_ID": client_id,
+        "KILOWATCH_INGEST__FLUSH_INTERVAL_S": "0.05",
+    }
+    processes = []
+
+    def start(n: int) -> tuple[subprocess.Popen, int]:
+        port = free_port()
+        with (tmp_path / f"ingest-{n}.log").open("wb") as log:
+            process = subprocess.Popen([str(KILOWATCH), "--data-dir", str(tmp_path), "ingest", "--metrics-port", str(port)],
+                                       env=env, stdout=log, stderr=log)
+        processes.append(process)
+        wait_for(lambda: metric(port, "kilowatch_ingest_connections_total") >= 1, timeout=30, what="ingest connected")
+        return process, port
+
+    try:
+        first, port = start(1)
+        publisher.announce(SITE, METERS)
+        wait_for(lambda: metric(port, "kilowatch_ingest_acked_messages_total") == 1, what="the announcement acknowledged")
+        now = int(time.time())
+        pump = f'{{"v": 1, "ts": {now - 60}, "register": 7.0}}'.encode()
+        publisher.raw(f"{publisher.prefix}/{SITE.site_id}/{PUMP}/reading", pump)
+        assert first.wait(timeout=30) == 1  # alone, it cannot be told from a broken writer
+
+        second, port = start(2)  # the broker redelivers the pump's message to it
+        wait_for(lambda: metric(port, f'kilowatch_ingest_rejected_total{{reason="{POISON_KIND}"}}') == 1, timeout=30,
+                 what="the poison message set apart")
+        publisher.reading(LOBBY, now - 30, 100.0)
+        wait_for(lambda: metric(port, "kilowatch_ingest_stored_readings_total") >= 1, what="a later reading stored")
+        assert second.poll() is None and health(port) == 200
+    finally:
+        for process in processes:
+            if process.poll() is None:
+                process.terminate()
+                process.wait(timeout=15)
+    with sqlite3.connect(tmp_path / "kilowatch.db") as db:
+        letters = db.execute("SELECT kind, topic, payload FROM dead_letters").fetchall()
+    assert letters == [(POISON_KIND, f"{publisher.prefix}/{SITE.site_id}/{PUMP}/reading", pump)]
+    assert no_redelivery(mosquitto, publisher.prefix, client_id, publisher) == []
