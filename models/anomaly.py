@@ -180,12 +180,11 @@ class TwoSidedScorer:
         relative = hour_scale(share, hour, np.ones_like(share)) * level
         return np.where(np.isfinite(relative), np.maximum(relative, ABSOLUTE_NOISE_SHARE * absolute), absolute)
 
-    @staticmethod
-    def _spikes(kwh: np.ndarray, hour: np.ndarray) -> np.ndarray:
+    def _spikes(self, kwh: np.ndarray, hour: np.ndarray) -> np.ndarray:
         """How far each hour is from the mean of its two neighbours, in units of that hour's noise."""
-        gap = np.full(kwh.size, np.nan)
-        gap[1:-1] = kwh[1:-1] - (kwh[:-2] + kwh[2:]) / 2
-        return np.abs(gap) / hour_scale(gap, hour, kwh)
+        between = np.full(kwh.size, np.nan)
+        between[1:-1] = (kwh[:-2] + kwh[2:]) / 2
+        return np.abs(kwh - between) / self._noise(kwh - between, hour, between)
 
     def _episodes(self, score: np.ndarray, sharp: np.ndarray, direction: np.ndarray,
                   flat: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
