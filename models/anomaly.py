@@ -12,8 +12,9 @@ How an hour is judged (chosen on the real labelled LEAD1.0 development buildings
   follows the seasons and changes of schedule, the second keeps a long waste episode or a
   summer of running all night from becoming its own normal;
 - each residual in units of the meter's robust noise for that hour of day, taken relative to the
-  expected level (``relative_noise``): load noise grows with the load, so a month at twice the
-  level is judged by twice the spread, not called abnormal hour after hour;
+  expected level (``relative_noise``): load noise grows with
+  the load, so a month at twice the level is judged by twice the spread, not called abnormal
+  hour after hour, and a dip in a quiet season is not drowned by the busy season's spread;
 - averaged over ``smoothing`` windows (hours), so that an hour inside a run of abnormal hours
   scores higher than an isolated noisy one, and an isolated strong one still counts;
 - plus ``spike_weight`` times a one-hour glitch score (an hour far from both neighbours);
@@ -143,12 +144,17 @@ class TwoSidedScorer:
         hour = np.asarray(hour, dtype=np.int64)
         day_key = np.asarray(day_key, dtype=np.int64)
         parts, sharp, signed = [], [], []
-        expected = None
-        for weeks in (self.local_weeks, self.season_weeks):
-            normal = reference(kwh, hour, day_key, weeks, causal=self.causal)
-            expected = normal if expected is None else expected
+        normals = [reference(kwh, hour, day_key, weeks, causal=self.causal)
+                   for weeks in (self.local_weeks, self.season_weeks)]
+        # The level the noise grows with. The local reference's is never below the season's: after
+        # a long outage the weeks around expect almost nothing, and the first normal days must not
+        # look extreme against a spread drawn to zero. The season's is its own, so that weeks at a
+        # raised level stay abnormal against the year (taking the larger for both: same dev mean,
+        # but most of 439's labelled raised nights went unflagged).
+        levels = (np.fmax(np.abs(normals[0]), np.abs(normals[1])), np.abs(normals[1]))
+        for normal, level in zip(normals, levels):
             residual = kwh - normal
-            z = residual / self._noise(residual, hour, normal)
+            z = residual / self._noise(residual, hour, normal, level)
             parts.append(np.mean([_unit(self._smooth(np.abs(z), w)) for w in self.smoothing], axis=0))
             sharp.append(_unit(np.abs(z)))
             signed.append(self._smooth(z, max(self.smoothing)))
@@ -159,7 +165,7 @@ class TwoSidedScorer:
         direction = np.sign(np.nan_to_num(np.mean(signed, axis=0))).astype(np.int64)
         flat = flat_lines(kwh, self.flat_hours) if self.flat_hours else np.zeros(kwh.size, dtype=bool)
         flag, episode, kinds = self._episodes(score, np.nan_to_num(np.mean(sharp, axis=0)), direction, flat)
-        return HourlyScores(expected, score, direction, flag, episode, kinds)
+        return HourlyScores(normals[0], score, direction, flag, episode, kinds)
 
     def _smooth(self, values: np.ndarray, width: int) -> np.ndarray:
         if not self.causal or width <= 1:
@@ -169,12 +175,13 @@ class TwoSidedScorer:
         half = width // 2
         return np.concatenate([np.full(half, np.nan), shifted[:-half]]) if half else shifted
 
-    def _noise(self, residual: np.ndarray, hour: np.ndarray, normal: np.ndarray) -> np.ndarray:
-        """Robust noise scale of each reading's ``residual`` from its ``normal``, per hour of day."""
+    def _noise(self, residual: np.ndarray, hour: np.ndarray, normal: np.ndarray,
+               level: np.ndarray) -> np.ndarray:
+        """Robust noise scale of each reading's ``residual`` from its ``normal``, per hour of day,
+        growing with the expected ``level`` (>= 0) when the noise is relative."""
         absolute = hour_scale(residual, hour, normal)
         if not self.relative_noise:
             return absolute
-        level = np.abs(normal)
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(level > 0, residual / level, np.nan)
         relative = hour_scale(share, hour, np.ones_like(share)) * level
@@ -184,7 +191,7 @@ class TwoSidedScorer:
         """How far each hour is from the mean of its two neighbours, in units of that hour's noise."""
         between = np.full(kwh.size, np.nan)
         between[1:-1] = (kwh[:-2] + kwh[2:]) / 2
-        return np.abs(kwh - between) / self._noise(kwh - between, hour, between)
+        return np.abs(kwh - between) / self._noise(kwh - between, hour, between, np.abs(between))
 
     def _episodes(self, score: np.ndarray, sharp: np.ndarray, direction: np.ndarray,
                   flat: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:

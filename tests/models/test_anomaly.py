@@ -101,3 +101,17 @@ def test_a_dip_in_the_quiet_season_outranks_every_ordinary_hour_of_the_busy_seas
         result = TwoSidedScorer().score(kwh, hour, day)
         busy = season > 2.5
         assert result.score[start:start + 6].min() > result.score[busy].max(), seed
+
+
+def test_after_a_long_outage_the_first_normal_week_ranks_below_the_outage() -> None:
+    # Twelve weeks off in forty: longer than the local reference's reach, so the weeks around the
+    # return expect almost nothing; the return is news, but less abnormal than the outage itself.
+    hours = np.arange(40 * 168)
+    hour, weekday = hours % 24, (hours // 24) % 7
+    open_ = (weekday < 5) & (hour >= 8) & (hour < 19)
+    for seed in range(3):
+        kwh = np.where(open_, 100.0, 30.0) * (1 + 0.03 * np.random.default_rng(seed).standard_normal(hours.size))
+        start, stop = 10 * 168, 22 * 168
+        kwh[start:stop] = 0.0
+        result = TwoSidedScorer().score(kwh, hour, weekday)
+        assert np.median(result.score[stop:stop + 168]) < np.median(result.score[start:stop]), seed
