@@ -12,9 +12,9 @@ How an hour is judged (chosen on the real labelled LEAD1.0 development buildings
   follows the seasons and changes of schedule, the second keeps a long waste episode or a
   summer of running all night from becoming its own normal;
 - each residual in units of the meter's robust noise for that hour of day, taken relative to the
-  expected level (``relative_noise``): load noise grows with
-  the load, so a month at twice the level is judged by twice the spread, not called abnormal
-  hour after hour, and a dip in a quiet season is not drowned by the busy season's spread;
+  expected level (``relative_noise``): load noise grows with the load, so a month at twice the
+  level is judged by twice the spread, not called abnormal hour after hour, and a dip in a
+  quiet season is not drowned by the busy season's spread;
 - averaged over ``smoothing`` windows (hours), so that an hour inside a run of abnormal hours
   scores higher than an isolated noisy one, and an isolated strong one still counts;
 - plus ``spike_weight`` times a one-hour glitch score (an hour far from both neighbours);
@@ -149,8 +149,8 @@ class TwoSidedScorer:
         # The level the noise grows with. The local reference's is never below the season's: after
         # a long outage the weeks around expect almost nothing, and the first normal days must not
         # look extreme against a spread drawn to zero. The season's is its own, so that weeks at a
-        # raised level stay abnormal against the year (taking the larger for both: same dev mean,
-        # but most of 439's labelled raised nights went unflagged).
+        # raised level stay abnormal against the year (taking the larger for both: same dev-set
+        # ROC-AUC, but most labelled weeks of raised nights on one dev building went unflagged).
         levels = (np.fmax(np.abs(normals[0]), np.abs(normals[1])), np.abs(normals[1]))
         for normal, level in zip(normals, levels):
             residual = kwh - normal
