@@ -11,7 +11,10 @@ How an hour is judged (chosen on the real labelled LEAD1.0 development buildings
   kind over the nearest ``local_weeks`` and over the nearest ``season_weeks``; the first
   follows the seasons and changes of schedule, the second keeps a long waste episode or a
   summer of running all night from becoming its own normal;
-- each residual in units of the meter's robust noise for that hour of day;
+- each residual in units of the meter's robust noise for that hour of day, taken relative to the
+  expected level (``relative_noise``): load noise grows with the load, so a month at twice the
+  level is judged by twice the spread, not called abnormal hour after hour, and a dip in a
+  quiet season is not drowned by the busy season's spread;
 - averaged over ``smoothing`` windows (hours), so that an hour inside a run of abnormal hours
   scores higher than an isolated noisy one, and an isolated strong one still counts;
 - plus ``spike_weight`` times a one-hour glitch score (an hour far from both neighbours);
@@ -32,6 +35,10 @@ from models.reference import hour_scale, reference
 
 #: Episode kinds, by direction.
 ABOVE, BELOW, FLAT = "above", "below", "flat_line"
+#: With relative noise, the scale never falls below this share of the absolute one: where the
+#: expected level is near zero (lights off at night) a relative spread would call a few kWh
+#: infinitely abnormal. 0 to 0.35 score the same on the dev buildings; 0.7 loses 0.01 on one.
+ABSOLUTE_NOISE_SHARE = 0.25
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +113,9 @@ class TwoSidedScorer:
         Shortest flagged episode kept, and longest gap joined inside one.
     flat_hours : int
         Readings on one straight line that make a flat-line episode (0 turns it off).
+    relative_noise : bool
+        Scale residuals by the spread of residual / expected per hour of day times the hour's
+        expected level (True), or by the spread of the residuals themselves (False).
     causal : bool
         Use only earlier readings for the references (live scoring); the smoothing is then
         trailing too. The noise scale is still taken over the whole series given, so live
@@ -115,7 +125,7 @@ class TwoSidedScorer:
     def __init__(self, local_weeks: int = 8, season_weeks: int = 52, smoothing: tuple[int, ...] = (3, 9, 25),
                  spike_weight: float = 0.1, threshold: float = 4.0, peak: float = 8.0, min_hours: int = 3,
                  join_hours: int = 12,
-                 flat_hours: int = 6, causal: bool = False) -> None:
+                 flat_hours: int = 6, relative_noise: bool = True, causal: bool = False) -> None:
         self.local_weeks = local_weeks
         self.season_weeks = season_weeks
         self.smoothing = smoothing
@@ -125,6 +135,7 @@ class TwoSidedScorer:
         self.min_hours = min_hours
         self.join_hours = join_hours
         self.flat_hours = flat_hours
+        self.relative_noise = relative_noise
         self.causal = causal
 
     def score(self, kwh: np.ndarray, hour: np.ndarray, day_key: np.ndarray) -> HourlyScores:
@@ -133,12 +144,17 @@ class TwoSidedScorer:
         hour = np.asarray(hour, dtype=np.int64)
         day_key = np.asarray(day_key, dtype=np.int64)
         parts, sharp, signed = [], [], []
-        expected = None
-        for weeks in (self.local_weeks, self.season_weeks):
-            normal = reference(kwh, hour, day_key, weeks, causal=self.causal)
-            expected = normal if expected is None else expected
+        normals = [reference(kwh, hour, day_key, weeks, causal=self.causal)
+                   for weeks in (self.local_weeks, self.season_weeks)]
+        # The level the noise grows with. The local reference's is never below the season's: after
+        # a long outage the weeks around expect almost nothing, and the first normal days must not
+        # look extreme against a spread drawn to zero. The season's is its own, so that weeks at a
+        # raised level stay abnormal against the year (taking the larger for both: same dev-set
+        # ROC-AUC, but most labelled weeks of raised nights on one dev building went unflagged).
+        levels = (np.fmax(np.abs(normals[0]), np.abs(normals[1])), np.abs(normals[1]))
+        for normal, level in zip(normals, levels):
             residual = kwh - normal
-            z = residual / hour_scale(residual, hour, normal)
+            z = residual / self._noise(residual, hour, normal, level)
             parts.append(np.mean([_unit(self._smooth(np.abs(z), w)) for w in self.smoothing], axis=0))
             sharp.append(_unit(np.abs(z)))
             signed.append(self._smooth(z, max(self.smoothing)))
@@ -149,7 +165,7 @@ class TwoSidedScorer:
         direction = np.sign(np.nan_to_num(np.mean(signed, axis=0))).astype(np.int64)
         flat = flat_lines(kwh, self.flat_hours) if self.flat_hours else np.zeros(kwh.size, dtype=bool)
         flag, episode, kinds = self._episodes(score, np.nan_to_num(np.mean(sharp, axis=0)), direction, flat)
-        return HourlyScores(expected, score, direction, flag, episode, kinds)
+        return HourlyScores(normals[0], score, direction, flag, episode, kinds)
 
     def _smooth(self, values: np.ndarray, width: int) -> np.ndarray:
         if not self.causal or width <= 1:
@@ -159,12 +175,23 @@ class TwoSidedScorer:
         half = width // 2
         return np.concatenate([np.full(half, np.nan), shifted[:-half]]) if half else shifted
 
-    @staticmethod
-    def _spikes(kwh: np.ndarray, hour: np.ndarray) -> np.ndarray:
+    def _noise(self, residual: np.ndarray, hour: np.ndarray, normal: np.ndarray,
+               level: np.ndarray) -> np.ndarray:
+        """Robust noise scale of each reading's ``residual`` from its ``normal``, per hour of day,
+        growing with the expected ``level`` (>= 0) when the noise is relative."""
+        absolute = hour_scale(residual, hour, normal)
+        if not self.relative_noise:
+            return absolute
+        with np.errstate(invalid="ignore", divide="ignore"):
+            share = np.where(level > 0, residual / level, np.nan)
+        relative = hour_scale(share, hour, np.ones_like(share)) * level
+        return np.where(np.isfinite(relative), np.maximum(relative, ABSOLUTE_NOISE_SHARE * absolute), absolute)
+
+    def _spikes(self, kwh: np.ndarray, hour: np.ndarray) -> np.ndarray:
         """How far each hour is from the mean of its two neighbours, in units of that hour's noise."""
-        gap = np.full(kwh.size, np.nan)
-        gap[1:-1] = kwh[1:-1] - (kwh[:-2] + kwh[2:]) / 2
-        return np.abs(gap) / hour_scale(gap, hour, kwh)
+        between = np.full(kwh.size, np.nan)
+        between[1:-1] = (kwh[:-2] + kwh[2:]) / 2
+        return np.abs(kwh - between) / self._noise(kwh - between, hour, between, np.abs(between))
 
     def _episodes(self, score: np.ndarray, sharp: np.ndarray, direction: np.ndarray,
                   flat: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:

@@ -50,13 +50,14 @@ def test_beats_both_naive_scorers_on_every_dev_building(figures: dict) -> None:
             assert ours["roc_auc"] > figures[naive][building]["roc_auc"], (building, naive)
 
 
-def test_mean_roc_auc_on_the_dev_set_is_at_least_0_92(figures: dict) -> None:
+def test_mean_roc_auc_on_the_dev_set_is_at_least_0_935(figures: dict) -> None:
+    # 0.942 at the floor's last raise; the goal is 0.92, the margin keeps a small regression visible
     ours = figures["kilowatch"]
-    assert sum(f["roc_auc"] for f in ours.values()) / len(ours) >= 0.92
+    assert sum(f["roc_auc"] for f in ours.values()) / len(ours) >= 0.935
 
 
 def test_flagged_episodes_are_mostly_real_anomalies(figures: dict) -> None:
     ours = figures["kilowatch"].values()
     episodes = sum(f["episodes"] for f in ours)
     assert episodes >= 10  # flags something, not a precision of nothing
-    assert sum(f["correct"] for f in ours) / episodes >= 0.5
+    assert sum(f["correct"] for f in ours) / episodes >= 0.6  # 29 of 40 at the floor's last raise; goal 0.5

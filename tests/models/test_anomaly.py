@@ -80,3 +80,38 @@ def test_a_causal_scorer_expects_from_the_past_only() -> None:
     first = TwoSidedScorer(causal=True).score(kwh, hour, day).expected[:cut]
     second = TwoSidedScorer(causal=True).score(later, hour, day).expected[:cut]
     np.testing.assert_array_equal(first, second)
+
+
+def seasonal_office(seed: int, weeks: int = 30) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The office of :func:`office` at a level that goes from 1x to 3x and back over the series,
+    with noise that grows with the level (5 %), as a building's does."""
+    hours = np.arange(weeks * 168)
+    hour, weekday = hours % 24, (hours // 24) % 7
+    open_ = (weekday < 5) & (hour >= 8) & (hour < 19)
+    season = 2.0 - np.cos(2 * np.pi * hours / hours.size)
+    noise = 1 + 0.05 * np.random.default_rng(seed).standard_normal(hours.size)
+    return np.where(open_, 100.0, 30.0) * season * noise, hour, weekday, season
+
+
+def test_a_dip_in_the_quiet_season_outranks_every_ordinary_hour_of_the_busy_season() -> None:
+    for seed in range(4):
+        kwh, hour, day, season = seasonal_office(seed)
+        start = 3 * 168 + 2 * 24 + 9  # a quiet-season Wednesday at 09:00, six hours at 70 %
+        kwh[start:start + 6] *= 0.7
+        result = TwoSidedScorer().score(kwh, hour, day)
+        busy = season > 2.5
+        assert result.score[start:start + 6].min() > result.score[busy].max(), seed
+
+
+def test_after_a_long_outage_the_first_normal_week_ranks_below_the_outage() -> None:
+    # Twelve weeks off in forty: longer than the local reference's reach, so the weeks around the
+    # return expect almost nothing; the return is news, but less abnormal than the outage itself.
+    hours = np.arange(40 * 168)
+    hour, weekday = hours % 24, (hours // 24) % 7
+    open_ = (weekday < 5) & (hour >= 8) & (hour < 19)
+    for seed in range(3):
+        kwh = np.where(open_, 100.0, 30.0) * (1 + 0.03 * np.random.default_rng(seed).standard_normal(hours.size))
+        start, stop = 10 * 168, 22 * 168
+        kwh[start:stop] = 0.0
+        result = TwoSidedScorer().score(kwh, hour, weekday)
+        assert np.median(result.score[stop:stop + 168]) < np.median(result.score[start:stop]), seed
