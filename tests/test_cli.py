@@ -141,3 +141,12 @@ def test_migrate_twice_says_nothing_changed_the_second_time(tmp_path):
     result = runner.invoke(app, ["--data-dir", str(tmp_path), "migrate"], terminal_width=200)
     assert result.exit_code == 0, result.output
     assert "Schema already up to date" in result.output and "Created" not in result.output
+
+
+def test_python_dash_m_kilowatch_is_the_same_command_line():
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "kilowatch", "--help"], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert all(command in result.stdout for command in COMMANDS)
