@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 
 from core.carbon.factors import FactorTable
 from core.carbon.instruments import GreenInstrument
-from core.carbon.ledger import PeriodCarbon, SegmentData, SiteCarbon, build_ledger, site_zone
+from core.carbon.ledger import PeriodCarbon, SiteCarbon, build_ledger, site_zone
+from core.carbon.segments import SegmentData
 from core.carbon.periods import Period, split
 from core.carbon.totals import CarbonTotals, FactorUse
 from core.domain import GENERATION_CATEGORIES, Meter, Site

@@ -6,7 +6,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 from core.domain import GAS_CATEGORIES, GENERATION_CATEGORIES, EnergyPoint
@@ -35,6 +35,69 @@ class DayEnergy(NamedTuple):
     readings: int
 
 
+@dataclass(slots=True)
+class MeterSum:
+    """A meter's running sums over a day, month or segment, as the stores fold their rows.
+
+    ``busiest_day`` is the most readings of one whole local day seen (0 when none was).
+    """
+
+    category: str
+    energy: float = 0.0
+    readings: int = 0
+    busiest_day: int = 0
+
+    def add(self, energy: float, readings: int, busiest_day: int = 0) -> None:
+        self.energy += energy
+        self.readings += readings
+        if busiest_day > self.busiest_day:
+            self.busiest_day = busiest_day
+
+
+K = TypeVar("K")
+
+
+def sum_for(sums: dict[K, MeterSum], key: K, category: str) -> MeterSum:
+    """The running sum under ``key``, started with ``category`` when there is none yet."""
+    entry = sums.get(key)
+    if entry is None:
+        entry = sums[key] = MeterSum(category)
+    return entry
+
+
+@dataclass(slots=True)
+class QuarterSum:
+    """Electricity of one site over one netting interval: kWh consumed and kWh generated."""
+
+    consumed: float = 0.0
+    generated: float = 0.0
+
+    def add(self, category: str, energy: float) -> None:
+        if category in GENERATION_CATEGORY_VALUES:
+            self.generated += energy
+        else:
+            self.consumed += energy
+
+
+def quarter_rows(sums: dict[tuple[str, int], QuarterSum]) -> list[tuple[str, int, float, float]]:
+    """(site, interval start, consumed, generated) of sums keyed by (site, interval start)."""
+    return [(s, b, q.consumed, q.generated) for (s, b), q in sums.items()]
+
+
+def day_rows(sums: dict[tuple[str, str, int], MeterSum]) -> list[DayEnergy]:
+    """Sorted day rows of sums keyed by (site, meter, day)."""
+    return sorted(DayEnergy(s, m, e.category, d, e.energy, e.readings) for (s, m, d), e in sums.items())
+
+
+def segment_rows(sums: dict[tuple[str, str, int], MeterSum]) -> list[SegmentEnergy]:
+    """Sorted segment rows of sums keyed by (site, meter, segment), leaving out those without readings."""
+    return sorted(
+        SegmentEnergy(s, m, e.category, i, e.energy, e.readings, e.busiest_day)
+        for (s, m, i), e in sums.items()
+        if e.readings > 0
+    )
+
+
 def day_start(ts: int, tz: ZoneInfo) -> int:
     """Epoch seconds of local midnight starting the day that holds ``ts``."""
     local = datetime.fromtimestamp(ts, tz)
@@ -51,13 +114,10 @@ def next_day(day: int, tz: ZoneInfo) -> int:
 def days_from_points(points: Iterable[EnergyPoint], tz: str = DEFAULT_TIMEZONE) -> list[DayEnergy]:
     """Per meter and local day: the energy sum and reading count (reference for every backend)."""
     zone = ZoneInfo(tz)
-    sums: dict[tuple[str, str, int], list] = {}
+    sums: dict[tuple[str, str, int], MeterSum] = {}
     for p in points:
-        key = (p.site_id, p.meter_id, day_start(p.ts, zone))
-        entry = sums.setdefault(key, [p.category, 0.0, 0])
-        entry[1] += p.energy
-        entry[2] += 1
-    return sorted(DayEnergy(s, m, c, d, e, n) for (s, m, d), (c, e, n) in sums.items())
+        sum_for(sums, (p.site_id, p.meter_id, day_start(p.ts, zone)), p.category).add(p.energy, 1)
+    return day_rows(sums)
 
 
 def import_from_quarters(
@@ -78,13 +138,13 @@ def import_from_quarters(
 
 def quarters_from_points(points: Iterable[EnergyPoint]) -> list[tuple[str, int, float, float]]:
     """(site, interval start, consumed kWh, generated kWh) per netting interval holding electricity points."""
-    buckets: dict[tuple[str, int], list[float]] = {}
+    buckets: dict[tuple[str, int], QuarterSum] = {}
     for p in points:
         if p.category in GAS_CATEGORY_VALUES:
             continue
-        entry = buckets.setdefault((p.site_id, p.ts - p.ts % NETTING_INTERVAL_S), [0.0, 0.0])
-        entry[1 if p.category in GENERATION_CATEGORY_VALUES else 0] += p.energy
-    return [(s, b, c, g) for (s, b), (c, g) in sorted(buckets.items())]
+        key = (p.site_id, p.ts - p.ts % NETTING_INTERVAL_S)
+        buckets.setdefault(key, QuarterSum()).add(p.category, p.energy)
+    return quarter_rows(dict(sorted(buckets.items())))
 
 
 def import_from_points(
@@ -163,42 +223,33 @@ def plan_segments(bounds: Sequence[int], tz: ZoneInfo) -> SegmentPlan:
     return SegmentPlan(whole, partial, [w[1] for w in whole])
 
 
-def fold_days(folded: dict[tuple[str, str, int], list], rows: Iterable[DayEnergy], segment_of) -> None:
-    """Add day rows into (site, meter, segment) -> [category, energy, readings, busiest_day].
+def fold_days(
+    folded: dict[tuple[str, str, int], MeterSum], rows: Iterable[DayEnergy], segment_of, *, whole: bool = False
+) -> None:
+    """Add day rows into (site, meter, segment) sums.
 
-    ``segment_of(day)`` gives the segment, or None to skip the row; a non-None
-    ``busiest`` flag is implied for rows folded through a plan's whole days.
+    ``segment_of(day)`` gives the segment, or None to skip the row; rows of ``whole``
+    local days also count towards the busiest day.
     """
     for row in rows:
         i = segment_of(row.day)
         if i is None:
             continue
-        entry = folded.get((row.site_id, row.meter_id, i))
-        if entry is None:
-            entry = folded[(row.site_id, row.meter_id, i)] = [row.category, 0.0, 0, 0]
-        entry[1] += row.energy
-        entry[2] += row.readings
+        sum_for(folded, (row.site_id, row.meter_id, i), row.category).add(
+            row.energy, row.readings, row.readings if whole else 0
+        )
 
 
 def segments_via_days(days_of, bounds: Sequence[int], tz: str) -> list[SegmentEnergy]:
     """``energy_by_segment`` for a backend with only ``energy_by_day``: ``days_of(lo, hi)`` returns day rows."""
     zone = ZoneInfo(tz)
     plan = plan_segments(bounds, zone)
-    folded: dict[tuple[str, str, int], list] = {}
-    busiest: dict[tuple[str, str, int], int] = {}
+    folded: dict[tuple[str, str, int], MeterSum] = {}
     if plan.span is not None:
-        rows = days_of(*plan.span)
-        fold_days(folded, rows, plan.segment_of_day)
-        for row in rows:
-            i = plan.segment_of_day(row.day)
-            if i is not None:
-                key = (row.site_id, row.meter_id, i)
-                busiest[key] = max(busiest.get(key, 0), row.readings)
+        fold_days(folded, days_of(*plan.span), plan.segment_of_day, whole=True)
     for i, lo, hi in plan.partial:
         fold_days(folded, days_of(lo, hi), lambda _day, i=i: i)
-    return sorted(
-        SegmentEnergy(s, m, c, i, e, n, busiest.get((s, m, i), 0)) for (s, m, i), (c, e, n, _b) in folded.items()
-    )
+    return segment_rows(folded)
 
 
 def imports_via_days(imports_of, bounds: Sequence[int], tz: str) -> dict[tuple[str, int], float]:
@@ -222,8 +273,8 @@ def imports_via_days(imports_of, bounds: Sequence[int], tz: str) -> dict[tuple[s
 class SegmentsFromDays:
     """Segment queries built from a backend's ``energy_by_day`` and ``grid_import_by_day``.
 
-    For backends whose natural aggregate is the local day (the InfluxDB ones); the
-    embedded store keeps its own month rollups instead.
+    For a backend whose natural aggregate is the local day (the InfluxDB 2.x one); the
+    embedded and the InfluxDB 1.x stores keep their own month rollups instead.
     """
 
     def energy_by_segment(

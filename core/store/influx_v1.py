@@ -19,14 +19,19 @@ from core.store.base import MEASUREMENT, StoreRejected, StoreUnavailable
 from core.store.daily import (
     DEFAULT_TIMEZONE,
     GAS_CATEGORY_VALUES,
-    GENERATION_CATEGORY_VALUES,
     NETTING_INTERVAL_S,
     DayEnergy,
+    MeterSum,
+    QuarterSum,
     SegmentEnergy,
+    day_rows,
     import_from_quarters,
     imports_via_days,
     plan_segments,
+    quarter_rows,
+    segment_rows,
     segments_via_days,
+    sum_for,
 )
 from core.store.influx_docs import (
     DAY_S,
@@ -280,9 +285,9 @@ class InfluxV1Store:
             return self._raw_days(start, end, sites, tz)
         _months, docs = self.rollups.read(sites, [(lo, hi)], months=False, fields=ENERGY_FIELDS)
         rows = [
-            DayEnergy(s, meter, category, day, energy, readings)
+            DayEnergy(s, meter, e.category, day, e.energy, e.readings)
             for (s, day), doc in docs.items()
-            for meter, (category, energy, readings, _busiest) in doc.meters.items()
+            for meter, e in doc.meters.items()
         ]
         for a, b in ((start, lo), (hi, end)):
             if a < b:
@@ -315,15 +320,10 @@ class InfluxV1Store:
         if not serves(tz, bounds[0], bounds[-1]):
             return segments_via_days(lambda lo, hi: self._raw_days(lo, hi, sites, tz), bounds, tz)
         sealed, raw_whole, partial = _split_plan(bounds, tz)
-        folded: dict[tuple[str, str, int], list] = {}
+        folded: dict[tuple[str, str, int], MeterSum] = {}
 
         def fold(site: str, meter: str, i: int, category: str, energy: float, readings: int, busiest: int) -> None:
-            entry = folded.get((site, meter, i))
-            if entry is None:
-                entry = folded[(site, meter, i)] = [category, 0.0, 0, 0]
-            entry[1] += energy
-            entry[2] += readings
-            entry[3] = max(entry[3], busiest)
+            sum_for(folded, (site, meter, i), category).add(energy, readings, busiest)
 
         if sealed:
             segment_of = _segment_lookup(sealed)
@@ -331,15 +331,15 @@ class InfluxV1Store:
             for docs in (months, days):
                 for (site, ts), doc in docs.items():
                     i = segment_of(ts)
-                    for meter, (category, energy, readings, busiest) in doc.meters.items():
-                        fold(site, meter, i, category, energy, readings, busiest)
+                    for meter, e in doc.meters.items():
+                        fold(site, meter, i, e.category, e.energy, e.readings, e.busiest_day)
         for i, lo, hi in raw_whole:
             for row in self._raw_days(lo, hi, sites, tz):
                 fold(row.site_id, row.meter_id, i, row.category, row.energy, row.readings, row.readings)
         for i, lo, hi in partial:
             for row in self._raw_days(lo, hi, sites, tz):
                 fold(row.site_id, row.meter_id, i, row.category, row.energy, row.readings, 0)
-        return sorted(SegmentEnergy(s, m, c, i, e, n, b) for (s, m, i), (c, e, n, b) in folded.items() if n > 0)
+        return segment_rows(folded)
 
     def grid_import_by_segment(
         self, *, bounds: Sequence[int], site_ids: Sequence[str], tz: str = DEFAULT_TIMEZONE
@@ -398,13 +398,11 @@ class InfluxV1Store:
         return rows
 
     def _raw_days(self, start: int, end: int, sites: Sequence[str] | None, tz: str) -> list[DayEnergy]:
-        rows: dict[tuple[str, str, int], list] = {}
+        rows: dict[tuple[str, str, int], MeterSum] = {}
         for site, meter, category, day, energy, readings, _smallest in self.raw_day_rows(start, end, sites, tz):
             # A re-tagged meter has several series: its days add up.
-            entry = rows.setdefault((site, meter, day), [category, 0.0, 0])
-            entry[1] += energy
-            entry[2] += readings
-        return sorted(DayEnergy(s, m, c, d, e, n) for (s, m, d), (c, e, n) in rows.items())
+            sum_for(rows, (site, meter, day), category).add(energy, readings)
+        return day_rows(rows)
 
     def raw_imports(
         self, start: int, end: int, sites: Sequence[str], tz: str = DEFAULT_TIMEZONE
@@ -418,16 +416,15 @@ class InfluxV1Store:
             f'GROUP BY time({NETTING_INTERVAL_S}s), "site", "category" fill(none)'
             for c in site_conditions(sites)
         ]
-        quarters: dict[tuple[str, int], list[float]] = {}
+        quarters: dict[tuple[str, int], QuarterSum] = {}
         for answer in self.query_many(statements):
             for series in answer:
                 tags = series.get("tags") or {}
-                generated = tags.get(lp.TAG_CATEGORY, "") in GENERATION_CATEGORY_VALUES
+                category = tags.get(lp.TAG_CATEGORY, "")
                 for bucket, total in series.get("values", []):
                     if total is not None:
-                        entry = quarters.setdefault((tags.get(lp.TAG_SITE, ""), int(bucket)), [0.0, 0.0])
-                        entry[1 if generated else 0] += float(total)
-        return import_from_quarters(((s, b, c, g) for (s, b), (c, g) in quarters.items()), tz)
+                        quarters.setdefault((tags.get(lp.TAG_SITE, ""), int(bucket)), QuarterSum()).add(category, float(total))
+        return import_from_quarters(quarter_rows(quarters), tz)
 
     def latest(self, *, site_id: str | None = None) -> dict[str, EnergyPoint]:
         # A raw SELECT with ORDER BY time DESC LIMIT 1 per series keeps both fields

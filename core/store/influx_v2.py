@@ -19,13 +19,17 @@ from core.store import line_protocol as lp
 from core.store.base import StoreRejected, StoreUnavailable
 from core.store import flux
 from core.store.daily import (
-    GENERATION_CATEGORY_VALUES,
     NETTING_INTERVAL_S,
     SegmentsFromDays,
     DEFAULT_TIMEZONE,
     DayEnergy,
+    MeterSum,
+    QuarterSum,
+    day_rows,
     day_start,
     import_from_quarters,
+    quarter_rows,
+    sum_for,
 )
 from core.store.flux import MAX_S as _MAX_S, MIN_S as _MIN_S, flux_string
 
@@ -125,7 +129,7 @@ class InfluxV2Store(SegmentsFromDays):
         if end <= start:
             return []
         zone = ZoneInfo(tz)
-        rows: dict[tuple[str, str, int], list] = {}
+        rows: dict[tuple[str, str, int], MeterSum] = {}
         for record in self._records(flux.daily_energy(self.bucket, start, end, tz, site_id)):
             value = record.get_value()
             if value is None:
@@ -135,12 +139,12 @@ class InfluxV2Store(SegmentsFromDays):
             # A first window cut short by ``start`` begins at ``start``, not at midnight.
             day = day_start(int(record.get_time().timestamp()), zone)
             # A re-tagged meter has one series per category: its days add up.
-            entry = rows.setdefault((site, meter, day), [str(values.get(lp.TAG_CATEGORY) or ""), 0.0, 0])
+            entry = sum_for(rows, (site, meter, day), str(values.get(lp.TAG_CATEGORY) or ""))
             if values.get("result") == flux.COUNT_RESULT:
-                entry[2] += int(value)
+                entry.readings += int(value)
             else:
-                entry[1] += float(value)
-        return sorted(DayEnergy(s, m, c, d, e, n) for (s, m, d), (c, e, n) in rows.items() if n)
+                entry.energy += float(value)
+        return day_rows({key: entry for key, entry in rows.items() if entry.readings})
 
     def grid_import_by_day(
         self, *, start: int, end: int, site_ids: Sequence[str], tz: str = DEFAULT_TIMEZONE
@@ -149,7 +153,7 @@ class InfluxV2Store(SegmentsFromDays):
         if end <= start or not site_ids:
             return {}
         ordered = sorted(set(site_ids))
-        quarters: dict[tuple[str, int], list[float]] = {}
+        quarters: dict[tuple[str, int], QuarterSum] = {}
         for i in range(0, len(ordered), SITES_PER_QUERY):
             query = flux.quarter_energy(self.bucket, start, end, ordered[i : i + SITES_PER_QUERY])
             for record in self._records(query):
@@ -157,9 +161,9 @@ class InfluxV2Store(SegmentsFromDays):
                 if value is None:
                     continue
                 ts = int(record.get_time().timestamp())
-                entry = quarters.setdefault((str(record.values.get(lp.TAG_SITE) or ""), ts - ts % NETTING_INTERVAL_S), [0.0, 0.0])
-                entry[1 if record.values.get(lp.TAG_CATEGORY) in GENERATION_CATEGORY_VALUES else 0] += float(value)
-        return import_from_quarters(((s, b, c, g) for (s, b), (c, g) in quarters.items()), tz)
+                key = (str(record.values.get(lp.TAG_SITE) or ""), ts - ts % NETTING_INTERVAL_S)
+                quarters.setdefault(key, QuarterSum()).add(str(record.values.get(lp.TAG_CATEGORY) or ""), float(value))
+        return import_from_quarters(quarter_rows(quarters), tz)
 
     def latest(self, *, site_id: str | None = None) -> dict[str, EnergyPoint]:
         # last() runs per series and field; both fields of a point share its time,

@@ -17,9 +17,13 @@ from core.store.daily import (
     GENERATION_CATEGORY_VALUES,
     NETTING_INTERVAL_S,
     DayEnergy,
+    MeterSum,
+    QuarterSum,
     SegmentEnergy,
     import_from_quarters,
     plan_segments,
+    segment_rows,
+    sum_for,
 )
 
 #: Bump when the rollup tables change meaning: opening the store rebuilds them from raw points.
@@ -164,16 +168,14 @@ def apply(db: sqlite3.Connection, rows: Sequence[tuple]) -> None:
     Runs inside the caller's transaction, before the raw upsert: replaced points are
     subtracted, new ones added, so rewriting a point never counts it twice.
     """
-    days: dict[tuple[int, str, str], list] = {}
-    quarters: dict[tuple[str, int], list[float]] = {}
+    days: dict[tuple[int, str, str], MeterSum] = {}
+    quarters: dict[tuple[str, int], QuarterSum] = {}
 
     def add(meter: str, ts: int, site: str, category: str, energy: float, sign: int) -> None:
-        entry = days.setdefault((day_of(ts), site, meter), [category, 0.0, 0])
-        entry[1] += sign * energy
-        entry[2] += sign
+        sum_for(days, (day_of(ts), site, meter), category).add(sign * energy, sign)
         if category not in GAS_CATEGORY_VALUES:
-            q = quarters.setdefault((site, ts - ts % _Q), [0.0, 0.0])
-            q[1 if category in GENERATION_CATEGORY_VALUES else 0] += sign * energy
+            key = (site, ts - ts % _Q)
+            quarters.setdefault(key, QuarterSum()).add(category, sign * energy)
 
     for meter, ts, site, category, energy in _existing(db, rows):
         add(meter, ts, site, category, energy, -1)
@@ -185,7 +187,7 @@ def apply(db: sqlite3.Connection, rows: Sequence[tuple]) -> None:
         _apply_quarters(db, quarters)
 
 
-def _apply_days(db: sqlite3.Connection, days: dict[tuple[int, str, str], list]) -> None:
+def _apply_days(db: sqlite3.Connection, days: dict[tuple[int, str, str], MeterSum]) -> None:
     keys = list(days)
     before: dict[tuple[int, str, str], int] = {}
     for chunk in _chunks(keys, 300):
@@ -199,7 +201,7 @@ def _apply_days(db: sqlite3.Connection, days: dict[tuple[int, str, str], list]) 
     db.executemany(
         "INSERT INTO energy_day VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (day, site_id, meter_id) DO UPDATE SET "
         "energy = energy + excluded.energy, readings = readings + excluded.readings",
-        [(d, s, m, c, e, n) for (d, s, m), (c, e, n) in days.items()],
+        [(d, s, m, e.category, e.energy, e.readings) for (d, s, m), e in days.items()],
     )
     # A day's readings only grow (points are never deleted), so the month's busiest day
     # is the larger of the old busiest and the day's new count.
@@ -207,11 +209,14 @@ def _apply_days(db: sqlite3.Connection, days: dict[tuple[int, str, str], list]) 
         "INSERT INTO energy_month VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (month, site_id, meter_id) DO UPDATE SET "
         "energy = energy + excluded.energy, readings = readings + excluded.readings, "
         "busiest_day = MAX(busiest_day, excluded.busiest_day)",
-        [(month_of(d), s, m, c, e, n, before.get((d, s, m), 0) + n) for (d, s, m), (c, e, n) in days.items()],
+        [
+            (month_of(d), s, m, e.category, e.energy, e.readings, before.get((d, s, m), 0) + e.readings)
+            for (d, s, m), e in days.items()
+        ],
     )
 
 
-def _apply_quarters(db: sqlite3.Connection, deltas: dict[tuple[str, int], list[float]]) -> None:
+def _apply_quarters(db: sqlite3.Connection, deltas: dict[tuple[str, int], QuarterSum]) -> None:
     keys = list(deltas)
     old: dict[tuple[str, int], tuple[float, float]] = {}
     for chunk in _chunks(keys):
@@ -225,9 +230,9 @@ def _apply_quarters(db: sqlite3.Connection, deltas: dict[tuple[str, int], list[f
             old[(site, bucket)] = (consumed, generated)
     updated = []
     imports: dict[tuple[str, int], float] = {}
-    for key, (d_consumed, d_generated) in deltas.items():
+    for key, delta in deltas.items():
         consumed, generated = old.get(key, (0.0, 0.0))
-        new_consumed, new_generated = consumed + d_consumed, generated + d_generated
+        new_consumed, new_generated = consumed + delta.consumed, generated + delta.generated
         updated.append((key[0], key[1], new_consumed, new_generated))
         change = max(0.0, new_consumed - new_generated) - max(0.0, consumed - generated)
         day_key = (key[0], day_of(key[1]))
@@ -305,7 +310,7 @@ def _site_filter(column: str, site_ids: Sequence[str] | None) -> tuple[str, list
 def segments(db: sqlite3.Connection, bounds: Sequence[int], site_ids: Sequence[str] | None) -> list[SegmentEnergy]:
     """``SeriesStore.energy_by_segment`` in Asia/Shanghai: whole days summed in SQL from the rollup, pieces from raw."""
     plan = plan_segments(bounds, _ZONE)
-    rows: dict[tuple[str, str, int], list] = {}
+    rows: dict[tuple[str, str, int], MeterSum] = {}
     month_parts, day_parts = _by_month(plan.whole)
     test, args = _site_filter("d.site_id", site_ids)
     if month_parts and all(hi == next_month(lo) for _i, lo, hi in month_parts):
@@ -324,10 +329,7 @@ def segments(db: sqlite3.Connection, bounds: Sequence[int], site_ids: Sequence[s
             # Whole single months only: one row per (site, meter, segment) already.
             return sorted(SegmentEnergy(*row) for row in fetched if row[5] > 0)
         for site, meter, category, i, energy, readings, busiest in fetched:
-            entry = rows.setdefault((site, meter, i), [category, 0.0, 0, 0])
-            entry[1] += energy
-            entry[2] += readings
-            entry[3] = max(entry[3], busiest)
+            sum_for(rows, (site, meter, i), category).add(energy, readings, busiest)
         month_parts = []
     for table, key, busiest_column, parts in (
         ("energy_month", "month", "MAX(d.busiest_day)", month_parts),
@@ -342,10 +344,7 @@ def segments(db: sqlite3.Connection, bounds: Sequence[int], site_ids: Sequence[s
                 "GROUP BY d.site_id, d.meter_id, seg.i",
                 [v for part in chunk for v in part] + args,
             ):
-                entry = rows.setdefault((site, meter, i), [category, 0.0, 0, 0])
-                entry[1] += energy
-                entry[2] += readings
-                entry[3] = max(entry[3], busiest)
+                sum_for(rows, (site, meter, i), category).add(energy, readings, busiest)
     for i, lo, hi in plan.partial:
         test, args = _site_filter("site_id", site_ids)
         for site, meter, category, energy, readings in db.execute(
@@ -353,10 +352,8 @@ def segments(db: sqlite3.Connection, bounds: Sequence[int], site_ids: Sequence[s
             f"WHERE ts >= ? AND ts < ?{test} GROUP BY site_id, meter_id",
             [lo, hi, *args],
         ):
-            entry = rows.setdefault((site, meter, i), [category, 0.0, 0, 0])
-            entry[1] += energy
-            entry[2] += readings
-    return sorted(SegmentEnergy(s, m, c, i, e, n, b) for (s, m, i), (c, e, n, b) in rows.items() if n > 0)
+            sum_for(rows, (site, meter, i), category).add(energy, readings)
+    return segment_rows(rows)
 
 
 def _by_month(whole: list[tuple[int, int, int]]) -> tuple[list[tuple[int, int, int]], list[tuple[int, int, int]]]:
