@@ -9,10 +9,11 @@ from datetime import datetime, timedelta
 from typing import NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
+from core.calendar import HOME_TIMEZONE
 from core.domain import GAS_CATEGORIES, GENERATION_CATEGORIES, EnergyPoint
 
 #: Zone of the day boundaries the aggregate queries use unless told otherwise.
-DEFAULT_TIMEZONE = "Asia/Shanghai"
+DEFAULT_TIMEZONE = HOME_TIMEZONE
 #: Width of the interval over which behind-the-meter generation nets against consumption.
 NETTING_INTERVAL_S = 900
 #: Category values of meters measured in m3 of gas (never netted against electricity).

@@ -7,8 +7,9 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from core.calendar import home_days_match
 from core.domain import EnergyPoint
-from core.store import rollup
+from core.store import embedded_rollups as rollup
 from core.store.base import StoreRejected, StoreUnavailable
 from core.store.daily import (
     DEFAULT_TIMEZONE,
@@ -107,7 +108,7 @@ class EmbeddedStore:
     ) -> list[DayEnergy]:
         if end <= start:
             return []
-        if not rollup.serves(tz, start, end):
+        if not home_days_match(tz, start, end):
             return days_from_points(self.points(start=start, end=end, site_id=site_id), tz)
         with self._lock:
             try:
@@ -120,7 +121,7 @@ class EmbeddedStore:
     ) -> dict[tuple[str, int], float]:
         if end <= start or not site_ids:
             return {}
-        if not rollup.serves(tz, start, end):
+        if not home_days_match(tz, start, end):
             points = [p for site in site_ids for p in self.points(start=start, end=end, site_id=site)]
             return import_from_points(points, site_ids, tz)
         with self._lock:
@@ -134,7 +135,7 @@ class EmbeddedStore:
     ) -> list[SegmentEnergy]:
         if len(bounds) < 2 or site_ids is not None and not site_ids:
             return []
-        if not rollup.serves(tz, bounds[0], bounds[-1]):
+        if not home_days_match(tz, bounds[0], bounds[-1]):
             wanted = set(site_ids) if site_ids is not None else None
             return segments_via_days(
                 lambda lo, hi: [r for r in self.energy_by_day(start=lo, end=hi, tz=tz) if wanted is None or r.site_id in wanted],
@@ -152,7 +153,7 @@ class EmbeddedStore:
     ) -> dict[tuple[str, int], float]:
         if len(bounds) < 2 or not site_ids:
             return {}
-        if not rollup.serves(tz, bounds[0], bounds[-1]):
+        if not home_days_match(tz, bounds[0], bounds[-1]):
             return imports_via_days(lambda lo, hi: self.grid_import_by_day(start=lo, end=hi, site_ids=site_ids, tz=tz), bounds, tz)
         with self._lock:
             try:

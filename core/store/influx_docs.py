@@ -28,13 +28,12 @@ from dataclasses import dataclass, field
 
 from core.store import line_protocol as lp
 from core.store.daily import MeterSum, sum_for
-from core.store.rollup import day_of, month_of, next_month
+from core.calendar import DAY_S, day_of, month_of, next_month
 
 DAY_MEASUREMENT = "rollup_day"
 MONTH_MEASUREMENT = "rollup_month"
 DIRTY_MEASUREMENT = "rollup_dirty"
 TAG_DAY = "day"
-DAY_S = 86_400
 #: Seconds a dirty marker must be older than before a recompute may delete it; newer markers
 #: stay and cost one more recompute of their day. Two rules together keep a write from being
 #: lost: a recompute writes its documents within ``RECOMPUTE_BUDGET_S`` of its start (or not

@@ -27,7 +27,6 @@ from core.store.base import StoreRejected
 from core.store.daily import GAS_CATEGORY_VALUES, GENERATION_CATEGORY_VALUES, sum_for
 from core.store.influx_docs import (
     DAY_MEASUREMENT,
-    DAY_S,
     DIRTY_MEASUREMENT,
     MARKER_GRACE_S,
     MONTH_MEASUREMENT,
@@ -39,7 +38,7 @@ from core.store.influx_docs import (
     site_conditions,
     split_months,
 )
-from core.store.rollup import month_of, next_month
+from core.calendar import DAY_S, month_of, next_month
 
 log = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from core.calendar import day_of, home_days_match, whole_home_days
 from core.domain import EnergyPoint
 from core.settings import StoreSettings
 from core.store import line_protocol as lp
@@ -34,7 +35,6 @@ from core.store.daily import (
     sum_for,
 )
 from core.store.influx_docs import (
-    DAY_S,
     ENERGY_FIELDS,
     IMPORT_FIELDS,
     dirty_cutoff,
@@ -43,7 +43,6 @@ from core.store.influx_docs import (
     site_conditions,
 )
 from core.store.influx_rollups import RawDay, Rollups
-from core.store.rollup import day_of, serves
 
 __all__ = ["InfluxV1Store", "influxql_string", "influxql_ident"]
 
@@ -278,7 +277,7 @@ class InfluxV1Store:
         if end <= start:
             return []
         sites = None if site_id is None else [site_id]
-        if not serves(tz, start, end):
+        if not home_days_match(tz, start, end):
             return self._raw_days(start, end, sites, tz)
         lo, hi = _sealed_days(start, end)
         if lo >= hi:
@@ -299,7 +298,7 @@ class InfluxV1Store:
     ) -> dict[tuple[str, int], float]:
         if end <= start or not site_ids:
             return {}
-        if not serves(tz, start, end):
+        if not home_days_match(tz, start, end):
             return self.raw_imports(start, end, site_ids, tz)
         lo, hi = _sealed_days(start, end)
         if lo >= hi:
@@ -317,7 +316,7 @@ class InfluxV1Store:
         sites = None if site_ids is None else list(site_ids)
         if len(bounds) < 2 or sites == []:
             return []
-        if not serves(tz, bounds[0], bounds[-1]):
+        if not home_days_match(tz, bounds[0], bounds[-1]):
             return segments_via_days(lambda lo, hi: self._raw_days(lo, hi, sites, tz), bounds, tz)
         sealed, raw_whole, partial = _split_plan(bounds, tz)
         folded: dict[tuple[str, str, int], MeterSum] = {}
@@ -346,7 +345,7 @@ class InfluxV1Store:
     ) -> dict[tuple[str, int], float]:
         if len(bounds) < 2 or not site_ids:
             return {}
-        if not serves(tz, bounds[0], bounds[-1]):
+        if not home_days_match(tz, bounds[0], bounds[-1]):
             return imports_via_days(lambda lo, hi: self.raw_imports(lo, hi, site_ids, tz), bounds, tz)
         sealed, raw_whole, partial = _split_plan(bounds, tz)
         result: dict[tuple[str, int], float] = {}
@@ -451,10 +450,8 @@ class InfluxV1Store:
 
 def _sealed_days(start: int, end: int) -> tuple[int, int]:
     """[first, last) local midnights of the whole days inside [start, end) that are sealed."""
-    first = day_of(start)
-    if first < start:
-        first += DAY_S
-    return first, min(day_of(end), sealed_end())
+    first, last = whole_home_days(start, end)
+    return first, min(last, sealed_end())
 
 
 def _split_plan(bounds: Sequence[int], tz: str) -> tuple[list, list, list]:

@@ -1,17 +1,17 @@
 """Rollups of the embedded store, kept on write: energy per meter and day and month, grid import per site and day.
 
 They let a year of carbon totals read ~12 rows per meter instead of ~35,000 raw points.
-Days are Asia/Shanghai days (UTC+8, no daylight saving since 1991); queries in another
-zone fall back to the raw points.
+Days are home days (``core.calendar``: Asia/Shanghai, UTC+8, no daylight saving since 1991);
+queries in another zone fall back to the raw points.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator, Sequence
-from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from core.calendar import DAY_S, HOME_OFFSET_S, HOME_TIMEZONE, day_of, month_of, next_month, whole_home_days
 from core.store.daily import (
     GAS_CATEGORY_VALUES,
     GENERATION_CATEGORY_VALUES,
@@ -28,10 +28,7 @@ from core.store.daily import (
 
 #: Bump when the rollup tables change meaning: opening the store rebuilds them from raw points.
 ROLLUP_VERSION = 2
-ROLLUP_TIMEZONE = "Asia/Shanghai"
-_ZONE = ZoneInfo(ROLLUP_TIMEZONE)
-_OFFSET_S = 8 * 3600
-_DAY_S = 86_400
+_ZONE = ZoneInfo(HOME_TIMEZONE)
 _Q = NETTING_INTERVAL_S
 #: Key pairs per VALUES list: 2 variables each stays under SQLite's older 999-variable limit.
 _CHUNK = 400
@@ -79,35 +76,12 @@ def _in(values: frozenset[str]) -> str:
 
 _GEN = _in(GENERATION_CATEGORY_VALUES)
 _GAS = _in(GAS_CATEGORY_VALUES)
-_DAY_SQL = f"((ts + {_OFFSET_S}) / {_DAY_S} * {_DAY_S} - {_OFFSET_S})"
+_DAY_SQL = f"((ts + {HOME_OFFSET_S}) / {DAY_S} * {DAY_S} - {HOME_OFFSET_S})"
 # Local month start of a rollup day: shift to local time, take the month's first date, shift back.
-_MONTH_SQL = f"(CAST(strftime('%s', date(day + {_OFFSET_S}, 'unixepoch', 'start of month')) AS INTEGER) - {_OFFSET_S})"
+_MONTH_SQL = f"(CAST(strftime('%s', date(day + {HOME_OFFSET_S}, 'unixepoch', 'start of month')) AS INTEGER) - {HOME_OFFSET_S})"
 _QUARTER_COLUMNS = (
     f"SUM(CASE WHEN category IN {_GEN} THEN 0 ELSE energy END), SUM(CASE WHEN category IN {_GEN} THEN energy ELSE 0 END)"
 )
-
-
-def day_of(ts: int) -> int:
-    return (ts + _OFFSET_S) // _DAY_S * _DAY_S - _OFFSET_S
-
-
-def month_of(day: int) -> int:
-    """Local midnight starting the month that holds rollup day ``day``."""
-    local = datetime.fromtimestamp(day + _OFFSET_S, UTC)
-    return int(datetime(local.year, local.month, 1, tzinfo=UTC).timestamp()) - _OFFSET_S
-
-
-def next_month(month: int) -> int:
-    local = datetime.fromtimestamp(month + _OFFSET_S, UTC)
-    following = datetime(local.year + local.month // 12, local.month % 12 + 1, 1, tzinfo=UTC)
-    return int(following.timestamp()) - _OFFSET_S
-
-
-def serves(tz: str, start: int, end: int) -> bool:
-    """Whether rollup days are the local days of ``tz`` over ``[start, end)``."""
-    zone = ZoneInfo(tz)
-    eight = timedelta(seconds=_OFFSET_S)
-    return all(datetime.fromtimestamp(t, UTC).astimezone(zone).utcoffset() == eight for t in (start, end - 1))
 
 
 def ensure(db: sqlite3.Connection) -> None:
@@ -133,7 +107,7 @@ def ensure(db: sqlite3.Connection) -> None:
                 f"FROM energy WHERE category NOT IN {_GAS} GROUP BY site_id, ts - ts % {_Q}"
             )
             db.execute(
-                f"INSERT INTO site_day_import SELECT site_id, (bucket + {_OFFSET_S}) / {_DAY_S} * {_DAY_S} - {_OFFSET_S}, "
+                f"INSERT INTO site_day_import SELECT site_id, (bucket + {HOME_OFFSET_S}) / {DAY_S} * {DAY_S} - {HOME_OFFSET_S}, "
                 f"SUM(MAX(0.0, consumed - generated)) FROM site_quarter GROUP BY 1, 2"
             )
             db.execute(f"PRAGMA user_version = {ROLLUP_VERSION}")
@@ -245,14 +219,6 @@ def _apply_quarters(db: sqlite3.Connection, deltas: dict[tuple[str, int], Quarte
     )
 
 
-def _full_days(start: int, end: int) -> tuple[int, int]:
-    """[first, last) local midnights of the whole days inside [start, end); first >= last when none."""
-    first = day_of(start)
-    if first < start:
-        first += _DAY_S
-    return first, day_of(end)
-
-
 def _edges(start: int, end: int, first: int, last: int) -> list[tuple[int, int]]:
     if first >= last:
         return [(start, end)]
@@ -261,7 +227,7 @@ def _edges(start: int, end: int, first: int, last: int) -> list[tuple[int, int]]
 
 def days(db: sqlite3.Connection, start: int, end: int, site_id: str | None) -> list[DayEnergy]:
     """``SeriesStore.energy_by_day`` in Asia/Shanghai from the rollup plus raw points on partial edge days."""
-    first, last = _full_days(start, end)
+    first, last = whole_home_days(start, end)
     site_test, site_args = (" AND site_id = ?", [site_id]) if site_id is not None else ("", [])
     rows: list[tuple] = []
     if first < last:
@@ -281,7 +247,7 @@ def days(db: sqlite3.Connection, start: int, end: int, site_id: str | None) -> l
 
 def grid_import(db: sqlite3.Connection, start: int, end: int, site_ids: Sequence[str]) -> dict[tuple[str, int], float]:
     """``SeriesStore.grid_import_by_day`` in Asia/Shanghai from the rollup plus raw points on partial edge days."""
-    first, last = _full_days(start, end)
+    first, last = whole_home_days(start, end)
     result: dict[tuple[str, int], float] = {}
     for chunk in _chunks(list(site_ids)):
         marks = ",".join("?" for _ in chunk)
@@ -297,7 +263,7 @@ def grid_import(db: sqlite3.Connection, start: int, end: int, site_ids: Sequence
                 f"WHERE ts >= ? AND ts < ? AND site_id IN ({marks}) AND category NOT IN {_GAS} GROUP BY site_id, b",
                 [lo, hi, *chunk],
             ).fetchall()
-            result.update(import_from_quarters(quarters, ROLLUP_TIMEZONE))
+            result.update(import_from_quarters(quarters, HOME_TIMEZONE))
     return result
 
 
@@ -393,6 +359,6 @@ def segment_imports(db: sqlite3.Connection, bounds: Sequence[int], site_ids: Seq
             f"WHERE ts >= ? AND ts < ?{raw_test} AND category NOT IN {_GAS} GROUP BY site_id, b",
             [lo, hi, *raw_args],
         ).fetchall()
-        for (site, _day), kwh in import_from_quarters(quarters, ROLLUP_TIMEZONE).items():
+        for (site, _day), kwh in import_from_quarters(quarters, HOME_TIMEZONE).items():
             result[(site, i)] = result.get((site, i), 0.0) + kwh
     return result
