@@ -42,35 +42,19 @@ from core.store.influx_docs import (
     sealed_end,
     site_conditions,
 )
+from core.store.influx_http import bodies, failure, redacted
 from core.store.influx_rollups import RawDay, Rollups
 
 __all__ = ["InfluxV1Store", "influxql_string", "influxql_ident"]
 
 log = logging.getLogger(__name__)
 
-#: Lines per POST /write. InfluxData recommends 5,000-10,000 points per batch:
-#: larger bodies risk the server's max-body-size (25 MB) and write-timeout (10 s),
-#: smaller ones spend more time on round trips than on writing.
-WRITE_CHUNK_LINES = 5000
 #: Rows per chunk of a query response; a server with max-row-limit set would
 #: truncate an unchunked answer, a chunked one is complete at any size.
 QUERY_CHUNK_ROWS = 10000
 # InfluxDB stores nanoseconds in an int64: roughly years 1677 to 2262.
 _MIN_S = -9_223_372_036
 _MAX_S = 9_223_372_036
-# Statuses where the data is fine but the server is not (or not for us, yet):
-# credentials and permissions are fixed by an operator, so keep the data.
-_RETRYABLE_4XX = frozenset({401, 403, 404, 408, 429})
-#: Partial-write errors of a server that is full, not of bad points: InfluxDB 1.x's inmem
-#: index accepts at most 100,000 values of one tag (``max-values-per-tag``), so meter ids
-#: past the 100,000th are refused while the rest of the batch is written. Retried and
-#: spooled like an outage until an operator raises the limit (the retry rewrites the
-#: whole batch, which is idempotent), instead of being dead-lettered point by point.
-_CAPACITY_ERRORS = ("max-values-per-tag limit exceeded", "max-series-per-database limit exceeded")
-_CAPACITY_HINT = (
-    "; the server is out of room for new series: set [data] max-values-per-tag = 0 "
-    "(and max-series-per-database = 0) or index-version = \"tsi1\" in influxdb.conf, see docs/scaling.md"
-)
 
 
 def influxql_string(value: str) -> str:
@@ -90,12 +74,6 @@ def _time_clause(start: int, end: int, *, end_inclusive: bool = False) -> str:
     return f"time >= {lo}s AND time {'<=' if end_inclusive else '<'} {hi}s"
 
 
-def _redacted(url: str) -> str:
-    """The server address without any user info, fit for logs and messages."""
-    parsed = httpx.URL(url)
-    return str(parsed.copy_with(username=None, password=None)) if parsed.userinfo else url
-
-
 class InfluxV1Store:
     """``SeriesStore`` over InfluxDB's v1 HTTP API (line protocol writes, InfluxQL reads).
 
@@ -109,7 +87,7 @@ class InfluxV1Store:
 
     def __init__(self, settings: StoreSettings, *, transport: httpx.BaseTransport | None = None) -> None:
         self.database = settings.database
-        self.where = _redacted(settings.url)
+        self.where = redacted(settings.url)
         headers: dict[str, str] = {}
         auth: httpx.BasicAuth | None = None
         if settings.token is not None:
@@ -145,11 +123,7 @@ class InfluxV1Store:
             return
         detail = _error_text(response)
         message = f"InfluxDB {action} at {self.where} failed with HTTP {response.status_code}: {detail}"
-        if response.status_code >= 500 or response.status_code in _RETRYABLE_4XX:
-            raise StoreUnavailable(message)
-        if any(limit in detail for limit in _CAPACITY_ERRORS):
-            raise StoreUnavailable(message + _CAPACITY_HINT)
-        raise StoreRejected(message)
+        raise failure(response.status_code, message, detail)
 
     def _ensure_database(self) -> None:
         with self._db_lock:
@@ -202,8 +176,8 @@ class InfluxV1Store:
         if not lines:
             return
         self._ensure_database()
-        for body in lp.chunked(lines, WRITE_CHUNK_LINES):
-            self._write_body(body.encode("utf-8"))
+        for body in bodies(lines):
+            self._write_body(body)
 
     def all_sites(self) -> list[str]:
         """Every site that has raw points."""
@@ -226,10 +200,10 @@ class InfluxV1Store:
         # A request that times out here may still land later: ingest.reconcile allows for it.
         late = {(p.site_id, day_of(p.ts)) for p in points if p.ts < cutoff}
         if late:
-            for body in lp.chunked(marker_lines(late, stamp), WRITE_CHUNK_LINES):
-                self._write_body(body.encode("utf-8"))
-        for body in lp.chunked(lines, WRITE_CHUNK_LINES):
-            self._write_body(body.encode("utf-8"))
+            for body in bodies(marker_lines(late, stamp)):
+                self._write_body(body)
+        for body in bodies(lines):
+            self._write_body(body)
 
     def _write_body(self, body: bytes) -> None:
         params = {"db": self.database, "precision": "s"}

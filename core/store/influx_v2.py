@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 from zoneinfo import ZoneInfo
-from urllib.parse import urlsplit, urlunsplit
 
 import urllib3
 from influxdb_client import InfluxDBClient, WritePrecision
@@ -16,7 +15,7 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 from core.domain import EnergyPoint
 from core.settings import StoreSettings
 from core.store import line_protocol as lp
-from core.store.base import StoreRejected, StoreUnavailable
+from core.store.base import StoreUnavailable
 from core.store import flux
 from core.store.daily import (
     NETTING_INTERVAL_S,
@@ -32,20 +31,15 @@ from core.store.daily import (
     sum_for,
 )
 from core.store.flux import MAX_S as _MAX_S, MIN_S as _MIN_S, flux_string
+from core.store.influx_http import chunks, failure, redacted
 
 __all__ = ["InfluxV2Store", "flux_string"]
 
 T = TypeVar("T")
 
-#: Lines per write request; the same trade-off as the v1 backend (InfluxData
-#: recommends 5,000-10,000 points: fewer round trips vs. request size and timeouts).
-WRITE_CHUNK_LINES = 5000
 #: Sites per grid-import query: each is one equality in the filter, which the storage
 #: engine evaluates per series; longer queries mean fewer round trips but a bigger plan.
 SITES_PER_QUERY = 500
-# The data is fine but the server is not ready for us (credentials, missing
-# bucket, rate limit): keep the data and retry once an operator has fixed it.
-_RETRYABLE_4XX = frozenset({401, 403, 404, 408, 429})
 
 
 class InfluxV2Store(SegmentsFromDays):
@@ -54,7 +48,7 @@ class InfluxV2Store(SegmentsFromDays):
     def __init__(self, settings: StoreSettings) -> None:
         self.bucket = settings.bucket
         self.org = settings.org
-        self.where = _redacted(settings.url)
+        self.where = redacted(settings.url)
         credentials: dict[str, str] = {}
         if settings.token is not None:
             credentials["token"] = settings.token.get_secret_value()
@@ -73,9 +67,7 @@ class InfluxV2Store(SegmentsFromDays):
         except InfluxDBError as exc:
             status = getattr(exc, "status", None) or (exc.response.status if getattr(exc, "response", None) else 0)
             message = f"InfluxDB {action} at {self.where} failed with HTTP {status}: {str(exc.message)[:500]}"
-            if not status or status >= 500 or status in _RETRYABLE_4XX:
-                raise StoreUnavailable(message) from exc
-            raise StoreRejected(message) from exc
+            raise failure(status, message) from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise StoreUnavailable(f"InfluxDB at {self.where} unreachable: {type(exc).__name__}") from exc
 
@@ -83,8 +75,7 @@ class InfluxV2Store(SegmentsFromDays):
         if not points:
             return
         lines = lp.encode_all(points)
-        for start in range(0, len(lines), WRITE_CHUNK_LINES):
-            chunk = lines[start : start + WRITE_CHUNK_LINES]
+        for chunk in chunks(lines):
             self._call(
                 "write",
                 lambda: self._write_api.write(bucket=self.bucket, org=self.org, record=chunk, write_precision=WritePrecision.S),
@@ -186,12 +177,6 @@ class InfluxV2Store(SegmentsFromDays):
     def close(self) -> None:
         self._write_api.close()
         self._client.close()
-
-
-def _redacted(url: str) -> str:
-    """The server address without any user info, fit for logs and messages."""
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else ""))) if parts.username else url
 
 
 def _point(record: FluxRecord) -> EnergyPoint | None:
