@@ -129,10 +129,6 @@ class Doc:
             self.grid_import = (self.grid_import or 0.0) + other.grid_import
 
 
-def days_in(lo: int, hi: int) -> list[int]:
-    return list(range(lo, hi, DAY_S))
-
-
 def split_months(lo: int, hi: int) -> tuple[list[int], list[tuple[int, int]]]:
     """Whole local months inside [lo, hi) (their starts), and the day ranges left over."""
     first = month_of(lo)
