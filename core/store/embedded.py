@@ -17,9 +17,8 @@ from core.store.daily import (
     SegmentEnergy,
     days_from_points,
     import_from_points,
-    imports_via_days,
-    segments_via_days,
 )
+from core.store.segment_plan import imports_via_days, segments_via_days
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS energy (

@@ -21,10 +21,10 @@ from core.store.daily import (
     QuarterSum,
     SegmentEnergy,
     import_from_quarters,
-    plan_segments,
     segment_rows,
     sum_for,
 )
+from core.store.segment_plan import plan_segments
 
 #: Bump when the rollup tables change meaning: opening the store rebuilds them from raw points.
 ROLLUP_VERSION = 2

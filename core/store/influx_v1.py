@@ -27,11 +27,8 @@ from core.store.daily import (
     SegmentEnergy,
     day_rows,
     import_from_quarters,
-    imports_via_days,
-    plan_segments,
     quarter_rows,
     segment_rows,
-    segments_via_days,
     sum_for,
 )
 from core.store.influx_docs import (
@@ -44,6 +41,7 @@ from core.store.influx_docs import (
 )
 from core.store.influx_http import bodies, failure, redacted
 from core.store.influx_rollups import RawDay, Rollups
+from core.store.segment_plan import imports_via_days, plan_segments, segments_via_days
 
 __all__ = ["InfluxV1Store", "influxql_string", "influxql_ident"]
 

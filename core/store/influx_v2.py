@@ -19,7 +19,6 @@ from core.store.base import StoreUnavailable
 from core.store import flux
 from core.store.daily import (
     NETTING_INTERVAL_S,
-    SegmentsFromDays,
     DEFAULT_TIMEZONE,
     DayEnergy,
     MeterSum,
@@ -32,6 +31,7 @@ from core.store.daily import (
 )
 from core.store.flux import MAX_S as _MAX_S, MIN_S as _MIN_S, flux_string
 from core.store.influx_http import chunks, failure, redacted
+from core.store.segment_plan import SegmentsFromDays
 
 __all__ = ["InfluxV2Store", "flux_string"]
 
