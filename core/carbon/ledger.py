@@ -9,6 +9,7 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from core.calendar import HOME_TIMEZONE
 from core.carbon import totals as roles
 from core.carbon.completeness import DEFAULT_INTERVAL_S, snap
 from core.carbon.factors import (
@@ -29,7 +30,7 @@ from core.domain import Meter, Site
 __all__ = ["PeriodCarbon", "SiteCarbon", "build_ledger", "factor_year", "site_zone"]
 
 #: Calendar of the factor year rule: the MEE factors are Chinese calendar-year figures.
-FACTOR_TIMEZONE = ZoneInfo("Asia/Shanghai")
+FACTOR_TIMEZONE = ZoneInfo(HOME_TIMEZONE)
 
 
 def factor_year(ts: int) -> int:
