@@ -9,6 +9,7 @@ from pathlib import Path
 
 from core.calendar import home_days_match
 from core.domain import EnergyPoint
+from core.store import embedded_reads as reads
 from core.store import embedded_rollups as rollup
 from core.store.base import StoreRejected, StoreUnavailable
 from core.store.daily import (
@@ -111,7 +112,7 @@ class EmbeddedStore:
             return days_from_points(self.points(start=start, end=end, site_id=site_id), tz)
         with self._lock:
             try:
-                return rollup.days(self._db, start, end, site_id)
+                return reads.days(self._db, start, end, site_id)
             except sqlite3.Error as exc:
                 raise StoreUnavailable(str(exc)) from exc
 
@@ -125,7 +126,7 @@ class EmbeddedStore:
             return import_from_points(points, site_ids, tz)
         with self._lock:
             try:
-                return rollup.grid_import(self._db, start, end, site_ids)
+                return reads.grid_import(self._db, start, end, site_ids)
             except sqlite3.Error as exc:
                 raise StoreUnavailable(str(exc)) from exc
 
@@ -143,7 +144,7 @@ class EmbeddedStore:
             )
         with self._lock:
             try:
-                return rollup.segments(self._db, bounds, site_ids)
+                return reads.segments(self._db, bounds, site_ids)
             except sqlite3.Error as exc:
                 raise StoreUnavailable(str(exc)) from exc
 
@@ -156,7 +157,7 @@ class EmbeddedStore:
             return imports_via_days(lambda lo, hi: self.grid_import_by_day(start=lo, end=hi, site_ids=site_ids, tz=tz), bounds, tz)
         with self._lock:
             try:
-                return rollup.segment_imports(self._db, bounds, site_ids)
+                return reads.segment_imports(self._db, bounds, site_ids)
             except sqlite3.Error as exc:
                 raise StoreUnavailable(str(exc)) from exc
 
