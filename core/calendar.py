@@ -1,4 +1,4 @@
-"""Day kinds (workday, weekend, holiday) for a site's country, and local dates.
+"""Day kinds (workday, weekend, holiday) for a site's country, local dates, and home (Asia/Shanghai) days.
 
 China comes first: its public holidays and make-up working days (调休) are only known from
 the State Council notice for each year (国务院办公厅关于 YYYY 年部分节假日安排的通知),
@@ -21,17 +21,21 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
-import holidays
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+
+# holidays and numpy are imported where day kinds are asked for: the stores use the home-day
+# helpers below, and ingest and the API would otherwise load both (~0.5 s) for nothing.
 
 __all__ = [
-    "COVERED_YEARS", "DAY_KINDS", "DEFAULT_COUNTRY", "DayCalendar", "day_kind", "day_kinds", "is_covered",
-    "is_holiday", "is_workday", "local_date", "notice_warning",
+    "COVERED_YEARS", "DAY_KINDS", "DAY_S", "DEFAULT_COUNTRY", "HOME_OFFSET_S", "HOME_TIMEZONE", "DayCalendar", "day_kind", "day_kinds",
+    "day_of", "home_days_match", "is_covered", "is_holiday", "is_workday", "local_date", "month_of", "next_month",
+    "notice_warning", "whole_home_days",
 ]
 
 log = logging.getLogger(__name__)
@@ -110,6 +114,8 @@ def _year(country: str, year: int) -> _Year:
         # The notice's block includes the weekend days inside it (放假调休 ranges as announced).
         days = frozenset(d for d in _ALL_HOLIDAYS if d.year == year)
         return _Year(days, frozenset(_MAKEUP_WORKDAYS[year]), frozenset({5, 6}))
+    import holidays
+
     try:
         known = holidays.country_holidays(country, years=year)
     except NotImplementedError:
@@ -141,6 +147,8 @@ class DayCalendar:
 
     def kinds(self, days: Iterable[date] | np.ndarray) -> np.ndarray:
         """The kind of each day (``date`` objects or numpy ``datetime64``), as an array of str."""
+        import numpy as np
+
         values = np.asarray(days)
         if values.dtype.kind == "M":
             values = values.astype("datetime64[D]").astype(object)
@@ -195,6 +203,8 @@ def notice_warning(today: date, country: str = DEFAULT_COUNTRY) -> str | None:
     if not missing:
         return None
     year = missing[0]
+    import holidays
+
     message = (f"no State Council holiday notice for {year} in core/calendar.py: its holidays come from the "
                f"holidays package (v{holidays.__version__}), which may miss the make-up working days (调休); "
                f"add the notice's days to the table when it is published")
@@ -212,3 +222,47 @@ def _zone(tz: str) -> ZoneInfo:
 def local_date(ts: int, tz: str = "Asia/Shanghai") -> date:
     """The local calendar date of UTC epoch seconds ``ts`` in time zone ``tz``."""
     return datetime.fromtimestamp(ts, tz=_zone(tz)).date()
+
+
+# -- home days ------------------------------------------------------------------------------
+# The stores' rollups and sealed days are days of the home zone. Asia/Shanghai is UTC+8 all
+# year (no daylight saving since 1991), so its days are fixed 86,400 s spans from a fixed
+# offset: plain integer arithmetic, no zone lookup per point.
+
+#: Zone of the home days.
+HOME_TIMEZONE = "Asia/Shanghai"
+DAY_S = 86_400
+#: The home zone's offset from UTC: SQL that buckets by home day adds it too.
+HOME_OFFSET_S = 8 * 3600
+
+
+def day_of(ts: int) -> int:
+    """Home midnight starting the day that holds ``ts``."""
+    return (ts + HOME_OFFSET_S) // DAY_S * DAY_S - HOME_OFFSET_S
+
+
+def whole_home_days(start: int, end: int) -> tuple[int, int]:
+    """[first, last) home midnights of the whole home days inside [start, end); first >= last when none."""
+    first = day_of(start)
+    if first < start:
+        first += DAY_S
+    return first, day_of(end)
+
+
+def month_of(day: int) -> int:
+    """Home midnight starting the month that holds home day ``day``."""
+    local = datetime.fromtimestamp(day + HOME_OFFSET_S, UTC)
+    return int(datetime(local.year, local.month, 1, tzinfo=UTC).timestamp()) - HOME_OFFSET_S
+
+
+def next_month(month: int) -> int:
+    """Home midnight starting the month after the one starting at ``month``."""
+    local = datetime.fromtimestamp(month + HOME_OFFSET_S, UTC)
+    following = datetime(local.year + local.month // 12, local.month % 12 + 1, 1, tzinfo=UTC)
+    return int(following.timestamp()) - HOME_OFFSET_S
+
+
+def home_days_match(tz: str, start: int, end: int) -> bool:
+    """Whether home days are the local days of ``tz`` over ``[start, end)``."""
+    eight = timedelta(seconds=HOME_OFFSET_S)
+    return all(datetime.fromtimestamp(t, UTC).astimezone(_zone(tz)).utcoffset() == eight for t in (start, end - 1))

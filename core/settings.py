@@ -230,11 +230,6 @@ class Settings(BaseSettings):
         return self.database.url or f"sqlite:///{self.data_dir / 'kilowatch.db'}"
 
     @property
-    def store_path(self) -> Path:
-        path = Path(self.store.path)
-        return path if path.is_absolute() else self.data_dir / path
-
-    @property
     def spool_path(self) -> Path:
         path = Path(self.ingest.spool_dir)
         return path if path.is_absolute() else self.data_dir / path

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from core.db.session import create_db_engine, migrate, session_factory
 from core.settings import Settings
 from core.store import SeriesStore, open_store
+from core.store.influx_http import redacted
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +29,4 @@ def open_series(settings: Settings) -> SeriesStore:
 
 def describe_database(settings: Settings) -> str:
     """The database URL with any password masked, for logs and messages."""
-    url = settings.database_url
-    if "@" in url and "://" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}"
-    return url
+    return redacted(settings.database_url)

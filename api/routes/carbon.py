@@ -15,9 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.carbon import GreenInstrument, SiteInputs, portfolio_carbon, site_carbon
-from core.db.registry import load_meters, site_from
-from core.db.tables import GreenInstrumentRecord, MeterRecord, SiteRecord
-from core.domain import Meter, MeterCategory, Site
+from core.db.registry import ledger_sites, meters_by_site, site_from
+from core.db.tables import GreenInstrumentRecord, SiteRecord
 from core.store.base import SeriesStore
 from api.deps import CurrentKey, SessionDep, StoreDep, visible_site
 from api.problems import Problem, forbidden, not_found
@@ -107,49 +106,6 @@ def _instruments(session: Session, site_id: str) -> list[GreenInstrument]:
     return [GreenInstrument(r.instrument, r.mwh, r.period_start, r.period_end, r.vintage_year, r.reference, r.id) for r in records]
 
 
-def _meters_by_site(session: Session) -> dict[str, list[Meter]]:
-    """Every registered meter by site, read as plain rows: a portfolio has tens of thousands and
-    ORM objects cost ~30 µs each."""
-    by_site: dict[str, list[Meter]] = {}
-    # Plain SQL on the DB-API cursor of the session's connection: no ORM or result processing
-    # per row (SQLite and PostgreSQL alike).
-    cursor = session.connection().connection.cursor()
-    try:
-        cursor.execute(_METER_ROWS)
-        rows = cursor.fetchall()
-    finally:
-        cursor.close()
-    if len(_METERS) > 4 * len(rows) + 10_000:  # bounded: rows of changed meters are left behind
-        _METERS.clear()
-    for row in rows:
-        meter = _METERS.get(row)
-        if meter is None:
-            meter_id, site_id, category, rated_kw, name, register_max = row
-            meter = _METERS[tuple(row)] = Meter(meter_id, site_id, MeterCategory(category), rated_kw, name, register_max)
-        by_site.setdefault(meter.site_id, []).append(meter)
-    return by_site
-
-
-_METER_ROWS = (
-    f"SELECT meter_id, site_id, category, rated_kw, name, register_max FROM {MeterRecord.__tablename__}"
-)
-#: Meters by their whole registry row: a changed row is a new key, so a hit is always current.
-_METERS: dict[tuple, Meter] = {}
-#: Sites the same way (the columns ``Site`` holds; a tariff is not part of a ledger).
-_SITE_COLUMNS = ("site_id", "name", "site_type", "city", "province", "latitude", "longitude", "timezone")
-_SITES: dict[tuple, Site] = {}
-
-
-def _site_of(row) -> Site:
-    key = tuple(row)
-    site = _SITES.get(key)
-    if site is None:
-        if len(_SITES) > 100_000:  # bounded: rows of changed sites are left behind
-            _SITES.clear()
-        site = _SITES[key] = site_from(row)
-    return site
-
-
 def _first_reading(session: Session, store: SeriesStore, site: SiteRecord, before: int) -> int | None:
     """The site's first stored reading before ``before``, or None.
 
@@ -171,7 +127,8 @@ def _first_reading(session: Session, store: SeriesStore, site: SiteRecord, befor
 
 
 def _inputs(session: Session, site: SiteRecord) -> SiteInputs:
-    return SiteInputs(site_from(site), list(load_meters(session, site.site_id).values()), _instruments(session, site.site_id))
+    meters = meters_by_site(session, site.site_id).get(site.site_id, [])
+    return SiteInputs(site_from(site), meters, _instruments(session, site.site_id))
 
 
 @router.get(
@@ -229,11 +186,7 @@ def get_portfolio_carbon(
     `sites` is one page of the sites by id (`limit`, `offset`; `sites_total` counts them all);
     `total`, `periods` and `factors` always cover every site the caller may see.
     """
-    sites = SiteRecord.__table__
-    query = select(*(sites.c[name] for name in _SITE_COLUMNS)).order_by(sites.c.site_id)
-    if key.site_ids is not None:
-        query = query.where(sites.c.site_id.in_(key.site_ids))
-    records = [_site_of(row) for row in session.connection().execute(query)]
+    records = ledger_sites(session, key.site_ids)
     span = resolve_range(start, end, zone_of("Asia/Shanghai"), default_start=_year_start)
     _check_span(span, granularity)
     instruments: dict[str, list[GreenInstrument]] = {}
@@ -241,7 +194,7 @@ def get_portfolio_carbon(
         instruments.setdefault(r.site_id, []).append(
             GreenInstrument(r.instrument, r.mwh, r.period_start, r.period_end, r.vintage_year, r.reference, r.id)
         )
-    by_site = _meters_by_site(session)
+    by_site = meters_by_site(session)
     inputs = [SiteInputs(site, by_site.get(site.site_id, []), instruments.get(site.site_id, [])) for site in records]
     fields = portfolio_fields(
         portfolio_carbon(store, inputs, span.start, span.end, granularity=granularity), granularity, offset, limit

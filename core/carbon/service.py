@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from core.calendar import HOME_TIMEZONE
 from core.carbon.factors import FactorTable
 from core.carbon.instruments import GreenInstrument
-from core.carbon.ledger import PeriodCarbon, SegmentData, SiteCarbon, build_ledger, site_zone
+from core.carbon.ledger import PeriodCarbon, SiteCarbon, build_ledger, site_zone
+from core.carbon.segments import SegmentData
 from core.carbon.periods import Period, split
 from core.carbon.totals import CarbonTotals, FactorUse
 from core.domain import GENERATION_CATEGORIES, Meter, Site
@@ -127,7 +129,7 @@ def portfolio_carbon(
     """Every site's ledger and their sums; periods of sites in one zone share labels and add up."""
     # One set of bounds for every site, so the store answers for all of them at once; sites
     # outside Asia/Shanghai get their own periods when the ledger is built.
-    zone = site_zone(inputs[0].site) if inputs else ZoneInfo("Asia/Shanghai")
+    zone = site_zone(inputs[0].site) if inputs else ZoneInfo(HOME_TIMEZONE)
     bounds = bounds_for(start, end, zone, granularity, [i for item in inputs for i in item.instruments])
     fetched = _fetch(store, inputs, bounds)
     ledgers = tuple(

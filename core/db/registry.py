@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections import namedtuple
+from collections.abc import Collection
+from functools import lru_cache
 
 from sqlalchemy import Table, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -163,3 +166,54 @@ def load_meters(session: Session, site_id: str | None = None, active_only: bool 
     if active_only:
         query = query.join(SiteRecord, SiteRecord.site_id == MeterRecord.site_id).where(SiteRecord.retired_at.is_(None))
     return {r.meter_id: meter_from(r) for r in session.scalars(query)}
+
+
+#: ``Meter``'s fields, in order, as registry columns.
+_METER_COLUMNS = ("meter_id", "site_id", "category", "rated_kw", "name", "register_max")
+#: The columns of ``Site`` a ledger needs (a tariff is not part of one; nor is the location source).
+_SITE_COLUMNS = ("site_id", "name", "site_type", "city", "province", "latitude", "longitude", "timezone")
+
+
+def meters_by_site(session: Session, site_id: str | None = None) -> dict[str, list[Meter]]:
+    """Registered meters by site (of one site, or all), read as plain rows.
+
+    A portfolio has tens of thousands of meters: an ORM object costs ~30 µs, a row and a
+    cached ``Meter`` a few.
+    """
+    table = MeterRecord.__table__
+    query = select(*(table.c[name] for name in _METER_COLUMNS))
+    if site_id is not None:
+        query = query.where(table.c.site_id == site_id)
+    by_site: dict[str, list[Meter]] = {}
+    for row in session.connection().execute(query):
+        meter = _meter(tuple(row))
+        by_site.setdefault(meter.site_id, []).append(meter)
+    return by_site
+
+
+def ledger_sites(session: Session, site_ids: Collection[str] | None = None) -> list[Site]:
+    """Sites in id order (every one, or those of ``site_ids``) with the columns a ledger needs."""
+    table = SiteRecord.__table__
+    query = select(*(table.c[name] for name in _SITE_COLUMNS)).order_by(table.c.site_id)
+    if site_ids is not None:
+        query = query.where(table.c.site_id.in_(site_ids))
+    return [_site(tuple(row)) for row in session.connection().execute(query)]
+
+
+# Keyed by the whole row (a plain tuple, which pins no result metadata): a changed row is a new
+# key, so a hit is always current, and rows of changed meters or sites age out. Sized at twice
+# the largest portfolio measured (5,000 sites of 50 meters) or more: a scan over more rows than
+# the cache holds misses on every row (LRU), which costs building each object again, no more.
+@lru_cache(maxsize=2**19)
+def _meter(row: tuple) -> Meter:
+    meter_id, site_id, category, rated_kw, name, register_max = row
+    return Meter(meter_id, site_id, MeterCategory(category), rated_kw, name, register_max)
+
+
+#: A site row with the names ``site_from`` reads.
+_SiteRow = namedtuple("_SiteRow", _SITE_COLUMNS)
+
+
+@lru_cache(maxsize=2**14)
+def _site(row: tuple) -> Site:
+    return site_from(_SiteRow(*row))

@@ -7,8 +7,10 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from core.calendar import home_days_match
 from core.domain import EnergyPoint
-from core.store import rollup
+from core.store import embedded_reads as reads
+from core.store import embedded_rollups as rollup
 from core.store.base import StoreRejected, StoreUnavailable
 from core.store.daily import (
     DEFAULT_TIMEZONE,
@@ -16,9 +18,8 @@ from core.store.daily import (
     SegmentEnergy,
     days_from_points,
     import_from_points,
-    imports_via_days,
-    segments_via_days,
 )
+from core.store.segment_plan import imports_via_days, segments_via_days
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS energy (
@@ -107,11 +108,11 @@ class EmbeddedStore:
     ) -> list[DayEnergy]:
         if end <= start:
             return []
-        if not rollup.serves(tz, start, end):
+        if not home_days_match(tz, start, end):
             return days_from_points(self.points(start=start, end=end, site_id=site_id), tz)
         with self._lock:
             try:
-                return rollup.days(self._db, start, end, site_id)
+                return reads.days(self._db, start, end, site_id)
             except sqlite3.Error as exc:
                 raise StoreUnavailable(str(exc)) from exc
 
@@ -120,12 +121,12 @@ class EmbeddedStore:
     ) -> dict[tuple[str, int], float]:
         if end <= start or not site_ids:
             return {}
-        if not rollup.serves(tz, start, end):
+        if not home_days_match(tz, start, end):
             points = [p for site in site_ids for p in self.points(start=start, end=end, site_id=site)]
             return import_from_points(points, site_ids, tz)
         with self._lock:
             try:
-                return rollup.grid_import(self._db, start, end, site_ids)
+                return reads.grid_import(self._db, start, end, site_ids)
             except sqlite3.Error as exc:
                 raise StoreUnavailable(str(exc)) from exc
 
@@ -134,7 +135,7 @@ class EmbeddedStore:
     ) -> list[SegmentEnergy]:
         if len(bounds) < 2 or site_ids is not None and not site_ids:
             return []
-        if not rollup.serves(tz, bounds[0], bounds[-1]):
+        if not home_days_match(tz, bounds[0], bounds[-1]):
             wanted = set(site_ids) if site_ids is not None else None
             return segments_via_days(
                 lambda lo, hi: [r for r in self.energy_by_day(start=lo, end=hi, tz=tz) if wanted is None or r.site_id in wanted],
@@ -143,7 +144,7 @@ class EmbeddedStore:
             )
         with self._lock:
             try:
-                return rollup.segments(self._db, bounds, site_ids)
+                return reads.segments(self._db, bounds, site_ids)
             except sqlite3.Error as exc:
                 raise StoreUnavailable(str(exc)) from exc
 
@@ -152,11 +153,11 @@ class EmbeddedStore:
     ) -> dict[tuple[str, int], float]:
         if len(bounds) < 2 or not site_ids:
             return {}
-        if not rollup.serves(tz, bounds[0], bounds[-1]):
+        if not home_days_match(tz, bounds[0], bounds[-1]):
             return imports_via_days(lambda lo, hi: self.grid_import_by_day(start=lo, end=hi, site_ids=site_ids, tz=tz), bounds, tz)
         with self._lock:
             try:
-                return rollup.segment_imports(self._db, bounds, site_ids)
+                return reads.segment_imports(self._db, bounds, site_ids)
             except sqlite3.Error as exc:
                 raise StoreUnavailable(str(exc)) from exc
 

@@ -9,6 +9,7 @@ from core.store.base import SeriesStore
 
 
 def open_store(settings: StoreSettings, data_dir: Path = Path("data")) -> SeriesStore:
+    """The backend ``settings`` name; a relative embedded store path is under ``data_dir``."""
     if settings.backend == "embedded":
         from core.store.embedded import EmbeddedStore
 

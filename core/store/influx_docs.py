@@ -27,13 +27,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from core.store import line_protocol as lp
-from core.store.rollup import day_of, month_of, next_month
+from core.store.daily import MeterSum, sum_for
+from core.calendar import DAY_S, day_of, month_of, next_month
 
 DAY_MEASUREMENT = "rollup_day"
 MONTH_MEASUREMENT = "rollup_month"
 DIRTY_MEASUREMENT = "rollup_dirty"
 TAG_DAY = "day"
-DAY_S = 86_400
 #: Seconds a dirty marker must be older than before a recompute may delete it; newer markers
 #: stay and cost one more recompute of their day. Two rules together keep a write from being
 #: lost: a recompute writes its documents within ``RECOMPUTE_BUDGET_S`` of its start (or not
@@ -98,13 +98,13 @@ def marker_lines(dirty: Iterable[tuple[str, int]], stamp: int) -> list[str]:
 
 @dataclass(slots=True)
 class Doc:
-    """One site's rollup of a day or a month: per meter [category, energy, readings, busiest_day]."""
+    """One site's rollup of a day or a month: the sums of each meter."""
 
-    meters: dict[str, list] = field(default_factory=dict)
+    meters: dict[str, MeterSum] = field(default_factory=dict)
     grid_import: float | None = None
 
     def line(self, measurement: str, site: str, ts: int) -> str:
-        rows = [[m, c, e, n, b] for m, (c, e, n, b) in sorted(self.meters.items())]
+        rows = [[m, e.category, e.energy, e.readings, e.busiest_day] for m, e in sorted(self.meters.items())]
         if measurement == DAY_MEASUREMENT:
             rows = [r[:4] for r in rows]
         meters = _string_field(json.dumps(rows, ensure_ascii=False, separators=(",", ":")))
@@ -118,22 +118,15 @@ class Doc:
         doc = cls(grid_import=float(grid_import) if electric and grid_import is not None else None)
         for row in meters or ():
             meter, category, energy, readings = row[:4]
-            doc.meters[meter] = [category, float(energy), int(readings), int(row[4]) if len(row) > 4 else int(readings)]
+            doc.meters[meter] = MeterSum(category, float(energy), int(readings), int(row[4]) if len(row) > 4 else int(readings))
         return doc
 
     def add(self, other: Doc) -> None:
         """Fold a day (or month) into this month: sums, and the busiest day."""
-        for meter, (category, energy, readings, busiest) in other.meters.items():
-            entry = self.meters.setdefault(meter, [category, 0.0, 0, 0])
-            entry[1] += energy
-            entry[2] += readings
-            entry[3] = max(entry[3], busiest)
+        for meter, e in other.meters.items():
+            sum_for(self.meters, meter, e.category).add(e.energy, e.readings, e.busiest_day)
         if other.grid_import is not None:
             self.grid_import = (self.grid_import or 0.0) + other.grid_import
-
-
-def days_in(lo: int, hi: int) -> list[int]:
-    return list(range(lo, hi, DAY_S))
 
 
 def split_months(lo: int, hi: int) -> tuple[list[int], list[tuple[int, int]]]:

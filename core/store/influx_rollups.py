@@ -24,10 +24,9 @@ from typing import Protocol
 
 from core.store import line_protocol as lp
 from core.store.base import StoreRejected
-from core.store.daily import GAS_CATEGORY_VALUES, GENERATION_CATEGORY_VALUES
+from core.store.daily import GAS_CATEGORY_VALUES, GENERATION_CATEGORY_VALUES, sum_for
 from core.store.influx_docs import (
     DAY_MEASUREMENT,
-    DAY_S,
     DIRTY_MEASUREMENT,
     MARKER_GRACE_S,
     MONTH_MEASUREMENT,
@@ -39,7 +38,7 @@ from core.store.influx_docs import (
     site_conditions,
     split_months,
 )
-from core.store.rollup import month_of, next_month
+from core.calendar import DAY_S, month_of, next_month
 
 log = logging.getLogger(__name__)
 
@@ -201,10 +200,9 @@ class Rollups:
                 doc = docs.get((site, day))
                 if doc is None:
                     continue  # a day of this box another site needed
-                entry = doc.meters.setdefault(meter, [category, 0.0, 0, 0])
-                entry[1] += energy
-                entry[2] += readings
-                entry[3] = entry[2]
+                entry = sum_for(doc.meters, meter, category)
+                entry.add(energy, readings)
+                entry.busiest_day = entry.readings
                 if category in GAS_CATEGORY_VALUES:
                     continue
                 electric[(site, day)] = electric.get((site, day), 0.0) + energy

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
+from core.calendar import day_of, home_days_match, whole_home_days
 from core.domain import EnergyPoint
 from core.settings import StoreSettings
 from core.store import line_protocol as lp
@@ -19,17 +20,18 @@ from core.store.base import MEASUREMENT, StoreRejected, StoreUnavailable
 from core.store.daily import (
     DEFAULT_TIMEZONE,
     GAS_CATEGORY_VALUES,
-    GENERATION_CATEGORY_VALUES,
     NETTING_INTERVAL_S,
     DayEnergy,
+    MeterSum,
+    QuarterSum,
     SegmentEnergy,
+    day_rows,
     import_from_quarters,
-    imports_via_days,
-    plan_segments,
-    segments_via_days,
+    quarter_rows,
+    segment_rows,
+    sum_for,
 )
 from core.store.influx_docs import (
-    DAY_S,
     ENERGY_FIELDS,
     IMPORT_FIELDS,
     dirty_cutoff,
@@ -37,36 +39,20 @@ from core.store.influx_docs import (
     sealed_end,
     site_conditions,
 )
+from core.store.influx_http import bodies, failure, redacted
 from core.store.influx_rollups import RawDay, Rollups
-from core.store.rollup import day_of, serves
+from core.store.segment_plan import imports_via_days, plan_segments, segments_via_days
 
 __all__ = ["InfluxV1Store", "influxql_string", "influxql_ident"]
 
 log = logging.getLogger(__name__)
 
-#: Lines per POST /write. InfluxData recommends 5,000-10,000 points per batch:
-#: larger bodies risk the server's max-body-size (25 MB) and write-timeout (10 s),
-#: smaller ones spend more time on round trips than on writing.
-WRITE_CHUNK_LINES = 5000
 #: Rows per chunk of a query response; a server with max-row-limit set would
 #: truncate an unchunked answer, a chunked one is complete at any size.
 QUERY_CHUNK_ROWS = 10000
 # InfluxDB stores nanoseconds in an int64: roughly years 1677 to 2262.
 _MIN_S = -9_223_372_036
 _MAX_S = 9_223_372_036
-# Statuses where the data is fine but the server is not (or not for us, yet):
-# credentials and permissions are fixed by an operator, so keep the data.
-_RETRYABLE_4XX = frozenset({401, 403, 404, 408, 429})
-#: Partial-write errors of a server that is full, not of bad points: InfluxDB 1.x's inmem
-#: index accepts at most 100,000 values of one tag (``max-values-per-tag``), so meter ids
-#: past the 100,000th are refused while the rest of the batch is written. Retried and
-#: spooled like an outage until an operator raises the limit (the retry rewrites the
-#: whole batch, which is idempotent), instead of being dead-lettered point by point.
-_CAPACITY_ERRORS = ("max-values-per-tag limit exceeded", "max-series-per-database limit exceeded")
-_CAPACITY_HINT = (
-    "; the server is out of room for new series: set [data] max-values-per-tag = 0 "
-    "(and max-series-per-database = 0) or index-version = \"tsi1\" in influxdb.conf, see docs/scaling.md"
-)
 
 
 def influxql_string(value: str) -> str:
@@ -86,12 +72,6 @@ def _time_clause(start: int, end: int, *, end_inclusive: bool = False) -> str:
     return f"time >= {lo}s AND time {'<=' if end_inclusive else '<'} {hi}s"
 
 
-def _redacted(url: str) -> str:
-    """The server address without any user info, fit for logs and messages."""
-    parsed = httpx.URL(url)
-    return str(parsed.copy_with(username=None, password=None)) if parsed.userinfo else url
-
-
 class InfluxV1Store:
     """``SeriesStore`` over InfluxDB's v1 HTTP API (line protocol writes, InfluxQL reads).
 
@@ -105,7 +85,7 @@ class InfluxV1Store:
 
     def __init__(self, settings: StoreSettings, *, transport: httpx.BaseTransport | None = None) -> None:
         self.database = settings.database
-        self.where = _redacted(settings.url)
+        self.where = redacted(settings.url)
         headers: dict[str, str] = {}
         auth: httpx.BasicAuth | None = None
         if settings.token is not None:
@@ -141,11 +121,7 @@ class InfluxV1Store:
             return
         detail = _error_text(response)
         message = f"InfluxDB {action} at {self.where} failed with HTTP {response.status_code}: {detail}"
-        if response.status_code >= 500 or response.status_code in _RETRYABLE_4XX:
-            raise StoreUnavailable(message)
-        if any(limit in detail for limit in _CAPACITY_ERRORS):
-            raise StoreUnavailable(message + _CAPACITY_HINT)
-        raise StoreRejected(message)
+        raise failure(response.status_code, message, detail)
 
     def _ensure_database(self) -> None:
         with self._db_lock:
@@ -198,8 +174,8 @@ class InfluxV1Store:
         if not lines:
             return
         self._ensure_database()
-        for body in lp.chunked(lines, WRITE_CHUNK_LINES):
-            self._write_body(body.encode("utf-8"))
+        for body in bodies(lines):
+            self._write_body(body)
 
     def all_sites(self) -> list[str]:
         """Every site that has raw points."""
@@ -222,10 +198,10 @@ class InfluxV1Store:
         # A request that times out here may still land later: ingest.reconcile allows for it.
         late = {(p.site_id, day_of(p.ts)) for p in points if p.ts < cutoff}
         if late:
-            for body in lp.chunked(marker_lines(late, stamp), WRITE_CHUNK_LINES):
-                self._write_body(body.encode("utf-8"))
-        for body in lp.chunked(lines, WRITE_CHUNK_LINES):
-            self._write_body(body.encode("utf-8"))
+            for body in bodies(marker_lines(late, stamp)):
+                self._write_body(body)
+        for body in bodies(lines):
+            self._write_body(body)
 
     def _write_body(self, body: bytes) -> None:
         params = {"db": self.database, "precision": "s"}
@@ -273,16 +249,16 @@ class InfluxV1Store:
         if end <= start:
             return []
         sites = None if site_id is None else [site_id]
-        if not serves(tz, start, end):
+        if not home_days_match(tz, start, end):
             return self._raw_days(start, end, sites, tz)
         lo, hi = _sealed_days(start, end)
         if lo >= hi:
             return self._raw_days(start, end, sites, tz)
         _months, docs = self.rollups.read(sites, [(lo, hi)], months=False, fields=ENERGY_FIELDS)
         rows = [
-            DayEnergy(s, meter, category, day, energy, readings)
+            DayEnergy(s, meter, e.category, day, e.energy, e.readings)
             for (s, day), doc in docs.items()
-            for meter, (category, energy, readings, _busiest) in doc.meters.items()
+            for meter, e in doc.meters.items()
         ]
         for a, b in ((start, lo), (hi, end)):
             if a < b:
@@ -294,7 +270,7 @@ class InfluxV1Store:
     ) -> dict[tuple[str, int], float]:
         if end <= start or not site_ids:
             return {}
-        if not serves(tz, start, end):
+        if not home_days_match(tz, start, end):
             return self.raw_imports(start, end, site_ids, tz)
         lo, hi = _sealed_days(start, end)
         if lo >= hi:
@@ -312,18 +288,13 @@ class InfluxV1Store:
         sites = None if site_ids is None else list(site_ids)
         if len(bounds) < 2 or sites == []:
             return []
-        if not serves(tz, bounds[0], bounds[-1]):
+        if not home_days_match(tz, bounds[0], bounds[-1]):
             return segments_via_days(lambda lo, hi: self._raw_days(lo, hi, sites, tz), bounds, tz)
         sealed, raw_whole, partial = _split_plan(bounds, tz)
-        folded: dict[tuple[str, str, int], list] = {}
+        folded: dict[tuple[str, str, int], MeterSum] = {}
 
         def fold(site: str, meter: str, i: int, category: str, energy: float, readings: int, busiest: int) -> None:
-            entry = folded.get((site, meter, i))
-            if entry is None:
-                entry = folded[(site, meter, i)] = [category, 0.0, 0, 0]
-            entry[1] += energy
-            entry[2] += readings
-            entry[3] = max(entry[3], busiest)
+            sum_for(folded, (site, meter, i), category).add(energy, readings, busiest)
 
         if sealed:
             segment_of = _segment_lookup(sealed)
@@ -331,22 +302,22 @@ class InfluxV1Store:
             for docs in (months, days):
                 for (site, ts), doc in docs.items():
                     i = segment_of(ts)
-                    for meter, (category, energy, readings, busiest) in doc.meters.items():
-                        fold(site, meter, i, category, energy, readings, busiest)
+                    for meter, e in doc.meters.items():
+                        fold(site, meter, i, e.category, e.energy, e.readings, e.busiest_day)
         for i, lo, hi in raw_whole:
             for row in self._raw_days(lo, hi, sites, tz):
                 fold(row.site_id, row.meter_id, i, row.category, row.energy, row.readings, row.readings)
         for i, lo, hi in partial:
             for row in self._raw_days(lo, hi, sites, tz):
                 fold(row.site_id, row.meter_id, i, row.category, row.energy, row.readings, 0)
-        return sorted(SegmentEnergy(s, m, c, i, e, n, b) for (s, m, i), (c, e, n, b) in folded.items() if n > 0)
+        return segment_rows(folded)
 
     def grid_import_by_segment(
         self, *, bounds: Sequence[int], site_ids: Sequence[str], tz: str = DEFAULT_TIMEZONE
     ) -> dict[tuple[str, int], float]:
         if len(bounds) < 2 or not site_ids:
             return {}
-        if not serves(tz, bounds[0], bounds[-1]):
+        if not home_days_match(tz, bounds[0], bounds[-1]):
             return imports_via_days(lambda lo, hi: self.raw_imports(lo, hi, site_ids, tz), bounds, tz)
         sealed, raw_whole, partial = _split_plan(bounds, tz)
         result: dict[tuple[str, int], float] = {}
@@ -398,13 +369,11 @@ class InfluxV1Store:
         return rows
 
     def _raw_days(self, start: int, end: int, sites: Sequence[str] | None, tz: str) -> list[DayEnergy]:
-        rows: dict[tuple[str, str, int], list] = {}
+        rows: dict[tuple[str, str, int], MeterSum] = {}
         for site, meter, category, day, energy, readings, _smallest in self.raw_day_rows(start, end, sites, tz):
             # A re-tagged meter has several series: its days add up.
-            entry = rows.setdefault((site, meter, day), [category, 0.0, 0])
-            entry[1] += energy
-            entry[2] += readings
-        return sorted(DayEnergy(s, m, c, d, e, n) for (s, m, d), (c, e, n) in rows.items())
+            sum_for(rows, (site, meter, day), category).add(energy, readings)
+        return day_rows(rows)
 
     def raw_imports(
         self, start: int, end: int, sites: Sequence[str], tz: str = DEFAULT_TIMEZONE
@@ -418,16 +387,15 @@ class InfluxV1Store:
             f'GROUP BY time({NETTING_INTERVAL_S}s), "site", "category" fill(none)'
             for c in site_conditions(sites)
         ]
-        quarters: dict[tuple[str, int], list[float]] = {}
+        quarters: dict[tuple[str, int], QuarterSum] = {}
         for answer in self.query_many(statements):
             for series in answer:
                 tags = series.get("tags") or {}
-                generated = tags.get(lp.TAG_CATEGORY, "") in GENERATION_CATEGORY_VALUES
+                category = tags.get(lp.TAG_CATEGORY, "")
                 for bucket, total in series.get("values", []):
                     if total is not None:
-                        entry = quarters.setdefault((tags.get(lp.TAG_SITE, ""), int(bucket)), [0.0, 0.0])
-                        entry[1 if generated else 0] += float(total)
-        return import_from_quarters(((s, b, c, g) for (s, b), (c, g) in quarters.items()), tz)
+                        quarters.setdefault((tags.get(lp.TAG_SITE, ""), int(bucket)), QuarterSum()).add(category, float(total))
+        return import_from_quarters(quarter_rows(quarters), tz)
 
     def latest(self, *, site_id: str | None = None) -> dict[str, EnergyPoint]:
         # A raw SELECT with ORDER BY time DESC LIMIT 1 per series keeps both fields
@@ -454,10 +422,8 @@ class InfluxV1Store:
 
 def _sealed_days(start: int, end: int) -> tuple[int, int]:
     """[first, last) local midnights of the whole days inside [start, end) that are sealed."""
-    first = day_of(start)
-    if first < start:
-        first += DAY_S
-    return first, min(day_of(end), sealed_end())
+    first, last = whole_home_days(start, end)
+    return first, min(last, sealed_end())
 
 
 def _split_plan(bounds: Sequence[int], tz: str) -> tuple[list, list, list]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 from zoneinfo import ZoneInfo
-from urllib.parse import urlsplit, urlunsplit
 
 import urllib3
 from influxdb_client import InfluxDBClient, WritePrecision
@@ -16,32 +15,31 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 from core.domain import EnergyPoint
 from core.settings import StoreSettings
 from core.store import line_protocol as lp
-from core.store.base import StoreRejected, StoreUnavailable
+from core.store.base import StoreUnavailable
 from core.store import flux
 from core.store.daily import (
-    GENERATION_CATEGORY_VALUES,
     NETTING_INTERVAL_S,
-    SegmentsFromDays,
     DEFAULT_TIMEZONE,
     DayEnergy,
+    MeterSum,
+    QuarterSum,
+    day_rows,
     day_start,
     import_from_quarters,
+    quarter_rows,
+    sum_for,
 )
 from core.store.flux import MAX_S as _MAX_S, MIN_S as _MIN_S, flux_string
+from core.store.influx_http import chunks, failure, redacted
+from core.store.segment_plan import SegmentsFromDays
 
 __all__ = ["InfluxV2Store", "flux_string"]
 
 T = TypeVar("T")
 
-#: Lines per write request; the same trade-off as the v1 backend (InfluxData
-#: recommends 5,000-10,000 points: fewer round trips vs. request size and timeouts).
-WRITE_CHUNK_LINES = 5000
 #: Sites per grid-import query: each is one equality in the filter, which the storage
 #: engine evaluates per series; longer queries mean fewer round trips but a bigger plan.
 SITES_PER_QUERY = 500
-# The data is fine but the server is not ready for us (credentials, missing
-# bucket, rate limit): keep the data and retry once an operator has fixed it.
-_RETRYABLE_4XX = frozenset({401, 403, 404, 408, 429})
 
 
 class InfluxV2Store(SegmentsFromDays):
@@ -50,7 +48,7 @@ class InfluxV2Store(SegmentsFromDays):
     def __init__(self, settings: StoreSettings) -> None:
         self.bucket = settings.bucket
         self.org = settings.org
-        self.where = _redacted(settings.url)
+        self.where = redacted(settings.url)
         credentials: dict[str, str] = {}
         if settings.token is not None:
             credentials["token"] = settings.token.get_secret_value()
@@ -69,9 +67,7 @@ class InfluxV2Store(SegmentsFromDays):
         except InfluxDBError as exc:
             status = getattr(exc, "status", None) or (exc.response.status if getattr(exc, "response", None) else 0)
             message = f"InfluxDB {action} at {self.where} failed with HTTP {status}: {str(exc.message)[:500]}"
-            if not status or status >= 500 or status in _RETRYABLE_4XX:
-                raise StoreUnavailable(message) from exc
-            raise StoreRejected(message) from exc
+            raise failure(status, message) from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise StoreUnavailable(f"InfluxDB at {self.where} unreachable: {type(exc).__name__}") from exc
 
@@ -79,8 +75,7 @@ class InfluxV2Store(SegmentsFromDays):
         if not points:
             return
         lines = lp.encode_all(points)
-        for start in range(0, len(lines), WRITE_CHUNK_LINES):
-            chunk = lines[start : start + WRITE_CHUNK_LINES]
+        for chunk in chunks(lines):
             self._call(
                 "write",
                 lambda: self._write_api.write(bucket=self.bucket, org=self.org, record=chunk, write_precision=WritePrecision.S),
@@ -125,7 +120,7 @@ class InfluxV2Store(SegmentsFromDays):
         if end <= start:
             return []
         zone = ZoneInfo(tz)
-        rows: dict[tuple[str, str, int], list] = {}
+        rows: dict[tuple[str, str, int], MeterSum] = {}
         for record in self._records(flux.daily_energy(self.bucket, start, end, tz, site_id)):
             value = record.get_value()
             if value is None:
@@ -135,12 +130,12 @@ class InfluxV2Store(SegmentsFromDays):
             # A first window cut short by ``start`` begins at ``start``, not at midnight.
             day = day_start(int(record.get_time().timestamp()), zone)
             # A re-tagged meter has one series per category: its days add up.
-            entry = rows.setdefault((site, meter, day), [str(values.get(lp.TAG_CATEGORY) or ""), 0.0, 0])
+            entry = sum_for(rows, (site, meter, day), str(values.get(lp.TAG_CATEGORY) or ""))
             if values.get("result") == flux.COUNT_RESULT:
-                entry[2] += int(value)
+                entry.readings += int(value)
             else:
-                entry[1] += float(value)
-        return sorted(DayEnergy(s, m, c, d, e, n) for (s, m, d), (c, e, n) in rows.items() if n)
+                entry.energy += float(value)
+        return day_rows({key: entry for key, entry in rows.items() if entry.readings})
 
     def grid_import_by_day(
         self, *, start: int, end: int, site_ids: Sequence[str], tz: str = DEFAULT_TIMEZONE
@@ -149,7 +144,7 @@ class InfluxV2Store(SegmentsFromDays):
         if end <= start or not site_ids:
             return {}
         ordered = sorted(set(site_ids))
-        quarters: dict[tuple[str, int], list[float]] = {}
+        quarters: dict[tuple[str, int], QuarterSum] = {}
         for i in range(0, len(ordered), SITES_PER_QUERY):
             query = flux.quarter_energy(self.bucket, start, end, ordered[i : i + SITES_PER_QUERY])
             for record in self._records(query):
@@ -157,9 +152,9 @@ class InfluxV2Store(SegmentsFromDays):
                 if value is None:
                     continue
                 ts = int(record.get_time().timestamp())
-                entry = quarters.setdefault((str(record.values.get(lp.TAG_SITE) or ""), ts - ts % NETTING_INTERVAL_S), [0.0, 0.0])
-                entry[1 if record.values.get(lp.TAG_CATEGORY) in GENERATION_CATEGORY_VALUES else 0] += float(value)
-        return import_from_quarters(((s, b, c, g) for (s, b), (c, g) in quarters.items()), tz)
+                key = (str(record.values.get(lp.TAG_SITE) or ""), ts - ts % NETTING_INTERVAL_S)
+                quarters.setdefault(key, QuarterSum()).add(str(record.values.get(lp.TAG_CATEGORY) or ""), float(value))
+        return import_from_quarters(quarter_rows(quarters), tz)
 
     def latest(self, *, site_id: str | None = None) -> dict[str, EnergyPoint]:
         # last() runs per series and field; both fields of a point share its time,
@@ -182,12 +177,6 @@ class InfluxV2Store(SegmentsFromDays):
     def close(self) -> None:
         self._write_api.close()
         self._client.close()
-
-
-def _redacted(url: str) -> str:
-    """The server address without any user info, fit for logs and messages."""
-    parts = urlsplit(url)
-    return urlunsplit(parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else ""))) if parts.username else url
 
 
 def _point(record: FluxRecord) -> EnergyPoint | None:

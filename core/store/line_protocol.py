@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
 from core.domain import EnergyPoint
 from core.store.base import MEASUREMENT, StoreRejected
@@ -88,9 +88,3 @@ def encode(point: EnergyPoint) -> str:
 def encode_all(points: Sequence[EnergyPoint]) -> list[str]:
     """Every point encoded, or StoreRejected before anything is sent."""
     return [encode(p) for p in points]
-
-
-def chunked(lines: Sequence[str], size: int) -> Iterator[str]:
-    """Request bodies of at most ``size`` lines each."""
-    for i in range(0, len(lines), size):
-        yield "\n".join(lines[i : i + size])

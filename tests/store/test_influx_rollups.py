@@ -10,9 +10,9 @@ import pytest
 from core.settings import StoreSettings
 from core.store import line_protocol as lp
 from core.store.daily import days_from_points
-from core.store.influx_docs import DAY_S, DIRTY_MEASUREMENT, MARKER_GRACE_S, marker_lines
+from core.calendar import DAY_S, day_of
+from core.store.influx_docs import DIRTY_MEASUREMENT, MARKER_GRACE_S, marker_lines
 from core.store.influx_v1 import InfluxV1Store
-from core.store.rollup import day_of
 from tests.store.points import DAY, T0, pt
 from tests.store.recording import recording_store
 
@@ -112,7 +112,7 @@ def test_recent_days_are_read_raw_and_never_rolled_up(influx_store) -> None:
 
 
 def test_a_month_of_sealed_days_is_read_from_its_month_rollup(influx_store) -> None:
-    from core.store.rollup import month_of, next_month
+    from core.calendar import month_of, next_month
 
     month = month_of(MIDNIGHT - 40 * DAY)
     points = [pt("m1", month + DAY * d + 3600, energy=1.0) for d in range(31)] + [
@@ -199,7 +199,7 @@ def test_a_server_that_refuses_delete_still_gets_right_totals(influx_store, monk
 
 
 def test_keep_rollups_materialises_the_days_and_months_a_reader_will_need(influx_store) -> None:
-    from core.store.rollup import month_of, next_month
+    from core.calendar import month_of, next_month
 
     month = month_of(MIDNIGHT - 40 * DAY)
     _write_unmarked(influx_store, [pt("m1", month + 3600, energy=2.0), pt("m1", month + 5 * DAY, energy=3.0)])

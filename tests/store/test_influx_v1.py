@@ -11,7 +11,8 @@ from pydantic import SecretStr
 
 from core.settings import StoreSettings
 from core.store import StoreRejected, StoreUnavailable
-from core.store.influx_v1 import WRITE_CHUNK_LINES, InfluxV1Store
+from core.store.influx_http import WRITE_CHUNK_LINES
+from core.store.influx_v1 import InfluxV1Store
 from tests.store.points import EVERYTHING, T0, pt
 from tests.store.recording import recording_store
 

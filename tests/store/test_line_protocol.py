@@ -7,7 +7,7 @@ import pytest
 from core.store import StoreRejected
 from core.store.influx_v1 import influxql_ident, influxql_string
 from core.store.influx_v2 import flux_string
-from core.store.line_protocol import chunked, encode
+from core.store.line_protocol import encode
 from tests.store.points import pt
 
 
@@ -47,10 +47,6 @@ def test_non_finite_values_are_rejected(value: float) -> None:
 
 def test_floats_are_written_so_they_read_back_exactly() -> None:
     assert "register=0.30000000000000004," in encode(pt("m1", 1, register=0.1 + 0.2))
-
-
-def test_chunks_hold_at_most_the_given_number_of_lines() -> None:
-    assert list(chunked(["a", "b", "c"], 2)) == ["a\nb", "c"]
 
 
 def test_influxql_strings_escape_quotes_and_backslashes() -> None:
