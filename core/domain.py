@@ -65,6 +65,16 @@ def unit_of(category: MeterCategory) -> str:
 
 
 @dataclass(frozen=True, slots=True)
+class DeclaredHours:
+    """Opening hours a site declares, in local hours [open, close) (half hours as .5) on working
+    days and on other days; None: closed that day. A prior for the detector, never a requirement
+    (rules and JSON form: ``core.site_rules.check_opening_hours``)."""
+
+    workday: tuple[float, float] | None
+    other: tuple[float, float] | None
+
+
+@dataclass(frozen=True, slots=True)
 class Site:
     site_id: str
     name: str
@@ -77,6 +87,8 @@ class Site:
     #: "given" (by the gateway or an administrator) or "province_capital" (none were given;
     #: see ``core.site_rules.locate``).
     location_source: str = "given"
+    #: Declared opening hours; None when the site declares none (the detector learns them).
+    opening_hours: DeclaredHours | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,15 +9,17 @@ API reports it as a 422; the wire decoder dead-letters the announcement as ``bad
 from __future__ import annotations
 
 import math
+import re
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from core.domain import MeterCategory, SiteType
+from core.domain import DeclaredHours, MeterCategory, SiteType
 from core.geo import capital_of
 
 __all__ = [
-    "CITY_MAX", "GIVEN", "InvalidField", "LATITUDE", "LONGITUDE", "NAME_MAX", "PROVINCE_CAPITAL", "PROVINCE_MAX",
-    "RATED_KW_MAX", "check_category", "check_city", "check_latitude", "check_longitude", "check_name",
-    "check_province", "check_rated_kw", "check_register_max", "check_site_name", "check_site_type", "check_timezone", "locate",
+    "CITY_MAX", "CLOCK_PATTERN", "DAY_KINDS", "GIVEN", "InvalidField", "LATITUDE", "LONGITUDE", "NAME_MAX",
+    "PROVINCE_CAPITAL", "PROVINCE_MAX", "RATED_KW_MAX", "check_category", "check_city", "check_latitude",
+    "check_longitude", "check_name", "check_opening_hours", "check_province", "check_rated_kw", "check_register_max",
+    "check_site_name", "check_site_type", "check_timezone", "locate", "opening_hours_json",
 ]
 
 NAME_MAX = 200
@@ -33,6 +35,14 @@ RATED_KW_MAX = 100_000.0
 #: province capital's because none were given.
 GIVEN = "given"
 PROVINCE_CAPITAL = "province_capital"
+
+
+#: A declared opening or closing time: local HH:MM on the hour or half hour, 24:00 the day's end.
+CLOCK_PATTERN = r"^(?:[01][0-9]|2[0-3]):[03]0$|^24:00$"
+_CLOCK = re.compile(CLOCK_PATTERN)
+#: The day kinds a site declares hours for: working days (the calendar's, with make-up days) and
+#: all other days (weekends and public holidays).
+DAY_KINDS = ("workday", "other")
 
 
 class InvalidField(ValueError):
@@ -134,6 +144,59 @@ def check_register_max(value: object) -> float | None:
     if number <= 0:
         raise InvalidField("register_max", f"{number:g} is not above 0")
     return number
+
+
+def _clock(where: str, value: object) -> float:
+    if not isinstance(value, str):
+        raise InvalidField("opening_hours", f"{where} is not a local time HH:MM")
+    if not _CLOCK.match(value):
+        raise InvalidField("opening_hours", f"{where} {value[:16]!r} is not a local time HH:MM between 00:00 and "
+                                            "24:00 on the hour or half hour")
+    hours, minutes = value.split(":")
+    return int(hours) + int(minutes) / 60
+
+
+def _window(kind: str, value: object) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict) or set(value) != {"open", "close"}:
+        raise InvalidField("opening_hours", f"{kind} is not {{\"open\": \"HH:MM\", \"close\": \"HH:MM\"}} or null (closed)")
+    opens, closes = _clock(f"{kind}.open", value["open"]), _clock(f"{kind}.close", value["close"])
+    if closes <= opens:
+        # Overnight windows are refused rather than guessed: the detector's day runs from local
+        # midnight, and a site open round the clock says 00:00-24:00.
+        raise InvalidField("opening_hours", f"{kind}.close {value['close']} is not after {kind}.open {value['open']} "
+                                            "(a window ends by 24:00; open round the clock is 00:00-24:00)")
+    return opens, closes
+
+
+def check_opening_hours(value: object) -> DeclaredHours | None:
+    """Declared hours from their JSON form ``{"workday": {"open": "08:00", "close": "19:00"}, "other": null}``
+    (null: closed that kind of day); None for null (none declared)."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise InvalidField("opening_hours", "is not an object with workday and other windows")
+    unknown, missing = sorted(set(value) - set(DAY_KINDS)), [k for k in DAY_KINDS if k not in value]
+    if unknown:
+        raise InvalidField("opening_hours", f"has unknown day kinds {', '.join(k[:24] for k in unknown[:3])}: "
+                                            "use workday and other")
+    if missing:
+        raise InvalidField("opening_hours", f"{missing[0]} is missing (null: closed that day)")
+    return DeclaredHours(_window("workday", value["workday"]), _window("other", value["other"]))
+
+
+def opening_hours_json(declared: DeclaredHours | None) -> dict | None:
+    """The JSON form of declared hours, as the registry stores, the API serves and meta carries them."""
+    if declared is None:
+        return None
+
+    def clock(hours: float) -> str:
+        minutes = round(hours * 60)
+        return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+    return {kind: None if window is None else {"open": clock(window[0]), "close": clock(window[1])}
+            for kind, window in zip(DAY_KINDS, (declared.workday, declared.other))}
 
 
 def locate(province: str, latitude: float | None, longitude: float | None) -> tuple[float, float, str]:

@@ -129,7 +129,8 @@ def encode_meta(site: Site, meters: list[Meter]) -> bytes:
                 "lat": site.latitude,
                 "lon": site.longitude,
                 "tz": site.timezone,
-            },
+            } | ({"opening_hours": site_rules.opening_hours_json(site.opening_hours)}
+                 if site.opening_hours is not None else {}),
             "meters": [
                 {"id": m.meter_id, "category": m.category.value, "rated_kw": m.rated_kw, "name": m.name}
                 | ({"register_max": m.register_max} if m.register_max is not None else {})
@@ -253,6 +254,8 @@ def _decode_meta(site_id: str, body: dict) -> tuple[Site, list[Meter]]:
         longitude=longitude,
         timezone=_field("site", site_rules.check_timezone, _optional_text(s, "tz", "Asia/Shanghai")),
         location_source=source,
+        # Absent or null: none declared here, and the registry keeps what it holds.
+        opening_hours=_field("site", site_rules.check_opening_hours, s.get("opening_hours")),
     )
     meters: list[Meter] = []
     seen: set[str] = set()

@@ -237,7 +237,7 @@ class DetectionPass:
     def _learned(self, site: Site, hours: np.ndarray, matrix: np.ndarray, meters: list[Meter]):  # noqa: ANN202
         """The site's opening hours learnt from its window, reused while the window has not moved
         (passes a minute apart share an hour's learning)."""
-        prior = self.opening.get(site.site_id) or opening_hours(site.site_type)
+        prior = self.opening.get(site.site_id) or opening_hours(site)
         key = (int(hours[0]) if hours.size else 0, int(hours.size), tuple(m.meter_id for m in meters), prior)
         cached = self._opening_cache.get(site.site_id)
         if cached is None or cached[0] != key:

@@ -99,7 +99,7 @@ def hour_features(hours: np.ndarray, site: Site, *, opening: OpeningHours | None
     """Feature matrix (n_hours, len(FEATURES)) for hour starts ``hours`` (UTC epoch s) at ``site``.
 
     ``opening`` may be :class:`models.schedule.OpeningHours` or hours learned per day
-    (:class:`models.opening.LearnedHours`); by default, the usual hours of the site's type.
+    (:class:`models.opening.LearnedHours`); by default, the site's prior (models.schedule).
     """
     hours = np.asarray(hours, dtype=np.int64)
     out = np.zeros((hours.size, len(FEATURES)))
@@ -114,7 +114,7 @@ def hour_features(hours: np.ndarray, site: Site, *, opening: OpeningHours | None
     sun = np.array([_sun(site.latitude, site.longitude, int(d)) for d in sdays], dtype=np.int64)[sinv]
     lit = np.minimum(hours + HOUR, sun[:, 1]) - np.maximum(hours, sun[:, 0])
     temp = temperature_proxy(site.latitude, doy, hour)
-    hours_open = opening if opening is not None else opening_hours(site.site_type)
+    hours_open = opening if opening is not None else opening_hours(site)
     is_open = hours_open.is_open(hour, workday, ordinal)
     cooling = np.clip(temp - COOLING_FROM_C, 0.0, None) / 10.0
     heating = np.clip(HEATING_BELOW_C - temp, 0.0, None) / 14.0

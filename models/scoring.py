@@ -105,7 +105,7 @@ class SiteScanner:
         X = hour_features(hours, site, opening=opening)
         local = local_hour(hours, site.timezone)
         train = hours < train_end
-        learned = opening if isinstance(opening, LearnedHours) else LearnedHours(opening_hours(site.site_type))
+        learned = opening if isinstance(opening, LearnedHours) else LearnedHours(opening_hours(site))
         baselines = self._baselines(site, meters, hours, kwh, X, local, train, train_end, feedback, out, budget,
                                     learned)
         cols = [j for j, b in enumerate(baselines) if b is not None]

@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from core import wire
 from core.settings import MqttSettings
+from simulators.declared import announced_site
 from simulators.delivery import Delivery, DeliveryConfig, DeliveryCounts
 from simulators.encoding import StepEncoder
 from simulators.generator import generate
@@ -82,6 +83,7 @@ def run_simulation(
     live_from: int | None = None,
     delivery: DeliveryConfig | None = None,
     accepted_window_s: tuple[int, int] | None = None,
+    declare_hours: bool = False,
 ) -> SimulationResult:
     """Simulate ``days`` from ``start`` and publish it; returns once the broker has acknowledged all.
 
@@ -96,6 +98,7 @@ def run_simulation(
     The simulator reaches ingest only over MQTT and ingest publishes no rejections, so
     with ``accepted_window_s`` = (max age, max future) of the ingest it is publishing to,
     the readings that ingest will refuse for their timestamp are counted as they are sent.
+    ``declare_hours``: each site's announcement declares its opening hours (``simulators.declared``).
     """
     if speed is not None and speed <= 0:
         raise ValueError("speed must be positive or None")
@@ -114,7 +117,9 @@ def run_simulation(
     stopped = False
     try:
         for site in portfolio.sites:
-            link.publish(wire.meta_topic(site.site_id, prefix), wire.encode_meta(site, portfolio.meters[site.site_id]), retain=True)
+            announced = announced_site(site, at=start) if declare_hours else site
+            link.publish(wire.meta_topic(site.site_id, prefix), wire.encode_meta(announced, portfolio.meters[site.site_id]),
+                         retain=True)
         link.drain()  # announcements are on the broker before the first reading
         paced_from: tuple[int, float] | None = None  # (step index, wall time) where pacing began
         with _progress(progress) as bar:

@@ -98,9 +98,6 @@ def copied_hour_tables(models: dict, simulators: dict) -> list[str]:
             if sum(1 for t, pairs in mt.items() if pairs & st.get(t, frozenset())) >= 2]
 
 
-@pytest.mark.xfail(strict=True, reason="models/schedule.py DEFAULT_OPENING_HOURS is the simulator's OPENING_HOURS "
-                                       "(simulators/schedules.py); reported to the lead, who owns models/. Remove "
-                                       "this mark when the copy goes.")
 def test_models_do_not_copy_the_simulators_opening_hours():
     copies = copied_hour_tables(site_type_hour_tables("models"), site_type_hour_tables("simulators"))
     assert not copies, copies

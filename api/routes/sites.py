@@ -19,7 +19,7 @@ from api.problems import Problem, forbidden, not_found
 from api.schemas.common import SITE_PAGE_DEFAULT, SITE_PAGE_MAX, problem_responses
 from api.schemas.sites import (
     MeterCreate, MeterPublic, MeterUpdate, SiteCreate, SiteDetailPublic, SitePublic, SitesPublic, SiteUpdate,
-    stored_tariff,
+    stored_hours, stored_tariff,
 )
 from api.security import Principal
 
@@ -93,7 +93,7 @@ def create_site(body: SiteCreate, session: SessionDep, store: StoreDep, key: Cur
     record = SiteRecord(site_id=body.site_id, city="", latitude=0.0, longitude=0.0, timezone="Asia/Shanghai",
                         location_source=PROVINCE_CAPITAL)
     fields = body.model_dump(exclude={"site_id"}, exclude_unset=True)
-    _apply(record, {**fields, "tou_tariff": stored_tariff(body.tou_tariff)})
+    _apply(record, {**fields, "tou_tariff": stored_tariff(body.tou_tariff), "opening_hours": stored_hours(body.opening_hours)})
     session.add(record)
     _locate(session, record, fields)
     session.commit()
@@ -114,11 +114,14 @@ def get_site(site_id: SiteId, session: SessionDep, store: StoreDep, key: Current
     responses=problem_responses(403, 404, 422),
 )
 def update_site(site_id: SiteId, body: SiteUpdate, session: SessionDep, store: StoreDep, key: CurrentKey) -> SiteDetailPublic:
-    """Change names, location, time zone or tariffs (admins); `tou_tariff: null` returns to flat."""
+    """Change names, location, time zone, tariffs or opening hours (admins); `tou_tariff: null` returns to flat,
+    `opening_hours: null` declares none."""
     record = _admin_site(session, key, site_id, "change sites")
     changes = body.model_dump(exclude_unset=True)
     if "tou_tariff" in changes:
         changes["tou_tariff"] = stored_tariff(body.tou_tariff)
+    if "opening_hours" in changes:
+        changes["opening_hours"] = stored_hours(body.opening_hours)
     _apply(record, changes)
     _locate(session, record, changes)
     session.commit()

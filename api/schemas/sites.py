@@ -6,7 +6,9 @@ import logging
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator
+from pydantic import (
+    AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator,
+)
 
 from core import site_rules as rules
 from core.db.tables import MeterRecord, SiteRecord
@@ -38,6 +40,55 @@ TouTariff = Annotated[
 MeterName = Annotated[str, Field(max_length=rules.NAME_MAX, examples=["1号楼走廊照明"]), AfterValidator(rules.check_name)]
 RatedKw = Annotated[float, Field(strict=True, ge=0, le=rules.RATED_KW_MAX, examples=[4.5]), AfterValidator(rules.check_rated_kw)]
 RegisterMax = Annotated[float, Field(strict=True, gt=0, examples=[99999.99]), AfterValidator(rules.check_register_max)]
+
+
+Clock = Annotated[str, Field(pattern=rules.CLOCK_PATTERN, description="Local time HH:MM on the hour or half hour.",
+                             examples=["08:30"])]
+
+
+class OpeningWindow(BaseModel):
+    """The hours a site is open on one kind of day, local time [open, close)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    open: Clock
+    close: Clock = Field(description="After open; at most 24:00 (no window past midnight: round the clock "
+                                     "is 00:00-24:00).")
+
+
+class OpeningHoursBody(BaseModel):
+    """Declared opening hours: a prior for the detector, which learns the site's own hours from its load."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"workday": {"open": "08:00", "close": "19:00"}, "other": None}]},
+    )
+
+    workday: OpeningWindow | None = Field(description="Working days (make-up working days included); null: closed.")
+    other: OpeningWindow | None = Field(description="Weekends and public holidays; null: closed.")
+
+    @model_validator(mode="after")
+    def _rules(self) -> OpeningHoursBody:
+        # core.site_rules has the last word (close after open), as for a meta announcement.
+        rules.check_opening_hours(self.model_dump())
+        return self
+
+
+def stored_hours(value: OpeningHoursBody | None) -> dict | None:
+    """Validated hours as ``SiteRecord.opening_hours`` keeps them (and meta announcements carry them)."""
+    return None if value is None else rules.opening_hours_json(rules.check_opening_hours(value.model_dump()))
+
+
+def _served_hours(site_id: str, stored: Any) -> OpeningHoursBody | None:
+    """The stored column as served; an unreadable one is served as none declared (and detection
+    reads it so: core.db.registry.declared_hours)."""
+    if stored is None:
+        return None
+    try:
+        return OpeningHoursBody.model_validate(stored)
+    except ValidationError as exc:
+        log.warning("site %s: stored opening_hours not served: %s", site_id, str(exc)[:200])
+        return None
 
 
 class MeterPublic(BaseModel):
@@ -87,6 +138,9 @@ class SitePublic(BaseModel):
     tou_tariff: list[TouPeriod] | TariffPlanBody | None = Field(
         default=None, description="Time-of-use periods, or a plan with seasons, holiday rates and effective dates "
                                   "(docs/tariffs.md); None means flat.")
+    opening_hours: OpeningHoursBody | None = Field(
+        default=None, description="Declared opening hours, local time; None: none declared. A prior for the "
+                                  "detector, never a requirement: it learns the site's hours from its load.")
 
     @classmethod
     def of(cls, record: SiteRecord) -> SitePublic:
@@ -103,6 +157,7 @@ class SitePublic(BaseModel):
             retired_at=utc(record.retired_at) if record.retired_at is not None else None,
             tariff_cny_per_kwh=record.tariff_cny_per_kwh,
             tou_tariff=_served_tariff(record.site_id, record.tou_tariff),
+            opening_hours=_served_hours(record.site_id, record.opening_hours),
         )
 
 
@@ -166,6 +221,13 @@ class SiteUpdate(BaseModel):
             {"name": "peak", "start": "08:00", "end": "22:00", "price": 1.05},
             {"name": "valley", "start": "22:00", "end": "08:00", "price": 0.36},
         ]],
+    )
+
+    opening_hours: OpeningHoursBody | None = Field(
+        default=None,
+        description="Declared opening hours (a prior for the detector, which learns the site's own hours from its "
+                    "load); null: none declared. A meta announcement that carries opening_hours sets them too.",
+        examples=[{"workday": {"open": "08:30", "close": "19:00"}, "other": None}],
     )
 
     @field_validator("tou_tariff")

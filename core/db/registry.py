@@ -13,8 +13,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from core.db.tables import DataFindingRecord, MeterRecord, SiteRecord
-from core.domain import Meter, MeterCategory, Site, SiteType
-from core.site_rules import GIVEN, PROVINCE_CAPITAL
+from core.domain import DeclaredHours, Meter, MeterCategory, Site, SiteType
+from core.site_rules import GIVEN, PROVINCE_CAPITAL, InvalidField, check_opening_hours, opening_hours_json
 
 #: The site-level data finding of a site placed at its province capital (meter_id "").
 NO_COORDINATES = "no_coordinates"
@@ -41,6 +41,10 @@ def upsert_site(session: Session, site: Site, meters: list[Meter], now: int | No
         "province": site.province, "latitude": site.latitude, "longitude": site.longitude, "timezone": site.timezone,
         "location_source": site.location_source, "retired_at": None,
     }
+    if site.opening_hours is not None:
+        # Only an announcement that declares hours sets them: one without them leaves the
+        # registry's (an administrator's, or an earlier announcement's) as they are.
+        site_row["opening_hours"] = opening_hours_json(site.opening_hours)
     meter_rows = [
         {"meter_id": m.meter_id, "site_id": site.site_id, "category": m.category.value, "rated_kw": m.rated_kw,
          "name": m.name, "register_max": m.register_max}
@@ -136,7 +140,17 @@ def site_from(record: SiteRecord) -> Site:
         timezone=record.timezone,
         # Callers may pass a row of the Site columns without this one (api.routes.carbon does).
         location_source=getattr(record, "location_source", GIVEN),
+        opening_hours=declared_hours(getattr(record, "opening_hours", None)),
     )
+
+
+def declared_hours(stored: object) -> DeclaredHours | None:
+    """A site's stored opening hours; None (learn them) if unreadable, which the checks on every
+    way in make a hand-edited row's fault, not a reason to stop detection."""
+    try:
+        return check_opening_hours(stored)
+    except InvalidField:
+        return None
 
 
 def meter_from(record: MeterRecord) -> Meter:

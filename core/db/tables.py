@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+#: The column type of ``SiteRecord.opening_hours`` (migration 0007 writes the same).
+OPENING_HOURS_TYPE = JSON().with_variant(JSONB(), "postgresql")
 
 
 class Base(DeclarativeBase):
@@ -35,6 +39,10 @@ class SiteRecord(Base):
     #: Time-of-use periods in local time, e.g. [{"name": "peak", "start": "08:00",
     #: "end": "11:00", "price": 1.25}, ...]; None means the flat tariff above.
     tou_tariff: Mapped[list[dict] | None] = mapped_column(JSON, nullable=True)
+    #: Declared opening hours, local time: {"workday": {"open": "08:00", "close": "19:00"},
+    #: "other": null} (null: closed); None: none declared (core.site_rules.check_opening_hours).
+    #: JSONB on PostgreSQL: a meta announcement's upsert compares it, and json has no equality.
+    opening_hours: Mapped[dict | None] = mapped_column(OPENING_HOURS_TYPE, nullable=True)
 
 
 class MeterRecord(Base):

@@ -43,6 +43,9 @@ def evaluate(
                                                "classic (the simulator the detector was tuned on), realistic-steady-hours (realistic, "
                                                "hours never change), or schedule-change (classic hours widened mid-run, no "
                                                "waste: every alert is false).")] = "realistic",
+    declare_hours: Annotated[bool, typer.Option("--declare-hours", help="Sites declare the opening hours they have at the "
+                                                "start (a prior that goes stale when the hours change); by default they "
+                                                "declare none, as most real managers.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or progress lines: the summary only. "
                                         "The bar is also hidden when stderr is not a terminal.")] = False,
 ) -> None:
@@ -66,7 +69,7 @@ def evaluate(
             "with events …")
         try:
             world = build_world(directory, seed=seed, sites=sites, weeks=weeks, history_days=history_days,
-                                mix=waste_mix, faults=fault_mix, scenario=scenario)
+                                mix=waste_mix, faults=fault_mix, scenario=scenario, declare_hours=declare_hours)
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from None
         say(f"Detecting: a pass every {pass_hours} simulated hours …")
@@ -80,7 +83,7 @@ def evaluate(
         setup = {"scenario": scenario, "seed": seed, "sites": sites, "weeks": weeks, "history_days": history_days, "pass_hours": pass_hours,
                  "passes": result.passes, "detection_s": round(result.seconds, 1),
                  "mix": waste_mix if SCENARIOS[scenario].events else {}, "faults": fault_mix if SCENARIOS[scenario].events else {},
-                 "history waste events (not scored)": len(world.history_events)}
+                 "history waste events (not scored)": len(world.history_events), "declared hours": declare_hours}
         if not SCENARIOS[scenario].events:  # schedule-change: every alert is false; before and after the change
             at = change_day(world.eval_start, world.end)
             n = len(world.portfolio.sites)

@@ -71,6 +71,7 @@ def simulate(
     max_late_steps: Annotated[int, typer.Option(help="Longest delay of a late message, in steps.", min=1)] = 4,
     bad_payloads: Annotated[float, typer.Option(help="Bad payloads per good message (malformed JSON, NaN, wrong types, unknown meter, future timestamp), 0-1.", min=0.0, max=1.0)] = 0.0,
     ground_truth: Annotated[Optional[Path], typer.Option(help="Write the injected events (ground truth) to PATH.csv and PATH.json, and delivery counts to PATH.delivery.json.")] = None,
+    declare_hours: Annotated[bool, typer.Option("--declare-hours", help="Each site's meta announcement declares its opening hours (most real managers declare none; the detector learns them either way).")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
     host: Annotated[Optional[str], typer.Option(help="MQTT broker host.")] = None,
     mqtt_port: Annotated[Optional[int], typer.Option("--mqtt-port", help="MQTT broker port.")] = None,
@@ -115,6 +116,7 @@ def simulate(
         delivery=DeliveryConfig(duplicate_rate=duplicates, late_rate=late, max_late_steps=max_late_steps, bad_payload_rate=bad_payloads),
         live_from=span.live_from,
         accepted_window_s=(settings.ingest.max_age_s, settings.ingest.max_future_s),
+        declare_hours=declare_hours,
     )
     counts = result.delivery
     rate = result.readings_published / result.elapsed_s if result.elapsed_s else 0.0

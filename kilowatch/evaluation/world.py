@@ -17,6 +17,7 @@ from core.domain import EnergyPoint
 from core.store.embedded import EmbeddedStore
 from kilowatch.evaluation.scenarios import SCENARIOS, Scenario
 from simulators import Portfolio, WasteEvent, build_portfolio, generate, plan_scenarios
+from simulators.declared import announced_site
 from simulators.realism import Realism
 
 DAY = 86400
@@ -66,10 +67,11 @@ def plan(portfolio: Portfolio, start: int, end: int, mix: Mapping[str, float], f
 def build_world(directory: Path, *, seed: int, sites: int, weeks: float, history_days: int,
                 mix: Mapping[str, float], faults: Mapping[str, float] | None = None,
                 start: datetime = DEFAULT_START, extra_events: list[WasteEvent] | None = None,
-                scenario: Scenario | str = "classic") -> World:
+                scenario: Scenario | str = "classic", declare_hours: bool = False) -> World:
     """Simulate ``history_days`` of history then ``weeks`` with events, into ``directory``.
 
-    The history is clean but in scenarios with ``history_waste``."""
+    The history is clean but in scenarios with ``history_waste``. ``declare_hours``: the sites are
+    registered with the opening hours they have at the start (``simulators.declared``)."""
     scenario = SCENARIOS[scenario] if isinstance(scenario, str) else scenario
     directory.mkdir(parents=True, exist_ok=True)
     portfolio = build_portfolio(sites, seed)
@@ -107,7 +109,8 @@ def build_world(directory: Path, *, seed: int, sites: int, weeks: float, history
     sessions = session_factory(engine)
     with sessions.begin() as session:
         for site in portfolio.sites:
-            upsert_site(session, site, portfolio.meters[site.site_id])
+            announced = announced_site(site, realism, t0) if declare_hours else site
+            upsert_site(session, announced, portfolio.meters[site.site_id])
     past = set(history)
     scored = [(e, kwh) for e, kwh in gen.events() if e not in past]
     return World(portfolio, store, sessions, scored, t0, eval_start, end,

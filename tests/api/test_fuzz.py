@@ -48,8 +48,8 @@ BEYOND_THE_SCHEMA = {
     ("/api/v1/sites/{site_id}/carbon", "GET"): "start before end; a span the granularity allows",
     ("/api/v1/sites/{site_id}/meters/{meter_id}/series", "GET"): "start before end; dates that exist",
     ("/api/v1/sites/{site_id}/green-instruments", "POST"): "period_start before period_end; dates that exist",
-    ("/api/v1/sites", "POST"): "time-of-use periods cover the day exactly once; an IANA time zone",
-    ("/api/v1/sites/{site_id}", "PATCH"): "time-of-use periods cover the day exactly once; an IANA time zone",
+    ("/api/v1/sites", "POST"): "time-of-use periods cover the day exactly once; an IANA time zone; opening hours close after they open",
+    ("/api/v1/sites/{site_id}", "PATCH"): "time-of-use periods cover the day exactly once; an IANA time zone; opening hours close after they open",
 }
 #: Known disagreements between the document and the app: these operations skip only the
 #: acceptance (positive) or rejection (negative) check; no 5xx, documented statuses and bodies

@@ -232,3 +232,18 @@ def test_readings_ahead_of_what_ingest_accepts_are_counted_as_sent(settings):
     assert result.readings_ahead == sum(ts > t0 + 3600 for ts in stamped) > 0
     assert result.readings_too_old == 0
     assert result.acknowledged == result.messages_published
+
+
+def test_with_declare_hours_each_retained_announcement_declares_the_sites_hours(settings, mosquitto, topic_prefix):
+    from simulators.declared import announced_site
+
+    run_simulation(settings, PORTFOLIO, JUNE_1, 0.25, waste=[], seed=3, progress=False, declare_hours=True)
+    late = Recorder(mosquitto.host, mosquitto.port, f"{topic_prefix}/+/meta")
+    try:
+        metas = wait_for(lambda: len(m := late.snapshot()) == len(PORTFOLIO.sites) and m, what="retained meta")
+    finally:
+        late.close()
+    announced = [wire.decode(m.topic, m.payload, topic_prefix).meta[0] for m in metas]
+    assert {s.site_id: s.opening_hours for s in announced} == {
+        s.site_id: announced_site(s).opening_hours for s in PORTFOLIO.sites}
+    assert all(s.opening_hours is not None for s in announced)
