@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.store.base import SeriesStore
+from core.timebase import HOME_ZONE
 from api.problems import Problem
 
 #: Width at which the search for a site's first point stops bisecting and reads points.
@@ -100,4 +101,4 @@ def zone_of(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ValueError, ZoneInfoNotFoundError):
-        return ZoneInfo("Asia/Shanghai")
+        return HOME_ZONE

@@ -14,12 +14,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.db.tables import AlertEventRecord, AlertRecord, SiteRecord, SuppressionRecord
+from core.timebase import DAY, HOME_TIMEZONE, HOUR
 from api.problems import Problem
 from api.security import Principal
 from api.timeranges import zone_of
 
 OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
-DAY_S = 86400
 
 
 def _now(now: int | None) -> int:
@@ -92,13 +92,13 @@ def snooze(session: Session, alert: AlertRecord, who: Principal, hours: float, n
     if alert.status == RESOLVED:
         raise _conflict(alert, "snoozed")
     now = _now(now)
-    alert.snoozed_until = now + math.ceil(hours * 3600)
+    alert.snoozed_until = now + math.ceil(hours * HOUR)
     record_event(session, alert, who.actor, "snoozed", {"until": alert.snoozed_until, "note": note}, now)
 
 
 def local_hours(alert: AlertRecord, timezone: str) -> tuple[int, int]:
     """The local hours of day ``[start, end)`` the episode covered; (0, 24) when a day or more."""
-    if alert.ended_at - alert.started_at >= DAY_S:
+    if alert.ended_at - alert.started_at >= DAY:
         return 0, 24
     zone = zone_of(timezone)
     start = datetime.fromtimestamp(alert.started_at, zone)
@@ -118,14 +118,14 @@ def mark_not_waste(
         return None
     now = _now(now)
     site = session.get(SiteRecord, alert.site_id)
-    hour_start, hour_end = local_hours(alert, site.timezone if site else "Asia/Shanghai")
+    hour_start, hour_end = local_hours(alert, site.timezone if site else HOME_TIMEZONE)
     suppression = SuppressionRecord(
         site_id=alert.site_id,
         meter_id=alert.meter_id,
         kind=None if every_kind else alert.kind,
         hour_start=hour_start,
         hour_end=hour_end,
-        valid_until=now + days * DAY_S,
+        valid_until=now + days * DAY,
         reason=reason,
         alert_id=alert.id,
         created_by=who.actor,

@@ -22,11 +22,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import httpx
 
 from core.domain import EnergyPoint, Meter, MeterCategory, Site, SiteType
+from core.timebase import HOME_ZONE
 
 #: Meters of every site: lighting, HVAC, lifts, a pump, PV (on every other site) and gas.
 CATEGORIES = (
@@ -34,7 +34,6 @@ CATEGORIES = (
     MeterCategory.GARAGE_LIGHTING, MeterCategory.PUBLIC_HVAC, MeterCategory.ELEVATOR, MeterCategory.ELEVATOR,
     MeterCategory.WATER_PUMP, MeterCategory.PV, MeterCategory.GAS,
 )
-ZONE = ZoneInfo("Asia/Shanghai")
 YEAR = 2025
 MONTH = 6
 #: The national portfolio of docs/benchmarks.md: 5,000 sites x 50 meters, one reading a minute.
@@ -48,7 +47,7 @@ GOALS_MS = {"health": None, "site_year": 50.0, "portfolio_month": 500.0, "alerts
 
 
 def local(year: int, month: int, day: int = 1) -> int:
-    return int(datetime(year, month, day, tzinfo=ZONE).timestamp())
+    return int(datetime(year, month, day, tzinfo=HOME_ZONE).timestamp())
 
 
 YEAR_START, YEAR_END = local(YEAR, 1), local(YEAR + 1, 1)

@@ -20,9 +20,10 @@ from core.db.session import create_db_engine, migrate, session_factory
 from core.db.tables import AlertRecord
 from core.settings import Settings
 from core.store.embedded import EmbeddedStore
+from core.timebase import HOME_ZONE
 from ingest import IngestWorker
 from kilowatch.broker import EmbeddedBroker, pick_port
-from kilowatch.context import SHANGHAI, local_midnight
+from kilowatch.context import local_midnight
 from kilowatch.runtime import ApiServerThread, stop_on_signals
 from models.detection import DetectionPass
 from simulators import WasteEvent, build_portfolio, plan_waste, run_simulation
@@ -121,7 +122,7 @@ def _simulate(mqtt, portfolio, history_start: int, live_from: int, *, options: D
 def _report_progress(worker: IngestWorker, store, seen: set[int], sessions) -> None:
     stats = worker.stats
     newest = max((p.ts for p in store.latest().values()), default=None)
-    clock = datetime.fromtimestamp(newest, SHANGHAI).strftime("%Y-%m-%d %H:%M") if newest else "-"
+    clock = datetime.fromtimestamp(newest, HOME_ZONE).strftime("%Y-%m-%d %H:%M") if newest else "-"
     console.print(f"[dim]simulated time {clock} · {stats.stored:,} readings stored · {sum(stats.rejected.values())} rejected[/]")
     _report_new_alerts(sessions, seen)
 
@@ -172,7 +173,7 @@ def run_demo(settings: Settings, options: DemoOptions) -> None:
 
     detector = DetectionPass(store, sessions, settings.detect, settings.carbon)
     portfolio = build_portfolio(options.sites, options.seed)
-    live_from = local_midnight(datetime.now(SHANGHAI).date())
+    live_from = local_midnight(datetime.now(HOME_ZONE).date())
     history_start = live_from - options.history_days * 86400
     # One continuous run: history is backfilled as fast as the broker takes it, then the
     # same registers run on live, so meters never appear to reset between the two.

@@ -19,6 +19,7 @@ from core.db.registry import load_meters, site_from
 from core.db.tables import GreenInstrumentRecord, MeterRecord, SiteRecord
 from core.domain import Meter, MeterCategory, Site
 from core.store.base import SeriesStore
+from core.timebase import HOME_ZONE
 from api.deps import CurrentKey, SessionDep, StoreDep, visible_site
 from api.problems import Problem, forbidden, not_found
 from api.schemas.carbon import (
@@ -208,7 +209,7 @@ def get_site_carbon(
 
 
 def _year_start(end_ts: int) -> int:
-    local = datetime.fromtimestamp(end_ts - 1, zone_of("Asia/Shanghai"))
+    local = datetime.fromtimestamp(end_ts - 1, HOME_ZONE)
     return int(datetime(local.year, 1, 1, tzinfo=local.tzinfo).timestamp())
 
 
@@ -234,7 +235,7 @@ def get_portfolio_carbon(
     if key.site_ids is not None:
         query = query.where(sites.c.site_id.in_(key.site_ids))
     records = [_site_of(row) for row in session.connection().execute(query)]
-    span = resolve_range(start, end, zone_of("Asia/Shanghai"), default_start=_year_start)
+    span = resolve_range(start, end, HOME_ZONE, default_start=_year_start)
     _check_span(span, granularity)
     instruments: dict[str, list[GreenInstrument]] = {}
     for r in session.scalars(select(GreenInstrumentRecord)):

@@ -14,6 +14,7 @@ from core.db.registry import move_meter, note_location, site_from
 from core.db.tables import MeterRecord, SiteRecord
 from core.site_rules import GIVEN, PROVINCE_CAPITAL, locate
 from core.store.base import SeriesStore
+from core.timebase import HOME_TIMEZONE
 from api.deps import CurrentKey, SessionDep, StoreDep, visible_site
 from api.problems import Problem, forbidden, not_found
 from api.schemas.common import SITE_PAGE_DEFAULT, SITE_PAGE_MAX, problem_responses
@@ -90,7 +91,7 @@ def create_site(body: SiteCreate, session: SessionDep, store: StoreDep, key: Cur
         raise forbidden("create sites")
     if session.get(SiteRecord, body.site_id) is not None:
         raise Problem(409, f"Site {body.site_id!r} exists; PATCH it instead.", kind="conflict")
-    record = SiteRecord(site_id=body.site_id, city="", latitude=0.0, longitude=0.0, timezone="Asia/Shanghai",
+    record = SiteRecord(site_id=body.site_id, city="", latitude=0.0, longitude=0.0, timezone=HOME_TIMEZONE,
                         location_source=PROVINCE_CAPITAL)
     fields = body.model_dump(exclude={"site_id"}, exclude_unset=True)
     _apply(record, {**fields, "tou_tariff": stored_tariff(body.tou_tariff)})

@@ -17,7 +17,8 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
+
+from core.timebase import HOME_ZONE
 
 FORMATS = ("json", "wecom", "dingtalk")
 EVENTS = ("alert.opened", "alert.escalated")
@@ -25,7 +26,6 @@ TEST_EVENT = "webhook.test"
 SIGNATURE_HEADER = "X-Kilowatch-Signature"
 TIMESTAMP_HEADER = "X-Kilowatch-Timestamp"
 
-_SHANGHAI = ZoneInfo("Asia/Shanghai")
 _SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
 _CATEGORY_ZH = {
     "corridor_lighting": "走廊照明", "lobby_lighting": "大堂照明", "garage_lighting": "车库照明",
@@ -67,7 +67,7 @@ def markdown(event: dict) -> tuple[str, str]:
     if not alert:
         return title, f"### kilowatch {title}\n> 这是一条测试消息，说明 webhook 已配置正确。"
     severity = _SEVERITY_ZH.get(alert["severity"], alert["severity"])
-    started = datetime.fromisoformat(alert["started_at"]).astimezone(_SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    started = datetime.fromisoformat(alert["started_at"]).astimezone(HOME_ZONE).strftime("%Y-%m-%d %H:%M")
     lines = [
         f"### 【{severity}】{title}",
         f"> 项目：{event.get('site_name') or alert['site_id']}",

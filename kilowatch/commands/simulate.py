@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated, NamedTuple, Optional
 
 import typer
 
-from kilowatch.context import SHANGHAI, console, local_midnight, settings_from
+from core.timebase import HOME_TIMEZONE, HOME_ZONE
+from kilowatch.context import console, local_midnight, settings_from
 from kilowatch.rates import RATE_SYNTAX, parse_rates
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ def window(days: float, start: date | None, step_s: int, live: bool, now: float)
     backfill that ran past now was mostly dead letters. Live mode backfills up to now
     and paces from there. Raises ``typer.BadParameter`` for a ``start`` after now.
     """
-    today = datetime.fromtimestamp(now, SHANGHAI).date()
+    today = datetime.fromtimestamp(now, HOME_ZONE).date()
     midnight = local_midnight(today)
     latest = midnight + int(now - midnight) // step_s * step_s  # the newest step not after now
     if start is None:
@@ -57,7 +58,7 @@ def simulate(
     ctx: typer.Context,
     sites: Annotated[int, typer.Option(help="Number of simulated sites.", min=1)] = 10,
     days: Annotated[float, typer.Option(help="Simulated days to publish (365 for a year of history); a backfill is the days before now.", min=0.01)] = 1.0,
-    start: Annotated[Optional[str], typer.Option(help="First simulated day, YYYY-MM-DD (Asia/Shanghai), not after today; a backfill still ends now. Default: --days before now.")] = None,
+    start: Annotated[Optional[str], typer.Option(help=f"First simulated day, YYYY-MM-DD ({HOME_TIMEZONE}), not after today; a backfill still ends now. Default: --days before now.")] = None,
     speed: Annotated[Optional[float], typer.Option(help="Live mode: simulated seconds per wall second (60 = an hour a minute). Omit to backfill as fast as the broker takes it.")] = None,
     step: Annotated[int, typer.Option(help="Seconds between readings of a meter (60 to 86400).", min=60, max=86400)] = 900,
     per_meter: Annotated[bool, typer.Option("--per-meter", help="One message per meter reading instead of one gateway batch per site and step.")] = False,

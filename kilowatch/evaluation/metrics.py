@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.db.tables import AlertRecord
+from core.timebase import HOUR
 from kilowatch.evaluation.world import event_class
 from simulators import WasteEvent
 
-HOUR = 3600
 #: An alert and an event on the same meter match when their spans overlap within this
 #: slack: hourly alerts start on the hour, events anywhere inside it.
 SLACK_S = HOUR
