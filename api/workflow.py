@@ -5,7 +5,6 @@ Every change also moves ``updated_at``, which is what the alert stream watches.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from datetime import datetime
@@ -13,13 +12,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.alerts import AlertStatus, Verification, record_event
 from core.db.tables import AlertEventRecord, AlertRecord, SiteRecord, SuppressionRecord
 from core.timebase import DAY, HOME_TIMEZONE, HOUR
 from api.problems import Problem
 from api.security import Principal
 from api.timeranges import zone_of
 
-OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
+OPEN, ACKNOWLEDGED, RESOLVED = AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.RESOLVED
 
 
 def _now(now: int | None) -> int:
@@ -30,13 +30,6 @@ def _conflict(alert: AlertRecord, action: str) -> Problem:
     return Problem(
         409, f"Alert {alert.id} is {alert.status}; it cannot be {action}.", kind="conflict", current_status=alert.status
     )
-
-
-def record_event(session: Session, alert: AlertRecord, actor: str, action: str, detail: object, now: int) -> None:
-    """Append one history entry and mark the alert changed."""
-    text = detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False) if detail else ""
-    session.add(AlertEventRecord(alert_id=alert.id, at=now, actor=actor, action=action, detail=text))
-    alert.updated_at = max(now, alert.updated_at or 0)
 
 
 def history(session: Session, alert_id: int) -> list[AlertEventRecord]:
@@ -60,8 +53,8 @@ def resolve(session: Session, alert: AlertRecord, who: Principal, note: str | No
         return
     now = _now(now)
     alert.status, alert.resolved_at, alert.snoozed_until = RESOLVED, now, None
-    # "watching" asks the detector to compare the days after with the baseline.
-    alert.verification = "watching"
+    # Watching asks the detector to compare the days after with the baseline.
+    alert.verification = Verification.WATCHING
     record_event(session, alert, who.actor, "resolved", {"note": note} if note else None, now)
 
 

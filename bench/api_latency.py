@@ -25,6 +25,7 @@ from pathlib import Path
 
 import httpx
 
+from core.alerts import AlertStatus
 from core.domain import EnergyPoint, Meter, MeterCategory, Site, SiteType
 from core.timebase import HOME_ZONE
 
@@ -40,7 +41,7 @@ MONTH = 6
 NATIONAL_RATE = 4_200
 #: Ingest flushes (core/settings.py IngestSettings defaults).
 FLUSH_S, BATCH_MAX = 0.5, 5_000
-ALERT_STATUSES = ("open", "open", "acknowledged", "resolved", "resolved", "resolved")
+ALERT_STATUSES = (AlertStatus.OPEN,) * 2 + (AlertStatus.ACKNOWLEDGED,) + (AlertStatus.RESOLVED,) * 3
 ALERT_SEVERITIES = ("low", "medium", "high")
 ALERT_KINDS = ("baseline_excess", "after_hours", "weekend_running")
 GOALS_MS = {"health": None, "site_year": 50.0, "portfolio_month": 500.0, "alerts": 50.0}
