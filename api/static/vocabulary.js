@@ -8,12 +8,13 @@ export const HOME_TZ = "Asia/Shanghai";
 let table = [];
 
 export async function loadCategories(call) {
-  table = (await call("/api/v1/categories")).categories;
+  table = (await call("/categories")).categories;
   return table;
 }
 
-export function categoryCodes() {
-  return table.map((c) => c.code);
+// The categories alerts can name, for the inbox filter (PV and gas are never scored).
+export function scoredCategories() {
+  return table.filter((c) => c.scored).map((c) => c.code);
 }
 
 // The label in ``lang`` ("zh" or "en"); the code itself for a category the server did not list.
