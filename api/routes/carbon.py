@@ -20,15 +20,14 @@ from core.db.tables import GreenInstrumentRecord, MeterRecord, SiteRecord
 from core.domain import Meter, MeterCategory, Site
 from core.store.base import SeriesStore
 from core.timebase import HOME_ZONE
-from api.deps import CurrentKey, SessionDep, StoreDep, visible_site
-from api.problems import Problem, forbidden, not_found
+from api.deps import CurrentKey, SessionDep, StoreDep, admin_site, visible_site
+from api.problems import Problem, not_found
 from api.schemas.carbon import (
     CarbonPeriodPublic, CarbonTotalsPublic, Granularity, GreenInstrumentCreate, GreenInstrumentPublic,
     GreenInstrumentsPublic, PortfolioCarbonPublic, SiteCarbonPublic,
 )
 from api.schemas.carbon_json import portfolio_fields
 from api.schemas.common import SITE_PAGE_DEFAULT, SITE_PAGE_MAX, problem_responses
-from api.security import Principal
 from api.timeranges import TimeRange, first_point_ts, parse_instant, resolve_range, zone_of
 
 log = logging.getLogger(__name__)
@@ -261,14 +260,6 @@ def get_portfolio_carbon(
 # -- green instruments ------------------------------------------------------
 
 
-def _admin_site(session: Session, key: Principal, site_id: str, action: str) -> SiteRecord:
-    # Scope first: a site the caller cannot see is missing, whatever the role.
-    record = visible_site(session, key, site_id)
-    if not key.is_admin:
-        raise forbidden(action)
-    return record
-
-
 @router.get(
     "/sites/{site_id}/green-instruments",
     summary="Green certificates and contracts of a site",
@@ -297,7 +288,7 @@ def create_green_instrument(
     site_id: SiteId, body: GreenInstrumentCreate, session: SessionDep, key: CurrentKey
 ) -> GreenInstrumentPublic:
     """Admins only. Covers the site's grid electricity in the period (1 GEC = 1 MWh) in market-based Scope 2."""
-    site = _admin_site(session, key, site_id, "record green instruments")
+    site = admin_site(session, key, site_id, "record green instruments")
     tz = zone_of(site.timezone)
     period_start = parse_instant(body.period_start, "period_start", tz)
     period_end = parse_instant(body.period_end, "period_end", tz, is_end=True)
@@ -327,7 +318,7 @@ def delete_green_instrument(
     site_id: SiteId, instrument_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep, key: CurrentKey
 ) -> Response:
     """Admins only; the market-based totals of its period go back to the residual mix."""
-    site = _admin_site(session, key, site_id, "delete green instruments")
+    site = admin_site(session, key, site_id, "delete green instruments")
     record = session.get(GreenInstrumentRecord, instrument_id)
     if record is None or record.site_id != site.site_id:
         raise not_found("green instrument", instrument_id)
