@@ -17,7 +17,10 @@ from sqlalchemy.orm import Session
 
 from core.db.tables import DataFindingRecord
 
-__all__ = ["DataFindingKind", "FindingSource", "close_finding", "insert_findings", "open_findings", "finding_row"]
+__all__ = [
+    "DataFindingKind", "FindingSource", "close_ended", "close_finding", "finding_row", "insert_findings", "open_findings",
+    "upsert_finding",
+]
 
 
 class DataFindingKind(enum.StrEnum):
@@ -77,6 +80,40 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> None:
     else:  # pragma: no cover - the two supported databases are handled above
         existing = set(session.execute(select(DataFindingRecord.meter_id, DataFindingRecord.kind, DataFindingRecord.started_at)))
         session.add_all(DataFindingRecord(**r) for r in rows if (r["meter_id"], r["kind"], r["started_at"]) not in existing)
+
+
+def upsert_finding(session: Session, site_id: str, meter_id: str, kind: str, started_at: int, ended_at: int,
+                   still_open: bool, detail: str, source: FindingSource, now: int) -> bool:
+    """Record a finding seen again and again (the detector's): insert it, or move the end of
+    the one holding its key. True when a row was written.
+
+    The end only moves later, and ``detail`` is rewritten only on the writer's own rows: a
+    reset ingest recorded keeps ingest's detail when the detector sees it too.
+    """
+    row = session.scalars(select(DataFindingRecord).where(
+        DataFindingRecord.site_id == site_id,  # site-level findings share meter_id ""
+        DataFindingRecord.meter_id == meter_id, DataFindingRecord.kind == kind,
+        DataFindingRecord.started_at == started_at)).first()
+    if row is None:
+        session.add(DataFindingRecord(site_id=site_id, meter_id=meter_id, kind=kind, started_at=started_at,
+                                      ended_at=ended_at, open=still_open, detail=detail, source=source,
+                                      created_at=now, updated_at=now))
+        session.flush()
+        return True
+    if row.ended_at == ended_at and row.open == still_open:
+        return False
+    row.ended_at, row.open, row.updated_at = max(row.ended_at or 0, ended_at), still_open, now
+    if row.source == source:
+        row.detail = detail
+    return True
+
+
+def close_ended(session: Session, site_id: str, source: FindingSource, before: int, now: int) -> None:
+    """Close the site's open findings from ``source`` that ended before ``before``."""
+    session.execute(update(DataFindingRecord)
+                    .where(DataFindingRecord.site_id == site_id, DataFindingRecord.source == source,
+                           DataFindingRecord.open.is_(True), DataFindingRecord.ended_at < before)
+                    .values(open=False, updated_at=now))
 
 
 def close_finding(session: Session, meter_id: str, kind: str, started_at: int, ended_at: int, now: int) -> None:
