@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 
 from api.passwords import DEFAULT_COST, PasswordCost
 from core.settings import ApiSettings
+from core.timebase import HOUR
 
 #: Settings of the serving process, not of the app it serves: the address ``kilowatch serve``
 #: binds, and the admin key it stores before starting (``api.bootstrap.ensure_admin_key``).
@@ -54,7 +55,7 @@ class ApiOptions:
     stream_heartbeat_s: float = 15.0
     #: Alert streams one key or user may hold open at once (a dashboard uses one per tab).
     stream_max_per_caller: int = 8
-    webhook_backoff_max_s: float = 3600.0
+    webhook_backoff_max_s: float = float(HOUR)
     webhook_timeout_s: float = 5.0
     #: Run the outbox loop in the background (tests drive it by hand when False).
     run_outbox: bool = True

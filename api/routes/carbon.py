@@ -19,7 +19,7 @@ from core.db.registry import load_meters, site_from
 from core.db.tables import GreenInstrumentRecord, MeterRecord, SiteRecord
 from core.domain import Meter, MeterCategory, Site
 from core.store.base import SeriesStore
-from core.timebase import HOME_ZONE
+from core.timebase import DAY, HOME_ZONE
 from api.deps import CurrentKey, SessionDep, StoreDep, admin_site, visible_site
 from api.problems import Problem, not_found
 from api.schemas.carbon import (
@@ -46,8 +46,8 @@ FormatQuery = Annotated[
 AcceptHeader = Annotated[str | None, Header(include_in_schema=False)]
 SiteId = Annotated[str, Path(max_length=64, description="Site id.", examples=["sh-xuhui-01"])]
 #: Span used when a site has no data yet: any empty range gives the same zero ledger.
-_EMPTY_SPAN_S = 86400
-_YEAR_S = 366 * 86400
+_EMPTY_SPAN_S = DAY
+_YEAR_S = 366 * DAY
 #: Longest range per granularity: a ledger's work and size grow with its periods, and one
 #: request must not cost minutes of CPU or a gigabyte of JSON.
 MAX_SPAN_S: dict[str | None, int] = {"day": 3 * _YEAR_S, "month": 50 * _YEAR_S, "year": 130 * _YEAR_S, None: 130 * _YEAR_S}

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated, NamedTuple, Optional
 
 import typer
 
-from core.timebase import HOME_TIMEZONE, HOME_ZONE
+from core.timebase import DAY, HOME_TIMEZONE, HOME_ZONE
 from kilowatch.context import console, local_midnight, settings_from
 from kilowatch.rates import RATE_SYNTAX, parse_rates
 
@@ -39,19 +39,19 @@ def window(days: float, start: date | None, step_s: int, live: bool, now: float)
     if start is None:
         if live:
             return Window(latest, days, latest)
-        steps = max(1, round(days * 86400 / step_s))
-        return Window(latest - (steps - 1) * step_s, steps * step_s / 86400, None)
+        steps = max(1, round(days * DAY / step_s))
+        return Window(latest - (steps - 1) * step_s, steps * step_s / DAY, None)
     first = local_midnight(start)
     if first > now:
         raise typer.BadParameter(f"{start} is after now: readings from the future are refused by ingest "
                                  "(use no --start for the days before now)", param_hint="--start")
     if live:
         return Window(first, days, latest)
-    if first + days * 86400 <= latest + step_s:
+    if first + days * DAY <= latest + step_s:
         return Window(first, days, None)
     steps = (latest - first) // step_s + 1
-    return Window(first, steps * step_s / 86400, None,
-                  f"Backfill ends now: {steps * step_s / 86400:.1f} of the {days:g} days asked from {start}.")
+    return Window(first, steps * step_s / DAY, None,
+                  f"Backfill ends now: {steps * step_s / DAY:.1f} of the {days:g} days asked from {start}.")
 
 
 def simulate(
@@ -97,7 +97,7 @@ def simulate(
                       f"{settings.ingest.max_future_s:,} s ahead (ingest.max_future_s; kilowatch demo raises it).")
     portfolio = build_portfolio(sites, seed, meter_scale=meter_scale)
     begin, days = span.first, span.days
-    end = begin + int(round(days * 86400))
+    end = begin + int(round(days * DAY))
     events = plan_scenarios(portfolio, begin, end, mix=mix, faults=faults, seed=seed, step_s=step)
     # The simulator is its own MQTT client; it must never take over the ingest's client id.
     mqtt = settings.mqtt.model_copy(update={"client_id": f"kilowatch-simulator-{seed}"})
