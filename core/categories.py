@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from core.waste_kinds import WasteKind
+
 __all__ = ["CATEGORIES", "GAS_CATEGORIES", "GENERATION_CATEGORIES", "CategoryInfo", "MeterCategory", "unit_of"]
 
 
@@ -41,7 +43,7 @@ class CategoryInfo:
     #: The waste kinds the detector may name on this meter (models/kinds.py, and the creep
     #: check of models/creep.py); empty: excess here is never waste (EV charging follows
     #: drivers, PV generates, gas is not scored).
-    checks: tuple[str, ...]
+    checks: tuple[WasteKind, ...]
     #: Generates electricity rather than consuming it (subtracted, never scored).
     generates: bool = False
 
@@ -51,10 +53,10 @@ class CategoryInfo:
         return self.unit == "kWh" and not self.generates
 
 
-C = MeterCategory
-_LIGHTING = ("lights_daylight", "lights_after_hours")
-_HVAC = ("hvac_after_hours", "base_load_creep")
-_PUMP = ("pump_night", "baseline_excess", "base_load_creep")
+C, W = MeterCategory, WasteKind
+_LIGHTING = (W.LIGHTS_DAYLIGHT, W.LIGHTS_AFTER_HOURS)
+_HVAC = (W.HVAC_AFTER_HOURS, W.BASE_LOAD_CREEP)
+_PUMP = (W.PUMP_NIGHT, W.BASELINE_EXCESS, W.BASE_LOAD_CREEP)
 
 #: The table, in the order the dashboard lists categories.
 CATEGORIES: dict[MeterCategory, CategoryInfo] = {row.code: row for row in (
@@ -63,13 +65,13 @@ CATEGORIES: dict[MeterCategory, CategoryInfo] = {row.code: row for row in (
     CategoryInfo(C.GARAGE_LIGHTING, "车库照明", "Garage lighting", "kWh", _LIGHTING),
     CategoryInfo(C.LANDSCAPE_LIGHTING, "景观照明", "Landscape lighting", "kWh", _LIGHTING),
     CategoryInfo(C.PUBLIC_HVAC, "公区空调", "Public HVAC", "kWh", _HVAC),
-    CategoryInfo(C.ELEVATOR, "电梯", "Elevators", "kWh", ("elevator_idle", "baseline_excess")),
+    CategoryInfo(C.ELEVATOR, "电梯", "Elevators", "kWh", (W.ELEVATOR_IDLE, W.BASELINE_EXCESS)),
     CategoryInfo(C.WATER_PUMP, "给水泵", "Water pumps", "kWh", _PUMP),
     CategoryInfo(C.LANDSCAPE_PUMP, "景观水泵", "Landscape pumps", "kWh", _PUMP),
     CategoryInfo(C.EV_CHARGER, "充电桩", "EV chargers", "kWh", ()),
     CategoryInfo(C.PV, "光伏", "PV", "kWh", (), generates=True),
     CategoryInfo(C.GAS, "燃气", "Gas", "m3", ()),
-    CategoryInfo(C.AIR_COMPRESSOR, "空压机", "Air compressors", "kWh", ("compressed_air_leak", "base_load_creep")),
+    CategoryInfo(C.AIR_COMPRESSOR, "空压机", "Air compressors", "kWh", (W.COMPRESSED_AIR_LEAK, W.BASE_LOAD_CREEP)),
     CategoryInfo(C.CHILLER, "冷水机组", "Chillers", "kWh", _HVAC),
 )}
 if set(CATEGORIES) != set(MeterCategory):  # fail at import, not at the first label lookup far from here

@@ -27,7 +27,7 @@ class CategoryPublic(BaseModel):
     @classmethod
     def of(cls, row: CategoryInfo) -> CategoryPublic:
         return cls(code=row.code.value, labels=CategoryLabels(zh=row.zh, en=row.en), unit=row.unit,
-                   checks=list(row.checks), generates=row.generates, scored=row.scored)
+                   checks=[str(kind) for kind in row.checks], generates=row.generates, scored=row.scored)
 
 
 class CategoriesPublic(BaseModel):
