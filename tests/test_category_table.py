@@ -1,4 +1,4 @@
-"""The category table (core) says which waste checks apply; it must agree with what the detector (models) does.
+"""The category table (core) says which waste checks apply; it must agree with what the detector (models) does."""
 
 from __future__ import annotations
 
