@@ -27,7 +27,7 @@ from api.openapi_doc import install_openapi
 from api.problems import install_problem_handlers
 from api.options import ApiOptions
 from api.routes import alert_actions, alerts, auth, carbon, dashboard, findings, health, series, sites, stream, webhooks
-from api.routes import dead_letters
+from api.routes import categories, dead_letters
 from api.routes.dashboard import STATIC_DIR
 from api.rollup_keeper import LOCK_NAME, RollupKeeper
 from api.routes.stream import OpenStreams
@@ -61,6 +61,7 @@ _TAGS = [
     {"name": "health", "description": "Liveness and readiness probes (no key)."},
     {"name": "auth", "description": "Dashboard sign-in with a session cookie."},
     {"name": "sites", "description": "Property sites, tariffs and meters (changes: admins)."},
+    {"name": "categories", "description": "Meter categories: labels, units, the waste checks that apply."},
     {"name": "alerts", "description": "Waste episodes: list, inspect, act on, stream."},
     {"name": "findings", "description": "Data-quality findings: stale meters, resets, gaps."},
     {"name": "carbon", "description": "Energy and emissions with the factors used."},
@@ -69,7 +70,9 @@ _TAGS = [
     {"name": "metrics", "description": "Prometheus metrics (admins)."},
 ]
 #: Order matters where paths overlap: /alerts/stream before /alerts/{alert_id}.
-_API_ROUTERS = (health, auth, sites, stream, alerts, alert_actions, findings, carbon, series, webhooks, dead_letters)
+_API_ROUTERS = (
+    health, auth, sites, categories, stream, alerts, alert_actions, findings, carbon, series, webhooks, dead_letters
+)
 
 
 def operation_id(route: APIRoute) -> str:

@@ -182,6 +182,14 @@ def visible_site(session: Session, principal: Principal, site_id: str) -> SiteRe
     return record
 
 
+def admin_site(session: Session, principal: Principal, site_id: str, action: str) -> SiteRecord:
+    """The site for an administrator's change: 404 out of scope (whatever the role), then 403 unless admin."""
+    record = visible_site(session, principal, site_id)
+    if not principal.is_admin:
+        raise forbidden(action)
+    return record
+
+
 def visible_alert(session: Session, principal: Principal, alert_id: int) -> AlertRecord:
     """The alert if it exists and its site is in the caller's scope; the same 404 otherwise."""
     record = session.get(AlertRecord, alert_id)

@@ -1,50 +1,64 @@
-"""Tuning of the API process, taken from ``ApiSettings``; tests hand in their own."""
+"""Tuning of the API process: every ``ApiSettings`` field it uses, plus what only tests change.
+
+The configurable fields are ``ApiSettings``'s: their defaults and meaning live there, and
+``from_settings`` copies each by name, so a new setting reaches the app without a second
+list to update (tests/api/test_options.py checks every setting is carried or named in
+``SERVER_SETTINGS``). Tests hand in their own options.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 from api.passwords import DEFAULT_COST, PasswordCost
 from core.settings import ApiSettings
+from core.timebase import HOUR
+
+#: Settings of the serving process, not of the app it serves: the address ``kilowatch serve``
+#: binds, and the admin key it stores before starting (``api.bootstrap.ensure_admin_key``).
+SERVER_SETTINGS = frozenset({"host", "port", "admin_key"})
+
+
+def _setting(name: str):
+    """The default of ``ApiSettings.<name>`` (documented there)."""
+    return ApiSettings.model_fields[name].default
 
 
 @dataclass(frozen=True, slots=True)
 class ApiOptions:
     """Timings of sessions, the alert stream and webhook delivery."""
 
-    #: Dashboard sessions last one working day; longer leaves stolen cookies useful for longer.
-    session_ttl_s: int = 12 * 3600
+    # -- configured: see ``ApiSettings`` for each ------------------------------------
+    session_ttl_s: int = _setting("session_ttl_s")
     #: Mark the session cookie Secure even when the request looks like plain HTTP (behind a
     #: TLS proxy whose scheme uvicorn is not told with --forwarded-allow-ips).
-    cookie_secure: bool = False
-    #: How often the alert stream asks the database for changes; lower is fresher but costs a
-    #: query per connected dashboard per interval.
-    stream_poll_s: float = 2.0
-    #: A stream ends after this long and the browser reconnects (with Last-Event-ID), so
-    #: proxies never hold a connection for hours and dropped clients are noticed.
-    stream_max_s: float = 300.0
+    cookie_secure: bool = _setting("cookie_secure")
+    #: Lower is fresher but costs a query per connected dashboard per interval.
+    stream_poll_s: float = _setting("stream_poll_s")
+    #: The browser reconnects (with Last-Event-ID), so proxies never hold a connection for
+    #: hours and dropped clients are noticed.
+    stream_max_s: float = _setting("stream_max_s")
+    webhook_poll_s: float = _setting("webhook_poll_s")
+    #: First retry delay; doubles per attempt up to ``webhook_backoff_max_s``.
+    webhook_backoff_s: float = _setting("webhook_backoff_s")
+    webhook_max_attempts: int = _setting("webhook_max_attempts")
+    #: Alerts opened or escalated longer ago than this are not announced (e.g. after a long
+    #: outage of the API process), so a restart does not flood group chats with old news.
+    webhook_lookback_s: int = _setting("webhook_lookback_s")
+    #: Off: a webhook is an admin's, not a way into the network the API runs in.
+    webhook_allow_private: bool = _setting("webhook_allow_private")
+    public_url: str = _setting("public_url")
+    rollup_keep_s: float = _setting("rollup_keep_s")
+
+    # -- not configured: fixed here, changed only by tests ------------------------------
     #: Comment lines keep idle streams alive through proxies that close quiet connections.
     stream_heartbeat_s: float = 15.0
     #: Alert streams one key or user may hold open at once (a dashboard uses one per tab).
     stream_max_per_caller: int = 8
-    #: How often the outbox looks for new events and due deliveries.
-    webhook_poll_s: float = 2.0
-    #: First retry delay; doubles per attempt up to ``webhook_backoff_max_s``.
-    webhook_backoff_s: float = 10.0
-    webhook_backoff_max_s: float = 3600.0
-    #: Attempts before a delivery is given up as failed (about 21 h with the defaults).
-    webhook_max_attempts: int = 8
+    webhook_backoff_max_s: float = float(HOUR)
     webhook_timeout_s: float = 5.0
-    #: Alerts opened or escalated longer ago than this are not announced (e.g. after a long
-    #: outage of the API process), so a restart does not flood group chats with old news.
-    webhook_lookback_s: int = 6 * 3600
-    #: Deliver to loopback, private and reserved addresses too (internal receivers). Off: a
-    #: webhook is an admin's, not a way into the network the API runs in.
-    webhook_allow_private: bool = False
     #: Run the outbox loop in the background (tests drive it by hand when False).
     run_outbox: bool = True
-    #: Seconds between rounds of keeping the store's carbon rollups (InfluxDB 1.x); 0: never.
-    rollup_keep_s: float = 300.0
     #: Failed sign-ins allowed per client address within the window, and ten times as many per
     #: username (from all addresses: one address alone cannot lock a user out); more answer 429
     #: with Retry-After. argon2id makes each guess slow; this bounds how many there are.
@@ -63,16 +77,11 @@ class ApiOptions:
     @classmethod
     def from_settings(cls, api: ApiSettings) -> ApiOptions:
         """The options the configured settings ask for; the rest keep their defaults."""
-        return cls(
-            session_ttl_s=api.session_ttl_s,
-            cookie_secure=api.cookie_secure,
-            stream_poll_s=api.stream_poll_s,
-            stream_max_s=api.stream_max_s,
-            webhook_poll_s=api.webhook_poll_s,
-            webhook_backoff_s=api.webhook_backoff_s,
-            webhook_max_attempts=api.webhook_max_attempts,
-            webhook_lookback_s=api.webhook_lookback_s,
-            webhook_allow_private=api.webhook_allow_private,
-            rollup_keep_s=api.rollup_keep_s,
-            freeze_gc=True,
-        )
+        return cls(**{name: getattr(api, name) for name in CONFIGURED}, freeze_gc=True)
+
+
+#: The options ``from_settings`` takes from ``ApiSettings``: all of its fields but the server's.
+CONFIGURED = tuple(name for name in ApiSettings.model_fields if name not in SERVER_SETTINGS)
+_missing = set(CONFIGURED) - {f.name for f in fields(ApiOptions)}
+if _missing:  # fail at import, not when a setting silently does nothing
+    raise RuntimeError(f"ApiSettings fields without an ApiOptions field: {sorted(_missing)}")

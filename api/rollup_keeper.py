@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from core.store.base import SeriesStore, StoreError
+from core.timebase import DAY
 
 log = logging.getLogger(__name__)
 
@@ -99,7 +100,7 @@ class RollupKeeper:
 
     def keep_once(self, now: float | None = None) -> None:
         end = int(time.time() if now is None else now)
-        self.store.keep_rollups(start=end - KEEP_DAYS * 86400, end=end)  # type: ignore[attr-defined]
+        self.store.keep_rollups(start=end - KEEP_DAYS * DAY, end=end)  # type: ignore[attr-defined]
         self.runs += 1
 
     async def run(self) -> None:

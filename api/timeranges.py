@@ -9,10 +9,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from core.store.base import SeriesStore
+from core.timebase import HOME_ZONE, HOUR
 from api.problems import Problem
 
 #: Width at which the search for a site's first point stops bisecting and reads points.
-_FIRST_POINT_WINDOW_S = 3600
+_FIRST_POINT_WINDOW_S = HOUR
 #: Instants accepted in queries: [1970-01-01, 2100-01-01) UTC. Beyond them there are no
 #: readings, and far dates overflow the calendar arithmetic (a 500 before this check).
 MIN_INSTANT_S, MAX_INSTANT_S = 0, 4_102_444_800
@@ -100,4 +101,4 @@ def zone_of(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
     except (ValueError, ZoneInfoNotFoundError):
-        return ZoneInfo("Asia/Shanghai")
+        return HOME_ZONE

@@ -5,7 +5,6 @@ Every change also moves ``updated_at``, which is what the alert stream watches.
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from datetime import datetime
@@ -13,13 +12,14 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from core.alerts import AlertStatus, Verification, record_event
 from core.db.tables import AlertEventRecord, AlertRecord, SiteRecord, SuppressionRecord
+from core.timebase import DAY, HOME_TIMEZONE, HOUR
 from api.problems import Problem
 from api.security import Principal
 from api.timeranges import zone_of
 
-OPEN, ACKNOWLEDGED, RESOLVED = "open", "acknowledged", "resolved"
-DAY_S = 86400
+OPEN, ACKNOWLEDGED, RESOLVED = AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.RESOLVED
 
 
 def _now(now: int | None) -> int:
@@ -30,13 +30,6 @@ def _conflict(alert: AlertRecord, action: str) -> Problem:
     return Problem(
         409, f"Alert {alert.id} is {alert.status}; it cannot be {action}.", kind="conflict", current_status=alert.status
     )
-
-
-def record_event(session: Session, alert: AlertRecord, actor: str, action: str, detail: object, now: int) -> None:
-    """Append one history entry and mark the alert changed."""
-    text = detail if isinstance(detail, str) else json.dumps(detail, ensure_ascii=False) if detail else ""
-    session.add(AlertEventRecord(alert_id=alert.id, at=now, actor=actor, action=action, detail=text))
-    alert.updated_at = max(now, alert.updated_at or 0)
 
 
 def history(session: Session, alert_id: int) -> list[AlertEventRecord]:
@@ -60,8 +53,8 @@ def resolve(session: Session, alert: AlertRecord, who: Principal, note: str | No
         return
     now = _now(now)
     alert.status, alert.resolved_at, alert.snoozed_until = RESOLVED, now, None
-    # "watching" asks the detector to compare the days after with the baseline.
-    alert.verification = "watching"
+    # Watching asks the detector to compare the days after with the baseline.
+    alert.verification = Verification.WATCHING
     record_event(session, alert, who.actor, "resolved", {"note": note} if note else None, now)
 
 
@@ -92,13 +85,13 @@ def snooze(session: Session, alert: AlertRecord, who: Principal, hours: float, n
     if alert.status == RESOLVED:
         raise _conflict(alert, "snoozed")
     now = _now(now)
-    alert.snoozed_until = now + math.ceil(hours * 3600)
+    alert.snoozed_until = now + math.ceil(hours * HOUR)
     record_event(session, alert, who.actor, "snoozed", {"until": alert.snoozed_until, "note": note}, now)
 
 
 def local_hours(alert: AlertRecord, timezone: str) -> tuple[int, int]:
     """The local hours of day ``[start, end)`` the episode covered; (0, 24) when a day or more."""
-    if alert.ended_at - alert.started_at >= DAY_S:
+    if alert.ended_at - alert.started_at >= DAY:
         return 0, 24
     zone = zone_of(timezone)
     start = datetime.fromtimestamp(alert.started_at, zone)
@@ -118,14 +111,14 @@ def mark_not_waste(
         return None
     now = _now(now)
     site = session.get(SiteRecord, alert.site_id)
-    hour_start, hour_end = local_hours(alert, site.timezone if site else "Asia/Shanghai")
+    hour_start, hour_end = local_hours(alert, site.timezone if site else HOME_TIMEZONE)
     suppression = SuppressionRecord(
         site_id=alert.site_id,
         meter_id=alert.meter_id,
         kind=None if every_kind else alert.kind,
         hour_start=hour_start,
         hour_end=hour_end,
-        valid_until=now + days * DAY_S,
+        valid_until=now + days * DAY,
         reason=reason,
         alert_id=alert.id,
         created_by=who.actor,

@@ -22,11 +22,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import httpx
 
+from core.alerts import AlertStatus
 from core.domain import EnergyPoint, Meter, MeterCategory, Site, SiteType
+from core.timebase import DAY, HOME_ZONE, HOUR
 
 #: Meters of every site: lighting, HVAC, lifts, a pump, PV (on every other site) and gas.
 CATEGORIES = (
@@ -34,21 +35,20 @@ CATEGORIES = (
     MeterCategory.GARAGE_LIGHTING, MeterCategory.PUBLIC_HVAC, MeterCategory.ELEVATOR, MeterCategory.ELEVATOR,
     MeterCategory.WATER_PUMP, MeterCategory.PV, MeterCategory.GAS,
 )
-ZONE = ZoneInfo("Asia/Shanghai")
 YEAR = 2025
 MONTH = 6
 #: The national portfolio of docs/benchmarks.md: 5,000 sites x 50 meters, one reading a minute.
 NATIONAL_RATE = 4_200
 #: Ingest flushes (core/settings.py IngestSettings defaults).
 FLUSH_S, BATCH_MAX = 0.5, 5_000
-ALERT_STATUSES = ("open", "open", "acknowledged", "resolved", "resolved", "resolved")
+ALERT_STATUSES = (AlertStatus.OPEN,) * 2 + (AlertStatus.ACKNOWLEDGED,) + (AlertStatus.RESOLVED,) * 3
 ALERT_SEVERITIES = ("low", "medium", "high")
 ALERT_KINDS = ("baseline_excess", "after_hours", "weekend_running")
 GOALS_MS = {"health": None, "site_year": 50.0, "portfolio_month": 500.0, "alerts": 50.0}
 
 
 def local(year: int, month: int, day: int = 1) -> int:
-    return int(datetime(year, month, day, tzinfo=ZONE).timestamp())
+    return int(datetime(year, month, day, tzinfo=HOME_ZONE).timestamp())
 
 
 YEAR_START, YEAR_END = local(YEAR, 1), local(YEAR + 1, 1)
@@ -126,16 +126,16 @@ def prepare(data: Dataset, settings) -> None:
         rows = []
         for i in range(data.alerts):
             n = rng.randrange(1, data.sites + 1)
-            started = MONTH_START + rng.randrange(0, MONTH_END - MONTH_START - 86400)
+            started = MONTH_START + rng.randrange(0, MONTH_END - MONTH_START - DAY)
             wasted = round(rng.lognormvariate(2.0, 1.0), 2)
             status = rng.choice(ALERT_STATUSES)
             rows.append(dict(
                 site_id=f"bench-{n:04d}", meter_id=f"bench-{n:04d}-m{rng.randrange(4)}", category="corridor_lighting",
                 kind=rng.choice(ALERT_KINDS), status=status, severity=rng.choice(ALERT_SEVERITIES), started_at=started,
-                ended_at=started + 3 * 3600, ongoing=False, actual_kwh=wasted + 4.0, expected_kwh=4.0, wasted_kwh=wasted,
+                ended_at=started + 3 * HOUR, ongoing=False, actual_kwh=wasted + 4.0, expected_kwh=4.0, wasted_kwh=wasted,
                 cost_cny=wasted * 0.85, co2e_kg=wasted * 0.5, factor_kg_per_kwh=0.5, factor_source="bench",
                 explanation=json.dumps({"check": "baseline_excess", "text_en": "Lights stayed on.", "text_zh": "照明未关闭。"}),
-                snoozed_until=started + 7 * 86400 if i % 10 == 0 else None,
+                snoozed_until=started + 7 * DAY if i % 10 == 0 else None,
                 created_at=started, updated_at=started,
             ))
         session.execute(insert(AlertRecord), rows)

@@ -24,6 +24,7 @@ from bench.payloads import portfolio
 from bench.worker import IngestProcess, wait_total
 from core import wire
 from core.settings import IngestSettings
+from core.timebase import HOUR
 
 #: Bytes of each message: just under core.wire.MAX_PAYLOAD_BYTES, as in issue 11's report.
 MESSAGE_BYTES = 255 * 1024
@@ -85,7 +86,7 @@ def run(broker, influx, workdir: Path, messages: int) -> MemoryResult:
         per_topic = -(-messages // len(topics))
         influx.stop()
         try:
-            _publish(broker.port, topics, messages, int(time.time()) - per_topic * 60 - 3600)
+            _publish(broker.port, topics, messages, int(time.time()) - per_topic * 60 - HOUR)
             wait_total([worker], "received_messages", announced + messages, timeout=900)
         finally:
             influx.start()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from core import wire
 from core.domain import Meter, MeterCategory, Reading, Site, SiteType
+from core.timebase import HOUR
 
 #: Parallel publishers; each owns one meter (per-meter mode) or one site (batch mode).
 PUBLISHERS = 8
@@ -47,7 +48,7 @@ def write_streams(workdir: Path, prefix: str, readings: int, batch: bool) -> lis
     sites = portfolio(batch)
     per_publisher = readings // PUBLISHERS
     steps = per_publisher // METERS_PER_BATCH if batch else per_publisher
-    start = int(time.time()) - steps * STEP_S - 3600  # in the past, within the accepted age
+    start = int(time.time()) - steps * STEP_S - HOUR  # in the past, within the accepted age
     streams = []
     for site, meters in sites:
         path = workdir / f"{site.site_id}-{'batch' if batch else 'meter'}.lines"

@@ -26,6 +26,8 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
+from core.timebase import DAY, HOME_TIMEZONE, HOME_UTC_OFFSET_S
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -33,7 +35,7 @@ if TYPE_CHECKING:
 # helpers below, and ingest and the API would otherwise load both (~0.5 s) for nothing.
 
 __all__ = [
-    "COVERED_YEARS", "DAY_KINDS", "DAY_S", "DEFAULT_COUNTRY", "HOME_OFFSET_S", "HOME_TIMEZONE", "DayCalendar", "day_kind", "day_kinds",
+    "COVERED_YEARS", "DAY_KINDS", "DAY", "DEFAULT_COUNTRY", "HOME_UTC_OFFSET_S", "HOME_TIMEZONE", "DayCalendar", "day_kind", "day_kinds",
     "day_of", "home_days_match", "is_covered", "is_holiday", "is_workday", "local_date", "month_of", "next_month",
     "notice_warning", "whole_home_days",
 ]
@@ -219,7 +221,7 @@ def _zone(tz: str) -> ZoneInfo:
     return ZoneInfo(tz)
 
 
-def local_date(ts: int, tz: str = "Asia/Shanghai") -> date:
+def local_date(ts: int, tz: str = HOME_TIMEZONE) -> date:
     """The local calendar date of UTC epoch seconds ``ts`` in time zone ``tz``."""
     return datetime.fromtimestamp(ts, tz=_zone(tz)).date()
 
@@ -229,40 +231,36 @@ def local_date(ts: int, tz: str = "Asia/Shanghai") -> date:
 # year (no daylight saving since 1991), so its days are fixed 86,400 s spans from a fixed
 # offset: plain integer arithmetic, no zone lookup per point.
 
-#: Zone of the home days.
-HOME_TIMEZONE = "Asia/Shanghai"
-DAY_S = 86_400
-#: The home zone's offset from UTC: SQL that buckets by home day adds it too.
-HOME_OFFSET_S = 8 * 3600
+# The zone, the day and the offset live in core.timebase (imported above).
 
 
 def day_of(ts: int) -> int:
     """Home midnight starting the day that holds ``ts``."""
-    return (ts + HOME_OFFSET_S) // DAY_S * DAY_S - HOME_OFFSET_S
+    return (ts + HOME_UTC_OFFSET_S) // DAY * DAY - HOME_UTC_OFFSET_S
 
 
 def whole_home_days(start: int, end: int) -> tuple[int, int]:
     """[first, last) home midnights of the whole home days inside [start, end); first >= last when none."""
     first = day_of(start)
     if first < start:
-        first += DAY_S
+        first += DAY
     return first, day_of(end)
 
 
 def month_of(day: int) -> int:
     """Home midnight starting the month that holds home day ``day``."""
-    local = datetime.fromtimestamp(day + HOME_OFFSET_S, UTC)
-    return int(datetime(local.year, local.month, 1, tzinfo=UTC).timestamp()) - HOME_OFFSET_S
+    local = datetime.fromtimestamp(day + HOME_UTC_OFFSET_S, UTC)
+    return int(datetime(local.year, local.month, 1, tzinfo=UTC).timestamp()) - HOME_UTC_OFFSET_S
 
 
 def next_month(month: int) -> int:
     """Home midnight starting the month after the one starting at ``month``."""
-    local = datetime.fromtimestamp(month + HOME_OFFSET_S, UTC)
+    local = datetime.fromtimestamp(month + HOME_UTC_OFFSET_S, UTC)
     following = datetime(local.year + local.month // 12, local.month % 12 + 1, 1, tzinfo=UTC)
-    return int(following.timestamp()) - HOME_OFFSET_S
+    return int(following.timestamp()) - HOME_UTC_OFFSET_S
 
 
 def home_days_match(tz: str, start: int, end: int) -> bool:
     """Whether home days are the local days of ``tz`` over ``[start, end)``."""
-    eight = timedelta(seconds=HOME_OFFSET_S)
+    eight = timedelta(seconds=HOME_UTC_OFFSET_S)
     return all(datetime.fromtimestamp(t, UTC).astimezone(_zone(tz)).utcoffset() == eight for t in (start, end - 1))

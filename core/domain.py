@@ -8,6 +8,13 @@ import re
 from dataclasses import dataclass
 from typing import NamedTuple
 
+# The categories' home is core.categories; these names stay importable from here.
+from core.categories import GAS_CATEGORIES as GAS_CATEGORIES
+from core.categories import GENERATION_CATEGORIES as GENERATION_CATEGORIES
+from core.categories import MeterCategory as MeterCategory
+from core.categories import unit_of as unit_of
+from core.timebase import HOME_TIMEZONE
+
 #: Site and meter ids: what every store backend, topic and URL can carry unescaped.
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}")
 
@@ -36,34 +43,6 @@ class SiteType(str, enum.Enum):
     MALL = "mall"
 
 
-class MeterCategory(str, enum.Enum):
-    """Public-space load categories a property manager is responsible for."""
-
-    CORRIDOR_LIGHTING = "corridor_lighting"
-    LOBBY_LIGHTING = "lobby_lighting"
-    GARAGE_LIGHTING = "garage_lighting"
-    LANDSCAPE_LIGHTING = "landscape_lighting"
-    PUBLIC_HVAC = "public_hvac"
-    ELEVATOR = "elevator"
-    WATER_PUMP = "water_pump"
-    LANDSCAPE_PUMP = "landscape_pump"
-    EV_CHARGER = "ev_charger"
-    PV = "pv"
-    GAS = "gas"
-    AIR_COMPRESSOR = "air_compressor"
-    CHILLER = "chiller"
-
-
-#: Categories measured in m3 of natural gas rather than kWh.
-GAS_CATEGORIES = frozenset({MeterCategory.GAS})
-#: Categories that generate rather than consume electricity.
-GENERATION_CATEGORIES = frozenset({MeterCategory.PV})
-
-
-def unit_of(category: MeterCategory) -> str:
-    return "m3" if category in GAS_CATEGORIES else "kWh"
-
-
 @dataclass(frozen=True, slots=True)
 class DeclaredHours:
     """Opening hours a site declares, in local hours [open, close) (half hours as .5) on working
@@ -83,7 +62,7 @@ class Site:
     province: str
     latitude: float
     longitude: float
-    timezone: str = "Asia/Shanghai"
+    timezone: str = HOME_TIMEZONE
     #: "given" (by the gateway or an administrator) or "province_capital" (none were given;
     #: see ``core.site_rules.locate``).
     location_source: str = "given"

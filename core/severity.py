@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-HOUR = 3600
+from core.timebase import HOUR
 
 
 class Floor(NamedTuple):

@@ -24,6 +24,7 @@ from typing import NamedTuple
 
 from core import site_rules
 from core.domain import Meter, Reading, Site, new_record, valid_id
+from core.timebase import HOME_TIMEZONE
 
 DEFAULT_PREFIX = "kilowatch/v1"
 WIRE_VERSION = 1
@@ -252,7 +253,7 @@ def _decode_meta(site_id: str, body: dict) -> tuple[Site, list[Meter]]:
         province=province,
         latitude=latitude,
         longitude=longitude,
-        timezone=_field("site", site_rules.check_timezone, _optional_text(s, "tz", "Asia/Shanghai")),
+        timezone=_field("site", site_rules.check_timezone, _optional_text(s, "tz", HOME_TIMEZONE)),
         location_source=source,
         # Absent or null: none declared here, and the registry keeps what it holds.
         opening_hours=_field("site", site_rules.check_opening_hours, s.get("opening_hours")),

@@ -7,6 +7,7 @@ from collections.abc import Iterator, Mapping
 from typing import NamedTuple
 
 from core.domain import EnergyPoint, Meter, Reading, new_record
+from core.timebase import HOUR
 
 #: Registers travel with 3 decimals; rounding the delta to micro-units removes float noise
 #: (10.3 - 10.1 = 0.20000000000000018) without touching real consumption. round(x * 1e6)
@@ -80,7 +81,7 @@ def rise_limit(meter: Meter | None, seconds: float) -> float:
     """The most a register of ``meter`` may plausibly rise in ``seconds``."""
     rated = meter.rated_kw if meter is not None else 0.0
     kw = min(rated * RISE_HEADROOM, UNRATED_KW) if rated > 0 else UNRATED_KW  # NaN is no rating
-    return kw * max(seconds, 0) / 3600.0 + RISE_SLACK
+    return kw * max(seconds, 0) / HOUR + RISE_SLACK
 
 
 def interval_energy(previous: float, register: float, seconds: int, meter: Meter | None) -> tuple[Step, float]:
@@ -98,7 +99,7 @@ def interval_energy(previous: float, register: float, seconds: int, meter: Meter
     if top is not None and top > 0 and previous <= top * (1 + 1e-9):
         energy = register + top - previous
         if meter.rated_kw > 0:  # type: ignore[union-attr] - top is only set with a meter
-            limit = meter.rated_kw * max(seconds, 0) / 3600.0 * ROLLOVER_HEADROOM  # type: ignore[union-attr]
+            limit = meter.rated_kw * max(seconds, 0) / HOUR * ROLLOVER_HEADROOM  # type: ignore[union-attr]
         else:
             limit = top * ROLLOVER_FRACTION
         if energy <= limit and energy <= REGISTER_CEILING:  # a register_max of 1e308 must not overflow round()

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.db.tables import DataFindingRecord
+from core.data_findings import DataFindingKind, FindingSource, close_finding, finding_row, insert_findings, open_findings
 
 log = logging.getLogger(__name__)
 
-SOURCE = "ingest"
-REGISTER_RESET = "register_reset"
-REGISTER_ROLLOVER = "register_rollover"
-OUT_OF_ORDER = "out_of_order"
-STALE_METER = "stale_meter"
+SOURCE = FindingSource.INGEST
+#: The kinds ingest finds (core.data_findings holds them all).
+REGISTER_RESET = DataFindingKind.REGISTER_RESET
+REGISTER_ROLLOVER = DataFindingKind.REGISTER_ROLLOVER
+OUT_OF_ORDER = DataFindingKind.OUT_OF_ORDER
+STALE_METER = DataFindingKind.STALE_METER
 #: Findings held in memory while the database is unavailable; beyond this the oldest are
 #: dropped (and counted): findings describe the data, losing some never loses readings.
 MAX_UNSAVED = 10_000
@@ -56,64 +54,23 @@ class Closing:
     ended_at: int
 
 
-def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> None:
-    """Insert rows, skipping any (meter, kind, started_at) already recorded by anyone."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(postgresql.insert(DataFindingRecord).values(rows).on_conflict_do_nothing())
-    elif dialect == "sqlite":
-        session.execute(sqlite.insert(DataFindingRecord).values(rows).on_conflict_do_nothing())
-    else:  # pragma: no cover - the two supported databases are handled above
-        existing = set(session.execute(select(DataFindingRecord.meter_id, DataFindingRecord.kind, DataFindingRecord.started_at)))
-        session.add_all(DataFindingRecord(**r) for r in rows if (r["meter_id"], r["kind"], r["started_at"]) not in existing)
-
-
 def save_findings(sessions: sessionmaker[Session], findings: Sequence[Finding], closings: Sequence[Closing], now: int) -> None:
     """Record new findings and close ended ones in one transaction; raises ``SQLAlchemyError``."""
     if not findings and not closings:
         return
     with sessions.begin() as session:
         if findings:
-            rows = [
-                {
-                    "site_id": f.site_id,
-                    "meter_id": f.meter_id,
-                    "kind": f.kind,
-                    "started_at": f.started_at,
-                    "ended_at": f.ended_at,
-                    "open": f.open,
-                    "detail": json.dumps(f.detail, sort_keys=True),
-                    "source": SOURCE,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for f in findings
-            ]
-            # Bounded statements: SQLite allows 32k bound parameters, rows take 10 each.
-            for start in range(0, len(rows), 1000):
-                _insert_ignoring_duplicates(session, rows[start : start + 1000])
+            insert_findings(session, [
+                finding_row(f.site_id, f.meter_id, f.kind, f.started_at, f.ended_at, f.detail, SOURCE, now) for f in findings
+            ])
         for c in closings:
-            session.execute(
-                update(DataFindingRecord)
-                .where(
-                    DataFindingRecord.meter_id == c.meter_id,
-                    DataFindingRecord.kind == c.kind,
-                    DataFindingRecord.started_at == c.started_at,
-                    DataFindingRecord.open.is_(True),
-                )
-                .values(open=False, ended_at=c.ended_at, updated_at=now)
-            )
+            close_finding(session, c.meter_id, c.kind, c.started_at, c.ended_at, now)
 
 
-def open_findings(sessions: sessionmaker[Session], kind: str) -> dict[str, int]:
+def open_ingest_findings(sessions: sessionmaker[Session], kind: str) -> dict[str, int]:
     """Meter -> started_at of every open ingest finding of ``kind``; raises ``SQLAlchemyError``."""
     with sessions() as session:
-        rows = session.execute(
-            select(DataFindingRecord.meter_id, DataFindingRecord.started_at).where(
-                DataFindingRecord.kind == kind, DataFindingRecord.open.is_(True), DataFindingRecord.source == SOURCE
-            )
-        )
-        return {meter: started for meter, started in rows}
+        return open_findings(session, kind, SOURCE)
 
 
 class FindingBacklog:

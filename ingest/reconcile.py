@@ -53,6 +53,7 @@ from typing import TypeVar
 
 from core.domain import EnergyPoint, Meter, Reading
 from core.store.base import SeriesStore
+from core.timebase import DAY, HOUR
 from ingest.energy import Step, interval_energy
 from ingest.findings import REGISTER_RESET, REGISTER_ROLLOVER, Finding
 from ingest.retry import RETRYABLE, Aborted
@@ -63,7 +64,7 @@ T = TypeVar("T")
 
 #: History read before a batch's oldest point to find predecessors when a meter's usual
 #: interval is unknown: a longer silence costs a few widening per-meter queries.
-LOOKBACK_S = 6 * 3600
+LOOKBACK_S = 6 * HOUR
 #: With the usual intervals known, the window reaches back this many of the longest one:
 #: the predecessor is one interval back, or two after a missed reading. Every point read is
 #: parsed, and a 6-hour window of 15-minute data is 24 points per meter for each one written.
@@ -72,7 +73,7 @@ LOOKBACK_INTERVALS = 3
 MIN_LOOKBACK_S = 60
 #: Each widening multiplies the lookback by this, up to ``MAX_LOOKBACK_S``.
 WIDEN = 16
-MAX_LOOKBACK_S = 800 * 86400
+MAX_LOOKBACK_S = 800 * DAY
 #: Far end of the window (epoch seconds in 2100): successors can be anywhere later.
 _FAR = 4_102_444_800
 #: Rounds after which reconciliation gives up (and says so): each round needs a concurrent

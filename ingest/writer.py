@@ -26,7 +26,7 @@ from core.wire import reading_topic
 from ingest.buffer import InboundMessage
 from ingest.deadletter import DeadLetter, RejectionLog, save_dead_letters
 from ingest.deadletter_file import DeadLetterFile
-from ingest.findings import STALE_METER, FindingBacklog, open_findings
+from ingest.findings import STALE_METER, FindingBacklog, open_ingest_findings
 from ingest.metrics import IngestMetrics
 from ingest.processor import Admitted, BatchProcessor, Plan, point_payload
 from ingest.reconcile import Reconciler
@@ -116,7 +116,7 @@ class BatchWriter:
         except (OutOfBudget, Aborted) as exc:
             log.warning("cannot load the newest points yet (%s); loading them site by site", exc)
         try:
-            self._stale.adopt(open_findings(self._sessions, STALE_METER))
+            self._stale.adopt(open_ingest_findings(self._sessions, STALE_METER))
         except SQLAlchemyError as exc:
             log.warning("cannot load open stale-meter findings: %s", exc)
         if self.spool is not None and not self.spool.empty():
@@ -278,7 +278,7 @@ class BatchWriter:
 
     def _check_stale(self) -> None:
         try:
-            self._stale.adopt(open_findings(self._sessions, STALE_METER))
+            self._stale.adopt(open_ingest_findings(self._sessions, STALE_METER))
         except SQLAlchemyError as exc:
             log.warning("cannot load open stale-meter findings: %s", exc)
         site_of = lambda meter_id: (m.site_id if (m := self._directory.cached(meter_id)) else None)  # noqa: E731

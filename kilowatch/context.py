@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time as dtime
-from zoneinfo import ZoneInfo
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 
 from core.settings import Settings, load_settings
+from core.timebase import HOME_ZONE
 from kilowatch.logs import setup_logging
 
 console = Console(stderr=True)
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 def settings_from(ctx: typer.Context, **overrides: object) -> Settings:
@@ -35,5 +34,5 @@ def settings_from(ctx: typer.Context, **overrides: object) -> Settings:
 
 
 def local_midnight(day: date) -> int:
-    """Epoch seconds of 00:00 on ``day`` in Asia/Shanghai."""
-    return int(datetime.combine(day, dtime(0, 0), tzinfo=SHANGHAI).timestamp())
+    """Epoch seconds of 00:00 on ``day`` in the home time zone."""
+    return int(datetime.combine(day, dtime(0, 0), tzinfo=HOME_ZONE).timestamp())

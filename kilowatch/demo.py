@@ -20,9 +20,10 @@ from core.db.session import create_db_engine, migrate, session_factory
 from core.db.tables import AlertRecord
 from core.settings import Settings
 from core.store.embedded import EmbeddedStore
+from core.timebase import DAY, HOME_ZONE, HOUR
 from ingest import IngestWorker
 from kilowatch.broker import EmbeddedBroker, pick_port
-from kilowatch.context import SHANGHAI, local_midnight
+from kilowatch.context import local_midnight
 from kilowatch.runtime import ApiServerThread, stop_on_signals
 from models.detection import DetectionPass
 from simulators import WasteEvent, build_portfolio, plan_waste, run_simulation
@@ -32,7 +33,7 @@ console = Console()
 #: Wall-clock seconds between detection passes; short so that alerts show up quickly.
 DETECT_EVERY_S = 10.0
 #: The demo's simulated clock runs ahead of the wall clock, so "future" readings are expected.
-DEMO_MAX_FUTURE_S = 400 * 86400
+DEMO_MAX_FUTURE_S = 400 * DAY
 #: The demo's dashboard user (an admin); its password is generated on every run.
 DEMO_USER = "admin"
 
@@ -88,8 +89,8 @@ def demo_waste(portfolio, day_start: int) -> list[WasteEvent]:
                         site_id=site.site_id,
                         meter_id=meter.meter_id,
                         kind=kind,
-                        start=day_start + start_h * 3600,
-                        end=day_start + end_h * 3600,
+                        start=day_start + start_h * HOUR,
+                        end=day_start + end_h * HOUR,
                         extra_kw=round(0.8 * meter.rated_kw, 2),
                     )
                 )
@@ -105,7 +106,7 @@ def _simulate(mqtt, portfolio, history_start: int, live_from: int, *, options: D
             portfolio,
             history_start,
             options.history_days + 365,
-            waste=demo_waste(portfolio, live_from - 86400) + plan_waste(portfolio, live_from, live_from + 365 * 86400, 3.0, options.seed),
+            waste=demo_waste(portfolio, live_from - DAY) + plan_waste(portfolio, live_from, live_from + 365 * DAY, 3.0, options.seed),
             seed=options.seed,
             speed=options.speed,
             live_from=live_from,
@@ -121,7 +122,7 @@ def _simulate(mqtt, portfolio, history_start: int, live_from: int, *, options: D
 def _report_progress(worker: IngestWorker, store, seen: set[int], sessions) -> None:
     stats = worker.stats
     newest = max((p.ts for p in store.latest().values()), default=None)
-    clock = datetime.fromtimestamp(newest, SHANGHAI).strftime("%Y-%m-%d %H:%M") if newest else "-"
+    clock = datetime.fromtimestamp(newest, HOME_ZONE).strftime("%Y-%m-%d %H:%M") if newest else "-"
     console.print(f"[dim]simulated time {clock} · {stats.stored:,} readings stored · {sum(stats.rejected.values())} rejected[/]")
     _report_new_alerts(sessions, seen)
 
@@ -172,8 +173,8 @@ def run_demo(settings: Settings, options: DemoOptions) -> None:
 
     detector = DetectionPass(store, sessions, settings.detect, settings.carbon)
     portfolio = build_portfolio(options.sites, options.seed)
-    live_from = local_midnight(datetime.now(SHANGHAI).date())
-    history_start = live_from - options.history_days * 86400
+    live_from = local_midnight(datetime.now(HOME_ZONE).date())
+    history_start = live_from - options.history_days * DAY
     # One continuous run: history is backfilled as fast as the broker takes it, then the
     # same registers run on live, so meters never appear to reset between the two.
     simulation = threading.Thread(

@@ -13,6 +13,7 @@ import time
 import uuid
 
 from core.settings import MqttSettings
+from core.timebase import DAY
 from simulators.encoding import StepEncoder
 from simulators.generator import generate
 from simulators.portfolio import build_portfolio
@@ -27,7 +28,7 @@ def generation_speed(sites: int, meter_scale: float, steps: int, seed: int = 1) 
     began = time.perf_counter()
     portfolio = build_portfolio(sites, seed, meter_scale=meter_scale)
     build_s = time.perf_counter() - began
-    gen = generate(portfolio, _START, _START + 86400, seed=seed)
+    gen = generate(portfolio, _START, _START + DAY, seed=seed)
     n = len(gen.meters)
     gen.next_step()  # warm caches (sun times, weather) as a long run would have them
     timings = {}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.categories import CATEGORIES
 from core.domain import SiteType
 
 
@@ -82,22 +83,12 @@ NAME_PARTS: dict[SiteType, tuple[tuple[str, ...], tuple[str, ...]]] = {
     ),
 }
 
-#: Chinese labels for meter names, by category value or load profile.
+#: Chinese labels for meter names, by category value or load profile: a category's label
+#: from the category table, and the load profiles that share a category (a gas boiler and a
+#: canteen's stoves are both gas meters) their own.
 CATEGORY_LABELS: dict[str, str] = {
-    "corridor_lighting": "走廊照明",
-    "lobby_lighting": "大堂照明",
-    "garage_lighting": "车库照明",
-    "landscape_lighting": "景观照明",
-    "public_hvac": "公区空调",
-    "elevator": "电梯",
+    **{category.value: row.zh for category, row in CATEGORIES.items()},
     "escalator": "扶梯",
-    "water_pump": "二次供水泵",
-    "landscape_pump": "景观水泵",
-    "ev_charger": "充电桩",
-    "pv": "屋顶光伏",
-    "gas": "燃气",
     "gas_boiler": "燃气锅炉",
     "gas_canteen": "食堂燃气",
-    "air_compressor": "空压机",
-    "chiller": "冷水机组",
 }

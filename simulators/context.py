@@ -12,6 +12,7 @@ import numpy as np
 from core.calendar import day_kind
 from core.domain import Site, SiteType
 from core.solar import daylight_fraction_array, solar_elevation_array
+from core.timebase import DAY, HOUR
 from simulators.climate import Weather, seasonal_temp, site_climate
 from simulators.realism import WEEK, Realism, SiteHours, site_slopes
 from simulators.schedules import ACTIVITY, OPENING_HOURS
@@ -78,7 +79,7 @@ class StepContext:
 
     @property
     def hours(self) -> float:
-        return (self.t1 - self.t0) / 3600.0
+        return (self.t1 - self.t0) / HOUR
 
 
 def _site_hours_table(sites: list[Site], hours: dict[str, SiteHours], ts: int) -> tuple[np.ndarray, np.ndarray]:
@@ -139,17 +140,17 @@ class SiteTable:
         return np.array([_kind_code(int(d)) for d in day_index], dtype=np.int64)
 
     def _open_frac(self, t0: int, t1: int, offsets: np.ndarray) -> np.ndarray:
-        first = np.floor_divide(t0 + offsets, 86400)
-        last = np.floor_divide(t1 - 1 + offsets, 86400)
+        first = np.floor_divide(t0 + offsets, DAY)
+        last = np.floor_divide(t1 - 1 + offsets, DAY)
         total = np.zeros(len(self.sites))
         opens, closes = self._hours_at(t0)
         rows = np.arange(len(self.sites))
         for shift in (0, 1):  # intervals are at most a day, so they touch at most two local days
             day = first + shift
             kind = self._kinds(day)
-            midnight = day * 86400 - offsets
-            start = midnight + opens[rows, kind] * 3600
-            end = midnight + closes[rows, kind] * 3600
+            midnight = day * DAY - offsets
+            start = midnight + opens[rows, kind] * HOUR
+            end = midnight + closes[rows, kind] * HOUR
             seconds = np.clip(np.minimum(t1, end) - np.maximum(t0, start), 0, None)
             total += np.where(day <= last, seconds, 0)
         return total / (t1 - t0)
@@ -159,8 +160,8 @@ class SiteTable:
         mid = (t0 + t1) // 2
         offsets = self._offsets(mid)
         local = mid + offsets
-        day_index = np.floor_divide(local, 86400)
-        hour = (local - day_index * 86400) / 3600.0
+        day_index = np.floor_divide(local, DAY)
+        hour = (local - day_index * DAY) / HOUR
         kind = self._kinds(day_index)
         group = np.minimum(kind, 1)
         h = hour.astype(np.int64)

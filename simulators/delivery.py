@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core import wire
+from core.timebase import DAY
 from simulators.encoding import Message
 
 #: Kinds of bad payload, each one the ingest must dead-letter without losing the rest.
 BAD_PAYLOAD_KINDS = ("malformed_json", "nan", "wrong_type", "unknown_meter", "future_ts")
 #: How far a future_ts payload lies ahead of its step: ten years is "far in the future"
 #: for any clock, even one the simulation runs ahead of.
-FUTURE_SHIFT_S = 10 * 365 * 86400
+FUTURE_SHIFT_S = 10 * 365 * DAY
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.domain import GAS_CATEGORIES, Reading
+from core.timebase import DAY, HOUR
 from simulators.context import SiteTable
 from simulators.load import KWH_PER_M3_GAS, LoadModel
 from simulators.meters import initial_registers, resolution_of
@@ -54,7 +55,7 @@ class Generation(Iterator[tuple[int, list[Reading]]]):
         seed: int = 0,
         realism: Realism | None = None,
     ) -> None:
-        if step_s <= 0 or step_s > 86400:
+        if step_s <= 0 or step_s > DAY:
             raise ValueError("step_s must be between 1 and 86400 seconds")
         self.portfolio = portfolio
         self.start, self.end, self.step_s, self.seed = int(start), int(end), int(step_s), seed
@@ -121,7 +122,7 @@ class Generation(Iterator[tuple[int, list[Reading]]]):
             t0 = self.start + int(horizon * (k + 0.5) / samples)
             rate += self.load.expected_kw(self.sites.context(t0, t0 + self.step_s))
         mean_kw = rate[meters] / samples
-        return mean_kw * (until - self.start) / 3600.0 * self._units_per_kwh[meters]
+        return mean_kw * (until - self.start) / HOUR * self._units_per_kwh[meters]
 
     def next_step(self) -> Step:
         """The next step's readings as columns; StopIteration after the last one."""
@@ -155,7 +156,7 @@ class Generation(Iterator[tuple[int, list[Reading]]]):
     def _day_level(self, ts: int) -> np.ndarray:
         """Each site's level that day (busier or quieter days), interpolated between days so it
         changes smoothly (its nodes fall at UTC midnights: where in the day does not matter)."""
-        days = ts / 86400.0
+        days = ts / DAY
         d0 = int(np.floor(days))
         w = days - d0
 

@@ -10,6 +10,7 @@ import numpy as np
 from core.calendar import local_date
 from core.domain import Meter, Site, SiteType
 from core.solar import sun_times
+from core.timebase import DAY, HOUR
 from simulators.portfolio import Portfolio
 from simulators.realism import SiteHours
 from simulators.schedules import OPENING_HOURS, local_midnight
@@ -38,7 +39,7 @@ CREEP_HOLD_DAYS = (3.0, 21.0)
 #: A creep is only planned where its ramp completes at least this long before the end of
 #: the range: a creep cut while still growing is a different, smaller event (see
 #: docs/simulator.md), and one that has barely begun cannot be found by anyone.
-MIN_CREEP_HOLD_S = 3 * 86400
+MIN_CREEP_HOLD_S = 3 * DAY
 #: Duration of data faults in hours, low and high (spikes and resets hit one reading).
 _FAULT_HOURS = {"stuck_register": (2.0, 48.0), "dropout": (1.0, 24.0)}
 #: Default scenario mix: waste events per site-week, and faults per meter-week.
@@ -55,21 +56,21 @@ def _window(kind: str, site: Site, day: date, rng: np.random.Generator,
             hours: SiteHours | None = None) -> tuple[int, int] | None:
     midnight = local_midnight(day, site.timezone)
     closing = _workday_hours(site, hours, midnight)  # its own hours that day, in the realistic scenario
-    hour = lambda h: midnight + int(h * 3600)  # noqa: E731 - local hour of ``day`` to epoch
+    hour = lambda h: midnight + int(h * HOUR)  # noqa: E731 - local hour of ``day`` to epoch
     if kind == "lights_daylight":
         # Someone switches to manual or a photocell fails in the morning; found by evening.
         sunrise, sunset = sun_times(site.latitude, site.longitude, day)
-        start = sunrise + int(rng.uniform(1.0, 3.0) * 3600)
-        end = min(start + int(rng.uniform(4.0, 8.0) * 3600), sunset - 1800)
-        return (start, end) if end - start >= 2 * 3600 else None
+        start = sunrise + int(rng.uniform(1.0, 3.0) * HOUR)
+        end = min(start + int(rng.uniform(4.0, 8.0) * HOUR), sunset - 1800)
+        return (start, end) if end - start >= 2 * HOUR else None
     if kind == "hvac_after_hours":
         # Left running when the building closes, until someone notices next morning.
         start = hour(closing[1] + rng.uniform(0.5, 2.0))
-        return start, start + int(rng.uniform(4.0, 9.0) * 3600)
+        return start, start + int(rng.uniform(4.0, 9.0) * HOUR)
     if kind == "pump_night":
         # A stuck pressure switch keeps the pump running through the low-demand night.
         start = hour(rng.uniform(22.0, 25.0))
-        return start, start + int(rng.uniform(3.0, 6.0) * 3600)
+        return start, start + int(rng.uniform(3.0, 6.0) * HOUR)
     if kind == "lights_after_hours":
         # Nobody switches the lobby, garage or facade lights off at closing; on until morning.
         opens, closes = closing
@@ -80,7 +81,7 @@ def _window(kind: str, site: Site, day: date, rng: np.random.Generator,
     if kind == "compressed_air_leak":
         # A fitting fails during a shift; the leak bleeds until the next maintenance round.
         start = hour(rng.uniform(8.0, 18.0))
-        return start, start + int(rng.uniform(7.0, 28.0) * 86400)
+        return start, start + int(rng.uniform(7.0, 28.0) * DAY)
     raise ValueError(f"unknown waste kind {kind!r}")
 
 
@@ -114,7 +115,7 @@ def plan_waste(portfolio: Portfolio, start: int, end: int, events_per_site_week:
     if end <= start or events_per_site_week <= 0:
         return []
     rng = np.random.default_rng([seed, 0x3A57E])
-    weeks = (end - start) / (7 * 86400)
+    weeks = (end - start) / (7 * DAY)
     events: list[WasteEvent] = []
     for site in portfolio.sites:
         candidates = _candidates(site, portfolio.meters[site.site_id], kinds)
@@ -135,9 +136,9 @@ def plan_waste(portfolio: Portfolio, start: int, end: int, events_per_site_week:
 
 def _creep(site: Site, meter: Meter, day: date, end: int, rng: np.random.Generator) -> WasteEvent | None:
     """Fouled filters, a drifting set point: the base load creeps up for days, then stays until fixed."""
-    start = local_midnight(day, site.timezone) + int(rng.uniform(0.0, 24.0) * 3600)
-    ramp_end = start + int(rng.uniform(*CREEP_RAMP_DAYS) * 86400)
-    fixed = ramp_end + int(rng.uniform(*CREEP_HOLD_DAYS) * 86400)
+    start = local_midnight(day, site.timezone) + int(rng.uniform(0.0, 24.0) * HOUR)
+    ramp_end = start + int(rng.uniform(*CREEP_RAMP_DAYS) * DAY)
+    fixed = ramp_end + int(rng.uniform(*CREEP_HOLD_DAYS) * DAY)
     lo, hi = _EXTRA_SHARE["base_load_creep"]
     extra = round(meter.rated_kw * float(rng.uniform(lo, hi)), 2)
     if ramp_end + MIN_CREEP_HOLD_S > end:
@@ -157,7 +158,7 @@ def _place(kind: str, site: Site, meter: Meter, day: date, start: int, end: int,
         return None
     event = WasteEvent(site.site_id, meter.meter_id, kind, window[0], window[1], extra)
     if window[1] > end:
-        if kind not in _LONG or end - window[0] < 86400:
+        if kind not in _LONG or end - window[0] < DAY:
             return None
         event = event.cut(end)  # a ramped kind keeps its slope
     return event
@@ -190,7 +191,7 @@ def plan_scenarios(
         raise ValueError(f"unknown event kinds {sorted(unknown)}")
     if end <= start:
         return []
-    weeks = (end - start) / (7 * 86400)
+    weeks = (end - start) / (7 * DAY)
     events: list[WasteEvent] = []
     busy: dict[str, list[tuple[int, int]]] = {}
     for i, kind in enumerate(WASTE_KINDS):  # fixed order: the same mix gives the same plan
@@ -219,7 +220,7 @@ def plan_scenarios(
 def _plan_faults(portfolio: Portfolio, start: int, end: int, faults: Mapping[str, float], seed: int,
                  step_s: int, busy: dict[str, list[tuple[int, int]]]) -> list[WasteEvent]:
     meters = list(portfolio.all_meters())
-    weeks = (end - start) / (7 * 86400)
+    weeks = (end - start) / (7 * DAY)
     n_steps = (end - start) // step_s
     out: list[WasteEvent] = []
     for i, kind in enumerate((*DATA_FAULT_KINDS, *METER_EVENT_KINDS)):
@@ -235,7 +236,7 @@ def _plan_faults(portfolio: Portfolio, start: int, end: int, faults: Mapping[str
                     # Never the first reading: it is the meter's starting register.
                     t = start + int(rng.integers(1, n_steps)) * step_s
                     lo_h, hi_h = _FAULT_HOURS.get(kind, (0.0, 0.0))
-                    length = max(step_s, int(rng.uniform(lo_h, hi_h) * 3600) // step_s * step_s)
+                    length = max(step_s, int(rng.uniform(lo_h, hi_h) * HOUR) // step_s * step_s)
                     window = (t, min(end, t + length))
                     if _free(busy, meter.meter_id, window):
                         out.append(WasteEvent(meter.site_id, meter.meter_id, kind, window[0], window[1], 0.0))

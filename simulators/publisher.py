@@ -14,6 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from core import wire
 from core.settings import MqttSettings
 from simulators.declared import announced_site
+from core.timebase import DAY
 from simulators.delivery import Delivery, DeliveryConfig, DeliveryCounts
 from simulators.encoding import StepEncoder
 from simulators.generator import generate
@@ -102,7 +103,7 @@ def run_simulation(
     """
     if speed is not None and speed <= 0:
         raise ValueError("speed must be positive or None")
-    end = int(start) + int(round(days * 86400))
+    end = int(start) + int(round(days * DAY))
     if waste is None:
         waste = plan_scenarios(portfolio, start, end, DEFAULT_MIX, seed=seed, step_s=step_s)
     stop = stop or threading.Event()

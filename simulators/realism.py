@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.domain import Site, SiteType
+from core.timebase import DAY
 from simulators.schedules import OPENING_HOURS
 
 DAY_KINDS = ("workday", "weekend", "holiday")
-WEEK = 7 * 86400
+WEEK = 7 * DAY
 #: Hours by day kind: (open, close) in local hours, None for closed all day.
 HoursTable = Mapping[str, "tuple[float, float] | None"]
 
@@ -110,7 +111,7 @@ def random_hours(sites: list[Site], seed: int, change_between: tuple[int, int] |
         periods: list[tuple[int, HoursTable]] = [(0, first)]
         if change_between is not None:
             lo, hi = change_between  # a change takes effect at a whole number of days after ``lo``
-            periods.append((lo + 86400 * int(rng.integers(0, max(1, (hi - lo) // 86400))), changed_hours(first, rng)))
+            periods.append((lo + DAY * int(rng.integers(0, max(1, (hi - lo) // DAY))), changed_hours(first, rng)))
         out[site.site_id] = SiteHours(tuple(periods))
     return out
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from core.calendar import day_kind, local_date
 from core.domain import Site, SiteType
+from core.timebase import HOUR
 
 #: Local opening hours (start, end) by site type and day kind; None = closed all day.
 #: For residential sites these are the "active" hours of the public areas.
@@ -60,7 +61,7 @@ def opening_window(site: Site, day: date) -> tuple[int, int] | None:
     if hours is None:
         return None
     midnight = local_midnight(day, site.timezone)
-    return midnight + hours[0] * 3600, midnight + hours[1] * 3600
+    return midnight + hours[0] * HOUR, midnight + hours[1] * HOUR
 
 
 def open_seconds(site: Site, t0: int, t1: int) -> int:

@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from kilowatch.cli import app
 from kilowatch.commands.detect import lookback_hours
-from kilowatch.context import SHANGHAI
+from core.timebase import HOME_ZONE as SHANGHAI
 from tests.models.simulated import registry, simulate
 
 runner = CliRunner()

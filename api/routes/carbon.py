@@ -18,15 +18,15 @@ from core.carbon import GreenInstrument, SiteInputs, portfolio_carbon, site_carb
 from core.db.registry import ledger_sites, meters_by_site, site_from
 from core.db.tables import GreenInstrumentRecord, SiteRecord
 from core.store.base import SeriesStore
-from api.deps import CurrentKey, SessionDep, StoreDep, visible_site
-from api.problems import Problem, forbidden, not_found
+from core.timebase import DAY, HOME_ZONE
+from api.deps import CurrentKey, SessionDep, StoreDep, admin_site, visible_site
+from api.problems import Problem, not_found
 from api.schemas.carbon import (
     CarbonPeriodPublic, CarbonTotalsPublic, Granularity, GreenInstrumentCreate, GreenInstrumentPublic,
     GreenInstrumentsPublic, PortfolioCarbonPublic, SiteCarbonPublic,
 )
 from api.schemas.carbon_json import portfolio_fields
 from api.schemas.common import SITE_PAGE_DEFAULT, SITE_PAGE_MAX, problem_responses
-from api.security import Principal
 from api.timeranges import TimeRange, first_point_ts, parse_instant, resolve_range, zone_of
 
 log = logging.getLogger(__name__)
@@ -45,8 +45,8 @@ FormatQuery = Annotated[
 AcceptHeader = Annotated[str | None, Header(include_in_schema=False)]
 SiteId = Annotated[str, Path(max_length=64, description="Site id.", examples=["sh-xuhui-01"])]
 #: Span used when a site has no data yet: any empty range gives the same zero ledger.
-_EMPTY_SPAN_S = 86400
-_YEAR_S = 366 * 86400
+_EMPTY_SPAN_S = DAY
+_YEAR_S = 366 * DAY
 #: Longest range per granularity: a ledger's work and size grow with its periods, and one
 #: request must not cost minutes of CPU or a gigabyte of JSON.
 MAX_SPAN_S: dict[str | None, int] = {"day": 3 * _YEAR_S, "month": 50 * _YEAR_S, "year": 130 * _YEAR_S, None: 130 * _YEAR_S}
@@ -165,7 +165,7 @@ def get_site_carbon(
 
 
 def _year_start(end_ts: int) -> int:
-    local = datetime.fromtimestamp(end_ts - 1, zone_of("Asia/Shanghai"))
+    local = datetime.fromtimestamp(end_ts - 1, HOME_ZONE)
     return int(datetime(local.year, 1, 1, tzinfo=local.tzinfo).timestamp())
 
 
@@ -187,7 +187,7 @@ def get_portfolio_carbon(
     `total`, `periods` and `factors` always cover every site the caller may see.
     """
     records = ledger_sites(session, key.site_ids)
-    span = resolve_range(start, end, zone_of("Asia/Shanghai"), default_start=_year_start)
+    span = resolve_range(start, end, HOME_ZONE, default_start=_year_start)
     _check_span(span, granularity)
     instruments: dict[str, list[GreenInstrument]] = {}
     for r in session.scalars(select(GreenInstrumentRecord)):
@@ -211,14 +211,6 @@ def get_portfolio_carbon(
 
 
 # -- green instruments ------------------------------------------------------
-
-
-def _admin_site(session: Session, key: Principal, site_id: str, action: str) -> SiteRecord:
-    # Scope first: a site the caller cannot see is missing, whatever the role.
-    record = visible_site(session, key, site_id)
-    if not key.is_admin:
-        raise forbidden(action)
-    return record
 
 
 @router.get(
@@ -249,7 +241,7 @@ def create_green_instrument(
     site_id: SiteId, body: GreenInstrumentCreate, session: SessionDep, key: CurrentKey
 ) -> GreenInstrumentPublic:
     """Admins only. Covers the site's grid electricity in the period (1 GEC = 1 MWh) in market-based Scope 2."""
-    site = _admin_site(session, key, site_id, "record green instruments")
+    site = admin_site(session, key, site_id, "record green instruments")
     tz = zone_of(site.timezone)
     period_start = parse_instant(body.period_start, "period_start", tz)
     period_end = parse_instant(body.period_end, "period_end", tz, is_end=True)
@@ -279,7 +271,7 @@ def delete_green_instrument(
     site_id: SiteId, instrument_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep, key: CurrentKey
 ) -> Response:
     """Admins only; the market-based totals of its period go back to the residual mix."""
-    site = _admin_site(session, key, site_id, "delete green instruments")
+    site = admin_site(session, key, site_id, "delete green instruments")
     record = session.get(GreenInstrumentRecord, instrument_id)
     if record is None or record.site_id != site.site_id:
         raise not_found("green instrument", instrument_id)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 
 from core.db.tables import MeterRecord
 from core.domain import MeterCategory, unit_of
+from core.timebase import DAY, HOUR
 from api.deps import CurrentKey, SessionDep, StoreDep, visible_site
 from api.problems import Problem, not_found
 from api.schemas.common import problem_responses, utc
@@ -16,10 +17,9 @@ from api.timeranges import resolve_range, zone_of
 
 router = APIRouter(tags=["series"], responses=problem_responses(401, 404, 422, 503))
 
-HOUR_S = 3600
 #: Default chart window, and the longest one served (about three months of hours).
-DEFAULT_SPAN_S = 7 * 86400
-MAX_SPAN_S = 93 * 86400
+DEFAULT_SPAN_S = 7 * DAY
+MAX_SPAN_S = 93 * DAY
 
 
 @router.get(
@@ -47,18 +47,18 @@ def get_series(
     if span.end - span.start > MAX_SPAN_S:
         raise Problem(422, "The range may span at most 93 days.", kind="validation",
                       errors=[{"loc": ["query", "start"], "msg": "range longer than 93 days", "type": "value_error"}])
-    first_hour = span.start - span.start % HOUR_S
+    first_hour = span.start - span.start % HOUR
     # Energy is bucketed by reading time, as the store's ranges and carbon totals are.
     sums: dict[int, float] = {}
     for point in store.points(start=first_hour, end=span.end, site_id=site_id, meter_id=meter_id):
-        bucket = point.ts - point.ts % HOUR_S
+        bucket = point.ts - point.ts % HOUR
         sums[bucket] = sums.get(bucket, 0.0) + point.energy
-    hours = range(first_hour, span.end, HOUR_S)
+    hours = range(first_hour, span.end, HOUR)
     return SeriesPublic(
         site_id=site_id,
         meter_id=meter_id,
         unit=unit_of(MeterCategory(meter.category)),
-        interval_s=HOUR_S,
+        interval_s=HOUR,
         start=utc(first_hour),
         end=utc(span.end),
         points=[SeriesPointPublic(at=utc(h), value=sums.get(h)) for h in hours],

@@ -14,14 +14,14 @@ from core.db.registry import move_meter, note_location, site_from
 from core.db.tables import MeterRecord, SiteRecord
 from core.site_rules import GIVEN, PROVINCE_CAPITAL, locate
 from core.store.base import SeriesStore
-from api.deps import CurrentKey, SessionDep, StoreDep, visible_site
+from core.timebase import HOME_TIMEZONE
+from api.deps import CurrentKey, SessionDep, StoreDep, admin_site, visible_site
 from api.problems import Problem, forbidden, not_found
 from api.schemas.common import SITE_PAGE_DEFAULT, SITE_PAGE_MAX, problem_responses
 from api.schemas.sites import (
     MeterCreate, MeterPublic, MeterUpdate, SiteCreate, SiteDetailPublic, SitePublic, SitesPublic, SiteUpdate,
     stored_hours, stored_tariff,
 )
-from api.security import Principal
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/sites", tags=["sites"], responses=problem_responses(401))
@@ -37,14 +37,6 @@ def _detail(session: Session, store: SeriesStore, record: SiteRecord) -> SiteDet
         **SitePublic.of(record).model_dump(),
         meters=[MeterPublic.of(m, latest[m.meter_id].ts if m.meter_id in latest else None) for m in meters],
     )
-
-
-def _admin_site(session: Session, key: Principal, site_id: str, action: str) -> SiteRecord:
-    # Scope first: a site the caller cannot see is missing, whatever the role.
-    record = visible_site(session, key, site_id)
-    if not key.is_admin:
-        raise forbidden(action)
-    return record
 
 
 def _apply(record: object, changes: dict) -> None:
@@ -90,7 +82,7 @@ def create_site(body: SiteCreate, session: SessionDep, store: StoreDep, key: Cur
         raise forbidden("create sites")
     if session.get(SiteRecord, body.site_id) is not None:
         raise Problem(409, f"Site {body.site_id!r} exists; PATCH it instead.", kind="conflict")
-    record = SiteRecord(site_id=body.site_id, city="", latitude=0.0, longitude=0.0, timezone="Asia/Shanghai",
+    record = SiteRecord(site_id=body.site_id, city="", latitude=0.0, longitude=0.0, timezone=HOME_TIMEZONE,
                         location_source=PROVINCE_CAPITAL)
     fields = body.model_dump(exclude={"site_id"}, exclude_unset=True)
     _apply(record, {**fields, "tou_tariff": stored_tariff(body.tou_tariff), "opening_hours": stored_hours(body.opening_hours)})
@@ -116,7 +108,7 @@ def get_site(site_id: SiteId, session: SessionDep, store: StoreDep, key: Current
 def update_site(site_id: SiteId, body: SiteUpdate, session: SessionDep, store: StoreDep, key: CurrentKey) -> SiteDetailPublic:
     """Change names, location, time zone, tariffs or opening hours (admins); `tou_tariff: null` returns to flat,
     `opening_hours: null` declares none."""
-    record = _admin_site(session, key, site_id, "change sites")
+    record = admin_site(session, key, site_id, "change sites")
     changes = body.model_dump(exclude_unset=True)
     if "tou_tariff" in changes:
         changes["tou_tariff"] = stored_tariff(body.tou_tariff)
@@ -137,7 +129,7 @@ def update_site(site_id: SiteId, body: SiteUpdate, session: SessionDep, store: S
 )
 def create_meter(site_id: SiteId, body: MeterCreate, session: SessionDep, key: CurrentKey) -> MeterPublic:
     """Register a meter of the site before its gateway reports (admins)."""
-    _admin_site(session, key, site_id, "add meters")
+    admin_site(session, key, site_id, "add meters")
     if session.get(MeterRecord, body.meter_id) is not None:
         raise Problem(409, f"Meter {body.meter_id!r} exists.", kind="conflict")
     record = MeterRecord(meter_id=body.meter_id, site_id=site_id, name="", rated_kw=0.0)
@@ -157,14 +149,14 @@ def update_meter(
     site_id: SiteId, meter_id: MeterId, body: MeterUpdate, session: SessionDep, store: StoreDep, key: CurrentKey
 ) -> MeterPublic:
     """Change a meter's name, category, rating or rollover point, or move it to another site (admins)."""
-    _admin_site(session, key, site_id, "change meters")
+    admin_site(session, key, site_id, "change meters")
     record = session.get(MeterRecord, meter_id)
     if record is None or record.site_id != site_id:
         raise not_found("meter", meter_id)
     changes = body.model_dump(exclude_unset=True)
     to_site = changes.pop("site_id", None) or site_id
     if to_site != site_id:
-        _admin_site(session, key, to_site, "move meters")
+        admin_site(session, key, to_site, "move meters")
         move_meter(session, meter_id, to_site)
         session.refresh(record)
         log.info("meter %s moved from site %s to %s by %s", meter_id, site_id, to_site, key.actor)

@@ -24,6 +24,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db.tables import AlertRecord
+from core.timebase import DAY
 from api.deps import CurrentKey, OptionsDep, SessionDep, caller_again
 from api.options import ApiOptions
 from api.problems import Problem
@@ -84,7 +85,7 @@ def _cursor_of(last_event_id: str | None, now: int) -> int:
         head = last_event_id.split("-", 1)[0]
         if head.isdigit():
             # Never resume from further back than a day: that is a full reload, not a stream.
-            return max(int(head), now - 86400)
+            return max(int(head), now - DAY)
     return now
 
 

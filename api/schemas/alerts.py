@@ -10,17 +10,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from core.alerts import AlertStatus, Verification
 from core.db.tables import AlertEventRecord, AlertRecord
 from core.severity import public_severity
 from api.schemas.common import JsonInt, utc
 
 log = logging.getLogger(__name__)
-
-
-class AlertStatus(str, enum.Enum):
-    OPEN = "open"
-    ACKNOWLEDGED = "acknowledged"
-    RESOLVED = "resolved"
 
 
 class Severity(str, enum.Enum):
@@ -116,8 +111,8 @@ class AlertPublic(BaseModel):
     acknowledged_at: datetime | None = None
     resolved_at: datetime | None = None
     reopened: int = Field(default=0, description="How often it came back after being resolved.")
-    verification: str | None = Field(
-        default=None, description="After resolving: watching, verified or failed.", examples=["watching"]
+    verification: Verification | None = Field(
+        default=None, description="After resolving: watching, verified or failed.", examples=[Verification.WATCHING]
     )
     feedback: str | None = Field(default=None, description="`not_waste` when a manager said so.")
     escalated_at: datetime | None = None

@@ -13,6 +13,7 @@ from pydantic import (
 from core import site_rules as rules
 from core.db.tables import MeterRecord, SiteRecord
 from core.domain import ID_PATTERN, MeterCategory, SiteType, unit_of
+from core.timebase import HOME_TIMEZONE
 from api.schemas.common import utc
 from api.schemas.tariff_plans import TariffPlanBody
 from api.schemas.tariffs import TouPeriod, check_covers_day
@@ -30,7 +31,7 @@ Province = Annotated[str, Field(min_length=1, max_length=rules.PROVINCE_MAX, exa
                      AfterValidator(rules.check_province)]
 Latitude = Annotated[float, Field(strict=True, ge=rules.LATITUDE[0], le=rules.LATITUDE[1]), AfterValidator(rules.check_latitude)]
 Longitude = Annotated[float, Field(strict=True, ge=rules.LONGITUDE[0], le=rules.LONGITUDE[1]), AfterValidator(rules.check_longitude)]
-TimeZone = Annotated[str, Field(examples=["Asia/Shanghai"]), AfterValidator(rules.check_timezone)]
+TimeZone = Annotated[str, Field(examples=[HOME_TIMEZONE]), AfterValidator(rules.check_timezone)]
 # Tagged by shape, so a bad plan's 422 names only the plan's field (tou_tariff.plan.versions.0...),
 # not also "input should be a list".
 TouTariff = Annotated[
@@ -130,7 +131,7 @@ class SitePublic(BaseModel):
     location_source: str = Field(
         description="given, or province_capital when no coordinates were given (sunrise and sunset are then "
                     "the capital's; a no_coordinates finding says so).", examples=["given"])
-    timezone: str = Field(examples=["Asia/Shanghai"])
+    timezone: str = Field(examples=[HOME_TIMEZONE])
     retired_at: datetime | None = Field(
         default=None, description="When an empty meta announcement removed the site; None while active. "
                                   "A retired site keeps its data; ingest refuses its readings.")
@@ -244,7 +245,7 @@ class SiteCreate(SiteUpdate):
         json_schema_extra={
             "examples": [{
                 "site_id": "sh-xuhui-01", "name": "徐汇花园", "site_type": "residential", "city": "上海",
-                "province": "上海", "latitude": 31.19, "longitude": 121.44, "timezone": "Asia/Shanghai",
+                "province": "上海", "latitude": 31.19, "longitude": 121.44, "timezone": HOME_TIMEZONE,
                 "tariff_cny_per_kwh": 0.85,
             }]
         },

@@ -4,6 +4,7 @@ import { currentLang, t } from "./i18n.js";
 import { chip, clear, h, mass, message, num, stat, when } from "./dom.js";
 import { usageChart } from "./chart.js";
 import { meterTitle } from "./inbox.js";
+import { HOME_TZ } from "./vocabulary.js";
 
 const HOUR_MS = 3600000;
 // Context shown either side of the episode when the detector sent no series, and the longest window served.
@@ -94,7 +95,7 @@ export function alertView(root, ctx, id) {
     }
     if (!active) return;
     const site = ctx.sites.find((s) => s.site_id === alert.site_id);
-    const tz = site?.timezone || "Asia/Shanghai";
+    const tz = site?.timezone || HOME_TZ;
     const ex = alert.explanation;
     const text = ex ? (currentLang() === "zh" ? ex.text_zh || ex.text_en : ex.text_en || ex.text_zh) : null;
     const chartBox = h("div", { class: "chart-box" }, message(t("loading")));

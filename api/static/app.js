@@ -8,6 +8,7 @@ import { siteView, sitesView } from "./site.js";
 import { carbonView } from "./carbon.js";
 import { deadLettersView } from "./deadletters.js";
 import { reportView } from "./report.js";
+import { loadCategories } from "./vocabulary.js";
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -72,7 +73,7 @@ function route() {
 async function start() {
   try {
     ctx.user = await whoAmI();
-    ctx.sites = (await call("/sites")).data;
+    [ctx.sites] = await Promise.all([call("/sites").then((r) => r.data), loadCategories(call)]);
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return showSignIn();
     return handleError(err, main);

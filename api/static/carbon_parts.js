@@ -1,6 +1,7 @@
 // Pieces shared by the site and portfolio carbon views: scopes side by side, factors, completeness.
 import { locale, t } from "./i18n.js";
 import { bars, h, mass, num, stat } from "./dom.js";
+import { HOME_TZ } from "./vocabulary.js";
 
 export function scopes(c) {
   const market = c.scope2_market_kg !== undefined;
@@ -20,7 +21,7 @@ export function scopes(c) {
 
 // Completeness is over the covered period (from the first readings to now), which is said with it:
 // a portfolio that started this month is not "2 % complete" over the year.
-export function completeness(c, timeZone = "Asia/Shanghai") {
+export function completeness(c, timeZone = HOME_TZ) {
   if (c.completeness === undefined || c.completeness === null) return null;
   const pct = Math.round(c.completeness * 1000) / 10;
   let over = "";

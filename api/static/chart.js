@@ -1,5 +1,6 @@
 // Actual consumption as bars and expected as a line, the alert episode shaded; inline SVG, no libraries.
 import { locale } from "./i18n.js";
+import { HOME_TZ } from "./vocabulary.js";
 
 const SVG = "http://www.w3.org/2000/svg"; // XML namespace name: an identifier, never fetched
 const WIDTH = 640;
@@ -21,7 +22,7 @@ export function niceStep(max, count) {
 }
 
 // points: [{at: ISO, actual: number|null, expected: number|null}], evenly spaced.
-export function usageChart(points, episode, { timeZone = "Asia/Shanghai", label = "", unit = "kWh", legend = null } = {}) {
+export function usageChart(points, episode, { timeZone = HOME_TZ, label = "", unit = "kWh", legend = null } = {}) {
   const values = points.flatMap((p) => [p.actual ?? 0, p.expected ?? 0]);
   const max = Math.max(...values, 0.001);
   const step = niceStep(max, 4);

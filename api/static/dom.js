@@ -1,5 +1,6 @@
 // Tiny DOM helpers: elements are built with textContent only, so data never becomes markup.
 import { locale, t } from "./i18n.js";
+import { HOME_TZ } from "./vocabulary.js";
 
 export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
@@ -30,7 +31,7 @@ export function mass(kg) {
   return kg >= 1000 ? `${num(kg / 1000, 2)} t` : `${num(kg, 1)} kg`;
 }
 
-export function when(iso, timeZone = "Asia/Shanghai") {
+export function when(iso, timeZone = HOME_TZ) {
   return new Date(iso).toLocaleString(locale(), {
     timeZone, month: "short", day: "numeric", hour: "2-digit", minute: "2-digit",
   });

@@ -1,4 +1,6 @@
 // Every UI string, in Chinese (default) and English. Keys are English-ish ids.
+import { categoryLabel } from "./vocabulary.js";
+
 const STRINGS = {
   zh: {
     appName: "kilowatch 公区能耗巡检",
@@ -155,19 +157,6 @@ const STRINGS = {
     spike: "异常跳变",
     gap: "数据缺失",
     out_of_order: "乱序读数",
-    corridor_lighting: "走廊照明",
-    lobby_lighting: "大堂照明",
-    garage_lighting: "车库照明",
-    landscape_lighting: "景观照明",
-    public_hvac: "公区空调",
-    elevator: "电梯",
-    water_pump: "给水泵",
-    landscape_pump: "景观水泵",
-    ev_charger: "充电桩",
-    pv_category: "光伏",
-    gas_category: "燃气",
-    air_compressor: "空压机",
-    chiller: "冷水机组",
     tabReport: "月报",
     reportTitle: "能耗月报",
     reportPortfolio: "全部项目汇总",
@@ -353,19 +342,6 @@ const STRINGS = {
     spike: "Spike",
     gap: "Missing data",
     out_of_order: "Out-of-order readings",
-    corridor_lighting: "Corridor lighting",
-    lobby_lighting: "Lobby lighting",
-    garage_lighting: "Garage lighting",
-    landscape_lighting: "Landscape lighting",
-    public_hvac: "Public HVAC",
-    elevator: "Elevators",
-    water_pump: "Water pumps",
-    landscape_pump: "Landscape pumps",
-    ev_charger: "EV chargers",
-    pv_category: "PV",
-    gas_category: "Gas",
-    air_compressor: "Air compressors",
-    chiller: "Chillers",
     tabReport: "Report",
     reportTitle: "Monthly energy report",
     reportPortfolio: "All sites",
@@ -405,9 +381,9 @@ export function t(key) {
   return STRINGS[lang][key] ?? STRINGS.zh[key] ?? key;
 }
 
-// Meter categories "pv" and "gas" collide with label keys, so they get a suffix.
+// A meter category's label, from the table the server serves (vocabulary.js).
 export function category(name) {
-  return t(name === "pv" || name === "gas" ? `${name}_category` : name);
+  return categoryLabel(name, lang);
 }
 
 export function currentLang() {

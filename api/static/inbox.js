@@ -2,12 +2,11 @@
 import { call, url } from "./api.js";
 import { category, t } from "./i18n.js";
 import { chip, clear, h, mass, message, num, stat, when } from "./dom.js";
+import { scoredCategories } from "./vocabulary.js";
 
 const PAGE = 50;
 // Stream events can come in bursts (a detection pass touches many alerts): reload once per burst.
 const RELOAD_DELAY_MS = 400;
-const CATEGORIES = ["corridor_lighting", "lobby_lighting", "garage_lighting", "landscape_lighting", "public_hvac",
-  "elevator", "water_pump", "landscape_pump", "ev_charger", "air_compressor", "chiller"];
 const STATUS_CHOICES = { unresolved: ["open", "acknowledged"], open: ["open"], acknowledged: ["acknowledged"], resolved: ["resolved"], all: [] };
 const filters = { site_id: "", status: "unresolved", severity: "", category: "", sort: "-wasted_kwh", limit: PAGE };
 
@@ -80,7 +79,7 @@ export function inboxView(root, ctx) {
     h("label", {}, h("span", {}, t("severity")),
       select("severity", [["", t("allSeverities")], ["high", t("high")], ["medium", t("medium")], ["low", t("low")]], change("severity"))),
     h("label", {}, h("span", {}, t("categoryLabel")),
-      select("category", [["", t("allCategories")], ...CATEGORIES.map((c) => [c, category(c)])], change("category"))),
+      select("category", [["", t("allCategories")], ...scoredCategories().map((c) => [c, category(c)])], change("category"))),
     h("label", {}, h("span", {}, t("sortLabel")),
       select("sort", [["-wasted_kwh", t("sortWaste")], ["-started_at", t("sortNewest")]], change("sort"))));
 

@@ -3,10 +3,10 @@ import { call } from "./api.js";
 import { category, locale, t } from "./i18n.js";
 import { bars, clear, h, mass, message, num, stat } from "./dom.js";
 import { completeness, factorList } from "./carbon_parts.js";
+// A month is read in the home zone, as the carbon API reads naive dates in the site's zone.
+import { HOME_TZ } from "./vocabulary.js";
 
 export const PORTFOLIO = "portfolio";
-// Sites keep China's time; a month is read in it, as the carbon API reads naive dates in the site's zone.
-const HOME_TZ = "Asia/Shanghai";
 const PAGE = 500;
 // 20 pages of 500 newest-first alerts: far more than a month of any portfolio we run, and a bound on the wait.
 const MAX_PAGES = 20;

@@ -17,7 +17,9 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
+
+from core.categories import CATEGORIES
+from core.timebase import HOME_ZONE
 
 FORMATS = ("json", "wecom", "dingtalk")
 EVENTS = ("alert.opened", "alert.escalated")
@@ -25,14 +27,7 @@ TEST_EVENT = "webhook.test"
 SIGNATURE_HEADER = "X-Kilowatch-Signature"
 TIMESTAMP_HEADER = "X-Kilowatch-Timestamp"
 
-_SHANGHAI = ZoneInfo("Asia/Shanghai")
 _SEVERITY_ZH = {"high": "高", "medium": "中", "low": "低"}
-_CATEGORY_ZH = {
-    "corridor_lighting": "走廊照明", "lobby_lighting": "大堂照明", "garage_lighting": "车库照明",
-    "landscape_lighting": "景观照明", "public_hvac": "公区空调", "elevator": "电梯", "water_pump": "水泵",
-    "landscape_pump": "景观水泵", "ev_charger": "充电桩", "pv": "光伏", "gas": "燃气",
-    "air_compressor": "空压机", "chiller": "冷水机组",
-}
 _TITLE_ZH = {"alert.opened": "能耗浪费告警", "alert.escalated": "告警升级", TEST_EVENT: "测试消息"}
 
 
@@ -60,6 +55,11 @@ def _dingtalk_url(url: str, secret: str, now_ms: int) -> str:
     return f"{url}{joiner}timestamp={now_ms}&sign={urllib.parse.quote_plus(sign)}"
 
 
+def _category_zh(code: str) -> str:
+    row = CATEGORIES.get(code)  # type: ignore[call-overload]  # a str equals its member
+    return row.zh if row is not None else code
+
+
 def markdown(event: dict) -> tuple[str, str]:
     """A title and a Chinese markdown text for group robots (phones show the first lines)."""
     title = _TITLE_ZH.get(event["event"], event["event"])
@@ -67,11 +67,11 @@ def markdown(event: dict) -> tuple[str, str]:
     if not alert:
         return title, f"### kilowatch {title}\n> 这是一条测试消息，说明 webhook 已配置正确。"
     severity = _SEVERITY_ZH.get(alert["severity"], alert["severity"])
-    started = datetime.fromisoformat(alert["started_at"]).astimezone(_SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    started = datetime.fromisoformat(alert["started_at"]).astimezone(HOME_ZONE).strftime("%Y-%m-%d %H:%M")
     lines = [
         f"### 【{severity}】{title}",
         f"> 项目：{event.get('site_name') or alert['site_id']}",
-        f"> 设备：{_CATEGORY_ZH.get(alert['category'], alert['category'])} · {alert['meter_id']}",
+        f"> 设备：{_category_zh(alert['category'])} · {alert['meter_id']}",
         f"> 浪费：**{alert['wasted_kwh']:.1f} kWh** · ¥{alert['cost_cny']:.2f} · {alert['co2e_kg']:.1f} kg CO₂e",
         f"> 开始：{started}",
     ]

@@ -42,10 +42,14 @@ class _Outcome:
     error: str = ""
 
 
-def alert_event(session: Session, alert: AlertRecord, event: str, at: int) -> dict:
-    """The canonical event stored in the outbox; formats render it at send time."""
+def alert_event(session: Session, alert: AlertRecord, event: str, at: int, public_url: str = "") -> dict:
+    """The canonical event stored in the outbox; formats render it at send time.
+
+    With the dashboard's ``public_url`` known, ``link`` opens the alert there.
+    """
     site = session.get(SiteRecord, alert.site_id)
     explanation = ExplanationPublic.parse(alert.id, alert.explanation)
+    link = {"link": f"{public_url.rstrip('/')}/#/alerts/{alert.id}"} if public_url else {}
     return {
         "event": event,
         "alert_id": alert.id,
@@ -54,6 +58,7 @@ def alert_event(session: Session, alert: AlertRecord, event: str, at: int) -> di
         "text_en": explanation.text_en if explanation else None,
         "text_zh": explanation.text_zh if explanation else None,
         "alert": json.loads(AlertPublic.of(alert).model_dump_json()),
+        **link,
     }
 
 
@@ -116,7 +121,7 @@ class Outbox:
                     for hook in hooks:
                         if (hook.id, event, alert.id) in queued or not _matches(hook, event, alert, at):
                             continue
-                        payload = json.dumps(alert_event(session, alert, event, at), ensure_ascii=False)
+                        payload = json.dumps(alert_event(session, alert, event, at, self.options.public_url), ensure_ascii=False)
                         session.add(WebhookDeliveryRecord(
                             webhook_id=hook.id, event=event, payload=payload, status="pending",
                             attempts=0, next_attempt_at=now, last_error="", created_at=now,

@@ -6,6 +6,8 @@ from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBi
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from core.timebase import HOME_TIMEZONE
+
 #: The column type of ``SiteRecord.opening_hours`` (migration 0007 writes the same).
 OPENING_HOURS_TYPE = JSON().with_variant(JSONB(), "postgresql")
 
@@ -24,7 +26,7 @@ class SiteRecord(Base):
     province: Mapped[str] = mapped_column(String(32))
     latitude: Mapped[float] = mapped_column(Float, default=0.0)
     longitude: Mapped[float] = mapped_column(Float, default=0.0)
-    timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
+    timezone: Mapped[str] = mapped_column(String(64), default=HOME_TIMEZONE)
     #: given | province_capital (no coordinates were given: core.site_rules.locate).
     location_source: Mapped[str] = mapped_column(String(16), default="given", server_default="given")
     #: When an empty meta announcement removed the site (epoch seconds); None while active.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator, Sequence
 
-from core.calendar import DAY_S, HOME_OFFSET_S, day_of, month_of
+from core.calendar import DAY, HOME_UTC_OFFSET_S, day_of, month_of
 from core.store.daily import (
     GAS_CATEGORY_VALUES,
     GENERATION_CATEGORY_VALUES,
@@ -73,9 +73,9 @@ _GEN = _in(GENERATION_CATEGORY_VALUES)
 #: ``(...)`` list of the gas categories, for ``category NOT IN``.
 GAS_IN = _in(GAS_CATEGORY_VALUES)
 #: Home midnight of a raw point's ``ts``.
-DAY_SQL = f"((ts + {HOME_OFFSET_S}) / {DAY_S} * {DAY_S} - {HOME_OFFSET_S})"
+DAY_SQL = f"((ts + {HOME_UTC_OFFSET_S}) / {DAY} * {DAY} - {HOME_UTC_OFFSET_S})"
 # Local month start of a rollup day: shift to local time, take the month's first date, shift back.
-_MONTH_SQL = f"(CAST(strftime('%s', date(day + {HOME_OFFSET_S}, 'unixepoch', 'start of month')) AS INTEGER) - {HOME_OFFSET_S})"
+_MONTH_SQL = f"(CAST(strftime('%s', date(day + {HOME_UTC_OFFSET_S}, 'unixepoch', 'start of month')) AS INTEGER) - {HOME_UTC_OFFSET_S})"
 #: Consumed and generated energy of raw rows grouped by quarter hour.
 QUARTER_COLUMNS = (
     f"SUM(CASE WHEN category IN {_GEN} THEN 0 ELSE energy END), SUM(CASE WHEN category IN {_GEN} THEN energy ELSE 0 END)"
@@ -105,7 +105,7 @@ def ensure(db: sqlite3.Connection) -> None:
                 f"FROM energy WHERE category NOT IN {GAS_IN} GROUP BY site_id, ts - ts % {_Q}"
             )
             db.execute(
-                f"INSERT INTO site_day_import SELECT site_id, (bucket + {HOME_OFFSET_S}) / {DAY_S} * {DAY_S} - {HOME_OFFSET_S}, "
+                f"INSERT INTO site_day_import SELECT site_id, (bucket + {HOME_UTC_OFFSET_S}) / {DAY} * {DAY} - {HOME_UTC_OFFSET_S}, "
                 f"SUM(MAX(0.0, consumed - generated)) FROM site_quarter GROUP BY 1, 2"
             )
             db.execute(f"PRAGMA user_version = {ROLLUP_VERSION}")

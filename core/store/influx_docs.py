@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 from core.store import line_protocol as lp
 from core.store.daily import MeterSum, sum_for
-from core.calendar import DAY_S, day_of, month_of, next_month
+from core.calendar import DAY, day_of, month_of, next_month
 
 DAY_MEASUREMENT = "rollup_day"
 MONTH_MEASUREMENT = "rollup_month"
@@ -50,7 +50,7 @@ SITES_PER_STATEMENT = 1000
 
 def sealed_end(now: float | None = None) -> int:
     """Local midnight starting yesterday: days before it are served from rollups."""
-    return day_of(int(time.time() if now is None else now)) - DAY_S
+    return day_of(int(time.time() if now is None else now)) - DAY
 
 
 def dirty_cutoff(now: float) -> int:

@@ -38,7 +38,7 @@ from core.store.influx_docs import (
     site_conditions,
     split_months,
 )
-from core.calendar import DAY_S, month_of, next_month
+from core.calendar import DAY, month_of, next_month
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ class Rollups:
         dirty_months = {(s, month_of(d)) for s, d in dirty}
         stale_months = {(s, m) for m in month_starts for s in wanted if (s, m) not in month_docs or (s, m) in dirty_months}
         stale_days = {
-            (s, d) for lo, hi in day_ranges for d in range(lo, hi, DAY_S) for s in wanted if (s, d) not in day_docs or (s, d) in dirty
+            (s, d) for lo, hi in day_ranges for d in range(lo, hi, DAY) for s in wanted if (s, d) not in day_docs or (s, d) in dirty
         }
         if stale_months or stale_days:
             fresh_days, fresh_months = self.refresh(stale_days, stale_months, dirty, read_clock)
@@ -157,7 +157,7 @@ class Rollups:
             if stale_months:
                 stored = self._stored_days(stale_months)
                 for s, m in stale_months:
-                    needed.update((s, d) for d in range(m, next_month(m), DAY_S) if (s, d) not in stored or (s, d) in dirty)
+                    needed.update((s, d) for d in range(m, next_month(m), DAY) if (s, d) not in stored or (s, d) in dirty)
             fresh: dict[tuple[str, int], Doc] = {}
             for chunk in _chunks(needed):
                 began = time.time()
@@ -169,7 +169,7 @@ class Rollups:
             months: dict[tuple[str, int], Doc] = {}
             for s, m in stale_months:
                 total = Doc()
-                for d in range(m, next_month(m), DAY_S):
+                for d in range(m, next_month(m), DAY):
                     total.add(fresh.get((s, d)) or stored[(s, d)])
                 months[(s, m)] = total
             # A month sums documents valid as of the first marker read: it is written under the same budget.
@@ -260,11 +260,11 @@ SITE_DAYS_PER_CHUNK = 1000
 def _chunks(pairs: set[tuple[str, int]]) -> Iterator[set[tuple[str, int]]]:
     """The pairs in chunks of at most ``SITE_DAYS_PER_CHUNK``, each a few days of a group of sites."""
     for sites, lo, hi in _boxes(pairs):
-        span = max(1, SITE_DAYS_PER_CHUNK // len(sites)) * DAY_S
+        span = max(1, SITE_DAYS_PER_CHUNK // len(sites)) * DAY
         for i in range(0, len(sites), SITE_DAYS_PER_CHUNK):
             group = sites[i : i + SITE_DAYS_PER_CHUNK]
             for a in range(lo, hi, span):
-                yield {(s, d) for s in group for d in range(a, min(hi, a + span), DAY_S) if (s, d) in pairs}
+                yield {(s, d) for s in group for d in range(a, min(hi, a + span), DAY) if (s, d) in pairs}
 
 
 def _boxes(pairs: Iterable[tuple[str, int]]) -> list[tuple[list[str], int, int]]:
@@ -278,5 +278,5 @@ def _boxes(pairs: Iterable[tuple[str, int]]) -> list[tuple[list[str], int, int]]
     return [
         (sorted(sites), lo, hi)
         for sites, days in by_sites.items()
-        for lo, hi in _runs(days, lambda d: d + DAY_S)
+        for lo, hi in _runs(days, lambda d: d + DAY)
     ]

@@ -13,13 +13,13 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-from kilowatch.context import SHANGHAI, settings_from
+from core.timebase import DAY, HOME_TIMEZONE, HOME_ZONE, HOUR, MINUTE
+from kilowatch.context import settings_from
 
 log = logging.getLogger(__name__)
 
-HOUR = 3600
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*([mhdw])", re.IGNORECASE)
-_UNIT_S = {"m": 60, "h": HOUR, "d": 24 * HOUR, "w": 7 * 24 * HOUR}
+_UNIT_S = {"m": MINUTE, "h": HOUR, "d": DAY, "w": 7 * DAY}
 #: Alerts listed under "largest waste" in the summary; the JSON lists the same ones.
 TOP_ALERTS = 5
 
@@ -38,7 +38,7 @@ def lookback_hours(since: str, now: float) -> int:
                 f"{since!r} is neither a duration (90m, 12h, 7d, 2w) nor a date/time (2026-12-01 or 2026-12-01T08:00)",
                 param_hint="--since") from None
         if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=SHANGHAI)
+            moment = moment.replace(tzinfo=HOME_ZONE)
         seconds = now - moment.timestamp()
         if seconds <= 0:
             raise typer.BadParameter(f"{since!r} is not in the past", param_hint="--since")
@@ -100,7 +100,7 @@ def detect(
     site: Annotated[Optional[list[str]], typer.Option(help="Only these sites (repeatable); splits a portfolio across workers.")] = None,
     since: Annotated[Optional[str], typer.Option(
         help="Scan from here instead of the last 48 h (detect.lookback_hours): a duration (12h, 7d, 2w) "
-             "or a date/time (2026-12-01, naive is Asia/Shanghai time). Counted back from each site's newest reading "
+             f"or a date/time (2026-12-01, naive is {HOME_TIMEZONE} time). Counted back from each site's newest reading "
              "for a duration, from the wall clock for a date.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print each pass as one line of JSON (for scripts).")] = False,
     metrics_port: Annotated[int, typer.Option(help="Port of the Prometheus metrics endpoint (0 = off; not served with --once).")] = 9109,

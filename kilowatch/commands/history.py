@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 import typer
 
+from core.timebase import HOME_TIMEZONE
 from kilowatch.context import console, settings_from
 
 #: Rows written to the store per batch.
@@ -130,7 +131,7 @@ def import_(
     values: Annotated[Values, typer.Option(help="register: value is the cumulative register (kWh); interval: kWh used in the interval ending at timestamp.")] = Values.register,
     site: Annotated[Optional[str], typer.Option(help="Site of meters the registry does not know (when the CSV has no site column).")] = None,
     category: Annotated[Optional[str], typer.Option(help="Category for meters the registry does not know, e.g. public_hvac.")] = None,
-    tz: Annotated[str, typer.Option(help="Time zone of timestamps without one.")] = "Asia/Shanghai",
+    tz: Annotated[str, typer.Option(help="Time zone of timestamps without one.")] = HOME_TIMEZONE,
 ) -> None:
     """Load a CSV of meter readings into the configured time-series store."""
     from rich.progress import Progress

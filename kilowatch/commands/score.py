@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import numpy as np
 import typer
 
+from core.timebase import HOME_TIMEZONE
 from kilowatch.commands.history import Values, _report, read_csv
 from kilowatch.context import console, settings_from
 
@@ -56,7 +57,7 @@ def score(
     file: Annotated[Path, typer.Argument(help="CSV of hourly readings: timestamp, meter, value (optionally site).", exists=True, dir_okay=False)],
     out: Annotated[Path, typer.Option("--out", help="Where to write the scores CSV.")],
     values: Annotated[Values, typer.Option(help="interval: value is the hour's kWh; register: a cumulative register.")] = Values.interval,
-    tz: Annotated[str, typer.Option(help="Time zone of the meters and of timestamps without one (UTC keeps naive clock times as they are).")] = "Asia/Shanghai",
+    tz: Annotated[str, typer.Option(help="Time zone of the meters and of timestamps without one (UTC keeps naive clock times as they are).")] = HOME_TIMEZONE,
     calendar: Annotated[str, typer.Option(help="Country whose public holidays are judged like Sundays (ISO code: CN, US, DE, ...), or 'none' for plain weekdays.")] = "CN",
     meter_column: Annotated[str, typer.Option(help="Name of the column that identifies the meter.")] = "meter",
     value_column: Annotated[str, typer.Option(help="Name of the column with the readings.")] = "value",

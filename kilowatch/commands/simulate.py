@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Annotated, NamedTuple, Optional
 
 import typer
 
-from kilowatch.context import SHANGHAI, console, local_midnight, settings_from
+from core.timebase import DAY, HOME_TIMEZONE, HOME_ZONE
+from kilowatch.context import console, local_midnight, settings_from
 from kilowatch.rates import RATE_SYNTAX, parse_rates
 
 if TYPE_CHECKING:
@@ -32,32 +33,32 @@ def window(days: float, start: date | None, step_s: int, live: bool, now: float)
     backfill that ran past now was mostly dead letters. Live mode backfills up to now
     and paces from there. Raises ``typer.BadParameter`` for a ``start`` after now.
     """
-    today = datetime.fromtimestamp(now, SHANGHAI).date()
+    today = datetime.fromtimestamp(now, HOME_ZONE).date()
     midnight = local_midnight(today)
     latest = midnight + int(now - midnight) // step_s * step_s  # the newest step not after now
     if start is None:
         if live:
             return Window(latest, days, latest)
-        steps = max(1, round(days * 86400 / step_s))
-        return Window(latest - (steps - 1) * step_s, steps * step_s / 86400, None)
+        steps = max(1, round(days * DAY / step_s))
+        return Window(latest - (steps - 1) * step_s, steps * step_s / DAY, None)
     first = local_midnight(start)
     if first > now:
         raise typer.BadParameter(f"{start} is after now: readings from the future are refused by ingest "
                                  "(use no --start for the days before now)", param_hint="--start")
     if live:
         return Window(first, days, latest)
-    if first + days * 86400 <= latest + step_s:
+    if first + days * DAY <= latest + step_s:
         return Window(first, days, None)
     steps = (latest - first) // step_s + 1
-    return Window(first, steps * step_s / 86400, None,
-                  f"Backfill ends now: {steps * step_s / 86400:.1f} of the {days:g} days asked from {start}.")
+    return Window(first, steps * step_s / DAY, None,
+                  f"Backfill ends now: {steps * step_s / DAY:.1f} of the {days:g} days asked from {start}.")
 
 
 def simulate(
     ctx: typer.Context,
     sites: Annotated[int, typer.Option(help="Number of simulated sites.", min=1)] = 10,
     days: Annotated[float, typer.Option(help="Simulated days to publish (365 for a year of history); a backfill is the days before now.", min=0.01)] = 1.0,
-    start: Annotated[Optional[str], typer.Option(help="First simulated day, YYYY-MM-DD (Asia/Shanghai), not after today; a backfill still ends now. Default: --days before now.")] = None,
+    start: Annotated[Optional[str], typer.Option(help=f"First simulated day, YYYY-MM-DD ({HOME_TIMEZONE}), not after today; a backfill still ends now. Default: --days before now.")] = None,
     speed: Annotated[Optional[float], typer.Option(help="Live mode: simulated seconds per wall second (60 = an hour a minute). Omit to backfill as fast as the broker takes it.")] = None,
     step: Annotated[int, typer.Option(help="Seconds between readings of a meter (60 to 86400).", min=60, max=86400)] = 900,
     per_meter: Annotated[bool, typer.Option("--per-meter", help="One message per meter reading instead of one gateway batch per site and step.")] = False,
@@ -97,7 +98,7 @@ def simulate(
                       f"{settings.ingest.max_future_s:,} s ahead (ingest.max_future_s; kilowatch demo raises it).")
     portfolio = build_portfolio(sites, seed, meter_scale=meter_scale)
     begin, days = span.first, span.days
-    end = begin + int(round(days * 86400))
+    end = begin + int(round(days * DAY))
     events = plan_scenarios(portfolio, begin, end, mix=mix, faults=faults, seed=seed, step_s=step)
     # The simulator is its own MQTT client; it must never take over the ingest's client id.
     mqtt = settings.mqtt.model_copy(update={"client_id": f"kilowatch-simulator-{seed}"})

@@ -102,27 +102,28 @@ def simulated_sites(scenario: str, *, sites: int = 8, weeks: int = 8, seed: int 
     from zoneinfo import ZoneInfo
 
     from core.domain import GAS_CATEGORIES, GENERATION_CATEGORIES
+    from core.timebase import DAY, HOUR
     from kilowatch.evaluation.scenarios import SCENARIOS
     from kilowatch.evaluation.world import DEFAULT_START
     from simulators import build_portfolio, generate
 
     portfolio = build_portfolio(sites, seed)
     start = int(DEFAULT_START.timestamp())
-    end = start + weeks * 7 * 86400
+    end = start + weeks * 7 * DAY
     realism = SCENARIOS[scenario].realism(portfolio, start, start, end, seed)
     gen = generate(portfolio, start, end, waste=[], seed=seed, realism=realism)
     counted = np.array([m.category not in GAS_CATEGORIES | GENERATION_CATEGORIES for m in gen.meters])
     site_of = gen.site_of_meter
-    hourly = np.zeros((len(portfolio.sites), (end - start) // 3600))
+    hourly = np.zeros((len(portfolio.sites), (end - start) // HOUR))
     for _ in range(gen.n_steps):
         step = gen.next_step()
         if step.ts == start:
             continue
         keep = counted[step.meters]
-        h = (step.ts - 1 - start) // 3600
-        np.add.at(hourly[:, h], site_of[step.meters[keep]], step.power[keep] * gen.step_s / 3600.0)
+        h = (step.ts - 1 - start) // HOUR
+        np.add.at(hourly[:, h], site_of[step.meters[keep]], step.power[keep] * gen.step_s / HOUR)
     tz = ZoneInfo(portfolio.sites[0].timezone)
-    stamps = [datetime.fromtimestamp(start + 3600 * i, tz) for i in range(hourly.shape[1])]
+    stamps = [datetime.fromtimestamp(start + HOUR * i, tz) for i in range(hourly.shape[1])]
     weekday = np.array([t.weekday() for t in stamps])
     hour = np.array([t.hour for t in stamps])
     return {f"{s.site_id} {s.site_type.value}": shape_stats(hourly[i], weekday, hour) for i, s in enumerate(portfolio.sites)}

@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.db.tables import AlertRecord
+from core.timebase import DAY, HOUR
 from kilowatch.evaluation.world import event_class
 from simulators import WasteEvent
 
-HOUR = 3600
 #: An alert and an event on the same meter match when their spans overlap within this
 #: slack: hourly alerts start on the hour, events anywhere inside it.
 SLACK_S = HOUR
@@ -199,6 +199,6 @@ def score(alerts: Iterable[AlertRecord], events: Iterable[tuple[WasteEvent, floa
 
 def alerts_per_site_week(alerts: Iterable[AlertRecord], start: int, end: int, sites: int) -> float:
     """Alerts that began in ``[start, end)``, per site-week of that span."""
-    site_weeks = sites * (end - start) / (7 * 86400)
+    site_weeks = sites * (end - start) / (7 * DAY)
     n = sum(1 for a in alerts if start <= a.started_at < end)
     return n / site_weeks if site_weeks > 0 else float("nan")

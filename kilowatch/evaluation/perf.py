@@ -33,6 +33,7 @@ from core.db.session import create_db_engine, migrate, session_factory
 from core.db.tables import MeterRecord, SiteRecord
 from core.domain import Meter, MeterCategory, Site, SiteType
 from core.settings import CarbonSettings, DetectSettings
+from core.timebase import DAY, HOME_TIMEZONE, HOUR
 from models.bank import BaselineBank, StoredBaseline
 from models.cache import SiteHours
 from models.detection import DetectionPass
@@ -40,7 +41,6 @@ from models.features import DAYLIGHT_COL, OPEN_COL, hour_features
 from models.profile import ProfileBaseline
 from models.scoring import SiteScanner
 
-HOUR, DAY = 3600, 86400
 START = 1_746_979_200  # 2025-05-12 00:00 Asia/Shanghai
 TRAINING_DAYS, LOOKBACK_HOURS = 28, 48
 TEMPLATES = 8
@@ -99,7 +99,7 @@ def _portfolio(sessions, n_sites: int, n_meters: int, templates: list[Template])
         site = Site(sid, f"站点{i}", SiteType.OFFICE, "上海", "上海", 31.2, 121.5)
         meters = [Meter(f"{sid}-{j}", sid, t.categories[j], float(t.rated[j])) for j in range(n_meters)]
         site_rows.append({"site_id": sid, "name": site.name, "site_type": "office", "city": "上海", "province": "上海",
-                          "latitude": 31.2, "longitude": 121.5, "timezone": "Asia/Shanghai"})
+                          "latitude": 31.2, "longitude": 121.5, "timezone": HOME_TIMEZONE})
         meter_rows += [{"meter_id": m.meter_id, "site_id": sid, "category": m.category.value, "rated_kw": m.rated_kw,
                         "name": ""} for m in meters]
         out.append((site, meters))

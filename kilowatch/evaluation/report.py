@@ -18,7 +18,7 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from core.db.tables import AlertRecord  # noqa: E402
-from kilowatch.context import SHANGHAI  # noqa: E402
+from core.timebase import HOME_TIMEZONE  # noqa: E402
 from kilowatch.evaluation.metrics import Scores, detected_at  # noqa: E402
 
 #: The issue's goals: (label, how to read it from Scores, comparison, target).
@@ -148,7 +148,7 @@ def example_figure(alerts: list[AlertRecord]) -> Figure:
         ax.text(0.5, 0.5, "no alert", ha="center", va="center", transform=ax.transAxes)
         return fig
     data = json.loads(example.explanation or "{}")
-    zone = ZoneInfo(data.get("tz") or SHANGHAI.key)
+    zone = ZoneInfo(data.get("tz") or HOME_TIMEZONE)
     series = data.get("series", [])
     when = [datetime.fromisoformat(p["ts"].replace("Z", "+00:00")).astimezone(zone) for p in series]
     nan = float("nan")

@@ -10,10 +10,9 @@ from sqlalchemy import select
 
 from core.db.tables import AlertRecord, DataFindingRecord
 from core.settings import CarbonSettings, DetectSettings
+from core.timebase import HOUR
 from kilowatch.evaluation.world import World
 from models.detection import DetectionPass
-
-HOUR = 3600
 
 
 @dataclass

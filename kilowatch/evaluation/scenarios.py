@@ -19,10 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.timebase import DAY
 from simulators import Portfolio
 from simulators.realism import Realism, SiteHours, random_hours, widened_hours
-
-DAY = 86400
 
 #: Calibrated on the real dev buildings (docs/simulator-calibration.md gives the command and
 #: the sweep): lag-one correlation of each meter's 15-minute noise. The hourly residual of real

@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from core.calendar import day_kinds
+from core.timebase import HOUR
 from models.reference import HOLIDAY_KEY, day_keys
 
-HOUR = 3600
 #: ``--calendar`` value that uses the plain weekday, no holidays.
 NO_CALENDAR = "none"
 

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,15 +14,15 @@ from core.db.registry import upsert_site
 from core.db.session import create_db_engine, migrate, session_factory
 from core.domain import EnergyPoint
 from core.store.embedded import EmbeddedStore
+from core.timebase import DAY, HOME_ZONE
 from kilowatch.evaluation.scenarios import SCENARIOS, Scenario
 from simulators import Portfolio, WasteEvent, build_portfolio, generate, plan_scenarios
 from simulators.declared import announced_site
 from simulators.realism import Realism
 
-DAY = 86400
 WEEK = 7 * DAY
 #: A Monday in early summer: lights, HVAC and pumps all have distinct day/night rhythms.
-DEFAULT_START = datetime(2025, 5, 12, tzinfo=ZoneInfo("Asia/Shanghai"))
+DEFAULT_START = datetime(2025, 5, 12, tzinfo=HOME_ZONE)
 #: Readings written to the store per batch.
 _BATCH = 20_000
 

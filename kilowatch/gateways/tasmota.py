@@ -23,12 +23,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from core.timebase import HOME_TIMEZONE
 from core.wire import DEFAULT_PREFIX, WIRE_VERSION, format_ts, reading_topic
 
 __all__ = ["NotAnEnergyReading", "sensor_reading", "bridge"]
 
 #: Tasmota's own default; set it to the device's ``Timezone`` when that differs.
-DEFAULT_TZ = "Asia/Shanghai"
+DEFAULT_TZ = HOME_TIMEZONE
 
 
 class NotAnEnergyReading(ValueError):

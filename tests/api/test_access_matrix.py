@@ -61,6 +61,7 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/sites/{site_id}/meters": Rule(ADMIN, scoped=True, body=_meter_body),
     "PATCH /api/v1/sites/{site_id}/meters/{meter_id}": Rule(ADMIN, scoped=True, body={"rated_kw": 2.0}),
     "GET /api/v1/sites/{site_id}/findings": Rule(READ, scoped=True),
+    "GET /api/v1/categories": Rule(READ),
     "GET /api/v1/sites/{site_id}/carbon": Rule(READ, scoped=True, params={"start": "2024-06-01", "end": "2024-06-02"}),
     "GET /api/v1/carbon": Rule(READ, params={"start": "2024-06-01", "end": "2024-06-02"}),
     "GET /api/v1/sites/{site_id}/meters/{meter_id}/series": Rule(READ, scoped=True, params={"start": "2024-06-01", "end": "2024-06-02"}),

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import time
 import urllib.parse
+from dataclasses import replace
 
 import pytest
 from fastapi.testclient import TestClient
@@ -185,6 +186,18 @@ def test_wecom_robot_gets_a_chinese_markdown_message(client, world, admin, recei
     assert body["msgtype"] == "markdown"
     assert "【中】能耗浪费告警" in body["markdown"]["content"] and "徐汇花园" in body["markdown"]["content"]
     assert "30.0 kWh" in body["markdown"]["content"]
+
+
+def test_robot_messages_link_to_the_alert_on_the_configured_dashboard(client, world, admin, receiver):
+    box = Outbox(world.sessions, replace(IMPATIENT, public_url="https://energy.example.cn/kilowatch/"))
+    _hook(client, admin, receiver.url, format="wecom")
+    alert_id = _open_alert_now(world)
+    box.enqueue_events()
+    box.deliver_due()
+    box.close()
+
+    content = receiver.received[0].json()["markdown"]["content"]
+    assert f"(https://energy.example.cn/kilowatch/#/alerts/{alert_id})" in content
 
 
 def test_dingtalk_robot_url_is_signed_with_the_secret(client, world, admin, receiver, outbox):

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from core.calendar import DAY_S, HOME_TIMEZONE, day_of, home_days_match, month_of, next_month, whole_home_days
+from core.calendar import DAY, HOME_TIMEZONE, day_of, home_days_match, month_of, next_month, whole_home_days
 
 ZONE = ZoneInfo(HOME_TIMEZONE)
 #: Seeded instants from 1992 (after China's last daylight saving) to 2040.
@@ -42,17 +42,17 @@ def test_month_of_and_next_month_walk_local_months():
 def test_whole_home_days_cut_partial_edge_days():
     ts = INSTANTS[1]
     day = midnight(ts)
-    assert whole_home_days(day, day + 3 * DAY_S) == (day, day + 3 * DAY_S)
-    assert whole_home_days(day + 1, day + 3 * DAY_S - 1) == (day + DAY_S, day + 2 * DAY_S)
-    first, last = whole_home_days(day + 1, day + DAY_S - 1)
+    assert whole_home_days(day, day + 3 * DAY) == (day, day + 3 * DAY)
+    assert whole_home_days(day + 1, day + 3 * DAY - 1) == (day + DAY, day + 2 * DAY)
+    first, last = whole_home_days(day + 1, day + DAY - 1)
     assert first >= last
 
 
 @pytest.mark.parametrize(("tz", "expected"), [("Asia/Shanghai", True), ("Asia/Hong_Kong", True), ("Asia/Tokyo", False), ("UTC", False)])
 def test_home_days_match_only_zones_at_utc_plus_eight(tz, expected):
-    assert home_days_match(tz, INSTANTS[2], INSTANTS[2] + 40 * DAY_S) is expected
+    assert home_days_match(tz, INSTANTS[2], INSTANTS[2] + 40 * DAY) is expected
 
 
 def test_home_days_do_not_match_across_shanghai_daylight_saving_of_1991():
     summer_1991 = int(datetime(1991, 7, 1, tzinfo=ZONE).timestamp())
-    assert not home_days_match(HOME_TIMEZONE, summer_1991, summer_1991 + DAY_S)
+    assert not home_days_match(HOME_TIMEZONE, summer_1991, summer_1991 + DAY)

@@ -10,7 +10,7 @@ import pytest
 from core.settings import StoreSettings
 from core.store import line_protocol as lp
 from core.store.daily import days_from_points
-from core.calendar import DAY_S, day_of
+from core.calendar import DAY, day_of
 from core.store.influx_docs import DIRTY_MEASUREMENT, MARKER_GRACE_S, marker_lines
 from core.store.influx_v1 import InfluxV1Store
 from tests.store.points import DAY, T0, pt
@@ -104,11 +104,11 @@ def test_a_marker_written_while_a_recompute_runs_is_not_lost(influx_store, monke
 
 def test_recent_days_are_read_raw_and_never_rolled_up(influx_store) -> None:
     today = day_of(int(time.time()))
-    recent = [pt("m1", today - DAY_S + 60, energy=1.0), pt("m1", today + 1, energy=2.0)]
+    recent = [pt("m1", today - DAY + 60, energy=1.0), pt("m1", today + 1, energy=2.0)]
     influx_store.write(recent)
-    days = influx_store.energy_by_day(start=today - 3 * DAY_S, end=today + DAY_S, site_id="s1")
+    days = influx_store.energy_by_day(start=today - 3 * DAY, end=today + DAY, site_id="s1")
     assert [(d.day, d.energy) for d in days] == [(d.day, d.energy) for d in days_from_points(recent)]
-    assert _raw(influx_store, f'SELECT * FROM "rollup_day" WHERE time >= {today - DAY_S}s') == []
+    assert _raw(influx_store, f'SELECT * FROM "rollup_day" WHERE time >= {today - DAY}s') == []
 
 
 def test_a_month_of_sealed_days_is_read_from_its_month_rollup(influx_store) -> None:
