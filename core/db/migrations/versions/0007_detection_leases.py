@@ -1,0 +1,45 @@
+"""Detection replicas share a portfolio: leases on site shards and one record per site and pass.
+
+Revision ID: 0007
+Revises: 0006
+Create Date: 2026-12-07
+"""
+from typing import Sequence, Union
+
+import sqlalchemy as sa
+from alembic import op
+
+
+# revision identifiers, used by Alembic.
+revision: str = '0007'
+down_revision: Union[str, Sequence[str], None] = '0006'
+branch_labels: Union[str, Sequence[str], None] = None
+depends_on: Union[str, Sequence[str], None] = None
+
+
+def upgrade() -> None:
+    """Upgrade schema."""
+    op.create_table(
+        'detection_shards',
+        sa.Column('shard', sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column('shards', sa.Integer(), nullable=False),
+        sa.Column('holder', sa.String(length=128), nullable=True),
+        sa.Column('expires_at', sa.Float(), nullable=False),
+        sa.Column('done_pass', sa.BigInteger(), nullable=False),
+        sa.Column('last_holder', sa.String(length=128), nullable=True),
+        sa.PrimaryKeyConstraint('shard'),
+    )
+    op.create_table(
+        'detection_scans',
+        sa.Column('pass_no', sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column('site_id', sa.String(length=64), nullable=False),
+        sa.Column('holder', sa.String(length=128), nullable=False),
+        sa.Column('scanned_at', sa.Float(), nullable=False),
+        sa.PrimaryKeyConstraint('pass_no', 'site_id'),
+    )
+
+
+def downgrade() -> None:
+    """Downgrade schema."""
+    op.drop_table('detection_scans')
+    op.drop_table('detection_shards')

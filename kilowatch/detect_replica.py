@@ -1,0 +1,92 @@
+"""One ``kilowatch detect`` replica's pass over the shards it can lease (``core.db.leases``).
+
+A pass ends when every shard is done for it, or when the next pass begins (shards still
+held by others are finished by them). A replica that runs out of free shards while others
+hold some keeps polling, so the shard of a replica that died is taken over once its lease
+expires, within the same pass when ``detect.lease_s`` is well below ``detect.interval_s``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, fields
+from functools import partial
+
+from core.db.leases import LeaseLost, ShardLeases
+from models.detection import DetectionPass, DetectionReport
+
+log = logging.getLogger(__name__)
+
+#: Scan records kept (in passes): a day at the default minute interval; the tests read them.
+KEEP_PASSES = 1440
+
+
+@dataclass(frozen=True, slots=True)
+class ReplicaPass:
+    """What this replica did in one pass."""
+
+    pass_no: int
+    report: DetectionReport
+    shards: tuple[int, ...]
+    site_ids: tuple[str, ...]
+
+
+def merged(reports: list[DetectionReport]) -> DetectionReport:
+    """One report for the shards a replica scanned in a pass: counts summed, warnings joined."""
+    values = {}
+    for f in fields(DetectionReport):
+        parts = [getattr(r, f.name) for r in reports]
+        values[f.name] = tuple(w for p in parts for w in p) if f.name == "warnings" else sum(parts)
+    return DetectionReport(**values)
+
+
+class Replica:
+    """Runs passes of ``detector`` over leased shards until ``stop`` is set."""
+
+    def __init__(self, detector: DetectionPass, leases: ShardLeases, stop: threading.Event) -> None:
+        self.detector = detector
+        self.leases = leases
+        self.stop = stop
+        # Free shards are looked for this often while others hold the rest of the pass.
+        self.poll_s = min(1.0, leases.lease_s / 4)
+
+    def run_pass(self) -> ReplicaPass:
+        """Scan shards of the current pass until none is left or the next pass begins."""
+        leases = self.leases
+        pass_no = leases.pass_no()
+        by_shard = leases.sites_by_shard()
+        reports: list[DetectionReport] = []
+        shards: list[int] = []
+        scanned: list[str] = []
+        while not self.stop.is_set():
+            shard = leases.claim(pass_no)
+            if shard is None:
+                if leases.pending(pass_no) == 0 or leases.pass_no() != pass_no:
+                    break
+                self.stop.wait(self.poll_s)
+                continue
+            todo = leases.unscanned(pass_no, by_shard.get(shard, []))
+            record = partial(leases.record, shard=shard, pass_no=pass_no)
+            try:
+                report = self.detector.run(site_ids=todo, on_scanned=record)
+            except LeaseLost:
+                # Paused past the lease (or a clock jump): the new holder scans the rest.
+                log.warning("lost the lease of shard %d in pass %d; its new holder goes on", shard, pass_no)
+                scanned.extend(leases.scanned_here(pass_no, todo))
+                continue
+            except BaseException:
+                leases.release(shard)
+                raise
+            if not leases.complete(shard, pass_no):
+                log.warning("shard %d was taken over just after its last site in pass %d", shard, pass_no)
+            reports.append(report)
+            shards.append(shard)
+            scanned.extend(leases.scanned_here(pass_no, todo))
+            if shard == 0:
+                leases.prune(pass_no - KEEP_PASSES)
+        return ReplicaPass(pass_no, merged(reports), tuple(shards), tuple(scanned))
+
+    def wait_next(self, done: ReplicaPass) -> bool:
+        """Sleep until the pass after ``done`` begins; True when asked to stop."""
+        return self.stop.wait(self.leases.seconds_to_pass(done.pass_no + 1))
