@@ -1,9 +1,8 @@
-"""One ``kilowatch detect`` replica's pass over the shards it can lease (``core.db.leases``).
+"""One ``kilowatch detect`` replica's part of each pass, over the shards it can lease (``core.db.leases``).
 
-A pass ends when every shard is done for it, or when the next pass begins (shards still
-held by others are finished by them). A replica that runs out of free shards while others
-hold some keeps polling, so the shard of a replica that died is taken over once its lease
-expires, within the same pass when ``detect.lease_s`` is well below ``detect.interval_s``.
+A replica that runs out of free shards while others hold the rest of the pass keeps
+polling, so the shard of a replica that died is taken over once its lease expires: within
+the pass interval when ``detect.lease_s`` is well below ``detect.interval_s``.
 """
 
 from __future__ import annotations
@@ -51,10 +50,12 @@ class Replica:
         # Free shards are looked for this often while others hold the rest of the pass.
         self.poll_s = min(1.0, leases.lease_s / 4)
 
-    def run_pass(self) -> ReplicaPass:
-        """Scan shards of the current pass until none is left or the next pass begins."""
+    def run_pass(self) -> ReplicaPass | None:
+        """Scan shards of the current pass until none is left; None when asked to stop first."""
         leases = self.leases
-        pass_no = leases.pass_no()
+        while (pass_no := leases.begin_pass()) is None:
+            if self.stop.wait(leases.seconds_to_next_pass()):
+                return None
         by_shard = leases.sites_by_shard()
         reports: list[DetectionReport] = []
         shards: list[int] = []
@@ -62,7 +63,7 @@ class Replica:
         while not self.stop.is_set():
             shard = leases.claim(pass_no)
             if shard is None:
-                if leases.pending(pass_no) == 0 or leases.pass_no() != pass_no:
+                if leases.pending(pass_no) == 0:
                     break
                 self.stop.wait(self.poll_s)
                 continue
@@ -87,6 +88,6 @@ class Replica:
                 leases.prune(pass_no - KEEP_PASSES)
         return ReplicaPass(pass_no, merged(reports), tuple(shards), tuple(scanned))
 
-    def wait_next(self, done: ReplicaPass) -> bool:
-        """Sleep until the pass after ``done`` begins; True when asked to stop."""
-        return self.stop.wait(self.leases.seconds_to_pass(done.pass_no + 1))
+    def wait_next(self) -> bool:
+        """Sleep until the next pass is due; True when asked to stop."""
+        return self.stop.wait(self.leases.seconds_to_next_pass())

@@ -1,22 +1,22 @@
 """Leases on shards of the sites, so several ``kilowatch detect`` replicas share one portfolio.
 
-A site belongs to shard ``crc32(site_id) % shards``. Pass ``n`` is the interval
-``[n * interval_s, (n + 1) * interval_s)`` of the database clock, so every replica agrees
-on it without talking to the others. In a pass a replica claims a shard that is not done
-for the pass and is free or whose lease expired (``FOR UPDATE SKIP LOCKED``: replicas never
-wait on each other's claims), scans its sites, and marks it done for the pass.
+A site belongs to shard ``crc32(site_id) % shards``. A pass is one sweep of the whole
+portfolio, numbered 1, 2, ... in ``detection_passes``: the next pass begins when every shard
+is done for the current one and ``interval_s`` has passed since it began (at once, when the
+pass took longer). In a pass a replica claims a shard that is not done for it and is free or
+whose lease expired (``FOR UPDATE SKIP LOCKED``: replicas never wait on each other's
+claims), scans its sites and marks the shard done.
 
 Exactly once per pass: each site's scan writes a ``detection_scans`` row (primary key
 ``(pass_no, site_id)``) in the same transaction as its alerts, after renewing the shard's
 lease for its holder. A replica that takes over an expired shard skips the sites that have
 a row for the pass; a replica whose lease was taken raises ``LeaseLost`` and its site's
-transaction (alerts included) rolls back. The database clock is used for passes and
-expiry alike, so the replicas' own clocks may differ.
+transaction (alerts included) rolls back. Expiry and pass times use the database clock,
+so the replicas' own clocks may differ.
 """
 
 from __future__ import annotations
 
-import math
 import os
 import socket
 import time
@@ -27,7 +27,7 @@ from collections import defaultdict
 from sqlalchemy import case, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.db.tables import DetectionScanRecord, DetectionShardRecord, SiteRecord
+from core.db.tables import DetectionPassRecord, DetectionScanRecord, DetectionShardRecord, SiteRecord
 
 __all__ = ["LeaseLost", "ShardCountMismatch", "ShardLeases", "replica_id", "shard_of"]
 
@@ -70,12 +70,27 @@ class ShardLeases:
             return float(session.execute(text("SELECT EXTRACT(EPOCH FROM clock_timestamp())")).scalar_one())
         return time.time()
 
-    def pass_no(self, now: float | None = None) -> int:
-        return math.floor((self.clock() if now is None else now) / self.interval_s)
+    def begin_pass(self) -> int | None:
+        """The pass to work on: the current one while shards are left, else the next one when it
+        is due (begun here unless another replica was first); None when none is due yet."""
+        with self.sessions.begin() as session:
+            now = self.clock(session)
+            current = session.execute(select(DetectionPassRecord.pass_no, DetectionPassRecord.started_at)
+                                      .order_by(DetectionPassRecord.pass_no.desc()).limit(1)).first()
+            if current is not None:
+                if _pending(session, current.pass_no):
+                    return current.pass_no
+                if now < current.started_at + self.interval_s:
+                    return None
+            pass_no = 1 if current is None else current.pass_no + 1
+            session.execute(_insert_ignore(session, DetectionPassRecord, pass_no=pass_no, started_at=now, finished_at=None))
+            return pass_no
 
-    def seconds_to_pass(self, pass_no: int) -> float:
-        """How long until ``pass_no`` starts (0 when it has)."""
-        return max(0.0, pass_no * self.interval_s - self.clock())
+    def seconds_to_next_pass(self) -> float:
+        """How long until the next pass is due (0 when it is, or when no pass ever ran)."""
+        with self.sessions() as session:
+            started = session.scalar(select(func.max(DetectionPassRecord.started_at)))
+            return 0.0 if started is None else max(0.0, started + self.interval_s - self.clock(session))
 
     def ensure(self) -> None:
         """Create the shard rows; refuse when they were made for another shard count."""
@@ -89,7 +104,8 @@ class ShardLeases:
             have = set(session.scalars(select(DetectionShardRecord.shard)))
             for shard in sorted(set(range(self.shards)) - have):
                 # A replica starting at the same moment may insert the same rows: on conflict, nothing.
-                session.execute(_insert_ignore(session, shard, self.shards))
+                session.execute(_insert_ignore(session, DetectionShardRecord, shard=shard, shards=self.shards, holder=None,
+                                               expires_at=0.0, done_pass=0, last_holder=None))
 
     def sites_by_shard(self) -> dict[int, list[str]]:
         """Every registered site, by shard (read each pass, so new sites join at once)."""
@@ -148,11 +164,16 @@ class ShardLeases:
         session.add(DetectionScanRecord(pass_no=pass_no, site_id=site_id, holder=self.holder, scanned_at=now))
 
     def complete(self, shard: int, pass_no: int) -> bool:
-        """Mark the shard done for ``pass_no`` and free it; False when its lease was lost meanwhile."""
+        """Mark the shard done for ``pass_no`` and free it (and the pass finished when it was the
+        last); False when its lease was lost meanwhile."""
         with self.sessions.begin() as session:
             done = session.execute(update(DetectionShardRecord).where(
                 DetectionShardRecord.shard == shard, DetectionShardRecord.holder == self.holder)
                 .values(holder=None, expires_at=0.0, done_pass=pass_no, last_holder=self.holder))
+            if done.rowcount == 1 and not _pending(session, pass_no):
+                session.execute(update(DetectionPassRecord).where(
+                    DetectionPassRecord.pass_no == pass_no, DetectionPassRecord.finished_at.is_(None))
+                    .values(finished_at=self.clock(session)))
             return done.rowcount == 1
 
     def release(self, shard: int) -> None:
@@ -165,18 +186,24 @@ class ShardLeases:
     def pending(self, pass_no: int) -> int:
         """Shards not yet done for ``pass_no``."""
         with self.sessions() as session:
-            return session.scalar(select(func.count()).select_from(DetectionShardRecord).where(DetectionShardRecord.done_pass < pass_no)) or 0
+            return _pending(session, pass_no)
 
     def prune(self, before_pass: int) -> int:
-        """Forget the scan records of passes before ``before_pass``."""
+        """Forget the scan records and passes before ``before_pass``."""
         with self.sessions.begin() as session:
+            session.execute(delete(DetectionPassRecord).where(DetectionPassRecord.pass_no < before_pass))
             return session.execute(delete(DetectionScanRecord).where(DetectionScanRecord.pass_no < before_pass)).rowcount
 
 
-def _insert_ignore(session: Session, shard: int, shards: int):  # noqa: ANN202 - a dialect's insert
-    values = {"shard": shard, "shards": shards, "holder": None, "expires_at": 0.0, "done_pass": -1, "last_holder": None}
+def _pending(session: Session, pass_no: int) -> int:
+    return session.scalar(select(func.count()).select_from(DetectionShardRecord)
+                          .where(DetectionShardRecord.done_pass < pass_no)) or 0
+
+
+def _insert_ignore(session: Session, table: type, **values: object):  # noqa: ANN202 - a dialect's insert
+    """An insert that does nothing when the row exists (replicas starting together race for it)."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
-        return pg_insert(DetectionShardRecord).values(**values).on_conflict_do_nothing()
-    return insert(DetectionShardRecord).values(**values).prefix_with("OR IGNORE")
+        return pg_insert(table).values(**values).on_conflict_do_nothing()
+    return insert(table).values(**values).prefix_with("OR IGNORE")

@@ -315,10 +315,23 @@ class DetectionShardRecord(Base):
     holder: Mapped[str | None] = mapped_column(String(128), nullable=True)
     #: Database clock (epoch seconds).
     expires_at: Mapped[float] = mapped_column(Float, default=0.0)
-    #: The last pass in which every site of the shard was scanned; -1 before the first.
-    done_pass: Mapped[int] = mapped_column(BigInteger, default=-1)
+    #: The last pass in which every site of the shard was scanned; 0 before the first.
+    done_pass: Mapped[int] = mapped_column(BigInteger, default=0)
     #: Who finished the shard last: it claims the shard first next pass (its caches are warm).
     last_holder: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
+class DetectionPassRecord(Base):
+    """One sweep of the whole portfolio by the detection replicas; the next begins when this one
+    is done and ``detect.interval_s`` has passed since it began."""
+
+    __tablename__ = "detection_passes"
+
+    pass_no: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    #: Database clock (epoch seconds).
+    started_at: Mapped[float] = mapped_column(Float)
+    #: When its last shard was done; None while it runs.
+    finished_at: Mapped[float | None] = mapped_column(Float, nullable=True)
 
 
 class DetectionScanRecord(Base):
@@ -326,7 +339,6 @@ class DetectionScanRecord(Base):
 
     __tablename__ = "detection_scans"
 
-    #: ``floor(database clock / detect.interval_s)`` when the pass started.
     pass_no: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     site_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))

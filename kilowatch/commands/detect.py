@@ -160,6 +160,8 @@ def _replica_loop(detector, settings, stop, metrics, *, once: bool, as_json: boo
         started, clock = time.time(), time.monotonic()
         with metrics.timing():
             done = replica.run_pass()
+        if done is None:
+            break
         metrics.record(done.report, detector.sessions, list(done.site_ids))
         elapsed = time.monotonic() - clock
         top = _touched_alerts(detector.sessions, int(started), list(done.site_ids)) if done.site_ids else []
@@ -173,7 +175,7 @@ def _replica_loop(detector, settings, stop, metrics, *, once: bool, as_json: boo
             typer.echo(summary(done.report, settings.detect.lookback_hours, elapsed, top, default_lookback=since is None))
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         (settings.data_dir / "detect.heartbeat").touch()
-        if once or replica.wait_next(done):
+        if once or replica.wait_next():
             break
 
 

@@ -1,4 +1,4 @@
-"""Detection replicas share a portfolio: leases on site shards and one record per site and pass.
+"""Detection replicas share a portfolio: passes, leases on site shards, one record per site and pass.
 
 Revision ID: 0007
 Revises: 0006
@@ -30,6 +30,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint('shard'),
     )
     op.create_table(
+        'detection_passes',
+        sa.Column('pass_no', sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column('started_at', sa.Float(), nullable=False),
+        sa.Column('finished_at', sa.Float(), nullable=True),
+        sa.PrimaryKeyConstraint('pass_no'),
+    )
+    op.create_table(
         'detection_scans',
         sa.Column('pass_no', sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column('site_id', sa.String(length=64), nullable=False),
@@ -42,4 +49,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     """Downgrade schema."""
     op.drop_table('detection_scans')
+    op.drop_table('detection_passes')
     op.drop_table('detection_shards')
