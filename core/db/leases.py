@@ -120,8 +120,7 @@ class ShardLeases:
         with self.sessions.begin() as session:
             now = self.clock(session)
             claimable = (DetectionShardRecord.done_pass < pass_no) & (
-                DetectionShardRecord.holder.is_(None) | (DetectionShardRecord.expires_at < now)
-                | (DetectionShardRecord.holder == self.holder))
+                DetectionShardRecord.holder.is_(None) | (DetectionShardRecord.expires_at < now))
             # Own shards of the last pass first: this process has their hourly matrices in memory.
             mine_first = case((DetectionShardRecord.last_holder == self.holder, 0), else_=1)
             shard = session.scalars(select(DetectionShardRecord.shard).where(claimable)
