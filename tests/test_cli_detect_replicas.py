@@ -76,7 +76,8 @@ class Fleet:
     def alive(self) -> None:
         for i, proc in enumerate(self.procs):
             if proc.returncode is None and proc.poll() is not None:
-                raise AssertionError(f"replica {i} exited {proc.returncode}: {(self.data_dir / f'replica-{i}.err').read_text()[-3000:]}")
+                # pytest.fail, not an assertion: wait_for would retry an AssertionError until its timeout.
+                pytest.fail(f"replica {i} exited {proc.returncode}: {(self.data_dir / f'replica-{i}.err').read_text()[-3000:]}")
 
     def scans(self) -> dict[int, Counter]:
         """Database record: per pass, how often each site was scanned."""
