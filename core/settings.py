@@ -137,8 +137,8 @@ class DetectSettings(_Section):
     #: a few per replica balances load without reloading the registry for many small shards.
     shards: int = Field(default=0, ge=0)
     #: A replica's shard lease lasts this long past its last scanned site: a dead replica's
-    #: shard is taken over after at most this (plus a poll). Longer than the slowest site's
-    #: scan, shorter than interval_s so a takeover happens within the pass.
+    #: shard is taken over after about this plus a poll. Longer than the slowest site's scan
+    #: (store read, fits, scoring), below interval_s / 2 so a takeover fits in the pass.
     lease_s: float = Field(default=30.0, gt=0)
 
 

@@ -224,8 +224,6 @@ class DetectionPass:
         scored_meters = [m for m in scored_meters if m.meter_id in hours.kwh]
         # One transaction per site: read its feedback and open alerts, score, write alerts and findings.
         with self.sessions.begin() as session:
-            if on_scanned is not None:
-                on_scanned(session, site.site_id)
             feedback = load_feedback(session, site.site_id, train_start)
             since = self._score_from(session, site.site_id, scan_start, self.detect.verify_hours)
             score_from = np.array([max(train_start, since.get(m.meter_id, scan_start)) for m in scored_meters],
@@ -246,6 +244,8 @@ class DetectionPass:
                                 suppressed=feedback.suppressed)
             changes = [w for w in warnings if w.code == SCHEDULE_CHANGED]
             n_faults = store_faults(session, site.site_id, data_faults + changes, data_end=now, wall_now=int(time.time()))
+            if on_scanned is not None:  # last: its write would hold SQLite's lock through the scoring
+                on_scanned(session, site.site_id)
         return counts, len(result.scored), result.fitted, n_faults, warnings + data_faults, result.deferred
 
     def _learned(self, site: Site, hours: np.ndarray, matrix: np.ndarray, meters: list[Meter]):  # noqa: ANN202

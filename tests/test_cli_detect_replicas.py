@@ -25,10 +25,8 @@ from core.db.leases import shard_of
 from core.db.registry import upsert_site
 from core.db.session import create_db_engine, migrate, session_factory
 from core.db.tables import DetectionPassRecord, DetectionScanRecord, DetectionShardRecord
-from tests.models.simulated import simulate
+from tests.models.simulated import registry, simulate
 from tests.support import wait_for
-
-pytestmark = pytest.mark.services
 
 KILOWATCH = Path(sys.executable).parent / "kilowatch"
 SITES = 9
@@ -125,6 +123,7 @@ def _by_pass(fleet: Fleet, replicas: range) -> dict[int, list[tuple[int, dict]]]
     return found
 
 
+@pytest.mark.services
 @pytest.mark.parametrize("replicas", [2, 3])
 def test_replicas_scan_every_site_exactly_once_per_pass(fleet, replicas):
     fleet.start(replicas)
@@ -176,6 +175,7 @@ def _caught_mid_shard(fleet: Fleet, pid: int) -> tuple[int, int, list[str]] | No
     return None
 
 
+@pytest.mark.services
 def test_a_killed_replicas_shard_is_taken_over_within_a_pass_and_nothing_is_scanned_twice(fleet, record_property):
     fleet.start(3)
     victim = fleet.procs[0]
@@ -234,3 +234,24 @@ def test_a_killed_replicas_shard_is_taken_over_within_a_pass_and_nothing_is_scan
     with fleet.engine.connect() as conn:
         holders = set(conn.execute(select(DetectionScanRecord.holder).where(DetectionScanRecord.pass_no == pass_no + 1)).scalars())
     assert not [h for h in holders if f":{victim.pid}:" in h]
+
+
+def test_one_replica_on_the_embedded_database_scans_every_site_in_its_pass(template, tmp_path):
+    directory, portfolio = template
+    data_dir = Path(shutil.copytree(directory, tmp_path / "data"))
+    registry(data_dir, portfolio).kw["bind"].dispose()
+    result = subprocess.run(
+        [str(KILOWATCH), "--log-level", "WARNING", "--data-dir", str(data_dir), "detect", "--once", "--json"],
+        env={**os.environ, "KILOWATCH_DETECT__SHARDS": str(SHARDS)}, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    line = json.loads(result.stdout.strip().splitlines()[-1])
+    assert line["pass_no"] == 1 and sorted(line["shards"]) == list(range(SHARDS))
+    assert sorted(line["site_ids"]) == sorted(s.site_id for s in portfolio.sites) and line["sites_scanned"] == SITES
+
+
+def test_site_lists_and_shards_exclude_each_other(tmp_path):
+    result = subprocess.run(
+        [str(KILOWATCH), "--data-dir", str(tmp_path), "detect", "--once", "--metrics-port", "0", "--site", "site-0001"],
+        env={**os.environ, "KILOWATCH_DETECT__SHARDS": "4", "COLUMNS": "250"}, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 2
+    assert "detect.shards" in result.stdout + result.stderr

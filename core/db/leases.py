@@ -149,11 +149,8 @@ class ShardLeases:
         return [s for s in site_ids if s in mine]
 
     def record(self, session: Session, site_id: str, *, shard: int, pass_no: int) -> None:
-        """In the site's own transaction: renew the lease (or raise ``LeaseLost``) and record the scan.
-
-        The renewal locks the shard's row until the site's transaction ends, so no replica
-        can take the shard over while a site is being written.
-        """
+        """At the end of the site's own transaction: renew the lease (or raise ``LeaseLost``,
+        which rolls the site back) and record the scan."""
         now = self.clock(session)
         renewed = session.execute(update(DetectionShardRecord).where(
             DetectionShardRecord.shard == shard, DetectionShardRecord.holder == self.holder)
