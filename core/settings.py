@@ -132,6 +132,14 @@ class DetectSettings(_Section):
     #: Seconds of baseline and forest fitting one pass may spend (per worker); the rest
     #: waits for later passes. None: no limit (evaluation runs).
     fit_budget_s: float | None = 3.0
+    #: Site shards leased to replicas in the database (docs/scaling.md); 0: no leases, this
+    #: process scans every site (or its --site list). Every replica must use the same count;
+    #: a few per replica balances load without reloading the registry for many small shards.
+    shards: int = Field(default=0, ge=0)
+    #: A replica's shard lease lasts this long past its last scanned site: a dead replica's
+    #: shard is taken over after about this plus a poll. Longer than the slowest site's scan
+    #: (store read, fits, scoring), below interval_s / 2 so a takeover fits in the pass.
+    lease_s: float = Field(default=30.0, gt=0)
 
 
 _GENERATED_KEY = re.compile(r"kw_[A-Za-z0-9_-]{40,}")

@@ -15,6 +15,7 @@ import json
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.calendar import local_date, notice_warning
 from core.carbon import EmissionFactor, electricity_factor
+from core.db.leases import LeaseLost
 from core.db.registry import load_sites
 from core.db.tables import AlertRecord, DataFindingRecord, MeterRecord, SiteRecord
 from core.domain import Meter, MeterCategory, Site
@@ -108,8 +110,13 @@ class DetectionPass:
         # site -> (what its opening hours were learnt from, the learnt hours)
         self._opening_cache: dict[str, tuple] = {}
 
-    def run(self, now: int | None = None, site_ids: list[str] | None = None) -> DetectionReport:
-        """Scan the given sites (all registered sites by default) and store their alerts."""
+    def run(self, now: int | None = None, site_ids: list[str] | None = None,
+            on_scanned: Callable[[Session, str], None] | None = None) -> DetectionReport:
+        """Scan the given sites (all registered sites by default) and store their alerts.
+
+        ``on_scanned(session, site_id)`` runs in each site's transaction (replicas record the
+        scan there); its ``LeaseLost`` rolls the site back and ends the pass.
+        """
         with self.sessions() as session:
             sites = load_sites(session)
             meters: dict[str, list[Meter]] = defaultdict(list)
@@ -133,9 +140,10 @@ class DetectionPass:
             flat, tou = tariffs.get(site_id, (None, None))
             tariff = Tariff.of(flat or self.carbon.default_tariff_cny_per_kwh, tou)
             try:
-                result = self._scan_site(site, sorted(meters[site_id], key=lambda m: m.meter_id), tariff, now, budget)
-            except StoreUnavailable:
-                raise  # every site would fail alike: the caller retries the pass later
+                result = self._scan_site(site, sorted(meters[site_id], key=lambda m: m.meter_id), tariff, now, budget,
+                                         on_scanned)
+            except (StoreUnavailable, LeaseLost):
+                raise  # every site would fail alike (or belongs to another replica now): the caller decides
             except Exception as exc:  # noqa: BLE001 - one site's data must not stop the portfolio's pass
                 warnings.append(self._failed(site_id, exc))
                 continue
@@ -187,11 +195,15 @@ class DetectionPass:
                 DataFindingRecord.site_id == site_id, DataFindingRecord.kind == DETECTION_FAILED,
                 DataFindingRecord.open.is_(True)).values(open=False, ended_at=wall, updated_at=wall))
 
-    def _scan_site(self, site: Site, meters: list[Meter], tariff: Tariff, now: int | None, budget: FitBudget):  # noqa: ANN202
+    def _scan_site(self, site: Site, meters: list[Meter], tariff: Tariff, now: int | None, budget: FitBudget,  # noqa: ANN202
+                   on_scanned: Callable[[Session, str], None] | None = None):
         warnings: list[DataWarning] = []
         if now is None:
             newest = self.store.latest(site_id=site.site_id)
             if not newest:
+                if on_scanned is not None:
+                    with self.sessions.begin() as session:
+                        on_scanned(session, site.site_id)
                 return StoreCounts(), 0, 0, 0, [DataWarning("no_data", "the store holds no points for this site",
                                                             site.site_id)], 0
             # Half-open windows: one second past the newest point keeps that point inside.
@@ -232,6 +244,8 @@ class DetectionPass:
                                 suppressed=feedback.suppressed)
             changes = [w for w in warnings if w.code == SCHEDULE_CHANGED]
             n_faults = store_faults(session, site.site_id, data_faults + changes, data_end=now, wall_now=int(time.time()))
+            if on_scanned is not None:  # last: its write would hold SQLite's lock through the scoring
+                on_scanned(session, site.site_id)
         return counts, len(result.scored), result.fitted, n_faults, warnings + data_faults, result.deferred
 
     def _learned(self, site: Site, hours: np.ndarray, matrix: np.ndarray, meters: list[Meter]):  # noqa: ANN202

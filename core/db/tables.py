@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Float, ForeignKey, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -311,3 +311,45 @@ class DeadLetterRecord(Base):
     topic: Mapped[str] = mapped_column(String(512))
     reason: Mapped[str] = mapped_column(Text)
     payload: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class DetectionShardRecord(Base):
+    """A lease on one shard of the sites for detection replicas (``core.db.leases``)."""
+
+    __tablename__ = "detection_shards"
+
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    #: The shard count this row was made for: replicas configured with another count refuse to start.
+    shards: Mapped[int] = mapped_column(Integer)
+    #: The replica holding the lease, None when free; the lease is void after ``expires_at``.
+    holder: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    #: Database clock (epoch seconds).
+    expires_at: Mapped[float] = mapped_column(Float, default=0.0)
+    #: The last pass in which every site of the shard was scanned; 0 before the first.
+    done_pass: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: Who finished the shard last: it claims the shard first next pass (its caches are warm).
+    last_holder: Mapped[str | None] = mapped_column(String(128), nullable=True)
+
+
+class DetectionPassRecord(Base):
+    """One sweep of the whole portfolio by the detection replicas; the next begins when this one
+    is done and ``detect.interval_s`` has passed since it began."""
+
+    __tablename__ = "detection_passes"
+
+    pass_no: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    #: Database clock (epoch seconds).
+    started_at: Mapped[float] = mapped_column(Float)
+    #: When its last shard was done; None while it runs.
+    finished_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+
+
+class DetectionScanRecord(Base):
+    """One site scanned in one detection pass, written in the transaction of the site's alerts."""
+
+    __tablename__ = "detection_scans"
+
+    pass_no: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    site_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(128))
+    scanned_at: Mapped[float] = mapped_column(Float)

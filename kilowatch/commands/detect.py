@@ -120,6 +120,12 @@ def detect(
     metrics = DetectMetrics()
     if metrics_port and not once:
         serve(metrics_port, metrics)
+    if settings.detect.shards:
+        if site:
+            raise typer.BadParameter("--site lists and detect.shards exclude each other: replicas lease shards",
+                                     param_hint="--site")
+        _replica_loop(detector, settings, stop, metrics, once=once, as_json=as_json, since=since)
+        return
     while True:
         started, clock = time.time(), time.monotonic()
         with metrics.timing():
@@ -137,6 +143,39 @@ def detect(
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         (settings.data_dir / "detect.heartbeat").touch()
         if once or stop.wait(settings.detect.interval_s):
+            break
+
+
+def _replica_loop(detector, settings, stop, metrics, *, once: bool, as_json: bool, since: str | None) -> None:  # noqa: ANN001
+    """Passes over leased shards (detect.shards > 0), one summary per pass of what this replica scanned."""
+    from core.db.leases import ShardLeases
+    from kilowatch.detect_replica import Replica
+
+    leases = ShardLeases(detector.sessions, shards=settings.detect.shards, lease_s=settings.detect.lease_s,
+                         interval_s=settings.detect.interval_s)
+    leases.ensure()
+    log.info("detection replica %s: %d shards, lease %.1f s", leases.holder, leases.shards, leases.lease_s)
+    replica = Replica(detector, leases, stop)
+    while True:
+        started, clock = time.time(), time.monotonic()
+        with metrics.timing():
+            done = replica.run_pass()
+        if done is None:
+            break
+        metrics.record(done.report, detector.sessions, list(done.site_ids))
+        elapsed = time.monotonic() - clock
+        top = _touched_alerts(detector.sessions, int(started), list(done.site_ids)) if done.site_ids else []
+        if as_json:
+            typer.echo(json.dumps({**asdict(done.report), "lookback_hours": settings.detect.lookback_hours,
+                                   "elapsed_s": round(elapsed, 3), "top_waste": top, "pass_no": done.pass_no,
+                                   "replica": leases.holder, "shards": list(done.shards),
+                                   "site_ids": list(done.site_ids)}, default=str), nl=True)
+        else:
+            typer.echo(f"Pass {done.pass_no}, shards {list(done.shards)} of {leases.shards} (replica {leases.holder}):")
+            typer.echo(summary(done.report, settings.detect.lookback_hours, elapsed, top, default_lookback=since is None))
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        (settings.data_dir / "detect.heartbeat").touch()
+        if once or replica.wait_next():
             break
 
 
