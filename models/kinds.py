@@ -99,7 +99,10 @@ def hour_kinds(
     night = (local_hours >= start) | (local_hours < end)
     closed = np.asarray(open_) <= 0
     if category in LIGHTING:
-        return np.where(np.asarray(daylight) >= 0.5, LIGHTS_DAYLIGHT, LIGHTS_AFTER_HOURS).astype(object)
+        # The clock as well as the sun: in a northern June the sun is up from 03:00, and lights
+        # burning from closing to opening were left on for the night, not switched on in daylight.
+        day = (np.asarray(daylight) >= 0.5) & ~night
+        return np.where(day, LIGHTS_DAYLIGHT, LIGHTS_AFTER_HOURS).astype(object)
     if category in HVAC:
         return np.where(closed, HVAC_AFTER_HOURS, NOT_JUDGED).astype(object)
     if category in PUMPS:
