@@ -103,14 +103,19 @@ class AlertBook:
                 continue
             same = [r for r in meter if r.kind == finding.kind]
             if finding.kind == BASE_LOAD_CREEP:
-                # The creep's own alert, not a night it absorbed (see _absorb), continues it.
+                # The creep's own alert, never a night it absorbed (see _absorb), continues it:
+                # the night's span is inside the creep's, and growing it would count the creep twice.
+                same = [r for r in same if not _absorbed(r, meter)]
                 same.sort(key=lambda r: (not r.ongoing, r.started_at - r.ended_at))
             row = next((r for r in same if r.started_at == finding.started_at), None)
             row = row or next((r for r in same if r.id not in matched and not _watching(r)
                                and _overlaps(r, finding, self.slack_s)), None)
             # A growing episode may change kind (night lights still on after sunrise): same alert.
             # A scan starting inside a frozen episode sees its tail, maybe of another kind: same alert.
+            # Not a finding that began before the alert, nor a creep: that is another finding,
+            # which must not take over the alert's kind and detection time.
             row = row or next((r for r in meter if r.id not in matched and not _watching(r)
+                               and finding.kind != BASE_LOAD_CREEP and r.started_at <= finding.started_at
                                and _overlaps(r, finding, 0)), None)
             if row is None:
                 row = next((r for r in same if _watching(r) and r.id not in matched
@@ -257,6 +262,14 @@ def _explained_by_creep(finding: Finding, rows: list[AlertRecord]) -> bool:
     return finding.kind != BASE_LOAD_CREEP and any(
         r.kind == BASE_LOAD_CREEP and r.ended_at - r.started_at >= ESTABLISHED_CREEP_S
         and r.started_at <= finding.started_at < r.ended_at for r in rows)
+
+
+def _absorbed(row: AlertRecord, rows: list[AlertRecord]) -> bool:
+    """True for a finished creep-kind alert inside a longer creep alert of its meter: a night the
+    creep absorbed (see AlertBook._absorb), part of that creep, never a creep of its own."""
+    return row.kind == BASE_LOAD_CREEP and not row.ongoing and any(
+        r is not row and r.kind == BASE_LOAD_CREEP and r.started_at < row.started_at and row.ended_at <= r.ended_at
+        for r in rows)
 
 
 def _creep_after(row: AlertRecord, finding: Finding) -> bool:

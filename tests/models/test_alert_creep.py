@@ -227,3 +227,57 @@ def test_a_creep_moved_to_the_start_of_a_night_it_absorbs_leaves_that_night_its_
     with sessions() as session:
         rows = sorted((r.kind, r.started_at) for r in session.scalars(select(AlertRecord)))
     assert rows == [("base_load_creep", T0), ("hvac_after_hours", T0)]
+
+
+def test_a_creep_found_later_does_not_take_over_a_night_alert_of_another_kind(tmp_path: Path) -> None:
+    """The night was alerted as after-hours HVAC when it happened; a creep found days later from
+    before it is a different finding: its own alert, with its own detection time."""
+    portfolio = build_portfolio(1, 7)
+    site = portfolio.sites[0]
+    meter = portfolio.meters[site.site_id][0].meter_id
+    sessions = registry(tmp_path, portfolio)
+    night = replace(finding(site.site_id, meter, "hvac_after_hours", T0 + DAY + 20 * HOUR, T0 + 2 * DAY + 4 * HOUR,
+                            ongoing=False),
+                    explanation=json.dumps({"detected_ts": T0 + DAY + 22 * HOUR, "detected_at": "night"}))
+    with sessions.begin() as session:
+        AlertBook(session, site.site_id, wall_now=0).store(
+            [night], scored_meters=[meter], scan_start=T0 + DAY, data_end=T0 + 2 * DAY + 6 * HOUR)
+    creep = replace(finding(site.site_id, meter, "base_load_creep", T0, T0 + 3 * DAY, ongoing=True),
+                    explanation=json.dumps({"detected_ts": T0 + 3 * DAY, "detected_at": "creep"}))
+    with sessions.begin() as session:
+        AlertBook(session, site.site_id, wall_now=0).store(
+            [creep], scored_meters=[meter], scan_start=T0 + DAY, data_end=T0 + 3 * DAY)
+    with sessions() as session:
+        rows = {r.kind: (r.started_at, json.loads(r.explanation)["detected_at"])
+                for r in session.scalars(select(AlertRecord))}
+    assert rows == {"hvac_after_hours": (night.started_at, "night"), "base_load_creep": (T0, "creep")}
+
+
+def test_a_night_a_creep_absorbed_never_continues_as_a_second_creep(tmp_path: Path) -> None:
+    """A creep re-found from the start of a night it absorbed continues the creep's own alert:
+    the absorbed night keeps its span and numbers, so the creep's energy is counted once."""
+    portfolio = build_portfolio(1, 7)
+    site = portfolio.sites[0]
+    meter = portfolio.meters[site.site_id][0].meter_id
+    sessions = registry(tmp_path, portfolio)
+    night = finding(site.site_id, meter, "hvac_after_hours", T0 + 2 * DAY + 20 * HOUR, T0 + 3 * DAY + 6 * HOUR,
+                    ongoing=False)
+    # The night is alerted; the creep is found after it, then from before it, and absorbs it.
+    passes = [([night], 3 * DAY + 8 * HOUR),
+              ([finding(site.site_id, meter, "base_load_creep", T0 + 3 * DAY + 8 * HOUR, T0 + 5 * DAY, ongoing=True)], 5 * DAY),
+              ([finding(site.site_id, meter, "base_load_creep", T0, T0 + 6 * DAY, ongoing=True)], 6 * DAY)]
+    for found, end in passes:
+        with sessions.begin() as session:
+            AlertBook(session, site.site_id, wall_now=0).store(
+                found, scored_meters=[meter], scan_start=T0 + end - 2 * DAY, data_end=T0 + end)
+    with sessions() as session:
+        assert sorted(r.kind for r in session.scalars(select(AlertRecord))) == ["base_load_creep"] * 2
+    refound = replace(finding(site.site_id, meter, "base_load_creep", night.started_at, T0 + 8 * DAY, ongoing=True),
+                      wasted_kwh=500.0)
+    with sessions.begin() as session:
+        AlertBook(session, site.site_id, wall_now=0).store(
+            [refound], scored_meters=[meter], scan_start=T0 + 6 * DAY, data_end=T0 + 8 * DAY)
+    with sessions() as session:
+        rows = sorted((r.started_at, r.ended_at, r.ongoing, r.wasted_kwh) for r in session.scalars(select(AlertRecord)))
+    # One ongoing creep alert, the creep's own; the night is as it was.
+    assert rows == [(T0, T0 + 8 * DAY, True, 500.0), (night.started_at, night.ended_at, False, night.wasted_kwh)]
