@@ -270,6 +270,12 @@ class SiteScanner:
             began = time.perf_counter()
             Y = kwh[train][:, refit]
             used = ~np.isnan(Y) & ~superseded[:, None]
+            # Waste that stopped inside the window (a creep fixed) is not the meter's normal.
+            calm = [k for k, j in enumerate(refit) if meters[j].category.value in CREEP_CATEGORIES
+                    and meters[j].category not in HVAC]
+            if calm:
+                used[:, calm] &= ~self.creep.stopped_waste(
+                    Y[:, calm], X[train, OPEN_COL] <= 0, np.array([meters[refit[k]].rated_kw for k in calm]))
             trusted = np.zeros(Y.shape, dtype=bool)
             for k, j in enumerate(refit):
                 t, excluded = feedback.training_masks(meters[j].meter_id, hours[train], local[train],
