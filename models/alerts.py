@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from core.db.tables import AlertEventRecord, AlertRecord
@@ -137,7 +137,8 @@ class AlertBook:
             else:
                 self._apply(row, finding)
             matched.add(row.id)
-            self._absorb(row, [r for r in meter if r.id not in matched])
+            for gone in self._absorb(row, [r for r in meter if r.id not in matched]):
+                rows.remove(gone)
         scored = set(scored_meters)
         for row in rows:
             if row.ongoing and row.id not in matched and row.meter_id in scored:
@@ -208,16 +209,26 @@ class AlertBook:
                 _event(self.session, row, self.now, "closed", wasted_kwh=finding.wasted_kwh)
             self.counts.closed += 1
 
-    def _absorb(self, row: AlertRecord, rows: list[AlertRecord]) -> None:
-        """Alerts the policy makes part of ``row`` take its kind; each says so in an event."""
-        for other in self.policy.absorbs(row, rows):
-            if self._holder(other.meter_id, row.kind, other.started_at, other) is not None:
-                continue  # an alert of that kind starts there already: this one keeps its own
-            _event(self.session, other, self.now, "updated", kind=row.kind, was=other.kind,
-                   reason=f"part of the {self.policy.noun} of alert {row.id}")
-            other.kind = row.kind
-            other.updated_at = self.now
+    def _absorb(self, row: AlertRecord, rows: list[AlertRecord]) -> list[AlertRecord]:
+        """Merge into ``row`` the alerts the policy makes part of it, and return them (gone now).
+
+        ``row`` measures their hours already: kept beside it (as they were, renamed to its
+        kind) they reported one creep twice and counted its energy twice. The policy offers
+        only finished alerts nobody has acted on; ``row``'s history names each one merged.
+        """
+        merged = self.policy.absorbs(row, rows)
+        for other in merged:
+            _event(self.session, row, self.now, "merged", alert_id=other.id, kind=other.kind,
+                   started_at=other.started_at, ended_at=other.ended_at, wasted_kwh=other.wasted_kwh,
+                   detected_at=(_detected(other.explanation) or (None, None))[1],
+                   reason=f"part of the {self.policy.noun} of this alert")
+            self.session.execute(delete(AlertEventRecord).where(AlertEventRecord.alert_id == other.id))
+            self.session.delete(other)
+            self._loaded = [r for r in self._loaded if r is not other]
             self.counts.updated += 1
+        if merged:
+            self.session.flush()
+        return merged
 
     def _holder(self, meter_id: str, kind: str, started_at: int, other_than: AlertRecord | None = None) -> AlertRecord | None:
         """The alert holding the unique key (meter, kind, start), as this pass has it now, if any.
