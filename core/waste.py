@@ -23,6 +23,10 @@ class WasteKind(StrEnum):
     #: The detector's name for excess that no targeted check claims; never injected.
     BASELINE_EXCESS = "baseline_excess"
 
+    def __repr__(self) -> str:
+        # Inside a dict or tuple (a report's setup line, a log) it reads as the wire string it is.
+        return repr(self.value)
+
 
 #: The kinds a simulator can inject (all but BASELINE_EXCESS), in WasteKind's order.
 INJECTABLE = tuple(k for k in WasteKind if k is not WasteKind.BASELINE_EXCESS)
