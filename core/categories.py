@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from core.waste_kinds import WasteKind
+from core.waste import WasteKind
 
 __all__ = ["CATEGORIES", "GAS_CATEGORIES", "GENERATION_CATEGORIES", "CategoryInfo", "MeterCategory", "unit_of"]
 

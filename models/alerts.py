@@ -9,29 +9,38 @@ then the detector reopens it (``reopened`` + 1, ``verification`` "failed").
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Protocol
 
-from sqlalchemy import or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from core.db.tables import AlertEventRecord, AlertRecord
+from models.creep_policy import CreepPolicy
 from models.explain import restated
 from models.findings import HOUR, SEVERITY_RANK, UPDATED_FIELDS, Finding
-from models.kinds import BASE_LOAD_CREEP
 
 ACTOR = "detector"
 #: Hours after a resolution during which a returning episode of the same kind reopens the
 #: alert; once the data covers them without one, the fix is verified. Two days see one
 #: more working day and one more night whatever the day of the week.
 VERIFY_HOURS = 48
-#: A base-load creep alert spanning this long is a creep, whatever a later pass finds inside it.
-ESTABLISHED_CREEP_S = 4 * 86400
-#: A creep found starting in the last this-long of a closed creep alert of its meter is a new
-#: creep: a fixed creep is followed until its last two days drop, a day or so after the fix,
-#: and one that begins right after (the same worn part again) starts inside that day.
-NEW_CREEP_S = 2 * 86400
+
+
+class MergePolicy(Protocol):
+    """Which alerts of a meter a finding may continue, for findings whose episodes are not hourly
+    runs (a creep measured over days); ``models.creep_policy.CreepPolicy`` is the one in use."""
+
+    #: What the policy's alerts are called in an event's reason ("base-load creep").
+    noun: str
+
+    def explains(self, finding: Finding, rows: list[AlertRecord]) -> bool: ...
+    def closed_to(self, row: AlertRecord, finding: Finding) -> bool: ...
+    def same_kind(self, finding: Finding, same: list[AlertRecord], rows: list[AlertRecord]) -> list[AlertRecord]: ...
+    def crosses_kind(self, row: AlertRecord, finding: Finding) -> bool: ...
+    def absorbs(self, row: AlertRecord, rows: list[AlertRecord]) -> list[AlertRecord]: ...
+    def carried(self, row: AlertRecord, finding: Finding, window_start: int | None) -> dict | None: ...
 
 
 @dataclass(slots=True)
@@ -63,11 +72,13 @@ class AlertBook:
     """Upserts one site's findings in one transaction (see module docstring for the rules)."""
 
     def __init__(self, session: Session, site_id: str, *, wall_now: int, slack_s: int = 2 * HOUR,
-                 verify_hours: int = VERIFY_HOURS, window_start: int | None = None) -> None:
+                 verify_hours: int = VERIFY_HOURS, window_start: int | None = None,
+                 policy: MergePolicy | None = None) -> None:
         self.session, self.site_id, self.now, self.slack_s = session, site_id, wall_now, slack_s
         #: First hour the pass scanned for creeps (its training window): a creep alert that
-        #: began before it is carried on, not replaced (see _carried_creep).
+        #: began before it is carried on, not replaced (see MergePolicy.carried).
         self.window_start = window_start
+        self.policy: MergePolicy = policy or CreepPolicy()
         self.verify_s = verify_hours * HOUR
         self.counts = StoreCounts()
         #: The alerts the current ``store`` call loaded (see ``_holder``).
@@ -95,23 +106,19 @@ class AlertBook:
         self._loaded = rows
         matched: set[int] = set()
         for finding in findings:
-            meter = [r for r in rows if r.meter_id == finding.meter_id and not _creep_after(r, finding)]
-            if _explained_by_creep(finding, meter):
-                # A pass that no longer sees the creep (it was fixed) re-scores its days and finds
-                # their excess night by night: that excess is the creep's, already alerted.
+            # A resolved alert being watched stays open to its waste coming back (it reopens).
+            meter = [r for r in rows if r.meter_id == finding.meter_id
+                     and (_watching(r) or not self.policy.closed_to(r, finding))]
+            if self.policy.explains(finding, meter):
                 self.counts.unchanged += 1
                 continue
-            same = [r for r in meter if r.kind == finding.kind]
-            if finding.kind == BASE_LOAD_CREEP:
-                # The creep's own alert, not a night it absorbed (see _absorb), continues it.
-                same.sort(key=lambda r: (not r.ongoing, r.started_at - r.ended_at))
+            same = self.policy.same_kind(finding, [r for r in meter if r.kind == finding.kind], meter)
             row = next((r for r in same if r.started_at == finding.started_at), None)
             row = row or next((r for r in same if r.id not in matched and not _watching(r)
                                and _overlaps(r, finding, self.slack_s)), None)
-            # A growing episode may change kind (night lights still on after sunrise): same alert.
-            # A scan starting inside a frozen episode sees its tail, maybe of another kind: same alert.
+            # An overlapping alert of another kind, where the policy calls it the same episode.
             row = row or next((r for r in meter if r.id not in matched and not _watching(r)
-                               and _overlaps(r, finding, 0)), None)
+                               and self.policy.crosses_kind(r, finding) and _overlaps(r, finding, 0)), None)
             if row is None:
                 row = next((r for r in same if _watching(r) and r.id not in matched
                             and r.resolved_at <= finding.ended_at
@@ -130,8 +137,8 @@ class AlertBook:
             else:
                 self._apply(row, finding)
             matched.add(row.id)
-            if row.kind == BASE_LOAD_CREEP:
-                self._absorb(row, [r for r in meter if r.id not in matched])
+            for gone in self._absorb(row, [r for r in meter if r.id not in matched]):
+                rows.remove(gone)
         scored = set(scored_meters)
         for row in rows:
             if row.ongoing and row.id not in matched and row.meter_id in scored:
@@ -174,7 +181,7 @@ class AlertBook:
         was_ongoing = row.ongoing
         key = (row.kind, row.started_at)
         first_detected = _detected(row.explanation)
-        carried = _carried_creep(row, finding) if self.window_start is not None and row.started_at < self.window_start else None
+        carried = self.policy.carried(row, finding, self.window_start)
         # The newest pass re-scored the whole episode, so its numbers, start included, replace the old.
         for name in UPDATED_FIELDS:
             setattr(row, name, getattr(finding, name))
@@ -202,25 +209,26 @@ class AlertBook:
                 _event(self.session, row, self.now, "closed", wasted_kwh=finding.wasted_kwh)
             self.counts.closed += 1
 
-    def _absorb(self, creep: AlertRecord, rows: list[AlertRecord]) -> None:
-        """Alerts of another kind that an established creep alert now spans become part of it.
+    def _absorb(self, row: AlertRecord, rows: list[AlertRecord]) -> list[AlertRecord]:
+        """Merge into ``row`` the alerts the policy makes part of it, and return them (gone now).
 
-        Before a creep is found, a night of its ramp can pass another check (a compressor
-        above its baseline reads as a leak); once the creep spans four days and holds that
-        night, the night was the creep. Only finished alerts nobody has acted on change,
-        and each says so in an event.
+        ``row`` measures their hours already: kept beside it (as they were, renamed to its
+        kind) they reported one creep twice and counted its energy twice. The policy offers
+        only finished alerts nobody has acted on; ``row``'s history names each one merged.
         """
-        if creep.ended_at - creep.started_at < ESTABLISHED_CREEP_S:
-            return
-        for row in rows:
-            if (row.kind != BASE_LOAD_CREEP and not row.ongoing and row.status == "open"
-                    and creep.started_at <= row.started_at and row.ended_at <= creep.ended_at
-                    and self._holder(row.meter_id, BASE_LOAD_CREEP, row.started_at, row) is None):
-                _event(self.session, row, self.now, "updated", kind=BASE_LOAD_CREEP, was=row.kind,
-                       reason=f"part of the base-load creep of alert {creep.id}")
-                row.kind = BASE_LOAD_CREEP
-                row.updated_at = self.now
-                self.counts.updated += 1
+        merged = self.policy.absorbs(row, rows)
+        for other in merged:
+            _event(self.session, row, self.now, "merged", alert_id=other.id, kind=other.kind,
+                   started_at=other.started_at, ended_at=other.ended_at, wasted_kwh=other.wasted_kwh,
+                   detected_at=(_detected(other.explanation) or (None, None))[1],
+                   reason=f"part of the {self.policy.noun} of this alert")
+            self.session.execute(delete(AlertEventRecord).where(AlertEventRecord.alert_id == other.id))
+            self.session.delete(other)
+            self._loaded = [r for r in self._loaded if r is not other]
+            self.counts.updated += 1
+        if merged:
+            self.session.flush()
+        return merged
 
     def _holder(self, meter_id: str, kind: str, started_at: int, other_than: AlertRecord | None = None) -> AlertRecord | None:
         """The alert holding the unique key (meter, kind, start), as this pass has it now, if any.
@@ -250,23 +258,6 @@ class AlertBook:
             row.updated_at = self.now
 
 
-def _explained_by_creep(finding: Finding, rows: list[AlertRecord]) -> bool:
-    """True for a finding of another kind that starts inside an established base-load creep alert
-    of its meter. A creep alert shorter than ESTABLISHED_CREEP_S yields instead: a few nights of
-    another waste can pass for a ramp for a day or two, and re-scoring then names them right."""
-    return finding.kind != BASE_LOAD_CREEP and any(
-        r.kind == BASE_LOAD_CREEP and r.ended_at - r.started_at >= ESTABLISHED_CREEP_S
-        and r.started_at <= finding.started_at < r.ended_at for r in rows)
-
-
-def _creep_after(row: AlertRecord, finding: Finding) -> bool:
-    """True for a creep finding that starts in the last NEW_CREEP_S of a closed creep alert, or
-    after it: a new creep after the old one was fixed, which must not take over (and move) the
-    old alert. Not for a resolved alert being watched: a creep coming back reopens it."""
-    return (finding.kind == row.kind == BASE_LOAD_CREEP and not row.ongoing and not _watching(row)
-            and max(row.started_at + 1, row.ended_at - NEW_CREEP_S) <= finding.started_at)
-
-
 def _detected(explanation: str | None) -> tuple[int, str] | None:
     try:
         data = json.loads(explanation or "")
@@ -287,36 +278,3 @@ def _keep_detected(explanation: str, first: tuple[int, str] | None) -> str:
     data = json.loads(explanation)
     data["detected_ts"], data["detected_at"] = first
     return json.dumps(data, ensure_ascii=False)
-
-
-def _carried_creep(row: AlertRecord, finding: Finding) -> dict | None:
-    """The numbers of an ongoing creep alert whose beginning has left the scanned window
-    (the caller checks that).
-
-    A creep is measured over the training window (28 days); one that has lasted longer is
-    found again from a later start, and replacing the alert's numbers would drop its first
-    weeks. Then the alert keeps its start and numbers and adds the hours since its last
-    update, from the new finding's hourly series.
-    """
-    if not (row.kind == finding.kind == BASE_LOAD_CREEP and row.ongoing and finding.started_at > row.started_at):
-        return None
-    try:
-        series = json.loads(finding.explanation)["series"]
-    except (ValueError, KeyError, TypeError):
-        return None
-    actual = expected = 0.0
-    for point in series:
-        ts = int(datetime.strptime(point["ts"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
-        if row.ended_at <= ts < finding.ended_at and point["actual_kwh"] is not None and point["expected_kwh"] is not None:
-            actual += point["actual_kwh"]
-            expected += point["expected_kwh"]
-    added = actual - expected
-    share = added / finding.wasted_kwh if finding.wasted_kwh else 0.0
-    return {
-        "started_at": row.started_at,
-        "actual_kwh": round(row.actual_kwh + actual, 3),
-        "expected_kwh": round(row.expected_kwh + expected, 3),
-        "wasted_kwh": round(row.wasted_kwh + added, 3),
-        "cost_cny": round(row.cost_cny + share * finding.cost_cny, 2),
-        "co2e_kg": round(row.co2e_kg + added * finding.factor_kg_per_kwh, 3),
-    }

@@ -54,6 +54,10 @@ PERSIST_DAYS = 3
 CLIMBED_SHARE, CLIMB_DAYS = 0.8, 2
 #: Reference days a day kind needs for its own level; with fewer it uses the whole week's.
 MIN_KIND_DAYS = 2
+#: Last days of a training window that must agree on one base level before the days above it
+#: are taken for waste that stopped: three days see a weekend and a working day or three
+#: working days; fewer and a quiet holiday could pass for the meter's level.
+SETTLED_DAYS = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +194,31 @@ class BaseLoadCreep:
             counts = (~np.isnan(own)).sum(axis=0)
             level = np.where(counts >= MIN_KIND_DAYS, _nanmedian(own, axis=0), whole)
             out[kinds == kind] = level
+        return out
+
+    def stopped_waste(self, kwh: np.ndarray, closed: np.ndarray, rated_kw: np.ndarray) -> np.ndarray:
+        """Hours (hours x meters) of whole days whose closed-hours base load sat clearly above the
+        level the training window's last SETTLED_DAYS days agree on: waste that stopped inside
+        the window (a creep fixed, a leak mended), which a baseline would learn as normal.
+
+        The bar is a creep's: MIN_RATED_SHARE of the rating or MIN_NOISE_UNITS of the day-to-day
+        noise. Nothing is marked while the last days disagree (waste going on now is the
+        detectors' to find, not the baseline's to forget). Not for meters whose night load
+        follows the weather (HVAC): a cooling season's first weeks sit above its last.
+        """
+        offset, base = self.daily_base(kwh, closed)
+        out = np.zeros(kwh.shape, dtype=bool)
+        if base.shape[0] <= SETTLED_DAYS:
+            return out
+        recent = base[-SETTLED_DAYS:]
+        level = _nanmedian(recent, axis=0)
+        for k in range(base.shape[1]):
+            noise = day_noise(base[:, k]) or 0.0
+            bar = max(self.min_rated_share * float(rated_kw[k]), self.min_noise_units * noise)
+            if bar <= 0 or np.isnan(recent[:, k]).any() or np.ptp(recent[:, k]) > bar:
+                continue
+            high = np.nan_to_num(base[:-SETTLED_DAYS, k], nan=-np.inf) > level[k] + bar
+            out[offset:offset + high.size * DAY_HOURS, k] = np.repeat(high, DAY_HOURS)
         return out
 
     def candidates(self, base: np.ndarray, rated_kw: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:

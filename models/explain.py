@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from core.domain import MeterCategory
+from core.waste import WasteKind
 
 #: Hours of context the chart shows before and after an episode.
 SERIES_CONTEXT_HOURS = 6
@@ -30,17 +31,17 @@ _LABELS: dict[MeterCategory, tuple[str, str]] = {
 }
 
 _HINTS: dict[str, tuple[str, str]] = {
-    "lights_daylight": ("The lights appear to be on in daylight.", "疑似白天日照充足时照明未关。"),
-    "lights_after_hours": ("The lights appear to be left on after hours.", "疑似非使用时段照明未关。"),
-    "hvac_after_hours": ("The air conditioning appears to run outside opening hours.", "疑似非营业时间空调仍在运行。"),
-    "pump_night": ("The pump appears to run at night when it normally rests.", "疑似水泵夜间异常运行。"),
-    "elevator_idle": ("The equipment appears to idle at full power while the building is closed.",
+    WasteKind.LIGHTS_DAYLIGHT: ("The lights appear to be on in daylight.", "疑似白天日照充足时照明未关。"),
+    WasteKind.LIGHTS_AFTER_HOURS: ("The lights appear to be left on after hours.", "疑似非使用时段照明未关。"),
+    WasteKind.HVAC_AFTER_HOURS: ("The air conditioning appears to run outside opening hours.", "疑似非营业时间空调仍在运行。"),
+    WasteKind.PUMP_NIGHT: ("The pump appears to run at night when it normally rests.", "疑似水泵夜间异常运行。"),
+    WasteKind.ELEVATOR_IDLE: ("The equipment appears to idle at full power while the building is closed.",
                       "疑似闭馆期间设备未进入待机，空转耗电。"),
-    "compressed_air_leak": ("The compressor works harder off shift than usual: likely a compressed-air leak.",
+    WasteKind.COMPRESSED_AIR_LEAK: ("The compressor works harder off shift than usual: likely a compressed-air leak.",
                             "非生产时段空压机负荷偏高，疑似压缩空气泄漏。"),
-    "base_load_creep": ("The base load has been creeping up over days (filters, set points, a valve left open).",
+    WasteKind.BASE_LOAD_CREEP: ("The base load has been creeping up over days (filters, set points, a valve left open).",
                         "基础负荷近日持续攀升（疑似滤网堵塞、设定值漂移或阀门未关）。"),
-    "baseline_excess": ("Consumption is above its usual level for these hours.", "该时段用电高于平时水平。"),
+    WasteKind.BASELINE_EXCESS: ("Consumption is above its usual level for these hours.", "该时段用电高于平时水平。"),
 }
 
 
@@ -138,7 +139,7 @@ def _texts(*, category: MeterCategory, meter_name: str, kind: str, check: str, s
     name_en = f" {meter_name}" if meter_name else ""
     # Simulated and real meter names already start with the category in Chinese (走廊照明3).
     name_zh = meter_name or label_zh
-    hint_en, hint_zh = _HINTS.get(kind, _HINTS["baseline_excess"])
+    hint_en, hint_zh = _HINTS.get(kind, _HINTS[WasteKind.BASELINE_EXCESS])
     since, until = _local(started_at, tz), _local(ended_at, tz)
     wasted = actual_kwh - expected_kwh
     state_en = "It is still going on at the latest reading." if ongoing else "Consumption has since returned to normal."

@@ -12,15 +12,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.domain import GAS_CATEGORIES, GENERATION_CATEGORIES, MeterCategory
+from core.waste import WasteKind
 
-LIGHTS_DAYLIGHT = "lights_daylight"
-LIGHTS_AFTER_HOURS = "lights_after_hours"
-HVAC_AFTER_HOURS = "hvac_after_hours"
-PUMP_NIGHT = "pump_night"
-ELEVATOR_IDLE = "elevator_idle"
-COMPRESSED_AIR_LEAK = "compressed_air_leak"
-BASE_LOAD_CREEP = "base_load_creep"
-BASELINE_EXCESS = "baseline_excess"
+W = WasteKind
+LIGHTS_DAYLIGHT, LIGHTS_AFTER_HOURS, HVAC_AFTER_HOURS = W.LIGHTS_DAYLIGHT, W.LIGHTS_AFTER_HOURS, W.HVAC_AFTER_HOURS
+PUMP_NIGHT, ELEVATOR_IDLE, COMPRESSED_AIR_LEAK = W.PUMP_NIGHT, W.ELEVATOR_IDLE, W.COMPRESSED_AIR_LEAK
+BASE_LOAD_CREEP, BASELINE_EXCESS = W.BASE_LOAD_CREEP, W.BASELINE_EXCESS
 #: Hours where excess is not judged at all (HVAC while open follows the weather, which the
 #: baseline only knows as a climate normal; EV charging follows drivers).
 NOT_JUDGED = ""
@@ -99,7 +96,10 @@ def hour_kinds(
     night = (local_hours >= start) | (local_hours < end)
     closed = np.asarray(open_) <= 0
     if category in LIGHTING:
-        return np.where(np.asarray(daylight) >= 0.5, LIGHTS_DAYLIGHT, LIGHTS_AFTER_HOURS).astype(object)
+        # The clock as well as the sun: in a northern June the sun is up from 03:00, and lights
+        # burning from closing to opening were left on for the night, not switched on in daylight.
+        day = (np.asarray(daylight) >= 0.5) & ~night
+        return np.where(day, LIGHTS_DAYLIGHT, LIGHTS_AFTER_HOURS).astype(object)
     if category in HVAC:
         return np.where(closed, HVAC_AFTER_HOURS, NOT_JUDGED).astype(object)
     if category in PUMPS:

@@ -13,28 +13,27 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.domain import Meter, Site
+from models import detectors as registry
 from models.bank import BaselineBank, StoredBaseline
 from models.budget import FitBudget
 from models.creep import BaseLoadCreep
-from models.held_creep import HeldCreep
+from models.creep_check import CREEP_CATEGORIES
+from models.detector import Detector, SiteView
 from models.feedback import SiteFeedback
-from models import shortfall
-from models.features import DAYLIGHT_COL, HOUR_COL, OPEN_COL, WORKDAY_COL, hour_features, local_calendar, local_hour
+from models.features import HOUR_COL, OPEN_COL, WORKDAY_COL, hour_features, local_hour
 from models.findings import Finding
-from models.kinds import BASE_LOAD_CREEP, HVAC, PUMPS, hour_kinds, settled_hours
+from models.hourly_checks import candidates as hourly_candidates
+from models.kinds import HVAC
 from models.multivariate import SiteResidualForest
 from models.opening import CONFIRM_DAYS, LearnedHours
-from models.measure import SiteTerms, Span, measure
+from models.measure import SiteTerms
 from models.profile import ProfileBaseline
 from models.quality import MIN_HISTORY_DAYS, DataWarning, check_sufficiency
-from models.reference import day_keys
 from models.residual import ResidualDetector
 from models.schedule import OpeningHours, opening_hours
 from models.stuck import stuck_matrix
 
 DAY = 86400
-#: Categories whose base load can creep (the simulator and real sites agree: motors and HVAC).
-CREEP_CATEGORIES = frozenset(c.value for c in HVAC | PUMPS) | {"air_compressor"}
 #: Score units the multivariate verdict takes off a meter's threshold in an outlying hour:
 #: a meter at 3+ units while the site as a whole looks wrong is excess.
 MULTIVARIATE_RELIEF = 1.0
@@ -77,10 +76,8 @@ class SiteScanner:
         self.baseline = baseline or ProfileBaseline()
         # site -> (identity of its baselines, their stack, the baselines kept alive for the identity)
         self._stacks: dict[str, tuple] = {}
-        # meter -> the creep found on it, followed against the level it was found against
-        # until it is gone (see BaseLoadCreep.follow); in memory only, unlike the baselines,
-        # so a restarted worker measures a creep against its window again.
-        self._held: dict[str, HeldCreep] = {}
+        #: One of each registered detector, kept for the scanner's life (they may hold state).
+        self.detectors: list[Detector] = [make() for make in registry.DETECTORS]
 
     def scan(
         self,
@@ -129,40 +126,14 @@ class SiteScanner:
         scores = np.where(own, scores, np.nan)
         out.hours, out.scores, out.expected = scan_hours, scores, expected
         out.scored = [meters[j].meter_id for j in cols]
-        candidates = np.flatnonzero(np.nanmax(np.where(np.isnan(scores), -np.inf, scores), axis=0) > 3.0)
+        candidates = hourly_candidates(scores)
         # The forest only ever lowers thresholds of meters already at 3 units: skip it when none is.
         relief = self._relief(site.site_id, stack, X, kwh[:, cols], train, scores, budget) if candidates.size else 0.0
-        # Per category, each hour's waste kind and whether one strong hour may alert in it.
-        context: dict[str, tuple[np.ndarray, np.ndarray | None]] = {}
-        closed = X[first:, OPEN_COL] <= 0
-        for k in candidates.tolist():
-            meter = meters[cols[k]]
-            if meter.category.value not in context:
-                context[meter.category.value] = (
-                    hour_kinds(meter.category, local_hours=local[first:], daylight=X[first:, DAYLIGHT_COL],
-                               open_=X[first:, OPEN_COL]),
-                    settled_hours(meter.category, X[first:, DAYLIGHT_COL]))
-            kinds, settled = context[meter.category.value]
-            a = np.where(own[:, k], actual[:, k], np.nan)
-            for ep in self.detector.episodes(a, expected[:, k], scale[:, k], kinds, meter.rated_kw, relief,
-                                             closed=closed, settled=settled):
-                span = Span(ep.start, ep.stop, ep.kind, ep.detected, ep.ongoing, ep.excess_hours)
-                out.findings.append(measure(terms, meter, span, scan_hours, a, expected[:, k], local[first:]))
-        self._shortfalls(site, [meters[j] for j in cols], hours, kwh[:, cols], local,
-                         shortfall.candidates(scores, actual, expected), train_end, out)
-        self._creep(terms, meters, hours, kwh, X, local, baselines, out)
+        view = SiteView(terms, meters, hours, kwh, X, local, baselines, train_end, cols, first, actual, expected, scale,
+                        scores, own, relief, self.detector)
+        for detector in self.detectors:
+            detector.scan(view, out.findings, out.faults)
         return out
-
-    @staticmethod
-    def _shortfalls(site: Site, meters: list[Meter], hours: np.ndarray, kwh: np.ndarray, local: np.ndarray,
-                    picked: np.ndarray, scan_start: int, out: SiteScan) -> None:
-        """Shortfall and flat-line findings of the ``picked`` meters, which fell clearly below their baseline."""
-        if picked.size == 0:
-            return
-        _, ordinal, workday = local_calendar(hours, site.timezone)
-        day_key = day_keys((ordinal - 1) % 7, workday)  # ordinal 1 (0001-01-01) was a Monday
-        for k in picked.tolist():
-            out.faults.extend(shortfall.find(site.site_id, meters[k], hours, kwh[:, k], local, day_key, scan_start))
 
     def _relief(self, site_id: str, stack: ProfileBaseline, X: np.ndarray, kwh: np.ndarray, train: np.ndarray,
                 scores: np.ndarray, budget: FitBudget) -> np.ndarray | float:
@@ -270,6 +241,12 @@ class SiteScanner:
             began = time.perf_counter()
             Y = kwh[train][:, refit]
             used = ~np.isnan(Y) & ~superseded[:, None]
+            # Waste that stopped inside the window (a creep fixed) is not the meter's normal.
+            calm = [k for k, j in enumerate(refit) if meters[j].category.value in CREEP_CATEGORIES
+                    and meters[j].category not in HVAC]
+            if calm:
+                used[:, calm] &= ~self.creep.stopped_waste(
+                    Y[:, calm], X[train, OPEN_COL] <= 0, np.array([meters[refit[k]].rated_kw for k in calm]))
             trusted = np.zeros(Y.shape, dtype=bool)
             for k, j in enumerate(refit):
                 t, excluded = feedback.training_masks(meters[j].meter_id, hours[train], local[train],
@@ -289,56 +266,6 @@ class SiteScanner:
             out.fitted += len(refit)
             budget.charge(time.perf_counter() - began)
         return result
-
-    def _creep(self, terms, meters, hours, kwh, X, local, baselines, out) -> None:  # noqa: ANN001
-        cols = [j for j, m in enumerate(meters) if baselines[j] is not None and m.category.value in CREEP_CATEGORIES]
-        if not cols:
-            return
-        offset, base = self.creep.daily_base(kwh[:, cols], X[:, OPEN_COL] <= 0)
-        kinds = self.creep.day_kinds(X[:, WORKDAY_COL] > 0, offset)
-        ref_days = self.creep.reference_days(base)
-        reference = self.creep.reference(base, kinds, ref_days)
-        held = [self._held.pop(meters[j].meter_id, None) for j in cols]
-        window = reference.copy()
-        for k, h in enumerate(held):
-            if h is not None:
-                reference[:, k] = h.reference(kinds)
-        rated = np.array([meters[j].rated_kw for j in cols])
-        for k in np.flatnonzero(self.creep.candidates(base, rated, reference)).tolist():
-            j = cols[k]
-            meter = meters[j]
-            drift = np.zeros(base.shape[0])
-            if meter.category in HVAC:
-                # What the baseline knows moves an HVAC base load too (the season's cooling need
-                # at night): only the rise beyond the baseline's own drift can be a creep. Pumps
-                # and compressors do not follow the weather; a baseline fitted over their creep
-                # would read the creep as the season warming and take it off.
-                expected = np.clip(baselines[j].baseline.predict(X), 0.0, None)
-                drift = self.creep.daily_base(expected[:, None], X[:, OPEN_COL] <= 0)[1][:, 0]
-                drift = np.nan_to_num(drift - self.creep.reference(drift[:, None], kinds, ref_days[:, k:k + 1])[:, 0], nan=0.0)
-            daily = base[:, k] - drift
-            found = None
-            if held[k] is None or held[k].is_level(daily, window[:, k], ref_days[:, k]):
-                # Not followed yet, or the window's lowest days are a level, not its climb.
-                found = self.creep.find(daily, offset, meter.rated_kw, window[:, k])
-                if found is not None:
-                    self._held[meter.meter_id] = HeldCreep.of(int(hours[found.start]), found, daily, window[:, k], kinds)
-            if found is None and held[k] is not None:
-                found = self.creep.follow(daily, offset, meter.rated_kw, reference[:, k],
-                                          int(np.searchsorted(hours, held[k].start_ts)))
-                if found is not None:
-                    self._held[meter.meter_id] = held[k]
-            if found is None:
-                continue
-            actual = kwh[:, j]
-            expected = actual.copy()
-            expected[found.start:] = actual[found.start:] - found.excess
-            span = Span(found.start, hours.size, BASE_LOAD_CREEP, hours.size - 1, True,
-                        int(hours.size - found.start))
-            creep = measure(terms, meter, span, hours, actual, expected, local)
-            # The creep explains the meter's excess since it began: no second alert for it.
-            out.findings = [f for f in out.findings if f.meter_id != meter.meter_id or f.ended_at <= creep.started_at]
-            out.findings.append(creep)
 
 
 def _fit(template: ProfileBaseline, X: np.ndarray, Y: np.ndarray, used: np.ndarray, trusted: np.ndarray) -> ProfileBaseline:

@@ -11,25 +11,28 @@ from core.calendar import local_date
 from core.domain import Meter, Site, SiteType
 from core.solar import sun_times
 from core.timebase import DAY, HOUR
+from core.waste import WasteKind
 from simulators.portfolio import Portfolio
 from simulators.realism import SiteHours
 from simulators.schedules import OPENING_HOURS, local_midnight
 from simulators.waste import DATA_FAULT_KINDS, METER_EVENT_KINDS, WASTE_CATEGORIES, WASTE_KINDS, WasteEvent
 
+W = WasteKind
+
 #: The kinds plan_waste places unless told otherwise (its behaviour before the other
 #: kinds existed, which seeded detector tests rely on).
-DEFAULT_WASTE_KINDS = ("lights_daylight", "hvac_after_hours", "pump_night")
+DEFAULT_WASTE_KINDS = (W.LIGHTS_DAYLIGHT, W.HVAC_AFTER_HOURS, W.PUMP_NIGHT)
 #: Attempts to place an event before giving up on it (windows may fall off the range
 #: or overlap another event on the same meter).
 _PLACEMENT_TRIES = 20
 #: Extra load as a share of the meter's rating, low and high, by kind.
 _EXTRA_SHARE = {
-    "lights_daylight": (0.6, 0.9), "lights_after_hours": (0.5, 0.9), "hvac_after_hours": (0.3, 0.6),
-    "pump_night": (0.4, 0.8), "base_load_creep": (0.1, 0.3), "elevator_idle": (0.15, 0.3),
-    "compressed_air_leak": (0.15, 0.35),
+    W.LIGHTS_DAYLIGHT: (0.6, 0.9), W.LIGHTS_AFTER_HOURS: (0.5, 0.9), W.HVAC_AFTER_HOURS: (0.3, 0.6),
+    W.PUMP_NIGHT: (0.4, 0.8), W.BASE_LOAD_CREEP: (0.1, 0.3), W.ELEVATOR_IDLE: (0.15, 0.3),
+    W.COMPRESSED_AIR_LEAK: (0.15, 0.35),
 }
 #: Waste that lasts days or weeks may run past the end of the range; it is cut there.
-_LONG = frozenset({"base_load_creep", "elevator_idle", "compressed_air_leak"})
+_LONG = frozenset({W.BASE_LOAD_CREEP, W.ELEVATOR_IDLE, W.COMPRESSED_AIR_LEAK})
 #: Days a base-load creep takes to reach its full extra load, low and high: a filter fouls
 #: or a set point drifts over one to three weeks (four days is the quickest that still
 #: reads as a ramp in daily base loads rather than a step).
@@ -57,28 +60,28 @@ def _window(kind: str, site: Site, day: date, rng: np.random.Generator,
     midnight = local_midnight(day, site.timezone)
     closing = _workday_hours(site, hours, midnight)  # its own hours that day, in the realistic scenario
     hour = lambda h: midnight + int(h * HOUR)  # noqa: E731 - local hour of ``day`` to epoch
-    if kind == "lights_daylight":
+    if kind == W.LIGHTS_DAYLIGHT:
         # Someone switches to manual or a photocell fails in the morning; found by evening.
         sunrise, sunset = sun_times(site.latitude, site.longitude, day)
         start = sunrise + int(rng.uniform(1.0, 3.0) * HOUR)
         end = min(start + int(rng.uniform(4.0, 8.0) * HOUR), sunset - 1800)
         return (start, end) if end - start >= 2 * HOUR else None
-    if kind == "hvac_after_hours":
+    if kind == W.HVAC_AFTER_HOURS:
         # Left running when the building closes, until someone notices next morning.
         start = hour(closing[1] + rng.uniform(0.5, 2.0))
         return start, start + int(rng.uniform(4.0, 9.0) * HOUR)
-    if kind == "pump_night":
+    if kind == W.PUMP_NIGHT:
         # A stuck pressure switch keeps the pump running through the low-demand night.
         start = hour(rng.uniform(22.0, 25.0))
         return start, start + int(rng.uniform(3.0, 6.0) * HOUR)
-    if kind == "lights_after_hours":
+    if kind == W.LIGHTS_AFTER_HOURS:
         # Nobody switches the lobby, garage or facade lights off at closing; on until morning.
         opens, closes = closing
         return hour(closes + rng.uniform(0.25, 1.0)), hour(24 + opens - rng.uniform(0.0, 1.0))
-    if kind == "elevator_idle":
+    if kind == W.ELEVATOR_IDLE:
         # A lift or escalator kept out of standby after service, for a few nights.
         return hour(closing[1] + rng.uniform(0.0, 1.0)), hour(24 * rng.uniform(1.0, 5.0))
-    if kind == "compressed_air_leak":
+    if kind == W.COMPRESSED_AIR_LEAK:
         # A fitting fails during a shift; the leak bleeds until the next maintenance round.
         start = hour(rng.uniform(8.0, 18.0))
         return start, start + int(rng.uniform(7.0, 28.0) * DAY)
@@ -89,7 +92,7 @@ def _candidates(site: Site, meters: list[Meter], kinds: tuple[str, ...]) -> list
     out = [(kind, m) for kind in kinds for m in meters if m.category in WASTE_CATEGORIES[kind]]
     if site.site_type is SiteType.RESIDENTIAL:
         # Residential public HVAC is small; after-hours waste there is rare and tiny.
-        out = [(k, m) for k, m in out if k != "hvac_after_hours"] or out
+        out = [(k, m) for k, m in out if k != W.HVAC_AFTER_HOURS] or out
     return out
 
 
@@ -137,18 +140,18 @@ def plan_waste(portfolio: Portfolio, start: int, end: int, events_per_site_week:
 def _creep(site: Site, meter: Meter, day: date, end: int, rng: np.random.Generator) -> WasteEvent | None:
     """Fouled filters, a drifting set point: the base load creeps up for days, then stays until fixed."""
     start = local_midnight(day, site.timezone) + int(rng.uniform(0.0, 24.0) * HOUR)
-    ramp_end = start + int(rng.uniform(*CREEP_RAMP_DAYS) * DAY)
-    fixed = ramp_end + int(rng.uniform(*CREEP_HOLD_DAYS) * DAY)
-    lo, hi = _EXTRA_SHARE["base_load_creep"]
+    ramp_end = start + int(rng.uniform(*CREEP_RAMP_DAYS) * 86400)
+    fixed = ramp_end + int(rng.uniform(*CREEP_HOLD_DAYS) * 86400)
+    lo, hi = _EXTRA_SHARE[W.BASE_LOAD_CREEP]
     extra = round(meter.rated_kw * float(rng.uniform(lo, hi)), 2)
     if ramp_end + MIN_CREEP_HOLD_S > end:
         return None
-    return WasteEvent(site.site_id, meter.meter_id, "base_load_creep", start, fixed, extra, ramp_end).cut(end)
+    return WasteEvent(site.site_id, meter.meter_id, W.BASE_LOAD_CREEP, start, fixed, extra, ramp_end).cut(end)
 
 
 def _place(kind: str, site: Site, meter: Meter, day: date, start: int, end: int,
            rng: np.random.Generator, hours: SiteHours | None = None) -> WasteEvent | None:
-    if kind == "base_load_creep":
+    if kind == W.BASE_LOAD_CREEP:
         event = _creep(site, meter, day, end, rng)
         return event if event is not None and event.start >= start else None
     window = _window(kind, site, day, rng, hours)

@@ -9,19 +9,21 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from core.domain import MeterCategory
+from core.waste import WasteKind
 from core.wire import format_ts
 
 C = MeterCategory
 
 #: Which meters each kind of waste can happen on.
+W = WasteKind
 WASTE_CATEGORIES: dict[str, frozenset[MeterCategory]] = {
-    "lights_daylight": frozenset({C.CORRIDOR_LIGHTING, C.LANDSCAPE_LIGHTING}),
-    "lights_after_hours": frozenset({C.LOBBY_LIGHTING, C.GARAGE_LIGHTING, C.LANDSCAPE_LIGHTING}),
-    "hvac_after_hours": frozenset({C.PUBLIC_HVAC, C.CHILLER}),
-    "pump_night": frozenset({C.WATER_PUMP, C.LANDSCAPE_PUMP}),
-    "base_load_creep": frozenset({C.PUBLIC_HVAC, C.CHILLER, C.WATER_PUMP, C.AIR_COMPRESSOR}),
-    "elevator_idle": frozenset({C.ELEVATOR}),
-    "compressed_air_leak": frozenset({C.AIR_COMPRESSOR}),
+    W.LIGHTS_DAYLIGHT: frozenset({C.CORRIDOR_LIGHTING, C.LANDSCAPE_LIGHTING}),
+    W.LIGHTS_AFTER_HOURS: frozenset({C.LOBBY_LIGHTING, C.GARAGE_LIGHTING, C.LANDSCAPE_LIGHTING}),
+    W.HVAC_AFTER_HOURS: frozenset({C.PUBLIC_HVAC, C.CHILLER}),
+    W.PUMP_NIGHT: frozenset({C.WATER_PUMP, C.LANDSCAPE_PUMP}),
+    W.BASE_LOAD_CREEP: frozenset({C.PUBLIC_HVAC, C.CHILLER, C.WATER_PUMP, C.AIR_COMPRESSOR}),
+    W.ELEVATOR_IDLE: frozenset({C.ELEVATOR}),
+    W.COMPRESSED_AIR_LEAK: frozenset({C.AIR_COMPRESSOR}),
 }
 WASTE_KINDS = tuple(WASTE_CATEGORIES)
 #: Faults of the measurement, not of the building: never waste, wasted_kwh is 0.
@@ -38,10 +40,10 @@ EVENT_CLASS: dict[str, str] = {
 }
 #: Waste that adds load only while the site is closed (nights, weekends, holidays):
 #: during service the same load is normal use.
-CLOSED_HOURS_ONLY = frozenset({"elevator_idle", "compressed_air_leak"})
+CLOSED_HOURS_ONLY = frozenset({W.ELEVATOR_IDLE, W.COMPRESSED_AIR_LEAK})
 #: Waste whose extra load grows linearly from 0 at ``start`` to ``extra_kw`` at ``ramp_end``
 #: (``end`` unless given), then stays there until ``end``.
-RAMPED = frozenset({"base_load_creep"})
+RAMPED = frozenset({W.BASE_LOAD_CREEP})
 
 #: Ground-truth columns, in file order. Columns are only ever added, never renamed.
 GROUND_TRUTH_COLUMNS = ("site", "meter", "kind", "class", "start", "end", "wasted_kwh", "extra_kw", "ramp_end")

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from core.categories import CATEGORIES, GAS_CATEGORIES, GENERATION_CATEGORIES, MeterCategory, unit_of
-from core.waste_kinds import WasteKind
+from core.waste import WasteKind
 from models.kinds import NOT_JUDGED, WASTE_KINDS, hour_kinds, is_scored
 from models.scoring import CREEP_CATEGORIES
 

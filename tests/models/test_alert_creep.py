@@ -85,7 +85,7 @@ def test_a_creep_alert_keeps_the_time_it_was_first_detected(tmp_path: Path) -> N
     assert json.loads(row.explanation) == {"detected_ts": T0 + 3 * DAY, "detected_at": "day 3"}
 
 
-def test_a_night_alerted_before_the_creep_was_found_becomes_part_of_it(tmp_path: Path) -> None:
+def test_a_night_alerted_before_the_creep_was_found_is_merged_into_it(tmp_path: Path) -> None:
     portfolio = build_portfolio(1, 7)
     site = portfolio.sites[0]
     meter = portfolio.meters[site.site_id][0].meter_id
@@ -96,8 +96,8 @@ def test_a_night_alerted_before_the_creep_was_found_becomes_part_of_it(tmp_path:
             [night], scored_meters=[meter], scan_start=T0 + 2 * DAY, data_end=T0 + 3 * DAY)
     # Found as a creep that starts after the night, then, as the data grows, from before it.
     for start, days, expected in ((2 * DAY + 12 * HOUR, 5, ["base_load_creep", "compressed_air_leak"]),
-                                  (0, 6, ["base_load_creep", "base_load_creep"]),
-                                  (0, 7, ["base_load_creep", "base_load_creep"])):
+                                  (0, 6, ["base_load_creep"]),
+                                  (0, 7, ["base_load_creep"])):
         with sessions.begin() as session:
             AlertBook(session, site.site_id, wall_now=0).store(
                 [finding(site.site_id, meter, "base_load_creep", T0 + start, T0 + days * DAY, ongoing=True)],
@@ -105,11 +105,12 @@ def test_a_night_alerted_before_the_creep_was_found_becomes_part_of_it(tmp_path:
         with sessions() as session:
             assert sorted(r.kind for r in session.scalars(select(AlertRecord))) == expected
     with sessions() as session:
-        events = [e.action for e in session.scalars(select(AlertEventRecord).where(AlertEventRecord.detail.contains("part of")))]
+        merged = [json.loads(e.detail) for e in session.scalars(select(AlertEventRecord).where(AlertEventRecord.action == "merged"))]
         spans = sorted((r.started_at, r.ended_at) for r in session.scalars(select(AlertRecord)))
-    assert events == ["updated"]
-    # The creep's own alert goes on; the night it absorbed keeps its own span and numbers.
-    assert spans == [(T0, T0 + 7 * DAY), (night.started_at, night.ended_at)]
+    # The creep's own alert goes on and names the night it took in; the night's alert is gone.
+    assert [(m["kind"], m["started_at"], m["ended_at"]) for m in merged] == [
+        ("compressed_air_leak", night.started_at, night.ended_at)]
+    assert spans == [(T0, T0 + 7 * DAY)]
 
 
 def test_a_creep_longer_than_the_window_keeps_its_start_and_adds_its_new_hours(tmp_path: Path) -> None:
@@ -210,9 +211,8 @@ def test_a_creep_coming_back_after_its_alert_was_resolved_reopens_it(tmp_path: P
         assert (row.status, row.verification, row.reopened) == ("open", "failed", 1)
 
 
-def test_a_creep_moved_to_the_start_of_a_night_it_absorbs_leaves_that_night_its_kind(tmp_path: Path) -> None:
-    """Two alerts may not share (meter, kind, start): the creep found from the first night on
-    takes that start, so the night's alert keeps its own kind instead of failing the pass."""
+def test_a_creep_moved_to_the_start_of_a_night_it_absorbs_merges_that_night(tmp_path: Path) -> None:
+    """The creep found from the first night on takes that start and the night's alert with it."""
     sessions, site, meter = open_creep(tmp_path, days=8, scan_start=T0)
     with sessions.begin() as session:
         row = session.scalars(select(AlertRecord)).one()
@@ -226,4 +226,58 @@ def test_a_creep_moved_to_the_start_of_a_night_it_absorbs_leaves_that_night_its_
             [whole], scored_meters=[meter], scan_start=T0 + 7 * DAY, data_end=T0 + 9 * DAY)
     with sessions() as session:
         rows = sorted((r.kind, r.started_at) for r in session.scalars(select(AlertRecord)))
-    assert rows == [("base_load_creep", T0), ("hvac_after_hours", T0)]
+    assert rows == [("base_load_creep", T0)]
+
+
+def test_a_creep_found_later_does_not_take_over_a_night_alert_of_another_kind(tmp_path: Path) -> None:
+    """The night was alerted as after-hours HVAC when it happened; a creep found days later from
+    before it is a different finding: its own alert, with its own detection time."""
+    portfolio = build_portfolio(1, 7)
+    site = portfolio.sites[0]
+    meter = portfolio.meters[site.site_id][0].meter_id
+    sessions = registry(tmp_path, portfolio)
+    night = replace(finding(site.site_id, meter, "hvac_after_hours", T0 + DAY + 20 * HOUR, T0 + 2 * DAY + 4 * HOUR,
+                            ongoing=False),
+                    explanation=json.dumps({"detected_ts": T0 + DAY + 22 * HOUR, "detected_at": "night"}))
+    with sessions.begin() as session:
+        AlertBook(session, site.site_id, wall_now=0).store(
+            [night], scored_meters=[meter], scan_start=T0 + DAY, data_end=T0 + 2 * DAY + 6 * HOUR)
+    creep = replace(finding(site.site_id, meter, "base_load_creep", T0, T0 + 3 * DAY, ongoing=True),
+                    explanation=json.dumps({"detected_ts": T0 + 3 * DAY, "detected_at": "creep"}))
+    with sessions.begin() as session:
+        AlertBook(session, site.site_id, wall_now=0).store(
+            [creep], scored_meters=[meter], scan_start=T0 + DAY, data_end=T0 + 3 * DAY)
+    with sessions() as session:
+        rows = {r.kind: (r.started_at, json.loads(r.explanation)["detected_at"])
+                for r in session.scalars(select(AlertRecord))}
+    assert rows == {"hvac_after_hours": (night.started_at, "night"), "base_load_creep": (T0, "creep")}
+
+
+def test_a_night_a_creep_absorbed_never_continues_as_a_second_creep(tmp_path: Path) -> None:
+    """A night a creep absorbed is merged into the creep's alert, and a creep re-found from that
+    night's start continues the creep's alert: one creep, its energy counted once."""
+    portfolio = build_portfolio(1, 7)
+    site = portfolio.sites[0]
+    meter = portfolio.meters[site.site_id][0].meter_id
+    sessions = registry(tmp_path, portfolio)
+    night = finding(site.site_id, meter, "hvac_after_hours", T0 + 2 * DAY + 20 * HOUR, T0 + 3 * DAY + 6 * HOUR,
+                    ongoing=False)
+    # The night is alerted; the creep is found after it, then from before it, and absorbs it.
+    passes = [([night], 3 * DAY + 8 * HOUR),
+              ([finding(site.site_id, meter, "base_load_creep", T0 + 3 * DAY + 8 * HOUR, T0 + 5 * DAY, ongoing=True)], 5 * DAY),
+              ([finding(site.site_id, meter, "base_load_creep", T0, T0 + 6 * DAY, ongoing=True)], 6 * DAY)]
+    for found, end in passes:
+        with sessions.begin() as session:
+            AlertBook(session, site.site_id, wall_now=0).store(
+                found, scored_meters=[meter], scan_start=T0 + end - 2 * DAY, data_end=T0 + end)
+    with sessions() as session:
+        assert [r.kind for r in session.scalars(select(AlertRecord))] == ["base_load_creep"]
+    refound = replace(finding(site.site_id, meter, "base_load_creep", night.started_at, T0 + 8 * DAY, ongoing=True),
+                      wasted_kwh=500.0)
+    with sessions.begin() as session:
+        AlertBook(session, site.site_id, wall_now=0).store(
+            [refound], scored_meters=[meter], scan_start=T0 + 6 * DAY, data_end=T0 + 8 * DAY)
+    with sessions() as session:
+        rows = sorted((r.started_at, r.ended_at, r.ongoing, r.wasted_kwh) for r in session.scalars(select(AlertRecord)))
+    # One creep alert, ongoing, re-measured from the new start: not a second creep beside it.
+    assert rows == [(night.started_at, T0 + 8 * DAY, True, 500.0)]

@@ -56,3 +56,20 @@ def test_lighting_hours_at_sunrise_and_sunset_and_next_to_them_are_not_settled()
     settled = settled_hours(C.LANDSCAPE_LIGHTING, daylight)
     assert settled.tolist() == [True, True, False, False, False, True, True, False, False, False, True, True]
     assert settled_hours(C.WATER_PUMP, daylight) is None
+
+
+def test_lights_left_on_all_night_are_after_hours_even_where_the_sun_rises_early() -> None:
+    # A northern mall in June, closed 22:00-10:00: the sun is up from 03:00, so seven of the
+    # twelve hours the lights burn are in daylight; they were left on for the night all the same.
+    hours = np.array([22, 23, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    daylight = np.where((hours >= 3) & (hours < 20), 1.0, 0.0)
+    hourly = hour_kinds(C.LOBBY_LIGHTING, local_hours=hours, daylight=daylight, open_=np.zeros(hours.size))
+    assert episode_kind(hourly, np.full(hours.size, 5.0)) == "lights_after_hours"
+
+
+def test_lights_on_in_the_morning_sun_are_daylight_whether_or_not_the_site_is_open() -> None:
+    hours = np.array([7, 8, 9, 10, 11, 12])
+    for open_ in (0.0, 1.0):
+        hourly = hour_kinds(C.CORRIDOR_LIGHTING, local_hours=hours, daylight=np.ones(hours.size),
+                            open_=np.full(hours.size, open_))
+        assert episode_kind(hourly, np.full(hours.size, 5.0)) == "lights_daylight"

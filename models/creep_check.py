@@ -1,0 +1,80 @@
+"""``CreepCheck``: base-load creep (``models.creep``) on the meters whose base load can creep,
+followed from pass to pass (``models.held_creep``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from models.creep import BaseLoadCreep
+from models.detector import SiteView
+from models.features import OPEN_COL, WORKDAY_COL
+from models.findings import Finding
+from models.held_creep import HeldCreep
+from models.kinds import BASE_LOAD_CREEP, HVAC, PUMPS
+from models.measure import Span, measure
+from models.quality import DataWarning
+
+#: Categories whose base load can creep (the simulator and real sites agree: motors and HVAC).
+CREEP_CATEGORIES = frozenset(c.value for c in HVAC | PUMPS) | {"air_compressor"}
+
+
+class CreepCheck:
+    """One instance per scanner: it holds the creeps found, meter by meter."""
+
+    def __init__(self, creep: BaseLoadCreep | None = None) -> None:
+        self.creep = creep or BaseLoadCreep()
+        # meter -> the creep found on it, followed against the level it was found against
+        # until it is gone (see BaseLoadCreep.follow); in memory only, unlike the baselines,
+        # so a restarted worker measures a creep against its window again.
+        self._held: dict[str, HeldCreep] = {}
+
+    def scan(self, view: SiteView, findings: list[Finding], faults: list[DataWarning]) -> None:
+        meters, hours, kwh, X, baselines = view.meters, view.hours, view.kwh, view.features, view.baselines
+        cols = [j for j, m in enumerate(meters) if baselines[j] is not None and m.category.value in CREEP_CATEGORIES]
+        if not cols:
+            return
+        offset, base = self.creep.daily_base(kwh[:, cols], X[:, OPEN_COL] <= 0)
+        kinds = self.creep.day_kinds(X[:, WORKDAY_COL] > 0, offset)
+        ref_days = self.creep.reference_days(base)
+        reference = self.creep.reference(base, kinds, ref_days)
+        held = [self._held.pop(meters[j].meter_id, None) for j in cols]
+        window = reference.copy()
+        for k, h in enumerate(held):
+            if h is not None:
+                reference[:, k] = h.reference(kinds)
+        rated = np.array([meters[j].rated_kw for j in cols])
+        for k in np.flatnonzero(self.creep.candidates(base, rated, reference)).tolist():
+            j = cols[k]
+            meter = meters[j]
+            drift = np.zeros(base.shape[0])
+            if meter.category in HVAC:
+                # What the baseline knows moves an HVAC base load too (the season's cooling need
+                # at night): only the rise beyond the baseline's own drift can be a creep. Pumps
+                # and compressors do not follow the weather; a baseline fitted over their creep
+                # would read the creep as the season warming and take it off.
+                expected = np.clip(baselines[j].baseline.predict(X), 0.0, None)
+                drift = self.creep.daily_base(expected[:, None], X[:, OPEN_COL] <= 0)[1][:, 0]
+                drift = np.nan_to_num(drift - self.creep.reference(drift[:, None], kinds, ref_days[:, k:k + 1])[:, 0], nan=0.0)
+            daily = base[:, k] - drift
+            found = None
+            if held[k] is None or held[k].is_level(daily, window[:, k], ref_days[:, k]):
+                # Not followed yet, or the window's lowest days are a level, not its climb.
+                found = self.creep.find(daily, offset, meter.rated_kw, window[:, k])
+                if found is not None:
+                    self._held[meter.meter_id] = HeldCreep.of(int(hours[found.start]), found, daily, window[:, k], kinds)
+            if found is None and held[k] is not None:
+                found = self.creep.follow(daily, offset, meter.rated_kw, reference[:, k],
+                                          int(np.searchsorted(hours, held[k].start_ts)))
+                if found is not None:
+                    self._held[meter.meter_id] = held[k]
+            if found is None:
+                continue
+            actual = kwh[:, j]
+            expected = actual.copy()
+            expected[found.start:] = actual[found.start:] - found.excess
+            span = Span(found.start, hours.size, BASE_LOAD_CREEP, hours.size - 1, True,
+                        int(hours.size - found.start))
+            creep = measure(view.terms, meter, span, hours, actual, expected, view.local)
+            # The creep explains the meter's excess since it began: no second alert for it.
+            findings[:] = [f for f in findings if f.meter_id != meter.meter_id or f.ended_at <= creep.started_at]
+            findings.append(creep)
