@@ -134,8 +134,11 @@ class ProcessWorker(IngestWorker):
             return
         deadline = time.monotonic() + timeout
         self._stopping = True
-        for outbox in self._outboxes:
-            outbox.close()
+        # On a thread: a writer stuck on an unavailable store does not read its pipe, and a
+        # send into a full pipe would hold stop past its timeout; killing the writer ends it.
+        closer = threading.Thread(target=lambda: [outbox.close() for outbox in self._outboxes], name="ingest-close", daemon=True)
+        closer.start()
+        closer.join(max(0.0, deadline - time.monotonic()))
         for process in self._processes:
             process.join(max(0.0, deadline - time.monotonic()))
         for process in self._processes:

@@ -88,7 +88,10 @@ class WriterSide(IngestWorker):
                 try:
                     item = inbox.recv()
                 except (EOFError, OSError):
-                    log.warning("the network process is gone; writing what was received")
+                    # Nothing can be acknowledged any more: stop at once rather than wait on
+                    # a store that may be away; the broker redelivers all of it anyway.
+                    log.warning("the network process is gone; stopping")
+                    self._abort.set()
                     break
                 if item is None:
                     break
