@@ -59,6 +59,9 @@ def start_processes(mqtt_settings, ingest_settings, tmp_path) -> Iterator[Callab
         started.append(worker)
         worker.start()
         assert worker.wait_until_subscribed(10), "worker did not subscribe"
+        # Spawned writers import everything afresh: seconds on a loaded machine. Each reports
+        # once it has loaded the registry and the store's newest points.
+        wait_for(lambda: not worker.healthy or all(worker.writer_reports), timeout=60, what="every writer process up")
         return worker
 
     yield start
