@@ -124,7 +124,11 @@ class WriterSide(IngestWorker):
     def _report(self) -> None:
         if time.monotonic() >= self._next_report:
             self._next_report = time.monotonic() + REPORT_S
-            self._send(("report", writer_report(self._metrics)))
+            try:
+                report = writer_report(self._metrics)
+            except RuntimeError:
+                return  # a counter dict grew under us (the writer thread owns them): next time
+            self._send(("report", report))
 
     def _send(self, what: object) -> None:
         with self._send_lock:
