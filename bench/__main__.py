@@ -30,26 +30,33 @@ def _ingest(args: argparse.Namespace) -> list[str]:
         for batch in (False, True):
             readings = args.readings * (10 if batch else 1)
             for i in range(args.repeat):
-                console.print(f"[dim]ingest, {'gateway batches' if batch else 'per-meter messages'}, run {i + 1}/{args.repeat} …[/]")
-                result = ingest_throughput.run(broker, influx, workdir, readings, batch, workers=args.workers)
-                rows.setdefault(result.mode, []).append(result)
+                for writers in args.writers:
+                    console.print(f"[dim]ingest, {'gateway batches' if batch else 'per-meter messages'}, {writers} writer process(es), "
+                                  f"run {i + 1}/{args.repeat} …[/]")
+                    result = ingest_throughput.run(broker, influx, workdir, readings, batch, workers=args.workers, writers=writers)
+                    rows.setdefault((result.mode, writers), []).append(result)
     who = "one worker" if args.workers == 1 else f"{args.workers} workers in one shared subscription group"
     table = Table(title=f"Ingest, {who}, QoS 1, InfluxDB 1.6.7 (medians)")
-    for col in ("mode", "readings", "stored+acked/s", "C client ceiling/s", "ratio", "bare paho/s", "ratio", "raw InfluxDB pts/s", "peak RSS MB"):
+    columns = ("mode", "writers", "readings", "stored+acked/s", "C client ceiling/s", "ratio", "bare paho/s", "ratio", "raw InfluxDB pts/s", "ratio",
+               "cores: ingest / broker / InfluxDB", "peak RSS MB")
+    for col in columns:
         table.add_column(col, justify="right")
     lines = [
-        f"Ingest, {who}, QoS 1, InfluxDB 1.6.7 (medians of {args.repeat}):",
+        f"Ingest, {who}, QoS 1, InfluxDB 1.6.7 (medians of {args.repeat}); cores = CPU seconds per second while the worker ran:",
         "",
-        "| mode | readings | stored+acked readings/s | Mosquitto → C client readings/s | ratio | Mosquitto → bare paho readings/s | ratio | raw InfluxDB points/s | peak RSS (MB) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| mode | writer processes | readings | stored+acked readings/s | Mosquitto → C client readings/s | ratio | Mosquitto → bare paho readings/s | ratio "
+        "| raw InfluxDB points/s | ratio | cores: ingest / broker / InfluxDB | peak RSS (MB) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
-    for mode, results in rows.items():
+    for (mode, writers), results in rows.items():
         rate = statistics.median(r.readings_per_s for r in results)
         ceiling = statistics.median(r.c_client_readings_per_s for r in results)
         paho = statistics.median(r.paho_readings_per_s for r in results)
         raw = statistics.median(r.influx_raw_points_per_s for r in results)
+        cores = " / ".join(f"{statistics.median(getattr(r, f'{side}_cores') for r in results):.2f}" for side in ("ingest", "broker", "influx"))
         peak = max(r.peak_rss_mb for r in results)
-        cells = [mode, f"{results[0].readings:,}", f"{rate:,.0f}", f"{ceiling:,.0f}", f"{rate / ceiling:.2f}", f"{paho:,.0f}", f"{rate / paho:.2f}", f"{raw:,.0f}", f"{peak:.0f}"]
+        cells = [mode, str(writers), f"{results[0].readings:,}", f"{rate:,.0f}", f"{ceiling:,.0f}", f"{rate / ceiling:.2f}", f"{paho:,.0f}", f"{rate / paho:.2f}",
+                 f"{raw:,.0f}", f"{rate / raw:.2f}", cores, f"{peak:.0f}"]
         table.add_row(*cells)
         lines.append("| " + " | ".join(cells) + " |")
     console.print(table)
@@ -117,6 +124,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("suite", nargs="*", help="what to measure: ingest, memory, national, api, registry, load [default: all]")
     parser.add_argument("--readings", type=int, default=40_000, help="per-meter readings per run (batches get 10x) [40000]")
     parser.add_argument("--workers", type=int, default=1, help="ingest workers (>1: one MQTT 5 shared subscription group); API workers of the load suite [1]")
+    parser.add_argument("--writers", type=lambda v: [int(n) for n in v.split(",")], default=[1],
+                        help="writer processes of each ingest worker (ingest.writers); several, as 1,2, are measured side by side [1]")
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the median is reported [3]")
     parser.add_argument("--minutes", type=float, default=10.0, help="length of the national-portfolio run [10]")
     parser.add_argument("--sites", type=int, default=sustain.SITES, help="sites of the national portfolio [5000]")

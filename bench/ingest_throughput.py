@@ -10,7 +10,7 @@ import paho.mqtt.client as mqtt
 
 from bench.ceilings import influx_raw_writes, mqtt_c_client, paho_subscriber, publish
 from bench.payloads import Stream, meta_messages, write_streams
-from bench.worker import IngestProcess, wait_total
+from bench.worker import IngestProcess, cpu_seconds, wait_total
 from core import wire
 from core.domain import EnergyPoint
 
@@ -25,6 +25,11 @@ class IngestResult:
     paho_seconds: float
     influx_raw_seconds: float
     peak_rss_mb: float
+    writers: int = 1
+    #: CPU cores (CPU seconds per second) each side took while the worker ran.
+    ingest_cores: float = 0.0
+    broker_cores: float = 0.0
+    influx_cores: float = 0.0
 
     @property
     def readings_per_s(self) -> float:
@@ -65,11 +70,12 @@ def _points(streams: list[Stream], prefix: str) -> list[EnergyPoint]:
     return points
 
 
-def run(broker, influx, workdir: Path, readings: int, batch: bool, qos: int = 1, workers: int = 1) -> IngestResult:
+def run(broker, influx, workdir: Path, readings: int, batch: bool, qos: int = 1, workers: int = 1, writers: int = 1) -> IngestResult:
     """Measure one mode; every figure comes from the same payload files.
 
     ``workers`` > 1: that many ``kilowatch ingest`` processes in one MQTT 5 shared
     subscription group, writing to the same database (the scale-out of docs/scaling.md).
+    ``writers`` > 1: each process spreads its sites over that many writer processes.
     """
     mode = "gateway batches" if batch else "per-meter messages"
     prefix = f"bench{time.time_ns() % 10**9}/v1"
@@ -85,7 +91,7 @@ def run(broker, influx, workdir: Path, readings: int, batch: bool, qos: int = 1,
 
     database = influx.new_database()
     group = "bench" if workers > 1 else ""
-    pool = [IngestProcess(run_dir, broker.port, prefix, influx.url, database, group, i) for i in range(workers)]
+    pool = [IngestProcess(run_dir, broker.port, prefix, influx.url, database, group, i, writers) for i in range(workers)]
     for worker in pool:
         worker.start()
     try:
@@ -93,19 +99,26 @@ def run(broker, influx, workdir: Path, readings: int, batch: bool, qos: int = 1,
             worker.wait_ready(timeout=60)
         announced = _announce(broker.port, prefix, batch)
         for worker in pool:
-            # Retained announcements reach every member of a shared group.
-            worker.wait_metric("received_messages", announced, timeout=60)
+            # Retained announcements reach every member of a shared group; acknowledged means
+            # applied (with writer processes, received only means handed to a writer).
+            worker.wait_metric("acked_messages", announced, timeout=120)
+        ingest_pids = [pid for worker in pool for pid in worker.pids()]
+        servers = {"broker": [broker.process.pid], "influx": [influx.process.pid], "ingest": ingest_pids}
+        cpu = {name: cpu_seconds(pids) for name, pids in servers.items()}
         start = time.perf_counter()
         pubs = publish(broker.host, broker.port, streams, qos)
         done = wait_total(pool, "stored_readings", total_readings, timeout=900)
         seconds = done - start
+        cores = {name: (cpu_seconds(pids) - cpu[name]) / seconds for name, pids in servers.items()}
         for p in pubs:
             p.wait(timeout=60)
         peak = max(worker.peak_rss_mb() for worker in pool)
     finally:
         for worker in pool:
             worker.stop()
-    return IngestResult(mode, total_readings, total_messages, seconds, c_seconds, paho_seconds, raw_seconds, peak)
+    return IngestResult(
+        mode, total_readings, total_messages, seconds, c_seconds, paho_seconds, raw_seconds, peak, writers, cores["ingest"], cores["broker"], cores["influx"]
+    )
 
 
 def _retopic(streams: list[Stream], old: str, new: str) -> list[Stream]:

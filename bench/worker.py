@@ -17,8 +17,11 @@ from tests.support import free_port
 class IngestProcess:
     """Runs `kilowatch ingest` against the given broker and InfluxDB database."""
 
-    def __init__(self, workdir: Path, mqtt_port: int, prefix: str, influx_url: str, database: str, shared_group: str = "", member: int = 0) -> None:
-        """``shared_group``: join this MQTT 5 shared subscription group as member ``member``."""
+    def __init__(
+        self, workdir: Path, mqtt_port: int, prefix: str, influx_url: str, database: str, shared_group: str = "", member: int = 0, writers: int = 1
+    ) -> None:
+        """``shared_group``: join this MQTT 5 shared subscription group as member ``member``;
+        ``writers``: writer processes of the worker (``ingest.writers``)."""
         self.metrics_port = free_port()
         self.env = {
             **os.environ,
@@ -31,6 +34,7 @@ class IngestProcess:
             "KILOWATCH_STORE__URL": influx_url,
             "KILOWATCH_STORE__DATABASE": database,
             "KILOWATCH_LOG_LEVEL": "WARNING",
+            "KILOWATCH_INGEST__WRITERS": str(writers),
         }
         self.workdir = workdir
         self.process: subprocess.Popen | None = None
@@ -80,11 +84,26 @@ class IngestProcess:
         """Poll until the counter reaches ``at_least``; the time it happened (perf_counter)."""
         return wait_total([self], name, at_least, timeout)
 
+    def pids(self) -> list[int]:
+        """The worker's process and its children (writer processes, multiprocessing's tracker)."""
+        assert self.process is not None
+        pid = self.process.pid
+        try:
+            children = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        except OSError:
+            children = []
+        return [pid, *children]
+
     def peak_rss_mb(self) -> float:
-        """The process's high-water mark of resident memory (VmHWM)."""
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
-        return kb / 1024
+        """High-water mark of resident memory (VmHWM), summed over the worker's processes."""
+        total = 0
+        for pid in self.pids():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            total += next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:"))
+        return total / 1024
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -107,3 +126,15 @@ def wait_total(pool: list[IngestProcess], name: str, at_least: float, timeout: f
         time.sleep(0.02)
     reached = sum(worker.metric(name) for worker in pool)
     raise TimeoutError(f"{name} did not reach {at_least:.0f} within {timeout:.0f}s (at {reached:.0f})")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User plus system CPU seconds the processes have used so far (0 for one that is gone)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of proc(5))
+    return total / os.sysconf("SC_CLK_TCK")

@@ -114,6 +114,10 @@ class IngestSettings(_Section):
     #: Address the metrics and /healthz endpoint listens on. Loopback keeps the counters off the
     #: network; "0.0.0.0" lets a Prometheus on another host (or outside a container) scrape them.
     metrics_host: str = "127.0.0.1"
+    #: Writer processes (``kilowatch ingest --writers``): 1 writes in the network process as
+    #: always; more spread the sites over that many processes (one core each), at the cost of
+    #: a hand-over per message and one store connection and registry cache per process.
+    writers: int = Field(default=1, ge=1, le=64)
 
 
 class DetectSettings(_Section):

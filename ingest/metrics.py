@@ -136,6 +136,36 @@ class IngestMetrics:
         )
 
 
+#: Counters a writer process keeps and reports to its network process (which adds them up);
+#: the network process keeps its own ``received``, ``connections``, ``acked`` and lag.
+WRITER_COUNTERS = (
+    "received_readings", "settled_readings", "stored", "duplicates", "resets", "rollovers", "out_of_order",
+    "announcements", "store_errors", "spooled", "spooled_bytes", "replayed", "reconciled",
+)
+
+
+def writer_report(m: IngestMetrics) -> dict:
+    """What a writer process tells its network process about itself (plain, picklable values)."""
+    report: dict = {name: getattr(m, name) for name in WRITER_COUNTERS}
+    report.update(rejected=dict(m.rejected), findings=dict(m.findings), newest=m.newest_stored_ts, spool_full=m.spool_full,
+                  spool_bytes=m.spool_bytes(), queue=(m.queue_messages(), m.queue_readings(), m.queue_bytes()))
+    return report
+
+
+def absorb(m: IngestMetrics, reports: list[dict]) -> None:
+    """Set ``m``'s writer counters to the sum of the writer processes' latest ``reports``."""
+    for name in WRITER_COUNTERS:
+        setattr(m, name, sum(r[name] for r in reports))
+    m.rejected = sum((Counter(r["rejected"]) for r in reports), Counter())
+    m.findings = sum((Counter(r["findings"]) for r in reports), Counter())
+    newest = [r["newest"] for r in reports if r["newest"] is not None]
+    m.newest_stored_ts = max(newest) if newest else None
+    m.spool_full = any(r["spool_full"] for r in reports)
+    spool, queue = sum(r["spool_bytes"] for r in reports), [sum(r["queue"][i] for r in reports) for i in range(3)]
+    m.spool_bytes = lambda: spool
+    m.queue_messages, m.queue_readings, m.queue_bytes = (lambda: queue[0]), (lambda: queue[1]), (lambda: queue[2])
+
+
 class _Collector:
     """Turns the counters into metric families at scrape time."""
 

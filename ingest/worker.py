@@ -140,6 +140,11 @@ class IngestWorker:
         """Load the registry, start the writer and connect (reconnecting on its own from then on)."""
         if self._client is not None:
             raise RuntimeError("an IngestWorker is started once")
+        self._start_writer()
+        self._connect(unacked_limit=2 * self._settings.batch_size)
+
+    def _start_writer(self) -> None:
+        """Load the registry and start the writer thread (the half a writer process runs too)."""
         self._directory.reload()
         spool = None
         if self._spool_path is not None:
@@ -147,16 +152,19 @@ class IngestWorker:
             self._metrics.spool_bytes = lambda: spool.size
         self._batches = BatchWriter(settings=self._settings, spool=spool, letters=self._letters, **self._writer_args)  # type: ignore[arg-type]
         self._guard = PoisonGuard(self._batches.handle, self._batches.dead_letter, self._suspects, self._clock)
+        self._writer = threading.Thread(target=self._write_loop, name=f"ingest-writer-{self._mqtt.client_id}", daemon=True)
+        self._writer.start()
+
+    def _connect(self, unacked_limit: int) -> None:
+        """Build the client and start connecting; ``unacked_limit``: messages that may await acknowledgement."""
         client = build_client(self._mqtt)
         client.on_connect = self._on_connect
         client.on_subscribe = self._on_subscribe
         client.on_disconnect = self._on_disconnect
         client.on_message = self._on_message
         self._client = client
-        self._writer = threading.Thread(target=self._write_loop, name=f"ingest-writer-{self._mqtt.client_id}", daemon=True)
-        self._writer.start()
         # Both buffer halves (queued, and the batch being written) may await acknowledgement.
-        connect_async(client, self._mqtt, unacked_limit=2 * self._settings.batch_size)
+        connect_async(client, self._mqtt, unacked_limit=unacked_limit)
         client.loop_start()
         log.info(
             "ingest connecting to %s:%d as %r (MQTT %s, QoS %d)",
@@ -272,25 +280,8 @@ class IngestWorker:
     def _inbound(self, message: MQTTMessage) -> InboundMessage:
         # Only this (the network) thread changes the connection: no lock needed to read it.
         connection = self._connection
-        try:
-            topic = message.topic
-            decoded = decode(topic, message.payload, self._mqtt.topic_prefix)
-        except Exception as exc:  # noqa: BLE001 - a poison message is dead-lettered, not retried forever
-            topic = repr(message._topic)[:512]  # noqa: SLF001 - the raw topic, which did not decode
-            decoded = Decoded([], [Rejection(topic, f"undecodable message: {exc!r}", message.payload[:MAX_STORED_PAYLOAD])])
-        return InboundMessage(
-            topic=topic,
-            # Only a dead letter reads the payload, and it keeps no more than this: holding
-            # all of a 250 kB message until its batch is written would cost 250 kB for nothing.
-            payload=message.payload[:MAX_STORED_PAYLOAD],
-            decoded=decoded,
-            mid=message.mid,
-            qos=message.qos,
-            connection=connection or 0,
-            received_at=int(self._clock()),
-            arrived=time.monotonic(),
-            size=len(message.payload),
-        )
+        return inbound(message._topic, message.payload, self._mqtt.topic_prefix, message.mid, message.qos,  # noqa: SLF001 - raw bytes
+                       connection or 0, int(self._clock()), time.monotonic())
 
     # --- writer thread --------------------------------------------------------------
 
@@ -340,3 +331,26 @@ class IngestWorker:
                     acked += 1
                 lag(now - message.arrived)
         self._metrics.acked += acked
+
+
+def inbound(raw_topic: bytes, payload: bytes, prefix: str, mid: int, qos: int, connection: int, received_at: int, arrived: float) -> InboundMessage:
+    """Decode one received message; never raises (what does not decode becomes a rejection)."""
+    try:
+        topic = raw_topic.decode("utf-8")
+        decoded = decode(topic, payload, prefix)
+    except Exception as exc:  # noqa: BLE001 - a poison message is dead-lettered, not retried forever
+        topic = repr(raw_topic)[:512]
+        decoded = Decoded([], [Rejection(topic, f"undecodable message: {exc!r}", payload[:MAX_STORED_PAYLOAD])])
+    return InboundMessage(
+        topic=topic,
+        # Only a dead letter reads the payload, and it keeps no more than this: holding
+        # all of a 250 kB message until its batch is written would cost 250 kB for nothing.
+        payload=payload[:MAX_STORED_PAYLOAD],
+        decoded=decoded,
+        mid=mid,
+        qos=qos,
+        connection=connection,
+        received_at=received_at,
+        arrived=arrived,
+        size=len(payload),
+    )

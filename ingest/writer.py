@@ -70,7 +70,10 @@ class BatchWriter:
         stale: StaleWatch,
         stale_check_s: float,
         late_write_s: float,
+        owns: Callable[[str], bool] | None = None,
     ) -> None:
+        """``owns``: whether a site is this writer's (a writer process holds only some sites)."""
+        self._owns = owns
         self._processor = BatchProcessor(settings, store, directory, self._run, clock, prefix)
         self._store = store
         self._directory = directory
@@ -110,6 +113,9 @@ class BatchWriter:
         self._budget = self._budget_s if self.spool is not None else 0.0
         try:
             latest = self._run("store", self._store.latest)
+            if self._owns is not None:
+                # Other writer processes' meters: never seen here, they would all look stale.
+                latest = {meter_id: p for meter_id, p in latest.items() if self._owns(p.site_id)}
             self._processor.tracker.seed(None, latest)
             self._processor.tracker.mark_seeded(self._directory.site_ids)
             self._stale.known(latest, self._clock())

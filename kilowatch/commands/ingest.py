@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import logging
 import socket
+from functools import partial
 from typing import Annotated, Optional
 
 import typer
@@ -21,19 +22,17 @@ def ingest(
         help="Address the metrics endpoint listens on (ingest.metrics_host, 127.0.0.1 by default; 0.0.0.0 for all).")] = None,
     host: Annotated[Optional[str], typer.Option(help="MQTT broker host.")] = None,
     mqtt_port: Annotated[Optional[int], typer.Option("--mqtt-port", help="MQTT broker port.")] = None,
+    writers: Annotated[Optional[int], typer.Option(
+        min=1, max=64, help="Writer processes, each writing a share of the sites (ingest.writers, 1 by default: one process).")] = None,
 ) -> None:
     """Consume meter readings from MQTT into the time-series store until SIGTERM or Ctrl-C."""
     from ingest import IngestWorker
     from kilowatch.runtime import stop_on_signals
     from kilowatch.wiring import open_database, open_series
 
-    settings = settings_from(ctx, mqtt={"host": host, "port": mqtt_port}, ingest={"metrics_host": metrics_host})
+    settings = settings_from(ctx, mqtt={"host": host, "port": mqtt_port}, ingest={"metrics_host": metrics_host, "writers": writers})
     stop = stop_on_signals()
-    worker = IngestWorker(
-        settings.mqtt,
-        settings.ingest,
-        open_series(settings),
-        open_database(settings),
+    options = dict(
         spool_path=settings.spool_path,
         dead_letter_path=settings.dead_letter_path,
         spool_max_bytes=settings.ingest.spool_max_mb * 1024 * 1024,
@@ -41,6 +40,16 @@ def ingest(
         stale_after_intervals=settings.ingest.stale_after_intervals,
         stale_check_s=settings.ingest.stale_check_s,
     )
+    worker: IngestWorker
+    if settings.ingest.writers == 1:
+        worker = IngestWorker(settings.mqtt, settings.ingest, open_series(settings), open_database(settings), **options)
+    else:
+        from ingest.process_worker import ProcessWorker
+        from kilowatch.logs import setup_logging
+
+        open_database(settings)  # migrated once, here, before the writers open it
+        worker = ProcessWorker(settings.mqtt, settings.ingest, partial(open_series, settings), partial(open_database, settings),
+                               writers=settings.ingest.writers, setup_logging=partial(setup_logging, settings.log_level), **options)
     if metrics_port:
         from ingest.metrics import serve_metrics
 
