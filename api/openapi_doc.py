@@ -42,7 +42,7 @@ except ImportError:  # FastAPI before iter_route_contexts flattens included rout
         def __getattr__(self, name: str) -> Any:
             return getattr(self.original_route, name)
 
-    def iter_route_contexts(routes):  # type: ignore[no-redef]  # noqa: ANN001, ANN201
+    def iter_route_contexts(routes):  # type: ignore[no-redef]
         return (_Mounted(route) for route in routes if isinstance(route, APIRoute))
 
 from api.deps import get_admin_key, get_current_key, get_session, get_store

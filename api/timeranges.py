@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from api.problems import Problem
 from core.store.base import SeriesStore
 from core.timebase import HOME_ZONE, HOUR
-from api.problems import Problem
 
 #: Width at which the search for a site's first point stops bisecting and reads points.
 _FIRST_POINT_WINDOW_S = HOUR

@@ -19,7 +19,7 @@ import functools
 import json
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from core import site_rules
@@ -73,7 +73,7 @@ def subscriptions(prefix: str = DEFAULT_PREFIX) -> list[str]:
 
 
 def format_ts(ts: int) -> str:
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -212,7 +212,7 @@ class _MetaError(ValueError):
         self.kind = kind
 
 
-def _field(where: str, rule, value: object):  # noqa: ANN001, ANN202 - a core.site_rules check
+def _field(where: str, rule, value: object):  # a core.site_rules check
     try:
         return rule(value)
     except site_rules.InvalidField as exc:

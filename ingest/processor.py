@@ -25,8 +25,8 @@ from core.wire import reading_topic
 from ingest.buffer import InboundMessage
 from ingest.deadletter import DeadLetter, wire_kind
 from ingest.energy import EnergyTracker, Step
-from ingest.late import place_late
 from ingest.findings import OUT_OF_ORDER, REGISTER_RESET, REGISTER_ROLLOVER, Finding
+from ingest.late import place_late
 from ingest.validation import MeterDirectory, check_reading
 
 log = logging.getLogger(__name__)

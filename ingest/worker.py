@@ -266,8 +266,8 @@ class IngestWorker:
             if not self._buffer.put(inbound):
                 self._metrics.received_readings -= readings
             # else: stopping; left unacknowledged, so the broker redelivers it later.
-        except Exception:  # noqa: BLE001 - the network thread must survive; the message stays unacked
-            log.exception("failed to buffer a message on %r", message._topic[:200])  # noqa: SLF001 - raw bytes
+        except Exception:  # the network thread must survive; the message stays unacked
+            log.exception("failed to buffer a message on %r", message._topic[:200])  # raw bytes
 
     def _inbound(self, message: MQTTMessage) -> InboundMessage:
         # Only this (the network) thread changes the connection: no lock needed to read it.
@@ -275,8 +275,8 @@ class IngestWorker:
         try:
             topic = message.topic
             decoded = decode(topic, message.payload, self._mqtt.topic_prefix)
-        except Exception as exc:  # noqa: BLE001 - a poison message is dead-lettered, not retried forever
-            topic = repr(message._topic)[:512]  # noqa: SLF001 - the raw topic, which did not decode
+        except Exception as exc:  # a poison message is dead-lettered, not retried forever
+            topic = repr(message._topic)[:512]  # the raw topic, which did not decode
             decoded = Decoded([], [Rejection(topic, f"undecodable message: {exc!r}", message.payload[:MAX_STORED_PAYLOAD])])
         return InboundMessage(
             topic=topic,

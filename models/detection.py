@@ -33,12 +33,13 @@ from models.bank import BaselineBank
 from models.budget import FitBudget
 from models.cache import HourlyCache
 from models.datafindings import store_faults
+from models.features import local_calendar
 from models.feedback import load_feedback
 from models.kinds import is_scored
 from models.measure import SiteTerms
+from models.opening import CODE as SCHEDULE_CHANGED
+from models.opening import learn
 from models.quality import DataWarning
-from models.features import local_calendar
-from models.opening import CODE as SCHEDULE_CHANGED, learn
 from models.schedule import OpeningHours, opening_hours
 from models.scoring import SiteScanner
 from models.tariff import Tariff
@@ -136,7 +137,7 @@ class DetectionPass:
                 result = self._scan_site(site, sorted(meters[site_id], key=lambda m: m.meter_id), tariff, now, budget)
             except StoreUnavailable:
                 raise  # every site would fail alike: the caller retries the pass later
-            except Exception as exc:  # noqa: BLE001 - one site's data must not stop the portfolio's pass
+            except Exception as exc:  # one site's data must not stop the portfolio's pass
                 warnings.append(self._failed(site_id, exc))
                 continue
             if site_id in failing:
@@ -176,7 +177,7 @@ class DetectionPass:
                                                   created_at=wall, updated_at=wall))
                 else:
                     row.detail, row.updated_at = detail, wall
-        except Exception:  # noqa: BLE001 - the finding is a courtesy; the warning is on the report anyway
+        except Exception:  # the finding is a courtesy; the warning is on the report anyway
             log.exception("cannot store the detection_failed finding of site %s", site_id)
         return warning
 
@@ -187,7 +188,7 @@ class DetectionPass:
                 DataFindingRecord.site_id == site_id, DataFindingRecord.kind == DETECTION_FAILED,
                 DataFindingRecord.open.is_(True)).values(open=False, ended_at=wall, updated_at=wall))
 
-    def _scan_site(self, site: Site, meters: list[Meter], tariff: Tariff, now: int | None, budget: FitBudget):  # noqa: ANN202
+    def _scan_site(self, site: Site, meters: list[Meter], tariff: Tariff, now: int | None, budget: FitBudget):
         warnings: list[DataWarning] = []
         if now is None:
             newest = self.store.latest(site_id=site.site_id)
@@ -234,7 +235,7 @@ class DetectionPass:
             n_faults = store_faults(session, site.site_id, data_faults + changes, data_end=now, wall_now=int(time.time()))
         return counts, len(result.scored), result.fitted, n_faults, warnings + data_faults, result.deferred
 
-    def _learned(self, site: Site, hours: np.ndarray, matrix: np.ndarray, meters: list[Meter]):  # noqa: ANN202
+    def _learned(self, site: Site, hours: np.ndarray, matrix: np.ndarray, meters: list[Meter]):
         """The site's opening hours learnt from its window, reused while the window has not moved
         (passes a minute apart share an hour's learning)."""
         prior = self.opening.get(site.site_id) or opening_hours(site)

@@ -13,18 +13,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.domain import Meter, Site
+from models import shortfall
 from models.bank import BaselineBank, StoredBaseline
 from models.budget import FitBudget
 from models.creep import BaseLoadCreep
-from models.held_creep import HeldCreep
-from models.feedback import SiteFeedback
-from models import shortfall
 from models.features import DAYLIGHT_COL, HOUR_COL, OPEN_COL, WORKDAY_COL, hour_features, local_calendar, local_hour
+from models.feedback import SiteFeedback
 from models.findings import Finding
+from models.held_creep import HeldCreep
 from models.kinds import BASE_LOAD_CREEP, HVAC, PUMPS, hour_kinds, settled_hours
+from models.measure import SiteTerms, Span, measure
 from models.multivariate import SiteResidualForest
 from models.opening import CONFIRM_DAYS, LearnedHours
-from models.measure import SiteTerms, Span, measure
 from models.profile import ProfileBaseline
 from models.quality import MIN_HISTORY_DAYS, DataWarning, check_sufficiency
 from models.reference import day_keys
@@ -209,7 +209,7 @@ class SiteScanner:
             self._stacks[site_id] = cached
         return cached[1]
 
-    def _baselines(self, site, meters, hours, kwh, X, local, train, train_end, feedback, out, budget,  # noqa: ANN001
+    def _baselines(self, site, meters, hours, kwh, X, local, train, train_end, feedback, out, budget,
                    learned: LearnedHours) -> list:
         """The meters' baselines: reused from the bank, refitted together when stale, or borrowed.
 
@@ -290,7 +290,7 @@ class SiteScanner:
             budget.charge(time.perf_counter() - began)
         return result
 
-    def _creep(self, terms, meters, hours, kwh, X, local, baselines, out) -> None:  # noqa: ANN001
+    def _creep(self, terms, meters, hours, kwh, X, local, baselines, out) -> None:
         cols = [j for j, m in enumerate(meters) if baselines[j] is not None and m.category.value in CREEP_CATEGORIES]
         if not cols:
             return

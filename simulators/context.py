@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -130,7 +130,7 @@ class SiteTable:
 
     def _offsets(self, ts: int) -> np.ndarray:
         """UTC offset in seconds of each site's zone at ``ts``."""
-        instant = datetime.fromtimestamp(ts, tz=timezone.utc)
+        instant = datetime.fromtimestamp(ts, tz=UTC)
         per_zone = np.array([_zone(z).utcoffset(instant).total_seconds() for z in self.zones], dtype=np.int64)
         return per_zone[self.zone_idx]
 

@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Body
 
-from core.db.tables import AlertRecord
 from api import workflow
 from api.deps import CurrentKey, SessionDep, visible_alert
 from api.problems import forbidden
@@ -19,6 +18,7 @@ from api.routes.alerts import AlertId, meter_name_of
 from api.schemas.alerts import AlertDetailPublic, AssignBody, CommentBody, FeedbackBody, NoteBody, SnoozeBody
 from api.schemas.common import problem_responses
 from api.security import Principal
+from core.db.tables import AlertRecord
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/alerts", tags=["alerts"], responses=problem_responses(401, 403, 404, 422))

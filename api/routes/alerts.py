@@ -9,13 +9,13 @@ from fastapi import APIRouter, Path, Query
 from sqlalchemy import ColumnElement, Select, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.db.tables import AlertRecord, MeterRecord
-from core.severity import FLOORS, HOUR
 from api.deps import CurrentKey, SessionDep, visible_alert
 from api.schemas.alerts import AlertDetailPublic, AlertPublic, AlertSort, AlertsPublic, AlertStatus, Severity
 from api.schemas.common import Instant, epoch_of, problem_responses
 from api.security import Principal
 from api.workflow import history
+from core.db.tables import AlertRecord, MeterRecord
+from core.severity import FLOORS, HOUR
 
 router = APIRouter(prefix="/alerts", tags=["alerts"], responses=problem_responses(401, 422))
 

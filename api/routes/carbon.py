@@ -14,20 +14,26 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.deps import CurrentKey, SessionDep, StoreDep, admin_site, visible_site
+from api.problems import Problem, not_found
+from api.schemas.carbon import (
+    CarbonPeriodPublic,
+    CarbonTotalsPublic,
+    Granularity,
+    GreenInstrumentCreate,
+    GreenInstrumentPublic,
+    GreenInstrumentsPublic,
+    PortfolioCarbonPublic,
+    SiteCarbonPublic,
+)
+from api.schemas.carbon_json import portfolio_fields
+from api.schemas.common import SITE_PAGE_DEFAULT, SITE_PAGE_MAX, problem_responses
+from api.timeranges import TimeRange, first_point_ts, parse_instant, resolve_range, zone_of
 from core.carbon import GreenInstrument, SiteInputs, portfolio_carbon, site_carbon
 from core.db.registry import ledger_sites, meters_by_site, site_from
 from core.db.tables import GreenInstrumentRecord, SiteRecord
 from core.store.base import SeriesStore
 from core.timebase import DAY, HOME_ZONE
-from api.deps import CurrentKey, SessionDep, StoreDep, admin_site, visible_site
-from api.problems import Problem, not_found
-from api.schemas.carbon import (
-    CarbonPeriodPublic, CarbonTotalsPublic, Granularity, GreenInstrumentCreate, GreenInstrumentPublic,
-    GreenInstrumentsPublic, PortfolioCarbonPublic, SiteCarbonPublic,
-)
-from api.schemas.carbon_json import portfolio_fields
-from api.schemas.common import SITE_PAGE_DEFAULT, SITE_PAGE_MAX, problem_responses
-from api.timeranges import TimeRange, first_point_ts, parse_instant, resolve_range, zone_of
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["carbon"], responses=problem_responses(401, 422))

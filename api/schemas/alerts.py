@@ -10,10 +10,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from api.schemas.common import JsonInt, utc
 from core.alerts import AlertStatus, Verification
 from core.db.tables import AlertEventRecord, AlertRecord
 from core.severity import public_severity
-from api.schemas.common import JsonInt, utc
 
 log = logging.getLogger(__name__)
 

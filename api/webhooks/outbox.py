@@ -20,11 +20,11 @@ import httpx
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.db.tables import AlertRecord, SiteRecord, WebhookDeliveryRecord, WebhookRecord
 from api.options import ApiOptions
 from api.schemas.alerts import AlertPublic, ExplanationPublic
 from api.webhooks.egress import Refused, Resolver, Target, pinned
 from api.webhooks.formats import TEST_EVENT, render
+from core.db.tables import AlertRecord, SiteRecord, WebhookDeliveryRecord, WebhookRecord
 
 log = logging.getLogger(__name__)
 
@@ -235,6 +235,6 @@ class Outbox:
         while True:
             try:
                 await asyncio.to_thread(self.tick)
-            except Exception as exc:  # noqa: BLE001 - the loop must outlive any one failure
+            except Exception as exc:  # the loop must outlive any one failure
                 log.warning("webhook outbox tick failed: %s", type(exc).__name__)
             await asyncio.sleep(self.options.webhook_poll_s)

@@ -12,12 +12,13 @@ from core.calendar import HOME_TIMEZONE
 from core.carbon.factors import FactorTable
 from core.carbon.instruments import GreenInstrument
 from core.carbon.ledger import PeriodCarbon, SiteCarbon, build_ledger, site_zone
-from core.carbon.segments import SegmentData
 from core.carbon.periods import Period, split
+from core.carbon.segments import SegmentData
 from core.carbon.totals import CarbonTotals, FactorUse
 from core.domain import GENERATION_CATEGORIES, Meter, Site
 from core.store.base import SeriesStore
 from core.store.daily import SegmentEnergy
+
 
 @dataclass(frozen=True, slots=True)
 class SiteInputs:

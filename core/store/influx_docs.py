@@ -26,9 +26,9 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from core.calendar import DAY, day_of, month_of, next_month
 from core.store import line_protocol as lp
 from core.store.daily import MeterSum, sum_for
-from core.calendar import DAY, day_of, month_of, next_month
 
 DAY_MEASUREMENT = "rollup_day"
 MONTH_MEASUREMENT = "rollup_month"

@@ -14,12 +14,12 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 
 from core.domain import EnergyPoint
 from core.settings import StoreSettings
+from core.store import flux
 from core.store import line_protocol as lp
 from core.store.base import StoreUnavailable
-from core.store import flux
 from core.store.daily import (
-    NETTING_INTERVAL_S,
     DEFAULT_TIMEZONE,
+    NETTING_INTERVAL_S,
     DayEnergy,
     MeterSum,
     QuarterSum,
@@ -29,7 +29,9 @@ from core.store.daily import (
     quarter_rows,
     sum_for,
 )
-from core.store.flux import MAX_S as _MAX_S, MIN_S as _MIN_S, flux_string
+from core.store.flux import MAX_S as _MAX_S
+from core.store.flux import MIN_S as _MIN_S
+from core.store.flux import flux_string
 from core.store.influx_http import chunks, failure, redacted
 from core.store.segment_plan import SegmentsFromDays
 

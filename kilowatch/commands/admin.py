@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -15,7 +15,8 @@ def migrate(ctx: typer.Context) -> None:
     """Create or upgrade the relational schema (sites, meters, alerts, API keys)."""
     from sqlalchemy import inspect
 
-    from core.db.session import create_db_engine, current_revision, migrate as upgrade
+    from core.db.session import create_db_engine, current_revision
+    from core.db.session import migrate as upgrade
     from kilowatch.wiring import describe_database
 
     settings = settings_from(ctx)
@@ -44,7 +45,7 @@ def keys_create(
     ctx: typer.Context,
     name: Annotated[str, typer.Option(help="Who or what the key is for.")],
     role: Annotated[str, typer.Option(help="admin, manager or viewer.")] = "viewer",
-    site: Annotated[Optional[list[str]], typer.Option(help="Site the key may see (repeatable); admins see all.")] = None,
+    site: Annotated[list[str] | None, typer.Option(help="Site the key may see (repeatable); admins see all.")] = None,
 ) -> None:
     """Create an API key and print it once (only its hash is stored)."""
     from kilowatch.keys import create_key

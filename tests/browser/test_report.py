@@ -6,11 +6,11 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import update
 
 from core.db.tables import AlertRecord
-from tests.browser.conftest import DESKTOP, PHONE, sign_in as _sign_in
+from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import sign_in as _sign_in
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
