@@ -18,8 +18,7 @@ from api.admission import AdmissionMiddleware, pool_capacity
 from api.body_limit import BodyLimitMiddleware
 from api.bootstrap import ensure_admin_key
 from api.deps import single_valued_query
-from api.metrics import AccessMiddleware, ApiMetrics
-from api.metrics import router as metrics_router
+from api.metrics import AccessMiddleware, ApiMetrics, router as metrics_router
 from api.nul_guard import NulGuardMiddleware
 from api.openapi_doc import install_openapi
 from api.options import ApiOptions

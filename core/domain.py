@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 # The categories' home is core.categories; these names stay importable from here.
-from core.categories import GAS_CATEGORIES as GAS_CATEGORIES
-from core.categories import GENERATION_CATEGORIES as GENERATION_CATEGORIES
-from core.categories import MeterCategory as MeterCategory
-from core.categories import unit_of as unit_of
+from core.categories import (
+    GAS_CATEGORIES as GAS_CATEGORIES,
+    GENERATION_CATEGORIES as GENERATION_CATEGORIES,
+    MeterCategory as MeterCategory,
+    unit_of as unit_of,
+)
 from core.timebase import HOME_TIMEZONE
 
 #: Site and meter ids: what every store backend, topic and URL can carry unescaped.

@@ -177,7 +177,7 @@ class BatchProcessor:
             if reading.site_id != seeded:
                 if tracker.needs_seed(reading.site_id):
                     site_id = reading.site_id
-                    latest = self._run("store", lambda: self._store.latest(site_id=site_id))
+                    latest = self._run("store", lambda site_id=site_id: self._store.latest(site_id=site_id))
                     tracker.seed(site_id, latest)
                 seeded = reading.site_id
             outcome = classify(reading, meter)

@@ -107,7 +107,7 @@ class Reconciler:
         run: Callable[[str, Callable[[], T]], T],
         interval_of: Callable[[str], int | None] = lambda _meter_id: None,
         late_write_s: float = LATE_WRITE_S,
-        wait: Callable[[float], bool] = threading.Event().wait,
+        wait: Callable[[float], bool] = threading.Event().wait,  # noqa: B008 - one never-set Event: a plain sleep
     ) -> None:
         """``interval_of``: a meter's usual reporting interval in seconds, None when unknown;
         it only sizes the window read, never decides an energy. ``wait``: sleeps, True when

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from datetime import time as dtime
+from datetime import date, datetime, time as dtime
 
 import typer
 from pydantic import ValidationError

@@ -9,9 +9,9 @@ then the detector reopens it (``reopened`` + 1, ``verification`` "failed").
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -306,7 +306,7 @@ def _carried_creep(row: AlertRecord, finding: Finding) -> dict | None:
         return None
     actual = expected = 0.0
     for point in series:
-        ts = int(datetime.strptime(point["ts"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
+        ts = int(datetime.strptime(point["ts"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
         if row.ended_at <= ts < finding.ended_at and point["actual_kwh"] is not None and point["expected_kwh"] is not None:
             actual += point["actual_kwh"]
             expected += point["expected_kwh"]

@@ -33,13 +33,12 @@ from models.bank import BaselineBank
 from models.budget import FitBudget
 from models.cache import HourlyCache
 from models.datafindings import store_faults
-from models.features import local_calendar
 from models.feedback import load_feedback
 from models.kinds import is_scored
 from models.measure import SiteTerms
-from models.opening import CODE as SCHEDULE_CHANGED
-from models.opening import learn
 from models.quality import DataWarning
+from models.features import local_calendar
+from models.opening import CODE as SCHEDULE_CHANGED, learn
 from models.schedule import OpeningHours, opening_hours
 from models.scoring import SiteScanner
 from models.tariff import Tariff

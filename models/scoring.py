@@ -13,18 +13,18 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.domain import Meter, Site
-from models import shortfall
 from models.bank import BaselineBank, StoredBaseline
 from models.budget import FitBudget
 from models.creep import BaseLoadCreep
-from models.features import DAYLIGHT_COL, HOUR_COL, OPEN_COL, WORKDAY_COL, hour_features, local_calendar, local_hour
-from models.feedback import SiteFeedback
-from models.findings import Finding
 from models.held_creep import HeldCreep
+from models.feedback import SiteFeedback
+from models import shortfall
+from models.features import DAYLIGHT_COL, HOUR_COL, OPEN_COL, WORKDAY_COL, hour_features, local_calendar, local_hour
+from models.findings import Finding
 from models.kinds import BASE_LOAD_CREEP, HVAC, PUMPS, hour_kinds, settled_hours
-from models.measure import SiteTerms, Span, measure
 from models.multivariate import SiteResidualForest
 from models.opening import CONFIRM_DAYS, LearnedHours
+from models.measure import SiteTerms, Span, measure
 from models.profile import ProfileBaseline
 from models.quality import MIN_HISTORY_DAYS, DataWarning, check_sufficiency
 from models.reference import day_keys

@@ -180,9 +180,9 @@ class SiteTable:
             doy = np.full(len(self.sites), day_of_year)
         else:  # sites whose local dates differ: look each one up
             ords = day_index + _EPOCH_ORDINAL
-            today = np.array([self.weather.anomaly(int(o))[p] for o, p in zip(ords, self.place_idx)])
-            tomorrow = np.array([self.weather.anomaly(int(o) + 1)[p] for o, p in zip(ords, self.place_idx)])
-            sky = np.array([self.weather.clear_sky(int(o))[p] for o, p in zip(ords, self.place_idx)])
+            today = np.array([self.weather.anomaly(int(o))[p] for o, p in zip(ords, self.place_idx, strict=True)])
+            tomorrow = np.array([self.weather.anomaly(int(o) + 1)[p] for o, p in zip(ords, self.place_idx, strict=True)])
+            sky = np.array([self.weather.clear_sky(int(o))[p] for o, p in zip(ords, self.place_idx, strict=True)])
             doy = np.array([(date.fromordinal(int(o)) - date(date.fromordinal(int(o)).year, 1, 1)).days + 1 for o in ords])
         # Anomaly interpolated between day centres, so the weather changes smoothly.
         w = hour / 24.0

@@ -154,7 +154,7 @@ def portfolio_carbon(
             t.add(pc.totals)
             uses.extend(pc.factors)
     periods = tuple(PeriodCarbon(p, t, merge_uses(u)) for p, t, u in sorted(merged.values(), key=lambda v: v[0].start))
-    return PortfolioCarbon(start, end, ledgers, totals, periods, merge_uses([u for l in ledgers for u in l.factors]))
+    return PortfolioCarbon(start, end, ledgers, totals, periods, merge_uses([u for ledger in ledgers for u in ledger.factors]))
 
 
 def merge_uses(uses: Sequence[FactorUse]) -> tuple[FactorUse, ...]:

@@ -165,7 +165,7 @@ def doc_rows(series_list: Iterable[dict]) -> Iterator[tuple[str, int, Doc]]:
             meters = json.loads("[" + ",".join(row[i_meters] or "[]" for row in rows) + "]")
         else:
             meters = [None] * len(rows)
-        for row, meter_rows in zip(rows, meters):
+        for row, meter_rows in zip(rows, meters, strict=True):
             yield (
                 tag_site if i_site is None else row[i_site],
                 int(row[i_time]),

@@ -14,8 +14,7 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 
 from core.domain import EnergyPoint
 from core.settings import StoreSettings
-from core.store import flux
-from core.store import line_protocol as lp
+from core.store import flux, line_protocol as lp
 from core.store.base import StoreUnavailable
 from core.store.daily import (
     DEFAULT_TIMEZONE,
@@ -29,9 +28,7 @@ from core.store.daily import (
     quarter_rows,
     sum_for,
 )
-from core.store.flux import MAX_S as _MAX_S
-from core.store.flux import MIN_S as _MIN_S
-from core.store.flux import flux_string
+from core.store.flux import MAX_S as _MAX_S, MIN_S as _MIN_S, flux_string
 from core.store.influx_http import chunks, failure, redacted
 from core.store.segment_plan import SegmentsFromDays
 
@@ -80,7 +77,9 @@ class InfluxV2Store(SegmentsFromDays):
         for chunk in chunks(lines):
             self._call(
                 "write",
-                lambda: self._write_api.write(bucket=self.bucket, org=self.org, record=chunk, write_precision=WritePrecision.S),
+                lambda chunk=chunk: self._write_api.write(
+                    bucket=self.bucket, org=self.org, record=chunk, write_precision=WritePrecision.S
+                ),
             )
 
     def _records(self, query: str) -> list[FluxRecord]:

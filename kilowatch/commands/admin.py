@@ -15,8 +15,7 @@ def migrate(ctx: typer.Context) -> None:
     """Create or upgrade the relational schema (sites, meters, alerts, API keys)."""
     from sqlalchemy import inspect
 
-    from core.db.session import create_db_engine, current_revision
-    from core.db.session import migrate as upgrade
+    from core.db.session import create_db_engine, current_revision, migrate as upgrade
     from kilowatch.wiring import describe_database
 
     settings = settings_from(ctx)

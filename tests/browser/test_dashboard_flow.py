@@ -7,8 +7,7 @@ import time
 from sqlalchemy import update
 
 from core.db.tables import AlertRecord
-from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.conftest import sign_in as _sign_in
+from tests.browser.conftest import DESKTOP, PHONE, sign_in as _sign_in
 
 
 def _reset(served, name: str) -> None:

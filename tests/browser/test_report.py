@@ -9,8 +9,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import update
 
 from core.db.tables import AlertRecord
-from tests.browser.conftest import DESKTOP, PHONE
-from tests.browser.conftest import sign_in as _sign_in
+from tests.browser.conftest import DESKTOP, PHONE, sign_in as _sign_in
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

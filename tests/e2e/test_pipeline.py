@@ -7,8 +7,7 @@ the alert out of the detector and the API, and the carbon total back to the stor
 
 from __future__ import annotations
 
-from datetime import datetime
-from datetime import time as dtime
+from datetime import datetime, time as dtime
 from zoneinfo import ZoneInfo
 
 import httpx

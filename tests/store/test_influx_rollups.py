@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from core.calendar import DAY, day_of
+from core.calendar import day_of
 from core.settings import StoreSettings
 from core.store import line_protocol as lp
 from core.store.daily import days_from_points
