@@ -6,7 +6,7 @@ import enum
 import functools
 import re
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeGuard
 
 # The categories' home is core.categories; these names stay importable from here.
 from core.categories import (
@@ -33,7 +33,7 @@ def _valid_id_text(value: str) -> bool:
     return ID_PATTERN.fullmatch(value) is not None
 
 
-def valid_id(value: object) -> bool:
+def valid_id(value: object) -> TypeGuard[str]:
     """True for ids every backend, topic and URL carries unescaped (cached: ids repeat all day)."""
     return isinstance(value, str) and _valid_id_text(value)
 

@@ -20,7 +20,7 @@ import json
 import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Literal, NamedTuple, overload
 
 from core import site_rules
 from core.domain import Meter, Reading, Site, new_record, valid_id
@@ -152,6 +152,10 @@ class Decoded(NamedTuple):
     retire: str | None = None
 
 
+@overload
+def _number(body: dict, key: str, required: Literal[True]) -> float: ...
+@overload
+def _number(body: dict, key: str, required: bool) -> float | None: ...
 def _number(body: dict, key: str, required: bool) -> float | None:
     value = body.get(key)
     if value is None:

@@ -51,7 +51,7 @@ def upgrade() -> None:
     meters = sa.table('meters', sa.column('meter_id'), sa.column('rated_kw'), sa.column('register_max'))
     for meter_id, rated_kw, register_max in connection.execute(
             sa.select(meters.c.meter_id, meters.c.rated_kw, meters.c.register_max)).all():
-        fixes = {}
+        fixes: dict[str, float | None] = {}
         if rated_kw is None or not math.isfinite(rated_kw) or rated_kw < 0:
             fixes['rated_kw'] = 0.0
         if register_max is not None and (not math.isfinite(register_max) or register_max <= 0):
