@@ -108,5 +108,6 @@ def subscribe(client: Client, mqtt: MqttSettings) -> int | None:
     if is_mqtt5(mqtt):
         _, mid = client.subscribe([(f, SubscribeOptions(qos=mqtt.qos)) for f in topic_filters(mqtt)])
     else:
-        _, mid = client.subscribe([(f, mqtt.qos) for f in topic_filters(mqtt)])
+        topics: list[tuple[str, int]] = [(f, mqtt.qos) for f in topic_filters(mqtt)]
+        _, mid = client.subscribe(topics)
     return mid

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from paho.mqtt.client import Client, MQTTMessage
 from prometheus_client import CollectorRegistry
@@ -272,24 +272,26 @@ class IngestWorker:
     def _inbound(self, message: MQTTMessage) -> InboundMessage:
         # Only this (the network) thread changes the connection: no lock needed to read it.
         connection = self._connection
+        # paho delivers bytes; its annotation also allows bytearray.
+        payload = cast(bytes, message.payload)
         try:
             topic = message.topic
-            decoded = decode(topic, message.payload, self._mqtt.topic_prefix)
+            decoded = decode(topic, payload, self._mqtt.topic_prefix)
         except Exception as exc:  # a poison message is dead-lettered, not retried forever
             topic = repr(message._topic)[:512]  # the raw topic, which did not decode
-            decoded = Decoded([], [Rejection(topic, f"undecodable message: {exc!r}", message.payload[:MAX_STORED_PAYLOAD])])
+            decoded = Decoded([], [Rejection(topic, f"undecodable message: {exc!r}", payload[:MAX_STORED_PAYLOAD])])
         return InboundMessage(
             topic=topic,
             # Only a dead letter reads the payload, and it keeps no more than this: holding
             # all of a 250 kB message until its batch is written would cost 250 kB for nothing.
-            payload=message.payload[:MAX_STORED_PAYLOAD],
+            payload=payload[:MAX_STORED_PAYLOAD],
             decoded=decoded,
             mid=message.mid,
             qos=message.qos,
             connection=connection or 0,
             received_at=int(self._clock()),
             arrived=time.monotonic(),
-            size=len(message.payload),
+            size=len(payload),
         )
 
     # --- writer thread --------------------------------------------------------------
