@@ -33,7 +33,7 @@ def _act(session: SessionDep, key: Principal, alert_id: int, verb: str, change: 
     change(record)
     session.commit()
     log.info("alert %s: %s by %s %s", alert_id, verb, key.via, key.key_id)
-    return AlertDetailPublic.of(record, workflow.history(session, alert_id), meter_name_of(session, record))
+    return AlertDetailPublic.of(record, history=workflow.history(session, alert_id), meter_name=meter_name_of(session, record))
 
 
 @router.post("/{alert_id}/acknowledge", summary="Acknowledge an alert", response_model=AlertDetailPublic, responses=_CONFLICT)
