@@ -14,25 +14,37 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.settings import Settings
-from core.store.base import SeriesStore
 from api.admission import AdmissionMiddleware, pool_capacity
 from api.body_limit import BodyLimitMiddleware
 from api.bootstrap import ensure_admin_key
 from api.deps import single_valued_query
-from api.metrics import AccessMiddleware, ApiMetrics
-from api.metrics import router as metrics_router
+from api.metrics import AccessMiddleware, ApiMetrics, router as metrics_router
 from api.nul_guard import NulGuardMiddleware
 from api.openapi_doc import install_openapi
-from api.problems import install_problem_handlers
 from api.options import ApiOptions
-from api.routes import alert_actions, alerts, auth, carbon, dashboard, findings, health, series, sites, stream, webhooks
-from api.routes import categories, dead_letters
-from api.routes.dashboard import STATIC_DIR
+from api.problems import install_problem_handlers
 from api.rollup_keeper import LOCK_NAME, RollupKeeper
+from api.routes import (
+    alert_actions,
+    alerts,
+    auth,
+    carbon,
+    categories,
+    dashboard,
+    dead_letters,
+    findings,
+    health,
+    series,
+    sites,
+    stream,
+    webhooks,
+)
+from api.routes.dashboard import STATIC_DIR
 from api.routes.stream import OpenStreams
 from api.signin_limits import SignInLimiter
 from api.webhooks.outbox import Outbox
+from core.settings import Settings
+from core.store.base import SeriesStore
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,8 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.db.tables import ApiKeyRecord
 from api.security import Role, hash_key, register_api_key
+from core.db.tables import ApiKeyRecord
 
 log = logging.getLogger(__name__)
 

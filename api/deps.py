@@ -18,13 +18,13 @@ from fastapi.dependencies.models import Dependant
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.orm import Session
 
-from core.db.tables import AlertRecord, SiteRecord
-from core.settings import Settings
-from core.store.base import SeriesStore
 from api.options import ApiOptions
 from api.problems import Problem, forbidden, not_found, unauthorized
 from api.security import Principal, authenticate, principal_of
 from api.websessions import COOKIE_NAME, CSRF_HEADER, principal_of_user, session_of_token
+from core.db.tables import AlertRecord, SiteRecord
+from core.settings import Settings
+from core.store.base import SeriesStore
 
 # auto_error=False: a missing key must become our 401 problem, not FastAPI's plain 403.
 _bearer = HTTPBearer(

@@ -42,7 +42,8 @@ except ImportError:  # FastAPI before iter_route_contexts flattens included rout
         def __getattr__(self, name: str) -> Any:
             return getattr(self.original_route, name)
 
-    def iter_route_contexts(routes):  # type: ignore[no-redef]  # noqa: ANN001, ANN201
+    # Typed apart from FastAPI's: it yields look-alikes of its RouteContext.
+    def iter_route_contexts(routes):  # type: ignore[misc]
         return (_Mounted(route) for route in routes if isinstance(route, APIRoute))
 
 from api.deps import get_admin_key, get_current_key, get_session, get_store
@@ -107,7 +108,7 @@ def _declare_problems(app: FastAPI, doc: dict[str, Any]) -> None:
     for route in iter_route_contexts(app.routes):
         if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
             continue
-        for method in route.methods - {"HEAD"}:
+        for method in (route.methods or set()) - {"HEAD"}:
             operation = doc["paths"][route.path_format][method.lower()]
             responses = operation["responses"]
             wanted = problem_statuses(route, method) | {int(code) for code in responses if code[0] in "45"}

@@ -12,6 +12,7 @@ What the caller can do next decides the status::
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -78,7 +79,7 @@ def problem_response(
     *,
     kind: str | None = None,
     title: str | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
     **extensions: Any,
 ) -> JSONResponse:
     """A problem+json response; ``about:blank`` when the status says it all."""

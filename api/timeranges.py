@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from api.problems import Problem
 from core.store.base import SeriesStore
 from core.timebase import HOME_ZONE, HOUR
-from api.problems import Problem
 
 #: Width at which the search for a site's first point stops bisecting and reads points.
 _FIRST_POINT_WINDOW_S = HOUR
@@ -55,7 +55,7 @@ def parse_instant(text: str, field: str, tz: ZoneInfo, *, is_end: bool = False) 
                 moment = moment.replace(tzinfo=tz)
         ts = int(moment.timestamp())
     except (ValueError, OverflowError):
-        raise _invalid(field, text, "is not an ISO 8601 date or datetime (e.g. 2024-05-01 or 2024-05-01T08:00+08:00)")
+        raise _invalid(field, text, "is not an ISO 8601 date or datetime (e.g. 2024-05-01 or 2024-05-01T08:00+08:00)") from None
     if not MIN_INSTANT_S <= ts <= MAX_INSTANT_S:
         raise _invalid(field, text, "must lie between 1970-01-01 and 2100-01-01")
     return ts

@@ -10,11 +10,17 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from core.db.tables import UserRecord, WebSessionRecord
 from api.passwords import (
-    DEFAULT_COST, MIN_PASSWORD_CHARS, PasswordCost, hash_password, needs_rehash, verify_password, waste_a_check,
+    DEFAULT_COST,
+    MIN_PASSWORD_CHARS,
+    PasswordCost,
+    hash_password,
+    needs_rehash,
+    verify_password,
+    waste_a_check,
 )
 from api.security import Principal, Role
+from core.db.tables import UserRecord, WebSessionRecord
 
 __all__ = [
     "COOKIE_NAME",

@@ -12,12 +12,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from core.alerts import AlertStatus, Verification, record_event
-from core.db.tables import AlertEventRecord, AlertRecord, SiteRecord, SuppressionRecord
-from core.timebase import DAY, HOME_TIMEZONE, HOUR
 from api.problems import Problem
 from api.security import Principal
 from api.timeranges import zone_of
+from core.alerts import AlertStatus, Verification, record_event
+from core.db.tables import AlertEventRecord, AlertRecord, SiteRecord, SuppressionRecord
+from core.timebase import DAY, HOME_TIMEZONE, HOUR
 
 OPEN, ACKNOWLEDGED, RESOLVED = AlertStatus.OPEN, AlertStatus.ACKNOWLEDGED, AlertStatus.RESOLVED
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import cast
 
 from core.waste import WasteKind
 
@@ -85,5 +86,6 @@ GENERATION_CATEGORIES = frozenset(c for c, row in CATEGORIES.items() if row.gene
 
 def unit_of(category: MeterCategory | str) -> str:
     """The category's unit; kWh for a code the table does not hold (a meter from a newer gateway)."""
-    row = CATEGORIES.get(category)  # type: ignore[call-overload]  # a str equals its member
+    # A str member compares and hashes as its value, so a plain code finds its row.
+    row = CATEGORIES.get(cast(MeterCategory, category))
     return row.unit if row is not None else "kWh"

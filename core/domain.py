@@ -6,13 +6,15 @@ import enum
 import functools
 import re
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import NamedTuple, TypeGuard
 
 # The categories' home is core.categories; these names stay importable from here.
-from core.categories import GAS_CATEGORIES as GAS_CATEGORIES
-from core.categories import GENERATION_CATEGORIES as GENERATION_CATEGORIES
-from core.categories import MeterCategory as MeterCategory
-from core.categories import unit_of as unit_of
+from core.categories import (
+    GAS_CATEGORIES as GAS_CATEGORIES,
+    GENERATION_CATEGORIES as GENERATION_CATEGORIES,
+    MeterCategory as MeterCategory,
+    unit_of as unit_of,
+)
 from core.timebase import HOME_TIMEZONE
 
 #: Site and meter ids: what every store backend, topic and URL can carry unescaped.
@@ -31,7 +33,7 @@ def _valid_id_text(value: str) -> bool:
     return ID_PATTERN.fullmatch(value) is not None
 
 
-def valid_id(value: object) -> bool:
+def valid_id(value: object) -> TypeGuard[str]:
     """True for ids every backend, topic and URL carries unescaped (cached: ids repeat all day)."""
     return isinstance(value, str) and _valid_id_text(value)
 

@@ -196,7 +196,7 @@ def opening_hours_json(declared: DeclaredHours | None) -> dict | None:
         return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
     return {kind: None if window is None else {"open": clock(window[0]), "close": clock(window[1])}
-            for kind, window in zip(DAY_KINDS, (declared.workday, declared.other))}
+            for kind, window in zip(DAY_KINDS, (declared.workday, declared.other), strict=True)}
 
 
 def locate(province: str, latitude: float | None, longitude: float | None) -> tuple[float, float, str]:

@@ -9,7 +9,7 @@ calendar date, i.e. the date whose solar noon falls on that day at ``lon``
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from functools import lru_cache
 
 import numpy as np
@@ -72,7 +72,7 @@ def sun_times(lat: float, lon: float, day: date) -> tuple[int, int]:
 
 def _solar_date(lon: float, ts: int) -> date:
     """The local solar date containing ``ts`` (the day whose solar noon is nearest)."""
-    return datetime.fromtimestamp(ts + lon * 240.0, tz=timezone.utc).date()
+    return datetime.fromtimestamp(ts + lon * 240.0, tz=UTC).date()
 
 
 def is_daylight(lat: float, lon: float, ts: int) -> bool:
@@ -95,7 +95,7 @@ def daylight_seconds(lat: float, lon: float, t0: int, t1: int) -> int:
 
 def solar_elevation(lat: float, lon: float, ts: int) -> float:
     """Elevation of the sun above the horizon in degrees (negative at night)."""
-    dt = datetime.fromtimestamp(ts, tz=timezone.utc)
+    dt = datetime.fromtimestamp(ts, tz=UTC)
     hour = dt.hour + dt.minute / 60.0 + dt.second / 3600.0
     g = _fractional_year(dt.timetuple().tm_yday, hour)
     true_solar_min = hour * 60.0 + _equation_of_time(g) + 4.0 * lon
@@ -175,7 +175,7 @@ def daylight_fraction_array(lat: np.ndarray, lon: np.ndarray, t0: int, t1: int,
 
 def solar_elevation_array(lat: np.ndarray, lon: np.ndarray, ts: int) -> np.ndarray:
     """Elevation of the sun in degrees at ``ts`` for each site."""
-    dt = datetime.fromtimestamp(ts, tz=timezone.utc)
+    dt = datetime.fromtimestamp(ts, tz=UTC)
     hour = dt.hour + dt.minute / 60.0 + dt.second / 3600.0
     g = _fractional_year(dt.timetuple().tm_yday, hour)
     true_solar_min = hour * 60.0 + _equation_of_time(g) + 4.0 * np.asarray(lon)

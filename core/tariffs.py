@@ -174,7 +174,7 @@ def parse_plan(raw: Any, *, strict: bool = True) -> TariffPlan:
     dates = [v.valid_from for v in parsed]
     if None in dates[1:]:
         raise ValueError("versions: only the first version may have no 'from' date")
-    if any(a is not None and a >= b for a, b in zip(dates, dates[1:])):
+    if any(a is not None and b is not None and a >= b for a, b in zip(dates, dates[1:], strict=False)):
         raise ValueError(f"versions: 'from' dates must increase, got {[str(d) for d in dates]}")
     calendar = str(raw.get("calendar") or "CN").strip().upper()
     if not re.fullmatch(r"[A-Z]{2}", calendar):

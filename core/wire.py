@@ -19,8 +19,8 @@ import functools
 import json
 import math
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import NamedTuple
+from datetime import UTC, datetime
+from typing import Literal, NamedTuple, overload
 
 from core import site_rules
 from core.domain import Meter, Reading, Site, new_record, valid_id
@@ -73,7 +73,7 @@ def subscriptions(prefix: str = DEFAULT_PREFIX) -> list[str]:
 
 
 def format_ts(ts: int) -> str:
-    return datetime.fromtimestamp(ts, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @functools.lru_cache(maxsize=4096)
@@ -152,6 +152,10 @@ class Decoded(NamedTuple):
     retire: str | None = None
 
 
+@overload
+def _number(body: dict, key: str, required: Literal[True]) -> float: ...
+@overload
+def _number(body: dict, key: str, required: bool) -> float | None: ...
 def _number(body: dict, key: str, required: bool) -> float | None:
     value = body.get(key)
     if value is None:
@@ -212,7 +216,7 @@ class _MetaError(ValueError):
         self.kind = kind
 
 
-def _field(where: str, rule, value: object):  # noqa: ANN001, ANN202 - a core.site_rules check
+def _field(where: str, rule, value: object):  # a core.site_rules check
     try:
         return rule(value)
     except site_rules.InvalidField as exc:

@@ -103,11 +103,11 @@ def connect_async(client: Client, mqtt: MqttSettings, unacked_limit: int) -> Non
         client.connect_async(mqtt.host, mqtt.port, KEEPALIVE_S)
 
 
-def subscribe(client: Client, mqtt: MqttSettings) -> int:
-    """Subscribe to every filter at the configured QoS; returns the SUBSCRIBE message id."""
+def subscribe(client: Client, mqtt: MqttSettings) -> int | None:
+    """Subscribe to every filter at the configured QoS; returns the SUBSCRIBE message id (None if not sent)."""
     if is_mqtt5(mqtt):
-        topics = [(f, SubscribeOptions(qos=mqtt.qos)) for f in topic_filters(mqtt)]
+        _, mid = client.subscribe([(f, SubscribeOptions(qos=mqtt.qos)) for f in topic_filters(mqtt)])
     else:
-        topics = [(f, mqtt.qos) for f in topic_filters(mqtt)]
-    _, mid = client.subscribe(topics)
+        topics: list[tuple[str, int]] = [(f, mqtt.qos) for f in topic_filters(mqtt)]
+        _, mid = client.subscribe(topics)
     return mid

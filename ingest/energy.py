@@ -96,10 +96,10 @@ def interval_energy(previous: float, register: float, seconds: int, meter: Meter
             return Step.IMPLAUSIBLE, 0.0
         return Step.NEXT, round(delta * _SCALE) / _SCALE
     top = meter.register_max if meter is not None else None
-    if top is not None and top > 0 and previous <= top * (1 + 1e-9):
+    if meter is not None and top is not None and top > 0 and previous <= top * (1 + 1e-9):
         energy = register + top - previous
-        if meter.rated_kw > 0:  # type: ignore[union-attr] - top is only set with a meter
-            limit = meter.rated_kw * max(seconds, 0) / HOUR * ROLLOVER_HEADROOM  # type: ignore[union-attr]
+        if meter.rated_kw > 0:
+            limit = meter.rated_kw * max(seconds, 0) / HOUR * ROLLOVER_HEADROOM
         else:
             limit = top * ROLLOVER_FRACTION
         if energy <= limit and energy <= REGISTER_CEILING:  # a register_max of 1e308 must not overflow round()

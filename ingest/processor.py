@@ -9,6 +9,7 @@ so that it can be computed again later (from the spool) exactly as the first tim
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Callable, Sequence
@@ -25,8 +26,8 @@ from core.wire import reading_topic
 from ingest.buffer import InboundMessage
 from ingest.deadletter import DeadLetter, wire_kind
 from ingest.energy import EnergyTracker, Step
-from ingest.late import place_late
 from ingest.findings import OUT_OF_ORDER, REGISTER_RESET, REGISTER_ROLLOVER, Finding
+from ingest.late import place_late
 from ingest.validation import MeterDirectory, check_reading
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,8 @@ class BatchProcessor:
                 meter = directory.meter(reading.meter_id)  # may reload the registry for a new meter
                 problem = check_reading(reading, meter, meter is not None or directory.has_site(reading.site_id), now, settings)
                 if problem is None:
-                    admit(Admitted(reading, meter, received_at, message))  # type: ignore[arg-type] - checked
+                    assert meter is not None  # check_reading rejects a reading of an unknown meter
+                    admit(Admitted(reading, meter, received_at, message))
                 else:
                     self._reject(intake, message.topic, received_at, problem.kind, problem.detail, _payload_of(message, reading))
         return intake
@@ -146,7 +148,8 @@ class BatchProcessor:
                     reason = f"cannot remove site {site_id!r}: it was never announced"
                     self._reject(intake, message.topic, message.received_at, "unknown_site", reason, message.payload)
                 return
-            site, meters = decoded.meta  # type: ignore[misc] - checked by the caller
+            assert decoded.meta is not None  # checked by the caller
+            site, meters = decoded.meta
             claimed = announce(lambda: directory.announce(site, meters))
         except SQLAlchemyError as exc:
             reason = f"registry refused the announcement: {exc}"
@@ -177,7 +180,7 @@ class BatchProcessor:
             if reading.site_id != seeded:
                 if tracker.needs_seed(reading.site_id):
                     site_id = reading.site_id
-                    latest = self._run("store", lambda: self._store.latest(site_id=site_id))
+                    latest = self._run("store", functools.partial(self._store.latest, site_id=site_id))
                     tracker.seed(site_id, latest)
                 seeded = reading.site_id
             outcome = classify(reading, meter)
@@ -243,7 +246,7 @@ class BatchProcessor:
             lo, hi = min(tss), max(tss)
             until = (self.tracker.newest_ts(meter_id) or hi) + 1
             stored = self._run(
-                "store", lambda meter_id=meter_id, lo=lo, hi=hi, until=until: around(self._store, meter_id=meter_id, start=lo, end=hi + 1, until=until)
+                "store", functools.partial(around, self._store, meter_id=meter_id, start=lo, end=hi + 1, until=until)
             )
             series = {p.ts: p for p in stored}
             series.update(newer[meter_id])  # readings of this batch: newer than the stored ones

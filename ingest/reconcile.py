@@ -43,13 +43,14 @@ failed write, never waits.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from core.domain import EnergyPoint, Meter, Reading
 from core.store.base import SeriesStore
@@ -61,6 +62,12 @@ from ingest.retry import RETRYABLE, Aborted
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+class StoreRunner(Protocol):
+    """Runs one store operation (named for logs and metrics) under the caller's retry policy."""
+
+    def __call__(self, what: str, operation: Callable[[], T], /) -> T: ...
 
 #: History read before a batch's oldest point to find predecessors when a meter's usual
 #: interval is unknown: a longer silence costs a few widening per-meter queries.
@@ -104,10 +111,10 @@ class Reconciler:
         self,
         store: SeriesStore,
         meter_of: Callable[[str], Meter | None],
-        run: Callable[[str, Callable[[], T]], T],
+        run: StoreRunner,
         interval_of: Callable[[str], int | None] = lambda _meter_id: None,
         late_write_s: float = LATE_WRITE_S,
-        wait: Callable[[float], bool] = threading.Event().wait,
+        wait: Callable[[float], bool] = threading.Event().wait,  # noqa: B008 - one never-set Event: a plain sleep
     ) -> None:
         """``interval_of``: a meter's usual reporting interval in seconds, None when unknown;
         it only sizes the window read, never decides an energy. ``wait``: sleeps, True when
@@ -155,7 +162,7 @@ class Reconciler:
             corrections = [c for site, meters in touched.items() for c in self._site(site, meters, result)]
             if not corrections:
                 return True
-            self._run("store", lambda corrections=corrections: self.write(corrections))
+            self._run("store", functools.partial(self.write, corrections))
             result.corrected += len(corrections)
             # A rewritten point is ours to check from now on too: a point inserted before it
             # meanwhile may have been checked by its writer before our rewrite landed.
@@ -194,7 +201,7 @@ class Reconciler:
         while lookback < MAX_LOOKBACK_S:
             lookback *= WIDEN
             start = window_start - lookback
-            found = self._run("store", lambda start=start, end=end: self._store.points(start=start, end=end, meter_id=meter_id))
+            found = self._run("store", functools.partial(self._store.points, start=start, end=end, meter_id=meter_id))
             if found:
                 return found[-1:]
             end = start

@@ -21,6 +21,7 @@ import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 log = logging.getLogger(__name__)
 
@@ -75,7 +76,7 @@ class Spool:
         self._sizes: dict[int, int] = {p_seq: p.stat().st_size for p_seq, p in self._segments()}
         # Never append to a segment left by an earlier run: it may end in a torn record.
         self._tail: int | None = None
-        self._tail_file = None
+        self._tail_file: BinaryIO | None = None
         #: Segment -> offset up to which its records are replayed (only the head is partial).
         self._replayed: dict[int, int] = {}
 
@@ -97,7 +98,7 @@ class Spool:
         record = encode_record(received_at, readings)
         if self.size + len(record) > self.max_bytes:
             raise SpoolFull(f"spool {self.directory} holds {self.size} bytes; {len(record)} more exceed {self.max_bytes}")
-        if self._tail_file is None or self._sizes[self._tail] + len(record) > self._segment_bytes:  # type: ignore[index]
+        if self._tail is None or self._tail_file is None or self._sizes[self._tail] + len(record) > self._segment_bytes:
             self._open_tail()
         assert self._tail is not None and self._tail_file is not None
         good = self._sizes[self._tail]
@@ -127,8 +128,9 @@ class Spool:
 
     def _undo_append(self, good: int) -> None:
         """Cut a failed append off so later records stay readable; else start a new segment."""
+        assert self._tail_file is not None  # called after a write to the open tail
         try:
-            self._tail_file.truncate(good)  # type: ignore[union-attr]
+            self._tail_file.truncate(good)
         except OSError:
             log.error("cannot truncate spool segment %s after a failed write; starting a new one", self._tail)
             self.close()

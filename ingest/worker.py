@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from paho.mqtt.client import Client, MQTTMessage
 from prometheus_client import CollectorRegistry
@@ -274,13 +274,13 @@ class IngestWorker:
             if not self._buffer.put(inbound):
                 self._metrics.received_readings -= readings
             # else: stopping; left unacknowledged, so the broker redelivers it later.
-        except Exception:  # noqa: BLE001 - the network thread must survive; the message stays unacked
-            log.exception("failed to buffer a message on %r", message._topic[:200])  # noqa: SLF001 - raw bytes
+        except Exception:  # the network thread must survive; the message stays unacked
+            log.exception("failed to buffer a message on %r", message._topic[:200])  # raw bytes
 
     def _inbound(self, message: MQTTMessage) -> InboundMessage:
         # Only this (the network) thread changes the connection: no lock needed to read it.
         connection = self._connection
-        return inbound(message._topic, message.payload, self._mqtt.topic_prefix, message.mid, message.qos,  # noqa: SLF001 - raw bytes
+        return inbound(message._topic, message.payload, self._mqtt.topic_prefix, message.mid, message.qos,
                        connection or 0, int(self._clock()), time.monotonic())
 
     # --- writer thread --------------------------------------------------------------

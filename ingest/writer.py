@@ -10,6 +10,7 @@ until a replay has emptied the spool, so every reading is computed in arrival or
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -201,7 +202,7 @@ class BatchWriter:
         written = 0
         for point in points:
             try:
-                self._run("store", lambda point=point: self._put([point]))
+                self._run("store", functools.partial(self._put, [point]))
                 written += 1
             except StoreRejected as exc:
                 topic = reading_topic(point.site_id, point.meter_id, self._prefix)

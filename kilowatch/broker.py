@@ -76,7 +76,7 @@ class EmbeddedBroker:
         if self._broker is not None:
             try:
                 asyncio.run_coroutine_threadsafe(self._broker.shutdown(), self._loop).result(timeout)
-            except Exception as exc:  # noqa: BLE001 - shutting down; report and carry on
+            except Exception as exc:  # shutting down; report and carry on
                 log.warning("embedded broker did not shut down cleanly: %s", exc)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(timeout)

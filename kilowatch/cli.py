@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -18,11 +18,11 @@ app = typer.Typer(
 )
 
 ConfigOpt = Annotated[
-    Optional[Path],
+    Path | None,
     typer.Option("--config", "-c", help="TOML config file (else $KILOWATCH_CONFIG).", exists=True, dir_okay=False),
 ]
-DataDirOpt = Annotated[Optional[Path], typer.Option("--data-dir", help="Where embedded data lives (default: ./data).")]
-LogLevelOpt = Annotated[Optional[str], typer.Option("--log-level", help="DEBUG, INFO, WARNING or ERROR.")]
+DataDirOpt = Annotated[Path | None, typer.Option("--data-dir", help="Where embedded data lives (default: ./data).")]
+LogLevelOpt = Annotated[str | None, typer.Option("--log-level", help="DEBUG, INFO, WARNING or ERROR.")]
 
 
 @app.callback()

@@ -57,7 +57,7 @@ class DemoCredentials:
     api_key: str
 
 
-def create_demo_credentials(sessions) -> DemoCredentials:  # noqa: ANN001 - sessionmaker
+def create_demo_credentials(sessions) -> DemoCredentials:  # sessionmaker
     """An admin dashboard user with a generated password, and an admin API key.
 
     The dashboard signs in with a username and password, never a key: a key typed as a
@@ -114,7 +114,7 @@ def _simulate(mqtt, portfolio, history_start: int, live_from: int, *, options: D
             progress=False,
             stop=stop,
         )
-    except Exception:  # noqa: BLE001 - a dead simulator must not leave the demo hanging silently
+    except Exception:  # a dead simulator must not leave the demo hanging silently
         log.exception("the simulator stopped")
         stop.set()
 

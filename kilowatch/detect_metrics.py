@@ -85,7 +85,7 @@ class DetectMetrics:
         if sessions is not None:
             try:
                 self._count_ongoing(sessions, site_ids)
-            except Exception:  # noqa: BLE001 - a metric is a courtesy: the loop goes on, the gauge keeps its last value
+            except Exception:  # a metric is a courtesy: the loop goes on, the gauge keeps its last value
                 log.exception("cannot count the ongoing alerts for the detect metrics")
 
     def _count_ongoing(self, sessions: sessionmaker[Session], site_ids: list[str] | None) -> None:
@@ -105,7 +105,7 @@ class _Server(ThreadingMixIn, WSGIServer):
 
 
 class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:  # the base class's name
         """A scrape every 15 seconds is not news."""
 
 

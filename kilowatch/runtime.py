@@ -28,7 +28,7 @@ class ApiServerThread:
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         # Signals belong to the main thread; uvicorn must not install its own handlers here.
-        self.server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self.server.install_signal_handlers = lambda: None
         self._thread = threading.Thread(target=self.server.run, name="api", daemon=True)
 
     def start(self, timeout: float = 15.0) -> None:

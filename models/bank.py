@@ -78,8 +78,8 @@ class BaselineBank:
                 if meter is None or row.meter_id in self._by_meter:
                     continue
                 try:
-                    baseline = pickle.loads(row.model)  # noqa: S301 - our own rows, trusted data only
-                except Exception:  # noqa: BLE001 - an unreadable row is refitted, never fatal
+                    baseline = pickle.loads(row.model)  # our own rows, trusted data only
+                except Exception:  # an unreadable row is refitted, never fatal
                     continue
                 stored = StoredBaseline(row.meter_id, baseline, row.window_start, row.window_end, row.trained_at,
                                         dict(row.quality or {}), bool((row.quality or {}).get("prior")))

@@ -144,7 +144,7 @@ class DetectionPass:
                                          on_scanned)
             except (StoreUnavailable, LeaseLost):
                 raise  # every site would fail alike (or belongs to another replica now): the caller decides
-            except Exception as exc:  # noqa: BLE001 - one site's data must not stop the portfolio's pass
+            except Exception as exc:  # one site's data must not stop the portfolio's pass
                 warnings.append(self._failed(site_id, exc))
                 continue
             if site_id in failing:
@@ -184,7 +184,7 @@ class DetectionPass:
                                                   created_at=wall, updated_at=wall))
                 else:
                     row.detail, row.updated_at = detail, wall
-        except Exception:  # noqa: BLE001 - the finding is a courtesy; the warning is on the report anyway
+        except Exception:  # the finding is a courtesy; the warning is on the report anyway
             log.exception("cannot store the detection_failed finding of site %s", site_id)
         return warning
 
@@ -195,7 +195,7 @@ class DetectionPass:
                 DataFindingRecord.site_id == site_id, DataFindingRecord.kind == DETECTION_FAILED,
                 DataFindingRecord.open.is_(True)).values(open=False, ended_at=wall, updated_at=wall))
 
-    def _scan_site(self, site: Site, meters: list[Meter], tariff: Tariff, now: int | None, budget: FitBudget,  # noqa: ANN202
+    def _scan_site(self, site: Site, meters: list[Meter], tariff: Tariff, now: int | None, budget: FitBudget,
                    on_scanned: Callable[[Session, str], None] | None = None):
         warnings: list[DataWarning] = []
         if now is None:
@@ -248,7 +248,7 @@ class DetectionPass:
                 on_scanned(session, site.site_id)
         return counts, len(result.scored), result.fitted, n_faults, warnings + data_faults, result.deferred
 
-    def _learned(self, site: Site, hours: np.ndarray, matrix: np.ndarray, meters: list[Meter]):  # noqa: ANN202
+    def _learned(self, site: Site, hours: np.ndarray, matrix: np.ndarray, meters: list[Meter]):
         """The site's opening hours learnt from its window, reused while the window has not moved
         (passes a minute apart share an hour's learning)."""
         prior = self.opening.get(site.site_id) or opening_hours(site)

@@ -42,22 +42,22 @@ class SiteResidualForest(OutlierMixin, BaseEstimator):
         return np.clip(np.nan_to_num(np.asarray(X, dtype=float), nan=0.0, posinf=self.clip, neginf=-self.clip),
                        -self.clip, self.clip)
 
-    def fit(self, X, y=None):  # noqa: ANN001, N803 - scikit-learn signature
+    def fit(self, X, y=None):  # scikit-learn signature
         """Fit on training hours' residual scores, shape (n_hours, n_meters)."""
         X = validate_data(self, self._prepare(X))
         self.forest_ = IsolationForest(n_estimators=self.n_estimators, contamination=self.contamination,
                                        random_state=self.random_state).fit(X)
         return self
 
-    def score(self, X) -> np.ndarray:  # noqa: ANN001, N803
+    def score(self, X) -> np.ndarray:
         """Anomaly score of each hour: higher is more anomalous, > 0 an outlier."""
         check_is_fitted(self)
         return -self.forest_.decision_function(validate_data(self, self._prepare(X), reset=False))
 
-    def predict(self, X):  # noqa: ANN001, N803
+    def predict(self, X):
         """1 for inlying hours, -1 for outlying ones (scikit-learn's outlier convention)."""
         return np.where(self.score(X) > 0, -1, 1)
 
-    def decision_function(self, X):  # noqa: ANN001, N803
+    def decision_function(self, X):
         """scikit-learn's sign: negative for outliers (the opposite of :meth:`score`)."""
         return -self.score(X)

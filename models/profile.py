@@ -123,13 +123,13 @@ class ProfileBaseline(RegressorMixin, BaseEstimator):
         self.scale_floor = scale_floor
         self.min_scale = min_scale
 
-    def __sklearn_tags__(self):  # noqa: ANN204 - scikit-learn's Tags
+    def __sklearn_tags__(self):  # scikit-learn's Tags
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         tags.regressor_tags.poor_score = False
         return tags
 
-    def fit(self, X, y, sample_weight=None, trusted=None):  # noqa: ANN001, N803 - scikit-learn signature
+    def fit(self, X, y, sample_weight=None, trusted=None):  # scikit-learn signature
         """Fit the levels, slopes and residual scale of each output.
 
         Parameters
@@ -248,7 +248,7 @@ class ProfileBaseline(RegressorMixin, BaseEstimator):
             "outlier_share": round(1.0 - n / max(int(used.sum()), 1), 4),
         }
 
-    def predict(self, X):  # noqa: ANN001, N803 - scikit-learn signature
+    def predict(self, X):  # scikit-learn signature
         """Expected hourly consumption: shape (n_samples,) for one output, else (n_samples, n_outputs)."""
         check_is_fitted(self)
         X = _padded(validate_data(self, X, reset=False))
@@ -256,7 +256,7 @@ class ProfileBaseline(RegressorMixin, BaseEstimator):
         out = self.coef_[:, cells].T + self.coef_[:, N_CELLS + cells].T * X[:, 2:3] + X[:, 3:] @ self.coef_[:, 2 * N_CELLS:].T
         return out[:, 0] if self._single else out
 
-    def seen(self, X) -> np.ndarray:  # noqa: ANN001, N803
+    def seen(self, X) -> np.ndarray:
         """True where the hour's (hour, day kind) cell had training data; elsewhere the
         prediction is borrowed from the other day kind and should not be judged."""
         check_is_fitted(self)

@@ -180,7 +180,7 @@ class SiteScanner:
             self._stacks[site_id] = cached
         return cached[1]
 
-    def _baselines(self, site, meters, hours, kwh, X, local, train, train_end, feedback, out, budget,  # noqa: ANN001
+    def _baselines(self, site, meters, hours, kwh, X, local, train, train_end, feedback, out, budget,
                    learned: LearnedHours) -> list:
         """The meters' baselines: reused from the bank, refitted together when stale, or borrowed.
 

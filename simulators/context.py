@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -130,7 +130,7 @@ class SiteTable:
 
     def _offsets(self, ts: int) -> np.ndarray:
         """UTC offset in seconds of each site's zone at ``ts``."""
-        instant = datetime.fromtimestamp(ts, tz=timezone.utc)
+        instant = datetime.fromtimestamp(ts, tz=UTC)
         per_zone = np.array([_zone(z).utcoffset(instant).total_seconds() for z in self.zones], dtype=np.int64)
         return per_zone[self.zone_idx]
 
@@ -180,9 +180,9 @@ class SiteTable:
             doy = np.full(len(self.sites), day_of_year)
         else:  # sites whose local dates differ: look each one up
             ords = day_index + _EPOCH_ORDINAL
-            today = np.array([self.weather.anomaly(int(o))[p] for o, p in zip(ords, self.place_idx)])
-            tomorrow = np.array([self.weather.anomaly(int(o) + 1)[p] for o, p in zip(ords, self.place_idx)])
-            sky = np.array([self.weather.clear_sky(int(o))[p] for o, p in zip(ords, self.place_idx)])
+            today = np.array([self.weather.anomaly(int(o))[p] for o, p in zip(ords, self.place_idx, strict=True)])
+            tomorrow = np.array([self.weather.anomaly(int(o) + 1)[p] for o, p in zip(ords, self.place_idx, strict=True)])
+            sky = np.array([self.weather.clear_sky(int(o))[p] for o, p in zip(ords, self.place_idx, strict=True)])
             doy = np.array([(date.fromordinal(int(o)) - date(date.fromordinal(int(o)).year, 1, 1)).days + 1 for o in ords])
         # Anomaly interpolated between day centres, so the weather changes smoothly.
         w = hour / 24.0

@@ -40,7 +40,7 @@ class StepEncoder:
             self._topics = [wire.batch_topic(s, prefix) for s in self.site_ids]
             self._item_heads = [f'{{"meter": "{m}", "ts": "' for m in self.meter_ids]
         else:
-            self._topics = [wire.reading_topic(s, m, prefix) for s, m in zip(generation.site_ids, self.meter_ids)]
+            self._topics = [wire.reading_topic(s, m, prefix) for s, m in zip(generation.site_ids, self.meter_ids, strict=True)]
 
     def encode(self, step: Step) -> list[Message]:
         """The step's messages: one per site (batch) or one per meter reading."""
@@ -49,19 +49,19 @@ class StepEncoder:
         powers = [None if p != p else p for p in step.power.tolist()]
         meters = step.meters.tolist()
         tails = [f'", "register": {r!r}, "power": {p!r}}}' if p is not None else f'", "register": {r!r}}}'
-                 for r, p in zip(regs, powers)]
+                 for r, p in zip(regs, powers, strict=True)]
         if not self.batch:
             topics, ids = self._topics, self.meter_ids
             site_of = self.site_of_meter
             return [
                 Message(topics[m], f'{{"v": 1, "ts": "{ts}{tail}'.encode(), self.site_ids[site_of[m]], ids[m], step.ts, r, 1)
-                for m, r, tail in zip(meters, regs, tails)
+                for m, r, tail in zip(meters, regs, tails, strict=True)
             ]
         out: list[Message] = []
         sites = self.site_of_meter[step.meters]
         bounds = [0, *(np.flatnonzero(np.diff(sites)) + 1).tolist(), len(meters)]
         heads = self._item_heads
-        for a, b in zip(bounds, bounds[1:]):
+        for a, b in zip(bounds, bounds[1:], strict=False):
             if a == b:
                 continue
             site = int(sites[a])

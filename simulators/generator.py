@@ -109,7 +109,7 @@ class Generation(Iterator[tuple[int, list[Reading]]]):
 
     def events(self) -> list[tuple[WasteEvent, float]]:
         """Each event with the kWh it has added so far; rollovers as they actually happened."""
-        planned = [(e, kwh) for e, kwh in zip(self.waste, self.wasted_kwh) if e.kind != "register_rollover"]
+        planned = [(e, kwh) for e, kwh in zip(self.waste, self.wasted_kwh, strict=True) if e.kind != "register_rollover"]
         return planned + [(e, 0.0) for e in self.registers.rollovers_seen(self.meters, self.step_s)]
 
     def _estimate_units(self, meters: np.ndarray, until: np.ndarray) -> np.ndarray:
@@ -146,7 +146,7 @@ class Generation(Iterator[tuple[int, list[Reading]]]):
         kw = base_kw + extra_kw
         if not first:
             hours = ctx.hours
-            for pos, kwh in zip(self._waste_pos[active].tolist(), (added_kw * hours).tolist()):
+            for pos, kwh in zip(self._waste_pos[active].tolist(), (added_kw * hours).tolist(), strict=True):
                 self.wasted_kwh[pos] += kwh
             self.registers.advance(ts, kw * hours * self._units_per_kwh)
         register, shown = self.registers.reading(ts)
@@ -171,7 +171,7 @@ class Generation(Iterator[tuple[int, list[Reading]]]):
         ids, sites = self.meter_ids, self.site_ids
         return [
             Reading(sites[i], ids[i], step.ts, r, None if p != p else p)
-            for i, r, p in zip(step.meters.tolist(), step.register.tolist(), step.power.tolist())
+            for i, r, p in zip(step.meters.tolist(), step.register.tolist(), step.power.tolist(), strict=True)
         ]
 
     def __next__(self) -> tuple[int, list[Reading]]:

@@ -83,7 +83,7 @@ class Link:
                 self._connack_error = str(reason_code)
             else:
                 self._connected = True
-        except Exception:  # noqa: BLE001 - an exception here would abort paho's loop
+        except Exception:  # an exception here would abort paho's loop
             log.exception("on_connect failed")
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
@@ -91,7 +91,7 @@ class Link:
             self._connected = False
             if reason_code.is_failure:
                 log.warning("simulator lost the broker: %s", reason_code)
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("on_disconnect failed")
 
     def _on_publish(self, client, userdata, mid, reason_code, properties) -> None:
@@ -99,7 +99,7 @@ class Link:
             self.acked += 1
             if reason_code is not None and reason_code.is_failure:
                 self.rejected += 1
-        except Exception:  # noqa: BLE001
+        except Exception:
             log.exception("on_publish failed")
 
     def _await_connack(self) -> None:

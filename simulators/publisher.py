@@ -13,8 +13,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from core import wire
 from core.settings import MqttSettings
-from simulators.declared import announced_site
 from core.timebase import DAY
+from simulators.declared import announced_site
 from simulators.delivery import Delivery, DeliveryConfig, DeliveryCounts
 from simulators.encoding import StepEncoder
 from simulators.generator import generate

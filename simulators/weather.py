@@ -68,7 +68,7 @@ class FrontWeather(Weather):
         t = np.asarray(ordinal) * 24.0 + np.asarray(hour, dtype=float)
         out = np.zeros(t.shape)
         done: dict[tuple[int, float], float] = {}  # sites of one city share their weather
-        for i, (p, when) in enumerate(zip(np.asarray(place_idx).tolist(), t.tolist())):
+        for i, (p, when) in enumerate(zip(np.asarray(place_idx).tolist(), t.tolist(), strict=True)):
             if (p, when) in done:
                 out[i] = done[p, when]
                 continue

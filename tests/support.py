@@ -29,7 +29,7 @@ def wait_for(condition: Callable[[], T], timeout: float = 10.0, interval: float 
             value = condition()
             if value:
                 return value
-        except Exception as exc:  # noqa: BLE001 - the condition may fail until ready
+        except Exception as exc:  # the condition may fail until ready
             last_exc = exc
         time.sleep(interval)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}" + (f": {last_exc!r}" if last_exc else ""))

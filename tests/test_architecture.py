@@ -80,7 +80,7 @@ def site_type_hour_tables(package: str) -> dict[str, dict[str, frozenset[tuple[i
                        for k in node.keys):
                 continue
             table = {}
-            for key, value in zip(node.keys, node.values):
+            for key, value in zip(node.keys, node.values, strict=True):
                 pairs = {(e.elts[0].value, e.elts[1].value) for e in ast.walk(value)
                          if isinstance(e, ast.Tuple) and len(e.elts) == 2
                          and all(isinstance(x, ast.Constant) and isinstance(x.value, (int, float)) for x in e.elts)

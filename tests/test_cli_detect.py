@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from core.timebase import HOME_ZONE as SHANGHAI
 from kilowatch.cli import app
 from kilowatch.commands.detect import lookback_hours
-from core.timebase import HOME_ZONE as SHANGHAI
 from tests.models.simulated import registry, simulate
 
 runner = CliRunner()

@@ -11,7 +11,6 @@ from collections.abc import Callable
 
 from fastapi import APIRouter, Body
 
-from core.db.tables import AlertRecord
 from api import workflow
 from api.deps import CurrentKey, SessionDep, visible_alert
 from api.problems import forbidden
@@ -19,6 +18,7 @@ from api.routes.alerts import AlertId, meter_name_of
 from api.schemas.alerts import AlertDetailPublic, AssignBody, CommentBody, FeedbackBody, NoteBody, SnoozeBody
 from api.schemas.common import problem_responses
 from api.security import Principal
+from core.db.tables import AlertRecord
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/alerts", tags=["alerts"], responses=problem_responses(401, 403, 404, 422))
@@ -33,7 +33,7 @@ def _act(session: SessionDep, key: Principal, alert_id: int, verb: str, change: 
     change(record)
     session.commit()
     log.info("alert %s: %s by %s %s", alert_id, verb, key.via, key.key_id)
-    return AlertDetailPublic.of(record, workflow.history(session, alert_id), meter_name_of(session, record))
+    return AlertDetailPublic.of(record, history=workflow.history(session, alert_id), meter_name=meter_name_of(session, record))
 
 
 @router.post("/{alert_id}/acknowledge", summary="Acknowledge an alert", response_model=AlertDetailPublic, responses=_CONFLICT)

@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import time
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 from sqlalchemy import ColumnElement, Select, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.db.tables import AlertRecord, MeterRecord
-from core.severity import FLOORS, HOUR
 from api.deps import CurrentKey, SessionDep, visible_alert
 from api.schemas.alerts import AlertDetailPublic, AlertPublic, AlertSort, AlertsPublic, AlertStatus, Severity
 from api.schemas.common import Instant, epoch_of, problem_responses
 from api.security import Principal
 from api.workflow import history
+from core.db.tables import AlertRecord, MeterRecord
+from core.severity import FLOORS, HOUR
 
 router = APIRouter(prefix="/alerts", tags=["alerts"], responses=problem_responses(401, 422))
 
 AlertId = Annotated[int, Path(ge=1, le=2**31 - 1, description="Alert id.", examples=[17])]
 
-_ORDER = {
+_ORDER: dict[AlertSort, tuple[ColumnElement[Any], ...]] = {
     AlertSort.WASTE_DESC: (AlertRecord.wasted_kwh.desc(), AlertRecord.id.desc()),
     AlertSort.WASTE_ASC: (AlertRecord.wasted_kwh.asc(), AlertRecord.id.asc()),
     AlertSort.STARTED_DESC: (AlertRecord.started_at.desc(), AlertRecord.id.desc()),
@@ -143,4 +143,4 @@ def list_alerts(
 def get_alert(alert_id: AlertId, session: SessionDep, key: CurrentKey) -> AlertDetailPublic:
     """One alert with the detector's explanation and what people and the detector did, oldest first."""
     record = visible_alert(session, key, alert_id)
-    return AlertDetailPublic.of(record, history(session, alert_id), meter_name_of(session, record))
+    return AlertDetailPublic.of(record, history=history(session, alert_id), meter_name=meter_name_of(session, record))

@@ -6,13 +6,13 @@ import logging
 
 from fastapi import APIRouter, Request, Response, status
 
-from core.db.tables import UserRecord
 from api.deps import CurrentCaller, OptionsDep, SessionDep
 from api.problems import Problem
 from api.schemas.auth import CallerPublic, SignIn
 from api.schemas.common import problem_responses, utc
 from api.security import Principal
 from api.websessions import COOKIE_NAME, close_session, open_session, principal_of_user, session_of_token, sign_in
+from core.db.tables import UserRecord
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/auth", tags=["auth"])

@@ -14,20 +14,26 @@ from fastapi import APIRouter, Header, Path, Query, Response, status
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.deps import CurrentKey, SessionDep, StoreDep, admin_site, visible_site
+from api.problems import Problem, not_found
+from api.schemas.carbon import (
+    CarbonPeriodPublic,
+    CarbonTotalsPublic,
+    Granularity,
+    GreenInstrumentCreate,
+    GreenInstrumentPublic,
+    GreenInstrumentsPublic,
+    PortfolioCarbonPublic,
+    SiteCarbonPublic,
+)
+from api.schemas.carbon_json import portfolio_fields
+from api.schemas.common import SITE_PAGE_DEFAULT, SITE_PAGE_MAX, problem_responses
+from api.timeranges import TimeRange, first_point_ts, parse_instant, resolve_range, zone_of
 from core.carbon import GreenInstrument, SiteInputs, portfolio_carbon, site_carbon
 from core.db.registry import ledger_sites, meters_by_site, site_from
 from core.db.tables import GreenInstrumentRecord, SiteRecord
 from core.store.base import SeriesStore
 from core.timebase import DAY, HOME_ZONE
-from api.deps import CurrentKey, SessionDep, StoreDep, admin_site, visible_site
-from api.problems import Problem, not_found
-from api.schemas.carbon import (
-    CarbonPeriodPublic, CarbonTotalsPublic, Granularity, GreenInstrumentCreate, GreenInstrumentPublic,
-    GreenInstrumentsPublic, PortfolioCarbonPublic, SiteCarbonPublic,
-)
-from api.schemas.carbon_json import portfolio_fields
-from api.schemas.common import SITE_PAGE_DEFAULT, SITE_PAGE_MAX, problem_responses
-from api.timeranges import TimeRange, first_point_ts, parse_instant, resolve_range, zone_of
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["carbon"], responses=problem_responses(401, 422))
@@ -80,7 +86,11 @@ def _factor_text(uses: list) -> str:
     return "; ".join(f"{u.role}={u.factor.value} {u.factor.unit} ({u.factor.region} {u.factor.year or '-'}; {u.factor.source})" for u in uses)
 
 
-def _csv(rows: list[tuple[str, CarbonTotalsPublic, str, str, list]], filename: str) -> Response:
+#: One CSV row's sources: the scope (site id or portfolio), its totals, start, end and factor uses.
+_CsvRow = tuple[str, CarbonTotalsPublic, str, str, list]
+
+
+def _csv(rows: list[_CsvRow], filename: str) -> Response:
     """Excel in China opens UTF-8 only with a byte-order mark, so the file starts with one."""
     out = io.StringIO()
     writer = csv.writer(out)
@@ -204,7 +214,7 @@ def get_portfolio_carbon(
         # and dumping 1,001 validated site models (json.dumps would be slower than both).
         return Response(pydantic_core.to_json(fields), media_type="application/json")
     body = PortfolioCarbonPublic.model_validate(fields)
-    rows = [(s.site_id, s, s.start.isoformat(), s.end.isoformat(), s.factors) for s in body.sites]
+    rows: list[_CsvRow] = [(s.site_id, s, s.start.isoformat(), s.end.isoformat(), s.factors) for s in body.sites]
     rows += [("portfolio", p, p.start.isoformat(), p.end.isoformat(), p.factors) for p in body.periods if granularity]
     rows.append(("portfolio", body.total, body.start.isoformat(), body.end.isoformat(), body.factors))
     return _csv(rows, "carbon-portfolio.csv")

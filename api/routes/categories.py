@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from core.categories import CATEGORIES
 from api.deps import CurrentKey
 from api.schemas.categories import CategoriesPublic, CategoryPublic
 from api.schemas.common import problem_responses
+from core.categories import CATEGORIES
 
 router = APIRouter(prefix="/categories", tags=["categories"], responses=problem_responses(401))
 

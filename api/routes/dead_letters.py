@@ -6,10 +6,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from core.db.dead_letters import DeadLetterQuery, read_dead_letters
 from api.deps import AdminKey, SessionDep, SettingsDep
 from api.schemas.common import Instant, epoch_of, problem_responses
 from api.schemas.dead_letters import DeadLetterPublic, DeadLettersPublic
+from core.db.dead_letters import DeadLetterQuery, read_dead_letters
 
 router = APIRouter(prefix="/dead-letters", tags=["dead letters"], responses=problem_responses(401, 403, 422))
 

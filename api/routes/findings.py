@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 from sqlalchemy import func, select
 
-from core.db.tables import DataFindingRecord
 from api.deps import CurrentKey, SessionDep, visible_site
 from api.schemas.common import problem_responses
 from api.schemas.findings import FindingPublic, FindingsPublic
+from core.db.tables import DataFindingRecord
 
 router = APIRouter(tags=["findings"], responses=problem_responses(401, 404, 422))
 

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Request
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.store.base import StoreError
 from api.problems import RETRY_AFTER_S, Problem
 from api.schemas.common import problem_responses
 from api.schemas.health import HealthPublic, ReadinessPublic
+from core.store.base import StoreError
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["health"])

@@ -6,14 +6,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from core.db.tables import MeterRecord
-from core.domain import MeterCategory, unit_of
-from core.timebase import DAY, HOUR
 from api.deps import CurrentKey, SessionDep, StoreDep, visible_site
 from api.problems import Problem, not_found
 from api.schemas.common import problem_responses, utc
 from api.schemas.series import SeriesPointPublic, SeriesPublic
 from api.timeranges import resolve_range, zone_of
+from core.db.tables import MeterRecord
+from core.domain import MeterCategory, unit_of
+from core.timebase import DAY, HOUR
 
 router = APIRouter(tags=["series"], responses=problem_responses(401, 404, 422, 503))
 

@@ -10,18 +10,26 @@ from fastapi import APIRouter, Path, Query, status
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.deps import CurrentKey, SessionDep, StoreDep, admin_site, visible_site
+from api.problems import Problem, forbidden, not_found
+from api.schemas.common import SITE_PAGE_DEFAULT, SITE_PAGE_MAX, problem_responses
+from api.schemas.sites import (
+    MeterCreate,
+    MeterPublic,
+    MeterUpdate,
+    SiteCreate,
+    SiteDetailPublic,
+    SitePublic,
+    SitesPublic,
+    SiteUpdate,
+    stored_hours,
+    stored_tariff,
+)
 from core.db.registry import move_meter, note_location, site_from
 from core.db.tables import MeterRecord, SiteRecord
 from core.site_rules import GIVEN, PROVINCE_CAPITAL, locate
 from core.store.base import SeriesStore
 from core.timebase import HOME_TIMEZONE
-from api.deps import CurrentKey, SessionDep, StoreDep, admin_site, visible_site
-from api.problems import Problem, forbidden, not_found
-from api.schemas.common import SITE_PAGE_DEFAULT, SITE_PAGE_MAX, problem_responses
-from api.schemas.sites import (
-    MeterCreate, MeterPublic, MeterUpdate, SiteCreate, SiteDetailPublic, SitePublic, SitesPublic, SiteUpdate,
-    stored_hours, stored_tariff,
-)
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/sites", tags=["sites"], responses=problem_responses(401))

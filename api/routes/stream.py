@@ -23,8 +23,6 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.db.tables import AlertRecord
-from core.timebase import DAY
 from api.deps import CurrentKey, OptionsDep, SessionDep, caller_again
 from api.options import ApiOptions
 from api.problems import Problem
@@ -32,6 +30,8 @@ from api.routes.alerts import in_scope
 from api.schemas.alerts import AlertPublic
 from api.schemas.common import problem_responses
 from api.security import Principal
+from core.db.tables import AlertRecord
+from core.timebase import DAY
 
 router = APIRouter(tags=["alerts"])
 

@@ -8,14 +8,19 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query, Response, status
 from sqlalchemy import func, select
 
-from core.db.tables import WebhookDeliveryRecord, WebhookRecord
 from api.deps import AdminKey, SessionDep
 from api.problems import not_found
 from api.schemas.common import problem_responses
 from api.schemas.webhooks import (
-    DeliveriesPublic, DeliveryPublic, WebhookCreate, WebhookPublic, WebhooksPublic, WebhookUpdate,
+    DeliveriesPublic,
+    DeliveryPublic,
+    WebhookCreate,
+    WebhookPublic,
+    WebhooksPublic,
+    WebhookUpdate,
 )
 from api.webhooks.outbox import Outbox
+from core.db.tables import WebhookDeliveryRecord, WebhookRecord
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"], responses=problem_responses(401, 403, 422))
 

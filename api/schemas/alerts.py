@@ -9,11 +9,12 @@ from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import Row
 
+from api.schemas.common import JsonInt, utc
 from core.alerts import AlertStatus, Verification
 from core.db.tables import AlertEventRecord, AlertRecord
 from core.severity import public_severity
-from api.schemas.common import JsonInt, utc
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,7 @@ class AlertPublic(BaseModel):
     escalated_at: datetime | None = None
 
     @classmethod
-    def of(cls, record: AlertRecord, meter_name: str | None = None) -> AlertPublic:
+    def of(cls, record: AlertRecord | Row[Any], meter_name: str | None = None) -> AlertPublic:
         """From a record, or a row that may carry ``meter_name`` itself (the inbox joins it)."""
         return cls(**_common_fields(record, meter_name))
 
@@ -151,7 +152,7 @@ class AlertDetailPublic(AlertPublic):
 
     @classmethod
     def of(
-        cls, record: AlertRecord, history: list[AlertEventRecord] | None = None, meter_name: str | None = None
+        cls, record: AlertRecord | Row[Any], meter_name: str | None = None, history: list[AlertEventRecord] | None = None
     ) -> AlertDetailPublic:
         return cls(
             **_common_fields(record, meter_name),
@@ -169,7 +170,7 @@ class AlertsPublic(BaseModel):
     offset: int = Field(examples=[0])
 
 
-def _common_fields(record: AlertRecord, meter_name: str | None = None) -> dict:
+def _common_fields(record: AlertRecord | Row[Any], meter_name: str | None = None) -> dict:
     return {
         "id": record.id,
         "site_id": record.site_id,

@@ -8,10 +8,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from core.carbon import PortfolioCarbon, SiteCarbon
-from core.db.tables import GreenInstrumentRecord
 from api.schemas.carbon_json import portfolio_fields, site_fields
 from api.schemas.common import FactorPublic, JsonInt, utc
+from core.carbon import PortfolioCarbon, SiteCarbon
+from core.db.tables import GreenInstrumentRecord
 
 Granularity = Literal["day", "month", "year"]
 

@@ -6,8 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from core.db.dead_letters import HEAD_BYTES, DeadLetterRow
 from api.schemas.common import utc
+from core.db.dead_letters import HEAD_BYTES, DeadLetterRow
 
 
 class DeadLetterPublic(BaseModel):

@@ -8,8 +8,8 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from core.db.tables import DataFindingRecord
 from api.schemas.common import utc
+from core.db.tables import DataFindingRecord
 
 
 class FindingPublic(BaseModel):

@@ -7,16 +7,24 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from pydantic import (
-    AfterValidator, BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, field_validator, model_validator,
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    field_validator,
+    model_validator,
 )
 
+from api.schemas.common import utc
+from api.schemas.tariff_plans import TariffPlanBody
+from api.schemas.tariffs import TouPeriod, check_covers_day
 from core import site_rules as rules
 from core.db.tables import MeterRecord, SiteRecord
 from core.domain import ID_PATTERN, MeterCategory, SiteType, unit_of
 from core.timebase import HOME_TIMEZONE
-from api.schemas.common import utc
-from api.schemas.tariff_plans import TariffPlanBody
-from api.schemas.tariffs import TouPeriod, check_covers_day
 
 log = logging.getLogger(__name__)
 _ID_PATTERN = f"^{ID_PATTERN.pattern}$"

@@ -12,9 +12,9 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from core.tariffs import parse_plan
 from api.schemas.common import JsonInt
 from api.schemas.tariffs import TouPeriod
+from core.tariffs import parse_plan
 
 Month = Annotated[JsonInt, Field(ge=1, le=12)]
 

@@ -9,8 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from core.db.tables import WebhookDeliveryRecord, WebhookRecord
 from api.schemas.common import utc
+from core.db.tables import WebhookDeliveryRecord, WebhookRecord
 
 Format = Literal["json", "wecom", "dingtalk"]
 Event = Literal["alert.opened", "alert.escalated"]

@@ -15,16 +15,20 @@ import logging
 import socket
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, cast
 
 import httpx
-from sqlalchemy import or_, select, update
+from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from core.db.tables import AlertRecord, SiteRecord, WebhookDeliveryRecord, WebhookRecord
 from api.options import ApiOptions
 from api.schemas.alerts import AlertPublic, ExplanationPublic
 from api.webhooks.egress import Refused, Resolver, Target, pinned
 from api.webhooks.formats import TEST_EVENT, render
+from core.db.tables import AlertRecord, SiteRecord, WebhookDeliveryRecord, WebhookRecord
+
+if TYPE_CHECKING:
+    from api.metrics import ApiMetrics
 
 log = logging.getLogger(__name__)
 
@@ -74,7 +78,7 @@ class Outbox:
     """Queues and sends webhook deliveries; ``tick`` does one round, ``run`` loops."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], options: ApiOptions, metrics: object | None = None,
+        self, sessions: sessionmaker[Session], options: ApiOptions, metrics: ApiMetrics | None = None,
         resolve: Resolver = socket.getaddrinfo,
     ) -> None:
         self.sessions = sessions
@@ -195,12 +199,13 @@ class Outbox:
             attempts = row.attempts + 1
             lease = now + int(self.options.webhook_timeout_s * 3) + 1
             with self.sessions() as session:
-                claimed = session.execute(
+                # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed wider.
+                claimed = cast(CursorResult[Any], session.execute(
                     update(WebhookDeliveryRecord)
                     .where(WebhookDeliveryRecord.id == row.id, WebhookDeliveryRecord.attempts == row.attempts,
                            WebhookDeliveryRecord.status == "pending")
                     .values(attempts=attempts, next_attempt_at=lease)
-                ).rowcount
+                )).rowcount
                 session.commit()
                 hook = session.get(WebhookRecord, row.webhook_id)
             if not claimed or hook is None:
@@ -235,6 +240,6 @@ class Outbox:
         while True:
             try:
                 await asyncio.to_thread(self.tick)
-            except Exception as exc:  # noqa: BLE001 - the loop must outlive any one failure
+            except Exception as exc:  # the loop must outlive any one failure
                 log.warning("webhook outbox tick failed: %s", type(exc).__name__)
             await asyncio.sleep(self.options.webhook_poll_s)

@@ -14,8 +14,8 @@ from core.carbon.factors import (
 )
 from core.carbon.instruments import INSTRUMENT_KINDS, KWH_PER_GEC, GreenInstrument, allocate
 from core.carbon.ledger import PeriodCarbon, SiteCarbon, build_ledger, factor_year
-from core.carbon.segments import SegmentData
 from core.carbon.periods import GRANULARITIES, Period
+from core.carbon.segments import SegmentData
 from core.carbon.service import PortfolioCarbon, SiteInputs, portfolio_carbon, site_carbon
 from core.carbon.totals import CarbonTotals, FactorUse
 

@@ -137,7 +137,7 @@ def _by_year_rule(series: list[EmissionFactor], year: int, what: str) -> Emissio
     dated = [f for f in series if f.year is not None]
     if not dated:
         raise FactorNotFound(f"no dated factor for {what}")
-    eligible = [f for f in dated if f.year <= year]
+    eligible = [f for f in dated if f.year is not None and f.year <= year]
     # Factors are published two years late, so a reading is usually newer than every
     # data year; before the first published year the earliest set is the closest we have.
     return eligible[-1] if eligible else dated[0]

@@ -140,7 +140,7 @@ def build_ledger(
     period_totals, period_logs = _priced(periods, folded, certified, factors, tz)
     intervals = {m.meter_id: _interval(folded.busiest.get(m.meter_id, 0), folded.observed.get(m.meter_id)) for m in meters}
     _expect(periods, period_totals, intervals, folded.first_read, main.start, now)
-    period_carbon = tuple(PeriodCarbon(p, t, l.uses()) for p, t, l in zip(periods, period_totals, period_logs))
+    period_carbon = tuple(PeriodCarbon(p, t, log.uses()) for p, t, log in zip(periods, period_totals, period_logs, strict=True))
     total, uses = _range_totals(period_carbon, period_logs)
     first_year = year if year is not None else factor_year(main.start)
     location, residual = factors.electricity(first_year)
@@ -205,7 +205,7 @@ def _expect(
     # month is not 2 % complete over the year. A registered site with no readings at all is
     # expected over the whole range (silent, not new).
     covered_from = start if first_read is None else first_read
-    for period, t in zip(periods, period_totals):
+    for period, t in zip(periods, period_totals, strict=True):
         lo, hi = max(period.start, covered_from), min(period.end, now)
         t.expected_readings = max(0, hi - lo) * per_second
         if hi > lo:
@@ -223,7 +223,7 @@ def _range_totals(
         total.add(period_carbon[0].totals)
         return total, period_carbon[0].factors
     log = FactorLog()
-    for pc, period_log in zip(period_carbon, period_logs):
+    for pc, period_log in zip(period_carbon, period_logs, strict=True):
         total.add(pc.totals)
         log.merge(period_log)
     return total, log.uses()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -59,6 +60,6 @@ def split(start: int, end: int, tz: ZoneInfo, granularity: str | None) -> list[P
     return periods
 
 
-def index_of(periods: list[Period], starts: list[int], ts: int) -> int:
+def index_of(periods: Sequence[Period], starts: list[int], ts: int) -> int:
     """Index of the period holding ``ts`` (``starts`` are the periods' starts)."""
     return max(0, bisect_right(starts, ts) - 1)

@@ -98,7 +98,7 @@ def _fold_part(
     consumption: dict[int, tuple[int, float]] = {}
     bounds = part.bounds
     # Seconds of each segment observed so far (a row adds its segment's).
-    elapsed = [max(0, min(hi, now) - lo) for lo, hi in zip(bounds, bounds[1:])]
+    elapsed = [max(0, min(hi, now) - lo) for lo, hi in zip(bounds, bounds[1:], strict=False)]
     slots, busiest, observed = folded.slots, folded.busiest, folded.observed
     for row in part.rows:
         meter = kinds.get(row.meter_id)

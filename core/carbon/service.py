@@ -12,12 +12,13 @@ from core.calendar import HOME_TIMEZONE
 from core.carbon.factors import FactorTable
 from core.carbon.instruments import GreenInstrument
 from core.carbon.ledger import PeriodCarbon, SiteCarbon, build_ledger, site_zone
-from core.carbon.segments import SegmentData
 from core.carbon.periods import Period, split
+from core.carbon.segments import SegmentData
 from core.carbon.totals import CarbonTotals, FactorUse
 from core.domain import GENERATION_CATEGORIES, Meter, Site
 from core.store.base import SeriesStore
 from core.store.daily import SegmentEnergy
+
 
 @dataclass(frozen=True, slots=True)
 class SiteInputs:
@@ -153,7 +154,7 @@ def portfolio_carbon(
             t.add(pc.totals)
             uses.extend(pc.factors)
     periods = tuple(PeriodCarbon(p, t, merge_uses(u)) for p, t, u in sorted(merged.values(), key=lambda v: v[0].start))
-    return PortfolioCarbon(start, end, ledgers, totals, periods, merge_uses([u for l in ledgers for u in l.factors]))
+    return PortfolioCarbon(start, end, ledgers, totals, periods, merge_uses([u for ledger in ledgers for u in ledger.factors]))
 
 
 def merge_uses(uses: Sequence[FactorUse]) -> tuple[FactorUse, ...]:

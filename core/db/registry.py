@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections import namedtuple
 from collections.abc import Collection
 from functools import lru_cache
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Table, or_, select, update
+from sqlalchemy import CursorResult, Table, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from core.db.tables import DataFindingRecord, MeterRecord, SiteRecord
+from core.db.tables import Base, DataFindingRecord, MeterRecord, SiteRecord
 from core.domain import DeclaredHours, Meter, MeterCategory, Site, SiteType
 from core.site_rules import GIVEN, PROVINCE_CAPITAL, InvalidField, check_opening_hours, opening_hours_json
 
@@ -36,7 +36,7 @@ def upsert_site(session: Session, site: Site, meters: list[Meter], now: int | No
     The upsert also lets two workers announce the same new site at once. Rows already
     right are not rewritten; a site's tariff is never touched.
     """
-    site_row = {
+    site_row: dict[str, object] = {
         "site_id": site.site_id, "name": site.name, "site_type": site.site_type.value, "city": site.city,
         "province": site.province, "latitude": site.latitude, "longitude": site.longitude, "timezone": site.timezone,
         "location_source": site.location_source, "retired_at": None,
@@ -51,11 +51,11 @@ def upsert_site(session: Session, site: Site, meters: list[Meter], now: int | No
         for m in meters
     ]
     insert = _dialect_insert(session)
-    site_changed = _upsert(session, insert, SiteRecord.__table__, "site_id", [site_row])
+    site_changed = _upsert(session, insert, _table(SiteRecord), "site_id", [site_row])
     claimed: dict[str, str] = {}
     if meter_rows:
         # The guard keeps another site's meter where it is, even when two announcements race.
-        written = _upsert(session, insert, MeterRecord.__table__, "meter_id", meter_rows, same_site=True)
+        written = _upsert(session, insert, _table(MeterRecord), "meter_id", meter_rows, same_site=True)
         # Only rows neither inserted nor updated can be another site's (or already right):
         # a new site's announcement, the bulk of a portfolio's first start, asks nothing more.
         unwritten = [m.meter_id for m in meters if m.meter_id not in written]
@@ -76,8 +76,9 @@ def retire_site(session: Session, site_id: str, now: int) -> bool:
     Nothing is deleted: meters, alerts, findings and stored points stay, and the API still
     shows them. Ingest refuses the site's readings until it is announced again.
     """
-    result = session.execute(update(SiteRecord).where(SiteRecord.site_id == site_id, SiteRecord.retired_at.is_(None))
-                             .values(retired_at=now))
+    # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed wider.
+    result = cast(CursorResult[Any], session.execute(update(SiteRecord).where(SiteRecord.site_id == site_id, SiteRecord.retired_at.is_(None))
+                             .values(retired_at=now)))
     return result.rowcount > 0 or session.get(SiteRecord, site_id) is not None
 
 
@@ -88,7 +89,7 @@ def move_meter(session: Session, meter_id: str, to_site_id: str) -> None:
 
 def note_location(session: Session, site: Site, now: int) -> None:
     """Open a ``no_coordinates`` finding for a site placed at its province capital; close it once it has its own."""
-    table = DataFindingRecord.__table__
+    table = _table(DataFindingRecord)
     this_site = (table.c.site_id == site.site_id) & (table.c.meter_id == "") & (table.c.kind == NO_COORDINATES) \
         & table.c.open.is_(True)
     if site.location_source != PROVINCE_CAPITAL:
@@ -128,7 +129,12 @@ def _upsert(session: Session, insert, table: Table, key: str, rows: list[dict], 
     return set(result.scalars())
 
 
-def site_from(record: SiteRecord) -> Site:
+
+def _table(record: type[Base]) -> Table:
+    # A declarative class maps to a Table; SQLAlchemy types ``__table__`` as the wider FromClause.
+    return cast(Table, record.__table__)
+
+def site_from(record: SiteRecord | _SiteRow) -> Site:
     return Site(
         site_id=record.site_id,
         name=record.name,
@@ -184,8 +190,22 @@ def load_meters(session: Session, site_id: str | None = None, active_only: bool 
 
 #: ``Meter``'s fields, in order, as registry columns.
 _METER_COLUMNS = ("meter_id", "site_id", "category", "rated_kw", "name", "register_max")
-#: The columns of ``Site`` a ledger needs (a tariff is not part of one; nor is the location source).
-_SITE_COLUMNS = ("site_id", "name", "site_type", "city", "province", "latitude", "longitude", "timezone")
+
+
+class _SiteRow(NamedTuple):
+    """The columns of ``Site`` a ledger needs (a tariff is not part of one; nor is the location source)."""
+
+    site_id: str
+    name: str
+    site_type: str
+    city: str
+    province: str
+    latitude: float
+    longitude: float
+    timezone: str
+
+
+_SITE_COLUMNS = _SiteRow._fields
 
 
 def meters_by_site(session: Session, site_id: str | None = None) -> dict[str, list[Meter]]:
@@ -194,7 +214,7 @@ def meters_by_site(session: Session, site_id: str | None = None) -> dict[str, li
     A portfolio has tens of thousands of meters: an ORM object costs ~30 µs, a row and a
     cached ``Meter`` a few.
     """
-    table = MeterRecord.__table__
+    table = _table(MeterRecord)
     query = select(*(table.c[name] for name in _METER_COLUMNS))
     if site_id is not None:
         query = query.where(table.c.site_id == site_id)
@@ -207,7 +227,7 @@ def meters_by_site(session: Session, site_id: str | None = None) -> dict[str, li
 
 def ledger_sites(session: Session, site_ids: Collection[str] | None = None) -> list[Site]:
     """Sites in id order (every one, or those of ``site_ids``) with the columns a ledger needs."""
-    table = SiteRecord.__table__
+    table = _table(SiteRecord)
     query = select(*(table.c[name] for name in _SITE_COLUMNS)).order_by(table.c.site_id)
     if site_ids is not None:
         query = query.where(table.c.site_id.in_(site_ids))
@@ -222,10 +242,6 @@ def ledger_sites(session: Session, site_ids: Collection[str] | None = None) -> l
 def _meter(row: tuple) -> Meter:
     meter_id, site_id, category, rated_kw, name, register_max = row
     return Meter(meter_id, site_id, MeterCategory(category), rated_kw, name, register_max)
-
-
-#: A site row with the names ``site_from`` reads.
-_SiteRow = namedtuple("_SiteRow", _SITE_COLUMNS)
 
 
 @lru_cache(maxsize=2**14)

@@ -32,7 +32,7 @@ def create_db_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # noqa: ANN001 - DB-API connection
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # DB-API connection
             cur = dbapi_conn.cursor()
             # WAL is a property of the file: switch it once. Switching needs a lock that a
             # concurrent writer (another service migrating) may hold, and SQLite reports

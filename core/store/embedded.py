@@ -9,8 +9,7 @@ from pathlib import Path
 
 from core.calendar import home_days_match
 from core.domain import EnergyPoint
-from core.store import embedded_reads as reads
-from core.store import embedded_rollups as rollup
+from core.store import embedded_reads as reads, embedded_rollups as rollup
 from core.store.base import StoreRejected, StoreUnavailable
 from core.store.daily import (
     DEFAULT_TIMEZONE,

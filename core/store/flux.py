@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from core.store import line_protocol as lp
 from core.store.base import MEASUREMENT
 from core.store.daily import GAS_CATEGORY_VALUES, NETTING_INTERVAL_S
-from core.store import line_protocol as lp
 
 __all__ = ["flux_string", "source", "daily_energy", "quarter_energy", "SUM_RESULT", "COUNT_RESULT"]
 

@@ -26,9 +26,9 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from core.calendar import DAY, day_of, month_of, next_month
 from core.store import line_protocol as lp
 from core.store.daily import MeterSum, sum_for
-from core.calendar import DAY, day_of, month_of, next_month
 
 DAY_MEASUREMENT = "rollup_day"
 MONTH_MEASUREMENT = "rollup_month"
@@ -165,7 +165,7 @@ def doc_rows(series_list: Iterable[dict]) -> Iterator[tuple[str, int, Doc]]:
             meters = json.loads("[" + ",".join(row[i_meters] or "[]" for row in rows) + "]")
         else:
             meters = [None] * len(rows)
-        for row, meter_rows in zip(rows, meters):
+        for row, meter_rows in zip(rows, meters, strict=True):
             yield (
                 tag_site if i_site is None else row[i_site],
                 int(row[i_time]),

@@ -22,6 +22,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Protocol
 
+from core.calendar import DAY, month_of, next_month
 from core.store import line_protocol as lp
 from core.store.base import StoreRejected
 from core.store.daily import GAS_CATEGORY_VALUES, GENERATION_CATEGORY_VALUES, sum_for
@@ -38,7 +39,6 @@ from core.store.influx_docs import (
     site_conditions,
     split_months,
 )
-from core.calendar import DAY, month_of, next_month
 
 log = logging.getLogger(__name__)
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 from zoneinfo import ZoneInfo
 
 import urllib3
@@ -14,12 +15,11 @@ from influxdb_client.client.write_api import SYNCHRONOUS
 
 from core.domain import EnergyPoint
 from core.settings import StoreSettings
-from core.store import line_protocol as lp
+from core.store import flux, line_protocol as lp
 from core.store.base import StoreUnavailable
-from core.store import flux
 from core.store.daily import (
-    NETTING_INTERVAL_S,
     DEFAULT_TIMEZONE,
+    NETTING_INTERVAL_S,
     DayEnergy,
     MeterSum,
     QuarterSum,
@@ -36,6 +36,8 @@ from core.store.segment_plan import SegmentsFromDays
 __all__ = ["InfluxV2Store", "flux_string"]
 
 T = TypeVar("T")
+#: influxdb-client's precisions are str constants; its annotations name their class.
+_SECONDS = cast(WritePrecision, WritePrecision.S)
 
 #: Sites per grid-import query: each is one equality in the filter, which the storage
 #: engine evaluates per series; longer queries mean fewer round trips but a bigger plan.
@@ -49,7 +51,7 @@ class InfluxV2Store(SegmentsFromDays):
         self.bucket = settings.bucket
         self.org = settings.org
         self.where = redacted(settings.url)
-        credentials: dict[str, str] = {}
+        credentials: dict[str, Any] = {}  # the client's keyword arguments are untyped
         if settings.token is not None:
             credentials["token"] = settings.token.get_secret_value()
         elif settings.username:
@@ -78,7 +80,9 @@ class InfluxV2Store(SegmentsFromDays):
         for chunk in chunks(lines):
             self._call(
                 "write",
-                lambda: self._write_api.write(bucket=self.bucket, org=self.org, record=chunk, write_precision=WritePrecision.S),
+                functools.partial(
+                    self._write_api.write, bucket=self.bucket, org=self.org, record=chunk, write_precision=_SECONDS
+                ),
             )
 
     def _records(self, query: str) -> list[FluxRecord]:
@@ -86,7 +90,7 @@ class InfluxV2Store(SegmentsFromDays):
         return [record for table in tables for record in table.records]
 
     def _source(self, start: int, end: int, fields: Sequence[str], **tags: str | None) -> str:
-        return flux.source(self.bucket, start, end, fields, **tags)
+        return flux.source(self.bucket, start, end, fields, None, (), **tags)
 
     def points(
         self,

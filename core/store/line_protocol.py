@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from core.domain import EnergyPoint
 from core.store.base import MEASUREMENT, StoreRejected
 
-__all__ = ["encode", "encode_all", "chunked", "TAG_SITE", "TAG_METER", "TAG_CATEGORY"]
+__all__ = ["encode", "encode_all", "TAG_SITE", "TAG_METER", "TAG_CATEGORY"]
 
 TAG_SITE = "site"
 TAG_METER = "meter"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -96,8 +96,13 @@ def segments_via_days(days_of, bounds: Sequence[int], tz: str) -> list[SegmentEn
     if plan.span is not None:
         fold_days(folded, days_of(*plan.span), plan.segment_of_day, whole=True)
     for i, lo, hi in plan.partial:
-        fold_days(folded, days_of(lo, hi), lambda _day, i=i: i)
+        fold_days(folded, days_of(lo, hi), _always(i))
     return segment_rows(folded)
+
+
+def _always(segment: int) -> Callable[[int], int | None]:
+    """``segment_of_day`` for a partial day: its days all fall in ``segment``."""
+    return lambda _day: segment
 
 
 def imports_via_days(imports_of, bounds: Sequence[int], tz: str) -> dict[tuple[str, int], float]:
@@ -105,16 +110,16 @@ def imports_via_days(imports_of, bounds: Sequence[int], tz: str) -> dict[tuple[s
     zone = ZoneInfo(tz)
     plan = plan_segments(bounds, zone)
     result: dict[tuple[str, int], float] = {}
-    parts = []
+    parts: list[tuple[Callable[[int], int | None], dict[tuple[str, int], float]]] = []
     if plan.span is not None:
         parts.append((plan.segment_of_day, imports_of(*plan.span)))
     for i, lo, hi in plan.partial:
-        parts.append((lambda _day, i=i: i, imports_of(lo, hi)))
+        parts.append((_always(i), imports_of(lo, hi)))
     for segment_of, days in parts:
         for (site_id, day), kwh in days.items():
-            i = segment_of(day)
-            if i is not None:
-                result[(site_id, i)] = result.get((site_id, i), 0.0) + kwh
+            segment = segment_of(day)
+            if segment is not None:
+                result[(site_id, segment)] = result.get((site_id, segment), 0.0) + kwh
     return result
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -44,7 +44,7 @@ def keys_create(
     ctx: typer.Context,
     name: Annotated[str, typer.Option(help="Who or what the key is for.")],
     role: Annotated[str, typer.Option(help="admin, manager or viewer.")] = "viewer",
-    site: Annotated[Optional[list[str]], typer.Option(help="Site the key may see (repeatable); admins see all.")] = None,
+    site: Annotated[list[str] | None, typer.Option(help="Site the key may see (repeatable); admins see all.")] = None,
 ) -> None:
     """Create an API key and print it once (only its hash is stored)."""
     from kilowatch.keys import create_key

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -22,10 +22,10 @@ def _epoch(text: str | None, option: str) -> int | None:
 
 def deadletters(
     ctx: typer.Context,
-    kind: Annotated[Optional[str], typer.Option(help="Only this reason category, e.g. malformed_json.")] = None,
-    site: Annotated[Optional[str], typer.Option(help="Only topics of this site.")] = None,
-    since: Annotated[Optional[str], typer.Option(help="Received at or after (ISO 8601; naive is UTC).")] = None,
-    until: Annotated[Optional[str], typer.Option(help="Received before (ISO 8601; naive is UTC).")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only this reason category, e.g. malformed_json.")] = None,
+    site: Annotated[str | None, typer.Option(help="Only topics of this site.")] = None,
+    since: Annotated[str | None, typer.Option(help="Received at or after (ISO 8601; naive is UTC).")] = None,
+    until: Annotated[str | None, typer.Option(help="Received before (ISO 8601; naive is UTC).")] = None,
     limit: Annotated[int, typer.Option(min=1, max=10_000, help="How many to show.")] = 50,
 ) -> None:
     """List rejected messages (kind, topic, site, when, the payload's first bytes), newest first."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -16,7 +16,7 @@ def demo(
     speed: Annotated[float, typer.Option(help="Simulated seconds per wall-clock second (1440 = a day a minute).")] = 1440.0,
     port: Annotated[int, typer.Option(help="Preferred API port (a free one is picked if taken).")] = 8000,
     seed: Annotated[int, typer.Option(help="Seed of the simulated portfolio and its waste.")] = 7,
-    minutes: Annotated[Optional[float], typer.Option(help="Stop after this many minutes (default: run until Ctrl-C).")] = None,
+    minutes: Annotated[float | None, typer.Option(help="Stop after this many minutes (default: run until Ctrl-C).")] = None,
 ) -> None:
     """Run the whole pipeline in one process: embedded broker, simulator, ingest, store, detector, API.
 

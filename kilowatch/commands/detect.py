@@ -9,7 +9,7 @@ import re
 import time
 from dataclasses import asdict
 from datetime import datetime
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -45,7 +45,7 @@ def lookback_hours(since: str, now: float) -> int:
     return max(1, math.ceil(seconds / HOUR))
 
 
-def _detect_overrides(lookback: int | None, defaults: Any) -> dict[str, Any]:  # noqa: ANN401 - DetectSettings
+def _detect_overrides(lookback: int | None, defaults: Any) -> dict[str, Any]:  # DetectSettings
     """Settings for a run with another lookback: the training window grows with it, so
     baselines keep as many days before the scanned hours as the configured window leaves."""
     if lookback is None:
@@ -54,7 +54,7 @@ def _detect_overrides(lookback: int | None, defaults: Any) -> dict[str, Any]:  #
     return {"lookback_hours": lookback, "training_days": max(defaults.training_days, math.ceil((lookback + training_span_h) / 24))}
 
 
-def _touched_alerts(sessions, since: int, site_ids: list[str] | None) -> list[dict[str, Any]]:  # noqa: ANN001 - sessionmaker
+def _touched_alerts(sessions, since: int, site_ids: list[str] | None) -> list[dict[str, Any]]:  # sessionmaker
     """The alerts a pass that started at ``since`` (wall clock) wrote, largest waste first."""
     from sqlalchemy import select
 
@@ -69,7 +69,7 @@ def _touched_alerts(sessions, since: int, site_ids: list[str] | None) -> list[di
                  "status": a.status, "wasted_kwh": round(a.wasted_kwh, 1), "cost_cny": round(a.cost_cny, 2)} for a in rows]
 
 
-def summary(report: Any, lookback: int, elapsed_s: float, top: list[dict[str, Any]], *, default_lookback: bool) -> str:  # noqa: ANN401
+def summary(report: Any, lookback: int, elapsed_s: float, top: list[dict[str, Any]], *, default_lookback: bool) -> str:
     """A few lines a person reads after a pass (the report itself is a 300-line dump)."""
     window = f"the last {lookback} h of data" + (" (detect.lookback_hours; --since 7d looks further back)" if default_lookback else "")
     lines = [
@@ -96,9 +96,9 @@ def summary(report: Any, lookback: int, elapsed_s: float, top: list[dict[str, An
 def detect(
     ctx: typer.Context,
     once: Annotated[bool, typer.Option("--once", help="Run one pass and exit.")] = False,
-    interval: Annotated[Optional[float], typer.Option(help="Seconds between passes.")] = None,
-    site: Annotated[Optional[list[str]], typer.Option(help="Only these sites (repeatable); splits a portfolio across workers.")] = None,
-    since: Annotated[Optional[str], typer.Option(
+    interval: Annotated[float | None, typer.Option(help="Seconds between passes.")] = None,
+    site: Annotated[list[str] | None, typer.Option(help="Only these sites (repeatable); splits a portfolio across workers.")] = None,
+    since: Annotated[str | None, typer.Option(
         help="Scan from here instead of the last 48 h (detect.lookback_hours): a duration (12h, 7d, 2w) "
              f"or a date/time (2026-12-01, naive is {HOME_TIMEZONE} time). Counted back from each site's newest reading "
              "for a duration, from the wall clock for a date.")] = None,

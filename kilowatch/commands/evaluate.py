@@ -6,7 +6,7 @@ import shlex
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -32,12 +32,12 @@ def evaluate(
     seed: Annotated[int, typer.Option(help="Simulator seed.")] = 20251101,
     weeks: Annotated[float, typer.Option(help="Simulated weeks with injected events.", min=0.5)] = 2.0,
     sites: Annotated[int, typer.Option(help="Simulated sites.", min=1)] = 5,
-    mix: Annotated[Optional[list[str]], typer.Option("--waste", "--mix", help=f"Waste events per site-week by kind ({RATE_SYNTAX}), as in kilowatch simulate; replaces the default of 1 for every kind. --mix is the older name.")] = None,
-    faults: Annotated[Optional[list[str]], typer.Option("--fault", "--faults", help=f"Data faults or meter events per meter-week by kind ({RATE_SYNTAX}), as in kilowatch simulate; replaces the default, {','.join(f'{k}={v:g}' for k, v in DEFAULT_FAULTS.items())}. --faults is the older name.")] = None,
+    mix: Annotated[list[str] | None, typer.Option("--waste", "--mix", help=f"Waste events per site-week by kind ({RATE_SYNTAX}), as in kilowatch simulate; replaces the default of 1 for every kind. --mix is the older name.")] = None,
+    faults: Annotated[list[str] | None, typer.Option("--fault", "--faults", help=f"Data faults or meter events per meter-week by kind ({RATE_SYNTAX}), as in kilowatch simulate; replaces the default, {','.join(f'{k}={v:g}' for k, v in DEFAULT_FAULTS.items())}. --faults is the older name.")] = None,
     history_days: Annotated[int, typer.Option(help="Clean history simulated before the events (the training window).", min=7)] = 28,
     pass_hours: Annotated[int, typer.Option(help="Simulated hours between detection passes.", min=1)] = 6,
     out: Annotated[Path, typer.Option(help="Directory for report.md and its PNG plots.")] = Path("evaluation"),
-    work: Annotated[Optional[Path], typer.Option(help="Keep the simulated store and database here (default: a temporary directory).")] = None,
+    work: Annotated[Path | None, typer.Option(help="Keep the simulated store and database here (default: a temporary directory).")] = None,
     scenario: Annotated[str, typer.Option(help="realistic (random and changing opening hours, drifting occupancy, weather fronts, "
                                                "noise calibrated on real buildings, waste in the history, faults on waste), "
                                                "classic (the simulator the detector was tuned on), realistic-steady-hours (realistic, "
@@ -50,12 +50,12 @@ def evaluate(
                                         "The bar is also hidden when stderr is not a terminal.")] = False,
 ) -> None:
     """Run the simulator in process, run detection, and score it against the ground truth."""
-    from simulators import DATA_FAULT_KINDS, METER_EVENT_KINDS, WASTE_KINDS
     from kilowatch.evaluation.metrics import alerts_per_site_week, score
-    from kilowatch.evaluation.scenarios import SCENARIOS, change_day
     from kilowatch.evaluation.report import write_report
     from kilowatch.evaluation.runner import pass_count, run_detection
+    from kilowatch.evaluation.scenarios import SCENARIOS, change_day
     from kilowatch.evaluation.world import build_world
+    from simulators import DATA_FAULT_KINDS, METER_EVENT_KINDS, WASTE_KINDS
 
     settings_from(ctx)
     if scenario not in SCENARIOS:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
 import typer
@@ -56,7 +56,7 @@ def parse_ts(text: str, tz: ZoneInfo) -> int:
     return int(moment.timestamp())
 
 
-def read_csv(path: Path, tz: ZoneInfo, progress=None, task=None, *,  # noqa: ANN001 - rich progress
+def read_csv(path: Path, tz: ZoneInfo, progress=None, task=None, *,  # rich progress
              meter_column: str = "meter", value_column: str = "value", label_column: str | None = None) -> Parsed:
     """Read ``timestamp, meter, value[, site]`` rows; never raises on a bad row, counts it.
 
@@ -129,8 +129,8 @@ def import_(
     ctx: typer.Context,
     file: Annotated[Path, typer.Argument(help="CSV with columns timestamp, meter, value and optionally site.", exists=True, dir_okay=False)],
     values: Annotated[Values, typer.Option(help="register: value is the cumulative register (kWh); interval: kWh used in the interval ending at timestamp.")] = Values.register,
-    site: Annotated[Optional[str], typer.Option(help="Site of meters the registry does not know (when the CSV has no site column).")] = None,
-    category: Annotated[Optional[str], typer.Option(help="Category for meters the registry does not know, e.g. public_hvac.")] = None,
+    site: Annotated[str | None, typer.Option(help="Site of meters the registry does not know (when the CSV has no site column).")] = None,
+    category: Annotated[str | None, typer.Option(help="Category for meters the registry does not know, e.g. public_hvac.")] = None,
     tz: Annotated[str, typer.Option(help="Time zone of timestamps without one.")] = HOME_TIMEZONE,
 ) -> None:
     """Load a CSV of meter readings into the configured time-series store."""

@@ -6,7 +6,7 @@ import errno
 import logging
 import socket
 from functools import partial
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -18,11 +18,11 @@ log = logging.getLogger(__name__)
 def ingest(
     ctx: typer.Context,
     metrics_port: Annotated[int, typer.Option(help="Port of the Prometheus metrics endpoint and /healthz (0 = off).")] = 9108,
-    metrics_host: Annotated[Optional[str], typer.Option(
+    metrics_host: Annotated[str | None, typer.Option(
         help="Address the metrics endpoint listens on (ingest.metrics_host, 127.0.0.1 by default; 0.0.0.0 for all).")] = None,
-    host: Annotated[Optional[str], typer.Option(help="MQTT broker host.")] = None,
-    mqtt_port: Annotated[Optional[int], typer.Option("--mqtt-port", help="MQTT broker port.")] = None,
-    writers: Annotated[Optional[int], typer.Option(
+    host: Annotated[str | None, typer.Option(help="MQTT broker host.")] = None,
+    mqtt_port: Annotated[int | None, typer.Option("--mqtt-port", help="MQTT broker port.")] = None,
+    writers: Annotated[int | None, typer.Option(
         min=1, max=64, help="Writer processes, each writing a share of the sites (ingest.writers, 1 by default: one process).")] = None,
 ) -> None:
     """Consume meter readings from MQTT into the time-series store until SIGTERM or Ctrl-C."""

@@ -11,7 +11,7 @@ import csv
 from datetime import datetime
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -30,7 +30,7 @@ class Scorer(str, Enum):
     isolation_forest = "isolation_forest"
 
 
-def _hourly(parsed, values: Values) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:  # noqa: ANN001
+def _hourly(parsed, values: Values) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Per meter: hour starts, kWh per hour and CSV line of each usable reading, in time order."""
     out = {}
     for meter_id, rows in parsed.rows.items():
@@ -61,7 +61,7 @@ def score(
     calendar: Annotated[str, typer.Option(help="Country whose public holidays are judged like Sundays (ISO code: CN, US, DE, ...), or 'none' for plain weekdays.")] = "CN",
     meter_column: Annotated[str, typer.Option(help="Name of the column that identifies the meter.")] = "meter",
     value_column: Annotated[str, typer.Option(help="Name of the column with the readings.")] = "value",
-    labels: Annotated[Optional[str], typer.Option(help="Column of 0/1 labels made by people: print ROC-AUC, PR-AUC and event F1 against it.")] = None,
+    labels: Annotated[str | None, typer.Option(help="Column of 0/1 labels made by people: print ROC-AUC, PR-AUC and event F1 against it.")] = None,
     scorer: Annotated[Scorer, typer.Option(help="kilowatch, or a naive reference scorer to compare with (these flag nothing).")] = Scorer.kilowatch,
 ) -> None:
     """Write per-reading anomaly scores (higher is more abnormal, either way), directions and flags."""
@@ -115,7 +115,7 @@ def score(
         _print_figures(figures, scorer.value)
 
 
-def _print_figures(figures: dict, scorer: str) -> None:  # noqa: ANN001
+def _print_figures(figures: dict, scorer: str) -> None:
     """One line per meter and the mean, in a form that pastes into markdown."""
     print(f"| {scorer} | hours | labelled | ROC-AUC | PR-AUC | events found | episodes correct | event F1 |")
     print("|---|---|---|---|---|---|---|---|")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from fastapi import FastAPI
@@ -32,10 +32,10 @@ def worker_app() -> FastAPI:
 
 def serve(
     ctx: typer.Context,
-    host: Annotated[Optional[str], typer.Option(help="Address to bind.")] = None,
-    port: Annotated[Optional[int], typer.Option(help="Port to bind.")] = None,
+    host: Annotated[str | None, typer.Option(help="Address to bind.")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to bind.")] = None,
     forwarded_allow_ips: Annotated[
-        Optional[str],
+        str | None,
         typer.Option(help="Proxies trusted for X-Forwarded-Proto/For (e.g. 127.0.0.1), so cookies are Secure behind TLS."),
     ] = None,
     workers: Annotated[

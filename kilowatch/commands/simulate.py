@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NamedTuple, Optional
+from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import typer
 
@@ -58,29 +58,35 @@ def simulate(
     ctx: typer.Context,
     sites: Annotated[int, typer.Option(help="Number of simulated sites.", min=1)] = 10,
     days: Annotated[float, typer.Option(help="Simulated days to publish (365 for a year of history); a backfill is the days before now.", min=0.01)] = 1.0,
-    start: Annotated[Optional[str], typer.Option(help=f"First simulated day, YYYY-MM-DD ({HOME_TIMEZONE}), not after today; a backfill still ends now. Default: --days before now.")] = None,
-    speed: Annotated[Optional[float], typer.Option(help="Live mode: simulated seconds per wall second (60 = an hour a minute). Omit to backfill as fast as the broker takes it.")] = None,
+    start: Annotated[str | None, typer.Option(help=f"First simulated day, YYYY-MM-DD ({HOME_TIMEZONE}), not after today; a backfill still ends now. Default: --days before now.")] = None,
+    speed: Annotated[float | None, typer.Option(help="Live mode: simulated seconds per wall second (60 = an hour a minute). Omit to backfill as fast as the broker takes it.")] = None,
     step: Annotated[int, typer.Option(help="Seconds between readings of a meter (60 to 86400).", min=60, max=86400)] = 900,
     per_meter: Annotated[bool, typer.Option("--per-meter", help="One message per meter reading instead of one gateway batch per site and step.")] = False,
     seed: Annotated[int, typer.Option(help="Seed: the same seed publishes the same sites, readings, events and delivery faults.")] = 0,
     meter_scale: Annotated[float, typer.Option(help="Multiply the meters of each site (1 gives ~14 a site, 3.5 gives ~48).", min=0.1)] = 1.0,
     no_waste: Annotated[bool, typer.Option("--no-waste", help="Inject no waste (faults from --fault still apply).")] = False,
-    waste: Annotated[Optional[list[str]], typer.Option("--waste", help=f"Waste events per site-week for a kind ({RATE_SYNTAX}); replaces the default mix of 0.3 for every kind. Kinds: lights_daylight, lights_after_hours, hvac_after_hours, pump_night, base_load_creep, elevator_idle, compressed_air_leak.")] = None,
-    fault: Annotated[Optional[list[str]], typer.Option("--fault", help=f"Data faults or meter events per meter-week ({RATE_SYNTAX}). Kinds: stuck_register, spike, dropout, register_rollover, register_reset. Default: none.")] = None,
+    waste: Annotated[list[str] | None, typer.Option("--waste", help=f"Waste events per site-week for a kind ({RATE_SYNTAX}); replaces the default mix of 0.3 for every kind. Kinds: lights_daylight, lights_after_hours, hvac_after_hours, pump_night, base_load_creep, elevator_idle, compressed_air_leak.")] = None,
+    fault: Annotated[list[str] | None, typer.Option("--fault", help=f"Data faults or meter events per meter-week ({RATE_SYNTAX}). Kinds: stuck_register, spike, dropout, register_rollover, register_reset. Default: none.")] = None,
     duplicates: Annotated[float, typer.Option(help="Share of messages published twice (0-1).", min=0.0, max=1.0)] = 0.0,
     late: Annotated[float, typer.Option(help="Share of messages held back 1..--max-late-steps steps, so they arrive out of order (0-1).", min=0.0, max=1.0)] = 0.0,
     max_late_steps: Annotated[int, typer.Option(help="Longest delay of a late message, in steps.", min=1)] = 4,
     bad_payloads: Annotated[float, typer.Option(help="Bad payloads per good message (malformed JSON, NaN, wrong types, unknown meter, future timestamp), 0-1.", min=0.0, max=1.0)] = 0.0,
-    ground_truth: Annotated[Optional[Path], typer.Option(help="Write the injected events (ground truth) to PATH.csv and PATH.json, and delivery counts to PATH.delivery.json.")] = None,
+    ground_truth: Annotated[Path | None, typer.Option(help="Write the injected events (ground truth) to PATH.csv and PATH.json, and delivery counts to PATH.delivery.json.")] = None,
     declare_hours: Annotated[bool, typer.Option("--declare-hours", help="Each site's meta announcement declares its opening hours (most real managers declare none; the detector learns them either way).")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
-    host: Annotated[Optional[str], typer.Option(help="MQTT broker host.")] = None,
-    mqtt_port: Annotated[Optional[int], typer.Option("--mqtt-port", help="MQTT broker port.")] = None,
+    host: Annotated[str | None, typer.Option(help="MQTT broker host.")] = None,
+    mqtt_port: Annotated[int | None, typer.Option("--mqtt-port", help="MQTT broker port.")] = None,
 ) -> None:
     """Publish simulated property sites to an MQTT broker, with labelled waste, faults and delivery faults."""
     from simulators import (
-        DATA_FAULT_KINDS, DEFAULT_MIX, METER_EVENT_KINDS, WASTE_KINDS, DeliveryConfig, build_portfolio,
-        plan_scenarios, run_simulation,
+        DATA_FAULT_KINDS,
+        DEFAULT_MIX,
+        METER_EVENT_KINDS,
+        WASTE_KINDS,
+        DeliveryConfig,
+        build_portfolio,
+        plan_scenarios,
+        run_simulation,
     )
 
     mix = {} if no_waste else (parse_rates(waste, WASTE_KINDS, "--waste") if waste else dict(DEFAULT_MIX))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -17,7 +17,7 @@ def users_create(
     ctx: typer.Context,
     username: Annotated[str, typer.Option(help="Sign-in name.")],
     role: Annotated[str, typer.Option(help="admin, manager or viewer.")] = "viewer",
-    site: Annotated[Optional[list[str]], typer.Option(help="Site the user may see (repeatable); admins see all.")] = None,
+    site: Annotated[list[str] | None, typer.Option(help="Site the user may see (repeatable); admins see all.")] = None,
     display_name: Annotated[str, typer.Option(help="Name shown in the dashboard and alert history.")] = "",
     locale: Annotated[str, typer.Option(help="zh or en.")] = "zh",
     password_stdin: Annotated[bool, typer.Option(help="Read the password from standard input (for scripts).")] = False,

@@ -152,7 +152,7 @@ def sweep() -> list[str]:
     lines = ["| " + " | ".join(SWEEP) + " | resid_cv | resid_acf1 | day_cv | step_cv |", "|---" * (len(SWEEP) + 4) + "|"]
     try:
         for values in itertools.product(*SWEEP.values()):
-            for name, value in zip(SWEEP, values):
+            for name, value in zip(SWEEP, values, strict=True):
                 setattr(scenarios, name, value)
             stats = simulated_sites("realistic")
             med = [float(np.nanmedian([s[k] for s in stats.values()])) for k in ("resid_cv", "resid_acf1", "day_cv", "step_cv")]

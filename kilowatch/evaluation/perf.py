@@ -84,13 +84,13 @@ class MemoryHours:
     def __init__(self, hours: np.ndarray, templates: list[Template], n_meters: int) -> None:
         self.hours, self.templates, self.n_meters = hours, templates, n_meters
 
-    def site(self, site_id: str, meters: list[Meter], *, start: int, end: int, report_from: int):  # noqa: ANN201
+    def site(self, site_id: str, meters: list[Meter], *, start: int, end: int, report_from: int):
         t = self.templates[int(site_id.split("-")[1]) % len(self.templates)]
         kwh = {m.meter_id: t.kwh[:, int(m.meter_id.rsplit("-", 1)[1])] for m in meters}
         return SiteHours(self.hours, kwh, built_at=end), [], set(kwh)
 
 
-def _portfolio(sessions, n_sites: int, n_meters: int, templates: list[Template]) -> list[tuple[Site, list[Meter]]]:  # noqa: ANN001
+def _portfolio(sessions, n_sites: int, n_meters: int, templates: list[Template]) -> list[tuple[Site, list[Meter]]]:
     out = []
     site_rows, meter_rows = [], []
     for i in range(n_sites):
@@ -109,7 +109,7 @@ def _portfolio(sessions, n_sites: int, n_meters: int, templates: list[Template])
     return out
 
 
-def _timed(detector: DetectionPass, now: int, site_ids: list[str]):  # noqa: ANN202
+def _timed(detector: DetectionPass, now: int, site_ids: list[str]):
     """(wall seconds, CPU seconds, report) of one pass."""
     began, cpu = time.perf_counter(), time.process_time()
     report = detector.run(now=now, site_ids=site_ids)

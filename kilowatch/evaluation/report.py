@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.dates as mdates  # noqa: E402 - the backend must be chosen first
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.dates as mdates  # the backend must be chosen first
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
 
-from core.db.tables import AlertRecord  # noqa: E402
-from core.timebase import HOME_TIMEZONE  # noqa: E402
-from kilowatch.evaluation.metrics import Scores, detected_at  # noqa: E402
+from core.db.tables import AlertRecord
+from core.timebase import HOME_TIMEZONE
+from kilowatch.evaluation.metrics import Scores, detected_at
 
 #: The issue's goals: (label, how to read it from Scores, comparison, target).
 GOALS = (

@@ -103,7 +103,7 @@ def start_bridge(
     prefix: str = DEFAULT_PREFIX,
     username: str | None = None,
     password: str | None = None,
-):  # noqa: ANN201 - a paho client; paho stays an import of this function only
+):  # a paho client; paho stays an import of this function only
     """Subscribe to ``tele/+/SENSOR`` and republish each mapped device's energy as a wire v1 reading.
 
     Returns the connected client, its network loop running; ``loop_stop()`` and
@@ -121,10 +121,10 @@ def start_bridge(
     if username:
         client.username_pw_set(username, password)
 
-    def on_connect(client, userdata, flags, reason_code, properties):  # noqa: ANN001, ANN202, ARG001 - paho's signature
+    def on_connect(client, userdata, flags, reason_code, properties):  # paho's signature
         client.subscribe("tele/+/SENSOR", qos=1)
 
-    def on_message(client, userdata, message):  # noqa: ANN001, ANN202, ARG001 - paho's signature
+    def on_message(client, userdata, message):  # paho's signature
         try:
             out = bridge(message.topic, message.payload, meters, tz, prefix)
         except NotAnEnergyReading as exc:

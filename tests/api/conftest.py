@@ -13,15 +13,25 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from api.app import create_app
 from api.options import ApiOptions
-from api.security import create_api_key
 from api.passwords import hash_password
+from api.security import create_api_key
 from core.db.registry import upsert_site
-from core.db.tables import UserRecord
 from core.db.session import create_db_engine, migrate, session_factory
+from core.db.tables import UserRecord
 from core.settings import Settings
 from core.store.embedded import EmbeddedStore
 from tests.api.seed import (
-    A_CORR_KWH, A_GAS_M3, A_PV_KWH, B_CORR_KWH, METERS_A, METERS_B, SITE_A, SITE_B, T0, alert_row, series_of,
+    A_CORR_KWH,
+    A_GAS_M3,
+    A_PV_KWH,
+    B_CORR_KWH,
+    METERS_A,
+    METERS_B,
+    SITE_A,
+    SITE_B,
+    T0,
+    alert_row,
+    series_of,
 )
 
 

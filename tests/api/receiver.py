@@ -37,7 +37,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+            def do_POST(self) -> None:  # http.server's naming
                 length = int(self.headers.get("Content-Length", 0))
                 receiver.received.append(Received(self.path, dict(self.headers), self.rfile.read(length)))
                 status = receiver.statuses.pop(0) if receiver.statuses else 200

@@ -6,7 +6,6 @@ import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-
 from core.db.tables import AlertRecord
 from core.domain import EnergyPoint, Meter, MeterCategory, Site, SiteType
 

@@ -12,7 +12,6 @@ import time
 from dataclasses import dataclass, field
 
 import pytest
-from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from sqlalchemy import update
 

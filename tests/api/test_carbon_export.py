@@ -50,7 +50,7 @@ def test_site_csv_rows_match_the_json_periods_and_totals(client, admin):
     body = client.get("/api/v1/sites/sh-a/carbon", params=params, headers=admin).json()
     rows = _rows(client.get("/api/v1/sites/sh-a/carbon", params={**params, "format": "csv"}, headers=admin))
     assert [r["period"] for r in rows] == ["2024-06-01", "2024-06-02", "total"]
-    for row, expected in zip(rows, [*body["periods"], body]):
+    for row, expected in zip(rows, [*body["periods"], body], strict=True):
         for column in ("kwh", "grid_kwh", "scope1_kg", "scope2_location_kg", "scope2_market_kg", "total_kg", "completeness"):
             assert float(row[column]) == expected[column], column
     assert "上海" in rows[-1]["factors"]

@@ -101,7 +101,7 @@ def test_the_python_sync_pages_through_every_changed_alert(server, monkeypatch):
     monkeypatch.setenv("KILOWATCH_KEY", key)
     [code] = _blocks("python")
     namespace: dict = {}
-    exec(compile(code, str(DOC), "exec"), namespace)  # noqa: S102 - the documented example, run as written
+    exec(compile(code, str(DOC), "exec"), namespace)  # the documented example, run as written
     expected = [a["id"] for a in _api(url, key, "/alerts", updated_since="2024-01-01T00:00:00Z", sort="updated_at")["data"]]
     for limit in (1, 2, 3):
         assert [a["id"] for a in namespace["changed_alerts"]("2024-01-01T00:00:00Z", limit=limit)] == expected

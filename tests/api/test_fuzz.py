@@ -18,18 +18,21 @@ import os
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, given
-from hypothesis import settings as hypothesis_settings
+from hypothesis import HealthCheck, given, settings as hypothesis_settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
-    content_type_conformance, negative_data_rejection, positive_data_acceptance, response_headers_conformance,
-    response_schema_conformance, status_code_conformance,
+    content_type_conformance,
+    negative_data_rejection,
+    positive_data_acceptance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
 )
 
 from api.app import create_app
-from core.db.tables import GreenInstrumentRecord, WebhookRecord
 from api.options import ApiOptions
+from core.db.tables import GreenInstrumentRecord, WebhookRecord
 from core.settings import Settings
 from tests.api.seed import as_
 

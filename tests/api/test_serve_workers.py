@@ -7,7 +7,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -78,7 +77,7 @@ def test_two_workers_answer_and_exactly_one_keeps_the_rollups_until_it_dies(tmp_
         workers = _workers(proc.pid)
         for worker in workers:
             others = [w for w in workers if w != worker]
-            wait_for(lambda: _answers_alone(url, worker, others), timeout=90, what=f"worker {worker} answering alone")
+            wait_for(lambda worker=worker, others=others: _answers_alone(url, worker, others), timeout=90, what=f"worker {worker} answering alone")
         # The admin key was registered once, before the workers started, and every worker knows it.
         assert httpx.get(f"{url}/metrics", headers={"X-API-Key": KEY}, timeout=5).status_code == 200
 

@@ -10,7 +10,7 @@ from api.webhooks.egress import Refused, pinned
 
 
 def _resolving_to(*addresses: str):
-    def resolve(host, port, type=0):  # noqa: A002 - getaddrinfo's own keyword
+    def resolve(host, port, type=0):  # getaddrinfo's own keyword
         family = lambda a: socket.AF_INET6 if ":" in a else socket.AF_INET  # noqa: E731
         return [(family(a), socket.SOCK_STREAM, 6, "", (a, port)) for a in addresses]
 
@@ -47,7 +47,7 @@ def test_one_private_answer_among_public_ones_is_enough_to_refuse():
 
 
 def test_a_host_that_does_not_resolve_is_refused_with_a_reason():
-    def fails(host, port, type=0):  # noqa: A002
+    def fails(host, port, type=0):
         raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
 
     with pytest.raises(Refused, match="cannot resolve"):
@@ -67,7 +67,7 @@ def tls_receiver():
     cert = ca.issue_cert("hooks.example.test")
 
     class Ok(http.server.BaseHTTPRequestHandler):
-        def do_POST(self):  # noqa: N802 - the stdlib's name
+        def do_POST(self):  # the stdlib's name
             self.rfile.read(int(self.headers["Content-Length"]))
             self.send_response(200)
             self.send_header("Content-Length", "2")

@@ -7,8 +7,8 @@ import time
 import pytest
 from sqlalchemy import select
 
-from core.db.tables import AlertRecord, SuppressionRecord
 from api.workflow import local_hours
+from core.db.tables import AlertRecord, SuppressionRecord
 from tests.api.seed import T0, as_, assert_problem
 
 

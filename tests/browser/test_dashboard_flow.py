@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from sqlalchemy import update
 
 from core.db.tables import AlertRecord
 from tests.browser.conftest import DESKTOP, PHONE, sign_in as _sign_in
-
 
 
 def _reset(served, name: str) -> None:

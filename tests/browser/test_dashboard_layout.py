@@ -140,8 +140,8 @@ def test_the_portfolio_chart_shows_location_and_market_based_emissions_by_month_
 def test_an_admin_reads_rejected_messages_in_a_table_a_manager_has_no_such_tab(served, browser, shoot):
     import time
 
-    from core.db.tables import DeadLetterRecord, UserRecord
     from api.passwords import hash_password
+    from core.db.tables import DeadLetterRecord, UserRecord
 
     now = int(time.time())
     with served.sessions() as session:

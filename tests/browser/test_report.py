@@ -6,7 +6,6 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-import pytest
 from sqlalchemy import update
 
 from core.db.tables import AlertRecord

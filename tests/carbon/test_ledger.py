@@ -7,7 +7,18 @@ import pytest
 from core.carbon import GreenInstrument, factor_year, site_carbon
 from core.store.embedded import EmbeddedStore
 from tests.carbon.ledgers import (
-    GAS, GAS_KG_PER_M3, GD_2023, LATER, LIFT, LIGHTS, METERS, PV, RESIDUAL_2023, SITE, local, point,
+    GAS,
+    GAS_KG_PER_M3,
+    GD_2023,
+    LATER,
+    LIFT,
+    LIGHTS,
+    METERS,
+    PV,
+    RESIDUAL_2023,
+    SITE,
+    local,
+    point,
 )
 
 # 2024-03-01 00:00 to 01:00 in Shanghai: 2024 readings take the 2023 data-year factors.

@@ -6,7 +6,6 @@ import logging
 from datetime import date, timedelta
 
 import holidays
-import pytest
 
 from core.calendar import COVERED_YEARS, day_kind, is_covered, notice_warning
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from core.domain import Meter, MeterCategory, Reading, Site, SiteType
 from core.wire import batch_topic, decode, encode_batch, encode_meta, encode_reading, meta_topic, reading_topic

@@ -8,7 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from core.data_findings import (
-    DataFindingKind, FindingSource, close_ended, finding_row, insert_findings, open_findings, upsert_finding,
+    DataFindingKind,
+    FindingSource,
+    close_ended,
+    finding_row,
+    insert_findings,
+    open_findings,
+    upsert_finding,
 )
 from core.db.registry import upsert_site
 from core.db.session import migrate, session_factory

@@ -111,7 +111,7 @@ def test_migrations_from_threads_of_one_process_all_succeed(db_url):
         engine = create_db_engine(db_url)
         try:
             migrate(engine)
-        except BaseException as exc:  # noqa: BLE001 - collected and asserted below
+        except BaseException as exc:  # collected and asserted below
             errors.append(exc)
         finally:
             engine.dispose()

@@ -72,7 +72,7 @@ def _publish(client: paho.Client, topic: str, payload: bytes) -> int:
     codes: dict[int, int] = {}
     done = threading.Event()
 
-    def on_publish(_c, _u, mid, reason_code, _p):  # noqa: ANN001, ANN202
+    def on_publish(_c, _u, mid, reason_code, _p):
         codes[mid] = reason_code.value
         done.set()
 

@@ -11,7 +11,17 @@ from core.db.tables import DataFindingRecord, MeterRecord, SiteRecord
 from core.domain import Meter, MeterCategory, Site, SiteType
 from core.geo import capital_of
 from core.wire import encode_meta, meta_topic
-from tests.ingest.conftest import METERS, NOW, OTHER_METERS, OTHER_SITE, SITE, dead_letters, stored, wait_dead_letters, wait_stored
+from tests.ingest.conftest import (
+    METERS,
+    NOW,
+    OTHER_METERS,
+    OTHER_SITE,
+    SITE,
+    dead_letters,
+    stored,
+    wait_dead_letters,
+    wait_stored,
+)
 from tests.support import wait_for
 
 LOBBY = METERS[0].meter_id

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
+from hypothesis import given, strategies as st
 
 from core.domain import EnergyPoint, Meter, MeterCategory, Reading
 from ingest.energy import EnergyTracker, Step, interval_energy
@@ -292,5 +291,5 @@ def test_late_points_placed_in_any_order_leave_every_energy_the_rise_since_its_p
 
     final = [held[p.ts] for p in everything]
     assert final[0].energy == 0.0
-    for before, after in zip(final, final[1:]):
+    for before, after in zip(final, final[1:], strict=False):
         assert after.energy == pytest.approx(after.register - before.register, abs=1e-6)

@@ -25,7 +25,7 @@ class CountingStore(EmbeddedStore):
 
     read = 0
 
-    def points(self, **kwargs) -> list[EnergyPoint]:  # type: ignore[override]
+    def points(self, **kwargs) -> list[EnergyPoint]:
         found = super().points(**kwargs)
         self.read += len(found)
         return found

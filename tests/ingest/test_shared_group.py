@@ -48,14 +48,14 @@ def assert_energy_is_exact(store, meter_id: str, series: list[tuple[int, float]]
     points = stored(store, meter_id)
     assert [(p.ts, p.register) for p in points] == series
     assert points[0].energy == 0.0
-    for before, after in zip(points, points[1:]):
+    for before, after in zip(points, points[1:], strict=False):
         assert after.energy == pytest.approx(after.register - before.register, abs=1e-6), f"interval ending {after.ts}"
     assert sum(p.energy for p in points) == pytest.approx(series[-1][1] - series[0][1], abs=1e-6)
 
 
 def test_per_meter_readings_spread_over_workers_add_up_to_the_register_rise(group, publisher, store):
     lobby, pump = rising_series(1, 100.0), rising_series(2, 5000.0)
-    for a, b in zip(lobby, pump):
+    for a, b in zip(lobby, pump, strict=True):
         publisher.reading(LOBBY, *a)
         publisher.reading(PUMP, *b)
 
@@ -68,7 +68,7 @@ def test_per_meter_readings_spread_over_workers_add_up_to_the_register_rise(grou
 
 def test_gateway_batches_spread_over_workers_add_up_to_the_register_rise(group, publisher, store):
     lobby, pump = rising_series(3, 10.0), rising_series(4, 20.0)
-    for a, b in zip(lobby, pump):
+    for a, b in zip(lobby, pump, strict=True):
         publisher.batch([Reading(SITE.site_id, LOBBY, *a), Reading(SITE.site_id, PUMP, *b)])
 
     wait_for(lambda: settled(group, store, {LOBBY: READINGS, PUMP: READINGS}), timeout=30, what="every reading stored")

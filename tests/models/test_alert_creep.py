@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import select
@@ -27,7 +27,7 @@ def finding(site_id: str, meter_id: str, kind: str, start: int, end: int, *, ong
                    10.0, 5.0, 5.0, 1.0, 2.0, 0.5, "test", "{}", ())
 
 
-def open_creep(tmp_path: Path, days: int, scan_start: int):  # noqa: ANN201
+def open_creep(tmp_path: Path, days: int, scan_start: int):
     """A registry whose one meter has an ongoing creep alert from T0 over ``days`` days."""
     portfolio = build_portfolio(1, 7)
     site = portfolio.sites[0]
@@ -126,7 +126,7 @@ def test_a_creep_longer_than_the_window_keeps_its_start_and_adds_its_new_hours(t
             [first], scored_meters=[meter], scan_start=T0 + 28 * DAY, data_end=T0 + 30 * DAY)
     end = T0 + 30 * DAY + 6 * HOUR
     hours = range(T0 + 29 * DAY, end, HOUR)
-    series = [{"ts": datetime.fromtimestamp(h, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    series = [{"ts": datetime.fromtimestamp(h, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                "actual_kwh": 3.0, "expected_kwh": 1.0} for h in hours]
     told = explanation(category=MeterCategory.PUBLIC_HVAC, meter_name="公共区域空调1", kind="base_load_creep",
                        check="base_load_creep", started_at=T0 + 3 * DAY, ended_at=end, detected_at=end,

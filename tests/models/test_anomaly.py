@@ -18,7 +18,7 @@ def office(seed: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return kwh, hour, weekday
 
 
-def kinds_at(result, start: int, stop: int) -> set[str]:  # noqa: ANN001
+def kinds_at(result, start: int, stop: int) -> set[str]:
     return {result.kinds[n] for n in np.unique(result.episode[start:stop]) if n > 0}
 
 

@@ -30,16 +30,16 @@ def wasteful(tmp_path_factory: pytest.TempPathFactory) -> SimulatedPortfolio:
     return simulate(tmp_path_factory.mktemp("wasteful"), n_sites=N_SITES, seed=QUALITY_SEED, events_per_site_day=3.0)
 
 
-def alerts(sessions) -> list[AlertRecord]:  # noqa: ANN001 - sessionmaker
+def alerts(sessions) -> list[AlertRecord]:  # sessionmaker
     with sessions() as session:
         return list(session.scalars(select(AlertRecord).order_by(AlertRecord.id)))
 
 
-def detector(sim: SimulatedPortfolio, sessions) -> DetectionPass:  # noqa: ANN001 - sessionmaker
+def detector(sim: SimulatedPortfolio, sessions) -> DetectionPass:  # sessionmaker
     return DetectionPass(sim.store, sessions, DetectSettings(), CarbonSettings())
 
 
-def overlaps(alert: AlertRecord, event) -> bool:  # noqa: ANN001 - WasteEvent
+def overlaps(alert: AlertRecord, event) -> bool:  # WasteEvent
     return alert.meter_id == event.meter_id and alert.started_at < event.end and event.start < alert.ended_at
 
 

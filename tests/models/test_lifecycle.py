@@ -22,17 +22,17 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> SimulatedPortfolio:
     return simulate(tmp_path_factory.mktemp("lifecycle"), n_sites=3, seed=SEED, events_per_site_day=3.0)
 
 
-def longest(sim: SimulatedPortfolio):  # noqa: ANN201 - WasteEvent
+def longest(sim: SimulatedPortfolio):  # WasteEvent
     return max(sim.events, key=lambda e: e.end - e.start)
 
 
-def run(sim: SimulatedPortfolio, sessions, now: int, detector: DetectionPass | None = None) -> DetectionPass:  # noqa: ANN001
+def run(sim: SimulatedPortfolio, sessions, now: int, detector: DetectionPass | None = None) -> DetectionPass:
     detector = detector or DetectionPass(sim.store, sessions, DetectSettings(), CarbonSettings())
     detector.run(now=now, site_ids=[longest(sim).site_id])
     return detector
 
 
-def alert_on(sessions, event) -> AlertRecord:  # noqa: ANN001
+def alert_on(sessions, event) -> AlertRecord:
     with sessions() as session:
         rows = [a for a in session.scalars(select(AlertRecord)) if a.meter_id == event.meter_id
                 and a.started_at < event.end and event.start < a.ended_at]
@@ -41,7 +41,7 @@ def alert_on(sessions, event) -> AlertRecord:  # noqa: ANN001
         return rows[0]
 
 
-def actions(sessions, alert_id: int) -> list[str]:  # noqa: ANN001
+def actions(sessions, alert_id: int) -> list[str]:
     with sessions() as session:
         return [e.action for e in session.scalars(select(AlertEventRecord).where(AlertEventRecord.alert_id == alert_id)
                                                   .order_by(AlertEventRecord.id))]

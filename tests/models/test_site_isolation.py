@@ -20,7 +20,7 @@ def portfolio(tmp_path_factory: pytest.TempPathFactory) -> SimulatedPortfolio:
     return simulate(tmp_path_factory.mktemp("isolation"), n_sites=3, seed=SEED, events_per_site_day=3.0)
 
 
-def _findings(sessions, site_id: str) -> list[DataFindingRecord]:  # noqa: ANN001 - sessionmaker
+def _findings(sessions, site_id: str) -> list[DataFindingRecord]:  # sessionmaker
     with sessions() as session:
         return list(session.scalars(select(DataFindingRecord).where(
             DataFindingRecord.site_id == site_id, DataFindingRecord.kind == DETECTION_FAILED)))

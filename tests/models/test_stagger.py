@@ -24,7 +24,7 @@ def sim(tmp_path_factory: pytest.TempPathFactory) -> SimulatedPortfolio:
     return simulate(tmp_path_factory.mktemp("stagger"), n_sites=3, seed=SEED, days=9, events_per_site_day=0.0)
 
 
-def scored_meters(sim: SimulatedPortfolio, site_id: str) -> list:  # noqa: ANN201
+def scored_meters(sim: SimulatedPortfolio, site_id: str) -> list:
     return [m for m in sim.portfolio.meters[site_id] if is_scored(m.category)]
 
 

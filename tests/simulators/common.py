@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from core.solar import is_daylight
 from simulators import Portfolio
 
 #: Local midnight starting Monday 1 June 2026 in Shanghai (a plain working week).
-JUNE_1 = int(datetime(2026, 5, 31, 16, 0, tzinfo=timezone.utc).timestamp())
+JUNE_1 = int(datetime(2026, 5, 31, 16, 0, tzinfo=UTC).timestamp())
 DAY = 86400
 STEP = 900
 

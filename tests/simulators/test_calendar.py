@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -47,6 +47,6 @@ def test_uncovered_year_still_knows_the_fixed_date_holidays():
 
 
 def test_local_date_is_shanghai_date_not_utc_date():
-    ts = int(datetime(2026, 9, 30, 17, 0, tzinfo=timezone.utc).timestamp())  # 01:00 on 1 Oct in Shanghai
+    ts = int(datetime(2026, 9, 30, 17, 0, tzinfo=UTC).timestamp())  # 01:00 on 1 Oct in Shanghai
     assert local_date(ts) == date(2026, 10, 1)
     assert local_date(ts, "UTC") == date(2026, 9, 30)

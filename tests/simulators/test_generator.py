@@ -66,7 +66,7 @@ def test_interval_energy_is_mean_power_times_interval(portfolio):
     for meter_id, rs in readings.items():
         if portfolio.meter(meter_id).unit != "kWh":
             continue
-        for prev, cur in zip(rs, rs[1:]):
+        for prev, cur in zip(rs, rs[1:], strict=False):
             # The register shows whole steps of its resolution; power is rounded to 0.01 kW.
             tolerance = resolution_of(portfolio.meter(meter_id)) + 0.005
             assert cur.register - prev.register == pytest.approx(cur.power_kw * STEP / 3600, abs=tolerance)

@@ -57,7 +57,7 @@ def test_faults_never_overlap_waste_on_the_same_meter():
         by_meter[e.meter_id].append(e)
     for es in by_meter.values():
         es.sort(key=lambda e: e.start)
-        assert all(a.end <= b.start for a, b in zip(es, es[1:]))
+        assert all(a.end <= b.start for a, b in zip(es, es[1:], strict=False))
 
 
 def test_a_stuck_register_repeats_its_value_while_power_is_still_reported():

@@ -9,7 +9,15 @@ import json
 import pytest
 
 from core.domain import SiteType
-from simulators import GROUND_TRUTH_COLUMNS, WASTE_KINDS, WasteEvent, build_portfolio, generate, plan_scenarios, write_ground_truth
+from simulators import (
+    GROUND_TRUTH_COLUMNS,
+    WASTE_KINDS,
+    WasteEvent,
+    build_portfolio,
+    generate,
+    plan_scenarios,
+    write_ground_truth,
+)
 from simulators.context import SiteTable
 from simulators.meters import resolution_of
 from simulators.waste import WASTE_CATEGORIES

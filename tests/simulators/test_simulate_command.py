@@ -13,9 +13,9 @@ import typer
 from typer.testing import CliRunner
 
 from core import wire
+from core.timebase import HOME_ZONE as SHANGHAI
 from kilowatch.cli import app
 from kilowatch.commands.simulate import window
-from core.timebase import HOME_ZONE as SHANGHAI
 from kilowatch.context import local_midnight
 from tests.simulators.test_publisher import Recorder
 from tests.support import wait_for

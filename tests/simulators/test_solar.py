@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from core.solar import daylight_seconds, is_daylight, solar_elevation, sun_times
 
@@ -11,7 +11,7 @@ SHANGHAI_TZ_OFFSET_H = 8
 
 
 def local_hhmm(ts: int) -> float:
-    dt = datetime.fromtimestamp(ts, tz=timezone.utc)
+    dt = datetime.fromtimestamp(ts, tz=UTC)
     return (dt.hour + SHANGHAI_TZ_OFFSET_H) % 24 + dt.minute / 60
 
 
@@ -34,7 +34,7 @@ def test_summer_days_are_longer_than_winter_days_in_beijing():
 
 
 def test_daylight_at_local_noon_and_not_at_local_midnight():
-    noon = int(datetime(2026, 3, 2, 4, 0, tzinfo=timezone.utc).timestamp())  # 12:00 in Beijing
+    noon = int(datetime(2026, 3, 2, 4, 0, tzinfo=UTC).timestamp())  # 12:00 in Beijing
     assert is_daylight(*BEIJING, noon)
     assert not is_daylight(*BEIJING, noon + 12 * 3600)
 
@@ -50,10 +50,10 @@ def test_polar_summer_is_all_daylight_and_polar_winter_none():
 def test_daylight_seconds_over_a_whole_day_equals_sunset_minus_sunrise():
     day = date(2026, 6, 21)
     sunrise, sunset = sun_times(*BEIJING, day)
-    midnight_local = int(datetime(2026, 6, 20, 16, 0, tzinfo=timezone.utc).timestamp())
+    midnight_local = int(datetime(2026, 6, 20, 16, 0, tzinfo=UTC).timestamp())
     assert daylight_seconds(*BEIJING, midnight_local, midnight_local + 86400) == sunset - sunrise
 
 
 def test_sun_is_high_at_beijing_noon_in_june():
-    noon = int(datetime(2026, 6, 21, 4, 15, tzinfo=timezone.utc).timestamp())
+    noon = int(datetime(2026, 6, 21, 4, 15, tzinfo=UTC).timestamp())
     assert 70 < solar_elevation(*BEIJING, noon) < 75

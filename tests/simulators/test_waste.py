@@ -62,7 +62,7 @@ def test_events_on_one_meter_never_overlap():
         by_meter.setdefault(e.meter_id, []).append(e)
     for es in by_meter.values():
         es.sort(key=lambda e: e.start)
-        assert all(a.end <= b.start for a, b in zip(es, es[1:]))
+        assert all(a.end <= b.start for a, b in zip(es, es[1:], strict=False))
 
 
 def test_no_events_when_the_rate_is_zero():

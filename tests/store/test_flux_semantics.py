@@ -14,8 +14,6 @@ import shutil
 import subprocess
 from pathlib import Path
 
-import pytest
-
 from core.store import flux
 from tests.support import missing
 
@@ -52,7 +50,7 @@ SENT = {
 
 
 def test_every_query_the_backend_sends_type_checks():
-    assert dict(zip(SENT, _valid(*SENT.values()))) == dict.fromkeys(SENT, True)
+    assert dict(zip(SENT, _valid(*SENT.values()), strict=True)) == dict.fromkeys(SENT, True)
 
 
 def test_the_checker_rejects_what_a_server_would():

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from core.calendar import day_of
 from core.settings import StoreSettings
 from core.store import line_protocol as lp
 from core.store.daily import days_from_points
-from core.calendar import DAY, day_of
 from core.store.influx_docs import DIRTY_MEASUREMENT, MARKER_GRACE_S, marker_lines
 from core.store.influx_v1 import InfluxV1Store
 from tests.store.points import DAY, T0, pt

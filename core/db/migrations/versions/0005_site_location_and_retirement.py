@@ -12,19 +12,18 @@ Revises: 0004
 Create Date: 2026-12-07
 """
 import math
-from typing import Sequence, Union
+from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 from core.geo import capital_of
 
-
 # revision identifiers, used by Alembic.
 revision: str = '0005'
-down_revision: Union[str, Sequence[str], None] = '0004'
-branch_labels: Union[str, Sequence[str], None] = None
-depends_on: Union[str, Sequence[str], None] = None
+down_revision: str | Sequence[str] | None = '0004'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
@@ -52,7 +51,7 @@ def upgrade() -> None:
     meters = sa.table('meters', sa.column('meter_id'), sa.column('rated_kw'), sa.column('register_max'))
     for meter_id, rated_kw, register_max in connection.execute(
             sa.select(meters.c.meter_id, meters.c.rated_kw, meters.c.register_max)).all():
-        fixes = {}
+        fixes: dict[str, float | None] = {}
         if rated_kw is None or not math.isfinite(rated_kw) or rated_kw < 0:
             fixes['rated_kw'] = 0.0
         if register_max is not None and (not math.isfinite(register_max) or register_max <= 0):
