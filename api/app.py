@@ -31,7 +31,7 @@ from api.routes import dead_letters
 from api.routes.dashboard import STATIC_DIR
 from api.rollup_keeper import LOCK_NAME, RollupKeeper
 from api.routes.stream import OpenStreams
-from api.signin_limits import SignInLimiter
+from api.signin_limits import FILE_NAME as SIGN_IN_FILE, SignInLimiter
 from api.webhooks.outbox import Outbox
 
 log = logging.getLogger(__name__)
@@ -130,7 +130,7 @@ def create_app(
     app.state.sessions = sessions
     app.state.options = options
     app.state.metrics = ApiMetrics()
-    app.state.sign_in_limiter = SignInLimiter(options.sign_in_window_s)
+    app.state.sign_in_limiter = SignInLimiter(options.sign_in_window_s, settings.data_dir / SIGN_IN_FILE)  # shared by workers
     app.state.open_streams = OpenStreams()
 
     install_problem_handlers(app)
