@@ -20,6 +20,7 @@ from api.admission import AdmissionMiddleware, pool_capacity
 from api.body_limit import BodyLimitMiddleware
 from api.bootstrap import ensure_admin_key
 from api.deps import single_valued_query
+from api.key_cache import KeyCache
 from api.metrics import AccessMiddleware, ApiMetrics
 from api.metrics import router as metrics_router
 from api.nul_guard import NulGuardMiddleware
@@ -132,6 +133,7 @@ def create_app(
     app.state.metrics = ApiMetrics()
     app.state.sign_in_limiter = SignInLimiter(options.sign_in_window_s, settings.data_dir / SIGN_IN_FILE)  # shared by workers
     app.state.open_streams = OpenStreams()
+    app.state.key_cache = KeyCache(options.key_cache_s)
 
     install_problem_handlers(app)
     # Innermost: a request holding NUL is refused (and still counted by the access log).

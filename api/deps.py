@@ -116,6 +116,11 @@ def _from_cookie(request: Request, session: Session, token: str) -> Principal:
     return principal_of_user(user)
 
 
+def _principal_of_key(session: Session, key: str) -> Principal | None:
+    record = authenticate(session, key)
+    return principal_of(record) if record is not None else None
+
+
 def get_current_key(
     request: Request,
     session: SessionDep,
@@ -126,10 +131,10 @@ def get_current_key(
     """The caller: an API key from either header, else the session cookie; 401 otherwise."""
     key = bearer.credentials if bearer is not None else header_key
     if key:
-        record = authenticate(session, key.strip())
-        if record is None:
+        found = request.app.state.key_cache.principal(key.strip(), lambda k: _principal_of_key(session, k))
+        if found is None:
             raise unauthorized()
-        principal = principal_of(record)
+        principal = found
     elif cookie:
         principal = _from_cookie(request, session, cookie)
     else:
