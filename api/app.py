@@ -8,6 +8,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
@@ -131,7 +132,9 @@ def create_app(
     app.state.sessions = sessions
     app.state.options = options
     app.state.metrics = ApiMetrics()
-    app.state.sign_in_limiter = SignInLimiter(options.sign_in_window_s, settings.data_dir / SIGN_IN_FILE)  # shared by workers
+    # A file in the data directory, shared by the workers (no settings: an app only read for its routes).
+    sign_ins = (settings.data_dir if settings is not None else Path(".")) / SIGN_IN_FILE
+    app.state.sign_in_limiter = SignInLimiter(options.sign_in_window_s, sign_ins)
     app.state.open_streams = OpenStreams()
     app.state.key_cache = KeyCache(options.key_cache_s)
 

@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import ColumnElement, Select, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from core.db.tables import AlertRecord, MeterRecord
 from core.severity import FLOORS, HOUR
 from api.deps import CurrentKey, SessionDep, visible_alert
+from api.json_body import json_response
 from api.schemas.alerts import AlertDetailPublic, AlertPublic, AlertSort, AlertsPublic, AlertStatus, Severity
 from api.schemas.common import Instant, epoch_of, problem_responses
 from api.security import Principal
@@ -90,7 +91,7 @@ def list_alerts(
     sort: Annotated[AlertSort, Query(description="Sort key; a leading minus sorts descending.")] = AlertSort.WASTE_DESC,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000, description="Alerts to skip.")] = 0,
-) -> AlertsPublic:
+) -> Response:
     """Alerts of the sites the caller may see, biggest waste first by default.
 
     `start` and `end` keep the episodes that overlap that range; `updated_since` keeps the
@@ -136,7 +137,7 @@ def list_alerts(
         .offset(offset)
     )
     rows = session.connection().execute(page).all()
-    return AlertsPublic(data=[AlertPublic.of(r) for r in rows], total=total, limit=limit, offset=offset)
+    return json_response(AlertsPublic(data=[AlertPublic.of(r) for r in rows], total=total, limit=limit, offset=offset))
 
 
 @router.get("/{alert_id}", summary="Get an alert", response_model=AlertDetailPublic, responses=problem_responses(404))

@@ -19,6 +19,7 @@ from core.db.registry import ledger_sites, meters_by_site, site_from
 from core.db.tables import GreenInstrumentRecord, SiteRecord
 from core.store.base import SeriesStore
 from api.deps import CurrentKey, SessionDep, StoreDep, visible_site
+from api.json_body import json_response
 from api.problems import Problem, forbidden, not_found
 from api.schemas.carbon import (
     CarbonPeriodPublic, CarbonTotalsPublic, Granularity, GreenInstrumentCreate, GreenInstrumentPublic,
@@ -161,7 +162,7 @@ def get_site_carbon(
     body = SiteCarbonPublic.of(ledger, granularity)
     if _wants_csv(format, accept):
         return _csv(_site_rows(body), f"carbon-{site.site_id}.csv")
-    return body
+    return json_response(body)
 
 
 def _year_start(end_ts: int) -> int:
