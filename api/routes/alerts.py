@@ -127,14 +127,17 @@ def list_alerts(
         awake = or_(AlertRecord.snoozed_until.is_(None), AlertRecord.snoozed_until <= now)
         query = query.where(awake if snoozed is False else AlertRecord.snoozed_until > now)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    # The page's ids first, from the filters' index alone, then only those rows with their
+    # meter's name: sorting every matching row with all its columns and the meters join
+    # (10,000 open alerts) cost 25-70 ms; picking ids is a top-50 sort of index entries.
     # Plain rows of the listed columns (not the explanation): the inbox is read far more often
     # than alerts change, and ORM objects cost more than the query.
+    ids = query.with_only_columns(AlertRecord.id).order_by(*_ORDER[sort]).limit(limit).offset(offset).subquery()
     page = (
-        query.with_only_columns(*_LISTED)
+        select(*_LISTED)
+        .join(ids, ids.c.id == AlertRecord.id)
         .outerjoin(MeterRecord, MeterRecord.meter_id == AlertRecord.meter_id)
         .order_by(*_ORDER[sort])
-        .limit(limit)
-        .offset(offset)
     )
     rows = session.connection().execute(page).all()
     return json_response(AlertsPublic(data=[AlertPublic.of(r) for r in rows], total=total, limit=limit, offset=offset))
