@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi._compat import field_annotation_is_sequence
 from fastapi.dependencies.models import Dependant
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
@@ -127,22 +128,29 @@ def _principal_of_key(session: Session, key: str) -> Principal | None:
     return principal_of(record) if record is not None else None
 
 
-def get_current_key(
+async def get_current_key(
     request: Request,
     session: SessionDep,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
     header_key: Annotated[str | None, Depends(_header)],
     cookie: Annotated[str | None, Depends(_cookie)],
 ) -> Principal:
-    """The caller: an API key from either header, else the session cookie; 401 otherwise."""
+    """The caller: an API key from either header, else the session cookie; 401 otherwise.
+
+    A key checked within ``key_cache_s`` is answered on the event loop; the database is
+    asked in the thread pool (async, so a recently checked key costs no thread hop).
+    """
     key = bearer.credentials if bearer is not None else header_key
     if key:
-        found = request.app.state.key_cache.principal(key.strip(), lambda k: _principal_of_key(session, k))
+        keys = request.app.state.key_cache
+        found = keys.kept(key.strip()) or await run_in_threadpool(
+            keys.principal, key.strip(), lambda k: _principal_of_key(session, k)
+        )
         if found is None:
             raise unauthorized()
         principal = found
     elif cookie:
-        principal = _from_cookie(request, session, cookie)
+        principal = await run_in_threadpool(_from_cookie, request, session, cookie)
     else:
         raise unauthorized()
     # Read by the access log, which names the caller but never shows a secret.

@@ -28,15 +28,23 @@ class KeyCache:
         self._kept: OrderedDict[str, tuple[float, Principal]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def principal(self, key: str, check: Callable[[str], Principal | None]) -> Principal | None:
-        """The key's principal, from a check at most ``ttl_s`` old, else from ``check(key)`` now."""
+    def kept(self, key: str) -> Principal | None:
+        """The key's principal if it passed a check less than ``ttl_s`` ago; None means: check it."""
         if self.ttl_s <= 0:
-            return check(key)
+            return None
         digest, now = hash_key(key), self._clock()
         with self._lock:
             kept = self._kept.get(digest)
-        if kept is not None and kept[0] > now:
-            return kept[1]
+        return kept[1] if kept is not None and kept[0] > now else None
+
+    def principal(self, key: str, check: Callable[[str], Principal | None]) -> Principal | None:
+        """The key's principal, from a check at most ``ttl_s`` old, else from ``check(key)`` now."""
+        found = self.kept(key)
+        if found is not None:
+            return found
+        if self.ttl_s <= 0:
+            return check(key)
+        digest, now = hash_key(key), self._clock()
         principal = check(key)
         with self._lock:
             if principal is None:
