@@ -87,7 +87,8 @@ class SignInLimiter:
     def _failures(self) -> Iterator[dict[str, list[float]]]:
         """The failures by key, for reading and changing; written back when the block ends."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock, open(self.path, "a+", encoding="utf-8") as f:
+        # Owner-only: it names client addresses and usernames (never passwords).
+        with self._lock, open(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600), "r+", encoding="utf-8") as f:
             fcntl.flock(f, fcntl.LOCK_EX)  # released when the file closes
             f.seek(0)
             text = f.read()
@@ -102,9 +103,9 @@ class SignInLimiter:
             if before != {k: len(v) for k, v in failures.items()}:
                 f.seek(0)
                 f.truncate()
+                # No fsync: a process that dies keeps the page cache; only a power cut can
+                # lose or tear the counts, which gives a guesser one more window.
                 f.write(json.dumps(failures, separators=(",", ":")))
-                f.flush()
-                os.fsync(f.fileno())
 
 
 def _recent(failures: dict[str, list[float]], key: str, since: float) -> list[float]:

@@ -105,3 +105,13 @@ def test_sign_ins_beyond_the_concurrent_checks_answer_429(world, settings):
                 checks.release()
         # The refused attempt did not count: the viewer signs in at once.
         assert client.post(SESSION, json={"username": "viewer", "password": world.users["viewer"]}).status_code == 201
+
+
+def test_limiters_on_one_file_share_the_count_and_the_file_is_owner_only(tmp_path):
+    # Two workers (or a restarted one) open the same file in the data directory.
+    first, second = (SignInLimiter(window_s=60.0, path=tmp_path / FILE_NAME) for _ in range(2))
+    assert isinstance(first.begin({"address:x": 2}), Attempt)
+    assert isinstance(second.begin({"address:x": 2}), Attempt)
+    assert isinstance(first.begin({"address:x": 2}), int)
+    assert isinstance(second.begin({"address:x": 2}), int)
+    assert (tmp_path / FILE_NAME).stat().st_mode & 0o077 == 0
