@@ -8,6 +8,7 @@ import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from fastapi import Depends, FastAPI
 from fastapi.routing import APIRoute
@@ -18,6 +19,7 @@ from api.admission import AdmissionMiddleware, pool_capacity
 from api.body_limit import BodyLimitMiddleware
 from api.bootstrap import ensure_admin_key
 from api.deps import single_valued_query
+from api.key_cache import KeyCache
 from api.metrics import AccessMiddleware, ApiMetrics, router as metrics_router
 from api.nul_guard import NulGuardMiddleware
 from api.openapi_doc import install_openapi
@@ -41,7 +43,7 @@ from api.routes import (
 )
 from api.routes.dashboard import STATIC_DIR
 from api.routes.stream import OpenStreams
-from api.signin_limits import SignInLimiter
+from api.signin_limits import FILE_NAME as SIGN_IN_FILE, SignInLimiter
 from api.webhooks.outbox import Outbox
 from core.settings import Settings
 from core.store.base import SeriesStore
@@ -145,8 +147,11 @@ def create_app(
     app.state.sessions = sessions
     app.state.options = options
     app.state.metrics = ApiMetrics()
-    app.state.sign_in_limiter = SignInLimiter(options.sign_in_window_s)
+    # A file in the data directory, shared by the workers (no settings: an app only read for its routes).
+    sign_ins = (settings.data_dir if settings is not None else Path(".")) / SIGN_IN_FILE
+    app.state.sign_in_limiter = SignInLimiter(options.sign_in_window_s, sign_ins)
     app.state.open_streams = OpenStreams()
+    app.state.key_cache = KeyCache(options.key_cache_s)
 
     install_problem_handlers(app)
     # Innermost: a request holding NUL is refused (and still counted by the access log).

@@ -64,6 +64,9 @@ class ApiOptions:
     #: with Retry-After. argon2id makes each guess slow; this bounds how many there are.
     sign_in_max_failures: int = 5
     sign_in_window_s: float = 300.0
+    #: A key that passed is trusted for this long without asking the database again, in each
+    #: worker: a revoked key keeps working at most this long. 0 checks every request.
+    key_cache_s: float = 5.0
     #: argon2id cost of new password hashes; a stored hash with other parameters is rehashed
     #: at its next sign-in. Never configured from settings: only a test hands in a cheaper one.
     password_cost: PasswordCost = DEFAULT_COST

@@ -32,7 +32,7 @@ def print_keys(settings: Settings, console: Console) -> None:
 
 
 def revoke_key(settings: Settings, key_id: int) -> ApiKeyRecord:
-    """Mark the key revoked: it stops working at once, and stays listed (who had it, since when)."""
+    """Mark the key revoked: it stops working within the API's ``key_cache_s`` (5 s), and stays listed (who had it, since when)."""
     sessions = open_database(settings)
     with sessions.begin() as session:
         record = session.get(ApiKeyRecord, key_id)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from sqlalchemy import ColumnElement, Select, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from api.deps import CurrentKey, SessionDep, visible_alert
+from api.json_body import json_response
 from api.schemas.alerts import AlertDetailPublic, AlertPublic, AlertSort, AlertsPublic, AlertStatus, Severity
 from api.schemas.common import Instant, epoch_of, problem_responses
 from api.security import Principal
@@ -90,7 +91,7 @@ def list_alerts(
     sort: Annotated[AlertSort, Query(description="Sort key; a leading minus sorts descending.")] = AlertSort.WASTE_DESC,
     limit: Annotated[int, Query(ge=1, le=500, description="Page size.")] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000, description="Alerts to skip.")] = 0,
-) -> AlertsPublic:
+) -> Response:
     """Alerts of the sites the caller may see, biggest waste first by default.
 
     `start` and `end` keep the episodes that overlap that range; `updated_since` keeps the
@@ -126,17 +127,20 @@ def list_alerts(
         awake = or_(AlertRecord.snoozed_until.is_(None), AlertRecord.snoozed_until <= now)
         query = query.where(awake if snoozed is False else AlertRecord.snoozed_until > now)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    # The page's ids first, from the filters' index alone, then only those rows with their
+    # meter's name: sorting every matching row with all its columns and the meters join
+    # (10,000 open alerts) cost 25-70 ms; picking ids is a top-50 sort of index entries.
     # Plain rows of the listed columns (not the explanation): the inbox is read far more often
     # than alerts change, and ORM objects cost more than the query.
+    ids = query.with_only_columns(AlertRecord.id).order_by(*_ORDER[sort]).limit(limit).offset(offset).subquery()
     page = (
-        query.with_only_columns(*_LISTED)
+        select(*_LISTED)
+        .join(ids, ids.c.id == AlertRecord.id)
         .outerjoin(MeterRecord, MeterRecord.meter_id == AlertRecord.meter_id)
         .order_by(*_ORDER[sort])
-        .limit(limit)
-        .offset(offset)
     )
     rows = session.connection().execute(page).all()
-    return AlertsPublic(data=[AlertPublic.of(r) for r in rows], total=total, limit=limit, offset=offset)
+    return json_response(AlertsPublic(data=[AlertPublic.of(r) for r in rows], total=total, limit=limit, offset=offset))
 
 
 @router.get("/{alert_id}", summary="Get an alert", response_model=AlertDetailPublic, responses=problem_responses(404))

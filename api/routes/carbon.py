@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.deps import CurrentKey, SessionDep, StoreDep, admin_site, visible_site
+from api.json_body import json_response
 from api.problems import Problem, not_found
 from api.schemas.carbon import (
     CarbonPeriodPublic,
@@ -171,7 +172,7 @@ def get_site_carbon(
     body = SiteCarbonPublic.of(ledger, granularity)
     if _wants_csv(format, accept):
         return _csv(_site_rows(body), f"carbon-{site.site_id}.csv")
-    return body
+    return json_response(body)
 
 
 def _year_start(end_ts: int) -> int:

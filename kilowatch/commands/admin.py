@@ -67,12 +67,13 @@ def keys_revoke(
     ctx: typer.Context,
     key_id: Annotated[int, typer.Argument(metavar="ID", help="The key's id, as `kilowatch keys list` shows it.")],
 ) -> None:
-    """Revoke an API key: requests with it are refused from now on (the configured admin key
+    """Revoke an API key: requests with it are refused within 5 s (each API worker trusts a
+    key it checked for ``key_cache_s``; open alert streams end at their next poll) (the configured admin key
     too: set a new one, restart, then revoke the old)."""
     from kilowatch.keys import revoke_key
 
     record = revoke_key(settings_from(ctx), key_id)
-    console.print(f"Revoked key {record.id} ({record.name}, {record.role}, {record.prefix}…).")
+    console.print(f"Revoked key {record.id} ({record.name}, {record.role}, {record.prefix}…); refused within 5 s.")
 
 
 def register(app: typer.Typer) -> None:

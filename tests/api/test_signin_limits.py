@@ -8,7 +8,7 @@ from dataclasses import replace
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.signin_limits import Attempt, SignInLimiter
+from api.signin_limits import FILE_NAME, Attempt, SignInLimiter
 from tests.api.conftest import QUIET
 from tests.api.seed import assert_problem
 
@@ -37,7 +37,7 @@ def test_one_address_guessing_many_usernames_is_limited_too(world, settings):
             assert_problem(client.post(SESSION, json={"username": name, "password": "wrong-password-1"}), 401)
         assert_problem(client.post(SESSION, json={"username": "viewer", "password": world.users["viewer"]}), 429)
     with _client(world, settings, client=("198.51.100.9", 50000)) as other:
-        # The limiter lives in the app: a new app, a new window; another address is not blocked.
+        # Another address is not blocked.
         assert other.post(SESSION, json={"username": "viewer", "password": world.users["viewer"]}).status_code == 201
 
 
@@ -52,9 +52,9 @@ def test_a_right_password_before_the_limit_clears_that_users_failures(world, set
         assert_problem(client.post(SESSION, json={"username": "admin", "password": world.users["admin"]}), 429)
 
 
-def test_failures_leave_the_window_as_time_passes():
+def test_failures_leave_the_window_as_time_passes(tmp_path):
     now = [1000.0]
-    limiter = SignInLimiter(window_s=60.0, clock=lambda: now[0])
+    limiter = SignInLimiter(window_s=60.0, path=tmp_path / FILE_NAME, clock=lambda: now[0])
     assert isinstance(limiter.begin({"user:a": 2}), Attempt)
     now[0] += 30
     assert isinstance(limiter.begin({"user:a": 2}), Attempt)
@@ -64,17 +64,17 @@ def test_failures_leave_the_window_as_time_passes():
     assert isinstance(limiter.begin({"user:someone-else": 2}), Attempt)
 
 
-def test_a_burst_of_parallel_guesses_is_counted_before_any_password_is_checked():
+def test_a_burst_of_parallel_guesses_is_counted_before_any_password_is_checked(tmp_path):
     # Counting after the (slow) check let 16 parallel wrong guesses all pass a limit of 5.
-    limiter = SignInLimiter(window_s=60.0)
+    limiter = SignInLimiter(window_s=60.0, path=tmp_path / FILE_NAME)
     with ThreadPoolExecutor(16) as pool:
         outcomes = list(pool.map(lambda _: limiter.begin({"address:x": 5}), range(16)))
     assert sum(isinstance(o, Attempt) for o in outcomes) == 5
     assert all(isinstance(o, int) and o >= 1 for o in outcomes if not isinstance(o, Attempt))
 
 
-def test_a_right_password_is_not_counted_as_a_failure():
-    limiter = SignInLimiter(window_s=60.0)
+def test_a_right_password_is_not_counted_as_a_failure(tmp_path):
+    limiter = SignInLimiter(window_s=60.0, path=tmp_path / FILE_NAME)
     for _ in range(10):
         attempt = limiter.begin({"address:x": 2, "user:a": 20})
         assert isinstance(attempt, Attempt)
@@ -105,3 +105,13 @@ def test_sign_ins_beyond_the_concurrent_checks_answer_429(world, settings):
                 checks.release()
         # The refused attempt did not count: the viewer signs in at once.
         assert client.post(SESSION, json={"username": "viewer", "password": world.users["viewer"]}).status_code == 201
+
+
+def test_limiters_on_one_file_share_the_count_and_the_file_is_owner_only(tmp_path):
+    # Two workers (or a restarted one) open the same file in the data directory.
+    first, second = (SignInLimiter(window_s=60.0, path=tmp_path / FILE_NAME) for _ in range(2))
+    assert isinstance(first.begin({"address:x": 2}), Attempt)
+    assert isinstance(second.begin({"address:x": 2}), Attempt)
+    assert isinstance(first.begin({"address:x": 2}), int)
+    assert isinstance(second.begin({"address:x": 2}), int)
+    assert (tmp_path / FILE_NAME).stat().st_mode & 0o077 == 0
