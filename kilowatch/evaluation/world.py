@@ -12,12 +12,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db.registry import upsert_site
+from core.db.weather import write_temperatures
+from core.weather import TemperaturePoint
 from core.db.session import create_db_engine, migrate, session_factory
 from core.domain import EnergyPoint
 from core.store.embedded import EmbeddedStore
 from kilowatch.evaluation.scenarios import SCENARIOS, Scenario
 from simulators import Portfolio, WasteEvent, build_portfolio, generate, plan_scenarios
 from simulators.realism import Realism
+from simulators.weather import hourly_temperatures
+
+#: What the sites' gateways send of the weather: ``measured`` (each site's outdoor temperature,
+#: hourly, as the simulator's load saw it) or ``none`` (the detector falls back on its proxy).
+WEATHER_INPUTS = ("none", "measured")
 
 DAY = 86400
 WEEK = 7 * DAY
@@ -66,10 +73,13 @@ def plan(portfolio: Portfolio, start: int, end: int, mix: Mapping[str, float], f
 def build_world(directory: Path, *, seed: int, sites: int, weeks: float, history_days: int,
                 mix: Mapping[str, float], faults: Mapping[str, float] | None = None,
                 start: datetime = DEFAULT_START, extra_events: list[WasteEvent] | None = None,
-                scenario: Scenario | str = "classic") -> World:
+                scenario: Scenario | str = "classic", weather: str = "none") -> World:
     """Simulate ``history_days`` of history then ``weeks`` with events, into ``directory``.
 
-    The history is clean but in scenarios with ``history_waste``."""
+    The history is clean but in scenarios with ``history_waste``. ``weather``: one of
+    ``WEATHER_INPUTS``."""
+    if weather not in WEATHER_INPUTS:
+        raise ValueError(f"weather {weather!r}: expected one of {', '.join(WEATHER_INPUTS)}")
     scenario = SCENARIOS[scenario] if isinstance(scenario, str) else scenario
     directory.mkdir(parents=True, exist_ok=True)
     portfolio = build_portfolio(sites, seed)
@@ -108,6 +118,10 @@ def build_world(directory: Path, *, seed: int, sites: int, weeks: float, history
     with sessions.begin() as session:
         for site in portfolio.sites:
             upsert_site(session, site, portfolio.meters[site.site_id])
+        if weather == "measured":
+            ids = [site.site_id for site in gen.sites.sites]
+            write_temperatures(session, [TemperaturePoint(sid, hour, float(t)) for hour, temps in
+                                         hourly_temperatures(gen.sites, t0, end) for sid, t in zip(ids, temps)], "sim")
     past = set(history)
     scored = [(e, kwh) for e, kwh in gen.events() if e not in past]
     return World(portfolio, store, sessions, scored, t0, eval_start, end,
