@@ -27,7 +27,7 @@ from api.openapi_doc import install_openapi
 from api.problems import install_problem_handlers
 from api.options import ApiOptions
 from api.routes import alert_actions, alerts, auth, carbon, dashboard, findings, health, series, sites, stream, webhooks
-from api.routes import dead_letters
+from api.routes import dead_letters, weather
 from api.routes.dashboard import STATIC_DIR
 from api.rollup_keeper import LOCK_NAME, RollupKeeper
 from api.routes.stream import OpenStreams
@@ -69,7 +69,7 @@ _TAGS = [
     {"name": "metrics", "description": "Prometheus metrics (admins)."},
 ]
 #: Order matters where paths overlap: /alerts/stream before /alerts/{alert_id}.
-_API_ROUTERS = (health, auth, sites, stream, alerts, alert_actions, findings, carbon, series, webhooks, dead_letters)
+_API_ROUTERS = (health, auth, sites, stream, alerts, alert_actions, findings, carbon, series, webhooks, dead_letters, weather)
 
 
 def operation_id(route: APIRoute) -> str:
