@@ -40,10 +40,10 @@ HEATING_BELOW_C = 14.0
 #: Day of year of the warmest days in China (late July).
 _WARMEST_DOY = 202
 #: Longest gap (hours) in a measured series bridged from the measurement: the proxy plus the
-#: weather anomaly (measured minus proxy) drawn straight across the gap, or held from the
-#: last measured hour at the end of the series (the weather message of the newest hour may
-#: come after its readings). A front turns the anomaly within hours, so beyond six hours the
-#: bridge is a guess no better than the proxy alone, which then fills the rest.
+#: weather anomaly (measured minus proxy) drawn straight across the gap. In a longer gap, and
+#: after the last measured hour (the weather of the newest hour may come after its readings),
+#: the hours this close to a measured one hold its anomaly. A front turns the anomaly within
+#: hours, so further out the anomaly is a guess no better than the proxy alone, which fills the rest.
 MAX_BRIDGE_H = 6
 
 
@@ -114,9 +114,11 @@ def outdoor_temperature(hours: np.ndarray, proxy: np.ndarray, measured: np.ndarr
     limit = MAX_BRIDGE_H * HOUR
     inside = has_before & has_after & (t_after - t_before <= limit + HOUR)
     w = np.where(inside, (hours - t_before) / np.maximum(t_after - t_before, 1), 0.0)
-    bridged = np.where(inside, a_before * (1.0 - w) + a_after * w,
-                       np.where(has_before & ~has_after & (hours - t_before <= limit), a_before,
-                                np.where(~has_before & has_after & (t_after - hours <= limit), a_after, 0.0)))
+    # Beyond the bridge, the hours within it of a measured edge hold that edge's anomaly.
+    d_before, d_after = hours - t_before, t_after - hours
+    near_before, near_after = has_before & (d_before <= limit), has_after & (d_after <= limit)
+    held = np.where(near_before & (~near_after | (d_before <= d_after)), a_before, np.where(near_after, a_after, 0.0))
+    bridged = np.where(inside, a_before * (1.0 - w) + a_after * w, held)
     return np.where(known, measured, proxy + bridged)
 
 

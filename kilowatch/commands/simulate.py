@@ -71,6 +71,8 @@ def simulate(
     max_late_steps: Annotated[int, typer.Option(help="Longest delay of a late message, in steps.", min=1)] = 4,
     bad_payloads: Annotated[float, typer.Option(help="Bad payloads per good message (malformed JSON, NaN, wrong types, unknown meter, future timestamp), 0-1.", min=0.0, max=1.0)] = 0.0,
     ground_truth: Annotated[Optional[Path], typer.Option(help="Write the injected events (ground truth) to PATH.csv and PATH.json, and delivery counts to PATH.delivery.json.")] = None,
+    weather: Annotated[str, typer.Option(help="measured: each site's gateway also publishes its hourly outdoor temperature "
+                                              "(the weather topic); none: readings only.")] = "none",
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
     host: Annotated[Optional[str], typer.Option(help="MQTT broker host.")] = None,
     mqtt_port: Annotated[Optional[int], typer.Option("--mqtt-port", help="MQTT broker port.")] = None,
@@ -81,6 +83,8 @@ def simulate(
         plan_scenarios, run_simulation,
     )
 
+    if weather not in ("none", "measured"):
+        raise typer.BadParameter(f"{weather!r}: expected measured or none", param_hint="--weather")
     mix = {} if no_waste else (parse_rates(waste, WASTE_KINDS, "--waste") if waste else dict(DEFAULT_MIX))
     faults = parse_rates(fault, DATA_FAULT_KINDS + METER_EVENT_KINDS, "--fault")
     settings = settings_from(ctx, mqtt={"host": host, "port": mqtt_port})
@@ -115,6 +119,7 @@ def simulate(
         delivery=DeliveryConfig(duplicate_rate=duplicates, late_rate=late, max_late_steps=max_late_steps, bad_payload_rate=bad_payloads),
         live_from=span.live_from,
         accepted_window_s=(settings.ingest.max_age_s, settings.ingest.max_future_s),
+        weather=weather == "measured",
     )
     counts = result.delivery
     rate = result.readings_published / result.elapsed_s if result.elapsed_s else 0.0
