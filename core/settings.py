@@ -132,6 +132,11 @@ class DetectSettings(_Section):
     #: Seconds of baseline and forest fitting one pass may spend (per worker); the rest
     #: waits for later passes. None: no limit (evaluation runs).
     fit_budget_s: float | None = 3.0
+    #: Use a site's measured outdoor temperature (``site_weather``) in its features where it
+    #: has some; False keeps the climate-normal proxy everywhere (docs/model-quality.md,
+    #: session 6: on simulator seed 7 measured weather finds more HVAC waste but raises
+    #: HVAC after-hours false alerts, so the switch stays until the model uses it better).
+    measured_weather: bool = True
 
 
 _GENERATED_KEY = re.compile(r"kw_[A-Za-z0-9_-]{40,}")

@@ -225,7 +225,8 @@ class DetectionPass:
             result = self.scanner.scan(terms, scored_meters, hours.hours, matrix,
                                        train_end=scan_start, score_from=score_from, feedback=feedback,
                                        opening=opening, budget=budget,
-                                       temperature=temperatures_at(session, site.site_id, hours.hours))
+                                       temperature=temperatures_at(session, site.site_id, hours.hours)
+                                       if self.detect.measured_weather else None)
             warnings.extend(result.warnings)
             data_faults = faults + result.faults
             book = AlertBook(session, site.site_id, wall_now=int(time.time()), verify_hours=self.detect.verify_hours,

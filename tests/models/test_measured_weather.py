@@ -121,8 +121,8 @@ def heat_wave(tmp_path):
     engine.dispose()
 
 
-def _alerts(store, sessions, end: int) -> list[AlertRecord]:
-    DetectionPass(store, sessions, DetectSettings(fit_budget_s=None), CarbonSettings()).run(now=end)
+def _alerts(store, sessions, end: int, **settings) -> list[AlertRecord]:
+    DetectionPass(store, sessions, DetectSettings(fit_budget_s=None, **settings), CarbonSettings()).run(now=end)
     with sessions() as session:
         return list(session.scalars(select(AlertRecord)))
 
@@ -139,3 +139,11 @@ def test_with_the_sites_measured_weather_the_heat_wave_is_no_waste(heat_wave):
         write_temperatures(session, [TemperaturePoint(SITE.site_id, int(t), float(c)) for t, c in zip(grid, temp)], "csv")
 
     assert _alerts(store, sessions, int(grid[-1]) + HOUR + 1) == []
+
+
+def test_the_proxy_serves_when_measured_weather_is_switched_off(heat_wave):
+    store, sessions, grid, temp = heat_wave
+    with sessions.begin() as session:
+        write_temperatures(session, [TemperaturePoint(SITE.site_id, int(t), float(c)) for t, c in zip(grid, temp)], "csv")
+
+    assert _alerts(store, sessions, int(grid[-1]) + HOUR + 1, measured_weather=False)
