@@ -63,3 +63,12 @@ def test_a_resent_hour_replaces_the_stored_value(worker, publisher, sessions):
 
     assert wait_for(lambda: (rows := weather_rows(sessions)) and rows[0][2] == 4.5 and rows,
                     what="the hour replaced") == [(SITE.site_id, T0, 4.5, "mqtt")]
+
+
+def test_a_sample_outside_the_accepted_window_is_dead_lettered_and_the_others_stored(worker, publisher, sessions):
+    body = {"v": 1, "readings": [{"ts": NOW - 500 * 86400, "temp_c": 3.0}, {"ts": T0, "temp_c": 4.0}]}
+    publisher.raw(weather_topic(SITE.site_id, publisher.prefix), json.dumps(body).encode())
+
+    [row] = wait_dead_letters(sessions, 1)
+    assert row.kind == "too_old"
+    assert wait_for(lambda: weather_rows(sessions), what="a weather row") == [(SITE.site_id, T0, 4.0, "mqtt")]
