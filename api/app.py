@@ -39,6 +39,7 @@ from api.routes import (
     series,
     sites,
     stream,
+    weather,
     webhooks,
 )
 from api.routes.dashboard import STATIC_DIR
@@ -85,7 +86,7 @@ _TAGS = [
 ]
 #: Order matters where paths overlap: /alerts/stream before /alerts/{alert_id}.
 _API_ROUTERS = (
-    health, auth, sites, categories, stream, alerts, alert_actions, findings, carbon, series, webhooks, dead_letters
+    health, auth, sites, categories, stream, alerts, alert_actions, findings, carbon, series, webhooks, dead_letters, weather
 )
 
 

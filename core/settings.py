@@ -144,6 +144,11 @@ class DetectSettings(_Section):
     #: shard is taken over after about this plus a poll. Longer than the slowest site's scan
     #: (store read, fits, scoring), below interval_s / 2 so a takeover fits in the pass.
     lease_s: float = Field(default=30.0, gt=0)
+    #: Use a site's measured outdoor temperature (``site_weather``) in its features where it
+    #: has some; False keeps the climate-normal proxy everywhere (docs/model-quality.md,
+    #: session 6: on simulator seed 7 measured weather finds more HVAC waste but raises
+    #: HVAC after-hours false alerts, so the switch stays until the model uses it better).
+    measured_weather: bool = True
 
 
 _GENERATED_KEY = re.compile(r"kw_[A-Za-z0-9_-]{40,}")

@@ -5,6 +5,7 @@ Topics (``prefix`` defaults to ``kilowatch/v1``)::
     {prefix}/{site_id}/meta                  retained site + meter announcement
     {prefix}/{site_id}/{meter_id}/reading    one reading
     {prefix}/{site_id}/batch                 a gateway batch of readings
+    {prefix}/{site_id}/weather               measured outdoor temperature (core.wire_weather)
 
 Payloads are JSON objects with ``"v": 1``. Timestamps are ISO 8601 in UTC
 (``2026-03-02T08:15:00Z``) or epoch seconds or milliseconds (told apart by magnitude,
@@ -69,7 +70,7 @@ def meta_topic(site_id: str, prefix: str = DEFAULT_PREFIX) -> str:
 
 def subscriptions(prefix: str = DEFAULT_PREFIX) -> list[str]:
     """Topic filters an ingest worker subscribes to."""
-    return [f"{prefix}/+/meta", f"{prefix}/+/+/reading", f"{prefix}/+/batch"]
+    return [f"{prefix}/+/meta", f"{prefix}/+/+/reading", f"{prefix}/+/batch", f"{prefix}/+/weather"]
 
 
 def format_ts(ts: int) -> str:
@@ -150,6 +151,8 @@ class Decoded(NamedTuple):
     meta: tuple[Site, list[Meter]] | None = None
     #: The site whose meta topic received an empty message: the site is removed (retired).
     retire: str | None = None
+    #: Measured outdoor temperatures (``core.weather.TemperaturePoint``) of a weather message.
+    weather: tuple = ()
 
 
 @overload
@@ -328,6 +331,10 @@ def decode(topic: str, payload: bytes, prefix: str = DEFAULT_PREFIX) -> Decoded:
             return Decoded([], [Rejection(topic, str(exc), payload[:2048], BAD_UNIT)])
         except ValueError as exc:
             return reject(str(exc))
+    if len(parts) == 2 and parts[1] == "weather":
+        from core.wire_weather import decode_weather  # here: core.wire_weather builds on this module
+
+        return decode_weather(topic, parts[0], body, payload)
     if len(parts) == 2 and parts[1] == "batch":
         site_id = parts[0]
         if body.get("site", site_id) != site_id:

@@ -47,6 +47,8 @@ class IngestStats:
     """Readings older than the meter's newest one (stored with energy 0.0)."""
     announcements: int = 0
     """Site announcements applied to the registry."""
+    weather_samples: int = 0
+    """Hours of measured outdoor temperature stored (``{prefix}/{site}/weather``)."""
     connections: int = 0
     """Successful connections to the broker (more than one means reconnects)."""
     store_errors: int = 0
@@ -79,6 +81,7 @@ class IngestMetrics:
         self.rollovers = 0
         self.out_of_order = 0
         self.announcements = 0
+        self.weather_samples = 0
         self.store_errors = 0
         self.spooled = 0
         self.spooled_bytes = 0
@@ -126,6 +129,7 @@ class IngestMetrics:
             rollovers=self.rollovers,
             out_of_order=self.out_of_order,
             announcements=self.announcements,
+            weather_samples=self.weather_samples,
             connections=self.connections,
             store_errors=self.store_errors,
             pending=self.pending,

@@ -52,6 +52,8 @@ class Intake:
     #: Rejections by kind (counted once the batch is settled).
     rejected: list[str] = field(default_factory=list)
     announcements: int = 0
+    #: Measured outdoor temperatures of known sites (``core.weather.TemperaturePoint``), to store.
+    weather: list = field(default_factory=list)
 
 
 @dataclass
@@ -120,6 +122,8 @@ class BatchProcessor:
                 self._reject(intake, message.topic, message.received_at, rejection.kind or wire_kind(rejection.reason), rejection.reason, rejection.payload)
             if decoded.meta is not None or decoded.retire is not None:
                 self._announce(intake, message, announce)
+            if decoded.weather:
+                self._admit_weather(intake, message, oldest, newest)
             cached = directory.meters.get  # after the announcement, which may add meters
             received_at = message.received_at
             for reading in decoded.readings:
@@ -136,6 +140,21 @@ class BatchProcessor:
                 else:
                     self._reject(intake, message.topic, received_at, problem.kind, problem.detail, _payload_of(message, reading))
         return intake
+
+    def _admit_weather(self, intake: Intake, message: InboundMessage, oldest: float, newest: float) -> None:
+        """A weather message's samples of an announced site within the accepted time window."""
+        for point in message.decoded.weather:
+            if not self._directory.has_site(point.site_id):
+                reason = f"weather for site {point.site_id!r}, which was never announced"
+                self._reject(intake, message.topic, message.received_at, "unknown_site", reason, message.payload)
+                return
+            if not oldest <= point.ts <= newest:
+                kind = "too_old" if point.ts < oldest else "future_timestamp"
+                reason = f"weather sample at {point.ts} is outside the accepted window"
+                payload = json.dumps({"ts": point.ts, "temp_c": point.temp_c}).encode()
+                self._reject(intake, message.topic, message.received_at, kind, reason, payload)
+                continue
+            intake.weather.append(point)
 
     def _announce(self, intake: Intake, message: InboundMessage, announce: Callable[[Callable[[], Any]], Any]) -> None:
         decoded, directory = message.decoded, self._directory

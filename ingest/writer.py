@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.db.weather import write_temperatures
 from core.domain import EnergyPoint, Reading
 from core.settings import IngestSettings
 from core.store.base import SeriesStore, StoreRejected
@@ -144,6 +145,8 @@ class BatchWriter:
         self._metrics.announcements += intake.announcements
         if intake.admitted and not self._store_or_spool(intake.admitted):
             return False
+        if intake.weather:
+            self._write_weather(intake.weather)
         self._reject(intake.rejected, intake.dead_letters)
         return True
 
@@ -291,6 +294,16 @@ class BatchWriter:
         site_of = lambda meter_id: (m.site_id if (m := self._directory.cached(meter_id)) else None)  # noqa: E731
         found, closed = self._stale.check(self._clock(), self._processor.tracker.newest(), site_of)
         self._findings.add(found, closed)
+
+    def _write_weather(self, points: list) -> None:
+        """Upsert measured temperatures, retried through database outages like announcements
+        (the batch stays unacknowledged until they are written)."""
+
+        def write() -> int:
+            with self._sessions.begin() as session:
+                return write_temperatures(session, points, "mqtt")
+
+        self._metrics.weather_samples += self._retry.run("registry", write)
 
     def _announce(self, change: Callable[[], Any]) -> Any:
         """A registry change an announcement asks for (apply, retire), retried through outages."""

@@ -27,6 +27,7 @@ from core.carbon import EmissionFactor, electricity_factor
 from core.db.leases import LeaseLost
 from core.db.registry import load_sites
 from core.db.tables import AlertRecord, DataFindingRecord, MeterRecord, SiteRecord
+from core.db.weather import temperatures_at
 from core.domain import Meter, MeterCategory, Site
 from core.settings import CarbonSettings, DetectSettings
 from core.store.base import SeriesStore, StoreUnavailable
@@ -235,7 +236,9 @@ class DetectionPass:
             warnings.extend(opening.warnings(site.site_id))
             result = self.scanner.scan(terms, scored_meters, hours.hours, matrix,
                                        train_end=scan_start, score_from=score_from, feedback=feedback,
-                                       opening=opening, budget=budget)
+                                       opening=opening, budget=budget,
+                                       temperature=temperatures_at(session, site.site_id, hours.hours)
+                                       if self.detect.measured_weather else None)
             warnings.extend(result.warnings)
             data_faults = faults + result.faults
             book = AlertBook(session, site.site_id, wall_now=int(time.time()), verify_hours=self.detect.verify_hours,

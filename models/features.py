@@ -10,9 +10,11 @@ cooling_open, cooling_closed  cooling need max(0, T - 22 C) / 10 from an outdoor
           *proxy*, in open hours and in closed hours (HVAC answers it only while open)
 heating_open, heating_closed  heating need max(0, 14 C - T) / 14, likewise
 
-The temperature is not measured: it is a climate-normal proxy from the site's latitude,
-the day of year and the hour (see :func:`temperature_proxy`). It follows seasons and
-the daily cycle but not the weather of a given day.
+The temperature is measured where the site provides it (``measured``: its hourly outdoor
+temperature, from MQTT or a CSV import, ``core.db.weather``) and a climate-normal proxy from
+the site's latitude, the day of year and the hour otherwise (see :func:`temperature_proxy`).
+The proxy follows seasons and the daily cycle but not the weather of a given day; a gap
+in the measurement is filled by :func:`outdoor_temperature`.
 """
 
 from __future__ import annotations
@@ -37,6 +39,12 @@ COOLING_FROM_C = 22.0
 HEATING_BELOW_C = 14.0
 #: Day of year of the warmest days in China (late July).
 _WARMEST_DOY = 202
+#: Longest gap (hours) in a measured series bridged from the measurement: the proxy plus the
+#: weather anomaly (measured minus proxy) drawn straight across the gap. In a longer gap, and
+#: after the last measured hour (the weather of the newest hour may come after its readings),
+#: the hours this close to a measured one hold its anomaly. A front turns the anomaly within
+#: hours, so further out the anomaly is a guess no better than the proxy alone, which fills the rest.
+MAX_BRIDGE_H = 6
 
 
 def feature_names() -> tuple[str, ...]:
@@ -82,6 +90,38 @@ def temperature_proxy(latitude: float, day_of_year: np.ndarray, local_hour: np.n
     return mean + seasonal + diurnal
 
 
+def outdoor_temperature(hours: np.ndarray, proxy: np.ndarray, measured: np.ndarray | None) -> np.ndarray:
+    """Temperature (C) of each hour: ``measured`` (NaN where unknown) where known, gaps of up to
+    ``MAX_BRIDGE_H`` hours bridged by the proxy plus the interpolated anomaly, the proxy beyond."""
+    if measured is None:
+        return proxy
+    measured = np.asarray(measured, dtype=float)
+    known = np.isfinite(measured)
+    if known.all():
+        return measured
+    if not known.any():
+        return proxy
+    at = hours[known]
+    anomaly = measured[known] - proxy[known]
+    # For every hour, the measured hours before and after it (indices into ``at``).
+    after = np.searchsorted(at, hours)
+    before = after - 1
+    has_before, has_after = before >= 0, after < at.size
+    t_before = np.where(has_before, at[np.maximum(before, 0)], np.iinfo(np.int64).min // 2)
+    t_after = np.where(has_after, at[np.minimum(after, at.size - 1)], np.iinfo(np.int64).max // 2)
+    a_before = anomaly[np.maximum(before, 0)]
+    a_after = anomaly[np.minimum(after, at.size - 1)]
+    limit = MAX_BRIDGE_H * HOUR
+    inside = has_before & has_after & (t_after - t_before <= limit + HOUR)
+    w = np.where(inside, (hours - t_before) / np.maximum(t_after - t_before, 1), 0.0)
+    # Beyond the bridge, the hours within it of a measured edge hold that edge's anomaly.
+    d_before, d_after = hours - t_before, t_after - hours
+    near_before, near_after = has_before & (d_before <= limit), has_after & (d_after <= limit)
+    held = np.where(near_before & (~near_after | (d_before <= d_after)), a_before, np.where(near_after, a_after, 0.0))
+    bridged = np.where(inside, a_before * (1.0 - w) + a_after * w, held)
+    return np.where(known, measured, proxy + bridged)
+
+
 def local_calendar(hours: np.ndarray, tz: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Local hour of day, local date ordinal and working-day flag of each hour start."""
     hours = np.asarray(hours, dtype=np.int64)
@@ -95,11 +135,13 @@ def local_calendar(hours: np.ndarray, tz: str) -> tuple[np.ndarray, np.ndarray, 
     return (local // HOUR) % 24, ordinal, workday
 
 
-def hour_features(hours: np.ndarray, site: Site, *, opening: OpeningHours | None = None) -> np.ndarray:
+def hour_features(hours: np.ndarray, site: Site, *, opening: OpeningHours | None = None,
+                  measured: np.ndarray | None = None) -> np.ndarray:
     """Feature matrix (n_hours, len(FEATURES)) for hour starts ``hours`` (UTC epoch s) at ``site``.
 
     ``opening`` may be :class:`models.schedule.OpeningHours` or hours learned per day
     (:class:`models.opening.LearnedHours`); by default, the site's prior (models.schedule).
+    ``measured``: the site's measured outdoor temperature at each hour (NaN unknown), or None.
     """
     hours = np.asarray(hours, dtype=np.int64)
     out = np.zeros((hours.size, len(FEATURES)))
@@ -113,7 +155,7 @@ def hour_features(hours: np.ndarray, site: Site, *, opening: OpeningHours | None
     sdays, sinv = np.unique(solar, return_inverse=True)
     sun = np.array([_sun(site.latitude, site.longitude, int(d)) for d in sdays], dtype=np.int64)[sinv]
     lit = np.minimum(hours + HOUR, sun[:, 1]) - np.maximum(hours, sun[:, 0])
-    temp = temperature_proxy(site.latitude, doy, hour)
+    temp = outdoor_temperature(hours, temperature_proxy(site.latitude, doy, hour), measured)
     hours_open = opening if opening is not None else opening_hours(site)
     is_open = hours_open.is_open(hour, workday, ordinal)
     cooling = np.clip(temp - COOLING_FROM_C, 0.0, None) / 10.0

@@ -91,15 +91,17 @@ class SiteScanner:
         feedback: SiteFeedback,
         opening: OpeningHours | None = None,
         budget: FitBudget | None = None,
+        temperature: np.ndarray | None = None,
     ) -> SiteScan:
         """Scan ``kwh`` (hours x meters, NaN unknown); meter j is scored from ``score_from[j]``.
 
-        ``budget`` bounds the fitting of this pass (none: fit whatever is due).
+        ``budget`` bounds the fitting of this pass (none: fit whatever is due). ``temperature``:
+        the site's measured outdoor temperature at each of ``hours`` (NaN unknown), or None.
         """
         out = SiteScan()
         budget = budget or FitBudget()
         site = terms.site
-        X = hour_features(hours, site, opening=opening)
+        X = hour_features(hours, site, opening=opening, measured=temperature)
         local = local_hour(hours, site.timezone)
         train = hours < train_end
         learned = opening if isinstance(opening, LearnedHours) else LearnedHours(opening_hours(site))

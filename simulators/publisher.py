@@ -12,6 +12,7 @@ from pathlib import Path
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from core import wire
+from core.wire_weather import encode_weather, weather_topic
 from core.settings import MqttSettings
 from core.timebase import DAY
 from simulators.declared import announced_site
@@ -22,6 +23,7 @@ from simulators.link import Link
 from simulators.planning import DEFAULT_MIX, plan_scenarios
 from simulators.portfolio import Portfolio
 from simulators.waste import WasteEvent, write_ground_truth
+from simulators.weather import hourly_temperatures
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,17 @@ def delivery_path(ground_truth_path: str | Path) -> Path:
     return base.with_name(base.name + ".delivery.json")
 
 
+def _weather_messages(generation, i: int, prefix: str) -> list[tuple[str, bytes]]:  # noqa: ANN001 - a Generation
+    """The weather of the hour that step ``i`` closes, one message per site; none mid-hour."""
+    ts = generation.start + i * generation.step_s
+    hour = ts // 3600 * 3600 - 3600
+    if ts % 3600 >= generation.step_s or hour < generation.start:
+        return []
+    ((_, temps),) = hourly_temperatures(generation.sites, hour, hour + 1)
+    return [(weather_topic(site.site_id, prefix), encode_weather([(hour, float(t))]))
+            for site, t in zip(generation.sites.sites, temps)]
+
+
 def run_simulation(
     mqtt: MqttSettings,
     portfolio: Portfolio,
@@ -85,6 +98,7 @@ def run_simulation(
     delivery: DeliveryConfig | None = None,
     accepted_window_s: tuple[int, int] | None = None,
     declare_hours: bool = False,
+    weather: bool = False,
 ) -> SimulationResult:
     """Simulate ``days`` from ``start`` and publish it; returns once the broker has acknowledged all.
 
@@ -100,6 +114,8 @@ def run_simulation(
     with ``accepted_window_s`` = (max age, max future) of the ingest it is publishing to,
     the readings that ingest will refuse for their timestamp are counted as they are sent.
     ``declare_hours``: each site's announcement declares its opening hours (``simulators.declared``).
+    With ``weather`` each site's gateway also publishes its outdoor temperature once an hour,
+    for the hour just ended, on the weather topic.
     """
     if speed is not None and speed <= 0:
         raise ValueError("speed must be positive or None")
@@ -136,6 +152,9 @@ def run_simulation(
                 messages = encoder.encode(generation.next_step())
                 for topic, payload in router.route(i, messages):
                     link.publish(topic, payload)
+                if weather:
+                    for topic, payload in _weather_messages(generation, i, prefix):
+                        link.publish(topic, payload)
                 in_step = sum(m.readings for m in messages)
                 readings += in_step
                 if accepted_window_s is not None:

@@ -4,6 +4,7 @@ the temperature by several degrees within hours (the realistic scenario's weathe
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -79,3 +80,12 @@ class FrontWeather(Weather):
             shape = np.clip(dt / rows[:, 2], 0.0, 1.0) * np.exp(-np.maximum(dt - rows[:, 2], 0.0) / rows[:, 3])
             out[i] = done[p, when] = float(np.sum(np.where(past, rows[:, 1] * shape, 0.0)))
         return out
+
+
+def hourly_temperatures(sites, start: int, end: int) -> Iterator[tuple[int, np.ndarray]]:  # noqa: ANN001 - a context.SiteTable
+    """Each hour start in ``[start, end)`` with every site's outdoor temperature over that hour
+    (deg C, in ``sites.sites`` order): what a gateway's outdoor sensor would publish. The
+    temperature at the hour's middle, as the load model sees it in a step there."""
+    first = -(-int(start) // 3600) * 3600
+    for hour in range(first, int(end), 3600):
+        yield hour, sites.context(hour, hour + 3600).temp_c

@@ -353,3 +353,18 @@ class DetectionScanRecord(Base):
     site_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     holder: Mapped[str] = mapped_column(String(128))
     scanned_at: Mapped[float] = mapped_column(Float)
+
+
+class WeatherRecord(Base):
+    """Measured outdoor temperature of a site for one hour (hour start, epoch seconds, UTC).
+
+    One row per site and hour: a later value for the same hour replaces the earlier one
+    (a gateway re-sending, a corrected CSV), so imports are idempotent."""
+
+    __tablename__ = "site_weather"
+
+    site_id: Mapped[str] = mapped_column(ForeignKey("sites.site_id", ondelete="CASCADE"), primary_key=True)
+    hour: Mapped[int] = mapped_column(Integer, primary_key=True)
+    temp_c: Mapped[float] = mapped_column(Float)
+    #: mqtt | csv: where the value came from (the API shows it).
+    source: Mapped[str] = mapped_column(String(8), default="mqtt")

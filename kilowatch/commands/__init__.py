@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import typer
 
-from kilowatch.commands import admin, deadletters, demo, detect, evaluate, history, ingest, score, serve, simulate, users
+from kilowatch.commands import admin, deadletters, demo, detect, evaluate, history, ingest, score, serve, simulate, users, weather
 
-_MODULES = (demo, simulate, ingest, detect, serve, admin, users, history, score, evaluate, deadletters)
+_MODULES = (demo, simulate, ingest, detect, serve, admin, users, history, score, evaluate, deadletters, weather)
 
 
 def register_commands(app: typer.Typer) -> None:

@@ -46,6 +46,8 @@ def evaluate(
     declare_hours: Annotated[bool, typer.Option("--declare-hours", help="Sites declare the opening hours they have at the "
                                                 "start (a prior that goes stale when the hours change); by default they "
                                                 "declare none, as most real managers.")] = False,
+    weather: Annotated[str, typer.Option(help="measured (every site's gateway sends its hourly outdoor temperature, "
+                                              "the detector uses it) or none (the detector's climate-normal proxy).")] = "none",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or progress lines: the summary only. "
                                         "The bar is also hidden when stderr is not a terminal.")] = False,
 ) -> None:
@@ -69,7 +71,8 @@ def evaluate(
             "with events …")
         try:
             world = build_world(directory, seed=seed, sites=sites, weeks=weeks, history_days=history_days,
-                                mix=waste_mix, faults=fault_mix, scenario=scenario, declare_hours=declare_hours)
+                                mix=waste_mix, faults=fault_mix, scenario=scenario, declare_hours=declare_hours,
+                                weather=weather)
         except ValueError as exc:
             raise typer.BadParameter(str(exc)) from None
         say(f"Detecting: a pass every {pass_hours} simulated hours …")
@@ -80,7 +83,7 @@ def evaluate(
         scores = score(result.alerts, world.events, site_weeks=world.site_weeks, seen=result.seen,
                        past=[e for e, _ in world.history_events])
         command = "kilowatch evaluate " + shlex.join(sys.argv[2:]) if len(sys.argv) > 2 else "kilowatch evaluate"
-        setup = {"scenario": scenario, "seed": seed, "sites": sites, "weeks": weeks, "history_days": history_days, "pass_hours": pass_hours,
+        setup = {"scenario": scenario, "weather": weather, "seed": seed, "sites": sites, "weeks": weeks, "history_days": history_days, "pass_hours": pass_hours,
                  "passes": result.passes, "detection_s": round(result.seconds, 1),
                  "mix": waste_mix if SCENARIOS[scenario].events else {}, "faults": fault_mix if SCENARIOS[scenario].events else {},
                  "history waste events (not scored)": len(world.history_events), "declared hours": declare_hours}

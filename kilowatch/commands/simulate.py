@@ -73,6 +73,8 @@ def simulate(
     bad_payloads: Annotated[float, typer.Option(help="Bad payloads per good message (malformed JSON, NaN, wrong types, unknown meter, future timestamp), 0-1.", min=0.0, max=1.0)] = 0.0,
     ground_truth: Annotated[Path | None, typer.Option(help="Write the injected events (ground truth) to PATH.csv and PATH.json, and delivery counts to PATH.delivery.json.")] = None,
     declare_hours: Annotated[bool, typer.Option("--declare-hours", help="Each site's meta announcement declares its opening hours (most real managers declare none; the detector learns them either way).")] = False,
+    weather: Annotated[str, typer.Option(help="measured: each site's gateway also publishes its hourly outdoor temperature "
+                                              "(the weather topic); none: readings only.")] = "none",
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
     host: Annotated[str | None, typer.Option(help="MQTT broker host.")] = None,
     mqtt_port: Annotated[int | None, typer.Option("--mqtt-port", help="MQTT broker port.")] = None,
@@ -89,6 +91,8 @@ def simulate(
         run_simulation,
     )
 
+    if weather not in ("none", "measured"):
+        raise typer.BadParameter(f"{weather!r}: expected measured or none", param_hint="--weather")
     mix = {} if no_waste else (parse_rates(waste, WASTE_KINDS, "--waste") if waste else dict(DEFAULT_MIX))
     faults = parse_rates(fault, DATA_FAULT_KINDS + METER_EVENT_KINDS, "--fault")
     settings = settings_from(ctx, mqtt={"host": host, "port": mqtt_port})
@@ -124,6 +128,7 @@ def simulate(
         live_from=span.live_from,
         accepted_window_s=(settings.ingest.max_age_s, settings.ingest.max_future_s),
         declare_hours=declare_hours,
+        weather=weather == "measured",
     )
     counts = result.delivery
     rate = result.readings_published / result.elapsed_s if result.elapsed_s else 0.0

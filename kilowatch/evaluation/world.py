@@ -11,6 +11,8 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db.registry import upsert_site
+from core.db.weather import write_temperatures
+from core.weather import TemperaturePoint
 from core.db.session import create_db_engine, migrate, session_factory
 from core.domain import EnergyPoint
 from core.store.embedded import EmbeddedStore
@@ -19,6 +21,11 @@ from kilowatch.evaluation.scenarios import SCENARIOS, Scenario
 from simulators import Portfolio, WasteEvent, build_portfolio, generate, plan_scenarios
 from simulators.declared import announced_site
 from simulators.realism import Realism
+from simulators.weather import hourly_temperatures
+
+#: What the sites' gateways send of the weather: ``measured`` (each site's outdoor temperature,
+#: hourly, as the simulator's load saw it) or ``none`` (the detector falls back on its proxy).
+WEATHER_INPUTS = ("none", "measured")
 
 WEEK = 7 * DAY
 #: A Monday in early summer: lights, HVAC and pumps all have distinct day/night rhythms.
@@ -66,11 +73,14 @@ def plan(portfolio: Portfolio, start: int, end: int, mix: Mapping[str, float], f
 def build_world(directory: Path, *, seed: int, sites: int, weeks: float, history_days: int,
                 mix: Mapping[str, float], faults: Mapping[str, float] | None = None,
                 start: datetime = DEFAULT_START, extra_events: list[WasteEvent] | None = None,
-                scenario: Scenario | str = "classic", declare_hours: bool = False) -> World:
+                scenario: Scenario | str = "classic", declare_hours: bool = False, weather: str = "none") -> World:
     """Simulate ``history_days`` of history then ``weeks`` with events, into ``directory``.
 
     The history is clean but in scenarios with ``history_waste``. ``declare_hours``: the sites are
-    registered with the opening hours they have at the start (``simulators.declared``)."""
+    registered with the opening hours they have at the start (``simulators.declared``).
+    ``weather``: one of ``WEATHER_INPUTS``."""
+    if weather not in WEATHER_INPUTS:
+        raise ValueError(f"weather {weather!r}: expected one of {', '.join(WEATHER_INPUTS)}")
     scenario = SCENARIOS[scenario] if isinstance(scenario, str) else scenario
     directory.mkdir(parents=True, exist_ok=True)
     portfolio = build_portfolio(sites, seed)
@@ -110,6 +120,10 @@ def build_world(directory: Path, *, seed: int, sites: int, weeks: float, history
         for site in portfolio.sites:
             announced = announced_site(site, realism, t0) if declare_hours else site
             upsert_site(session, announced, portfolio.meters[site.site_id])
+        if weather == "measured":
+            ids = [site.site_id for site in gen.sites.sites]
+            write_temperatures(session, [TemperaturePoint(sid, hour, float(t)) for hour, temps in
+                                         hourly_temperatures(gen.sites, t0, end) for sid, t in zip(ids, temps)], "sim")
     past = set(history)
     scored = [(e, kwh) for e, kwh in gen.events() if e not in past]
     return World(portfolio, store, sessions, scored, t0, eval_start, end,

@@ -63,6 +63,7 @@ RULES: dict[str, Rule] = {
     "GET /api/v1/categories": Rule(READ),
     "GET /api/v1/sites/{site_id}/carbon": Rule(READ, scoped=True, params={"start": "2024-06-01", "end": "2024-06-02"}),
     "GET /api/v1/carbon": Rule(READ, params={"start": "2024-06-01", "end": "2024-06-02"}),
+    "POST /api/v1/sites/{site_id}/weather": Rule(ACT, scoped=True, body={"csv": "ts,temp_c\n2024-06-01T00:00:00Z,21.5\n"}),
     "GET /api/v1/sites/{site_id}/meters/{meter_id}/series": Rule(READ, scoped=True, params={"start": "2024-06-01", "end": "2024-06-02"}),
     "GET /api/v1/alerts": Rule(READ),
     "GET /api/v1/dead-letters": Rule(ADMIN),

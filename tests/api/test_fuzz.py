@@ -53,6 +53,7 @@ BEYOND_THE_SCHEMA = {
     ("/api/v1/sites/{site_id}/green-instruments", "POST"): "period_start before period_end; dates that exist",
     ("/api/v1/sites", "POST"): "time-of-use periods cover the day exactly once; an IANA time zone; opening hours close after they open",
     ("/api/v1/sites/{site_id}", "PATCH"): "time-of-use periods cover the day exactly once; an IANA time zone; opening hours close after they open",
+    ("/api/v1/sites/{site_id}/weather", "POST"): "CSV text: a ts,temp_c header, then timestamps and temperatures in range",
 }
 #: Known disagreements between the document and the app: these operations skip only the
 #: acceptance (positive) or rejection (negative) check; no 5xx, documented statuses and bodies

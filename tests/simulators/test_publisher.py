@@ -247,3 +247,21 @@ def test_with_declare_hours_each_retained_announcement_declares_the_sites_hours(
     assert {s.site_id: s.opening_hours for s in announced} == {
         s.site_id: announced_site(s).opening_hours for s in PORTFOLIO.sites}
     assert all(s.opening_hours is not None for s in announced)
+
+
+def test_with_weather_each_gateway_publishes_every_hours_temperature_once_the_hour_is_over(settings, recorder, topic_prefix):
+    from simulators.generator import generate as make
+    from simulators.weather import hourly_temperatures
+
+    result = run_simulation(settings, PORTFOLIO, JUNE_1, 0.25, waste=[], seed=3, progress=False, weather=True)
+    messages = wait_for(lambda: (m := recorder.snapshot()) and len(m) >= result.messages_published and m,
+                        timeout=30, what="all messages at the subscriber")
+    weather = [wire.decode(m.topic, m.payload, topic_prefix) for m in messages if m.topic.endswith("/weather")]
+    got = sorted((p.site_id, p.ts, p.temp_c) for d in weather for p in d.weather)
+    gen = make(PORTFOLIO, JUNE_1, JUNE_1 + DAY // 4, seed=3)
+    ids = [s.site_id for s in PORTFOLIO.sites]
+    # Six hours published: the five that ended before the last step (the sixth ends with the run).
+    want = sorted((sid, hour, round(float(t), 2)) for hour, temps in hourly_temperatures(gen.sites, JUNE_1, JUNE_1 + 5 * 3600)
+                  for sid, t in zip(ids, temps))
+    assert not any(d.rejections for d in weather)
+    assert got == want

@@ -101,3 +101,15 @@ def test_bad_payloads_of_a_malformed_kind_are_not_valid_json_or_fail_the_schema(
     except ValueError:
         return
     assert not validator("reading").is_valid(body)
+
+
+def test_weather_payloads_validate_and_impossible_temperatures_do_not(validator):
+    from core.wire_weather import encode_weather
+
+    check = validator("weather")
+    check.validate(strict_json(encode_weather([(JUNE_1, 21.5), (JUNE_1 + 3600, -3.25)])))
+    check.validate({"v": 1, "ts": "2026-06-01T01:00:00Z", "temp_c": 27.4})
+    topic = "kilowatch/v1/site-0001/weather"
+    for bad in ({"v": 1, "ts": JUNE_1, "temp_c": -300}, {"v": 1, "ts": JUNE_1, "temp_c": 71}, {"v": 1, "ts": JUNE_1}):
+        assert not check.is_valid(bad)
+        assert wire.decode(topic, json.dumps(bad).encode()).rejections
