@@ -336,32 +336,36 @@ def decode(topic: str, payload: bytes, prefix: str = DEFAULT_PREFIX) -> Decoded:
 
         return decode_weather(topic, parts[0], body, payload)
     if len(parts) == 2 and parts[1] == "batch":
-        site_id = parts[0]
-        if body.get("site", site_id) != site_id:
-            return reject("site in payload does not match topic")
-        items = body.get("readings")
-        if not isinstance(items, list):
-            return reject("batch has no 'readings' list")
-        readings: list[Reading] = []
-        rejections: list[Rejection] = []
-        for item in items:
-            meter = item.get("meter") if isinstance(item, dict) else None
-            # The common item inline (same rules as _reading_from, which explains a refusal):
-            # a valid meter id, an ISO timestamp, a finite float register and no power.
-            if type(meter) is str and len(item) == 3:
-                ts, register = item.get("ts"), item.get("register")
-                if type(ts) is str and type(register) is float and math.isfinite(register) and valid_id(meter):
-                    try:
-                        readings.append(new_record(Reading, (site_id, meter, _parse_iso(ts), register, None)))
-                        continue
-                    except ValueError:
-                        pass  # _reading_from says why
-            try:
-                if not isinstance(meter, str) or not meter:
-                    raise ValueError("batch item has no 'meter'")
-                readings.append(_reading_from(site_id, meter, item))
-            except ValueError as exc:
-                kind = BAD_UNIT if isinstance(exc, _UnitError) else None
-                rejections.append(Rejection(topic, str(exc), json.dumps(item).encode()[:2048], kind))
-        return Decoded(readings, rejections)
+        return _decode_batch(topic, parts[0], body, payload)
     return reject("unknown topic layout")
+
+
+def _decode_batch(topic: str, site_id: str, body: dict, payload: bytes) -> Decoded:
+    """A gateway batch: each item judged alone (a bad one is refused, the rest kept)."""
+    if body.get("site", site_id) != site_id:
+        return Decoded([], [Rejection(topic, "site in payload does not match topic", payload[:2048])])
+    items = body.get("readings")
+    if not isinstance(items, list):
+        return Decoded([], [Rejection(topic, "batch has no 'readings' list", payload[:2048])])
+    readings: list[Reading] = []
+    rejections: list[Rejection] = []
+    for item in items:
+        meter = item.get("meter") if isinstance(item, dict) else None
+        # The common item inline (same rules as _reading_from, which explains a refusal):
+        # a valid meter id, an ISO timestamp, a finite float register and no power.
+        if type(meter) is str and len(item) == 3:
+            ts, register = item.get("ts"), item.get("register")
+            if type(ts) is str and type(register) is float and math.isfinite(register) and valid_id(meter):
+                try:
+                    readings.append(new_record(Reading, (site_id, meter, _parse_iso(ts), register, None)))
+                    continue
+                except ValueError:
+                    pass  # _reading_from says why
+        try:
+            if not isinstance(meter, str) or not meter:
+                raise ValueError("batch item has no 'meter'")
+            readings.append(_reading_from(site_id, meter, item))
+        except ValueError as exc:
+            kind = BAD_UNIT if isinstance(exc, _UnitError) else None
+            rejections.append(Rejection(topic, str(exc), json.dumps(item).encode()[:2048], kind))
+    return Decoded(readings, rejections)

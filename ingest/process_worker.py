@@ -28,13 +28,14 @@ import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import Any, cast
 
 from paho.mqtt.client import Client, MQTTMessage
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import IngestSettings, MqttSettings
 from core.store.base import SeriesStore
+from ingest.buffer import InboundMessage
 from ingest.dispatch import Outbox, site_of, writer_of
 from ingest.metrics import absorb
 from ingest.worker import IngestWorker
@@ -72,7 +73,7 @@ class ProcessWorker(IngestWorker):
         setup_logging: Callable[[], None] | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(mqtt, settings, None, None, clock, reconcile=options.get("reconcile"))  # type: ignore[arg-type] - writes nothing itself
+        super().__init__(mqtt, settings, None, None, clock, reconcile=options.get("reconcile"))  # type: ignore[arg-type]  # writes nothing itself
         self._writers = writers
         self._prefix = mqtt.topic_prefix.encode()
         self._specs = [
@@ -136,7 +137,7 @@ class ProcessWorker(IngestWorker):
         self._stopping = True
         # On a thread: a writer stuck on an unavailable store does not read its pipe, and a
         # send into a full pipe would hold stop past its timeout; killing the writer ends it.
-        closer = threading.Thread(target=lambda: [outbox.close() for outbox in self._outboxes], name="ingest-close", daemon=True)
+        closer = threading.Thread(target=self._close_outboxes, name="ingest-close", daemon=True)
         closer.start()
         closer.join(max(0.0, deadline - time.monotonic()))
         for process in self._processes:
@@ -152,17 +153,21 @@ class ProcessWorker(IngestWorker):
         self._client.loop_stop()
         log.info("ingest stopped: %s", self.stats)
 
+    def _close_outboxes(self) -> None:
+        for outbox in self._outboxes:
+            outbox.close()
+
     # --- network thread -------------------------------------------------------------
 
     def _on_message(self, _client: Client, _userdata: Any, message: MQTTMessage) -> None:
         """Hand the raw message to its site's writer; never raises (undelivered stays unacknowledged)."""
         try:
             self._metrics.received += 1
-            raw = message._topic  # noqa: SLF001 - the raw bytes: no decoding here
+            raw = message._topic
             outbox = self._outboxes[writer_of(site_of(raw, self._prefix), self._writers)]
             outbox.add((raw, message.payload, message.mid, message.qos, self._connection or 0, int(self._clock()), time.monotonic()))
-        except Exception:  # noqa: BLE001 - the network thread must survive; the message stays unacked
-            log.exception("failed to dispatch a message on %r", message._topic[:200])  # noqa: SLF001
+        except Exception:
+            log.exception("failed to dispatch a message on %r", message._topic[:200])
 
     # --- collector and flusher threads ---------------------------------------------
 
@@ -175,7 +180,7 @@ class ProcessWorker(IngestWorker):
     def _collect(self, readers: dict[Connection, int]) -> None:
         """Acknowledge what the writers report; a writer that fails or vanishes fails the worker."""
         while readers:
-            for reader in wait(list(readers)):
+            for reader in cast(list[Connection], wait(list(readers))):
                 index = readers[reader]
                 try:
                     report = reader.recv()
@@ -190,7 +195,7 @@ class ProcessWorker(IngestWorker):
                     continue
                 kind = report[0]
                 if kind == "acked":
-                    self._ack([Ack(*a) for a in report[1]])  # type: ignore[arg-type] - what _ack reads
+                    self._ack(cast(list[InboundMessage], [Ack(*a) for a in report[1]]))  # an Ack has what _ack reads
                     self._absorb(index, report[2])
                 elif kind == "report":
                     self._absorb(index, report[1])

@@ -280,7 +280,7 @@ class IngestWorker:
     def _inbound(self, message: MQTTMessage) -> InboundMessage:
         # Only this (the network) thread changes the connection: no lock needed to read it.
         connection = self._connection
-        return inbound(message._topic, message.payload, self._mqtt.topic_prefix, message.mid, message.qos,
+        return inbound(message._topic, cast(bytes, message.payload), self._mqtt.topic_prefix, message.mid, message.qos,
                        connection or 0, int(self._clock()), time.monotonic())
 
     # --- writer thread --------------------------------------------------------------
@@ -338,7 +338,7 @@ def inbound(raw_topic: bytes, payload: bytes, prefix: str, mid: int, qos: int, c
     try:
         topic = raw_topic.decode("utf-8")
         decoded = decode(topic, payload, prefix)
-    except Exception as exc:  # noqa: BLE001 - a poison message is dead-lettered, not retried forever
+    except Exception as exc:
         topic = repr(raw_topic)[:512]
         decoded = Decoded([], [Rejection(topic, f"undecodable message: {exc!r}", payload[:MAX_STORED_PAYLOAD])])
     return InboundMessage(

@@ -148,15 +148,15 @@ def main(spec: WriterSpec, inbox: Connection, outbox: Connection) -> None:
         spec.setup_logging()
     try:
         side = WriterSide(spec, outbox)
-    except Exception as exc:  # noqa: BLE001 - reported to the network process, which exits 1
+    except Exception as exc:
         log.exception("writer process %d could not start", spec.index)
         outbox.send(("failed", f"could not start: {type(exc).__name__}: {exc}"))
         raise SystemExit(1) from None
     try:
         status = side.serve(inbox)
-    except Exception as exc:  # noqa: BLE001 - e.g. the registry unreadable at start
+    except Exception as exc:
         log.exception("writer process %d failed", spec.index)
-        side._send(("failed", f"{type(exc).__name__}: {exc}"))  # noqa: SLF001 - its own method
+        side._send(("failed", f"{type(exc).__name__}: {exc}"))
         status = 1
     raise SystemExit(status)
 

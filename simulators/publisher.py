@@ -12,9 +12,9 @@ from pathlib import Path
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from core import wire
-from core.wire_weather import encode_weather, weather_topic
 from core.settings import MqttSettings
 from core.timebase import DAY
+from core.wire_weather import encode_weather, weather_topic
 from simulators.declared import announced_site
 from simulators.delivery import Delivery, DeliveryConfig, DeliveryCounts
 from simulators.encoding import StepEncoder
@@ -69,7 +69,7 @@ def delivery_path(ground_truth_path: str | Path) -> Path:
     return base.with_name(base.name + ".delivery.json")
 
 
-def _weather_messages(generation, i: int, prefix: str) -> list[tuple[str, bytes]]:  # noqa: ANN001 - a Generation
+def _weather_messages(generation, i: int, prefix: str) -> list[tuple[str, bytes]]:
     """The weather of the hour that step ``i`` closes, one message per site; none mid-hour."""
     ts = generation.start + i * generation.step_s
     hour = ts // 3600 * 3600 - 3600
@@ -77,7 +77,7 @@ def _weather_messages(generation, i: int, prefix: str) -> list[tuple[str, bytes]
         return []
     ((_, temps),) = hourly_temperatures(generation.sites, hour, hour + 1)
     return [(weather_topic(site.site_id, prefix), encode_weather([(hour, float(t))]))
-            for site, t in zip(generation.sites.sites, temps)]
+            for site, t in zip(generation.sites.sites, temps, strict=True)]
 
 
 def run_simulation(

@@ -82,7 +82,7 @@ class FrontWeather(Weather):
         return out
 
 
-def hourly_temperatures(sites, start: int, end: int) -> Iterator[tuple[int, np.ndarray]]:  # noqa: ANN001 - a context.SiteTable
+def hourly_temperatures(sites, start: int, end: int) -> Iterator[tuple[int, np.ndarray]]:
     """Each hour start in ``[start, end)`` with every site's outdoor temperature over that hour
     (deg C, in ``sites.sites`` order): what a gateway's outdoor sensor would publish. The
     temperature at the hour's middle, as the load model sees it in a step there."""

@@ -6,12 +6,12 @@ import logging
 
 from fastapi import APIRouter
 
-from core.db.weather import write_temperatures
-from core.weather_csv import parse_weather_csv
 from api.deps import CurrentKey, SessionDep, visible_site
 from api.problems import Problem, forbidden
 from api.schemas.common import problem_responses, utc
 from api.schemas.weather import WeatherImport, WeatherImportPublic
+from core.db.weather import write_temperatures
+from core.weather_csv import parse_weather_csv
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["sites"], responses=problem_responses(401, 403, 404, 422))

@@ -23,8 +23,9 @@ import time
 import uuid
 import zlib
 from collections import defaultdict
+from typing import Any, cast
 
-from sqlalchemy import case, delete, func, insert, select, text, update
+from sqlalchemy import CursorResult, case, delete, func, insert, select, text, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db.tables import DetectionPassRecord, DetectionScanRecord, DetectionShardRecord, SiteRecord
@@ -131,7 +132,7 @@ class ShardLeases:
             # The same condition again: on SQLite (no row locks) this compare-and-set is the claim.
             taken = session.execute(update(DetectionShardRecord).where(DetectionShardRecord.shard == shard, claimable)
                                     .values(holder=self.holder, expires_at=now + self.lease_s))
-            return shard if taken.rowcount == 1 else None
+            return shard if _rows(taken) == 1 else None
 
     def unscanned(self, pass_no: int, site_ids: list[str]) -> list[str]:
         """The sites among ``site_ids`` without a scan in ``pass_no`` (a dead holder did the rest)."""
@@ -155,7 +156,7 @@ class ShardLeases:
         renewed = session.execute(update(DetectionShardRecord).where(
             DetectionShardRecord.shard == shard, DetectionShardRecord.holder == self.holder)
             .values(expires_at=now + self.lease_s))
-        if renewed.rowcount != 1:
+        if _rows(renewed) != 1:
             raise LeaseLost(f"shard {shard} was taken over from {self.holder}")
         session.add(DetectionScanRecord(pass_no=pass_no, site_id=site_id, holder=self.holder, scanned_at=now))
 
@@ -166,11 +167,11 @@ class ShardLeases:
             done = session.execute(update(DetectionShardRecord).where(
                 DetectionShardRecord.shard == shard, DetectionShardRecord.holder == self.holder)
                 .values(holder=None, expires_at=0.0, done_pass=pass_no, last_holder=self.holder))
-            if done.rowcount == 1 and not _pending(session, pass_no):
+            if _rows(done) == 1 and not _pending(session, pass_no):
                 session.execute(update(DetectionPassRecord).where(
                     DetectionPassRecord.pass_no == pass_no, DetectionPassRecord.finished_at.is_(None))
                     .values(finished_at=self.clock(session)))
-            return done.rowcount == 1
+            return _rows(done) == 1
 
     def release(self, shard: int) -> None:
         """Give a shard back undone (the scan failed), so another replica takes it without waiting."""
@@ -188,7 +189,7 @@ class ShardLeases:
         """Forget the scan records and passes before ``before_pass``."""
         with self.sessions.begin() as session:
             session.execute(delete(DetectionPassRecord).where(DetectionPassRecord.pass_no < before_pass))
-            return session.execute(delete(DetectionScanRecord).where(DetectionScanRecord.pass_no < before_pass)).rowcount
+            return _rows(session.execute(delete(DetectionScanRecord).where(DetectionScanRecord.pass_no < before_pass)))
 
 
 def _pending(session: Session, pass_no: int) -> int:
@@ -196,10 +197,15 @@ def _pending(session: Session, pass_no: int) -> int:
                           .where(DetectionShardRecord.done_pass < pass_no)) or 0
 
 
-def _insert_ignore(session: Session, table: type, **values: object):  # noqa: ANN202 - a dialect's insert
+def _insert_ignore(session: Session, table: type, **values: object):
     """An insert that does nothing when the row exists (replicas starting together race for it)."""
     if session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as pg_insert
 
         return pg_insert(table).values(**values).on_conflict_do_nothing()
     return insert(table).values(**values).prefix_with("OR IGNORE")
+
+
+def _rows(result: object) -> int:
+    """Rows an UPDATE or DELETE matched (its result is a CursorResult; Session.execute is typed wider)."""
+    return cast(CursorResult[Any], result).rowcount

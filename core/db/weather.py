@@ -9,9 +9,10 @@ its hours) on every store backend alike (InfluxDB 1/2, the embedded store).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import cast
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import Table, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -29,7 +30,7 @@ def write_temperatures(session: Session, points: Iterable[TemperaturePoint], sou
         return 0
     name = session.get_bind().dialect.name
     insert = postgresql.insert if name == "postgresql" else sqlite.insert
-    table = WeatherRecord.__table__
+    table = cast(Table, WeatherRecord.__table__)  # a declarative table is a Table
     for i in range(0, len(rows), _CHUNK):
         statement = insert(table)
         session.execute(statement.on_conflict_do_update(

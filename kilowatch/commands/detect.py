@@ -146,7 +146,7 @@ def detect(
             break
 
 
-def _replica_loop(detector, settings, stop, metrics, *, once: bool, as_json: bool, since: str | None) -> None:  # noqa: ANN001
+def _replica_loop(detector, settings, stop, metrics, *, once: bool, as_json: bool, since: str | None) -> None:
     """Passes over leased shards (detect.shards > 0), one summary per pass of what this replica scanned."""
     from core.db.leases import ShardLeases
     from kilowatch.detect_replica import Replica

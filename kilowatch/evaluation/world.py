@@ -11,12 +11,12 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db.registry import upsert_site
-from core.db.weather import write_temperatures
-from core.weather import TemperaturePoint
 from core.db.session import create_db_engine, migrate, session_factory
+from core.db.weather import write_temperatures
 from core.domain import EnergyPoint
 from core.store.embedded import EmbeddedStore
 from core.timebase import DAY, HOME_ZONE
+from core.weather import TemperaturePoint
 from kilowatch.evaluation.scenarios import SCENARIOS, Scenario
 from simulators import Portfolio, WasteEvent, build_portfolio, generate, plan_scenarios
 from simulators.declared import announced_site
@@ -123,7 +123,7 @@ def build_world(directory: Path, *, seed: int, sites: int, weeks: float, history
         if weather == "measured":
             ids = [site.site_id for site in gen.sites.sites]
             write_temperatures(session, [TemperaturePoint(sid, hour, float(t)) for hour, temps in
-                                         hourly_temperatures(gen.sites, t0, end) for sid, t in zip(ids, temps)], "sim")
+                                         hourly_temperatures(gen.sites, t0, end) for sid, t in zip(ids, temps, strict=True)], "sim")
     past = set(history)
     scored = [(e, kwh) for e, kwh in gen.events() if e not in past]
     return World(portfolio, store, sessions, scored, t0, eval_start, end,

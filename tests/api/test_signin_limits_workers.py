@@ -53,7 +53,7 @@ def test_failed_sign_ins_counted_by_one_worker_block_the_other(tmp_path):
         wait_for(ready, timeout=120, what="kilowatch serve --workers 2")
         first, second = _workers(proc.pid)
         for worker, other in ((first, second), (second, first)):
-            wait_for(lambda: _answers_alone(url, worker, [other]), timeout=90, what=f"worker {worker} answering alone")
+            wait_for(lambda worker=worker, other=other: _answers_alone(url, worker, [other]), timeout=90, what=f"worker {worker} answering alone")
 
         # Kept short: uvicorn replaces a worker that misses its health pings for 5 s (a
         # replacement starts with nothing counted, which only makes the check stricter).

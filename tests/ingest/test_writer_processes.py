@@ -19,7 +19,17 @@ from core.store.embedded import EmbeddedStore
 from ingest.dispatch import site_of, writer_of
 from ingest.poison import POISON_KIND
 from ingest.process_worker import ProcessWorker, WriterProcessFailed
-from tests.ingest.conftest import METERS, NOW, OTHER_METERS, OTHER_SITE, SITE, dead_letters, stored, wait_dead_letters, wait_stored
+from tests.ingest.conftest import (
+    METERS,
+    NOW,
+    OTHER_METERS,
+    OTHER_SITE,
+    SITE,
+    dead_letters,
+    stored,
+    wait_dead_letters,
+    wait_stored,
+)
 from tests.ingest.processes import INJECTED, POISONED_METER, PoisonedStore, sessions_at
 from tests.support import wait_for
 

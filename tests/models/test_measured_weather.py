@@ -18,8 +18,15 @@ from core.settings import CarbonSettings, DetectSettings
 from core.store.embedded import EmbeddedStore
 from core.weather import TemperaturePoint
 from models.detection import DetectionPass
-from models.features import (COOLING_FROM_C, MAX_BRIDGE_H, OPEN_COL, hour_features, local_calendar, outdoor_temperature,
-                             temperature_proxy)
+from models.features import (
+    COOLING_FROM_C,
+    MAX_BRIDGE_H,
+    OPEN_COL,
+    hour_features,
+    local_calendar,
+    outdoor_temperature,
+    temperature_proxy,
+)
 from tests.models.synthetic import SITE, hours
 
 HOUR = 3600
@@ -110,7 +117,7 @@ def heat_wave(tmp_path):
     store = EmbeddedStore(tmp_path / "series.sqlite")
     register = np.concatenate([[0.0], np.cumsum(kwh)])
     store.write([EnergyPoint(SITE.site_id, METER.meter_id, METER.category.value, int(t), float(r), float(e))
-                 for t, r, e in zip(np.append(grid, grid[-1] + HOUR), register, np.concatenate([[0.0], kwh]))])
+                 for t, r, e in zip(np.append(grid, grid[-1] + HOUR), register, np.concatenate([[0.0], kwh]), strict=True)])
     engine = create_db_engine(f"sqlite:///{tmp_path / 'kilowatch.db'}")
     migrate(engine)
     sessions = session_factory(engine)
@@ -136,7 +143,7 @@ def test_without_measured_weather_the_heat_wave_looks_like_waste(heat_wave):
 def test_with_the_sites_measured_weather_the_heat_wave_is_no_waste(heat_wave):
     store, sessions, grid, temp = heat_wave
     with sessions.begin() as session:
-        write_temperatures(session, [TemperaturePoint(SITE.site_id, int(t), float(c)) for t, c in zip(grid, temp)], "csv")
+        write_temperatures(session, [TemperaturePoint(SITE.site_id, int(t), float(c)) for t, c in zip(grid, temp, strict=True)], "csv")
 
     assert _alerts(store, sessions, int(grid[-1]) + HOUR + 1) == []
 
@@ -144,6 +151,6 @@ def test_with_the_sites_measured_weather_the_heat_wave_is_no_waste(heat_wave):
 def test_the_proxy_serves_when_measured_weather_is_switched_off(heat_wave):
     store, sessions, grid, temp = heat_wave
     with sessions.begin() as session:
-        write_temperatures(session, [TemperaturePoint(SITE.site_id, int(t), float(c)) for t, c in zip(grid, temp)], "csv")
+        write_temperatures(session, [TemperaturePoint(SITE.site_id, int(t), float(c)) for t, c in zip(grid, temp, strict=True)], "csv")
 
     assert _alerts(store, sessions, int(grid[-1]) + HOUR + 1, measured_weather=False)

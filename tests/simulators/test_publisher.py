@@ -262,6 +262,6 @@ def test_with_weather_each_gateway_publishes_every_hours_temperature_once_the_ho
     ids = [s.site_id for s in PORTFOLIO.sites]
     # Six hours published: the five that ended before the last step (the sixth ends with the run).
     want = sorted((sid, hour, round(float(t), 2)) for hour, temps in hourly_temperatures(gen.sites, JUNE_1, JUNE_1 + 5 * 3600)
-                  for sid, t in zip(ids, temps))
+                  for sid, t in zip(ids, temps, strict=True))
     assert not any(d.rejections for d in weather)
     assert got == want
