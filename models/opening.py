@@ -35,8 +35,15 @@ FOLLOWERS = frozenset({C.PUBLIC_HVAC, C.CHILLER, C.LOBBY_LIGHTING, C.ELEVATOR, C
 #: change is in force from the third day on (the goal: no false alert later than three days
 #: after a change), and never one odd day. Several meters must agree on each of them.
 CONFIRM_DAYS = 2
-#: Hours either end of a span may move before it counts as different (a late start is noise).
+#: Hours either end of a span may move before it counts as different (a late start is noise)
+#: after ``CONFIRM_DAYS``; a move of this much or less needs ``SMALL_CONFIRM_DAYS``.
 SLACK_HOURS = 1
+#: Days in a row that must show a span moved by at most ``SLACK_HOURS`` (an hour earlier or
+#: later) before it is believed: three, since a site's median span sits an hour off its usual
+#: one on two days in a row now and then (seen once in 20 days at a tuning mall), never on
+#: three. Session 5 never believed such a move, and a mall whose 10-21:30 became 9-23:30 (its
+#: spans went from 10-22 to 9-23) raised six false alerts a day for eleven days.
+SMALL_CONFIRM_DAYS = 3
 #: ... and before the window's own hours replace the prior from its first day: none. A whole
 #: window of days agreeing is better evidence than a table (a mall opening at 9:30 has its
 #: 9:00 hour half open every day, and judging it closed called HVAC waste every morning).
@@ -53,6 +60,7 @@ MIN_SWING = 0.35
 #: even when it opens then) while HVAC and lobby lights follow the opening itself.
 AGREE_SHARE = 0.5
 CODE = "schedule_changed"
+DAY = 86400
 
 Span = tuple[int, int]
 
@@ -68,6 +76,25 @@ class Change:
     after: Span | None
     start_ts: int = 0
     initial: bool = False
+    #: First hour (epoch s) after the days that confirmed it: a baseline fitted earlier is stale.
+    believed_ts: int = 0
+
+    def moved(self) -> np.ndarray:
+        """Per local hour 0-23, whether its open state or its part-open edge moved: the hours the
+        change turned and the first and last hours of the span before and after it (a site that
+        closed at 21:30 and closes at 23:30 draws all of 21:00 and half of 23:00 now)."""
+        out = np.zeros(24, dtype=bool)
+        if self.before is None or self.after is None:
+            span = self.before or self.after
+            if span is not None:
+                out[span[0]:span[1]] = True
+            return out
+        (s0, e0), (s1, e1) = self.before, self.after
+        if s0 != s1:
+            out[min(s0, s1):max(s0, s1) + 1] = True
+        if e0 != e1:
+            out[max(0, min(e0, e1) - 1):max(e0, e1)] = True
+        return out
 
 
 @dataclass(slots=True)
@@ -87,6 +114,12 @@ class LearnedHours:
     def changed_since(self) -> int | None:
         """First hour (epoch s) of the latest change inside the window, None if there is none."""
         inside = [c.start_ts for c in self.changes if not c.initial]
+        return max(inside) if inside else None
+
+    @property
+    def believed_since(self) -> int | None:
+        """First hour (epoch s) after the days that confirmed the latest change, None if none."""
+        inside = [c.believed_ts for c in self.changes if not c.initial]
         return max(inside) if inside else None
 
     def turned_at(self, hours: np.ndarray) -> np.ndarray:
@@ -211,22 +244,29 @@ def learn(prior: OpeningHours, hours: np.ndarray, kwh: np.ndarray, meters: list[
         agreed = 0  # days that showed the hours in force: without enough of them, no change is seen
         for d in of_kind:
             span = spans[d]
-            if not _differs(span, seen, INITIAL_SLACK_HOURS if agreed < CONFIRM_DAYS else SLACK_HOURS):
+            initial = agreed < CONFIRM_DAYS
+            if not _differs(span, seen, INITIAL_SLACK_HOURS if initial else 0):
                 run = []
                 agreed += 1
                 continue
             run = [r for r in run if not _differs(spans[r], span)] + [d]
-            if len(run) < CONFIRM_DAYS:
-                continue
             starts = [spans[r][0] for r in run if spans[r] is not None]
             ends = [spans[r][1] for r in run if spans[r] is not None]
             after = (int(np.median(starts)), int(np.median(ends))) if starts else None
+            if not initial and not _differs(after, seen, 0):
+                continue
+            # An hour's move is believed on more days than a larger one (see SMALL_CONFIRM_DAYS);
+            # the window's first days replace the prior as soon as they agree.
+            need = CONFIRM_DAYS if initial or _differs(after, seen) else SMALL_CONFIRM_DAYS
+            if len(run) < need:
+                continue
             # Hours seen before any days showed the prior's are the site's schedule, not a change;
             # they replace the prior where different, else they are how the prior looks.
-            initial = agreed < CONFIRM_DAYS
+            believed = int(day_ts[run[-1]]) + DAY
             for kind in group:
                 learned.changes.append(Change(int(ordinal.min() if initial else day_ordinal[run[0]]), kind, current,
-                                              after, int(hours[0] if initial else day_ts[run[0]]), initial))
+                                              after, int(hours[0] if initial else day_ts[run[0]]), initial,
+                                              int(hours[0]) if initial else believed))
             current = seen = after
             run, agreed = [], CONFIRM_DAYS  # the new hours stand; a later change is a change
     learned.changes.sort(key=lambda c: c.ordinal)
@@ -234,6 +274,10 @@ def learn(prior: OpeningHours, hours: np.ndarray, kwh: np.ndarray, meters: list[
         # The hours whose open state the in-window changes turned: the new normal, trusted.
         before = LearnedHours(prior, [c for c in learned.changes if c.initial]).is_open(local_hour, workday, ordinal)
         learned.turned = learned.is_open(local_hour, workday, ordinal) != before
+        hour_of, kind_of = np.asarray(local_hour, dtype=np.int64), np.asarray(workday) > 0
+        for c in learned.changes:
+            if not c.initial:
+                learned.turned |= (np.asarray(ordinal) >= c.ordinal) & (kind_of == c.workday) & c.moved()[hour_of]
         cell = np.asarray(local_hour, dtype=np.int64) * 2 + (np.asarray(workday) > 0)
         turned_cells = np.unique(cell[learned.turned])
         first = min(c.start_ts for c in learned.changes if not c.initial)

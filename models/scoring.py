@@ -23,7 +23,7 @@ from models.features import DAYLIGHT_COL, HOUR_COL, OPEN_COL, WORKDAY_COL, hour_
 from models.findings import Finding
 from models.kinds import BASE_LOAD_CREEP, HVAC, PUMPS, hour_kinds, settled_hours
 from models.multivariate import SiteResidualForest
-from models.opening import CONFIRM_DAYS, LearnedHours
+from models.opening import LearnedHours
 from models.measure import SiteTerms, Span, measure
 from models.profile import ProfileBaseline
 from models.quality import MIN_HISTORY_DAYS, DataWarning, check_sufficiency
@@ -219,7 +219,7 @@ class SiteScanner:
         """
         self.bank.load_site(site, meters)
         result: list[StoredBaseline | None] = [None] * len(meters)
-        changed = None if learned.changed_since is None else learned.changed_since + CONFIRM_DAYS * DAY
+        changed = learned.believed_since
         refit: list[int] = []
         counts = (~np.isnan(kwh[train])).sum(axis=0)
         for j, meter in enumerate(meters):
