@@ -283,3 +283,36 @@ def learn(prior: OpeningHours, hours: np.ndarray, kwh: np.ndarray, meters: list[
         first = min(c.start_ts for c in learned.changes if not c.initial)
         learned.superseded = (np.asarray(hours) < first) & np.isin(cell, turned_cells)
     return learned
+
+
+#: Score above which a follower counts as up with the others in an hour next to the opening
+#: hours: below the alert thresholds (4-5), so that the meters a shifted opening lifts only
+#: partly (a lift at 23:00 in a mall now closing at 23:30) still count.
+TOGETHER_SCORE = 3.0
+#: Closed hours this close to an open hour are the schedule's edge, where a shift shows first.
+EDGE_HOURS = 2
+
+
+def open_together(scores: np.ndarray, followers: np.ndarray, open_: np.ndarray) -> np.ndarray:
+    """Per hour of ``scores`` (hours x meters), whether the site was open beyond its learnt hours:
+    a closed hour within ``EDGE_HOURS`` of an open one in which most of the site's known
+    occupancy followers (``followers``, per meter; at least two) are up together.
+
+    Waste is one meter left on; a site that opens earlier or closes later lifts its HVAC, its
+    lobby lights and its lifts at once, from the first day, before enough days confirm the new
+    span (and at an edge hour the span cannot resolve: a close at 23:30). Such hours are the
+    site's schedule, not after-hours waste of its followers.
+    """
+    open_ = np.asarray(open_) > 0
+    out = np.zeros(open_.size, dtype=bool)
+    f = np.asarray(followers, dtype=bool)
+    if f.sum() < 2:
+        return out
+    near = np.zeros(open_.size, dtype=bool)
+    for shift in range(1, EDGE_HOURS + 1):
+        near[shift:] |= open_[:-shift]
+        near[:-shift] |= open_[shift:]
+    s = scores[:, f]
+    up = (np.nan_to_num(s, nan=-np.inf) > TOGETHER_SCORE).sum(axis=1)
+    known = (~np.isnan(s)).sum(axis=1)
+    return near & ~open_ & (up >= 2) & (up >= AGREE_SHARE * known)

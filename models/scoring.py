@@ -21,9 +21,9 @@ from models.feedback import SiteFeedback
 from models import shortfall
 from models.features import DAYLIGHT_COL, HOUR_COL, OPEN_COL, WORKDAY_COL, hour_features, local_calendar, local_hour
 from models.findings import Finding
-from models.kinds import BASE_LOAD_CREEP, HVAC, PUMPS, hour_kinds, settled_hours
+from models.kinds import BASE_LOAD_CREEP, HVAC, NOT_JUDGED, PUMPS, hour_kinds, settled_hours
 from models.multivariate import SiteResidualForest
-from models.opening import LearnedHours
+from models.opening import FOLLOWERS, LearnedHours, open_together
 from models.measure import SiteTerms, Span, measure
 from models.profile import ProfileBaseline
 from models.quality import MIN_HISTORY_DAYS, DataWarning, check_sufficiency
@@ -124,6 +124,9 @@ class SiteScanner:
         # Sunday) are borrowed guesses: not judged.
         actual = np.where(stack.seen(X[first:]), actual, np.nan)
         scores = self.detector.score(actual, expected, scale)
+        # Followers up together next to the opening hours: the site was open, not left on.
+        together = open_together(scores, np.array([meters[j].category in FOLLOWERS for j in cols]),
+                                 X[first:, OPEN_COL])
         # Hours before a meter's own score_from are context only.
         own = scan_hours[:, None] >= score_from[cols][None, :]
         scores = np.where(own, scores, np.nan)
@@ -143,6 +146,8 @@ class SiteScanner:
                                open_=X[first:, OPEN_COL]),
                     settled_hours(meter.category, X[first:, DAYLIGHT_COL]))
             kinds, settled = context[meter.category.value]
+            if meter.category in FOLLOWERS and together.any():
+                kinds = np.where(together, NOT_JUDGED, kinds)
             a = np.where(own[:, k], actual[:, k], np.nan)
             for ep in self.detector.episodes(a, expected[:, k], scale[:, k], kinds, meter.rated_kw, relief,
                                              closed=closed, settled=settled):
