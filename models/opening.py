@@ -81,8 +81,9 @@ class Change:
 
     def moved(self) -> np.ndarray:
         """Per local hour 0-23, whether its open state or its part-open edge moved: the hours the
-        change turned and the first and last hours of the span before and after it (a site that
-        closed at 21:30 and closes at 23:30 draws all of 21:00 and half of 23:00 now)."""
+        change turned, the first and last hours of the span before and after it, and the hour
+        beyond each moved end (a site that closed at 21:30 and closes at 23:30 draws all of 21:00
+        and half of 23:00 now, and its spans say 10-22 then 9-23: an hour is the span's resolution)."""
         out = np.zeros(24, dtype=bool)
         if self.before is None or self.after is None:
             span = self.before or self.after
@@ -91,9 +92,9 @@ class Change:
             return out
         (s0, e0), (s1, e1) = self.before, self.after
         if s0 != s1:
-            out[min(s0, s1):max(s0, s1) + 1] = True
+            out[max(0, min(s0, s1) - 1):max(s0, s1) + 1] = True
         if e0 != e1:
-            out[max(0, min(e0, e1) - 1):max(e0, e1)] = True
+            out[max(0, min(e0, e1) - 1):max(e0, e1) + 1] = True
         return out
 
 
@@ -289,14 +290,20 @@ def learn(prior: OpeningHours, hours: np.ndarray, kwh: np.ndarray, meters: list[
 #: hours: below the alert thresholds (4-5), so that the meters a shifted opening lifts only
 #: partly (a lift at 23:00 in a mall now closing at 23:30) still count.
 TOGETHER_SCORE = 3.0
-#: Closed hours this close to an open hour are the schedule's edge, where a shift shows first.
+#: Hours this close to a change of the open state are the schedule's edge, where a shift shows
+#: first (or, at a half-hour close the span cannot resolve, for good).
 EDGE_HOURS = 2
+#: Share of the site's known followers that must be up together (and at least two). A third:
+#: at a tuning mall closing at 23:30 instead of 21:30, 23:00 lifted both lobby lights and two of
+#: five lifts (scores 13-22) while its HVAC had stopped; independent waste on a third of a
+#: site's followers in one edge hour is not what one left-on meter looks like.
+TOGETHER_SHARE = 1 / 3
 
 
 def open_together(scores: np.ndarray, followers: np.ndarray, open_: np.ndarray) -> np.ndarray:
     """Per hour of ``scores`` (hours x meters), whether the site was open beyond its learnt hours:
-    a closed hour within ``EDGE_HOURS`` of an open one in which most of the site's known
-    occupancy followers (``followers``, per meter; at least two) are up together.
+    an hour within ``EDGE_HOURS`` of a change of the open state in which a third of the site's
+    known occupancy followers (``followers``, per meter; at least two) are up together.
 
     Waste is one meter left on; a site that opens earlier or closes later lifts its HVAC, its
     lobby lights and its lifts at once, from the first day, before enough days confirm the new
@@ -308,11 +315,14 @@ def open_together(scores: np.ndarray, followers: np.ndarray, open_: np.ndarray) 
     f = np.asarray(followers, dtype=bool)
     if f.sum() < 2:
         return out
-    near = np.zeros(open_.size, dtype=bool)
+    near_open, near_closed = np.zeros(open_.size, dtype=bool), np.zeros(open_.size, dtype=bool)
     for shift in range(1, EDGE_HOURS + 1):
-        near[shift:] |= open_[:-shift]
-        near[:-shift] |= open_[shift:]
+        near_open[shift:] |= open_[:-shift]
+        near_open[:-shift] |= open_[shift:]
+        near_closed[shift:] |= ~open_[:-shift]
+        near_closed[:-shift] |= ~open_[shift:]
+    edge = (near_open & ~open_) | (near_closed & open_)
     s = scores[:, f]
     up = (np.nan_to_num(s, nan=-np.inf) > TOGETHER_SCORE).sum(axis=1)
     known = (~np.isnan(s)).sum(axis=1)
-    return near & ~open_ & (up >= 2) & (up >= AGREE_SHARE * known)
+    return edge & (up >= 2) & (up >= TOGETHER_SHARE * known)
