@@ -298,12 +298,16 @@ EDGE_HOURS = 2
 #: five lifts (scores 13-22) while its HVAC had stopped; independent waste on a third of a
 #: site's followers in one edge hour is not what one left-on meter looks like.
 TOGETHER_SHARE = 1 / 3
+#: Hours either side in which a meter up together with others must not also be up in the
+#: closed hours beyond the edge: a night's length, so an evening and its night are judged together.
+DEEP_HOURS = 8
 
 
 def open_together(scores: np.ndarray, followers: np.ndarray, open_: np.ndarray) -> np.ndarray:
     """Per hour of ``scores`` (hours x meters), whether the site was open beyond its learnt hours:
     an hour within ``EDGE_HOURS`` of a change of the open state in which a third of the site's
-    known occupancy followers (``followers``, per meter; at least two) are up together.
+    known occupancy followers (``followers``, per meter; at least two) are up together, none of
+    them also up in the closed hours beyond the edge within ``DEEP_HOURS``.
 
     Waste is one meter left on; a site that opens earlier or closes later lifts its HVAC, its
     lobby lights and its lifts at once, from the first day, before enough days confirm the new
@@ -323,6 +327,12 @@ def open_together(scores: np.ndarray, followers: np.ndarray, open_: np.ndarray) 
         near_closed[:-shift] |= ~open_[shift:]
     edge = (near_open & ~open_) | (near_closed & open_)
     s = scores[:, f]
-    up = (np.nan_to_num(s, nan=-np.inf) > TOGETHER_SCORE).sum(axis=1)
+    hot = np.nan_to_num(s, nan=-np.inf) > TOGETHER_SCORE
+    # A meter also up in the closed hours beyond the edge, that night or morning, is left on
+    # (two lifts idling at once at a residential tower), not a site open later.
+    deep = np.cumsum(np.vstack([np.zeros((1, hot.shape[1])), hot & ~(open_ | edge)[:, None]]), axis=0)
+    lo = np.clip(np.arange(open_.size) - DEEP_HOURS, 0, open_.size)
+    hi = np.clip(np.arange(open_.size) + DEEP_HOURS + 1, 0, open_.size)
+    up = (hot & ((deep[hi] - deep[lo]) == 0)).sum(axis=1)
     known = (~np.isnan(s)).sum(axis=1)
     return edge & (up >= 2) & (up >= TOGETHER_SHARE * known)
