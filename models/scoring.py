@@ -126,7 +126,7 @@ class SiteScanner:
         scores = self.detector.score(actual, expected, scale)
         # Followers up together next to the opening hours: the site was open, not left on.
         together = open_together(scores, np.array([meters[j].category in FOLLOWERS for j in cols]),
-                                 X[first:, OPEN_COL])
+                                 X[first:, OPEN_COL]) | _unlearnt(learned, hours, X, train, first)
         # Hours before a meter's own score_from are context only.
         own = scan_hours[:, None] >= score_from[cols][None, :]
         scores = np.where(own, scores, np.nan)
@@ -344,6 +344,24 @@ class SiteScanner:
             # The creep explains the meter's excess since it began: no second alert for it.
             out.findings = [f for f in out.findings if f.meter_id != meter.meter_id or f.ended_at <= creep.started_at]
             out.findings.append(creep)
+
+
+def _unlearnt(learned: LearnedHours, hours: np.ndarray, X: np.ndarray, train: np.ndarray, first: int) -> np.ndarray:
+    """Per scanned hour, whether a schedule change turned it while its (local hour, day kind) cell
+    has none of the new normal in training yet: the baseline still expects the old hours there.
+
+    Training ends where the scan starts, two days back, so for the first two days after a change
+    is believed its baselines know only the old normal of the cells it turned: a mall now closing
+    at midnight had its lobby lights and lifts alerted at 22:00-24:00 on those days. The
+    occupancy followers are not judged there until the cell holds some new normal; waste in
+    hours a shortened schedule closed goes unseen for those days (the trade-off).
+    """
+    scan = learned.turned_at(hours[first:])
+    if not scan.any():
+        return scan
+    cell = X[:, HOUR_COL].astype(np.int64) * 2 + (X[:, WORKDAY_COL] > 0)
+    learnt = cell[np.flatnonzero(train)][learned.turned_at(hours[train])]
+    return scan & ~np.isin(cell[first:], learnt)
 
 
 def _fit(template: ProfileBaseline, X: np.ndarray, Y: np.ndarray, used: np.ndarray, trusted: np.ndarray) -> ProfileBaseline:

@@ -91,3 +91,18 @@ def test_followers_up_in_the_middle_of_the_night_are_not_an_edge() -> None:
 def test_followers_on_all_night_are_left_on_not_the_site_open() -> None:
     # Two lifts idling together from the evening on: up at the edge, and up at 23:00 too.
     assert not open_together(scores_with({0: [19, 20, 21, 22, 23], 1: [19, 20, 21, 22, 23]}), FOLLOWERS, OPEN).any()
+
+
+def test_hours_a_change_turned_are_not_judged_until_training_holds_their_new_normal() -> None:
+    from models.features import HOUR_COL, WORKDAY_COL
+    from models.scoring import _unlearnt
+
+    ts, kwh, meters, hour, ordinal, workday = site(lambda d: (8, 19) if d < 14 else (7, 21))
+    learned = learn(PRIOR, ts, kwh, meters, hour, ordinal, workday)
+    X = np.zeros((ts.size, 4))
+    X[:, HOUR_COL], X[:, WORKDAY_COL] = hour, workday
+    first = 24 * 15  # the scan: day 15 on (a Tuesday)
+    for train_days, expect in ((14, True), (15, False)):  # training up to the change, or with its first day
+        unlearnt = _unlearnt(learned, ts, X, ts < train_days * 86400, first)
+        assert unlearnt[20] == expect  # 20:00 of day 15, open since the change
+        assert not unlearnt[12]  # noon: the change did not turn it
