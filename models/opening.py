@@ -14,6 +14,11 @@ change whose open state it changed are trusted training data (never left out as 
 never down-weighted as outliers): that is how the baselines take the new normal within days.
 Hours learned from the first days of the window (the prior was simply wrong) are the site's
 schedule from the window's start, and no change.
+
+The edges (session 6): a span moved by an hour is a change after ``SMALL_CONFIRM_DAYS``; a
+change also turns its edge hours (a close at 23:30 the hourly span cannot resolve); and
+``open_together`` reads followers up together next to the learnt hours as the site open, not
+as each meter's after-hours waste.
 """
 
 from __future__ import annotations
