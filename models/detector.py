@@ -49,6 +49,10 @@ class SiteView:
     #: Score units taken off the thresholds where the site forest calls an hour an outlier.
     relief: np.ndarray | float
     residual: ResidualDetector
+    #: Per scanned hour, True where the occupancy followers are not judged: they rose together
+    #: next to the opening hours (the site was open), or a schedule change turned the hour and
+    #: training holds none of its new normal yet (``models.opening``, ``scoring._unlearnt``).
+    together: np.ndarray | None = None
 
 
 class Detector(Protocol):

@@ -7,8 +7,9 @@ import numpy as np
 from models.detector import SiteView
 from models.features import DAYLIGHT_COL, OPEN_COL
 from models.findings import Finding
-from models.kinds import hour_kinds, settled_hours
+from models.kinds import NOT_JUDGED, hour_kinds, settled_hours
 from models.measure import Span, measure
+from models.opening import FOLLOWERS
 from models.quality import DataWarning
 
 #: Score units a meter must reach in some scanned hour before its episodes are looked for.
@@ -37,6 +38,8 @@ class HourlyChecks:
                                open_=X[first:, OPEN_COL]),
                     settled_hours(meter.category, X[first:, DAYLIGHT_COL]))
             kinds, settled = context[meter.category.value]
+            if meter.category in FOLLOWERS and view.together is not None and view.together.any():
+                kinds = np.where(view.together, NOT_JUDGED, kinds)
             a = np.where(view.own[:, k], view.actual[:, k], np.nan)
             for ep in view.residual.episodes(a, view.expected[:, k], view.scale[:, k], kinds, meter.rated_kw,
                                              view.relief, closed=closed, settled=settled):

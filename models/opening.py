@@ -14,6 +14,11 @@ change whose open state it changed are trusted training data (never left out as 
 never down-weighted as outliers): that is how the baselines take the new normal within days.
 Hours learned from the first days of the window (the prior was simply wrong) are the site's
 schedule from the window's start, and no change.
+
+The edges (session 6): a span moved by an hour is a change after ``SMALL_CONFIRM_DAYS``; a
+change also turns its edge hours (a close at 23:30 the hourly span cannot resolve); and
+``open_together`` reads followers up together next to the learnt hours as the site open, not
+as each meter's after-hours waste.
 """
 
 from __future__ import annotations
@@ -35,8 +40,15 @@ FOLLOWERS = frozenset({C.PUBLIC_HVAC, C.CHILLER, C.LOBBY_LIGHTING, C.ELEVATOR, C
 #: change is in force from the third day on (the goal: no false alert later than three days
 #: after a change), and never one odd day. Several meters must agree on each of them.
 CONFIRM_DAYS = 2
-#: Hours either end of a span may move before it counts as different (a late start is noise).
+#: Hours either end of a span may move before it counts as different (a late start is noise)
+#: after ``CONFIRM_DAYS``; a move of this much or less needs ``SMALL_CONFIRM_DAYS``.
 SLACK_HOURS = 1
+#: Days in a row that must show a span moved by at most ``SLACK_HOURS`` (an hour earlier or
+#: later) before it is believed: three, since a site's median span sits an hour off its usual
+#: one on two days in a row now and then (seen once in 20 days at a tuning mall), never on
+#: three. Session 5 never believed such a move, and a mall whose 10-21:30 became 9-23:30 (its
+#: spans went from 10-22 to 9-23) raised six false alerts a day for eleven days.
+SMALL_CONFIRM_DAYS = 3
 #: ... and before the window's own hours replace the prior from its first day: none. A whole
 #: window of days agreeing is better evidence than a table (a mall opening at 9:30 has its
 #: 9:00 hour half open every day, and judging it closed called HVAC waste every morning).
@@ -53,6 +65,7 @@ MIN_SWING = 0.35
 #: even when it opens then) while HVAC and lobby lights follow the opening itself.
 AGREE_SHARE = 0.5
 CODE = "schedule_changed"
+DAY = 86400
 
 Span = tuple[int, int]
 
@@ -68,6 +81,26 @@ class Change:
     after: Span | None
     start_ts: int = 0
     initial: bool = False
+    #: First hour (epoch s) after the days that confirmed it: a baseline fitted earlier is stale.
+    believed_ts: int = 0
+
+    def moved(self) -> np.ndarray:
+        """Per local hour 0-23, whether its open state or its part-open edge moved: the hours the
+        change turned, the first and last hours of the span before and after it, and the hour
+        beyond each moved end (a site that closed at 21:30 and closes at 23:30 draws all of 21:00
+        and half of 23:00 now, and its spans say 10-22 then 9-23: an hour is the span's resolution)."""
+        out = np.zeros(24, dtype=bool)
+        if self.before is None or self.after is None:
+            span = self.before or self.after
+            if span is not None:
+                out[span[0]:span[1]] = True
+            return out
+        (s0, e0), (s1, e1) = self.before, self.after
+        if s0 != s1:
+            out[max(0, min(s0, s1) - 1):max(s0, s1) + 1] = True
+        if e0 != e1:
+            out[max(0, min(e0, e1) - 1):max(e0, e1) + 1] = True
+        return out
 
 
 @dataclass(slots=True)
@@ -87,6 +120,12 @@ class LearnedHours:
     def changed_since(self) -> int | None:
         """First hour (epoch s) of the latest change inside the window, None if there is none."""
         inside = [c.start_ts for c in self.changes if not c.initial]
+        return max(inside) if inside else None
+
+    @property
+    def believed_since(self) -> int | None:
+        """First hour (epoch s) after the days that confirmed the latest change, None if none."""
+        inside = [c.believed_ts for c in self.changes if not c.initial]
         return max(inside) if inside else None
 
     def turned_at(self, hours: np.ndarray) -> np.ndarray:
@@ -211,22 +250,29 @@ def learn(prior: OpeningHours, hours: np.ndarray, kwh: np.ndarray, meters: list[
         agreed = 0  # days that showed the hours in force: without enough of them, no change is seen
         for d in of_kind:
             span = spans[d]
-            if not _differs(span, seen, INITIAL_SLACK_HOURS if agreed < CONFIRM_DAYS else SLACK_HOURS):
+            initial = agreed < CONFIRM_DAYS
+            if not _differs(span, seen, INITIAL_SLACK_HOURS if initial else 0):
                 run = []
                 agreed += 1
                 continue
             run = [r for r in run if not _differs(spans[r], span)] + [d]
-            if len(run) < CONFIRM_DAYS:
-                continue
             starts = [spans[r][0] for r in run if spans[r] is not None]
             ends = [spans[r][1] for r in run if spans[r] is not None]
             after = (int(np.median(starts)), int(np.median(ends))) if starts else None
+            if not initial and not _differs(after, seen, 0):
+                continue
+            # An hour's move is believed on more days than a larger one (see SMALL_CONFIRM_DAYS);
+            # the window's first days replace the prior as soon as they agree.
+            need = CONFIRM_DAYS if initial or _differs(after, seen) else SMALL_CONFIRM_DAYS
+            if len(run) < need:
+                continue
             # Hours seen before any days showed the prior's are the site's schedule, not a change;
             # they replace the prior where different, else they are how the prior looks.
-            initial = agreed < CONFIRM_DAYS
+            believed = int(day_ts[run[-1]]) + DAY
             for kind in group:
                 learned.changes.append(Change(int(ordinal.min() if initial else day_ordinal[run[0]]), kind, current,
-                                              after, int(hours[0] if initial else day_ts[run[0]]), initial))
+                                              after, int(hours[0] if initial else day_ts[run[0]]), initial,
+                                              int(hours[0]) if initial else believed))
             current = seen = after
             run, agreed = [], CONFIRM_DAYS  # the new hours stand; a later change is a change
     learned.changes.sort(key=lambda c: c.ordinal)
@@ -234,8 +280,64 @@ def learn(prior: OpeningHours, hours: np.ndarray, kwh: np.ndarray, meters: list[
         # The hours whose open state the in-window changes turned: the new normal, trusted.
         before = LearnedHours(prior, [c for c in learned.changes if c.initial]).is_open(local_hour, workday, ordinal)
         learned.turned = learned.is_open(local_hour, workday, ordinal) != before
+        hour_of, kind_of = np.asarray(local_hour, dtype=np.int64), np.asarray(workday) > 0
+        for c in learned.changes:
+            if not c.initial:
+                learned.turned |= (np.asarray(ordinal) >= c.ordinal) & (kind_of == c.workday) & c.moved()[hour_of]
         cell = np.asarray(local_hour, dtype=np.int64) * 2 + (np.asarray(workday) > 0)
         turned_cells = np.unique(cell[learned.turned])
         first = min(c.start_ts for c in learned.changes if not c.initial)
         learned.superseded = (np.asarray(hours) < first) & np.isin(cell, turned_cells)
     return learned
+
+
+#: Score above which a follower counts as up with the others in an hour next to the opening
+#: hours: below the alert thresholds (4-5), so that the meters a shifted opening lifts only
+#: partly (a lift at 23:00 in a mall now closing at 23:30) still count.
+TOGETHER_SCORE = 3.0
+#: Hours this close to a change of the open state are the schedule's edge, where a shift shows
+#: first (or, at a half-hour close the span cannot resolve, for good).
+EDGE_HOURS = 2
+#: Share of the site's known followers that must be up together (and at least two). A third:
+#: at a tuning mall closing at 23:30 instead of 21:30, 23:00 lifted both lobby lights and two of
+#: five lifts (scores 13-22) while its HVAC had stopped; independent waste on a third of a
+#: site's followers in one edge hour is not what one left-on meter looks like.
+TOGETHER_SHARE = 1 / 3
+#: Hours either side in which a meter up together with others must not also be up in the
+#: closed hours beyond the edge: a night's length, so an evening and its night are judged together.
+DEEP_HOURS = 8
+
+
+def open_together(scores: np.ndarray, followers: np.ndarray, open_: np.ndarray) -> np.ndarray:
+    """Per hour of ``scores`` (hours x meters), whether the site was open beyond its learnt hours:
+    an hour within ``EDGE_HOURS`` of a change of the open state in which a third of the site's
+    known occupancy followers (``followers``, per meter; at least two) are up together, none of
+    them also up in the closed hours beyond the edge within ``DEEP_HOURS``.
+
+    Waste is one meter left on; a site that opens earlier or closes later lifts its HVAC, its
+    lobby lights and its lifts at once, from the first day, before enough days confirm the new
+    span (and at an edge hour the span cannot resolve: a close at 23:30). Such hours are the
+    site's schedule, not after-hours waste of its followers.
+    """
+    open_ = np.asarray(open_) > 0
+    out = np.zeros(open_.size, dtype=bool)
+    f = np.asarray(followers, dtype=bool)
+    if f.sum() < 2:
+        return out
+    near_open, near_closed = np.zeros(open_.size, dtype=bool), np.zeros(open_.size, dtype=bool)
+    for shift in range(1, EDGE_HOURS + 1):
+        near_open[shift:] |= open_[:-shift]
+        near_open[:-shift] |= open_[shift:]
+        near_closed[shift:] |= ~open_[:-shift]
+        near_closed[:-shift] |= ~open_[shift:]
+    edge = (near_open & ~open_) | (near_closed & open_)
+    s = scores[:, f]
+    hot = np.nan_to_num(s, nan=-np.inf) > TOGETHER_SCORE
+    # A meter also up in the closed hours beyond the edge, that night or morning, is left on
+    # (two lifts idling at once at a residential tower), not a site open later.
+    deep = np.cumsum(np.vstack([np.zeros((1, hot.shape[1])), hot & ~(open_ | edge)[:, None]]), axis=0)
+    lo = np.clip(np.arange(open_.size) - DEEP_HOURS, 0, open_.size)
+    hi = np.clip(np.arange(open_.size) + DEEP_HOURS + 1, 0, open_.size)
+    up = (hot & ((deep[hi] - deep[lo]) == 0)).sum(axis=1)
+    known = (~np.isnan(s)).sum(axis=1)
+    return edge & (up >= 2) & (up >= TOGETHER_SHARE * known)

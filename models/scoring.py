@@ -25,7 +25,7 @@ from models.findings import Finding
 from models.hourly_checks import candidates as hourly_candidates
 from models.kinds import HVAC
 from models.multivariate import SiteResidualForest
-from models.opening import CONFIRM_DAYS, LearnedHours
+from models.opening import CONFIRM_DAYS, FOLLOWERS, LearnedHours, open_together
 from models.measure import SiteTerms
 from models.profile import ProfileBaseline
 from models.quality import MIN_HISTORY_DAYS, DataWarning, check_sufficiency
@@ -123,6 +123,9 @@ class SiteScanner:
         # Sunday) are borrowed guesses: not judged.
         actual = np.where(stack.seen(X[first:]), actual, np.nan)
         scores = self.detector.score(actual, expected, scale)
+        # Followers up together next to the opening hours: the site was open, not left on.
+        together = open_together(scores, np.array([meters[j].category in FOLLOWERS for j in cols]),
+                                 X[first:, OPEN_COL]) | _unlearnt(learned, hours, X, train, first)
         # Hours before a meter's own score_from are context only.
         own = scan_hours[:, None] >= score_from[cols][None, :]
         scores = np.where(own, scores, np.nan)
@@ -132,7 +135,7 @@ class SiteScanner:
         # The forest only ever lowers thresholds of meters already at 3 units: skip it when none is.
         relief = self._relief(site.site_id, stack, X, kwh[:, cols], train, scores, budget) if candidates.size else 0.0
         view = SiteView(terms, meters, hours, kwh, X, local, baselines, train_end, cols, first, actual, expected, scale,
-                        scores, own, relief, self.detector)
+                        scores, own, relief, self.detector, together)
         for detector in self.detectors:
             detector.scan(view, out.findings, out.faults)
         return out
@@ -192,7 +195,7 @@ class SiteScanner:
         """
         self.bank.load_site(site, meters)
         result: list[StoredBaseline | None] = [None] * len(meters)
-        changed = None if learned.changed_since is None else learned.changed_since + CONFIRM_DAYS * DAY
+        changed = learned.believed_since
         refit: list[int] = []
         counts = (~np.isnan(kwh[train])).sum(axis=0)
         for j, meter in enumerate(meters):
@@ -268,6 +271,24 @@ class SiteScanner:
             out.fitted += len(refit)
             budget.charge(time.perf_counter() - began)
         return result
+
+
+def _unlearnt(learned: LearnedHours, hours: np.ndarray, X: np.ndarray, train: np.ndarray, first: int) -> np.ndarray:
+    """Per scanned hour, whether a schedule change turned it while its (local hour, day kind) cell
+    has none of the new normal in training yet: the baseline still expects the old hours there.
+
+    Training ends where the scan starts, two days back, so for the first two days after a change
+    is believed its baselines know only the old normal of the cells it turned: a mall now closing
+    at midnight had its lobby lights and lifts alerted at 22:00-24:00 on those days. The
+    occupancy followers are not judged there until the cell holds some new normal; waste in
+    hours a shortened schedule closed goes unseen for those days (the trade-off).
+    """
+    scan = learned.turned_at(hours[first:])
+    if not scan.any():
+        return scan
+    cell = X[:, HOUR_COL].astype(np.int64) * 2 + (X[:, WORKDAY_COL] > 0)
+    learnt = cell[np.flatnonzero(train)][learned.turned_at(hours[train])]
+    return scan & ~np.isin(cell[first:], learnt)
 
 
 def _fit(template: ProfileBaseline, X: np.ndarray, Y: np.ndarray, used: np.ndarray, trusted: np.ndarray) -> ProfileBaseline:

@@ -1,0 +1,108 @@
+"""The edges of a learned schedule: an hour's move is learned, and followers up together at an
+edge are the site open, not waste (session 6, the realistic scenario)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from core.domain import Meter, MeterCategory
+from models.opening import SMALL_CONFIRM_DAYS, learn, open_together
+from models.schedule import OpeningHours
+
+DAYS = 28
+PRIOR = OpeningHours((8, 19), None)
+FIRST = 739000
+
+
+def site(hours_by_day, days: int = DAYS):  # noqa: ANN001, ANN201
+    """Three occupancy-following meters of an office, on 1 when open, 0.1 closed, 3 % noise."""
+    rng = np.random.default_rng(0)
+    ts = 3600 * np.arange(24 * days)
+    hour = np.tile(np.arange(24), days)
+    ordinal = np.repeat(FIRST + np.arange(days), 24)
+    workday = np.repeat([(d % 7) < 5 for d in range(days)], 24)
+    meters = [Meter(f"m{i}", "s", c, 10.0) for i, c in
+              enumerate((MeterCategory.PUBLIC_HVAC, MeterCategory.LOBBY_LIGHTING, MeterCategory.ELEVATOR))]
+    kwh = np.zeros((hour.size, len(meters)))
+    for d in range(days):
+        span = hours_by_day(d) if (d % 7) < 5 else None
+        on = np.zeros(24) if span is None else ((np.arange(24) >= span[0]) & (np.arange(24) < span[1])).astype(float)
+        kwh[24 * d:24 * d + 24] = (0.1 + 0.9 * on)[:, None]
+    kwh *= 1 + 0.03 * rng.standard_normal(kwh.shape)
+    return ts, kwh, meters, hour, ordinal, workday
+
+
+def test_a_span_closing_an_hour_later_for_good_is_a_change() -> None:
+    # Session 5 called an hour's move noise forever: a mall's 21:30 close becoming 23:30 (spans
+    # 10-22, then 9-23) raised alerts at its edge hours for eleven days.
+    ts, kwh, meters, hour, ordinal, workday = site(lambda d: (8, 19) if d < 14 else (8, 20))
+    learned = learn(PRIOR, ts, kwh, meters, hour, ordinal, workday)
+    assert [(c.ordinal, c.after, c.initial) for c in learned.changes] == [(FIRST + 14, (8, 20), False)]
+    assert learned.is_open(hour, workday, ordinal)[24 * 15 + 19] == 1.0
+    # Believed once its third working day is over (days 14, 15, 16: a Monday to a Wednesday).
+    assert learned.believed_since == (14 + SMALL_CONFIRM_DAYS) * 86400
+
+
+def test_an_hours_move_on_two_days_only_is_not_a_change() -> None:
+    ts, kwh, meters, hour, ordinal, workday = site(lambda d: (8, 20) if d in (14, 15) else (8, 19))
+    assert learn(PRIOR, ts, kwh, meters, hour, ordinal, workday).changes == []
+
+
+def test_a_change_turns_its_edge_hours_too() -> None:
+    # 8-19 to 7-21: 7, 19 and 20 changed their open state; 18 (the old last hour), 6 and 21 (beyond
+    # the new ends) are where a half-hour close or opening the span cannot resolve now draws.
+    ts, kwh, meters, hour, ordinal, workday = site(lambda d: (8, 19) if d < 14 else (7, 21))
+    learned = learn(PRIOR, ts, kwh, meters, hour, ordinal, workday)
+    turned = learned.turned_at(ts)
+    for h in (6, 7, 8, 18, 19, 20, 21):
+        assert turned[24 * 15 + h], h
+    assert not turned[24 * 15 + 12] and not turned[24 * 15 + 2] and not turned[24 * 10 + 21]
+
+
+OPEN = np.array([0] * 8 + [1] * 11 + [0] * 5, dtype=float)  # 8:00-19:00, one day
+FOLLOWERS = np.array([True, True, True, False])
+
+
+def scores_with(up: dict[int, list[int]]) -> np.ndarray:
+    """A day of scores (24 x 4 meters, the last one not a follower), 10 at the given hours."""
+    s = np.zeros((24, 4))
+    for meter, hours in up.items():
+        s[hours, meter] = 10.0
+    return s
+
+
+def test_followers_up_together_just_after_closing_are_the_site_open() -> None:
+    together = open_together(scores_with({0: [19, 20], 1: [19, 20]}), FOLLOWERS, OPEN)
+    assert together[19] and together[20] and together.sum() == 2
+
+
+def test_one_follower_up_after_closing_is_its_own_waste() -> None:
+    assert not open_together(scores_with({0: [19, 20]}), FOLLOWERS, OPEN).any()
+
+
+def test_meters_that_are_not_followers_do_not_make_the_site_open() -> None:
+    assert not open_together(scores_with({0: [19], 3: [19]}), FOLLOWERS, OPEN).any()
+
+
+def test_followers_up_in_the_middle_of_the_night_are_not_an_edge() -> None:
+    assert not open_together(scores_with({0: [2], 1: [2]}), FOLLOWERS, OPEN).any()
+
+
+def test_followers_on_all_night_are_left_on_not_the_site_open() -> None:
+    # Two lifts idling together from the evening on: up at the edge, and up at 23:00 too.
+    assert not open_together(scores_with({0: [19, 20, 21, 22, 23], 1: [19, 20, 21, 22, 23]}), FOLLOWERS, OPEN).any()
+
+
+def test_hours_a_change_turned_are_not_judged_until_training_holds_their_new_normal() -> None:
+    from models.features import HOUR_COL, WORKDAY_COL
+    from models.scoring import _unlearnt
+
+    ts, kwh, meters, hour, ordinal, workday = site(lambda d: (8, 19) if d < 14 else (7, 21))
+    learned = learn(PRIOR, ts, kwh, meters, hour, ordinal, workday)
+    X = np.zeros((ts.size, 4))
+    X[:, HOUR_COL], X[:, WORKDAY_COL] = hour, workday
+    first = 24 * 15  # the scan: day 15 on (a Tuesday)
+    for train_days, expect in ((14, True), (15, False)):  # training up to the change, or with its first day
+        unlearnt = _unlearnt(learned, ts, X, ts < train_days * 86400, first)
+        assert unlearnt[20] == expect  # 20:00 of day 15, open since the change
+        assert not unlearnt[12]  # noon: the change did not turn it
