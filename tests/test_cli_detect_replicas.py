@@ -38,6 +38,26 @@ INTERVAL_S = 12.0
 LEASE_S = 3.0
 
 
+#: Injected into the replicas of the takeover test: a slower scan per site. On a quiet machine
+#: a shard of three sites is scanned in well under the 20 ms the test polls at, too fast to be
+#: caught half done.
+SLOW_SITES = """
+import time
+
+from models import detection
+
+_scan_site = detection.DetectionPass._scan_site
+
+
+def _slow(self, *args, **kwargs):
+    time.sleep({seconds})
+    return _scan_site(self, *args, **kwargs)
+
+
+detection.DetectionPass._scan_site = _slow
+"""
+
+
 @pytest.fixture(scope="module")
 def template(tmp_path_factory: pytest.TempPathFactory):
     directory = tmp_path_factory.mktemp("replicas-data")
@@ -56,10 +76,17 @@ class Fleet:
     sites: list[str]
     procs: list[subprocess.Popen] = field(default_factory=list)
 
-    def start(self, n: int) -> None:
+    def start(self, n: int, slow_site_s: float = 0.0) -> None:
+        """``slow_site_s``: each site's scan first sleeps that long (injected by a sitecustomize), so
+        a shard lasts long enough on any machine to be caught half done."""
         env = {**os.environ, "KILOWATCH_DATABASE__URL": self.url, "KILOWATCH_DETECT__SHARDS": str(SHARDS),
                "KILOWATCH_DETECT__INTERVAL_S": str(INTERVAL_S), "KILOWATCH_DETECT__LEASE_S": str(LEASE_S),
                "COLUMNS": "250"}
+        if slow_site_s:
+            inject = self.data_dir / "inject"
+            inject.mkdir(exist_ok=True)
+            (inject / "sitecustomize.py").write_text(SLOW_SITES.format(seconds=slow_site_s))
+            env["PYTHONPATH"] = os.pathsep.join([str(inject), *filter(None, [os.environ.get("PYTHONPATH")])])
         for i in range(n):
             with (self.data_dir / f"replica-{i}.out").open("wb") as out, (self.data_dir / f"replica-{i}.err").open("wb") as err:
                 self.procs.append(subprocess.Popen(
@@ -178,7 +205,7 @@ def _caught_mid_shard(fleet: Fleet, pid: int) -> tuple[int, int, list[str]] | No
 
 @pytest.mark.services
 def test_a_killed_replicas_shard_is_taken_over_within_a_pass_and_nothing_is_scanned_twice(fleet, record_testsuite_property):
-    fleet.start(3)
+    fleet.start(3, slow_site_s=0.4)
     victim = fleet.procs[0]
     wait_for(lambda: (fleet.alive() or True) and all(fleet.passes(i) for i in range(3)), timeout=120, interval=0.5,
              what="a pass from each of three replicas")
