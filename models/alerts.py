@@ -17,9 +17,10 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from core.db.tables import AlertEventRecord, AlertRecord
+from core.timebase import HOUR
 from models.creep_policy import CreepPolicy
 from models.explain import restated
-from models.findings import HOUR, SEVERITY_RANK, UPDATED_FIELDS, Finding
+from models.findings import SEVERITY_RANK, UPDATED_FIELDS, Finding
 
 ACTOR = "detector"
 #: Hours after a resolution during which a returning episode of the same kind reopens the

@@ -74,7 +74,7 @@ def _unit(values: np.ndarray) -> np.ndarray:
 def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """Half-open (start, stop) of each run of True."""
     edges = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist()))
+    return list(zip(np.flatnonzero(edges == 1).tolist(), np.flatnonzero(edges == -1).tolist(), strict=True))
 
 
 def flat_lines(kwh: np.ndarray, hours: int) -> np.ndarray:
@@ -152,7 +152,7 @@ class TwoSidedScorer:
         # raised level stay abnormal against the year (taking the larger for both: same dev-set
         # ROC-AUC, but most labelled weeks of raised nights on one dev building went unflagged).
         levels = (np.fmax(np.abs(normals[0]), np.abs(normals[1])), np.abs(normals[1]))
-        for normal, level in zip(normals, levels):
+        for normal, level in zip(normals, levels, strict=True):
             residual = kwh - normal
             z = residual / self._noise(residual, hour, normal, level)
             parts.append(np.mean([_unit(self._smooth(np.abs(z), w)) for w in self.smoothing], axis=0))

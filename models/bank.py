@@ -19,12 +19,12 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.db.tables import BaselineRecord
 from core.domain import Meter, Site
+from core.timebase import DAY
 from models.features import FEATURES
 from models.profile import ProfileBaseline
 
 #: Version of the baseline model; a stored baseline of another version is refitted.
 MODEL_VERSION = "profile-2"
-DAY = 86400
 #: Data time after which a baseline is refitted. Daily keeps up with seasons and schedule
 #: changes; more often costs fits without changing predictions.
 RETRAIN_AFTER_S = DAY

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.domain import Site
+from core.timebase import HOUR
 from models.features import hour_features
 from models.kinds import BASELINE_EXCESS, CHECKS, Check
 from models.profile import ProfileBaseline
 from models.residual import ResidualDetector
 
-HOUR = 3600
 #: Without categories every hour is judged by one check: four scale units for two hours.
 #: Stricter than the targeted checks (they know the hours where waste happens); looser
 #: than the registry's generic check, because a trial wants to see candidates.

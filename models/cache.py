@@ -15,7 +15,8 @@ import numpy as np
 
 from core.domain import Meter
 from core.store.base import SeriesStore
-from models.hourly import HOUR, hour_grid, hourly_from_registers
+from core.timebase import HOUR
+from models.hourly import hour_grid, hourly_from_registers
 from models.quality import DataWarning
 
 #: Hours re-read before the end of the cached data: the last hour may have been partial,

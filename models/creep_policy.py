@@ -10,7 +10,7 @@ continue; every creep-specific rule lives here.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from core.db.tables import AlertRecord
 from models.findings import Finding
@@ -109,7 +109,7 @@ class CreepPolicy:
             return None
         actual = expected = 0.0
         for point in series:
-            ts = int(datetime.strptime(point["ts"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc).timestamp())
+            ts = int(datetime.strptime(point["ts"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
             if row.ended_at <= ts < finding.ended_at and point["actual_kwh"] is not None and point["expected_kwh"] is not None:
                 actual += point["actual_kwh"]
                 expected += point["expected_kwh"]

@@ -31,25 +31,24 @@ from core.db.weather import temperatures_at
 from core.domain import Meter, MeterCategory, Site
 from core.settings import CarbonSettings, DetectSettings
 from core.store.base import SeriesStore, StoreUnavailable
+from core.timebase import DAY, HOUR
 from models.alerts import VERIFY_HOURS, AlertBook, StoreCounts
 from models.bank import BaselineBank
 from models.budget import FitBudget
 from models.cache import HourlyCache
 from models.datafindings import store_faults
+from models.features import local_calendar
 from models.feedback import load_feedback
 from models.kinds import is_scored
 from models.measure import SiteTerms
-from models.quality import DataWarning
-from models.features import local_calendar
 from models.opening import CODE as SCHEDULE_CHANGED, learn
+from models.quality import DataWarning
 from models.schedule import OpeningHours, opening_hours
 from models.scoring import SiteScanner
 from models.tariff import Tariff
 
 log = logging.getLogger(__name__)
 
-HOUR = 3600
-DAY = 86400
 #: The site-level finding (meter_id "") of a site whose scan raised; closed by its next good scan.
 DETECTION_FAILED = "detection_failed"
 

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from core.domain import MeterCategory
+from core.timebase import HOME_TIMEZONE
 from core.waste import WasteKind
 
 #: Hours of context the chart shows before and after an episode.
@@ -76,7 +77,7 @@ def explanation(
     excess_hours: int,
     ongoing: bool,
     series: list[dict],
-    tz: str = "Asia/Shanghai",
+    tz: str = HOME_TIMEZONE,
 ) -> str:
     """The alert's explanation as JSON: check, kind, actual_kwh, expected_kwh, since, until,
     detected_at, text_en, text_zh and ``series`` (hourly actual and expected around the episode),

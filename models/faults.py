@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from core.timebase import HOUR
 from models.quality import DataWarning
 
-HOUR = 3600
 #: A reading implying more than this multiple of the rated power over its interval is a
 #: spike: a meter never draws twice its rating for a quarter of an hour.
 SPIKE_RATED_MULTIPLE = 2.0

@@ -28,10 +28,9 @@ import numpy as np
 from core.calendar import day_kind
 from core.domain import Site
 from core.solar import sun_times
+from core.timebase import DAY, HOME_TIMEZONE, HOUR
 from models.schedule import OpeningHours, opening_hours
 
-HOUR = 3600
-DAY = 86400
 FEATURES = ("hour", "workday", "daylight", "open", "cooling_open", "cooling_closed", "heating_open", "heating_closed")
 HOUR_COL, WORKDAY_COL, DAYLIGHT_COL, OPEN_COL = range(4)
 #: Outdoor temperatures (C) where cooling starts and below which heating starts.
@@ -168,7 +167,7 @@ def hour_features(hours: np.ndarray, site: Site, *, opening: OpeningHours | None
     return out
 
 
-def local_hour(hours: np.ndarray, tz: str = "Asia/Shanghai") -> np.ndarray:
+def local_hour(hours: np.ndarray, tz: str = HOME_TIMEZONE) -> np.ndarray:
     """Local hour of day (0-23) of each hour start."""
     hours = np.asarray(hours, dtype=np.int64)
     if hours.size == 0:

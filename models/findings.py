@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-HOUR = 3600
 #: Waste rate relative to the meter's rated power: (ratio, severity), highest first.
 #: Half the rated power wasted is a whole second machine running; a fifth is a zone
 #: left on. Below that the waste is real but can wait for the weekly review.

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from core.domain import EnergyPoint
+from core.timebase import HOUR
 from models.faults import interval_faults
 from models.quality import DataWarning
 
-HOUR = 3600
 #: Reporting step assumed when fewer than two readings exist to measure one.
 DEFAULT_STEP_S = 900
 #: An interval longer than this many reporting steps is a gap. Above 2 so one lost

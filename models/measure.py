@@ -8,8 +8,9 @@ import numpy as np
 
 from core.carbon import EmissionFactor
 from core.domain import Meter, Site
+from core.timebase import HOUR
 from models.explain import SERIES_CONTEXT_HOURS, chart_series, explanation
-from models.findings import HOUR, Finding, severity
+from models.findings import Finding, severity
 from models.kinds import CHECKS
 from models.tariff import Tariff
 

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.domain import Meter, MeterCategory
+from core.timebase import DAY
 from models.quality import DataWarning
 from models.reference import row_median
 from models.schedule import OpeningHours
@@ -65,7 +66,6 @@ MIN_SWING = 0.35
 #: even when it opens then) while HVAC and lobby lights follow the opening itself.
 AGREE_SHARE = 0.5
 CODE = "schedule_changed"
-DAY = 86400
 
 Span = tuple[int, int]
 

@@ -17,9 +17,9 @@ import copy
 
 import numpy as np
 from scipy.linalg import cho_factor, cho_solve
-from threadpoolctl import threadpool_limits
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
+from threadpoolctl import threadpool_limits
 
 N_CELLS = 48
 #: Scales a median absolute deviation to a standard deviation under Gaussian noise.

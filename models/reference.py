@@ -11,8 +11,6 @@ to Sunday's key (:data:`HOLIDAY_KEY`) when a calendar is given.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 

@@ -8,11 +8,10 @@ multivariate detector and ``kilowatch score`` convert to this convention once, a
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
-
-from collections.abc import Mapping
 
 from models.kinds import CHECKS, CLOSED_HOURS_KINDS, JOIN_OPEN_HOURS, UNSETTLED_STRONG_SHARE, Check, episode_kind
 

@@ -12,28 +12,27 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from core.domain import Meter, Site
+from core.domain import Meter
 from models import detectors as registry
 from models.bank import BaselineBank, StoredBaseline
 from models.budget import FitBudget
 from models.creep import BaseLoadCreep
 from models.creep_check import CREEP_CATEGORIES
 from models.detector import Detector, SiteView
-from models.feedback import SiteFeedback
 from models.features import HOUR_COL, OPEN_COL, WORKDAY_COL, hour_features, local_hour
+from models.feedback import SiteFeedback
 from models.findings import Finding
 from models.hourly_checks import candidates as hourly_candidates
 from models.kinds import HVAC
-from models.multivariate import SiteResidualForest
-from models.opening import CONFIRM_DAYS, FOLLOWERS, LearnedHours, open_together
 from models.measure import SiteTerms
+from models.multivariate import SiteResidualForest
+from models.opening import FOLLOWERS, LearnedHours, open_together
 from models.profile import ProfileBaseline
 from models.quality import MIN_HISTORY_DAYS, DataWarning, check_sufficiency
 from models.residual import ResidualDetector
 from models.schedule import OpeningHours, opening_hours
 from models.stuck import stuck_matrix
 
-DAY = 86400
 #: Score units the multivariate verdict takes off a meter's threshold in an outlying hour:
 #: a meter at 3+ units while the site as a whole looks wrong is excess.
 MULTIVARIATE_RELIEF = 1.0

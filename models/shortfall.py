@@ -12,10 +12,10 @@ from __future__ import annotations
 import numpy as np
 
 from core.domain import Meter
+from core.timebase import HOUR
 from models.anomaly import BELOW, FLAT, TwoSidedScorer
 from models.quality import DataWarning
 
-HOUR = 3600
 #: Residual scale units below the baseline, two hours running, that make a meter worth the
 #: two-sided look (7.7 ms a meter: a portfolio pass can afford it for the few that drop).
 #: Lower than any alert threshold: the scorer, not this gate, decides.

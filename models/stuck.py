@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from core.domain import Meter
+from core.timebase import HOUR
 from models.quality import DataWarning
 
-HOUR = 3600
 #: Zero hours in a row that make a stuck register. One zero hour where a little is expected
 #: can be a breaker trip; two in a row of a load that never stops is the counter.
 MIN_HOURS = 2

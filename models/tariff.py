@@ -16,10 +16,9 @@ import numpy as np
 
 from core.calendar import day_kinds
 from core.tariffs import Period, TariffPlan, parse_plan
+from core.timebase import DAY, HOME_TIMEZONE
 
 log = logging.getLogger(__name__)
-
-DAY = 86400
 
 
 @lru_cache(maxsize=16)
@@ -70,7 +69,7 @@ class Tariff:
             plan = TariffPlan(())
         return cls(float(flat), plan)
 
-    def prices(self, hours: np.ndarray, tz: str = "Asia/Shanghai") -> np.ndarray:
+    def prices(self, hours: np.ndarray, tz: str = HOME_TIMEZONE) -> np.ndarray:
         """CNY per kWh for each hour start (epoch s); an hour takes the price at its middle."""
         hours = np.asarray(hours, dtype=np.int64)
         out = np.full(hours.size, self.flat_cny_per_kwh)
@@ -102,6 +101,6 @@ class Tariff:
                 _apply(out, middle, where & holiday, version.holidays)
         return out
 
-    def cost(self, hours: np.ndarray, kwh: np.ndarray, tz: str = "Asia/Shanghai") -> float:
+    def cost(self, hours: np.ndarray, kwh: np.ndarray, tz: str = HOME_TIMEZONE) -> float:
         """Price of ``kwh`` drawn in each of ``hours`` (NaN hours cost nothing)."""
         return float(np.nansum(self.prices(hours, tz) * np.asarray(kwh, dtype=float)))

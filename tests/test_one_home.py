@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("core", "ingest", "api", "kilowatch", "simulators", "bench", "scripts")
+PACKAGES = ("core", "ingest", "api", "models", "kilowatch", "simulators", "bench", "scripts")
 ZONE = re.compile(r"""["']Asia/Shanghai["']""")
 UNIT = re.compile(r"^\s*_?(HOUR|DAY)(_S)?(\s*,\s*_?(HOUR|DAY)(_S)?)*\s*=\s*[\d_(]", re.MULTILINE)
 #: Files that still hold a copy, and the work that removes it.

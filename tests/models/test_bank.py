@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from core.domain import Meter, MeterCategory
-from models.bank import DAY, BaselineBank, StoredBaseline
+from core.timebase import DAY
+from models.bank import BaselineBank, StoredBaseline
 from models.profile import ProfileBaseline
 from tests.models.synthetic import SITE, evening_lights, features, hours
 

@@ -14,7 +14,7 @@ PRIOR = OpeningHours((8, 19), None)
 FIRST = 739000
 
 
-def site(hours_by_day, days: int = DAYS):  # noqa: ANN001, ANN201
+def site(hours_by_day, days: int = DAYS):
     """Three occupancy-following meters of an office, on 1 when open, 0.1 closed, 3 % noise."""
     rng = np.random.default_rng(0)
     ts = 3600 * np.arange(24 * days)

@@ -78,9 +78,15 @@ def test_backfill_publishes_the_days_before_now_and_none_after(mosquitto, topic_
     result = _simulate(mosquitto, topic_prefix, "--days", "1")
     done = time.time()
     assert result.exit_code == 0, result.output
-    readings = wait_for(lambda: [r for m in recorder.snapshot() if not m.topic.endswith("/meta")
-                                 for r in wire.decode(m.topic, m.payload, topic_prefix).readings] or None,
-                        timeout=20, what="readings at the subscriber")
+
+    def arrived():
+        # The command returns once the broker acknowledged every message, not once this
+        # subscriber has them all: wait for the newest step (up to the last quarter hour).
+        got = [r for m in recorder.snapshot() if not m.topic.endswith("/meta")
+               for r in wire.decode(m.topic, m.payload, topic_prefix).readings]
+        return got if got and max(r.ts for r in got) > done - 900 - 60 else None
+
+    readings = wait_for(arrived, timeout=20, what="the newest readings at the subscriber")
     newest, oldest = max(r.ts for r in readings), min(r.ts for r in readings)
     assert newest <= done
     assert newest > done - 900 - 60  # up to the last quarter hour before now
