@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 FLUX_LSP := $(VENV)/flux-lsp
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo lint format-check test test-floors test-services flux-checker bench clean
+.PHONY: help install demo lint format format-check test test-floors test-services flux-checker bench clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -26,13 +26,17 @@ test-services: ## Install the servers the tests need (as root), or say what to i
 	@scripts/test-services.sh
 
 # Configured in pyproject.toml ([tool.ruff], [tool.mypy]); the versions are the dev extra's.
-lint: install ## Lint (ruff check) and type-check core, ingest and api (mypy); make test runs it first
+lint: install ## Lint and format check (ruff), type-check core, ingest and api (mypy); make test runs it first
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# Not in make test yet: the tree is not formatted. To format it: $(BIN)/ruff format . && make lint
-format-check: install ## Say which files ruff format would change
+format-check: install ## Say which files ruff format would change (make format rewrites them)
 	$(BIN)/ruff format --check .
+
+format: install ## Format the code with ruff (the style make lint checks)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 test: install lint test-services flux-checker ## Lint, provision test services and run the whole suite (then test-floors)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -86,7 +86,19 @@ _TAGS = [
 ]
 #: Order matters where paths overlap: /alerts/stream before /alerts/{alert_id}.
 _API_ROUTERS = (
-    health, auth, sites, categories, stream, alerts, alert_actions, findings, carbon, series, webhooks, dead_letters, weather
+    health,
+    auth,
+    sites,
+    categories,
+    stream,
+    alerts,
+    alert_actions,
+    findings,
+    carbon,
+    series,
+    webhooks,
+    dead_letters,
+    weather,
 )
 
 
@@ -116,7 +128,9 @@ def create_app(
         app_.state.outbox = outbox
         tasks = [asyncio.create_task(outbox.run())] if options.run_outbox else []
         keeper = app_.state.rollup_keeper = RollupKeeper(
-            store, options.rollup_keep_s, settings.data_dir / LOCK_NAME  # one keeper among all workers
+            store,
+            options.rollup_keep_s,
+            settings.data_dir / LOCK_NAME,  # one keeper among all workers
         )
         if options.rollup_keep_s > 0 and keeper.needed:
             tasks.append(asyncio.create_task(keeper.run()))

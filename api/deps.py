@@ -90,9 +90,7 @@ async def single_valued_query(request: Request) -> None:
         return
     for field in _query_fields(dependant):
         # The same test FastAPI uses to decide between one value and a list.
-        if len(request.query_params.getlist(field.alias)) > 1 and not field_annotation_is_sequence(
-            field.field_info.annotation
-        ):
+        if len(request.query_params.getlist(field.alias)) > 1 and not field_annotation_is_sequence(field.field_info.annotation):
             raise Problem(
                 422,
                 f"Query parameter {field.alias!r} takes one value; it was sent more than once.",

@@ -46,6 +46,7 @@ except ImportError:  # FastAPI before iter_route_contexts flattens included rout
     def iter_route_contexts(routes):  # type: ignore[misc]
         return (_Mounted(route) for route in routes if isinstance(route, APIRoute))
 
+
 from api.deps import get_admin_key, get_current_key, get_session, get_store
 from api.problems import MEDIA_TYPE
 from api.schemas.common import ProblemPublic

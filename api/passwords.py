@@ -50,8 +50,12 @@ DEFAULT_COST = PasswordCost(time_cost=2, memory_kib=19 * 1024, parallelism=1)
 @functools.cache
 def _hasher(cost: PasswordCost) -> PasswordHasher:
     return PasswordHasher(
-        time_cost=cost.time_cost, memory_cost=cost.memory_kib, parallelism=cost.parallelism,
-        hash_len=32, salt_len=16, type=Type.ID,
+        time_cost=cost.time_cost,
+        memory_cost=cost.memory_kib,
+        parallelism=cost.parallelism,
+        hash_len=32,
+        salt_len=16,
+        type=Type.ID,
     )
 
 
@@ -89,8 +93,15 @@ def _verify_scrypt(password: str, stored: str) -> bool:
         _scheme, n, r, p, salt, digest = stored.split("$")
         expected = base64.b64decode(digest)
         n_, r_ = int(n), int(r)
-        actual = hashlib.scrypt(password.encode("utf-8"), salt=base64.b64decode(salt), n=n_, r=r_, p=int(p),
-                                dklen=len(expected), maxmem=256 * n_ * r_ + 2**20)
+        actual = hashlib.scrypt(
+            password.encode("utf-8"),
+            salt=base64.b64decode(salt),
+            n=n_,
+            r=r_,
+            p=int(p),
+            dklen=len(expected),
+            maxmem=256 * n_ * r_ + 2**20,
+        )
     except (ValueError, TypeError):
         return False
     return hmac.compare_digest(actual, expected)

@@ -95,9 +95,7 @@ def problem_response(
 
 async def _on_problem(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, Problem)
-    return problem_response(
-        exc.status, exc.detail, kind=exc.kind, title=exc.title, headers=exc.headers, **exc.extensions
-    )
+    return problem_response(exc.status, exc.detail, kind=exc.kind, title=exc.title, headers=exc.headers, **exc.extensions)
 
 
 async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -109,14 +107,9 @@ async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
 async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     # The offending input is left out: a header or body may carry a secret.
-    errors = [
-        {"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")}
-        for err in exc.errors()
-    ]
+    errors = [{"loc": list(err.get("loc", ())), "msg": err.get("msg", ""), "type": err.get("type", "")} for err in exc.errors()]
     where = ", ".join(".".join(str(part) for part in e["loc"]) for e in errors)
-    return problem_response(
-        422, f"The request is not valid: {where}.", kind="validation", errors=errors
-    )
+    return problem_response(422, f"The request is not valid: {where}.", kind="validation", errors=errors)
 
 
 async def _on_unavailable(_request: Request, exc: Exception) -> JSONResponse:

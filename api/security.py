@@ -71,9 +71,7 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def register_api_key(
-    session: Session, key: str, name: str, role: str, site_ids: list[str] | None = None
-) -> ApiKeyRecord:
+def register_api_key(session: Session, key: str, name: str, role: str, site_ids: list[str] | None = None) -> ApiKeyRecord:
     """Store a key whose plaintext the caller already has (e.g. the configured admin key)."""
     Role(role)  # rejects unknown roles before anything is written
     record = ApiKeyRecord(

@@ -45,9 +45,7 @@ class Attempt(NamedTuple):
 class SignInLimiter:
     """At most a key's limit of failed sign-ins within ``window_s`` seconds, and few checks at once."""
 
-    def __init__(
-        self, window_s: float, path: Path, clock: Callable[[], float] = time.time, concurrent_checks: int = 4
-    ) -> None:
+    def __init__(self, window_s: float, path: Path, clock: Callable[[], float] = time.time, concurrent_checks: int = 4) -> None:
         self.window_s, self.path, self._clock = window_s, Path(path), clock
         # flock excludes other processes and other open files of this one; the thread lock
         # only saves threads of one worker from queueing in the kernel.

@@ -104,9 +104,7 @@ def sign_in(session: Session, username: str, password: str, cost: PasswordCost =
 def open_session(session: Session, user: UserRecord, ttl_s: int, now: int | None = None) -> OpenedSession:
     """Store a new session for ``user`` and drop the user's expired ones."""
     now = int(time.time()) if now is None else now
-    session.execute(
-        delete(WebSessionRecord).where(WebSessionRecord.user_id == user.id, WebSessionRecord.expires_at <= now)
-    )
+    session.execute(delete(WebSessionRecord).where(WebSessionRecord.user_id == user.id, WebSessionRecord.expires_at <= now))
     token = secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24)
     session.add(

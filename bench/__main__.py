@@ -31,14 +31,30 @@ def _ingest(args: argparse.Namespace) -> list[str]:
             readings = args.readings * (10 if batch else 1)
             for i in range(args.repeat):
                 for writers in args.writers:
-                    console.print(f"[dim]ingest, {'gateway batches' if batch else 'per-meter messages'}, {writers} writer process(es), "
-                                  f"run {i + 1}/{args.repeat} …[/]")
-                    result = ingest_throughput.run(broker, influx, workdir, readings, batch, workers=args.workers, writers=writers)
+                    console.print(
+                        f"[dim]ingest, {'gateway batches' if batch else 'per-meter messages'}, {writers} writer process(es), "
+                        f"run {i + 1}/{args.repeat} …[/]"
+                    )
+                    result = ingest_throughput.run(
+                        broker, influx, workdir, readings, batch, workers=args.workers, writers=writers
+                    )
                     rows.setdefault((result.mode, writers), []).append(result)
     who = "one worker" if args.workers == 1 else f"{args.workers} workers in one shared subscription group"
     table = Table(title=f"Ingest, {who}, QoS 1, InfluxDB 1.6.7 (medians)")
-    columns = ("mode", "writers", "readings", "stored+acked/s", "C client ceiling/s", "ratio", "bare paho/s", "ratio", "raw InfluxDB pts/s", "ratio",
-               "cores: ingest / broker / InfluxDB", "peak RSS MB")
+    columns = (
+        "mode",
+        "writers",
+        "readings",
+        "stored+acked/s",
+        "C client ceiling/s",
+        "ratio",
+        "bare paho/s",
+        "ratio",
+        "raw InfluxDB pts/s",
+        "ratio",
+        "cores: ingest / broker / InfluxDB",
+        "peak RSS MB",
+    )
     for col in columns:
         table.add_column(col, justify="right")
     lines = [
@@ -53,10 +69,24 @@ def _ingest(args: argparse.Namespace) -> list[str]:
         ceiling = statistics.median(r.c_client_readings_per_s for r in results)
         paho = statistics.median(r.paho_readings_per_s for r in results)
         raw = statistics.median(r.influx_raw_points_per_s for r in results)
-        cores = " / ".join(f"{statistics.median(getattr(r, f'{side}_cores') for r in results):.2f}" for side in ("ingest", "broker", "influx"))
+        cores = " / ".join(
+            f"{statistics.median(getattr(r, f'{side}_cores') for r in results):.2f}" for side in ("ingest", "broker", "influx")
+        )
         peak = max(r.peak_rss_mb for r in results)
-        cells = [mode, str(writers), f"{results[0].readings:,}", f"{rate:,.0f}", f"{ceiling:,.0f}", f"{rate / ceiling:.2f}", f"{paho:,.0f}", f"{rate / paho:.2f}",
-                 f"{raw:,.0f}", f"{rate / raw:.2f}", cores, f"{peak:.0f}"]
+        cells = [
+            mode,
+            str(writers),
+            f"{results[0].readings:,}",
+            f"{rate:,.0f}",
+            f"{ceiling:,.0f}",
+            f"{rate / ceiling:.2f}",
+            f"{paho:,.0f}",
+            f"{rate / paho:.2f}",
+            f"{raw:,.0f}",
+            f"{rate / raw:.2f}",
+            cores,
+            f"{peak:.0f}",
+        ]
         table.add_row(*cells)
         lines.append("| " + " | ".join(cells) + " |")
     console.print(table)
@@ -101,8 +131,13 @@ def _national(args: argparse.Namespace) -> list[str]:
 
 def _registry(args: argparse.Namespace) -> list[str]:
     sites, meters = args.registry_sites, 50
-    lines = [f"Registry: {sites} new {meters}-meter sites announced one after the other (ms per announcement, "
-             f"median of {args.repeat} runs):", "", "| database | ms per announcement | 5,000 sites would take (s) |", "|---|---|---|"]
+    lines = [
+        f"Registry: {sites} new {meters}-meter sites announced one after the other (ms per announcement, "
+        f"median of {args.repeat} runs):",
+        "",
+        "| database | ms per announcement | 5,000 sites would take (s) |",
+        "|---|---|---|",
+    ]
     for name, database in (("SQLite", registry_announce.sqlite_database), ("PostgreSQL", registry_announce.postgres_database)):
         runs = []
         for _ in range(args.repeat):
@@ -123,9 +158,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description="kilowatch benchmarks; each figure beside its ceiling.")
     parser.add_argument("suite", nargs="*", help="what to measure: ingest, memory, national, api, registry, load [default: all]")
     parser.add_argument("--readings", type=int, default=40_000, help="per-meter readings per run (batches get 10x) [40000]")
-    parser.add_argument("--workers", type=int, default=1, help="ingest workers (>1: one MQTT 5 shared subscription group); API workers of the load suite [1]")
-    parser.add_argument("--writers", type=lambda v: [int(n) for n in v.split(",")], default=[1],
-                        help="writer processes of each ingest worker (ingest.writers); several, as 1,2, are measured side by side [1]")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="ingest workers (>1: one MQTT 5 shared subscription group); API workers of the load suite [1]",
+    )
+    parser.add_argument(
+        "--writers",
+        type=lambda v: [int(n) for n in v.split(",")],
+        default=[1],
+        help="writer processes of each ingest worker (ingest.writers); several, as 1,2, are measured side by side [1]",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per figure; the median is reported [3]")
     parser.add_argument("--minutes", type=float, default=10.0, help="length of the national-portfolio run [10]")
     parser.add_argument("--sites", type=int, default=sustain.SITES, help="sites of the national portfolio [5000]")

@@ -31,9 +31,16 @@ from core.timebase import DAY, HOME_ZONE, HOUR
 
 #: Meters of every site: lighting, HVAC, lifts, a pump, PV (on every other site) and gas.
 CATEGORIES = (
-    MeterCategory.CORRIDOR_LIGHTING, MeterCategory.CORRIDOR_LIGHTING, MeterCategory.LOBBY_LIGHTING,
-    MeterCategory.GARAGE_LIGHTING, MeterCategory.PUBLIC_HVAC, MeterCategory.ELEVATOR, MeterCategory.ELEVATOR,
-    MeterCategory.WATER_PUMP, MeterCategory.PV, MeterCategory.GAS,
+    MeterCategory.CORRIDOR_LIGHTING,
+    MeterCategory.CORRIDOR_LIGHTING,
+    MeterCategory.LOBBY_LIGHTING,
+    MeterCategory.GARAGE_LIGHTING,
+    MeterCategory.PUBLIC_HVAC,
+    MeterCategory.ELEVATOR,
+    MeterCategory.ELEVATOR,
+    MeterCategory.WATER_PUMP,
+    MeterCategory.PV,
+    MeterCategory.GAS,
 )
 YEAR = 2025
 MONTH = 6
@@ -88,8 +95,13 @@ class Dataset:
 
 
 def env_for(workdir: Path, backend: str, influx_url: str | None, admin_key: str, port: int = 0) -> dict[str, str]:
-    env = {**os.environ, "KILOWATCH_DATA_DIR": str(workdir), "KILOWATCH_STORE__BACKEND": backend,
-           "KILOWATCH_API__ADMIN_KEY": admin_key, "KILOWATCH_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "KILOWATCH_DATA_DIR": str(workdir),
+        "KILOWATCH_STORE__BACKEND": backend,
+        "KILOWATCH_API__ADMIN_KEY": admin_key,
+        "KILOWATCH_LOG_LEVEL": "WARNING",
+    }
     if influx_url:
         env["KILOWATCH_STORE__URL"] = influx_url
         env["KILOWATCH_STORE__DATABASE"] = "bench"
@@ -106,7 +118,12 @@ def prepare(data: Dataset, settings) -> None:
     from core.db.tables import AlertRecord
     from kilowatch.wiring import open_database, open_series
 
-    wanted = {"sites": data.sites, "portfolio_step": data.portfolio_step, "alerts": data.alerts, "backend": settings.store.backend}
+    wanted = {
+        "sites": data.sites,
+        "portfolio_step": data.portfolio_step,
+        "alerts": data.alerts,
+        "backend": settings.store.backend,
+    }
     if data.marker.exists():
         done = json.loads(data.marker.read_text())
         if {k: done.get(k) for k in wanted} == wanted:
@@ -129,15 +146,32 @@ def prepare(data: Dataset, settings) -> None:
             started = MONTH_START + rng.randrange(0, MONTH_END - MONTH_START - DAY)
             wasted = round(rng.lognormvariate(2.0, 1.0), 2)
             status = rng.choice(ALERT_STATUSES)
-            rows.append(dict(
-                site_id=f"bench-{n:04d}", meter_id=f"bench-{n:04d}-m{rng.randrange(4)}", category="corridor_lighting",
-                kind=rng.choice(ALERT_KINDS), status=status, severity=rng.choice(ALERT_SEVERITIES), started_at=started,
-                ended_at=started + 3 * HOUR, ongoing=False, actual_kwh=wasted + 4.0, expected_kwh=4.0, wasted_kwh=wasted,
-                cost_cny=wasted * 0.85, co2e_kg=wasted * 0.5, factor_kg_per_kwh=0.5, factor_source="bench",
-                explanation=json.dumps({"check": "baseline_excess", "text_en": "Lights stayed on.", "text_zh": "照明未关闭。"}),
-                snoozed_until=started + 7 * DAY if i % 10 == 0 else None,
-                created_at=started, updated_at=started,
-            ))
+            rows.append(
+                dict(
+                    site_id=f"bench-{n:04d}",
+                    meter_id=f"bench-{n:04d}-m{rng.randrange(4)}",
+                    category="corridor_lighting",
+                    kind=rng.choice(ALERT_KINDS),
+                    status=status,
+                    severity=rng.choice(ALERT_SEVERITIES),
+                    started_at=started,
+                    ended_at=started + 3 * HOUR,
+                    ongoing=False,
+                    actual_kwh=wasted + 4.0,
+                    expected_kwh=4.0,
+                    wasted_kwh=wasted,
+                    cost_cny=wasted * 0.85,
+                    co2e_kg=wasted * 0.5,
+                    factor_kg_per_kwh=0.5,
+                    factor_source="bench",
+                    explanation=json.dumps(
+                        {"check": "baseline_excess", "text_en": "Lights stayed on.", "text_zh": "照明未关闭。"}
+                    ),
+                    snoozed_until=started + 7 * DAY if i % 10 == 0 else None,
+                    created_at=started,
+                    updated_at=started,
+                )
+            )
         session.execute(insert(AlertRecord), rows)
         session.commit()
     # Site 0: a year of 15-minute data; sites 1..N: one month every ``portfolio_step`` seconds.
@@ -233,8 +267,9 @@ def cpu_seconds(pid: int) -> float:
 
 
 @contextmanager
-def server(env: dict[str, str], port: int, workers: int = 1, command: list[str] | None = None,
-           ready_path: str = "/api/v1/ready") -> Iterator[tuple[str, int]]:
+def server(
+    env: dict[str, str], port: int, workers: int = 1, command: list[str] | None = None, ready_path: str = "/api/v1/ready"
+) -> Iterator[tuple[str, int]]:
     """``kilowatch serve`` (the production app through kilowatch's wiring), or ``command``, until the block ends."""
     kilowatch = Path(sys.executable).with_name("kilowatch")
     command = command or [str(kilowatch), "serve", "--port", str(port), "--workers", str(workers)]
@@ -287,10 +322,15 @@ def requests_of(sites: int) -> dict[str, tuple[str, dict]]:
     return {
         # The floor: what any request costs on this machine right now (no database, no store).
         "health": ("/api/v1/health", {}),
-        "site_year": ("/api/v1/sites/bench-0000/carbon", {"start": f"{YEAR}-01-01", "end": f"{YEAR}-12-31", "granularity": "month"}),
+        "site_year": (
+            "/api/v1/sites/bench-0000/carbon",
+            {"start": f"{YEAR}-01-01", "end": f"{YEAR}-12-31", "granularity": "month"},
+        ),
         "portfolio_month": ("/api/v1/carbon", {"start": f"{YEAR}-{MONTH:02d}-01", "end": f"{YEAR}-{MONTH:02d}-30"}),
-        "alerts": ("/api/v1/alerts", [("status", "open"), ("status", "acknowledged"), ("snoozed", "false"),
-                                     ("sort", "-wasted_kwh"), ("limit", "50")]),
+        "alerts": (
+            "/api/v1/alerts",
+            [("status", "open"), ("status", "acknowledged"), ("snoozed", "false"), ("sort", "-wasted_kwh"), ("limit", "50")],
+        ),
     }
 
 
@@ -340,7 +380,12 @@ class Run:
 
 
 def run(
-    data: Dataset, backend: str, influx_url: str | None, runs: int, modes: dict[str, int | None], portfolio_runs: int | None = None,
+    data: Dataset,
+    backend: str,
+    influx_url: str | None,
+    runs: int,
+    modes: dict[str, int | None],
+    portfolio_runs: int | None = None,
     into: str = "measured",
 ) -> list[Run]:
     """Prepare once, then per writer mode: start the server, the writer, and time the requests."""

@@ -25,22 +25,42 @@ MODES = {"idle": 0, "national": NATIONAL_RATE, "max": None}
 
 def api_latency_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("api suite")
-    group.add_argument("--api-store", choices=("embedded", "influx1"), default="embedded",
-                       help="time-series store behind the API [embedded]")
+    group.add_argument(
+        "--api-store", choices=("embedded", "influx1"), default="embedded", help="time-series store behind the API [embedded]"
+    )
     group.add_argument("--api-sites", type=int, default=1000, help="sites of the portfolio month [1000]")
-    group.add_argument("--api-step", type=int, default=3600,
-                       help="seconds between the portfolio month's readings (the site year is always 900) [3600]")
+    group.add_argument(
+        "--api-step",
+        type=int,
+        default=3600,
+        help="seconds between the portfolio month's readings (the site year is always 900) [3600]",
+    )
     group.add_argument("--api-alerts", type=int, default=20_000, help="alerts in the relational database [20000]")
     group.add_argument("--api-runs", type=int, default=200, help="requests per figure (>= 100 for a p99) [200]")
-    group.add_argument("--api-portfolio-runs", type=int, default=None,
-                       help="requests for the portfolio figure when it is too slow for --api-runs (then p99 is not a p99) [--api-runs]")
-    group.add_argument("--api-modes", default="idle,national,max",
-                       help=f"writer modes: idle (none), national ({NATIONAL_RATE:,} readings/s), max, or a rate in "
-                            f"readings/s (e.g. 69000, what one ingest worker stores at most) [idle,national,max]")
-    group.add_argument("--api-writer-into", choices=api_latency.WRITER_TARGETS, default="measured",
-                       help="where the writer's readings fall: inside the measured ranges (late data) or now (live ingest) [measured]")
-    group.add_argument("--api-workdir", type=Path, default=None,
-                       help="keep the prepared data here and reuse it next time [a fresh temporary directory]")
+    group.add_argument(
+        "--api-portfolio-runs",
+        type=int,
+        default=None,
+        help="requests for the portfolio figure when it is too slow for --api-runs (then p99 is not a p99) [--api-runs]",
+    )
+    group.add_argument(
+        "--api-modes",
+        default="idle,national,max",
+        help=f"writer modes: idle (none), national ({NATIONAL_RATE:,} readings/s), max, or a rate in "
+        f"readings/s (e.g. 69000, what one ingest worker stores at most) [idle,national,max]",
+    )
+    group.add_argument(
+        "--api-writer-into",
+        choices=api_latency.WRITER_TARGETS,
+        default="measured",
+        help="where the writer's readings fall: inside the measured ranges (late data) or now (live ingest) [measured]",
+    )
+    group.add_argument(
+        "--api-workdir",
+        type=Path,
+        default=None,
+        help="keep the prepared data here and reuse it next time [a fresh temporary directory]",
+    )
 
 
 def _rate(mode: str) -> int:
@@ -63,8 +83,15 @@ def api_suite(args: argparse.Namespace, console: Console) -> list[str]:
         influx.start()
     console.print(f"[dim]api latency: {args.api_store} store, data in {workdir} …[/]")
     try:
-        runs = api_latency.run(data, args.api_store, influx.url if influx else None, args.api_runs, modes, args.api_portfolio_runs,
-                               args.api_writer_into)
+        runs = api_latency.run(
+            data,
+            args.api_store,
+            influx.url if influx else None,
+            args.api_runs,
+            modes,
+            args.api_portfolio_runs,
+            args.api_writer_into,
+        )
     finally:
         if influx is not None:
             influx.stop()
@@ -96,8 +123,13 @@ def api_suite(args: argparse.Namespace, console: Console) -> list[str]:
             goal = GOALS_MS[latency.name]
             met = "" if goal is None else "yes" if latency.p99 <= goal else "NO"
             cells = [
-                run.mode, f"{run.writer_points_per_s:,.0f}", f"{latency.p50:.1f}", f"{latency.p99:.1f}",
-                "" if goal is None else f"{goal:.0f}", met, f"{latency.server_cpu_ms:.1f}",
+                run.mode,
+                f"{run.writer_points_per_s:,.0f}",
+                f"{latency.p50:.1f}",
+                f"{latency.p99:.1f}",
+                "" if goal is None else f"{goal:.0f}",
+                met,
+                f"{latency.server_cpu_ms:.1f}",
                 f"{run.load_before[0]:.1f}/{run.load_after[0]:.1f}",
             ]
             table.add_row(SHORT[latency.name], *cells)

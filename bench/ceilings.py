@@ -27,7 +27,20 @@ def publish(host: str, port: int, streams: Sequence[Stream], qos: int) -> list[s
         with stream.path.open("rb") as lines:
             procs.append(
                 subprocess.Popen(
-                    ["mosquitto_pub", "-h", host, "-p", str(port), "-q", str(qos), "-M", str(PUB_INFLIGHT), "-t", stream.topic, "-l"],
+                    [
+                        "mosquitto_pub",
+                        "-h",
+                        host,
+                        "-p",
+                        str(port),
+                        "-q",
+                        str(qos),
+                        "-M",
+                        str(PUB_INFLIGHT),
+                        "-t",
+                        stream.topic,
+                        "-l",
+                    ],
                     stdin=lines,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
@@ -69,7 +82,21 @@ def paho_subscriber(host: str, port: int, prefix: str, streams: Sequence[Stream]
     """Seconds for a bare paho subscriber (``bench.paho_sink``, its own process) to receive every message."""
     total = sum(s.messages for s in streams)
     sink = subprocess.Popen(
-        [sys.executable, "-m", "bench.paho_sink", "--host", host, "--port", str(port), "--topic", f"{prefix}/#", "--count", str(total), "--qos", str(qos)],
+        [
+            sys.executable,
+            "-m",
+            "bench.paho_sink",
+            "--host",
+            host,
+            "--port",
+            str(port),
+            "--topic",
+            f"{prefix}/#",
+            "--count",
+            str(total),
+            "--qos",
+            str(qos),
+        ],
         stdout=subprocess.PIPE,
         text=True,
     )

@@ -70,7 +70,9 @@ def _points(streams: list[Stream], prefix: str) -> list[EnergyPoint]:
     return points
 
 
-def run(broker, influx, workdir: Path, readings: int, batch: bool, qos: int = 1, workers: int = 1, writers: int = 1) -> IngestResult:
+def run(
+    broker, influx, workdir: Path, readings: int, batch: bool, qos: int = 1, workers: int = 1, writers: int = 1
+) -> IngestResult:
     """Measure one mode; every figure comes from the same payload files.
 
     ``workers`` > 1: that many ``kilowatch ingest`` processes in one MQTT 5 shared
@@ -117,7 +119,18 @@ def run(broker, influx, workdir: Path, readings: int, batch: bool, qos: int = 1,
         for worker in pool:
             worker.stop()
     return IngestResult(
-        mode, total_readings, total_messages, seconds, c_seconds, paho_seconds, raw_seconds, peak, writers, cores["ingest"], cores["broker"], cores["influx"]
+        mode,
+        total_readings,
+        total_messages,
+        seconds,
+        c_seconds,
+        paho_seconds,
+        raw_seconds,
+        peak,
+        writers,
+        cores["ingest"],
+        cores["broker"],
+        cores["influx"],
     )
 
 

@@ -100,8 +100,22 @@ def ab(url: str, key: str | None, clients: int, seconds: float, name: str, serve
     with tempfile.TemporaryDirectory() as tmp:
         percentiles = Path(tmp) / "percentiles.csv"
         headers = ["-H", f"X-API-Key: {key}"] if key else []
-        command = [AB, "-q", "-c", str(clients), "-t", str(seconds), "-n", "10000000", "-s", str(AB_TIMEOUT_S),
-                   "-e", str(percentiles), *headers, url]
+        command = [
+            AB,
+            "-q",
+            "-c",
+            str(clients),
+            "-t",
+            str(seconds),
+            "-n",
+            "10000000",
+            "-s",
+            str(AB_TIMEOUT_S),
+            "-e",
+            str(percentiles),
+            *headers,
+            url,
+        ]
         load_before, cpu_before = os.getloadavg()[0], tree_cpu_seconds(server_pid)
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
@@ -161,9 +175,22 @@ def run(workdir: Path, workers: int, clients: int, seconds: float, sites: int, a
     loads = []
     warm = min(3.0, seconds)  # both workers up (ready means one is), connections and caches warm
     port = api_latency.free_port()
-    uvicorn = [sys.executable, "-m", "uvicorn", "bench.bare_app:app", "--port", str(port), "--workers", str(workers),
-               "--log-level", "warning"]
-    bare_env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH")]))}
+    uvicorn = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        "bench.bare_app:app",
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        "--log-level",
+        "warning",
+    ]
+    bare_env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(Path(__file__).parents[1]), os.environ.get("PYTHONPATH")])),
+    }
     with api_latency.server(bare_env, port, command=uvicorn, ready_path="/bare") as (url, pid):
         ab(f"{url}/bare", None, clients, warm, "warm-up", pid)
         loads.append(ab(f"{url}/bare", None, clients, seconds, "bare", pid))

@@ -20,8 +20,12 @@ def load_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--load-seconds", type=float, default=20.0, help="seconds of load per request kind [20]")
     group.add_argument("--load-sites", type=int, default=100, help="sites with a month of hourly data [100]")
     group.add_argument("--load-alerts", type=int, default=20_000, help="alerts in the relational database [20000]")
-    group.add_argument("--load-workdir", type=Path, default=None,
-                       help="keep the prepared data here and reuse it next time [a fresh temporary directory]")
+    group.add_argument(
+        "--load-workdir",
+        type=Path,
+        default=None,
+        help="keep the prepared data here and reuse it next time [a fresh temporary directory]",
+    )
 
 
 def load_suite(args: argparse.Namespace, console: Console) -> list[str]:
@@ -34,7 +38,19 @@ def load_suite(args: argparse.Namespace, console: Console) -> list[str]:
             shutil.rmtree(workdir, ignore_errors=True)
     bare = r.of("bare")
     table = Table(title=f"{r.clients} clients, `kilowatch serve --workers {r.workers}`, {r.seconds:g} s each")
-    for col in ("request", "requests", "req/s", "ratio to bare", "goal", "p50 ms", "p99 ms", "non-2xx", "errors", "CPU ms/req", "load"):
+    for col in (
+        "request",
+        "requests",
+        "req/s",
+        "ratio to bare",
+        "goal",
+        "p50 ms",
+        "p99 ms",
+        "non-2xx",
+        "errors",
+        "CPU ms/req",
+        "load",
+    ):
         table.add_column(col, justify="right")
     lines = [
         "",
@@ -52,8 +68,19 @@ def load_suite(args: argparse.Namespace, console: Console) -> list[str]:
         goal = GOAL_RATIO.get(x.name)
         ratio_cell = "" if x.name == "bare" else f"{ratio:.2f}"
         goal_cell = "" if goal is None else f">= {goal} {'yes' if ratio >= goal else 'NO'}"
-        cells = [f"{x.requests:,}", f"{x.per_s:,.0f}", ratio_cell, goal_cell, f"{x.p50_ms:.0f}", f"{x.p99_ms:.0f}",
-                 "yes" if x.p99_ms <= GOAL_P99_MS else "NO", f"{x.non_2xx}", f"{x.errors}", f"{x.server_cpu_ms:.1f}", f"{x.load_before:.1f}/{x.load_after:.1f}"]
+        cells = [
+            f"{x.requests:,}",
+            f"{x.per_s:,.0f}",
+            ratio_cell,
+            goal_cell,
+            f"{x.p50_ms:.0f}",
+            f"{x.p99_ms:.0f}",
+            "yes" if x.p99_ms <= GOAL_P99_MS else "NO",
+            f"{x.non_2xx}",
+            f"{x.errors}",
+            f"{x.server_cpu_ms:.1f}",
+            f"{x.load_before:.1f}/{x.load_after:.1f}",
+        ]
         table.add_row(x.name, *[c for i, c in enumerate(cells) if i != 6])
         lines.append("| " + " | ".join([LABELS[x.name], *cells]) + " |")
     console.print(table)

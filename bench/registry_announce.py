@@ -28,8 +28,7 @@ DEFAULT_POSTGRES = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 def announcement(n: int, meters: int) -> tuple[Site, list[Meter]]:
     site = Site(f"reg-{n:05d}", f"项目 {n}", SiteType.OFFICE, "上海", "上海", 31.2, 121.5)
     return site, [
-        Meter(f"reg-{n:05d}-{m:02d}", site.site_id, MeterCategory.CORRIDOR_LIGHTING, 5.0, f"走廊 {m}", 1e9)
-        for m in range(meters)
+        Meter(f"reg-{n:05d}-{m:02d}", site.site_id, MeterCategory.CORRIDOR_LIGHTING, 5.0, f"走廊 {m}", 1e9) for m in range(meters)
     ]
 
 

@@ -33,7 +33,9 @@ def servers(influx_options: dict[str, str | int] | None = None) -> Iterator[tupl
     (workdir / "mqtt").mkdir()
     (workdir / "influx").mkdir()
     broker = MosquittoServer(binary=_binary("mosquitto", "/usr/sbin/mosquitto"), workdir=workdir / "mqtt")
-    influx = InfluxServer(binary=_binary("influxd", "/usr/bin/influxd"), workdir=workdir / "influx", data_options=dict(influx_options or {}))
+    influx = InfluxServer(
+        binary=_binary("influxd", "/usr/bin/influxd"), workdir=workdir / "influx", data_options=dict(influx_options or {})
+    )
     broker.start()
     influx.start()
     try:

@@ -18,7 +18,15 @@ class IngestProcess:
     """Runs `kilowatch ingest` against the given broker and InfluxDB database."""
 
     def __init__(
-        self, workdir: Path, mqtt_port: int, prefix: str, influx_url: str, database: str, shared_group: str = "", member: int = 0, writers: int = 1
+        self,
+        workdir: Path,
+        mqtt_port: int,
+        prefix: str,
+        influx_url: str,
+        database: str,
+        shared_group: str = "",
+        member: int = 0,
+        writers: int = 1,
     ) -> None:
         """``shared_group``: join this MQTT 5 shared subscription group as member ``member``;
         ``writers``: writer processes of the worker (``ingest.writers``)."""
@@ -44,7 +52,16 @@ class IngestProcess:
         data_dir.mkdir(exist_ok=True)
         log = (self.workdir / "ingest.log").open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "kilowatch.cli", "--data-dir", str(data_dir), "ingest", "--metrics-port", str(self.metrics_port)],
+            [
+                sys.executable,
+                "-m",
+                "kilowatch.cli",
+                "--data-dir",
+                str(data_dir),
+                "ingest",
+                "--metrics-port",
+                str(self.metrics_port),
+            ],
             env=self.env,
             stdout=log,
             stderr=log,

@@ -35,9 +35,25 @@ if TYPE_CHECKING:
 # helpers below, and ingest and the API would otherwise load both (~0.5 s) for nothing.
 
 __all__ = [
-    "COVERED_YEARS", "DAY_KINDS", "DAY", "DEFAULT_COUNTRY", "HOME_UTC_OFFSET_S", "HOME_TIMEZONE", "DayCalendar", "day_kind", "day_kinds",
-    "day_of", "home_days_match", "is_covered", "is_holiday", "is_workday", "local_date", "month_of", "next_month",
-    "notice_warning", "whole_home_days",
+    "COVERED_YEARS",
+    "DAY_KINDS",
+    "DAY",
+    "DEFAULT_COUNTRY",
+    "HOME_UTC_OFFSET_S",
+    "HOME_TIMEZONE",
+    "DayCalendar",
+    "day_kind",
+    "day_kinds",
+    "day_of",
+    "home_days_match",
+    "is_covered",
+    "is_holiday",
+    "is_workday",
+    "local_date",
+    "month_of",
+    "next_month",
+    "notice_warning",
+    "whole_home_days",
 ]
 
 log = logging.getLogger(__name__)
@@ -88,8 +104,7 @@ _HOLIDAYS: dict[int, list[date]] = {
 
 #: Weekend days that are working days (上班) to make up for a holiday block.
 _MAKEUP_WORKDAYS: dict[int, list[date]] = {
-    2024: _days("2024-02-04", "2024-02-18", "2024-04-07", "2024-04-28", "2024-05-11", "2024-09-14",
-                "2024-09-29", "2024-10-12"),
+    2024: _days("2024-02-04", "2024-02-18", "2024-04-07", "2024-04-28", "2024-05-11", "2024-09-14", "2024-09-29", "2024-10-12"),
     2025: _days("2025-01-26", "2025-02-08", "2025-04-27", "2025-09-28", "2025-10-11"),
     2026: _days("2026-01-04", "2026-02-14", "2026-02-28", "2026-05-09", "2026-09-20", "2026-10-10"),
 }
@@ -99,7 +114,6 @@ COVERED_YEARS = frozenset(_HOLIDAYS)
 
 _ALL_HOLIDAYS = frozenset(d for days in _HOLIDAYS.values() for d in days)
 _ALL_MAKEUP = frozenset(d for days in _MAKEUP_WORKDAYS.values() for d in days)
-
 
 
 class _Year(NamedTuple):
@@ -207,9 +221,11 @@ def notice_warning(today: date, country: str = DEFAULT_COUNTRY) -> str | None:
     year = missing[0]
     import holidays
 
-    message = (f"no State Council holiday notice for {year} in core/calendar.py: its holidays come from the "
-               f"holidays package (v{holidays.__version__}), which may miss the make-up working days (调休); "
-               f"add the notice's days to the table when it is published")
+    message = (
+        f"no State Council holiday notice for {year} in core/calendar.py: its holidays come from the "
+        f"holidays package (v{holidays.__version__}), which may miss the make-up working days (调休); "
+        f"add the notice's days to the table when it is published"
+    )
     if (country, year) not in _warned:
         _warned.add((country, year))
         log.warning("calendar: %s", message)

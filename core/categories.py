@@ -60,21 +60,24 @@ _HVAC = (W.HVAC_AFTER_HOURS, W.BASE_LOAD_CREEP)
 _PUMP = (W.PUMP_NIGHT, W.BASELINE_EXCESS, W.BASE_LOAD_CREEP)
 
 #: The table, in the order the dashboard lists categories.
-CATEGORIES: dict[MeterCategory, CategoryInfo] = {row.code: row for row in (
-    CategoryInfo(C.CORRIDOR_LIGHTING, "走廊照明", "Corridor lighting", "kWh", _LIGHTING),
-    CategoryInfo(C.LOBBY_LIGHTING, "大堂照明", "Lobby lighting", "kWh", _LIGHTING),
-    CategoryInfo(C.GARAGE_LIGHTING, "车库照明", "Garage lighting", "kWh", _LIGHTING),
-    CategoryInfo(C.LANDSCAPE_LIGHTING, "景观照明", "Landscape lighting", "kWh", _LIGHTING),
-    CategoryInfo(C.PUBLIC_HVAC, "公区空调", "Public HVAC", "kWh", _HVAC),
-    CategoryInfo(C.ELEVATOR, "电梯", "Elevators", "kWh", (W.ELEVATOR_IDLE, W.BASELINE_EXCESS)),
-    CategoryInfo(C.WATER_PUMP, "给水泵", "Water pumps", "kWh", _PUMP),
-    CategoryInfo(C.LANDSCAPE_PUMP, "景观水泵", "Landscape pumps", "kWh", _PUMP),
-    CategoryInfo(C.EV_CHARGER, "充电桩", "EV chargers", "kWh", ()),
-    CategoryInfo(C.PV, "光伏", "PV", "kWh", (), generates=True),
-    CategoryInfo(C.GAS, "燃气", "Gas", "m3", ()),
-    CategoryInfo(C.AIR_COMPRESSOR, "空压机", "Air compressors", "kWh", (W.COMPRESSED_AIR_LEAK, W.BASE_LOAD_CREEP)),
-    CategoryInfo(C.CHILLER, "冷水机组", "Chillers", "kWh", _HVAC),
-)}
+CATEGORIES: dict[MeterCategory, CategoryInfo] = {
+    row.code: row
+    for row in (
+        CategoryInfo(C.CORRIDOR_LIGHTING, "走廊照明", "Corridor lighting", "kWh", _LIGHTING),
+        CategoryInfo(C.LOBBY_LIGHTING, "大堂照明", "Lobby lighting", "kWh", _LIGHTING),
+        CategoryInfo(C.GARAGE_LIGHTING, "车库照明", "Garage lighting", "kWh", _LIGHTING),
+        CategoryInfo(C.LANDSCAPE_LIGHTING, "景观照明", "Landscape lighting", "kWh", _LIGHTING),
+        CategoryInfo(C.PUBLIC_HVAC, "公区空调", "Public HVAC", "kWh", _HVAC),
+        CategoryInfo(C.ELEVATOR, "电梯", "Elevators", "kWh", (W.ELEVATOR_IDLE, W.BASELINE_EXCESS)),
+        CategoryInfo(C.WATER_PUMP, "给水泵", "Water pumps", "kWh", _PUMP),
+        CategoryInfo(C.LANDSCAPE_PUMP, "景观水泵", "Landscape pumps", "kWh", _PUMP),
+        CategoryInfo(C.EV_CHARGER, "充电桩", "EV chargers", "kWh", ()),
+        CategoryInfo(C.PV, "光伏", "PV", "kWh", (), generates=True),
+        CategoryInfo(C.GAS, "燃气", "Gas", "m3", ()),
+        CategoryInfo(C.AIR_COMPRESSOR, "空压机", "Air compressors", "kWh", (W.COMPRESSED_AIR_LEAK, W.BASE_LOAD_CREEP)),
+        CategoryInfo(C.CHILLER, "冷水机组", "Chillers", "kWh", _HVAC),
+    )
+}
 if set(CATEGORIES) != set(MeterCategory):  # fail at import, not at the first label lookup far from here
     raise RuntimeError(f"MeterCategory members without a row: {sorted(set(MeterCategory) - set(CATEGORIES))}")
 

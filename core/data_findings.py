@@ -18,7 +18,13 @@ from sqlalchemy.orm import Session
 from core.db.tables import DataFindingRecord
 
 __all__ = [
-    "DataFindingKind", "FindingSource", "close_ended", "close_finding", "finding_row", "insert_findings", "open_findings",
+    "DataFindingKind",
+    "FindingSource",
+    "close_ended",
+    "close_finding",
+    "finding_row",
+    "insert_findings",
+    "open_findings",
     "upsert_finding",
 ]
 
@@ -55,13 +61,21 @@ class FindingSource(enum.StrEnum):
 _CHUNK = 1000
 
 
-def finding_row(site_id: str, meter_id: str, kind: str, started_at: int, ended_at: int | None, detail: dict,
-                source: FindingSource, now: int) -> dict:
+def finding_row(
+    site_id: str, meter_id: str, kind: str, started_at: int, ended_at: int | None, detail: dict, source: FindingSource, now: int
+) -> dict:
     """The column values of one new finding (open while ``ended_at`` is None)."""
     return {
-        "site_id": site_id, "meter_id": meter_id, "kind": kind, "started_at": started_at, "ended_at": ended_at,
-        "open": ended_at is None, "detail": json.dumps(detail, sort_keys=True), "source": source,
-        "created_at": now, "updated_at": now,
+        "site_id": site_id,
+        "meter_id": meter_id,
+        "kind": kind,
+        "started_at": started_at,
+        "ended_at": ended_at,
+        "open": ended_at is None,
+        "detail": json.dumps(detail, sort_keys=True),
+        "source": source,
+        "created_at": now,
+        "updated_at": now,
     }
 
 
@@ -82,22 +96,47 @@ def _insert_ignoring_duplicates(session: Session, rows: list[dict]) -> None:
         session.add_all(DataFindingRecord(**r) for r in rows if (r["meter_id"], r["kind"], r["started_at"]) not in existing)
 
 
-def upsert_finding(session: Session, site_id: str, meter_id: str, kind: str, started_at: int, ended_at: int,
-                   still_open: bool, detail: str, source: FindingSource, now: int) -> bool:
+def upsert_finding(
+    session: Session,
+    site_id: str,
+    meter_id: str,
+    kind: str,
+    started_at: int,
+    ended_at: int,
+    still_open: bool,
+    detail: str,
+    source: FindingSource,
+    now: int,
+) -> bool:
     """Record a finding seen again and again (the detector's): insert it, or move the end of
     the one holding its key. True when a row was written.
 
     The end only moves later, and ``detail`` is rewritten only on the writer's own rows: a
     reset ingest recorded keeps ingest's detail when the detector sees it too.
     """
-    row = session.scalars(select(DataFindingRecord).where(
-        DataFindingRecord.site_id == site_id,  # site-level findings share meter_id ""
-        DataFindingRecord.meter_id == meter_id, DataFindingRecord.kind == kind,
-        DataFindingRecord.started_at == started_at)).first()
+    row = session.scalars(
+        select(DataFindingRecord).where(
+            DataFindingRecord.site_id == site_id,  # site-level findings share meter_id ""
+            DataFindingRecord.meter_id == meter_id,
+            DataFindingRecord.kind == kind,
+            DataFindingRecord.started_at == started_at,
+        )
+    ).first()
     if row is None:
-        session.add(DataFindingRecord(site_id=site_id, meter_id=meter_id, kind=kind, started_at=started_at,
-                                      ended_at=ended_at, open=still_open, detail=detail, source=source,
-                                      created_at=now, updated_at=now))
+        session.add(
+            DataFindingRecord(
+                site_id=site_id,
+                meter_id=meter_id,
+                kind=kind,
+                started_at=started_at,
+                ended_at=ended_at,
+                open=still_open,
+                detail=detail,
+                source=source,
+                created_at=now,
+                updated_at=now,
+            )
+        )
         session.flush()
         return True
     if row.ended_at == ended_at and row.open == still_open:
@@ -110,10 +149,16 @@ def upsert_finding(session: Session, site_id: str, meter_id: str, kind: str, sta
 
 def close_ended(session: Session, site_id: str, source: FindingSource, before: int, now: int) -> None:
     """Close the site's open findings from ``source`` that ended before ``before``."""
-    session.execute(update(DataFindingRecord)
-                    .where(DataFindingRecord.site_id == site_id, DataFindingRecord.source == source,
-                           DataFindingRecord.open.is_(True), DataFindingRecord.ended_at < before)
-                    .values(open=False, updated_at=now))
+    session.execute(
+        update(DataFindingRecord)
+        .where(
+            DataFindingRecord.site_id == site_id,
+            DataFindingRecord.source == source,
+            DataFindingRecord.open.is_(True),
+            DataFindingRecord.ended_at < before,
+        )
+        .values(open=False, updated_at=now)
+    )
 
 
 def close_finding(session: Session, meter_id: str, kind: str, started_at: int, ended_at: int, now: int) -> None:

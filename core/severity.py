@@ -41,4 +41,3 @@ def public_severity(wasted_kwh: float, cost_cny: float, duration_s: float) -> st
         if floor.hours is not None and duration_s >= floor.hours * HOUR:
             return floor.level
     return "low"
-

@@ -16,10 +16,31 @@ from core.domain import DeclaredHours, MeterCategory, SiteType
 from core.geo import capital_of
 
 __all__ = [
-    "CITY_MAX", "CLOCK_PATTERN", "DAY_KINDS", "GIVEN", "InvalidField", "LATITUDE", "LONGITUDE", "NAME_MAX",
-    "PROVINCE_CAPITAL", "PROVINCE_MAX", "RATED_KW_MAX", "check_category", "check_city", "check_latitude",
-    "check_longitude", "check_name", "check_opening_hours", "check_province", "check_rated_kw", "check_register_max",
-    "check_site_name", "check_site_type", "check_timezone", "locate", "opening_hours_json",
+    "CITY_MAX",
+    "CLOCK_PATTERN",
+    "DAY_KINDS",
+    "GIVEN",
+    "InvalidField",
+    "LATITUDE",
+    "LONGITUDE",
+    "NAME_MAX",
+    "PROVINCE_CAPITAL",
+    "PROVINCE_MAX",
+    "RATED_KW_MAX",
+    "check_category",
+    "check_city",
+    "check_latitude",
+    "check_longitude",
+    "check_name",
+    "check_opening_hours",
+    "check_province",
+    "check_rated_kw",
+    "check_register_max",
+    "check_site_name",
+    "check_site_type",
+    "check_timezone",
+    "locate",
+    "opening_hours_json",
 ]
 
 NAME_MAX = 200
@@ -150,8 +171,9 @@ def _clock(where: str, value: object) -> float:
     if not isinstance(value, str):
         raise InvalidField("opening_hours", f"{where} is not a local time HH:MM")
     if not _CLOCK.match(value):
-        raise InvalidField("opening_hours", f"{where} {value[:16]!r} is not a local time HH:MM between 00:00 and "
-                                            "24:00 on the hour or half hour")
+        raise InvalidField(
+            "opening_hours", f"{where} {value[:16]!r} is not a local time HH:MM between 00:00 and 24:00 on the hour or half hour"
+        )
     hours, minutes = value.split(":")
     return int(hours) + int(minutes) / 60
 
@@ -160,13 +182,16 @@ def _window(kind: str, value: object) -> tuple[float, float] | None:
     if value is None:
         return None
     if not isinstance(value, dict) or set(value) != {"open", "close"}:
-        raise InvalidField("opening_hours", f"{kind} is not {{\"open\": \"HH:MM\", \"close\": \"HH:MM\"}} or null (closed)")
+        raise InvalidField("opening_hours", f'{kind} is not {{"open": "HH:MM", "close": "HH:MM"}} or null (closed)')
     opens, closes = _clock(f"{kind}.open", value["open"]), _clock(f"{kind}.close", value["close"])
     if closes <= opens:
         # Overnight windows are refused rather than guessed: the detector's day runs from local
         # midnight, and a site open round the clock says 00:00-24:00.
-        raise InvalidField("opening_hours", f"{kind}.close {value['close']} is not after {kind}.open {value['open']} "
-                                            "(a window ends by 24:00; open round the clock is 00:00-24:00)")
+        raise InvalidField(
+            "opening_hours",
+            f"{kind}.close {value['close']} is not after {kind}.open {value['open']} "
+            "(a window ends by 24:00; open round the clock is 00:00-24:00)",
+        )
     return opens, closes
 
 
@@ -179,8 +204,9 @@ def check_opening_hours(value: object) -> DeclaredHours | None:
         raise InvalidField("opening_hours", "is not an object with workday and other windows")
     unknown, missing = sorted(set(value) - set(DAY_KINDS)), [k for k in DAY_KINDS if k not in value]
     if unknown:
-        raise InvalidField("opening_hours", f"has unknown day kinds {', '.join(k[:24] for k in unknown[:3])}: "
-                                            "use workday and other")
+        raise InvalidField(
+            "opening_hours", f"has unknown day kinds {', '.join(k[:24] for k in unknown[:3])}: use workday and other"
+        )
     if missing:
         raise InvalidField("opening_hours", f"{missing[0]} is missing (null: closed that day)")
     return DeclaredHours(_window("workday", value["workday"]), _window("other", value["other"]))
@@ -195,8 +221,10 @@ def opening_hours_json(declared: DeclaredHours | None) -> dict | None:
         minutes = round(hours * 60)
         return f"{minutes // 60:02d}:{minutes % 60:02d}"
 
-    return {kind: None if window is None else {"open": clock(window[0]), "close": clock(window[1])}
-            for kind, window in zip(DAY_KINDS, (declared.workday, declared.other), strict=True)}
+    return {
+        kind: None if window is None else {"open": clock(window[0]), "close": clock(window[1])}
+        for kind, window in zip(DAY_KINDS, (declared.workday, declared.other), strict=True)
+    }
 
 
 def locate(province: str, latitude: float | None, longitude: float | None) -> tuple[float, float, str]:

@@ -15,8 +15,13 @@ from functools import lru_cache
 import numpy as np
 
 __all__ = [
-    "sun_times", "is_daylight", "solar_elevation", "daylight_seconds",
-    "sun_times_array", "solar_elevation_array", "daylight_fraction_array",
+    "sun_times",
+    "is_daylight",
+    "solar_elevation",
+    "daylight_seconds",
+    "sun_times_array",
+    "solar_elevation_array",
+    "daylight_fraction_array",
 ]
 
 #: Sun's centre 0.833 deg below the horizon: refraction plus the solar disc radius.
@@ -31,17 +36,20 @@ def _fractional_year(day_of_year: int, hour_utc: float) -> float:
 def _equation_of_time(g: float) -> float:
     """Minutes by which apparent solar time runs ahead of mean solar time."""
     return 229.18 * (
-        0.000075 + 0.001868 * math.cos(g) - 0.032077 * math.sin(g)
-        - 0.014615 * math.cos(2 * g) - 0.040849 * math.sin(2 * g)
+        0.000075 + 0.001868 * math.cos(g) - 0.032077 * math.sin(g) - 0.014615 * math.cos(2 * g) - 0.040849 * math.sin(2 * g)
     )
 
 
 def _declination(g: float) -> float:
     """Solar declination in radians."""
     return (
-        0.006918 - 0.399912 * math.cos(g) + 0.070257 * math.sin(g)
-        - 0.006758 * math.cos(2 * g) + 0.000907 * math.sin(2 * g)
-        - 0.002697 * math.cos(3 * g) + 0.00148 * math.sin(3 * g)
+        0.006918
+        - 0.399912 * math.cos(g)
+        + 0.070257 * math.sin(g)
+        - 0.006758 * math.cos(2 * g)
+        + 0.000907 * math.sin(2 * g)
+        - 0.002697 * math.cos(3 * g)
+        + 0.00148 * math.sin(3 * g)
     )
 
 
@@ -111,17 +119,18 @@ def solar_elevation(lat: float, lon: float, ts: int) -> float:
 
 
 def _equation_of_time_np(g: np.ndarray) -> np.ndarray:
-    return 229.18 * (
-        0.000075 + 0.001868 * np.cos(g) - 0.032077 * np.sin(g)
-        - 0.014615 * np.cos(2 * g) - 0.040849 * np.sin(2 * g)
-    )
+    return 229.18 * (0.000075 + 0.001868 * np.cos(g) - 0.032077 * np.sin(g) - 0.014615 * np.cos(2 * g) - 0.040849 * np.sin(2 * g))
 
 
 def _declination_np(g: np.ndarray) -> np.ndarray:
     return (
-        0.006918 - 0.399912 * np.cos(g) + 0.070257 * np.sin(g)
-        - 0.006758 * np.cos(2 * g) + 0.000907 * np.sin(2 * g)
-        - 0.002697 * np.cos(3 * g) + 0.00148 * np.sin(3 * g)
+        0.006918
+        - 0.399912 * np.cos(g)
+        + 0.070257 * np.sin(g)
+        - 0.006758 * np.cos(2 * g)
+        + 0.000907 * np.sin(2 * g)
+        - 0.002697 * np.cos(3 * g)
+        + 0.00148 * np.sin(3 * g)
     )
 
 
@@ -152,8 +161,7 @@ def sun_times_array(lat: np.ndarray, lon: np.ndarray, day_index: np.ndarray) -> 
     return midnight + (noon_min - ha_min) * 60.0, midnight + (noon_min + ha_min) * 60.0
 
 
-def daylight_fraction_array(lat: np.ndarray, lon: np.ndarray, t0: int, t1: int,
-                            cache: dict | None = None) -> np.ndarray:
+def daylight_fraction_array(lat: np.ndarray, lon: np.ndarray, t0: int, t1: int, cache: dict | None = None) -> np.ndarray:
     """Share of ``[t0, t1)`` in daylight at each site (intervals up to a day long).
 
     ``cache``, a dict the caller keeps for one set of sites, saves recomputing the

@@ -93,8 +93,9 @@ def _period(raw: Any, where: str) -> Period:
         raise ValueError(f"{where}: price {raw['price']!r} is not a number") from None
     if not 0 <= price <= MAX_PRICE:
         raise ValueError(f"{where}: price {price} is outside 0-{MAX_PRICE:g} CNY/kWh")
-    return Period(str(raw.get("name", "")), _minutes(raw.get("start"), f"{where}.start"),
-                  _minutes(raw.get("end"), f"{where}.end"), price)
+    return Period(
+        str(raw.get("name", "")), _minutes(raw.get("start"), f"{where}.start"), _minutes(raw.get("end"), f"{where}.end"), price
+    )
 
 
 def _periods(raw: Any, where: str, strict: bool) -> tuple[Period, ...]:
@@ -117,8 +118,12 @@ def _season(raw: Any, where: str, strict: bool) -> Season:
     if not isinstance(raw, Mapping):
         raise ValueError(f"{where}: a season is {{name, months, periods}}")
     months = raw.get("months")
-    if not isinstance(months, Sequence) or isinstance(months, str) or not months or not all(
-            isinstance(m, int) and 1 <= m <= 12 for m in months):
+    if (
+        not isinstance(months, Sequence)
+        or isinstance(months, str)
+        or not months
+        or not all(isinstance(m, int) and 1 <= m <= 12 for m in months)
+    ):
         raise ValueError(f"{where}.months: expected a list of months 1-12, not {months!r}")
     return Season(str(raw.get("name", "")), frozenset(months), _periods(raw.get("periods"), f"{where}.periods", strict))
 

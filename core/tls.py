@@ -37,8 +37,10 @@ def client_context(mqtt: MqttSettings) -> ssl.SSLContext | None:
             context.load_cert_chain(mqtt.tls_cert_file, mqtt.tls_key_file)
     except ssl.SSLError as exc:
         # The message never holds key material, only which file and OpenSSL's reason.
-        raise TlsConfigError(f"mqtt TLS files (CA {mqtt.tls_ca_file or 'system'}, certificate "
-                             f"{mqtt.tls_cert_file or 'none'}) are not usable PEM: {exc.reason or exc}") from exc
+        raise TlsConfigError(
+            f"mqtt TLS files (CA {mqtt.tls_ca_file or 'system'}, certificate "
+            f"{mqtt.tls_cert_file or 'none'}) are not usable PEM: {exc.reason or exc}"
+        ) from exc
     return context
 
 

@@ -131,8 +131,8 @@ def encode_meta(site: Site, meters: list[Meter]) -> bytes:
                 "lat": site.latitude,
                 "lon": site.longitude,
                 "tz": site.timezone,
-            } | ({"opening_hours": site_rules.opening_hours_json(site.opening_hours)}
-                 if site.opening_hours is not None else {}),
+            }
+            | ({"opening_hours": site_rules.opening_hours_json(site.opening_hours)} if site.opening_hours is not None else {}),
             "meters": [
                 {"id": m.meter_id, "category": m.category.value, "rated_kw": m.rated_kw, "name": m.name}
                 | ({"register_max": m.register_max} if m.register_max is not None else {})
@@ -279,14 +279,16 @@ def _decode_meta(site_id: str, body: dict) -> tuple[Site, list[Meter]]:
         seen.add(meter_id)
         if "category" not in m:
             raise _MetaError("bad_meta_category", f"{where}.category is missing")
-        meters.append(Meter(
-            meter_id=meter_id,
-            site_id=site_id,
-            category=_field(where, site_rules.check_category, m["category"]),
-            rated_kw=_field(where, site_rules.check_rated_kw, m["rated_kw"] if m.get("rated_kw") is not None else 0.0),
-            name=_field(where, site_rules.check_name, _optional_text(m, "name", "")),
-            register_max=_field(where, site_rules.check_register_max, m.get("register_max")),
-        ))
+        meters.append(
+            Meter(
+                meter_id=meter_id,
+                site_id=site_id,
+                category=_field(where, site_rules.check_category, m["category"]),
+                rated_kw=_field(where, site_rules.check_rated_kw, m["rated_kw"] if m.get("rated_kw") is not None else 0.0),
+                name=_field(where, site_rules.check_name, _optional_text(m, "name", "")),
+                register_max=_field(where, site_rules.check_register_max, m.get("register_max")),
+            )
+        )
     return site, meters
 
 

@@ -49,7 +49,9 @@ def decode_weather(topic: str, site_id: str, body: dict, payload: bytes) -> Deco
     if not isinstance(items, list):
         return Decoded([], [Rejection(topic, "weather batch has no 'readings' list", payload[:2048])])
     if len(items) > MAX_WEATHER_ITEMS:
-        return Decoded([], [Rejection(topic, f"weather batch of {len(items)} samples exceeds {MAX_WEATHER_ITEMS}", payload[:256])])
+        return Decoded(
+            [], [Rejection(topic, f"weather batch of {len(items)} samples exceeds {MAX_WEATHER_ITEMS}", payload[:256])]
+        )
     points: list[TemperaturePoint] = []
     rejections: list[Rejection] = []
     for item in items:

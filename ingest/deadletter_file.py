@@ -119,7 +119,9 @@ class DeadLetterFile:
         for record in records:
             try:
                 with sessions.begin() as session:
-                    session.add(DeadLetterRecord(**{c: getattr(record, c) for c in ("received_at", "kind", "topic", "reason", "payload")}))
+                    session.add(
+                        DeadLetterRecord(**{c: getattr(record, c) for c in ("received_at", "kind", "topic", "reason", "payload")})
+                    )
                 inserted += 1
             except RETRYABLE:
                 raise

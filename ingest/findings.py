@@ -60,9 +60,10 @@ def save_findings(sessions: sessionmaker[Session], findings: Sequence[Finding], 
         return
     with sessions.begin() as session:
         if findings:
-            insert_findings(session, [
-                finding_row(f.site_id, f.meter_id, f.kind, f.started_at, f.ended_at, f.detail, SOURCE, now) for f in findings
-            ])
+            insert_findings(
+                session,
+                [finding_row(f.site_id, f.meter_id, f.kind, f.started_at, f.ended_at, f.detail, SOURCE, now) for f in findings],
+            )
         for c in closings:
             close_finding(session, c.meter_id, c.kind, c.started_at, c.ended_at, now)
 

@@ -66,13 +66,17 @@ def _misfit(series: list[EnergyPoint], new: set[int], meter: Meter | None) -> in
         if point.ts in new:
             if point.register > REGISTER_CEILING:
                 return i
-            if previous is not None and interval_energy(previous.register, point.register, point.ts - changed, meter)[0] is Step.IMPLAUSIBLE:
+            if (
+                previous is not None
+                and interval_energy(previous.register, point.register, point.ts - changed, meter)[0] is Step.IMPLAUSIBLE
+            ):
                 return i
             after = series[i + 1] if i + 1 < len(series) else None
             if after is not None and after.ts not in new:
                 since = point.ts if previous is None or point.register != previous.register else changed
                 if interval_energy(point.register, after.register, after.ts - since, meter)[0] is Step.IMPLAUSIBLE and (
-                    previous is None or interval_energy(previous.register, after.register, after.ts - changed, meter)[0] is not Step.IMPLAUSIBLE
+                    previous is None
+                    or interval_energy(previous.register, after.register, after.ts - changed, meter)[0] is not Step.IMPLAUSIBLE
                 ):
                     return i
         if previous is None or point.register != previous.register:

@@ -143,16 +143,33 @@ class IngestMetrics:
 #: Counters a writer process keeps and reports to its network process (which adds them up);
 #: the network process keeps its own ``received``, ``connections``, ``acked`` and lag.
 WRITER_COUNTERS = (
-    "received_readings", "settled_readings", "stored", "duplicates", "resets", "rollovers", "out_of_order",
-    "announcements", "store_errors", "spooled", "spooled_bytes", "replayed", "reconciled",
+    "received_readings",
+    "settled_readings",
+    "stored",
+    "duplicates",
+    "resets",
+    "rollovers",
+    "out_of_order",
+    "announcements",
+    "store_errors",
+    "spooled",
+    "spooled_bytes",
+    "replayed",
+    "reconciled",
 )
 
 
 def writer_report(m: IngestMetrics) -> dict:
     """What a writer process tells its network process about itself (plain, picklable values)."""
     report: dict = {name: getattr(m, name) for name in WRITER_COUNTERS}
-    report.update(rejected=dict(m.rejected), findings=dict(m.findings), newest=m.newest_stored_ts, spool_full=m.spool_full,
-                  spool_bytes=m.spool_bytes(), queue=(m.queue_messages(), m.queue_readings(), m.queue_bytes()))
+    report.update(
+        rejected=dict(m.rejected),
+        findings=dict(m.findings),
+        newest=m.newest_stored_ts,
+        spool_full=m.spool_full,
+        spool_bytes=m.spool_bytes(),
+        queue=(m.queue_messages(), m.queue_readings(), m.queue_bytes()),
+    )
     return report
 
 
@@ -200,7 +217,9 @@ class _Collector:
         for reason, n in sorted(m.rejected.items()):
             rejected.add_metric([reason], n)
         yield rejected
-        quality = CounterMetricFamily(f"{PREFIX}_data_quality_events", "Register resets, rollovers, late readings", labels=["kind"])
+        quality = CounterMetricFamily(
+            f"{PREFIX}_data_quality_events", "Register resets, rollovers, late readings", labels=["kind"]
+        )
         for kind, n in (("reset", m.resets), ("rollover", m.rollovers), ("out_of_order", m.out_of_order)):
             quality.add_metric([kind], n)
         yield quality
@@ -223,7 +242,10 @@ class _Collector:
             running += n
             buckets.append((bound, running))
         yield HistogramMetricFamily(
-            f"{PREFIX}_ack_lag_seconds", "Seconds from a message's arrival to its acknowledgement", buckets=buckets, sum_value=m.lag_sum
+            f"{PREFIX}_ack_lag_seconds",
+            "Seconds from a message's arrival to its acknowledgement",
+            buckets=buckets,
+            sum_value=m.lag_sum,
         )
 
 

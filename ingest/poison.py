@@ -112,8 +112,9 @@ class PoisonGuard:
         except Exception as exc:
             if len(batch) == 1:
                 return self._alone(batch[0], exc)
-            log.error("writing a batch of %d messages failed (%s: %s); retrying them one at a time",
-                      len(batch), type(exc).__name__, exc)
+            log.error(
+                "writing a batch of %d messages failed (%s: %s); retrying them one at a time", len(batch), type(exc).__name__, exc
+            )
             return self._one_by_one(batch, exc)
 
     def _alone(self, message: InboundMessage, exc: Exception) -> bool:
@@ -145,8 +146,9 @@ class PoisonGuard:
     def _poison(self, failed: list[tuple[InboundMessage, Exception]]) -> None:
         now = int(self._clock())
         letters = [
-            DeadLetter(m.topic, POISON_KIND, f"the writer failed on this message: {type(e).__name__}: {e}"[:MAX_REASON],
-                       m.payload, now)
+            DeadLetter(
+                m.topic, POISON_KIND, f"the writer failed on this message: {type(e).__name__}: {e}"[:MAX_REASON], m.payload, now
+            )
             for m, e in failed
         ]
         for m, e in failed:

@@ -144,7 +144,11 @@ class ProcessWorker(IngestWorker):
             process.join(max(0.0, deadline - time.monotonic()))
         for process in self._processes:
             if process.is_alive():
-                log.warning("writer process %s still busy after %.0f s; killing it (its messages stay unacknowledged)", process.pid, timeout)
+                log.warning(
+                    "writer process %s still busy after %.0f s; killing it (its messages stay unacknowledged)",
+                    process.pid,
+                    timeout,
+                )
                 process.kill()
                 process.join(5)
         if self._collector is not None:
@@ -165,7 +169,9 @@ class ProcessWorker(IngestWorker):
             self._metrics.received += 1
             raw = message._topic
             outbox = self._outboxes[writer_of(site_of(raw, self._prefix), self._writers)]
-            outbox.add((raw, message.payload, message.mid, message.qos, self._connection or 0, int(self._clock()), time.monotonic()))
+            outbox.add(
+                (raw, message.payload, message.mid, message.qos, self._connection or 0, int(self._clock()), time.monotonic())
+            )
         except Exception:
             log.exception("failed to dispatch a message on %r", message._topic[:200])
 

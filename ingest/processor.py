@@ -119,7 +119,14 @@ class BatchProcessor:
         for message in batch:
             decoded = message.decoded
             for rejection in decoded.rejections:
-                self._reject(intake, message.topic, message.received_at, rejection.kind or wire_kind(rejection.reason), rejection.reason, rejection.payload)
+                self._reject(
+                    intake,
+                    message.topic,
+                    message.received_at,
+                    rejection.kind or wire_kind(rejection.reason),
+                    rejection.reason,
+                    rejection.payload,
+                )
             if decoded.meta is not None or decoded.retire is not None:
                 self._announce(intake, message, announce)
             if decoded.weather:
@@ -129,7 +136,12 @@ class BatchProcessor:
             for reading in decoded.readings:
                 meter = cached(reading.meter_id)
                 # The common case inline; check_reading (same rules) explains a refusal.
-                if meter is not None and meter.site_id == reading.site_id and oldest <= reading.ts <= newest and reading.register >= 0:
+                if (
+                    meter is not None
+                    and meter.site_id == reading.site_id
+                    and oldest <= reading.ts <= newest
+                    and reading.register >= 0
+                ):
                     admit(new_record(Admitted, (reading, meter, received_at, message)))
                     continue
                 meter = directory.meter(reading.meter_id)  # may reload the registry for a new meter
@@ -206,7 +218,15 @@ class BatchProcessor:
             step = outcome.step
             if step is _NEXT or step is _FIRST:
                 points[(reading.meter_id, reading.ts)] = new_record(
-                    EnergyPoint, (reading.site_id, reading.meter_id, _CATEGORY_VALUES[meter.category], reading.ts, reading.register, outcome.energy)
+                    EnergyPoint,
+                    (
+                        reading.site_id,
+                        reading.meter_id,
+                        _CATEGORY_VALUES[meter.category],
+                        reading.ts,
+                        reading.register,
+                        outcome.energy,
+                    ),
                 )
             elif step is Step.DUPLICATE:
                 plan.duplicates += 1
@@ -225,7 +245,9 @@ class BatchProcessor:
         return plan
 
     @staticmethod
-    def _register_drop(plan: Plan, reading: Reading | EnergyPoint, meter: Meter, step: Step, previous: float | None, energy: float) -> None:
+    def _register_drop(
+        plan: Plan, reading: Reading | EnergyPoint, meter: Meter, step: Step, previous: float | None, energy: float
+    ) -> None:
         if step is Step.ROLLOVER:
             plan.rollovers += 1
             kind = REGISTER_ROLLOVER
@@ -244,7 +266,9 @@ class BatchProcessor:
         rated = f"rated {meter.rated_kw:g} kW" if meter.rated_kw > 0 else "without a rated power"
         origin = f"from {previous!r}" if previous is not None else "for any meter"
         detail = f"meter {reading.meter_id!r} ({rated}) cannot count to {reading.register!r} at ts {reading.ts} {origin}"
-        plan.dead_letters.append(DeadLetter(self.topic_of(item), IMPLAUSIBLE_REGISTER, detail, self.payload_of(item), item.received_at))
+        plan.dead_letters.append(
+            DeadLetter(self.topic_of(item), IMPLAUSIBLE_REGISTER, detail, self.payload_of(item), item.received_at)
+        )
         plan.rejected.append(IMPLAUSIBLE_REGISTER)
 
     def _place_late(self, plan: Plan, late: dict[str, list[Admitted]], shared: bool) -> None:
@@ -294,7 +318,9 @@ class BatchProcessor:
                     self._register_drop(plan, point, meter, step, previous, point.energy)
             plan.out_of_order += len(arrived)
             if arrived:
-                plan.findings.append(Finding(meter.site_id, meter_id, OUT_OF_ORDER, min(arrived), max(arrived), {"readings": len(arrived)}))
+                plan.findings.append(
+                    Finding(meter.site_id, meter_id, OUT_OF_ORDER, min(arrived), max(arrived), {"readings": len(arrived)})
+                )
 
     def _conflict(self, plan: Plan, item: Admitted) -> None:
         reading = item.reading

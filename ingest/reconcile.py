@@ -69,6 +69,7 @@ class StoreRunner(Protocol):
 
     def __call__(self, what: str, operation: Callable[[], T], /) -> T: ...
 
+
 #: History read before a batch's oldest point to find predecessors when a meter's usual
 #: interval is unknown: a longer silence costs a few widening per-meter queries.
 LOOKBACK_S = 6 * HOUR
@@ -151,7 +152,9 @@ class Reconciler:
             settled = self._failed_at + self._late_write_s
             if settled <= began:
                 return result
-            log.warning("a failed store write may still land: checking %d readings again in %.1fs", len(batch), settled - time.monotonic())
+            log.warning(
+                "a failed store write may still land: checking %d readings again in %.1fs", len(batch), settled - time.monotonic()
+            )
             if self._wait(settled - time.monotonic()):
                 raise Aborted("stopping while a failed store write may still land")
 
@@ -225,7 +228,9 @@ class Reconciler:
                     # stores such a reading only then): no energy, like a reset.
                     kind = REGISTER_ROLLOVER if step is Step.ROLLOVER else REGISTER_RESET
                     detail = {"previous_register": previous.register, "register": point.register, "energy": expected}  # type: ignore[union-attr]
-                    result.findings[(meter_id, kind, point.ts)] = Finding(point.site_id, meter_id, kind, point.ts, point.ts, detail)
+                    result.findings[(meter_id, kind, point.ts)] = Finding(
+                        point.site_id, meter_id, kind, point.ts, point.ts, detail
+                    )
             check_next = point.ts in tss
             if previous is None or point.register != previous.register:
                 changed = point.ts

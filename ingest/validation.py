@@ -112,7 +112,9 @@ class MeterDirectory:
         return self._loaded_at is None or self._monotonic() - self._loaded_at >= RELOAD_MIN_INTERVAL_S
 
 
-def check_reading(reading: Reading, meter: Meter | None, known_site: bool, now: float, settings: IngestSettings) -> Problem | None:
+def check_reading(
+    reading: Reading, meter: Meter | None, known_site: bool, now: float, settings: IngestSettings
+) -> Problem | None:
     """The first problem that keeps ``reading`` out of the store, or None."""
     if meter is None:
         if not known_site:

@@ -280,8 +280,16 @@ class IngestWorker:
     def _inbound(self, message: MQTTMessage) -> InboundMessage:
         # Only this (the network) thread changes the connection: no lock needed to read it.
         connection = self._connection
-        return inbound(message._topic, cast(bytes, message.payload), self._mqtt.topic_prefix, message.mid, message.qos,
-                       connection or 0, int(self._clock()), time.monotonic())
+        return inbound(
+            message._topic,
+            cast(bytes, message.payload),
+            self._mqtt.topic_prefix,
+            message.mid,
+            message.qos,
+            connection or 0,
+            int(self._clock()),
+            time.monotonic(),
+        )
 
     # --- writer thread --------------------------------------------------------------
 
@@ -294,7 +302,9 @@ class IngestWorker:
                 batch = self._buffer.take(self._settings.flush_interval_s, idle_timeout=_IDLE_S)
                 if batch:
                     if not guard.handle(batch):
-                        log.warning("stopping with %d readings neither stored nor spooled; left unacknowledged", self.stats.pending)
+                        log.warning(
+                            "stopping with %d readings neither stored nor spooled; left unacknowledged", self.stats.pending
+                        )
                         return
                     self._metrics.settled_readings += sum(len(m.decoded.readings) for m in batch)
                     self._ack(batch)
@@ -333,7 +343,9 @@ class IngestWorker:
         self._metrics.acked += acked
 
 
-def inbound(raw_topic: bytes, payload: bytes, prefix: str, mid: int, qos: int, connection: int, received_at: int, arrived: float) -> InboundMessage:
+def inbound(
+    raw_topic: bytes, payload: bytes, prefix: str, mid: int, qos: int, connection: int, received_at: int, arrived: float
+) -> InboundMessage:
     """Decode one received message; never raises (what does not decode becomes a rejection)."""
     try:
         topic = raw_topic.decode("utf-8")

@@ -88,7 +88,9 @@ class BatchWriter:
         self.spool = spool
         self._budget_s = retry_budget_s
         tracker = self._processor.tracker
-        self._reconciler = Reconciler(store, directory.cached, self._run, tracker.usual_interval, late_write_s, abort.wait) if shared else None
+        self._reconciler = (
+            Reconciler(store, directory.cached, self._run, tracker.usual_interval, late_write_s, abort.wait) if shared else None
+        )
         # Through the reconciler when there is one: it must know of every failed write.
         self._put = self._reconciler.write if self._reconciler is not None else store.write
         self._stale = stale
@@ -232,7 +234,10 @@ class BatchWriter:
     def _spool(self, admitted: list[Admitted]) -> bool:
         """Append ``admitted`` to the spool; False when it is full or the disk fails."""
         assert self.spool is not None
-        rows = [SpooledReading(a.reading.site_id, a.reading.meter_id, a.meter.category.value, a.reading.ts, a.reading.register) for a in admitted]
+        rows = [
+            SpooledReading(a.reading.site_id, a.reading.meter_id, a.meter.category.value, a.reading.ts, a.reading.register)
+            for a in admitted
+        ]
         try:
             appended = self.spool.append(admitted[0].received_at, rows)
         except (SpoolFull, OSError) as exc:
@@ -258,7 +263,12 @@ class BatchWriter:
         deadline = now + REPLAY_SLICE_S
         for record in spool.pending():
             admitted = [
-                Admitted(Reading(r.site_id, r.meter_id, r.ts, r.register), self._processor.replayed_meter(r.site_id, r.meter_id, r.category), record.received_at, None)
+                Admitted(
+                    Reading(r.site_id, r.meter_id, r.ts, r.register),
+                    self._processor.replayed_meter(r.site_id, r.meter_id, r.category),
+                    record.received_at,
+                    None,
+                )
                 for r in record.readings
             ]
             try:
@@ -291,7 +301,7 @@ class BatchWriter:
             self._stale.adopt(open_ingest_findings(self._sessions, STALE_METER))
         except SQLAlchemyError as exc:
             log.warning("cannot load open stale-meter findings: %s", exc)
-        site_of = lambda meter_id: (m.site_id if (m := self._directory.cached(meter_id)) else None)  # noqa: E731
+        site_of = lambda meter_id: m.site_id if (m := self._directory.cached(meter_id)) else None  # noqa: E731
         found, closed = self._stale.check(self._clock(), self._processor.tracker.newest(), site_of)
         self._findings.add(found, closed)
 

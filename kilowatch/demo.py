@@ -98,7 +98,9 @@ def demo_waste(portfolio, day_start: int) -> list[WasteEvent]:
     return events
 
 
-def _simulate(mqtt, portfolio, history_start: int, live_from: int, *, options: DemoOptions, data_dir, stop: threading.Event) -> None:
+def _simulate(
+    mqtt, portfolio, history_start: int, live_from: int, *, options: DemoOptions, data_dir, stop: threading.Event
+) -> None:
     """The demo's simulator thread: a week of history with a few waste events, then live."""
     try:
         run_simulation(
@@ -106,7 +108,8 @@ def _simulate(mqtt, portfolio, history_start: int, live_from: int, *, options: D
             portfolio,
             history_start,
             options.history_days + 365,
-            waste=demo_waste(portfolio, live_from - DAY) + plan_waste(portfolio, live_from, live_from + 365 * DAY, 3.0, options.seed),
+            waste=demo_waste(portfolio, live_from - DAY)
+            + plan_waste(portfolio, live_from, live_from + 365 * DAY, 3.0, options.seed),
             seed=options.seed,
             speed=options.speed,
             live_from=live_from,

@@ -38,16 +38,22 @@ class DetectMetrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         r = self.registry
-        self.pass_seconds = Histogram(f"{PREFIX}_pass_duration_seconds", "Wall time of one detection pass",
-                                      buckets=PASS_BUCKETS, registry=r)
+        self.pass_seconds = Histogram(
+            f"{PREFIX}_pass_duration_seconds", "Wall time of one detection pass", buckets=PASS_BUCKETS, registry=r
+        )
         self.passes = Counter(f"{PREFIX}_passes", "Detection passes by outcome (ok, failed)", ["outcome"], registry=r)
-        self.failures = Counter(f"{PREFIX}_failures", "Failures: whole passes that raised (pass), sites whose scan raised (site)",
-                                ["scope"], registry=r)
+        self.failures = Counter(
+            f"{PREFIX}_failures",
+            "Failures: whole passes that raised (pass), sites whose scan raised (site)",
+            ["scope"],
+            registry=r,
+        )
         self.meters_scored = Counter(f"{PREFIX}_meters_scored", "Meters scored, summed over passes", registry=r)
         self.last_meters_scored = Gauge(f"{PREFIX}_last_pass_meters_scored", "Meters scored by the last pass", registry=r)
         self.sites_scanned = Counter(f"{PREFIX}_sites_scanned", "Sites scanned, summed over passes", registry=r)
-        self.alert_changes = Counter(f"{PREFIX}_alert_changes", "Alerts opened, updated, closed ... by the passes",
-                                     ["change"], registry=r)
+        self.alert_changes = Counter(
+            f"{PREFIX}_alert_changes", "Alerts opened, updated, closed ... by the passes", ["change"], registry=r
+        )
         self.ongoing = Gauge(f"{PREFIX}_ongoing_alerts", "Alerts whose waste is still going on, by kind", ["kind"], registry=r)
         self.last_success = Gauge(f"{PREFIX}_last_success_timestamp_seconds", "Wall time the last good pass ended", registry=r)
         self._kinds: set[str] = set()
@@ -73,8 +79,9 @@ class DetectMetrics:
         self.passes.labels("ok").inc()
         self.last_success.set(time.time())
 
-    def record(self, report: DetectionReport, sessions: sessionmaker[Session] | None = None,
-               site_ids: list[str] | None = None) -> None:
+    def record(
+        self, report: DetectionReport, sessions: sessionmaker[Session] | None = None, site_ids: list[str] | None = None
+    ) -> None:
         """Count one finished pass; with ``sessions``, refresh the ongoing alerts of ``site_ids`` (all by default)."""
         self.meters_scored.inc(report.meters_scored)
         self.last_meters_scored.set(report.meters_scored)

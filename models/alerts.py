@@ -57,8 +57,11 @@ class StoreCounts:
 
 
 def _event(session: Session, row: AlertRecord, at: int, action: str, **detail: object) -> None:
-    session.add(AlertEventRecord(alert_id=row.id, at=at, actor=ACTOR, action=action,
-                                 detail=json.dumps(detail, ensure_ascii=False) if detail else ""))
+    session.add(
+        AlertEventRecord(
+            alert_id=row.id, at=at, actor=ACTOR, action=action, detail=json.dumps(detail, ensure_ascii=False) if detail else ""
+        )
+    )
 
 
 def _overlaps(row: AlertRecord, finding: Finding, slack_s: int) -> bool:
@@ -72,9 +75,17 @@ def _watching(row: AlertRecord) -> bool:
 class AlertBook:
     """Upserts one site's findings in one transaction (see module docstring for the rules)."""
 
-    def __init__(self, session: Session, site_id: str, *, wall_now: int, slack_s: int = 2 * HOUR,
-                 verify_hours: int = VERIFY_HOURS, window_start: int | None = None,
-                 policy: MergePolicy | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        site_id: str,
+        *,
+        wall_now: int,
+        slack_s: int = 2 * HOUR,
+        verify_hours: int = VERIFY_HOURS,
+        window_start: int | None = None,
+        policy: MergePolicy | None = None,
+    ) -> None:
         self.session, self.site_id, self.now, self.slack_s = session, site_id, wall_now, slack_s
         #: First hour the pass scanned for creeps (its training window): a creep alert that
         #: began before it is carried on, not replaced (see MergePolicy.carried).
@@ -86,11 +97,19 @@ class AlertBook:
         self._loaded: list[AlertRecord] = []
 
     def rows(self, scan_start: int) -> list[AlertRecord]:
-        return list(self.session.scalars(select(AlertRecord).where(
-            AlertRecord.site_id == self.site_id,
-            or_(AlertRecord.ongoing.is_(True), AlertRecord.ended_at >= scan_start - self.slack_s,
-                (AlertRecord.status == "resolved") & AlertRecord.verification.is_(None),
-                AlertRecord.verification == "watching"))))
+        return list(
+            self.session.scalars(
+                select(AlertRecord).where(
+                    AlertRecord.site_id == self.site_id,
+                    or_(
+                        AlertRecord.ongoing.is_(True),
+                        AlertRecord.ended_at >= scan_start - self.slack_s,
+                        (AlertRecord.status == "resolved") & AlertRecord.verification.is_(None),
+                        AlertRecord.verification == "watching",
+                    ),
+                )
+            )
+        )
 
     def store(
         self,
@@ -108,22 +127,41 @@ class AlertBook:
         matched: set[int] = set()
         for finding in findings:
             # A resolved alert being watched stays open to its waste coming back (it reopens).
-            meter = [r for r in rows if r.meter_id == finding.meter_id
-                     and (_watching(r) or not self.policy.closed_to(r, finding))]
+            meter = [
+                r for r in rows if r.meter_id == finding.meter_id and (_watching(r) or not self.policy.closed_to(r, finding))
+            ]
             if self.policy.explains(finding, meter):
                 self.counts.unchanged += 1
                 continue
             same = self.policy.same_kind(finding, [r for r in meter if r.kind == finding.kind], meter)
             row = next((r for r in same if r.started_at == finding.started_at), None)
-            row = row or next((r for r in same if r.id not in matched and not _watching(r)
-                               and _overlaps(r, finding, self.slack_s)), None)
+            row = row or next(
+                (r for r in same if r.id not in matched and not _watching(r) and _overlaps(r, finding, self.slack_s)), None
+            )
             # An overlapping alert of another kind, where the policy calls it the same episode.
-            row = row or next((r for r in meter if r.id not in matched and not _watching(r)
-                               and self.policy.crosses_kind(r, finding) and _overlaps(r, finding, 0)), None)
+            row = row or next(
+                (
+                    r
+                    for r in meter
+                    if r.id not in matched
+                    and not _watching(r)
+                    and self.policy.crosses_kind(r, finding)
+                    and _overlaps(r, finding, 0)
+                ),
+                None,
+            )
             if row is None:
-                row = next((r for r in same if _watching(r) and r.id not in matched
-                            and r.resolved_at <= finding.ended_at
-                            and finding.started_at <= r.resolved_at + self.verify_s), None)
+                row = next(
+                    (
+                        r
+                        for r in same
+                        if _watching(r)
+                        and r.id not in matched
+                        and r.resolved_at <= finding.ended_at
+                        and finding.started_at <= r.resolved_at + self.verify_s
+                    ),
+                    None,
+                )
             if row is None:
                 # An alert the scan did not load may hold the very key (meter, kind, start).
                 row = self._holder(finding.meter_id, finding.kind, finding.started_at)
@@ -154,13 +192,28 @@ class AlertBook:
 
     def _open(self, finding: Finding) -> AlertRecord:
         values = {name: getattr(finding, name) for name in UPDATED_FIELDS}
-        row = AlertRecord(site_id=finding.site_id, meter_id=finding.meter_id, category=finding.category,
-                          kind=finding.kind, status="open", created_at=self.now, updated_at=self.now,
-                          reopened=0, **values)
+        row = AlertRecord(
+            site_id=finding.site_id,
+            meter_id=finding.meter_id,
+            category=finding.category,
+            kind=finding.kind,
+            status="open",
+            created_at=self.now,
+            updated_at=self.now,
+            reopened=0,
+            **values,
+        )
         self.session.add(row)
         self.session.flush()
-        _event(self.session, row, self.now, "opened", severity=finding.severity, wasted_kwh=finding.wasted_kwh,
-               detected_at=finding.detected_at)
+        _event(
+            self.session,
+            row,
+            self.now,
+            "opened",
+            severity=finding.severity,
+            wasted_kwh=finding.wasted_kwh,
+            detected_at=finding.detected_at,
+        )
         self.counts.opened += 1
         return row
 
@@ -172,8 +225,15 @@ class AlertBook:
             row.status = "open"
             row.reopened = (row.reopened or 0) + 1
             row.verification = "failed"
-            _event(self.session, row, self.now, "reopened", reason="waste continued after the alert was resolved",
-                   resolved_at=row.resolved_at, seen_until=finding.ended_at)
+            _event(
+                self.session,
+                row,
+                self.now,
+                "reopened",
+                reason="waste continued after the alert was resolved",
+                resolved_at=row.resolved_at,
+                seen_until=finding.ended_at,
+            )
             self.counts.reopened += 1
         elif not row.ongoing and finding.ended_at <= row.ended_at:
             self.counts.unchanged += 1  # frozen history, seen again by an overlapping scan
@@ -190,8 +250,13 @@ class AlertBook:
         if carried is not None:
             for name, value in carried.items():
                 setattr(row, name, value)
-            row.explanation = restated(row.explanation, started_at=row.started_at, actual_kwh=row.actual_kwh,
-                                       expected_kwh=row.expected_kwh, cost_cny=row.cost_cny)
+            row.explanation = restated(
+                row.explanation,
+                started_at=row.started_at,
+                actual_kwh=row.actual_kwh,
+                expected_kwh=row.expected_kwh,
+                cost_cny=row.cost_cny,
+            )
         row.kind = finding.kind
         if (row.kind, row.started_at) != key and self._holder(row.meter_id, row.kind, row.started_at, row) is not None:
             # Another alert of this kind on this meter starts there already (found in the same
@@ -219,10 +284,19 @@ class AlertBook:
         """
         merged = self.policy.absorbs(row, rows)
         for other in merged:
-            _event(self.session, row, self.now, "merged", alert_id=other.id, kind=other.kind,
-                   started_at=other.started_at, ended_at=other.ended_at, wasted_kwh=other.wasted_kwh,
-                   detected_at=(_detected(other.explanation) or (None, None))[1],
-                   reason=f"part of the {self.policy.noun} of this alert")
+            _event(
+                self.session,
+                row,
+                self.now,
+                "merged",
+                alert_id=other.id,
+                kind=other.kind,
+                started_at=other.started_at,
+                ended_at=other.ended_at,
+                wasted_kwh=other.wasted_kwh,
+                detected_at=(_detected(other.explanation) or (None, None))[1],
+                reason=f"part of the {self.policy.noun} of this alert",
+            )
             self.session.execute(delete(AlertEventRecord).where(AlertEventRecord.alert_id == other.id))
             self.session.delete(other)
             self._loaded = [r for r in self._loaded if r is not other]
@@ -237,6 +311,7 @@ class AlertBook:
         The scan's rows first (their kind or start may have changed in this pass), then the
         database for alerts the scan did not load.
         """
+
         def holds(r: AlertRecord) -> bool:
             return r is not other_than and (r.meter_id, r.kind, r.started_at) == (meter_id, kind, started_at)
 
@@ -244,8 +319,11 @@ class AlertBook:
         if held is not None:
             return held
         with self.session.no_autoflush:
-            stored = self.session.scalars(select(AlertRecord).where(
-                AlertRecord.meter_id == meter_id, AlertRecord.kind == kind, AlertRecord.started_at == started_at))
+            stored = self.session.scalars(
+                select(AlertRecord).where(
+                    AlertRecord.meter_id == meter_id, AlertRecord.kind == kind, AlertRecord.started_at == started_at
+                )
+            )
             return next((r for r in stored if holds(r)), None)
 
     def _verify(self, row: AlertRecord, data_end: int) -> None:

@@ -89,8 +89,8 @@ def flat_lines(kwh: np.ndarray, hours: int) -> np.ndarray:
     tolerance = 1e-6 * np.maximum(1.0, np.abs(kwh[1:-1]))
     straight = np.abs(np.diff(step)) <= tolerance  # reading i+1 continues the line of i and i+2
     for start, stop in runs(straight):
-        if stop - start + 2 >= hours and np.nanmax(np.abs(kwh[start:stop + 2])) > 1e-9:
-            flat[start:stop + 2] = True
+        if stop - start + 2 >= hours and np.nanmax(np.abs(kwh[start : stop + 2])) > 1e-9:
+            flat[start : stop + 2] = True
     return flat
 
 
@@ -122,10 +122,20 @@ class TwoSidedScorer:
         scoring passes a window that ends now.
     """
 
-    def __init__(self, local_weeks: int = 8, season_weeks: int = 52, smoothing: tuple[int, ...] = (3, 9, 25),
-                 spike_weight: float = 0.1, threshold: float = 4.0, peak: float = 8.0, min_hours: int = 3,
-                 join_hours: int = 12,
-                 flat_hours: int = 6, relative_noise: bool = True, causal: bool = False) -> None:
+    def __init__(
+        self,
+        local_weeks: int = 8,
+        season_weeks: int = 52,
+        smoothing: tuple[int, ...] = (3, 9, 25),
+        spike_weight: float = 0.1,
+        threshold: float = 4.0,
+        peak: float = 8.0,
+        min_hours: int = 3,
+        join_hours: int = 12,
+        flat_hours: int = 6,
+        relative_noise: bool = True,
+        causal: bool = False,
+    ) -> None:
         self.local_weeks = local_weeks
         self.season_weeks = season_weeks
         self.smoothing = smoothing
@@ -144,8 +154,7 @@ class TwoSidedScorer:
         hour = np.asarray(hour, dtype=np.int64)
         day_key = np.asarray(day_key, dtype=np.int64)
         parts, sharp, signed = [], [], []
-        normals = [reference(kwh, hour, day_key, weeks, causal=self.causal)
-                   for weeks in (self.local_weeks, self.season_weeks)]
+        normals = [reference(kwh, hour, day_key, weeks, causal=self.causal) for weeks in (self.local_weeks, self.season_weeks)]
         # The level the noise grows with. The local reference's is never below the season's: after
         # a long outage the weeks around expect almost nothing, and the first normal days must not
         # look extreme against a spread drawn to zero. The season's is its own, so that weeks at a
@@ -175,8 +184,7 @@ class TwoSidedScorer:
         half = width // 2
         return np.concatenate([np.full(half, np.nan), shifted[:-half]]) if half else shifted
 
-    def _noise(self, residual: np.ndarray, hour: np.ndarray, normal: np.ndarray,
-               level: np.ndarray) -> np.ndarray:
+    def _noise(self, residual: np.ndarray, hour: np.ndarray, normal: np.ndarray, level: np.ndarray) -> np.ndarray:
         """Robust noise scale of each reading's ``residual`` from its ``normal``, per hour of day,
         growing with the expected ``level`` (>= 0) when the noise is relative."""
         absolute = hour_scale(residual, hour, normal)
@@ -193,8 +201,9 @@ class TwoSidedScorer:
         between[1:-1] = (kwh[:-2] + kwh[2:]) / 2
         return np.abs(kwh - between) / self._noise(kwh - between, hour, between, np.abs(between))
 
-    def _episodes(self, score: np.ndarray, sharp: np.ndarray, direction: np.ndarray,
-                  flat: np.ndarray) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+    def _episodes(
+        self, score: np.ndarray, sharp: np.ndarray, direction: np.ndarray, flat: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
         """Runs of high ``score``, each trimmed to the hours where the unsmoothed ``sharp`` score
         is high too (the wide windows spread an episode's score half a window each way)."""
         high = np.nan_to_num(score) >= self.threshold

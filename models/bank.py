@@ -49,8 +49,9 @@ class StoredBaseline:
 class BaselineBank:
     """In-memory baselines backed by the database; one bank per detector process."""
 
-    def __init__(self, sessions: sessionmaker[Session] | None = None, *, retrain_after_s: int = RETRAIN_AFTER_S,
-                 persist: bool = True) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session] | None = None, *, retrain_after_s: int = RETRAIN_AFTER_S, persist: bool = True
+    ) -> None:
         self.sessions = sessions
         self.retrain_after_s = retrain_after_s
         self.persist = persist and sessions is not None
@@ -71,8 +72,9 @@ class BaselineBank:
         self._loaded_sites.add(site.site_id)
         by_id = {m.meter_id: m for m in meters}
         with self.sessions() as session:
-            rows = session.scalars(select(BaselineRecord).where(BaselineRecord.site_id == site.site_id,
-                                                               BaselineRecord.version == MODEL_VERSION))
+            rows = session.scalars(
+                select(BaselineRecord).where(BaselineRecord.site_id == site.site_id, BaselineRecord.version == MODEL_VERSION)
+            )
             for row in rows:
                 meter = by_id.get(row.meter_id)
                 if meter is None or row.meter_id in self._by_meter:
@@ -81,8 +83,15 @@ class BaselineBank:
                     baseline = pickle.loads(row.model)  # our own rows, trusted data only
                 except Exception:  # an unreadable row is refitted, never fatal
                     continue
-                stored = StoredBaseline(row.meter_id, baseline, row.window_start, row.window_end, row.trained_at,
-                                        dict(row.quality or {}), bool((row.quality or {}).get("prior")))
+                stored = StoredBaseline(
+                    row.meter_id,
+                    baseline,
+                    row.window_start,
+                    row.window_end,
+                    row.trained_at,
+                    dict(row.quality or {}),
+                    bool((row.quality or {}).get("prior")),
+                )
                 self._remember(site, meter, stored)
 
     def adopt(self, site: Site, meter_id: str, stored: StoredBaseline) -> None:
@@ -144,8 +153,9 @@ class BaselineBank:
                 self._medians[key] = cached
             median = cached[1]
         quality = {"similar_meters": len(pool) - (meter.meter_id in pool)}
-        return StoredBaseline(meter.meter_id, median.scaled(meter.rated_kw), window[0], window[1], int(time.time()),
-                              quality, prior=True)
+        return StoredBaseline(
+            meter.meter_id, median.scaled(meter.rated_kw), window[0], window[1], int(time.time()), quality, prior=True
+        )
 
 
 def _median(similar: list[ProfileBaseline]) -> ProfileBaseline:

@@ -45,8 +45,12 @@ def score_table(ts: np.ndarray, meter: np.ndarray, kwh: np.ndarray, site: Site) 
     matrix = np.full((grid.size, names.size), np.nan)
     matrix[row, col] = kwh
     if grid.size < 48:  # two days: less cannot tell a daily rhythm from an anomaly
-        return TableScores(np.full(kwh.size, np.nan), np.full(kwh.size, np.nan), np.zeros(kwh.size, dtype=bool),
-                           np.zeros(kwh.size, dtype=np.int64))
+        return TableScores(
+            np.full(kwh.size, np.nan),
+            np.full(kwh.size, np.nan),
+            np.zeros(kwh.size, dtype=bool),
+            np.zeros(kwh.size, dtype=np.int64),
+        )
     X = hour_features(grid, site)
     used = ~np.isnan(matrix)
     fitted = ProfileBaseline().fit(X, np.nan_to_num(matrix), sample_weight=used.astype(float))
@@ -61,6 +65,6 @@ def score_table(ts: np.ndarray, meter: np.ndarray, kwh: np.ndarray, site: Site) 
     for j in np.flatnonzero(np.nanmax(np.where(used, scores, -np.inf), axis=0) > GENERIC.threshold):
         for ep in detector.episodes(matrix[:, j], expected[:, j], scale[:, j], kinds):
             number += 1
-            flags[ep.start:ep.stop, j] = True
-            episodes[ep.start:ep.stop, j] = number
+            flags[ep.start : ep.stop, j] = True
+            episodes[ep.start : ep.stop, j] = number
     return TableScores(expected[row, col], scores[row, col], flags[row, col], episodes[row, col])

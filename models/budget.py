@@ -32,8 +32,7 @@ class FitBudget:
 
         Only ``essential`` fits (baselines) get the ``min_fits`` a pass always makes.
         """
-        ok = (self.seconds is None or self.spent < self.seconds
-              or (essential and self.fits < self.min_fits))
+        ok = self.seconds is None or self.spent < self.seconds or (essential and self.fits < self.min_fits)
         self.deferred += not ok
         return ok
 

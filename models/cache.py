@@ -52,13 +52,19 @@ class HourlyCache:
     def forget(self, site_id: str) -> None:
         self._sites.pop(site_id, None)
 
-    def site(self, site_id: str, meters: list[Meter], *, start: int, end: int,
-             report_from: int) -> tuple[SiteHours, list[DataWarning], set[str]]:
+    def site(
+        self, site_id: str, meters: list[Meter], *, start: int, end: int, report_from: int
+    ) -> tuple[SiteHours, list[DataWarning], set[str]]:
         """The site's hours in ``[start, end)``; data faults since ``report_from``; meters with points."""
         cached = self._sites.get(site_id)
         grid = hour_grid(start, end)
-        full = (cached is None or cached.hours.size == 0 or end < cached.hours[-1] + HOUR
-                or start < cached.hours[0] or end - cached.built_at >= self.rebuild_after_s)
+        full = (
+            cached is None
+            or cached.hours.size == 0
+            or end < cached.hours[-1] + HOUR
+            or start < cached.hours[0]
+            or end - cached.built_at >= self.rebuild_after_s
+        )
         read_from = start - HOUR if full else int(cached.hours[-1]) - REREAD_HOURS * HOUR
         fresh_from = start if full else read_from + HOUR
         points = self.store.points(start=read_from, end=end, site_id=site_id)
@@ -82,9 +88,16 @@ class HourlyCache:
                 ts = np.fromiter((p.ts for p in pts), dtype=np.int64, count=len(pts))
                 reg = np.fromiter((p.register for p in pts), dtype=float, count=len(pts))
                 hourly = hourly_from_registers(
-                    ts, reg, start=fresh_from, end=end, site_id=site_id, meter_id=meter_id,
-                    rated_kw=meter.rated_kw if meter else 0.0, register_max=meter.register_max if meter else None,
-                    report_from=max(report_from, read_from + HOUR))
+                    ts,
+                    reg,
+                    start=fresh_from,
+                    end=end,
+                    site_id=site_id,
+                    meter_id=meter_id,
+                    rated_kw=meter.rated_kw if meter else 0.0,
+                    register_max=meter.register_max if meter else None,
+                    report_from=max(report_from, read_from + HOUR),
+                )
                 series[grid >= fresh_from] = hourly.kwh
                 warnings.extend(hourly.warnings)
             site.kwh[meter_id] = series

@@ -122,8 +122,13 @@ def _nanquantile(a: np.ndarray, q: float, axis: int = 0) -> np.ndarray:
 class BaseLoadCreep:
     """Finds a steady rise of the closed-hours base load of one meter over the window."""
 
-    def __init__(self, min_rated_share: float = MIN_RATED_SHARE, min_noise_units: float = MIN_NOISE_UNITS,
-                 min_tau: float = MIN_TAU, max_step_share: float = MAX_STEP_SHARE) -> None:
+    def __init__(
+        self,
+        min_rated_share: float = MIN_RATED_SHARE,
+        min_noise_units: float = MIN_NOISE_UNITS,
+        min_tau: float = MIN_TAU,
+        max_step_share: float = MAX_STEP_SHARE,
+    ) -> None:
         self.min_rated_share = min_rated_share
         self.min_noise_units = min_noise_units
         self.min_tau = min_tau
@@ -156,7 +161,7 @@ class BaseLoadCreep:
     def day_kinds(working: np.ndarray, offset: int) -> np.ndarray:
         """Per whole day (as :meth:`daily_base` cuts them), True on working days, from an hourly flag."""
         days = (working.size - offset) // DAY_HOURS
-        return working[offset:offset + days * DAY_HOURS].reshape(days, DAY_HOURS).mean(axis=1) >= 0.5
+        return working[offset : offset + days * DAY_HOURS].reshape(days, DAY_HOURS).mean(axis=1) >= 0.5
 
     @staticmethod
     def reference_days(base: np.ndarray) -> np.ndarray:
@@ -218,7 +223,7 @@ class BaseLoadCreep:
             if bar <= 0 or np.isnan(recent[:, k]).any() or np.ptp(recent[:, k]) > bar:
                 continue
             high = np.nan_to_num(base[:-SETTLED_DAYS, k], nan=-np.inf) > level[k] + bar
-            out[offset:offset + high.size * DAY_HOURS, k] = np.repeat(high, DAY_HOURS)
+            out[offset : offset + high.size * DAY_HOURS, k] = np.repeat(high, DAY_HOURS)
         return out
 
     def candidates(self, base: np.ndarray, rated_kw: np.ndarray, reference: np.ndarray | None = None) -> np.ndarray:
@@ -266,21 +271,26 @@ class BaseLoadCreep:
         if known.size < PERSIST_DAYS or known[0] > self.max_step_share * known[-1]:
             return None  # a night or two above, or a step: not a ramp
         # Days on the way up, the first small step (below the "above" bar) included.
-        way = dev[max(first_day - 1, 0):]
+        way = dev[max(first_day - 1, 0) :]
         way = way[~np.isnan(way)]
         if np.count_nonzero((way > 3.0 * noise) & (way < CLIMBED_SHARE * rise)) < CLIMB_DAYS:
             return None  # reached its level in a day: a leak or a changed setting
         # The climb, up to the first day at its level: a crept load then stays, so the days
         # after it are flat and would only dilute the trend.
         top = first_day + int(np.flatnonzero(np.nan_to_num(rising, nan=-np.inf) >= CLIMBED_SHARE * rise)[0])
-        trend = dev[max(first_day - 1, 0):top + 1]
+        trend = dev[max(first_day - 1, 0) : top + 1]
         ok = ~np.isnan(trend)
         tau = float(kendalltau(np.arange(trend.size)[ok], trend[ok]).statistic) if ok.sum() >= 3 else 0.0
         if not tau >= self.min_tau:
             return None
         daily = np.clip(np.nan_to_num(rising, nan=0.0), 0.0, None)
-        return Creep(start=offset + first_day * DAY_HOURS, excess=np.repeat(daily, DAY_HOURS),
-                     rise_kwh_per_hour=rise, reference_kwh_per_hour=float(np.nanmedian(reference)), tau=tau)
+        return Creep(
+            start=offset + first_day * DAY_HOURS,
+            excess=np.repeat(daily, DAY_HOURS),
+            rise_kwh_per_hour=rise,
+            reference_kwh_per_hour=float(np.nanmedian(reference)),
+            tau=tau,
+        )
 
     def follow(self, base: np.ndarray, offset: int, rated_kw: float, reference: np.ndarray, start: int) -> Creep | None:
         """A creep found by an earlier pass, measured against the level it was found against
@@ -300,14 +310,19 @@ class BaseLoadCreep:
             return None
         # A day back at the level (the day it was fixed): what rises after it, a leak the next
         # night, is not the creep going on, even while the last two days' median is still high.
-        if np.any(dev[-RECENT_DAYS - 1:] <= above_bar(*clear)):
+        if np.any(dev[-RECENT_DAYS - 1 :] <= above_bar(*clear)):
             return None
         start = min(max(start, offset), offset + base.size * DAY_HOURS - 1)
         first_day = (start - offset) // DAY_HOURS
         daily = np.clip(np.nan_to_num(dev[first_day:], nan=0.0), 0.0, None)
-        excess = np.repeat(daily, DAY_HOURS)[start - offset - first_day * DAY_HOURS:]
-        return Creep(start=start, excess=excess,
-                     rise_kwh_per_hour=clear[0], reference_kwh_per_hour=float(np.nanmedian(reference)), tau=float("nan"))
+        excess = np.repeat(daily, DAY_HOURS)[start - offset - first_day * DAY_HOURS :]
+        return Creep(
+            start=start,
+            excess=excess,
+            rise_kwh_per_hour=clear[0],
+            reference_kwh_per_hour=float(np.nanmedian(reference)),
+            tau=float("nan"),
+        )
 
     def _rise(self, dev: np.ndarray, rated_kw: float) -> tuple[float, float] | None:
         """(rise, noise): the recent days' rise over the reference and the day-to-day noise, if

@@ -54,7 +54,7 @@ class CreepCheck:
                 # would read the creep as the season warming and take it off.
                 expected = np.clip(baselines[j].baseline.predict(X), 0.0, None)
                 drift = self.creep.daily_base(expected[:, None], X[:, OPEN_COL] <= 0)[1][:, 0]
-                drift = np.nan_to_num(drift - self.creep.reference(drift[:, None], kinds, ref_days[:, k:k + 1])[:, 0], nan=0.0)
+                drift = np.nan_to_num(drift - self.creep.reference(drift[:, None], kinds, ref_days[:, k : k + 1])[:, 0], nan=0.0)
             daily = base[:, k] - drift
             found = None
             if held[k] is None or held[k].is_level(daily, window[:, k], ref_days[:, k]):
@@ -63,17 +63,17 @@ class CreepCheck:
                 if found is not None:
                     self._held[meter.meter_id] = HeldCreep.of(int(hours[found.start]), found, daily, window[:, k], kinds)
             if found is None and held[k] is not None:
-                found = self.creep.follow(daily, offset, meter.rated_kw, reference[:, k],
-                                          int(np.searchsorted(hours, held[k].start_ts)))
+                found = self.creep.follow(
+                    daily, offset, meter.rated_kw, reference[:, k], int(np.searchsorted(hours, held[k].start_ts))
+                )
                 if found is not None:
                     self._held[meter.meter_id] = held[k]
             if found is None:
                 continue
             actual = kwh[:, j]
             expected = actual.copy()
-            expected[found.start:] = actual[found.start:] - found.excess
-            span = Span(found.start, hours.size, BASE_LOAD_CREEP, hours.size - 1, True,
-                        int(hours.size - found.start))
+            expected[found.start :] = actual[found.start :] - found.excess
+            span = Span(found.start, hours.size, BASE_LOAD_CREEP, hours.size - 1, True, int(hours.size - found.start))
             creep = measure(view.terms, meter, span, hours, actual, expected, view.local)
             # The creep explains the meter's excess since it began: no second alert for it.
             findings[:] = [f for f in findings if f.meter_id != meter.meter_id or f.ended_at <= creep.started_at]

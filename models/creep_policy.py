@@ -40,15 +40,19 @@ class CreepPolicy:
         alert shorter than ESTABLISHED_CREEP_S yields instead: a few nights of another waste can pass
         for a ramp for a day or two, and re-scoring then names them right."""
         return finding.kind != BASE_LOAD_CREEP and any(
-            _established(r) and r.started_at <= finding.started_at < r.ended_at for r in rows)
+            _established(r) and r.started_at <= finding.started_at < r.ended_at for r in rows
+        )
 
     def closed_to(self, row: AlertRecord, finding: Finding) -> bool:
         """True when ``row`` may not take ``finding`` at all: a creep finding that starts in the last
         NEW_CREEP_S of a closed creep alert, or after it, is a new creep after the old one was fixed,
         which must not take over (and move) the old alert. (The book never asks it of a resolved
         alert being watched: a creep coming back reopens it.)"""
-        return (finding.kind == row.kind == BASE_LOAD_CREEP and not row.ongoing
-                and max(row.started_at + 1, row.ended_at - NEW_CREEP_S) <= finding.started_at)
+        return (
+            finding.kind == row.kind == BASE_LOAD_CREEP
+            and not row.ongoing
+            and max(row.started_at + 1, row.ended_at - NEW_CREEP_S) <= finding.started_at
+        )
 
     def same_kind(self, finding: Finding, same: list[AlertRecord], rows: list[AlertRecord]) -> list[AlertRecord]:
         """The alerts of the finding's kind (``same``, out of the meter's ``rows``) it may continue,
@@ -72,9 +76,14 @@ class CreepPolicy:
     def absorbed(row: AlertRecord, rows: list[AlertRecord]) -> bool:
         """True for a finished creep-kind alert inside a longer creep alert of its meter: a night the
         creep absorbed, part of that creep, never a creep of its own."""
-        return row.kind == BASE_LOAD_CREEP and not row.ongoing and any(
-            r is not row and r.kind == BASE_LOAD_CREEP and r.started_at < row.started_at and row.ended_at <= r.ended_at
-            for r in rows)
+        return (
+            row.kind == BASE_LOAD_CREEP
+            and not row.ongoing
+            and any(
+                r is not row and r.kind == BASE_LOAD_CREEP and r.started_at < row.started_at and row.ended_at <= r.ended_at
+                for r in rows
+            )
+        )
 
     @staticmethod
     def absorbs(row: AlertRecord, rows: list[AlertRecord]) -> list[AlertRecord]:
@@ -86,8 +95,15 @@ class CreepPolicy:
         """
         if not _established(row):
             return []
-        return [r for r in rows if r.kind != BASE_LOAD_CREEP and not r.ongoing and r.status == "open"
-                and row.started_at <= r.started_at and r.ended_at <= row.ended_at]
+        return [
+            r
+            for r in rows
+            if r.kind != BASE_LOAD_CREEP
+            and not r.ongoing
+            and r.status == "open"
+            and row.started_at <= r.started_at
+            and r.ended_at <= row.ended_at
+        ]
 
     @staticmethod
     def carried(row: AlertRecord, finding: Finding, window_start: int | None) -> dict | None:

@@ -74,10 +74,18 @@ class DetectionReport:
 
 def _meters(session: Session) -> list[Meter]:
     """Every registered meter, read as plain rows (a portfolio has hundreds of thousands)."""
-    columns = (MeterRecord.meter_id, MeterRecord.site_id, MeterRecord.category, MeterRecord.rated_kw,
-               MeterRecord.name, MeterRecord.register_max)
-    return [Meter(mid, sid, MeterCategory(cat), rated or 0.0, name or "", rmax)
-            for mid, sid, cat, rated, name, rmax in session.execute(select(*columns))]
+    columns = (
+        MeterRecord.meter_id,
+        MeterRecord.site_id,
+        MeterRecord.category,
+        MeterRecord.rated_kw,
+        MeterRecord.name,
+        MeterRecord.register_max,
+    )
+    return [
+        Meter(mid, sid, MeterCategory(cat), rated or 0.0, name or "", rmax)
+        for mid, sid, cat, rated, name, rmax in session.execute(select(*columns))
+    ]
 
 
 class DetectionPass:
@@ -104,14 +112,15 @@ class DetectionPass:
         self.carbon = carbon
         self.opening = opening or {}
         self.scanner = scanner or SiteScanner(
-            BaselineBank(sessions, retrain_after_s=int(detect.retrain_after_hours * HOUR)),
-            multivariate=detect.multivariate)
+            BaselineBank(sessions, retrain_after_s=int(detect.retrain_after_hours * HOUR)), multivariate=detect.multivariate
+        )
         self.cache = cache or HourlyCache(store)
         # site -> (what its opening hours were learnt from, the learnt hours)
         self._opening_cache: dict[str, tuple] = {}
 
-    def run(self, now: int | None = None, site_ids: list[str] | None = None,
-            on_scanned: Callable[[Session, str], None] | None = None) -> DetectionReport:
+    def run(
+        self, now: int | None = None, site_ids: list[str] | None = None, on_scanned: Callable[[Session, str], None] | None = None
+    ) -> DetectionReport:
         """Scan the given sites (all registered sites by default) and store their alerts.
 
         ``on_scanned(session, site_id)`` runs in each site's transaction (replicas record the
@@ -122,8 +131,10 @@ class DetectionPass:
             meters: dict[str, list[Meter]] = defaultdict(list)
             for meter in _meters(session):
                 meters[meter.site_id].append(meter)
-            tariffs = {r[0]: (r[1], r[2]) for r in session.execute(
-                select(SiteRecord.site_id, SiteRecord.tariff_cny_per_kwh, SiteRecord.tou_tariff))}
+            tariffs = {
+                r[0]: (r[1], r[2])
+                for r in session.execute(select(SiteRecord.site_id, SiteRecord.tariff_cny_per_kwh, SiteRecord.tou_tariff))
+            }
         warnings: list[DataWarning] = []
         # Without the State Council notice a year's make-up working days are unknown: a finding, not silence.
         if (uncovered := notice_warning(local_date(int(time.time() if now is None else now)))) is not None:
@@ -140,8 +151,7 @@ class DetectionPass:
             flat, tou = tariffs.get(site_id, (None, None))
             tariff = Tariff.of(flat or self.carbon.default_tariff_cny_per_kwh, tou)
             try:
-                result = self._scan_site(site, sorted(meters[site_id], key=lambda m: m.meter_id), tariff, now, budget,
-                                         on_scanned)
+                result = self._scan_site(site, sorted(meters[site_id], key=lambda m: m.meter_id), tariff, now, budget, on_scanned)
             except (StoreUnavailable, LeaseLost):
                 raise  # every site would fail alike (or belongs to another replica now): the caller decides
             except Exception as exc:  # one site's data must not stop the portfolio's pass
@@ -158,13 +168,30 @@ class DetectionPass:
             faults += n_faults
             for name in StoreCounts.__slots__:
                 setattr(totals, name, getattr(totals, name) + getattr(counts, name))
-        return DetectionReport(scanned, scored, totals.opened, totals.updated, totals.closed, tuple(warnings),
-                               fitted, totals.reopened, totals.verified, totals.suppressed, faults, deferred)
+        return DetectionReport(
+            scanned,
+            scored,
+            totals.opened,
+            totals.updated,
+            totals.closed,
+            tuple(warnings),
+            fitted,
+            totals.reopened,
+            totals.verified,
+            totals.suppressed,
+            faults,
+            deferred,
+        )
 
     def _failing_sites(self) -> set[str]:
         with self.sessions() as session:
-            return set(session.scalars(select(DataFindingRecord.site_id).where(
-                DataFindingRecord.kind == DETECTION_FAILED, DataFindingRecord.open.is_(True))))
+            return set(
+                session.scalars(
+                    select(DataFindingRecord.site_id).where(
+                        DataFindingRecord.kind == DETECTION_FAILED, DataFindingRecord.open.is_(True)
+                    )
+                )
+            )
 
     def _failed(self, site_id: str, exc: Exception) -> DataWarning:
         """Log the error and keep it as the site's open ``detection_failed`` finding (the API shows it)."""
@@ -174,14 +201,29 @@ class DetectionPass:
         wall = int(time.time())
         try:
             with self.sessions.begin() as session:
-                row = session.scalars(select(DataFindingRecord).where(
-                    DataFindingRecord.site_id == site_id, DataFindingRecord.kind == DETECTION_FAILED,
-                    DataFindingRecord.open.is_(True))).first()
+                row = session.scalars(
+                    select(DataFindingRecord).where(
+                        DataFindingRecord.site_id == site_id,
+                        DataFindingRecord.kind == DETECTION_FAILED,
+                        DataFindingRecord.open.is_(True),
+                    )
+                ).first()
                 detail = json.dumps({"message": warning.message, "error": error}, ensure_ascii=False)
                 if row is None:
-                    session.add(DataFindingRecord(site_id=site_id, meter_id="", kind=DETECTION_FAILED, started_at=wall,
-                                                  ended_at=None, open=True, detail=detail, source="detector",
-                                                  created_at=wall, updated_at=wall))
+                    session.add(
+                        DataFindingRecord(
+                            site_id=site_id,
+                            meter_id="",
+                            kind=DETECTION_FAILED,
+                            started_at=wall,
+                            ended_at=None,
+                            open=True,
+                            detail=detail,
+                            source="detector",
+                            created_at=wall,
+                            updated_at=wall,
+                        )
+                    )
                 else:
                     row.detail, row.updated_at = detail, wall
         except Exception:  # the finding is a courtesy; the warning is on the report anyway
@@ -191,12 +233,25 @@ class DetectionPass:
     def _recovered(self, site_id: str) -> None:
         wall = int(time.time())
         with self.sessions.begin() as session:
-            session.execute(update(DataFindingRecord).where(
-                DataFindingRecord.site_id == site_id, DataFindingRecord.kind == DETECTION_FAILED,
-                DataFindingRecord.open.is_(True)).values(open=False, ended_at=wall, updated_at=wall))
+            session.execute(
+                update(DataFindingRecord)
+                .where(
+                    DataFindingRecord.site_id == site_id,
+                    DataFindingRecord.kind == DETECTION_FAILED,
+                    DataFindingRecord.open.is_(True),
+                )
+                .values(open=False, ended_at=wall, updated_at=wall)
+            )
 
-    def _scan_site(self, site: Site, meters: list[Meter], tariff: Tariff, now: int | None, budget: FitBudget,
-                   on_scanned: Callable[[Session, str], None] | None = None):
+    def _scan_site(
+        self,
+        site: Site,
+        meters: list[Meter],
+        tariff: Tariff,
+        now: int | None,
+        budget: FitBudget,
+        on_scanned: Callable[[Session, str], None] | None = None,
+    ):
         warnings: list[DataWarning] = []
         if now is None:
             newest = self.store.latest(site_id=site.site_id)
@@ -204,46 +259,59 @@ class DetectionPass:
                 if on_scanned is not None:
                     with self.sessions.begin() as session:
                         on_scanned(session, site.site_id)
-                return StoreCounts(), 0, 0, 0, [DataWarning("no_data", "the store holds no points for this site",
-                                                            site.site_id)], 0
+                return (
+                    StoreCounts(),
+                    0,
+                    0,
+                    0,
+                    [DataWarning("no_data", "the store holds no points for this site", site.site_id)],
+                    0,
+                )
             # Half-open windows: one second past the newest point keeps that point inside.
             now = max(p.ts for p in newest.values()) + 1
         scan_start = (now - self.detect.lookback_hours * HOUR) // HOUR * HOUR
         train_start = (now - self.detect.training_days * DAY) // HOUR * HOUR
-        hours, faults, present = self.cache.site(site.site_id, meters, start=train_start, end=now,
-                                                 report_from=scan_start)
+        hours, faults, present = self.cache.site(site.site_id, meters, start=train_start, end=now, report_from=scan_start)
         known = {m.meter_id for m in meters}
         for meter_id in sorted(present - known):
-            warnings.append(DataWarning("unregistered_meter", "points for a meter the registry does not know",
-                                        site.site_id, meter_id))
+            warnings.append(
+                DataWarning("unregistered_meter", "points for a meter the registry does not know", site.site_id, meter_id)
+            )
         scored_meters = [m for m in meters if is_scored(m.category)]
         for meter in scored_meters:
             if meter.meter_id not in hours.kwh:
-                warnings.append(DataWarning("no_data", "no points in the training and scan window",
-                                            site.site_id, meter.meter_id))
+                warnings.append(DataWarning("no_data", "no points in the training and scan window", site.site_id, meter.meter_id))
         scored_meters = [m for m in scored_meters if m.meter_id in hours.kwh]
         # One transaction per site: read its feedback and open alerts, score, write alerts and findings.
         with self.sessions.begin() as session:
             feedback = load_feedback(session, site.site_id, train_start)
             since = self._score_from(session, site.site_id, scan_start, self.detect.verify_hours)
-            score_from = np.array([max(train_start, since.get(m.meter_id, scan_start)) for m in scored_meters],
-                                  dtype=np.int64)
+            score_from = np.array([max(train_start, since.get(m.meter_id, scan_start)) for m in scored_meters], dtype=np.int64)
             terms = SiteTerms(site, tariff, self._factor(site, now, warnings))
             matrix = hours.matrix(scored_meters)
             # The declared (or usual) hours are a prior: the site's own load says when it is open.
             opening = self._learned(site, hours.hours, matrix, scored_meters)
             warnings.extend(opening.warnings(site.site_id))
-            result = self.scanner.scan(terms, scored_meters, hours.hours, matrix,
-                                       train_end=scan_start, score_from=score_from, feedback=feedback,
-                                       opening=opening, budget=budget,
-                                       temperature=temperatures_at(session, site.site_id, hours.hours)
-                                       if self.detect.measured_weather else None)
+            result = self.scanner.scan(
+                terms,
+                scored_meters,
+                hours.hours,
+                matrix,
+                train_end=scan_start,
+                score_from=score_from,
+                feedback=feedback,
+                opening=opening,
+                budget=budget,
+                temperature=temperatures_at(session, site.site_id, hours.hours) if self.detect.measured_weather else None,
+            )
             warnings.extend(result.warnings)
             data_faults = faults + result.faults
-            book = AlertBook(session, site.site_id, wall_now=int(time.time()), verify_hours=self.detect.verify_hours,
-                             window_start=train_start)
-            counts = book.store(result.findings, scored_meters=result.scored, scan_start=scan_start, data_end=now,
-                                suppressed=feedback.suppressed)
+            book = AlertBook(
+                session, site.site_id, wall_now=int(time.time()), verify_hours=self.detect.verify_hours, window_start=train_start
+            )
+            counts = book.store(
+                result.findings, scored_meters=result.scored, scan_start=scan_start, data_end=now, suppressed=feedback.suppressed
+            )
             changes = [w for w in warnings if w.code == SCHEDULE_CHANGED]
             n_faults = store_faults(session, site.site_id, data_faults + changes, data_end=now, wall_now=int(time.time()))
             if on_scanned is not None:  # last: its write would hold SQLite's lock through the scoring
@@ -266,13 +334,24 @@ class DetectionPass:
         """Per meter, the earliest hour to re-score: the start of an alert ongoing or closed in the
         last day, or the episode of a fix being watched."""
         since: dict[str, int] = {}
-        rows = session.execute(select(AlertRecord.meter_id, AlertRecord.started_at, AlertRecord.ongoing,
-                                      AlertRecord.resolved_at, AlertRecord.verification, AlertRecord.status)
-                               .where(AlertRecord.site_id == site_id,
-                                      (AlertRecord.ongoing.is_(True)) | (AlertRecord.ended_at >= scan_start - DAY)
-                                      | ((AlertRecord.status == "resolved")
-                                                                         & (AlertRecord.verification.is_(None)
-                                                                            | (AlertRecord.verification == "watching")))))
+        rows = session.execute(
+            select(
+                AlertRecord.meter_id,
+                AlertRecord.started_at,
+                AlertRecord.ongoing,
+                AlertRecord.resolved_at,
+                AlertRecord.verification,
+                AlertRecord.status,
+            ).where(
+                AlertRecord.site_id == site_id,
+                (AlertRecord.ongoing.is_(True))
+                | (AlertRecord.ended_at >= scan_start - DAY)
+                | (
+                    (AlertRecord.status == "resolved")
+                    & (AlertRecord.verification.is_(None) | (AlertRecord.verification == "watching"))
+                ),
+            )
+        )
         for meter_id, started_at, ongoing, resolved_at, verification, status in rows:
             # Ongoing, or closed within a day: re-scored whole, so a leak's next night joins its alert.
             at = started_at if ongoing or status != "resolved" else scan_start
@@ -286,6 +365,7 @@ class DetectionPass:
         try:
             return electricity_factor(site.province, year)
         except LookupError as exc:
-            warnings.append(DataWarning("emission_factor_missing", str(exc), site.site_id,
-                                        data={"province": site.province, "year": year}))
+            warnings.append(
+                DataWarning("emission_factor_missing", str(exc), site.site_id, data={"province": site.province, "year": year})
+            )
             return None

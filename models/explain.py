@@ -36,12 +36,18 @@ _HINTS: dict[str, tuple[str, str]] = {
     WasteKind.LIGHTS_AFTER_HOURS: ("The lights appear to be left on after hours.", "疑似非使用时段照明未关。"),
     WasteKind.HVAC_AFTER_HOURS: ("The air conditioning appears to run outside opening hours.", "疑似非营业时间空调仍在运行。"),
     WasteKind.PUMP_NIGHT: ("The pump appears to run at night when it normally rests.", "疑似水泵夜间异常运行。"),
-    WasteKind.ELEVATOR_IDLE: ("The equipment appears to idle at full power while the building is closed.",
-                      "疑似闭馆期间设备未进入待机，空转耗电。"),
-    WasteKind.COMPRESSED_AIR_LEAK: ("The compressor works harder off shift than usual: likely a compressed-air leak.",
-                            "非生产时段空压机负荷偏高，疑似压缩空气泄漏。"),
-    WasteKind.BASE_LOAD_CREEP: ("The base load has been creeping up over days (filters, set points, a valve left open).",
-                        "基础负荷近日持续攀升（疑似滤网堵塞、设定值漂移或阀门未关）。"),
+    WasteKind.ELEVATOR_IDLE: (
+        "The equipment appears to idle at full power while the building is closed.",
+        "疑似闭馆期间设备未进入待机，空转耗电。",
+    ),
+    WasteKind.COMPRESSED_AIR_LEAK: (
+        "The compressor works harder off shift than usual: likely a compressed-air leak.",
+        "非生产时段空压机负荷偏高，疑似压缩空气泄漏。",
+    ),
+    WasteKind.BASE_LOAD_CREEP: (
+        "The base load has been creeping up over days (filters, set points, a valve left open).",
+        "基础负荷近日持续攀升（疑似滤网堵塞、设定值漂移或阀门未关）。",
+    ),
     WasteKind.BASELINE_EXCESS: ("Consumption is above its usual level for these hours.", "该时段用电高于平时水平。"),
 }
 
@@ -54,11 +60,13 @@ def chart_series(hours: np.ndarray, actual: np.ndarray, expected: np.ndarray) ->
     """Hourly points ``{"ts", "actual_kwh", "expected_kwh"}`` (ISO UTC; unknown hours as null)."""
     out = []
     for ts, a, e in zip(hours.tolist(), actual.tolist(), expected.tolist(), strict=True):
-        out.append({
-            "ts": datetime.fromtimestamp(int(ts), tz=ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "actual_kwh": None if a != a else round(a, 3),
-            "expected_kwh": None if e != e else round(e, 3),
-        })
+        out.append(
+            {
+                "ts": datetime.fromtimestamp(int(ts), tz=ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "actual_kwh": None if a != a else round(a, 3),
+                "expected_kwh": None if e != e else round(e, 3),
+            }
+        )
     return out
 
 
@@ -82,10 +90,20 @@ def explanation(
     """The alert's explanation as JSON: check, kind, actual_kwh, expected_kwh, since, until,
     detected_at, text_en, text_zh and ``series`` (hourly actual and expected around the episode),
     with what :func:`restated` needs to tell it again with other numbers."""
-    text_en, text_zh = _texts(category=category, meter_name=meter_name, kind=kind, check=check,
-                              started_at=started_at, ended_at=ended_at, actual_kwh=actual_kwh,
-                              expected_kwh=expected_kwh, cost_cny=cost_cny, excess_hours=excess_hours,
-                              ongoing=ongoing, tz=tz)
+    text_en, text_zh = _texts(
+        category=category,
+        meter_name=meter_name,
+        kind=kind,
+        check=check,
+        started_at=started_at,
+        ended_at=ended_at,
+        actual_kwh=actual_kwh,
+        expected_kwh=expected_kwh,
+        cost_cny=cost_cny,
+        excess_hours=excess_hours,
+        ongoing=ongoing,
+        tz=tz,
+    )
     return json.dumps(
         {
             "check": check,
@@ -112,8 +130,7 @@ def explanation(
     )
 
 
-def restated(explanation_json: str, *, started_at: int, actual_kwh: float, expected_kwh: float,
-             cost_cny: float) -> str:
+def restated(explanation_json: str, *, started_at: int, actual_kwh: float, expected_kwh: float, cost_cny: float) -> str:
     """The explanation told again from ``started_at`` with these totals (a creep alert that
     keeps its start once the scanned window no longer reaches it); unchanged when it was
     written before explanations kept what telling it again needs."""
@@ -124,18 +141,46 @@ def restated(explanation_json: str, *, started_at: int, actual_kwh: float, expec
     except (ValueError, KeyError, TypeError):
         return explanation_json
     hours = max((ended_at - started_at) // 3600, int(data.get("excess_hours", 0)))
-    data["text_en"], data["text_zh"] = _texts(category=category, meter_name=meter_name, kind=kind, check=check,
-                                              started_at=started_at, ended_at=ended_at, actual_kwh=actual_kwh,
-                                              expected_kwh=expected_kwh, cost_cny=cost_cny, excess_hours=hours,
-                                              ongoing=ongoing, tz=tz)
-    data.update(actual_kwh=round(actual_kwh, 3), expected_kwh=round(expected_kwh, 3), since=_local(started_at, tz),
-                cost_cny=round(cost_cny, 2), excess_hours=hours, started_ts=int(started_at))
+    data["text_en"], data["text_zh"] = _texts(
+        category=category,
+        meter_name=meter_name,
+        kind=kind,
+        check=check,
+        started_at=started_at,
+        ended_at=ended_at,
+        actual_kwh=actual_kwh,
+        expected_kwh=expected_kwh,
+        cost_cny=cost_cny,
+        excess_hours=hours,
+        ongoing=ongoing,
+        tz=tz,
+    )
+    data.update(
+        actual_kwh=round(actual_kwh, 3),
+        expected_kwh=round(expected_kwh, 3),
+        since=_local(started_at, tz),
+        cost_cny=round(cost_cny, 2),
+        excess_hours=hours,
+        started_ts=int(started_at),
+    )
     return json.dumps(data, ensure_ascii=False)
 
 
-def _texts(*, category: MeterCategory, meter_name: str, kind: str, check: str, started_at: int, ended_at: int,
-           actual_kwh: float, expected_kwh: float, cost_cny: float, excess_hours: int, ongoing: bool,
-           tz: str) -> tuple[str, str]:
+def _texts(
+    *,
+    category: MeterCategory,
+    meter_name: str,
+    kind: str,
+    check: str,
+    started_at: int,
+    ended_at: int,
+    actual_kwh: float,
+    expected_kwh: float,
+    cost_cny: float,
+    excess_hours: int,
+    ongoing: bool,
+    tz: str,
+) -> tuple[str, str]:
     label_en, label_zh = _LABELS.get(category, (category.value, category.value))
     name_en = f" {meter_name}" if meter_name else ""
     # Simulated and real meter names already start with the category in Chinese (走廊照明3).

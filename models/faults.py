@@ -56,8 +56,13 @@ class IntervalFaults:
         """The faults ending at or after ``since`` as data warnings (code = finding kind)."""
         recent = [f for f in self.faults if f.ended_at >= since][:MAX_FAULTS]
         return [
-            DataWarning(code=f.kind, message=_MESSAGES[f.kind], site_id=site_id, meter_id=meter_id,
-                        data={"started_at": f.started_at, "ended_at": f.ended_at, **f.detail})
+            DataWarning(
+                code=f.kind,
+                message=_MESSAGES[f.kind],
+                site_id=site_id,
+                meter_id=meter_id,
+                data={"started_at": f.started_at, "ended_at": f.ended_at, **f.detail},
+            )
             for f in recent
         ]
 
@@ -91,8 +96,11 @@ def interval_faults(
     _spikes(prev, end, energy, keep, rated_kw, faults)
     for i in np.flatnonzero(keep & (energy < 0)):
         keep[i] = False
-        faults.append(DataFault("register_reset", int(prev[i]), int(end[i]),
-                                {"before": float(register[i]), "after": float(register[i + 1])}))
+        faults.append(
+            DataFault(
+                "register_reset", int(prev[i]), int(end[i]), {"before": float(register[i]), "after": float(register[i + 1])}
+            )
+        )
     gap = keep & ((end - prev) > gap_steps * step_s)
     for i in np.flatnonzero(gap):
         faults.append(DataFault("gap", int(prev[i]), int(end[i]), {"missing_hours": round((end[i] - prev[i]) / HOUR, 2)}))
@@ -101,20 +109,23 @@ def interval_faults(
     return IntervalFaults(prev, end, energy, keep, faults)
 
 
-def _rollovers(register: np.ndarray, energy: np.ndarray, end: np.ndarray, register_max: float | None,
-               faults: list[DataFault]) -> None:
+def _rollovers(
+    register: np.ndarray, energy: np.ndarray, end: np.ndarray, register_max: float | None, faults: list[DataFault]
+) -> None:
     if not register_max:
         return
     for i in np.flatnonzero(energy < 0):
         before, after = register[i], register[i + 1]
         if before > 0.5 * register_max and after < 0.5 * register_max:
             energy[i] = register_max - before + after
-            faults.append(DataFault("register_rollover", int(end[i]), int(end[i]), {"before": float(before),
-                                                                                   "after": float(after)}))
+            faults.append(
+                DataFault("register_rollover", int(end[i]), int(end[i]), {"before": float(before), "after": float(after)})
+            )
 
 
-def _spikes(prev: np.ndarray, end: np.ndarray, energy: np.ndarray, keep: np.ndarray, rated_kw: float,
-            faults: list[DataFault]) -> None:
+def _spikes(
+    prev: np.ndarray, end: np.ndarray, energy: np.ndarray, keep: np.ndarray, rated_kw: float, faults: list[DataFault]
+) -> None:
     n = energy.size
     if n == 0:
         return
@@ -151,12 +162,21 @@ def _stuck(prev: np.ndarray, end: np.ndarray, energy: np.ndarray, keep: np.ndarr
         run = stop - first
         if run < STUCK_MIN_READINGS or stop >= energy.size or not keep[stop]:
             continue
-        before = energy[max(first - 4, 0):first]
-        after = energy[stop + 1:stop + 5]
-        typical = float(np.median(np.concatenate([before[before > 0], after[after > 0]]))) if (
-            (before > 0).any() or (after > 0).any()) else 0.0
+        before = energy[max(first - 4, 0) : first]
+        after = energy[stop + 1 : stop + 5]
+        typical = (
+            float(np.median(np.concatenate([before[before > 0], after[after > 0]])))
+            if ((before > 0).any() or (after > 0).any())
+            else 0.0
+        )
         # A catch-up carries the frozen intervals' energy: about run + 1 typical intervals.
         if typical > 0 and energy[stop] > 0.5 * (run + 1) * typical:
-            keep[first:stop + 1] = False
-            faults.append(DataFault("stuck_register", int(prev[first]), int(end[stop]),
-                                    {"readings": int(run), "catch_up_kwh": round(float(energy[stop]), 3)}))
+            keep[first : stop + 1] = False
+            faults.append(
+                DataFault(
+                    "stuck_register",
+                    int(prev[first]),
+                    int(end[stop]),
+                    {"readings": int(run), "catch_up_kwh": round(float(energy[stop]), 3)},
+                )
+            )

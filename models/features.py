@@ -70,8 +70,9 @@ def _offsets(hours: np.ndarray, tz: str) -> np.ndarray:
     days = hours // DAY
     unique, inverse = np.unique(days, return_inverse=True)
     zone = _zone(tz)
-    offsets = np.array([datetime.fromtimestamp(int(d) * DAY + 43200, tz=zone).utcoffset().total_seconds()
-                        for d in unique], dtype=np.int64)
+    offsets = np.array(
+        [datetime.fromtimestamp(int(d) * DAY + 43200, tz=zone).utcoffset().total_seconds() for d in unique], dtype=np.int64
+    )
     return offsets[inverse]
 
 
@@ -134,8 +135,9 @@ def local_calendar(hours: np.ndarray, tz: str) -> tuple[np.ndarray, np.ndarray, 
     return (local // HOUR) % 24, ordinal, workday
 
 
-def hour_features(hours: np.ndarray, site: Site, *, opening: OpeningHours | None = None,
-                  measured: np.ndarray | None = None) -> np.ndarray:
+def hour_features(
+    hours: np.ndarray, site: Site, *, opening: OpeningHours | None = None, measured: np.ndarray | None = None
+) -> np.ndarray:
     """Feature matrix (n_hours, len(FEATURES)) for hour starts ``hours`` (UTC epoch s) at ``site``.
 
     ``opening`` may be :class:`models.schedule.OpeningHours` or hours learned per day

@@ -65,9 +65,14 @@ class SiteFeedback:
                 return True
         return False
 
-    def training_masks(self, meter_id: str, hours: np.ndarray, local_hours: np.ndarray,
-                       workday: np.ndarray | None = None,
-                       known: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def training_masks(
+        self,
+        meter_id: str,
+        hours: np.ndarray,
+        local_hours: np.ndarray,
+        workday: np.ndarray | None = None,
+        known: np.ndarray | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
         """(trusted, excluded) hour masks for a meter's training window.
 
         Trusted: inside a suppressed window while it was valid (a manager said normal).
@@ -87,7 +92,7 @@ class SiteFeedback:
             kept = np.bincount(cell[known & ~excluded], minlength=48)
             for c in np.flatnonzero(kept < MIN_CELL_HOURS).tolist():
                 back = np.flatnonzero(excluded & known & (cell == c))
-                excluded[back[max(back.size - (MIN_CELL_HOURS - kept[c]), 0):]] = False
+                excluded[back[max(back.size - (MIN_CELL_HOURS - kept[c]), 0) :]] = False
         return trusted, excluded
 
     def waste_share(self, meter_id: str, hours: np.ndarray, known: np.ndarray) -> float:
@@ -105,16 +110,28 @@ class SiteFeedback:
 def load_feedback(session: Session, site_id: str, since: int) -> SiteFeedback:
     """The suppressions and waste alert spans of ``site_id`` relevant after ``since``."""
     suppressions: dict[str, list[Suppression]] = defaultdict(list)
-    for row in session.scalars(select(SuppressionRecord).where(
+    for row in session.scalars(
+        select(SuppressionRecord).where(
             SuppressionRecord.site_id == site_id,
-            or_(SuppressionRecord.valid_until.is_(None), SuppressionRecord.valid_until >= since))):
-        suppressions[row.meter_id].append(Suppression(row.meter_id, row.kind, int(row.hour_start or 0),
-                                                      int(row.hour_end if row.hour_end is not None else 24),
-                                                      row.valid_until))
+            or_(SuppressionRecord.valid_until.is_(None), SuppressionRecord.valid_until >= since),
+        )
+    ):
+        suppressions[row.meter_id].append(
+            Suppression(
+                row.meter_id,
+                row.kind,
+                int(row.hour_start or 0),
+                int(row.hour_end if row.hour_end is not None else 24),
+                row.valid_until,
+            )
+        )
     spans: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for meter_id, start, end in session.execute(select(AlertRecord.meter_id, AlertRecord.started_at, AlertRecord.ended_at)
-                                                .where(AlertRecord.site_id == site_id, AlertRecord.ended_at >= since,
-                                                       or_(AlertRecord.feedback.is_(None),
-                                                           AlertRecord.feedback != "not_waste"))):
+    for meter_id, start, end in session.execute(
+        select(AlertRecord.meter_id, AlertRecord.started_at, AlertRecord.ended_at).where(
+            AlertRecord.site_id == site_id,
+            AlertRecord.ended_at >= since,
+            or_(AlertRecord.feedback.is_(None), AlertRecord.feedback != "not_waste"),
+        )
+    ):
         spans[meter_id].append((int(start), int(end)))
     return SiteFeedback(dict(suppressions), dict(spans))

@@ -52,6 +52,16 @@ class Finding:
 
 #: Alert columns a newer measurement of the same episode replaces.
 UPDATED_FIELDS = (
-    "severity", "started_at", "ended_at", "ongoing", "actual_kwh", "expected_kwh", "wasted_kwh",
-    "cost_cny", "co2e_kg", "factor_kg_per_kwh", "factor_source", "explanation",
+    "severity",
+    "started_at",
+    "ended_at",
+    "ongoing",
+    "actual_kwh",
+    "expected_kwh",
+    "wasted_kwh",
+    "cost_cny",
+    "co2e_kg",
+    "factor_kg_per_kwh",
+    "factor_source",
+    "explanation",
 )

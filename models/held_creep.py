@@ -53,5 +53,4 @@ class HeldCreep:
         off = reference[~kinds][-1] if (~kinds).any() else reference[-1]
         working = reference[kinds][-1] if kinds.any() else reference[-1]
         days = max(found.excess.size / DAY_HOURS, 1.0)
-        return cls(int(start_ts), float(off), float(working), day_noise(base - reference) or 0.0,
-                   found.rise_kwh_per_hour / days)
+        return cls(int(start_ts), float(off), float(working), day_noise(base - reference) or 0.0, found.rise_kwh_per_hour / days)

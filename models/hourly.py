@@ -81,8 +81,17 @@ def hourly_energy(
     """
     ts = np.fromiter((p.ts for p in points), dtype=np.int64, count=len(points))
     register = np.fromiter((p.register for p in points), dtype=float, count=len(points))
-    return hourly_from_registers(ts, register, start=start, end=end, site_id=site_id, meter_id=meter_id,
-                                 rated_kw=rated_kw, register_max=register_max, report_from=report_from)
+    return hourly_from_registers(
+        ts,
+        register,
+        start=start,
+        end=end,
+        site_id=site_id,
+        meter_id=meter_id,
+        rated_kw=rated_kw,
+        register_max=register_max,
+        report_from=report_from,
+    )
 
 
 def hourly_from_registers(
@@ -105,8 +114,7 @@ def hourly_from_registers(
         return HourlySeries(hours, np.full(hours.size, np.nan), covered, ())
     dur = np.diff(ts)
     step = float(np.median(dur)) if dur.size else DEFAULT_STEP_S
-    faults = interval_faults(ts, register, step_s=step, gap_steps=GAP_STEPS, rated_kw=rated_kw,
-                             register_max=register_max)
+    faults = interval_faults(ts, register, step_s=step, gap_steps=GAP_STEPS, rated_kw=rated_kw, register_max=register_max)
     good = faults.keep & (faults.dur > 0)
     _spread(faults.prev[good], faults.ts[good], faults.energy[good], hours, energy, covered)
     coverage = np.clip(covered / HOUR, 0.0, 1.0)

@@ -34,14 +34,20 @@ class HourlyChecks:
             meter = view.meters[view.cols[k]]
             if meter.category.value not in context:
                 context[meter.category.value] = (
-                    hour_kinds(meter.category, local_hours=view.local[first:], daylight=X[first:, DAYLIGHT_COL],
-                               open_=X[first:, OPEN_COL]),
-                    settled_hours(meter.category, X[first:, DAYLIGHT_COL]))
+                    hour_kinds(
+                        meter.category,
+                        local_hours=view.local[first:],
+                        daylight=X[first:, DAYLIGHT_COL],
+                        open_=X[first:, OPEN_COL],
+                    ),
+                    settled_hours(meter.category, X[first:, DAYLIGHT_COL]),
+                )
             kinds, settled = context[meter.category.value]
             if meter.category in FOLLOWERS and view.together is not None and view.together.any():
                 kinds = np.where(view.together, NOT_JUDGED, kinds)
             a = np.where(view.own[:, k], view.actual[:, k], np.nan)
-            for ep in view.residual.episodes(a, view.expected[:, k], view.scale[:, k], kinds, meter.rated_kw,
-                                             view.relief, closed=closed, settled=settled):
+            for ep in view.residual.episodes(
+                a, view.expected[:, k], view.scale[:, k], kinds, meter.rated_kw, view.relief, closed=closed, settled=settled
+            ):
                 span = Span(ep.start, ep.stop, ep.kind, ep.detected, ep.ongoing, ep.excess_hours)
                 findings.append(measure(view.terms, meter, span, scan_hours, a, view.expected[:, k], view.local[first:]))

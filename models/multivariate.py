@@ -31,22 +31,25 @@ class SiteResidualForest(OutlierMixin, BaseEstimator):
     random_state : int or None, default=0
     """
 
-    def __init__(self, n_estimators: int = 50, contamination: float = 0.01, clip: float = 20.0,
-                 random_state: int | None = 0) -> None:
+    def __init__(
+        self, n_estimators: int = 50, contamination: float = 0.01, clip: float = 20.0, random_state: int | None = 0
+    ) -> None:
         self.n_estimators = n_estimators
         self.contamination = contamination
         self.clip = clip
         self.random_state = random_state
 
     def _prepare(self, X: np.ndarray) -> np.ndarray:
-        return np.clip(np.nan_to_num(np.asarray(X, dtype=float), nan=0.0, posinf=self.clip, neginf=-self.clip),
-                       -self.clip, self.clip)
+        return np.clip(
+            np.nan_to_num(np.asarray(X, dtype=float), nan=0.0, posinf=self.clip, neginf=-self.clip), -self.clip, self.clip
+        )
 
     def fit(self, X, y=None):  # scikit-learn signature
         """Fit on training hours' residual scores, shape (n_hours, n_meters)."""
         X = validate_data(self, self._prepare(X))
-        self.forest_ = IsolationForest(n_estimators=self.n_estimators, contamination=self.contamination,
-                                       random_state=self.random_state).fit(X)
+        self.forest_ = IsolationForest(
+            n_estimators=self.n_estimators, contamination=self.contamination, random_state=self.random_state
+        ).fit(X)
         return self
 
     def score(self, X) -> np.ndarray:

@@ -93,13 +93,13 @@ class Change:
         if self.before is None or self.after is None:
             span = self.before or self.after
             if span is not None:
-                out[span[0]:span[1]] = True
+                out[span[0] : span[1]] = True
             return out
         (s0, e0), (s1, e1) = self.before, self.after
         if s0 != s1:
-            out[max(0, min(s0, s1) - 1):max(s0, s1) + 1] = True
+            out[max(0, min(s0, s1) - 1) : max(s0, s1) + 1] = True
         if e0 != e1:
-            out[max(0, min(e0, e1) - 1):max(e0, e1) + 1] = True
+            out[max(0, min(e0, e1) - 1) : max(e0, e1) + 1] = True
         return out
 
 
@@ -158,12 +158,22 @@ class LearnedHours:
 
     def warnings(self, site_id: str) -> list[DataWarning]:
         """A ``schedule_changed`` finding per change inside the window (meter "": the whole site)."""
-        return [DataWarning(CODE, f"{'working days' if c.workday else 'other days'}: open "
-                                  f"{_text(c.before)} until this day, {_text(c.after)} since",
-                            site_id, "", {"started_at": c.start_ts, "workday": c.workday,
-                                          "before": list(c.before) if c.before else None,
-                                          "after": list(c.after) if c.after else None})
-                for c in self.changes if not c.initial]
+        return [
+            DataWarning(
+                CODE,
+                f"{'working days' if c.workday else 'other days'}: open {_text(c.before)} until this day, {_text(c.after)} since",
+                site_id,
+                "",
+                {
+                    "started_at": c.start_ts,
+                    "workday": c.workday,
+                    "before": list(c.before) if c.before else None,
+                    "after": list(c.after) if c.after else None,
+                },
+            )
+            for c in self.changes
+            if not c.initial
+        ]
 
 
 def _text(span: Span | None) -> str:
@@ -194,8 +204,7 @@ def daily_spans(days: np.ndarray) -> list[Span | None | bool]:
     flat = known & ~swing
     mid_start, mid_end = np.floor(row_median(start)), np.floor(row_median(end))
     flat_high = row_median(np.where(flat, high, np.nan))
-    agree = ((np.abs(start - mid_start[:, None]) <= SLACK_HOURS)
-             & (np.abs(end - mid_end[:, None]) <= SLACK_HOURS)).sum(axis=1)
+    agree = ((np.abs(start - mid_start[:, None]) <= SLACK_HOURS) & (np.abs(end - mid_end[:, None]) <= SLACK_HOURS)).sum(axis=1)
     out: list[Span | None | bool] = []
     for d in range(days.shape[0]):
         if n_known[d] < 1:
@@ -209,11 +218,17 @@ def daily_spans(days: np.ndarray) -> list[Span | None | bool]:
     return out
 
 
-def learn(prior: OpeningHours, hours: np.ndarray, kwh: np.ndarray, meters: list[Meter], local_hour: np.ndarray,
-          ordinal: np.ndarray, workday: np.ndarray) -> LearnedHours:
+def learn(
+    prior: OpeningHours,
+    hours: np.ndarray,
+    kwh: np.ndarray,
+    meters: list[Meter],
+    local_hour: np.ndarray,
+    ordinal: np.ndarray,
+    workday: np.ndarray,
+) -> LearnedHours:
     """Learn a site's opening hours from ``kwh`` (``hours`` x meters) over whole local days."""
-    learned = LearnedHours(prior, hours=np.asarray(hours, dtype=np.int64),
-                           turned=np.zeros(np.asarray(hours).size, dtype=bool))
+    learned = LearnedHours(prior, hours=np.asarray(hours, dtype=np.int64), turned=np.zeros(np.asarray(hours).size, dtype=bool))
     cols = [j for j, m in enumerate(meters) if m.category in FOLLOWERS]
     if not cols or kwh.shape[0] < 24 * CONFIRM_DAYS:
         return learned
@@ -230,8 +245,9 @@ def learn(prior: OpeningHours, hours: np.ndarray, kwh: np.ndarray, meters: list[
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a meter with no reading: NaN range, no span
         # np.percentile is many times faster than np.nanpercentile; gaps are the exception
-        low, high = (np.percentile(block, (5, 95), axis=0) if not np.isnan(block).any()
-                     else np.nanpercentile(block, (5, 95), axis=0))
+        low, high = (
+            np.percentile(block, (5, 95), axis=0) if not np.isnan(block).any() else np.nanpercentile(block, (5, 95), axis=0)
+        )
     scale = np.where(high - low > 0, high - low, np.nan)
     days = ((block - low) / scale).reshape(n_days, 24, len(cols))
     spans = daily_spans(days)
@@ -270,9 +286,17 @@ def learn(prior: OpeningHours, hours: np.ndarray, kwh: np.ndarray, meters: list[
             # they replace the prior where different, else they are how the prior looks.
             believed = int(day_ts[run[-1]]) + DAY
             for kind in group:
-                learned.changes.append(Change(int(ordinal.min() if initial else day_ordinal[run[0]]), kind, current,
-                                              after, int(hours[0] if initial else day_ts[run[0]]), initial,
-                                              int(hours[0]) if initial else believed))
+                learned.changes.append(
+                    Change(
+                        int(ordinal.min() if initial else day_ordinal[run[0]]),
+                        kind,
+                        current,
+                        after,
+                        int(hours[0] if initial else day_ts[run[0]]),
+                        initial,
+                        int(hours[0]) if initial else believed,
+                    )
+                )
             current = seen = after
             run, agreed = [], CONFIRM_DAYS  # the new hours stand; a later change is a change
     learned.changes.sort(key=lambda c: c.ordinal)

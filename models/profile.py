@@ -46,7 +46,7 @@ def _design(X: np.ndarray) -> np.ndarray:
     design = np.zeros((X.shape[0], 2 * N_CELLS + X.shape[1] - 3))
     design[rows, cells] = 1.0
     design[rows, N_CELLS + cells] = X[:, 2]
-    design[:, 2 * N_CELLS:] = X[:, 3:]
+    design[:, 2 * N_CELLS :] = X[:, 3:]
     return design
 
 
@@ -158,16 +158,20 @@ class ProfileBaseline(RegressorMixin, BaseEstimator):
             used = np.broadcast_to(w.reshape(-1, 1) if w.ndim == 1 else w, Y.shape) > 0
             if not used.any():
                 raise ValueError("every sample_weight is zero: nothing to fit")
-        keep = np.zeros(Y.shape, dtype=bool) if trusted is None else np.broadcast_to(
-            np.asarray(trusted, dtype=bool).reshape(Y.shape[0], -1), Y.shape)
+        keep = (
+            np.zeros(Y.shape, dtype=bool)
+            if trusted is None
+            else np.broadcast_to(np.asarray(trusted, dtype=bool).reshape(Y.shape[0], -1), Y.shape)
+        )
         # One BLAS thread: the matrices are small, and parallelism belongs to detector workers.
         with threadpool_limits(limits=1, user_api="blas"):
             self._fit(X, Y.astype(float), used, keep & used)
         return self
 
     def _penalty(self, n_covariates: int) -> np.ndarray:
-        return np.concatenate([np.full(N_CELLS, _CELL_RIDGE), np.full(N_CELLS, self.daylight_alpha),
-                               np.full(n_covariates, self.covariate_alpha)])
+        return np.concatenate(
+            [np.full(N_CELLS, _CELL_RIDGE), np.full(N_CELLS, self.daylight_alpha), np.full(n_covariates, self.covariate_alpha)]
+        )
 
     def _fit(self, X: np.ndarray, Y: np.ndarray, used: np.ndarray, trusted: np.ndarray) -> None:
         # Hours no output knows carry no information; dropping them keeps the imputation honest.
@@ -201,8 +205,9 @@ class ProfileBaseline(RegressorMixin, BaseEstimator):
         rel = _mad(np.divide(residual, predicted, out=np.zeros_like(residual), where=busy), busy)
         self.relative_scale_ = np.where(busy.sum(axis=0) >= 10, rel, 0.0)
         inlier = used & (np.abs(residual) < self.tuning_constant * self.residual_scale(predicted))
-        self.quality_ = [self._quality(residual[:, j], Y[:, j], inlier[:, j], used[:, j], design.shape[1])
-                         for j in range(Y.shape[1])]
+        self.quality_ = [
+            self._quality(residual[:, j], Y[:, j], inlier[:, j], used[:, j], design.shape[1]) for j in range(Y.shape[1])
+        ]
 
     @staticmethod
     def _cell_means(cells: np.ndarray, Y: np.ndarray, used: np.ndarray) -> np.ndarray:
@@ -253,7 +258,7 @@ class ProfileBaseline(RegressorMixin, BaseEstimator):
         check_is_fitted(self)
         X = _padded(validate_data(self, X, reset=False))
         cells = _cells(X)
-        out = self.coef_[:, cells].T + self.coef_[:, N_CELLS + cells].T * X[:, 2:3] + X[:, 3:] @ self.coef_[:, 2 * N_CELLS:].T
+        out = self.coef_[:, cells].T + self.coef_[:, N_CELLS + cells].T * X[:, 2:3] + X[:, 3:] @ self.coef_[:, 2 * N_CELLS :].T
         return out[:, 0] if self._single else out
 
     def seen(self, X) -> np.ndarray:

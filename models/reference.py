@@ -55,8 +55,7 @@ def by_group(values: np.ndarray, group: np.ndarray, pad: int = 0) -> tuple[np.nd
     return rows, row, column
 
 
-def same_hour_median(kwh: np.ndarray, key: np.ndarray, weeks: int, *,
-                     causal: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def same_hour_median(kwh: np.ndarray, key: np.ndarray, weeks: int, *, causal: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Per hour, the median of the readings with the same ``key`` within ``weeks`` occurrences of it.
 
     ``kwh`` is a regular hourly series (NaN where missing); ``key`` is day key x 24 + hour. The
@@ -76,8 +75,7 @@ def same_hour_median(kwh: np.ndarray, key: np.ndarray, weeks: int, *,
     return row_median(window), np.isfinite(window).sum(axis=1)
 
 
-def reference(kwh: np.ndarray, hour: np.ndarray, day_key: np.ndarray, weeks: int, *,
-              causal: bool = False) -> np.ndarray:
+def reference(kwh: np.ndarray, hour: np.ndarray, day_key: np.ndarray, weeks: int, *, causal: bool = False) -> np.ndarray:
     """The same-hour median on the same day kind; where it rests on fewer than :data:`MIN_READINGS`
     readings (a short history), the same hour on all working days, or all weekend days, nearby."""
     same, count = same_hour_median(kwh, day_key * 24 + hour, weeks, causal=causal)

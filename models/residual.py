@@ -64,8 +64,9 @@ class ResidualDetector:
         The evidence rules by kind; None means :data:`models.kinds.CHECKS`.
     """
 
-    def __init__(self, max_gap_hours: int = DEFAULT_MAX_GAP_HOURS, threshold_offset: float = 0.0,
-                 checks: Mapping[str, Check] | None = None) -> None:
+    def __init__(
+        self, max_gap_hours: int = DEFAULT_MAX_GAP_HOURS, threshold_offset: float = 0.0, checks: Mapping[str, Check] | None = None
+    ) -> None:
         self.max_gap_hours = max_gap_hours
         self.threshold_offset = threshold_offset
         self.checks = checks
@@ -76,16 +77,18 @@ class ResidualDetector:
         with np.errstate(invalid="ignore", divide="ignore"):
             return (np.asarray(actual, dtype=float) - np.asarray(expected, dtype=float)) / np.asarray(scale, dtype=float)
 
-    def hot(self, scores: np.ndarray, excess: np.ndarray, kinds: np.ndarray, rated_kw: float,
-            relief: np.ndarray | float = 0.0) -> np.ndarray:
+    def hot(
+        self, scores: np.ndarray, excess: np.ndarray, kinds: np.ndarray, rated_kw: float, relief: np.ndarray | float = 0.0
+    ) -> np.ndarray:
         """True for the hours whose score and excess pass the check of their kind (less ``relief``)."""
         thr, share, _, _, _ = _per_hour(kinds, self.checks or CHECKS)
         z = np.nan_to_num(scores, nan=-np.inf)
         return (z > thr + self.threshold_offset - relief) & ((rated_kw <= 0) | (np.nan_to_num(excess) >= share * rated_kw))
 
     @staticmethod
-    def _join_nights(groups: list[np.ndarray], kinds: np.ndarray, excess: np.ndarray,
-                     closed: np.ndarray | None) -> list[np.ndarray]:
+    def _join_nights(
+        groups: list[np.ndarray], kinds: np.ndarray, excess: np.ndarray, closed: np.ndarray | None
+    ) -> list[np.ndarray]:
         """Join groups of a closed-hours kind separated only by a day of open hours: hours not of
         that kind, or (a compressor's kind covers every hour) hours the space is open. Two hours
         of either at the edges are allowed: 22:00 is night but a residential lobby is still open."""
@@ -95,10 +98,15 @@ class ResidualDetector:
                 last = joined[-1]
                 kind = episode_kind(kinds[group], excess[group])
                 between = slice(last[-1] + 1, group[0])
-                day = (np.count_nonzero(kinds[between] == kind) <= 2
-                       or (closed is not None and np.count_nonzero(closed[between]) <= 2))
-                if (kind in CLOSED_HOURS_KINDS and episode_kind(kinds[last], excess[last]) == kind
-                        and group[0] - last[-1] - 1 <= JOIN_OPEN_HOURS and day):
+                day = np.count_nonzero(kinds[between] == kind) <= 2 or (
+                    closed is not None and np.count_nonzero(closed[between]) <= 2
+                )
+                if (
+                    kind in CLOSED_HOURS_KINDS
+                    and episode_kind(kinds[last], excess[last]) == kind
+                    and group[0] - last[-1] - 1 <= JOIN_OPEN_HOURS
+                    and day
+                ):
                     joined[-1] = np.concatenate([last, group])
                     continue
             joined.append(group)
@@ -110,12 +118,23 @@ class ResidualDetector:
         night continues it rather than opening another alert."""
         if later.size <= self.max_gap_hours:
             return True
-        return (kind in CLOSED_HOURS_KINDS and closed is not None and later.size <= JOIN_OPEN_HOURS
-                and np.count_nonzero(closed[later]) <= 2)
+        return (
+            kind in CLOSED_HOURS_KINDS
+            and closed is not None
+            and later.size <= JOIN_OPEN_HOURS
+            and np.count_nonzero(closed[later]) <= 2
+        )
 
     def episodes(
-        self, actual: np.ndarray, expected: np.ndarray, scale: np.ndarray, kinds: np.ndarray, rated_kw: float = 0.0,
-        relief: np.ndarray | float = 0.0, closed: np.ndarray | None = None, settled: np.ndarray | None = None,
+        self,
+        actual: np.ndarray,
+        expected: np.ndarray,
+        scale: np.ndarray,
+        kinds: np.ndarray,
+        rated_kw: float = 0.0,
+        relief: np.ndarray | float = 0.0,
+        closed: np.ndarray | None = None,
+        settled: np.ndarray | None = None,
     ) -> list[Episode]:
         """Episodes of one meter, in time order: excess hours grouped, kind named, evidence checked.
 
@@ -154,7 +173,15 @@ class ResidualDetector:
                 candidates.append(int(strong_own[0]))
             if not candidates:
                 continue
-            found.append(Episode(start=start, stop=stop, kind=kind, excess_hours=int(group.size),
-                                 peak_score=float(np.nanmax(scores[start:stop])), detected=min(candidates),
-                                 ongoing=self._ongoing(kind, known[known >= stop], closed)))
+            found.append(
+                Episode(
+                    start=start,
+                    stop=stop,
+                    kind=kind,
+                    excess_hours=int(group.size),
+                    peak_score=float(np.nanmax(scores[start:stop])),
+                    detected=min(candidates),
+                    ongoing=self._ongoing(kind, known[known >= stop], closed),
+                )
+            )
         return found

@@ -63,9 +63,14 @@ class SiteScan:
 class SiteScanner:
     """Scores a site's meters against their baselines and turns persistent excess into findings."""
 
-    def __init__(self, bank: BaselineBank, detector: ResidualDetector | None = None,
-                 creep: BaseLoadCreep | None = None, baseline: ProfileBaseline | None = None,
-                 multivariate: bool = True) -> None:
+    def __init__(
+        self,
+        bank: BaselineBank,
+        detector: ResidualDetector | None = None,
+        creep: BaseLoadCreep | None = None,
+        baseline: ProfileBaseline | None = None,
+        multivariate: bool = True,
+    ) -> None:
         self.multivariate = multivariate
         # site -> (identity of its baselines, the forest fitted on their training scores)
         self._forests: dict[str, tuple] = {}
@@ -104,8 +109,7 @@ class SiteScanner:
         local = local_hour(hours, site.timezone)
         train = hours < train_end
         learned = opening if isinstance(opening, LearnedHours) else LearnedHours(opening_hours(site))
-        baselines = self._baselines(site, meters, hours, kwh, X, local, train, train_end, feedback, out, budget,
-                                    learned)
+        baselines = self._baselines(site, meters, hours, kwh, X, local, train, train_end, feedback, out, budget, learned)
         cols = [j for j, b in enumerate(baselines) if b is not None]
         if not cols:
             return out
@@ -123,8 +127,9 @@ class SiteScanner:
         actual = np.where(stack.seen(X[first:]), actual, np.nan)
         scores = self.detector.score(actual, expected, scale)
         # Followers up together next to the opening hours: the site was open, not left on.
-        together = open_together(scores, np.array([meters[j].category in FOLLOWERS for j in cols]),
-                                 X[first:, OPEN_COL]) | _unlearnt(learned, hours, X, train, first)
+        together = open_together(
+            scores, np.array([meters[j].category in FOLLOWERS for j in cols]), X[first:, OPEN_COL]
+        ) | _unlearnt(learned, hours, X, train, first)
         # Hours before a meter's own score_from are context only.
         own = scan_hours[:, None] >= score_from[cols][None, :]
         scores = np.where(own, scores, np.nan)
@@ -133,14 +138,40 @@ class SiteScanner:
         candidates = hourly_candidates(scores)
         # The forest only ever lowers thresholds of meters already at 3 units: skip it when none is.
         relief = self._relief(site.site_id, stack, X, kwh[:, cols], train, scores, budget) if candidates.size else 0.0
-        view = SiteView(terms, meters, hours, kwh, X, local, baselines, train_end, cols, first, actual, expected, scale,
-                        scores, own, relief, self.detector, together)
+        view = SiteView(
+            terms,
+            meters,
+            hours,
+            kwh,
+            X,
+            local,
+            baselines,
+            train_end,
+            cols,
+            first,
+            actual,
+            expected,
+            scale,
+            scores,
+            own,
+            relief,
+            self.detector,
+            together,
+        )
         for detector in self.detectors:
             detector.scan(view, out.findings, out.faults)
         return out
 
-    def _relief(self, site_id: str, stack: ProfileBaseline, X: np.ndarray, kwh: np.ndarray, train: np.ndarray,
-                scores: np.ndarray, budget: FitBudget) -> np.ndarray | float:
+    def _relief(
+        self,
+        site_id: str,
+        stack: ProfileBaseline,
+        X: np.ndarray,
+        kwh: np.ndarray,
+        train: np.ndarray,
+        scores: np.ndarray,
+        budget: FitBudget,
+    ) -> np.ndarray | float:
         """Per scanned hour, the threshold relief where the site forest calls the hour an outlier.
 
         A forest fitted on the site's previous baselines serves until the budget lets it be refitted.
@@ -184,8 +215,9 @@ class SiteScanner:
             self._stacks[site_id] = cached
         return cached[1]
 
-    def _baselines(self, site, meters, hours, kwh, X, local, train, train_end, feedback, out, budget,
-                   learned: LearnedHours) -> list:
+    def _baselines(
+        self, site, meters, hours, kwh, X, local, train, train_end, feedback, out, budget, learned: LearnedHours
+    ) -> list:
         """The meters' baselines: reused from the bank, refitted together when stale, or borrowed.
 
         When the budget says wait, a stale baseline serves on and a meter with none borrows
@@ -199,10 +231,14 @@ class SiteScanner:
         counts = (~np.isnan(kwh[train])).sum(axis=0)
         for j, meter in enumerate(meters):
             # The full check only where a quick count says history may be short.
-            missing = [] if counts[j] >= max(0.9 * train.sum(), 24 * MIN_HISTORY_DAYS) else check_sufficiency(
-                ~np.isnan(kwh[train, j]), site_id=site.site_id, meter_id=meter.meter_id)
+            missing = (
+                []
+                if counts[j] >= max(0.9 * train.sum(), 24 * MIN_HISTORY_DAYS)
+                else check_sufficiency(~np.isnan(kwh[train, j]), site_id=site.site_id, meter_id=meter.meter_id)
+            )
             if not self.bank.needs_fit(meter.meter_id, train_end, has_history=not missing) and not (
-                    changed is not None and self.bank.get(meter.meter_id).window_end < changed):
+                changed is not None and self.bank.get(meter.meter_id).window_end < changed
+            ):
                 result[j] = self.bank.get(meter.meter_id)
             elif not missing:
                 refit.append(j)
@@ -235,8 +271,11 @@ class SiteScanner:
             due = []
             for j in refit:
                 last = self.bank.get(meters[j].meter_id)
-                if last is not None and not turned.any() and feedback.waste_share(
-                        meters[j].meter_id, hours[train], ~np.isnan(kwh[train, j])) > MAX_WASTE_SHARE:
+                if (
+                    last is not None
+                    and not turned.any()
+                    and feedback.waste_share(meters[j].meter_id, hours[train], ~np.isnan(kwh[train, j])) > MAX_WASTE_SHARE
+                ):
                     result[j] = last
                 else:
                     due.append(j)
@@ -246,15 +285,18 @@ class SiteScanner:
             Y = kwh[train][:, refit]
             used = ~np.isnan(Y) & ~superseded[:, None]
             # Waste that stopped inside the window (a creep fixed) is not the meter's normal.
-            calm = [k for k, j in enumerate(refit) if meters[j].category.value in CREEP_CATEGORIES
-                    and meters[j].category not in HVAC]
+            calm = [
+                k for k, j in enumerate(refit) if meters[j].category.value in CREEP_CATEGORIES and meters[j].category not in HVAC
+            ]
             if calm:
                 used[:, calm] &= ~self.creep.stopped_waste(
-                    Y[:, calm], X[train, OPEN_COL] <= 0, np.array([meters[refit[k]].rated_kw for k in calm]))
+                    Y[:, calm], X[train, OPEN_COL] <= 0, np.array([meters[refit[k]].rated_kw for k in calm])
+                )
             trusted = np.zeros(Y.shape, dtype=bool)
             for k, j in enumerate(refit):
-                t, excluded = feedback.training_masks(meters[j].meter_id, hours[train], local[train],
-                                                      X[train, WORKDAY_COL] > 0, used[:, k])
+                t, excluded = feedback.training_masks(
+                    meters[j].meter_id, hours[train], local[train], X[train, WORKDAY_COL] > 0, used[:, k]
+                )
                 # Hours a schedule change turned are the new normal: trusted, never left out.
                 trusted[:, k] = t | turned
                 used[:, k] &= ~(excluded & ~turned)

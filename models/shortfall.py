@@ -35,12 +35,21 @@ def candidates(scores: np.ndarray, actual: np.ndarray, expected: np.ndarray) -> 
         return np.zeros(0, dtype=np.int64)
     with np.errstate(invalid="ignore"):
         low = (np.nan_to_num(scores, nan=0.0) <= -GATE_SCALES) & (
-            np.nan_to_num(actual, nan=np.inf) <= (1 - MIN_SHORT_SHARE) * expected)
+            np.nan_to_num(actual, nan=np.inf) <= (1 - MIN_SHORT_SHARE) * expected
+        )
     return np.flatnonzero((low[1:] & low[:-1]).any(axis=0))
 
 
-def find(site_id: str, meter: Meter, hours: np.ndarray, kwh: np.ndarray, local_hour: np.ndarray,
-         day_key: np.ndarray, scan_start: int, scorer: TwoSidedScorer | None = None) -> list[DataWarning]:
+def find(
+    site_id: str,
+    meter: Meter,
+    hours: np.ndarray,
+    kwh: np.ndarray,
+    local_hour: np.ndarray,
+    day_key: np.ndarray,
+    scan_start: int,
+    scorer: TwoSidedScorer | None = None,
+) -> list[DataWarning]:
     """Shortfall and flat-line findings of one meter's hourly ``kwh`` that reach into ``[scan_start, ...)``."""
     scorer = scorer or TwoSidedScorer(causal=True)
     result = scorer.score(kwh, local_hour, day_key)
@@ -55,10 +64,24 @@ def find(site_id: str, meter: Meter, hours: np.ndarray, kwh: np.ndarray, local_h
         actual = float(np.nansum(kwh[rows]))
         if kind == BELOW and actual > (1 - MIN_SHORT_SHARE) * expected:
             continue
-        what = "a flat line: readings on one straight line (a stuck register, or a gap filled in)" if kind == FLAT \
+        what = (
+            "a flat line: readings on one straight line (a stuck register, or a gap filled in)"
+            if kind == FLAT
             else f"drew {actual:.1f} kWh where its own history expects {expected:.1f}"
-        out.append(DataWarning(_CODES[kind], what, site_id, meter.meter_id,
-                               {"started_at": int(hours[rows[0]]), "ended_at": int(hours[rows[-1]] + HOUR),
-                                "expected_kwh": round(expected, 3), "actual_kwh": round(actual, 3),
-                                "score": round(float(np.nanmax(result.score[rows])), 2)}))
+        )
+        out.append(
+            DataWarning(
+                _CODES[kind],
+                what,
+                site_id,
+                meter.meter_id,
+                {
+                    "started_at": int(hours[rows[0]]),
+                    "ended_at": int(hours[rows[-1]] + HOUR),
+                    "expected_kwh": round(expected, 3),
+                    "actual_kwh": round(actual, 3),
+                    "score": round(float(np.nanmax(result.score[rows])), 2),
+                },
+            )
+        )
     return out

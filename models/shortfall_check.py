@@ -22,5 +22,8 @@ class ShortfallCheck:
         day_key = day_keys((ordinal - 1) % 7, workday)  # ordinal 1 (0001-01-01) was a Monday
         kwh = view.kwh[:, view.cols]
         for k in picked.tolist():
-            faults.extend(shortfall.find(site.site_id, view.meters[view.cols[k]], view.hours, kwh[:, k], view.local,
-                                         day_key, view.train_end))
+            faults.extend(
+                shortfall.find(
+                    site.site_id, view.meters[view.cols[k]], view.hours, kwh[:, k], view.local, day_key, view.train_end
+                )
+            )

@@ -17,8 +17,9 @@ MIN_SCALES = 5.0
 MIN_RATED_SHARE = 0.03
 
 
-def stuck_matrix(actual: np.ndarray, expected: np.ndarray, scale: np.ndarray, hours: np.ndarray,
-                 meters: list[Meter]) -> tuple[np.ndarray, list[DataWarning]]:
+def stuck_matrix(
+    actual: np.ndarray, expected: np.ndarray, scale: np.ndarray, hours: np.ndarray, meters: list[Meter]
+) -> tuple[np.ndarray, list[DataWarning]]:
     """:func:`stuck_hours` over hours x meters, looking closer only at meters with a zero run."""
     rated = np.array([m.rated_kw for m in meters])
     floor = np.maximum(MIN_SCALES * scale, MIN_RATED_SHARE * rated[None, :])
@@ -32,8 +33,9 @@ def stuck_matrix(actual: np.ndarray, expected: np.ndarray, scale: np.ndarray, ho
     return mask, warnings
 
 
-def stuck_hours(actual: np.ndarray, expected: np.ndarray, scale: np.ndarray, hours: np.ndarray,
-                meter: Meter) -> tuple[np.ndarray, list[DataWarning]]:
+def stuck_hours(
+    actual: np.ndarray, expected: np.ndarray, scale: np.ndarray, hours: np.ndarray, meter: Meter
+) -> tuple[np.ndarray, list[DataWarning]]:
     """Mask of the hours a frozen register hides, and one ``stuck_register`` warning per run."""
     floor = np.maximum(MIN_SCALES * scale, MIN_RATED_SHARE * meter.rated_kw)
     zero = (np.nan_to_num(actual, nan=1.0) <= 1e-9) & (expected > floor)
@@ -46,11 +48,17 @@ def stuck_hours(actual: np.ndarray, expected: np.ndarray, scale: np.ndarray, hou
         if stop - first < MIN_HOURS:
             continue
         mask[first:stop] = True
-        warnings.append(DataWarning(
-            code="stuck_register",
-            message="the register did not move while the meter always draws power; those hours are not scored",
-            site_id=meter.site_id, meter_id=meter.meter_id,
-            data={"started_at": int(hours[first]), "ended_at": int(hours[stop - 1]) + HOUR,
-                  "expected_kwh": round(float(np.sum(expected[first:stop])), 3)},
-        ))
+        warnings.append(
+            DataWarning(
+                code="stuck_register",
+                message="the register did not move while the meter always draws power; those hours are not scored",
+                site_id=meter.site_id,
+                meter_id=meter.meter_id,
+                data={
+                    "started_at": int(hours[first]),
+                    "ended_at": int(hours[stop - 1]) + HOUR,
+                    "expected_kwh": round(float(np.sum(expected[first:stop])), 3),
+                },
+            )
+        )
     return mask, warnings

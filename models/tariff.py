@@ -31,8 +31,9 @@ def _local_seconds(hours: np.ndarray, tz: str) -> np.ndarray:
     days = hours // DAY
     unique, inverse = np.unique(days, return_inverse=True)
     zone = _zone(tz)
-    offsets = np.array([datetime.fromtimestamp(int(d) * DAY + DAY // 2, tz=zone).utcoffset().total_seconds()
-                        for d in unique], dtype=np.int64)
+    offsets = np.array(
+        [datetime.fromtimestamp(int(d) * DAY + DAY // 2, tz=zone).utcoffset().total_seconds() for d in unique], dtype=np.int64
+    )
     return hours + offsets[inverse]
 
 

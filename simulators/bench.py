@@ -70,8 +70,10 @@ def main() -> None:
     args = parser.parse_args()
     if args.host:
         r = backfill(args.host, args.port, args.sites, args.days, args.meter_scale, not args.per_meter)
-        print(f"backfill: {r['readings']:,} readings in {r['messages']:,} messages, {r['seconds']:.1f} s: "
-              f"{r['readings_per_s']:,.0f} readings/s, {r['messages_per_s']:,.0f} messages/s")
+        print(
+            f"backfill: {r['readings']:,} readings in {r['messages']:,} messages, {r['seconds']:.1f} s: "
+            f"{r['readings_per_s']:,.0f} readings/s, {r['messages_per_s']:,.0f} messages/s"
+        )
         return
     g = generation_speed(args.sites, args.meter_scale, args.steps)
     print(f"{args.sites} sites, {g['meters']:,} meters, built in {g['build_s']:.1f} s")

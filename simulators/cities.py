@@ -9,7 +9,11 @@ from core.domain import SiteType
 
 #: GB 50176 building climate zones; the north (严寒, 寒冷) heats with district heating.
 SEVERE_COLD, COLD, HOT_SUMMER_COLD_WINTER, HOT_SUMMER_WARM_WINTER, MILD = (
-    "严寒", "寒冷", "夏热冬冷", "夏热冬暖", "温和",
+    "严寒",
+    "寒冷",
+    "夏热冬冷",
+    "夏热冬暖",
+    "温和",
 )
 DISTRICT_HEATING_ZONES = frozenset({SEVERE_COLD, COLD})
 

@@ -116,7 +116,7 @@ class SiteTable:
         # Opening hours by [site, day kind], one table per period between changes of any site.
         type_hours = (_OPENS[self.type_idx], _CLOSES[self.type_idx])
         hours = dict(self.realism.hours or {})
-        self._hour_periods = [(-2**62, *(_site_hours_table(sites, hours, -2**62) if hours else type_hours))]
+        self._hour_periods = [(-(2**62), *(_site_hours_table(sites, hours, -(2**62)) if hours else type_hours))]
         for since in sorted({c for h in hours.values() for c in h.changes}):
             self._hour_periods.append((since, *_site_hours_table(sites, hours, since)))
         self._slopes = site_slopes(len(sites), self.realism)
@@ -200,4 +200,3 @@ class SiteTable:
             sun_elevation=solar_elevation_array(self.lat, self.lon, mid),
             clear_sky=sky,
         )
-

@@ -80,7 +80,9 @@ def bad_payload(kind: str, template: Message, batch: bool, prefix: str, serial: 
         raise ValueError(f"unknown bad payload kind {kind!r}")
     if batch:
         items = [{"meter": meter, **body}]
-        return wire.batch_topic(template.site_id, prefix), json.dumps({"v": 1, "site": template.site_id, "readings": items}).encode()
+        return wire.batch_topic(template.site_id, prefix), json.dumps(
+            {"v": 1, "site": template.site_id, "readings": items}
+        ).encode()
     return wire.reading_topic(template.site_id, meter, prefix), json.dumps({"v": 1, **body}).encode()
 
 

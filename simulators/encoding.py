@@ -48,8 +48,10 @@ class StepEncoder:
         regs = step.register.tolist()
         powers = [None if p != p else p for p in step.power.tolist()]
         meters = step.meters.tolist()
-        tails = [f'", "register": {r!r}, "power": {p!r}}}' if p is not None else f'", "register": {r!r}}}'
-                 for r, p in zip(regs, powers, strict=True)]
+        tails = [
+            f'", "register": {r!r}, "power": {p!r}}}' if p is not None else f'", "register": {r!r}}}'
+            for r, p in zip(regs, powers, strict=True)
+        ]
         if not self.batch:
             topics, ids = self._topics, self.meter_ids
             site_of = self.site_of_meter
@@ -67,5 +69,7 @@ class StepEncoder:
             site = int(sites[a])
             items = ", ".join(heads[meters[k]] + ts + tails[k] for k in range(a, b))
             payload = f'{{"v": 1, "site": "{self.site_ids[site]}", "readings": [{items}]}}'.encode()
-            out.append(Message(self._topics[site], payload, self.site_ids[site], self.meter_ids[meters[a]], step.ts, regs[a], b - a))
+            out.append(
+                Message(self._topics[site], payload, self.site_ids[site], self.meter_ids[meters[a]], step.ts, regs[a], b - a)
+            )
         return out

@@ -64,8 +64,12 @@ class Generation(Iterator[tuple[int, list[Reading]]]):
         index = {m.meter_id: i for i, m in enumerate(self.meters)}
         for event in self.waste:
             meter = portfolio.meter(event.meter_id)  # KeyError: an event on an unknown meter
-            if (meter.site_id != event.site_id or event.end <= event.start or event.extra_kw < 0
-                    or (event.ramp_end is not None and event.ramp_end <= event.start)):
+            if (
+                meter.site_id != event.site_id
+                or event.end <= event.start
+                or event.extra_kw < 0
+                or (event.ramp_end is not None and event.ramp_end <= event.start)
+            ):
                 raise ValueError(f"inconsistent waste event {event}")
         self.meter_ids = [m.meter_id for m in self.meters]
         self.site_ids = [m.site_id for m in self.meters]
@@ -74,8 +78,12 @@ class Generation(Iterator[tuple[int, list[Reading]]]):
         self.realism = realism or Realism()
         self.sites = SiteTable(portfolio.sites, seed, self.realism)
         self.load = LoadModel(
-            self.site_of_meter, [portfolio.profile(m.meter_id) for m in self.meters], [m.category for m in self.meters],
-            np.array([m.rated_kw for m in self.meters], dtype=float), self.sites.type_idx, self.sites.district_heating,
+            self.site_of_meter,
+            [portfolio.profile(m.meter_id) for m in self.meters],
+            [m.category for m in self.meters],
+            np.array([m.rated_kw for m in self.meters], dtype=float),
+            self.sites.type_idx,
+            self.sites.district_heating,
         )
         gas = np.array([m.category in GAS_CATEGORIES for m in self.meters], dtype=bool)
         self._units_per_kwh = np.where(gas, 1.0 / KWH_PER_M3_GAS, 1.0)
@@ -88,7 +96,9 @@ class Generation(Iterator[tuple[int, list[Reading]]]):
             initial_registers(self.meters, np.random.default_rng([seed, 0x4E6])),
             np.array([m.register_max if m.register_max is not None else np.nan for m in self.meters]),
             np.array([resolution_of(m) for m in self.meters]),
-            [e for e in self.waste if e.event_class != WASTE], index, seed,
+            [e for e in self.waste if e.event_class != WASTE],
+            index,
+            seed,
         )
         if self.registers.planned_rollovers:
             self.registers.aim_rollovers(self._estimate_units, self.start)

@@ -42,8 +42,34 @@ HEATING_BELOW_C = 14.0
 DISTRICT_HEATING_SHARE = 0.05
 _RESIDENTIAL = SITE_TYPES.index(SiteType.RESIDENTIAL)
 
-_EV_RESIDENTIAL = np.array((0.55, 0.50, 0.40, 0.30, 0.20, 0.15, 0.10, 0.05, 0.05, 0.05, 0.05, 0.05,
-                            0.05, 0.05, 0.05, 0.05, 0.05, 0.10, 0.20, 0.40, 0.55, 0.65, 0.65, 0.60))
+_EV_RESIDENTIAL = np.array(
+    (
+        0.55,
+        0.50,
+        0.40,
+        0.30,
+        0.20,
+        0.15,
+        0.10,
+        0.05,
+        0.05,
+        0.05,
+        0.05,
+        0.05,
+        0.05,
+        0.05,
+        0.05,
+        0.05,
+        0.05,
+        0.10,
+        0.20,
+        0.40,
+        0.55,
+        0.65,
+        0.65,
+        0.60,
+    )
+)
 
 
 class View:
@@ -174,8 +200,15 @@ PROFILES: dict[str, Callable[[View], np.ndarray]] = {
 class LoadModel:
     """Expected and noisy mean power of many meters at once (kW; thermal kW for gas)."""
 
-    def __init__(self, site_idx: np.ndarray, profiles: list[str], categories: list[MeterCategory],
-                 rated_kw: np.ndarray, site_type_idx: np.ndarray, district_heating: np.ndarray) -> None:
+    def __init__(
+        self,
+        site_idx: np.ndarray,
+        profiles: list[str],
+        categories: list[MeterCategory],
+        rated_kw: np.ndarray,
+        site_type_idx: np.ndarray,
+        district_heating: np.ndarray,
+    ) -> None:
         self.rated_kw = rated_kw
         self.cap_kw = rated_kw * MAX_LOAD
         self.noise_sd = np.array([NOISE_SD[c] for c in categories])

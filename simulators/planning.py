@@ -27,8 +27,12 @@ DEFAULT_WASTE_KINDS = (W.LIGHTS_DAYLIGHT, W.HVAC_AFTER_HOURS, W.PUMP_NIGHT)
 _PLACEMENT_TRIES = 20
 #: Extra load as a share of the meter's rating, low and high, by kind.
 _EXTRA_SHARE = {
-    W.LIGHTS_DAYLIGHT: (0.6, 0.9), W.LIGHTS_AFTER_HOURS: (0.5, 0.9), W.HVAC_AFTER_HOURS: (0.3, 0.6),
-    W.PUMP_NIGHT: (0.4, 0.8), W.BASE_LOAD_CREEP: (0.1, 0.3), W.ELEVATOR_IDLE: (0.15, 0.3),
+    W.LIGHTS_DAYLIGHT: (0.6, 0.9),
+    W.LIGHTS_AFTER_HOURS: (0.5, 0.9),
+    W.HVAC_AFTER_HOURS: (0.3, 0.6),
+    W.PUMP_NIGHT: (0.4, 0.8),
+    W.BASE_LOAD_CREEP: (0.1, 0.3),
+    W.ELEVATOR_IDLE: (0.15, 0.3),
     W.COMPRESSED_AIR_LEAK: (0.15, 0.35),
 }
 #: Waste that lasts days or weeks may run past the end of the range; it is cut there.
@@ -55,8 +59,7 @@ def _workday_hours(site: Site, hours: SiteHours | None = None, ts: int = 0) -> t
     return table["workday"] or (8, 19)
 
 
-def _window(kind: str, site: Site, day: date, rng: np.random.Generator,
-            hours: SiteHours | None = None) -> tuple[int, int] | None:
+def _window(kind: str, site: Site, day: date, rng: np.random.Generator, hours: SiteHours | None = None) -> tuple[int, int] | None:
     midnight = local_midnight(day, site.timezone)
     closing = _workday_hours(site, hours, midnight)  # its own hours that day, in the realistic scenario
     hour = lambda h: midnight + int(h * HOUR)  # noqa: E731 - local hour of ``day`` to epoch
@@ -109,8 +112,14 @@ def _days(site: Site, start: int, end: int) -> tuple[date, int]:
     return first_day, (local_date(end, site.timezone) - first_day).days + 1
 
 
-def plan_waste(portfolio: Portfolio, start: int, end: int, events_per_site_week: float, seed: int,
-               kinds: tuple[str, ...] = DEFAULT_WASTE_KINDS) -> list[WasteEvent]:
+def plan_waste(
+    portfolio: Portfolio,
+    start: int,
+    end: int,
+    events_per_site_week: float,
+    seed: int,
+    kinds: tuple[str, ...] = DEFAULT_WASTE_KINDS,
+) -> list[WasteEvent]:
     """Seeded waste events inside ``[start, end)``, about ``events_per_site_week`` per site-week.
 
     Each event picks a kind among ``kinds`` (weighted by how many meters can have it).
@@ -149,8 +158,9 @@ def _creep(site: Site, meter: Meter, day: date, end: int, rng: np.random.Generat
     return WasteEvent(site.site_id, meter.meter_id, W.BASE_LOAD_CREEP, start, fixed, extra, ramp_end).cut(end)
 
 
-def _place(kind: str, site: Site, meter: Meter, day: date, start: int, end: int,
-           rng: np.random.Generator, hours: SiteHours | None = None) -> WasteEvent | None:
+def _place(
+    kind: str, site: Site, meter: Meter, day: date, start: int, end: int, rng: np.random.Generator, hours: SiteHours | None = None
+) -> WasteEvent | None:
     if kind == W.BASE_LOAD_CREEP:
         event = _creep(site, meter, day, end, rng)
         return event if event is not None and event.start >= start else None
@@ -220,8 +230,15 @@ def plan_scenarios(
     return sorted(events, key=lambda e: (e.start, e.meter_id, e.kind))
 
 
-def _plan_faults(portfolio: Portfolio, start: int, end: int, faults: Mapping[str, float], seed: int,
-                 step_s: int, busy: dict[str, list[tuple[int, int]]]) -> list[WasteEvent]:
+def _plan_faults(
+    portfolio: Portfolio,
+    start: int,
+    end: int,
+    faults: Mapping[str, float],
+    seed: int,
+    step_s: int,
+    busy: dict[str, list[tuple[int, int]]],
+) -> list[WasteEvent]:
     meters = list(portfolio.all_meters())
     weeks = (end - start) / (7 * DAY)
     n_steps = (end - start) // step_s

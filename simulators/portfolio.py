@@ -148,8 +148,9 @@ def _profile(site_type: SiteType, category: MeterCategory, k: int) -> str | None
     return None
 
 
-def _meters_for(site_id: str, site_type: SiteType, rng: np.random.Generator, profiles: dict[str, str],
-                scale: float) -> list[Meter]:
+def _meters_for(
+    site_id: str, site_type: SiteType, rng: np.random.Generator, profiles: dict[str, str], scale: float
+) -> list[Meter]:
     meters: list[Meter] = []
     for category, (lo, hi, kw_lo, kw_hi) in METER_MIX[site_type].items():
         lo, hi = round(lo * scale), round(hi * scale)

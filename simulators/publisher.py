@@ -55,8 +55,11 @@ def _progress(enabled: bool) -> Progress | contextlib.nullcontext:
     if not enabled:
         return contextlib.nullcontext()
     return Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[readings]:,} readings · {task.fields[rate]:,.0f}/s"), TimeElapsedColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[readings]:,} readings · {task.fields[rate]:,.0f}/s"),
+        TimeElapsedColumn(),
         TimeRemainingColumn(),
     )
 
@@ -76,8 +79,10 @@ def _weather_messages(generation, i: int, prefix: str) -> list[tuple[str, bytes]
     if ts % 3600 >= generation.step_s or hour < generation.start:
         return []
     ((_, temps),) = hourly_temperatures(generation.sites, hour, hour + 1)
-    return [(weather_topic(site.site_id, prefix), encode_weather([(hour, float(t))]))
-            for site, t in zip(generation.sites.sites, temps, strict=True)]
+    return [
+        (weather_topic(site.site_id, prefix), encode_weather([(hour, float(t))]))
+        for site, t in zip(generation.sites.sites, temps, strict=True)
+    ]
 
 
 def run_simulation(
@@ -135,8 +140,9 @@ def run_simulation(
     try:
         for site in portfolio.sites:
             announced = announced_site(site, at=start) if declare_hours else site
-            link.publish(wire.meta_topic(site.site_id, prefix), wire.encode_meta(announced, portfolio.meters[site.site_id]),
-                         retain=True)
+            link.publish(
+                wire.meta_topic(site.site_id, prefix), wire.encode_meta(announced, portfolio.meters[site.site_id]), retain=True
+            )
         link.drain()  # announcements are on the broker before the first reading
         paced_from: tuple[int, float] | None = None  # (step index, wall time) where pacing began
         with _progress(progress) as bar:

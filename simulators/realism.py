@@ -91,7 +91,9 @@ def draw_hours(site: Site, rng: np.random.Generator) -> dict[str, tuple[float, f
     return {"workday": week, "weekend": other, "holiday": other if site.site_type is not SiteType.OFFICE else None}
 
 
-def changed_hours(hours: dict[str, tuple[float, float] | None], rng: np.random.Generator) -> dict[str, tuple[float, float] | None]:
+def changed_hours(
+    hours: dict[str, tuple[float, float] | None], rng: np.random.Generator
+) -> dict[str, tuple[float, float] | None]:
     """The same site's hours after a change of season or tenant: longer mostly, sometimes shorter."""
     longer = rng.random() < 0.7
     earlier = _half_hours(rng, 0.0, 1.5) if longer else -_half_hours(rng, 0.0, 1.0)

@@ -27,8 +27,15 @@ class RegisterBank:
     ``dropout`` publishes nothing. A register that passes ``register_max`` rolls over.
     """
 
-    def __init__(self, initial: np.ndarray, register_max: np.ndarray, resolution: np.ndarray,
-                 events: list[WasteEvent], meter_index: dict[str, int], seed: int) -> None:
+    def __init__(
+        self,
+        initial: np.ndarray,
+        register_max: np.ndarray,
+        resolution: np.ndarray,
+        events: list[WasteEvent],
+        meter_index: dict[str, int],
+        seed: int,
+    ) -> None:
         self.value = initial.astype(float).copy()
         self.resolution = resolution
         self.modulus = register_max + resolution  # 999999.99 rolls over to 0.00
@@ -37,8 +44,9 @@ class RegisterBank:
         self._meter = np.array([meter_index[e.meter_id] for e in events], dtype=np.int64)
         self._kind = np.array([e.kind for e in events], dtype=object)
         self._draw = rng.uniform(size=len(events))  # one seeded number per event for its size
-        self._timeline = Timeline(np.array([e.start for e in events], dtype=np.int64),
-                                  np.array([e.end for e in events], dtype=np.int64))
+        self._timeline = Timeline(
+            np.array([e.start for e in events], dtype=np.int64), np.array([e.end for e in events], dtype=np.int64)
+        )
         self._active_ts: int | None = None
         self._active = np.empty(0, dtype=np.int64)
         self._wraps: list[tuple[int, int]] = []
@@ -101,5 +109,6 @@ class RegisterBank:
 
     def rollovers_seen(self, meters: list[Meter], step_s: int) -> list[WasteEvent]:
         """A ``register_rollover`` event for each wrap so far, on the reading that shows it."""
-        return [WasteEvent(meters[m].site_id, meters[m].meter_id, "register_rollover", ts, ts + step_s, 0.0)
-                for m, ts in self._wraps]
+        return [
+            WasteEvent(meters[m].site_id, meters[m].meter_id, "register_rollover", ts, ts + step_s, 0.0) for m, ts in self._wraps
+        ]

@@ -44,7 +44,9 @@ class WasteLoad:
         self.closed_only = np.array([e.kind in CLOSED_HOURS_ONLY for e in events], dtype=bool)
         self.timeline = Timeline(self.start, self.end)
 
-    def step(self, t0: int, t1: int, open_frac: np.ndarray, base_kw: np.ndarray, cap_kw: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def step(
+        self, t0: int, t1: int, open_frac: np.ndarray, base_kw: np.ndarray, cap_kw: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Extra mean kW per meter over ``[t0, t1)``, and the active events with the kW each adds."""
         idx = self.timeline.overlapping(t0, t1)
         if not idx.size:

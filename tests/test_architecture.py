@@ -76,15 +76,20 @@ def site_type_hour_tables(package: str) -> dict[str, dict[str, frozenset[tuple[i
         for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
             if not isinstance(node, ast.Dict) or not node.keys:
                 continue
-            if not all(isinstance(k, ast.Attribute) and isinstance(k.value, ast.Name) and k.value.id == "SiteType"
-                       for k in node.keys):
+            if not all(
+                isinstance(k, ast.Attribute) and isinstance(k.value, ast.Name) and k.value.id == "SiteType" for k in node.keys
+            ):
                 continue
             table = {}
             for key, value in zip(node.keys, node.values, strict=True):
-                pairs = {(e.elts[0].value, e.elts[1].value) for e in ast.walk(value)
-                         if isinstance(e, ast.Tuple) and len(e.elts) == 2
-                         and all(isinstance(x, ast.Constant) and isinstance(x.value, (int, float)) for x in e.elts)
-                         and 0 <= e.elts[0].value < e.elts[1].value <= 24}
+                pairs = {
+                    (e.elts[0].value, e.elts[1].value)
+                    for e in ast.walk(value)
+                    if isinstance(e, ast.Tuple)
+                    and len(e.elts) == 2
+                    and all(isinstance(x, ast.Constant) and isinstance(x.value, (int, float)) for x in e.elts)
+                    and 0 <= e.elts[0].value < e.elts[1].value <= 24
+                }
                 if pairs:
                     table[key.attr] = frozenset(pairs)
             if table:
@@ -94,8 +99,12 @@ def site_type_hour_tables(package: str) -> dict[str, dict[str, frozenset[tuple[i
 
 def copied_hour_tables(models: dict, simulators: dict) -> list[str]:
     """Tables of ``models`` giving two or more site types the same hours as a simulators table."""
-    return [f"{m} copies {s}" for m, mt in models.items() for s, st in simulators.items()
-            if sum(1 for t, pairs in mt.items() if pairs & st.get(t, frozenset())) >= 2]
+    return [
+        f"{m} copies {s}"
+        for m, mt in models.items()
+        for s, st in simulators.items()
+        if sum(1 for t, pairs in mt.items() if pairs & st.get(t, frozenset())) >= 2
+    ]
 
 
 def test_models_do_not_copy_the_simulators_opening_hours():
@@ -108,8 +117,10 @@ def test_the_copy_check_finds_a_copied_table(tmp_path, monkeypatch):
     assert simulated, "the simulator's opening hours table is no longer found: update the check"
     fake = tmp_path / "models"
     fake.mkdir()
-    (fake / "hours.py").write_text("HOURS = {SiteType.OFFICE: ((8, 19), None), SiteType.MALL: ((10, 22), (10, 22))}\n"
-                                   "OTHER = {SiteType.OFFICE: (7, 21), SiteType.MALL: (9, 23)}\n")
+    (fake / "hours.py").write_text(
+        "HOURS = {SiteType.OFFICE: ((8, 19), None), SiteType.MALL: ((10, 22), (10, 22))}\n"
+        "OTHER = {SiteType.OFFICE: (7, 21), SiteType.MALL: (9, 23)}\n"
+    )
     monkeypatch.setattr(sys.modules[__name__], "ROOT", tmp_path)
     copies = copied_hour_tables(site_type_hour_tables("models"), simulated)
     assert len(copies) == 1 and copies[0].startswith("models/hours.py:1 ")

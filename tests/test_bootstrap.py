@@ -40,8 +40,14 @@ def test_bootstrap_prints_each_step_how_long_it_takes_and_pips_progress(tmp_path
     # setuptools through `setup.py develop` (an editable wheel would need `wheel` from PyPI).
     env = os.environ | {"PIP_NO_INDEX": "1", "PIP_USE_PEP517": "0", "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     env.pop("PYTHONPATH", None)
-    result = subprocess.run(["bash", "scripts/bootstrap.sh", sys.executable, ".venv"], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        ["bash", "scripts/bootstrap.sh", sys.executable, ".venv"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     steps = [line for line in output.splitlines() if line.startswith(("[1/3]", "[2/3]", "[3/3]"))]

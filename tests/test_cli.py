@@ -45,7 +45,9 @@ def test_no_help_text_holds_brackets_that_rich_markup_would_swallow():
 
 
 def test_a_created_key_is_listed_by_prefix_but_never_in_full(tmp_path):
-    created = runner.invoke(app, ["--data-dir", str(tmp_path), "keys", "create", "--name", "ops", "--role", "manager", "--site", "site-0001"])
+    created = runner.invoke(
+        app, ["--data-dir", str(tmp_path), "keys", "create", "--name", "ops", "--role", "manager", "--site", "site-0001"]
+    )
     assert created.exit_code == 0, created.output
     key = created.output.strip().splitlines()[-1]
     assert key.startswith("kw_")

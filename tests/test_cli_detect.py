@@ -35,8 +35,9 @@ def data_dir(template: Path, tmp_path: Path) -> Path:
 
 
 def detect(data_dir: Path, *args: str):
-    result = runner.invoke(app, ["--data-dir", str(data_dir), "--log-level", "ERROR", "detect", "--once", *args],
-                           terminal_width=200)
+    result = runner.invoke(
+        app, ["--data-dir", str(data_dir), "--log-level", "ERROR", "detect", "--once", *args], terminal_width=200
+    )
     assert result.exit_code == 0, result.output
     return result
 

@@ -79,9 +79,14 @@ class Fleet:
     def start(self, n: int, slow_site_s: float = 0.0) -> None:
         """``slow_site_s``: each site's scan first sleeps that long (injected by a sitecustomize), so
         a shard lasts long enough on any machine to be caught half done."""
-        env = {**os.environ, "KILOWATCH_DATABASE__URL": self.url, "KILOWATCH_DETECT__SHARDS": str(SHARDS),
-               "KILOWATCH_DETECT__INTERVAL_S": str(INTERVAL_S), "KILOWATCH_DETECT__LEASE_S": str(LEASE_S),
-               "COLUMNS": "250"}
+        env = {
+            **os.environ,
+            "KILOWATCH_DATABASE__URL": self.url,
+            "KILOWATCH_DETECT__SHARDS": str(SHARDS),
+            "KILOWATCH_DETECT__INTERVAL_S": str(INTERVAL_S),
+            "KILOWATCH_DETECT__LEASE_S": str(LEASE_S),
+            "COLUMNS": "250",
+        }
         if slow_site_s:
             inject = self.data_dir / "inject"
             inject.mkdir(exist_ok=True)
@@ -89,9 +94,24 @@ class Fleet:
             env["PYTHONPATH"] = os.pathsep.join([str(inject), *filter(None, [os.environ.get("PYTHONPATH")])])
         for i in range(n):
             with (self.data_dir / f"replica-{i}.out").open("wb") as out, (self.data_dir / f"replica-{i}.err").open("wb") as err:
-                self.procs.append(subprocess.Popen(
-                    [str(KILOWATCH), "--log-level", "WARNING", "--data-dir", str(self.data_dir), "detect", "--json",
-                     "--metrics-port", "0"], env=env, stdout=out, stderr=err))
+                self.procs.append(
+                    subprocess.Popen(
+                        [
+                            str(KILOWATCH),
+                            "--log-level",
+                            "WARNING",
+                            "--data-dir",
+                            str(self.data_dir),
+                            "detect",
+                            "--json",
+                            "--metrics-port",
+                            "0",
+                        ],
+                        env=env,
+                        stdout=out,
+                        stderr=err,
+                    )
+                )
 
     def passes(self, i: int) -> list[dict]:
         """The JSON lines replica ``i`` printed, one per pass."""
@@ -163,8 +183,12 @@ def test_replicas_scan_every_site_exactly_once_per_pass(fleet, replicas):
         by_pass = _by_pass(fleet, everyone)
         return sorted(p for p, lines in by_pass.items() if {i for i, _ in lines} == set(everyone))
 
-    together = wait_for(lambda: len(passes_by_all()) >= 2 and passes_by_all(), timeout=120, interval=0.5,
-                        what=f"two passes in which all {replicas} replicas took part")
+    together = wait_for(
+        lambda: len(passes_by_all()) >= 2 and passes_by_all(),
+        timeout=120,
+        interval=0.5,
+        what=f"two passes in which all {replicas} replicas took part",
+    )
     by_pass, scans = _by_pass(fleet, everyone), fleet.scans()
     for pass_no in together:
         lines = [line for _, line in by_pass[pass_no]]
@@ -186,15 +210,30 @@ def _caught_mid_shard(fleet: Fleet, pid: int) -> tuple[int, int, list[str]] | No
     finished, in the first half of a pass."""
     with fleet.engine.connect() as conn:
         now = float(conn.execute(text("SELECT EXTRACT(EPOCH FROM clock_timestamp())")).scalar_one())
-        pass_no, started_at = conn.execute(select(DetectionPassRecord.pass_no, DetectionPassRecord.started_at)
-                                           .order_by(DetectionPassRecord.pass_no.desc()).limit(1)).one()
+        pass_no, started_at = conn.execute(
+            select(DetectionPassRecord.pass_no, DetectionPassRecord.started_at)
+            .order_by(DetectionPassRecord.pass_no.desc())
+            .limit(1)
+        ).one()
     if now - started_at > INTERVAL_S / 2:
         return None
     with fleet.engine.connect() as conn:
-        held = conn.execute(select(DetectionShardRecord.shard).where(
-            DetectionShardRecord.holder.like(f"%:{pid}:%"), DetectionShardRecord.done_pass < pass_no)).scalars().all()
-        done = set(conn.execute(select(DetectionScanRecord.site_id).where(
-            DetectionScanRecord.pass_no == pass_no, DetectionScanRecord.holder.like(f"%:{pid}:%"))).scalars())
+        held = (
+            conn.execute(
+                select(DetectionShardRecord.shard).where(
+                    DetectionShardRecord.holder.like(f"%:{pid}:%"), DetectionShardRecord.done_pass < pass_no
+                )
+            )
+            .scalars()
+            .all()
+        )
+        done = set(
+            conn.execute(
+                select(DetectionScanRecord.site_id).where(
+                    DetectionScanRecord.pass_no == pass_no, DetectionScanRecord.holder.like(f"%:{pid}:%")
+                )
+            ).scalars()
+        )
     for shard in held:
         sites = [s for s in fleet.sites if shard_of(s, SHARDS) == shard]
         begun = [s for s in sites if s in done]
@@ -207,8 +246,12 @@ def _caught_mid_shard(fleet: Fleet, pid: int) -> tuple[int, int, list[str]] | No
 def test_a_killed_replicas_shard_is_taken_over_within_a_pass_and_nothing_is_scanned_twice(fleet, record_testsuite_property):
     fleet.start(3, slow_site_s=0.4)
     victim = fleet.procs[0]
-    wait_for(lambda: (fleet.alive() or True) and all(fleet.passes(i) for i in range(3)), timeout=120, interval=0.5,
-             what="a pass from each of three replicas")
+    wait_for(
+        lambda: (fleet.alive() or True) and all(fleet.passes(i) for i in range(3)),
+        timeout=120,
+        interval=0.5,
+        what="a pass from each of three replicas",
+    )
     caught = None
     deadline = time.monotonic() + 8 * INTERVAL_S
     while caught is None and time.monotonic() < deadline:
@@ -228,9 +271,11 @@ def test_a_killed_replicas_shard_is_taken_over_within_a_pass_and_nothing_is_scan
     def taken_over() -> bool:
         fleet.alive()
         with fleet.engine.connect() as conn:
-            holder, done_pass = conn.execute(select(DetectionShardRecord.holder, DetectionShardRecord.done_pass)
-                                             .where(DetectionShardRecord.shard == shard)).one()
+            holder, done_pass = conn.execute(
+                select(DetectionShardRecord.holder, DetectionShardRecord.done_pass).where(DetectionShardRecord.shard == shard)
+            ).one()
         return done_pass >= pass_no or (holder is not None and f":{victim.pid}:" not in holder)
+
     wait_for(taken_over, timeout=INTERVAL_S, interval=0.05, what=f"shard {shard} taken over after the kill")
     taken_over_s = time.monotonic() - killed_at
     record_testsuite_property("takeover_s", round(taken_over_s, 2))  # docs/scaling.md quotes it (--junitxml)
@@ -238,7 +283,11 @@ def test_a_killed_replicas_shard_is_taken_over_within_a_pass_and_nothing_is_scan
     def finished() -> bool:
         fleet.alive()
         with fleet.engine.connect() as conn:
-            return conn.execute(select(DetectionPassRecord.finished_at).where(DetectionPassRecord.pass_no == pass_no)).scalar() is not None
+            return (
+                conn.execute(select(DetectionPassRecord.finished_at).where(DetectionPassRecord.pass_no == pass_no)).scalar()
+                is not None
+            )
+
     wait_for(finished, timeout=3 * INTERVAL_S, interval=0.05, what=f"pass {pass_no} finished by the survivors")
     record_testsuite_property("pass_done_s", round(time.monotonic() - killed_at, 2))
 
@@ -246,18 +295,31 @@ def test_a_killed_replicas_shard_is_taken_over_within_a_pass_and_nothing_is_scan
     scans = fleet.scans()
     assert scans[pass_no] == Counter(fleet.sites)
     with fleet.engine.connect() as conn:
-        assert conn.execute(select(DetectionShardRecord.done_pass).where(DetectionShardRecord.shard == shard)).scalar_one() == pass_no
+        assert (
+            conn.execute(select(DetectionShardRecord.done_pass).where(DetectionShardRecord.shard == shard)).scalar_one()
+            == pass_no
+        )
 
     def next_pass_done() -> bool:
         fleet.alive()
         with fleet.engine.connect() as conn:
-            finished = conn.execute(select(DetectionPassRecord.finished_at).where(DetectionPassRecord.pass_no == pass_no + 1)).scalar()
+            finished = conn.execute(
+                select(DetectionPassRecord.finished_at).where(DetectionPassRecord.pass_no == pass_no + 1)
+            ).scalar()
         # Each survivor has printed its line of the pass of the kill (and is past it).
-        return finished is not None and all(max((line["pass_no"] for line in fleet.passes(i)), default=0) > pass_no for i in (1, 2))
+        return finished is not None and all(
+            max((line["pass_no"] for line in fleet.passes(i)), default=0) > pass_no for i in (1, 2)
+        )
+
     wait_for(next_pass_done, timeout=3 * INTERVAL_S, interval=0.2, what="the pass after the kill, done by the survivors")
     with fleet.engine.connect() as conn:
-        by_victim = set(conn.execute(select(DetectionScanRecord.site_id).where(
-            DetectionScanRecord.pass_no == pass_no, DetectionScanRecord.holder.like(f"%:{victim.pid}:%"))).scalars())
+        by_victim = set(
+            conn.execute(
+                select(DetectionScanRecord.site_id).where(
+                    DetectionScanRecord.pass_no == pass_no, DetectionScanRecord.holder.like(f"%:{victim.pid}:%")
+                )
+            ).scalars()
+        )
     assert set(begun) <= by_victim
     survivors = [line for i in (1, 2) for line in fleet.passes(i) if line["pass_no"] == pass_no]
     rescanned = by_victim & {s for line in survivors for s in line["site_ids"]}
@@ -268,7 +330,9 @@ def test_a_killed_replicas_shard_is_taken_over_within_a_pass_and_nothing_is_scan
     # The next pass goes on without the victim.
     assert fleet.scans()[pass_no + 1] == Counter(fleet.sites)
     with fleet.engine.connect() as conn:
-        holders = set(conn.execute(select(DetectionScanRecord.holder).where(DetectionScanRecord.pass_no == pass_no + 1)).scalars())
+        holders = set(
+            conn.execute(select(DetectionScanRecord.holder).where(DetectionScanRecord.pass_no == pass_no + 1)).scalars()
+        )
     assert not [h for h in holders if f":{victim.pid}:" in h]
 
 
@@ -278,7 +342,12 @@ def test_one_replica_on_the_embedded_database_scans_every_site_in_its_pass(templ
     registry(data_dir, portfolio).kw["bind"].dispose()
     result = subprocess.run(
         [str(KILOWATCH), "--log-level", "WARNING", "--data-dir", str(data_dir), "detect", "--once", "--json"],
-        env={**os.environ, "KILOWATCH_DETECT__SHARDS": str(SHARDS)}, capture_output=True, text=True, timeout=300, check=False)
+        env={**os.environ, "KILOWATCH_DETECT__SHARDS": str(SHARDS)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     line = json.loads(result.stdout.strip().splitlines()[-1])
     assert line["pass_no"] == 1 and sorted(line["shards"]) == list(range(SHARDS))
@@ -288,6 +357,11 @@ def test_one_replica_on_the_embedded_database_scans_every_site_in_its_pass(templ
 def test_site_lists_and_shards_exclude_each_other(tmp_path):
     result = subprocess.run(
         [str(KILOWATCH), "--data-dir", str(tmp_path), "detect", "--once", "--metrics-port", "0", "--site", "site-0001"],
-        env={**os.environ, "KILOWATCH_DETECT__SHARDS": "4", "COLUMNS": "250"}, capture_output=True, text=True, timeout=300, check=False)
+        env={**os.environ, "KILOWATCH_DETECT__SHARDS": "4", "COLUMNS": "250"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert result.returncode == 2
     assert "detect.shards" in result.stdout + result.stderr

@@ -39,7 +39,10 @@ def test_a_busy_metrics_port_is_one_line_naming_the_port_and_the_flag(tmp_path):
         # The broker is never reached: the port is checked before the worker connects.
         result = subprocess.run(
             [str(KILOWATCH), "--data-dir", str(tmp_path), "ingest", "--metrics-port", str(port), "--mqtt-port", str(free_port())],
-            env=_env(), capture_output=True, text=True, timeout=60,
+            env=_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
         )
     assert result.returncode == 1
     assert "Traceback" not in result.stderr + result.stdout
@@ -53,8 +56,20 @@ def test_a_busy_metrics_port_is_one_line_naming_the_port_and_the_flag(tmp_path):
 def test_metrics_listen_on_loopback_unless_told_otherwise(tmp_path, flags, expected):
     port = free_port()
     process = subprocess.Popen(
-        [str(KILOWATCH), "--data-dir", str(tmp_path), "ingest", "--metrics-port", str(port), "--mqtt-port", str(free_port()), *flags],
-        env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(KILOWATCH),
+            "--data-dir",
+            str(tmp_path),
+            "ingest",
+            "--metrics-port",
+            str(port),
+            "--mqtt-port",
+            str(free_port()),
+            *flags,
+        ],
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         assert wait_for(lambda: _listening(port), timeout=30, what="the metrics endpoint") == {expected}

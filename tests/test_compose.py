@@ -59,8 +59,11 @@ def _command(service: dict) -> list[str]:
     if argv[:2] != ["sh", "-c"]:
         return argv
     script = argv[2].replace("$$", "$")  # compose's escape for a literal $
-    script = re.sub(r"\$\(([^()]*)\)", lambda m: subprocess.run(
-        ["sh", "-c", m.group(1)], capture_output=True, text=True, check=True).stdout.strip(), script)
+    script = re.sub(
+        r"\$\(([^()]*)\)",
+        lambda m: subprocess.run(["sh", "-c", m.group(1)], capture_output=True, text=True, check=True).stdout.strip(),
+        script,
+    )
     argv = shlex.split(script)
     return argv[1:] if argv[0] == "exec" else argv
 

@@ -16,12 +16,24 @@ T0 = 1_717_200_000  # 2024-06-01 00:00 UTC
 def _seed(tmp_path) -> None:
     sessions = open_database(Settings(data_dir=tmp_path))
     with sessions.begin() as session:
-        session.add_all([
-            DeadLetterRecord(received_at=T0, kind="malformed_json", topic="kilowatch/v1/site-0002/batch",
-                             reason="malformed JSON", payload=b"[oops \x1b[31m"),
-            DeadLetterRecord(received_at=T0 + 3600, kind="bad_value", topic="kilowatch/v1/site-0003/m-1/reading",
-                             reason="'kwh' is not a number", payload=b'{"kwh": "NaN"}'),
-        ])
+        session.add_all(
+            [
+                DeadLetterRecord(
+                    received_at=T0,
+                    kind="malformed_json",
+                    topic="kilowatch/v1/site-0002/batch",
+                    reason="malformed JSON",
+                    payload=b"[oops \x1b[31m",
+                ),
+                DeadLetterRecord(
+                    received_at=T0 + 3600,
+                    kind="bad_value",
+                    topic="kilowatch/v1/site-0003/m-1/reading",
+                    reason="'kwh' is not a number",
+                    payload=b'{"kwh": "NaN"}',
+                ),
+            ]
+        )
 
 
 def _run(tmp_path, *args: str):

@@ -105,15 +105,29 @@ def test_kilowatch_detect_serves_the_metrics_of_its_passes(tmp_path):
     env = {**os.environ, "KILOWATCH_DATA_DIR": str(tmp_path), "KILOWATCH_STORE__BACKEND": "embedded"}
     env.pop("KILOWATCH_DATABASE__URL", None)
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from kilowatch.cli import main; main()", "detect", "--interval", "3600", "--metrics-port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-c",
+            "from kilowatch.cli import main; main()",
+            "detect",
+            "--interval",
+            "3600",
+            "--metrics-port",
+            str(port),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
+
         def passed() -> bool:
             if proc.poll() is not None:
                 pytest.fail(f"detect exited with {proc.returncode}: {proc.stdout.read().decode()[-2000:]}")
             try:
-                return scrape(f"http://127.0.0.1:{port}/metrics").get(("kilowatch_detect_passes_total", (("outcome", "ok"),))) == 1
+                return (
+                    scrape(f"http://127.0.0.1:{port}/metrics").get(("kilowatch_detect_passes_total", (("outcome", "ok"),))) == 1
+                )
             except httpx.HTTPError:
                 return False
 

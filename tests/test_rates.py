@@ -19,7 +19,10 @@ def test_repeated_and_comma_joined_pairs_read_the_same() -> None:
 
 def test_all_sets_every_kind_and_a_later_pair_wins() -> None:
     assert parse_rates(["all=0.5,pump_night=2"], KINDS, "--waste") == {
-        "pump_night": 2.0, "hvac_after_hours": 0.5, "base_load_creep": 0.5}
+        "pump_night": 2.0,
+        "hvac_after_hours": 0.5,
+        "base_load_creep": 0.5,
+    }
 
 
 def test_nothing_given_is_no_kind() -> None:
@@ -34,8 +37,10 @@ def test_an_unknown_kind_is_a_usage_error_naming_it_and_the_kinds() -> None:
     assert info.value.param_hint == "--waste"
 
 
-@pytest.mark.parametrize("bad", ["pump_night", "pump_night=", "=1", "pump_night=lots", "pump_night=-1",
-                                 "pump_night=nan", "pump_night=inf", "pump_night=1,"])
+@pytest.mark.parametrize(
+    "bad",
+    ["pump_night", "pump_night=", "=1", "pump_night=lots", "pump_night=-1", "pump_night=nan", "pump_night=inf", "pump_night=1,"],
+)
 def test_a_pair_that_is_not_kind_equals_a_rate_of_zero_or_more_is_a_usage_error(bad: str) -> None:
     with pytest.raises(typer.BadParameter, match="KIND=RATE|rate must be a number"):
         parse_rates([bad], KINDS, "--fault")

@@ -18,8 +18,15 @@ def test_the_detector_reports_core_s_kinds_and_has_a_check_for_each() -> None:
 
 
 def test_kind_names_are_the_wire_strings() -> None:
-    assert [str(k) for k in INJECTABLE] == ["lights_daylight", "lights_after_hours", "hvac_after_hours", "pump_night",
-                                            "base_load_creep", "elevator_idle", "compressed_air_leak"]
+    assert [str(k) for k in INJECTABLE] == [
+        "lights_daylight",
+        "lights_after_hours",
+        "hvac_after_hours",
+        "pump_night",
+        "base_load_creep",
+        "elevator_idle",
+        "compressed_air_leak",
+    ]
 
 
 def test_a_kind_reads_as_its_string_inside_containers() -> None:

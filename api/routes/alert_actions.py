@@ -26,7 +26,9 @@ router = APIRouter(prefix="/alerts", tags=["alerts"], responses=problem_response
 _CONFLICT = problem_responses(409)
 
 
-def _act(session: SessionDep, key: Principal, alert_id: int, verb: str, change: Callable[[AlertRecord], object]) -> AlertDetailPublic:
+def _act(
+    session: SessionDep, key: Principal, alert_id: int, verb: str, change: Callable[[AlertRecord], object]
+) -> AlertDetailPublic:
     record = visible_alert(session, key, alert_id)
     if not key.can_act_on_alerts:
         raise forbidden(f"{verb} alerts")
@@ -83,6 +85,9 @@ def feedback_alert(alert_id: AlertId, body: FeedbackBody, session: SessionDep, k
     """Close the alert as not waste; the detector then suppresses alerts of the same kind on
     this meter in the same local hours for `days` days."""
     return _act(
-        session, key, alert_id, "give feedback on",
+        session,
+        key,
+        alert_id,
+        "give feedback on",
         lambda a: workflow.mark_not_waste(session, a, key, body.reason, body.days, body.every_kind),
     )

@@ -81,8 +81,11 @@ def list_alerts(
     ] = None,
     updated_since: Annotated[
         Instant | None,
-        Query(description="Only alerts changed (found, extended, acted on) at or after this; " + _TIME_HELP
-              + " To sync: keep the largest `updated_at` seen and pass it next time, with sort=updated_at."),
+        Query(
+            description="Only alerts changed (found, extended, acted on) at or after this; "
+            + _TIME_HELP
+            + " To sync: keep the largest `updated_at` seen and pass it next time, with sort=updated_at."
+        ),
     ] = None,
     start: Annotated[
         Instant | None, Query(description="Only episodes still going at or after this (overlap); " + _TIME_HELP)

@@ -54,12 +54,14 @@ def create_session(body: SignIn, request: Request, response: Response, session: 
     limit = options.sign_in_max_failures
     attempt = limiter.begin({address_key: limit, user_key: limit * USER_LIMIT_FACTOR})
     if isinstance(attempt, int):
-        raise Problem(429, "Too many failed sign-ins; try again later.", kind="too-many-sign-ins",
-                      headers={"Retry-After": str(attempt)})
+        raise Problem(
+            429, "Too many failed sign-ins; try again later.", kind="too-many-sign-ins", headers={"Retry-After": str(attempt)}
+        )
     if not limiter.checks.acquire(blocking=False):
         limiter.forgive(attempt)
-        raise Problem(429, "Too many sign-ins at once; try again in a moment.", kind="too-many-sign-ins",
-                      headers={"Retry-After": "1"})
+        raise Problem(
+            429, "Too many sign-ins at once; try again in a moment.", kind="too-many-sign-ins", headers={"Retry-After": "1"}
+        )
     try:
         user = sign_in(session, body.username, body.password, options.password_cost)
     finally:

@@ -64,16 +64,33 @@ def _check_span(span: TimeRange, granularity: str | None) -> None:
     if span.end - span.start > limit:
         years, per = limit // _YEAR_S, f"per {granularity}" if granularity else "without granularity"
         why = f"range longer than {years} years {per}"
-        raise Problem(422, f"A carbon ledger {per} may span at most {years} years.", kind="validation",
-                      errors=[{"loc": ["query", "start"], "msg": why, "type": "value_error"}])
+        raise Problem(
+            422,
+            f"A carbon ledger {per} may span at most {years} years.",
+            kind="validation",
+            errors=[{"loc": ["query", "start"], "msg": why, "type": "value_error"}],
+        )
+
 
 _CSV_RESPONSE = {
     "content": {"text/csv": {"schema": {"type": "string"}, "example": "\ufeffscope,period,start,end,kwh,...\r\n"}},
     "description": "The same rows as the JSON: one per period, then the totals.",
 }
 _CSV_COLUMNS = (
-    "kwh", "grid_kwh", "pv_kwh", "pv_self_consumed_kwh", "certified_kwh", "gas_m3", "scope1_kg",
-    "scope2_location_kg", "scope2_market_kg", "total_kg", "total_market_kg", "readings", "expected_readings", "completeness",
+    "kwh",
+    "grid_kwh",
+    "pv_kwh",
+    "pv_self_consumed_kwh",
+    "certified_kwh",
+    "gas_m3",
+    "scope1_kg",
+    "scope2_location_kg",
+    "scope2_market_kg",
+    "total_kg",
+    "total_market_kg",
+    "readings",
+    "expected_readings",
+    "completeness",
 )
 
 
@@ -84,7 +101,9 @@ def _wants_csv(fmt: str | None, accept: str | None) -> bool:
 
 
 def _factor_text(uses: list) -> str:
-    return "; ".join(f"{u.role}={u.factor.value} {u.factor.unit} ({u.factor.region} {u.factor.year or '-'}; {u.factor.source})" for u in uses)
+    return "; ".join(
+        f"{u.role}={u.factor.value} {u.factor.unit} ({u.factor.region} {u.factor.year or '-'}; {u.factor.source})" for u in uses
+    )
 
 
 #: One CSV row's sources: the scope (site id or portfolio), its totals, start, end and factor uses.
@@ -114,7 +133,9 @@ def _site_rows(body: SiteCarbonPublic) -> list:
 
 def _instruments(session: Session, site_id: str) -> list[GreenInstrument]:
     records = session.scalars(select(GreenInstrumentRecord).where(GreenInstrumentRecord.site_id == site_id))
-    return [GreenInstrument(r.instrument, r.mwh, r.period_start, r.period_end, r.vintage_year, r.reference, r.id) for r in records]
+    return [
+        GreenInstrument(r.instrument, r.mwh, r.period_start, r.period_end, r.vintage_year, r.reference, r.id) for r in records
+    ]
 
 
 def _first_reading(session: Session, store: SeriesStore, site: SiteRecord, before: int) -> int | None:
@@ -149,8 +170,15 @@ def _inputs(session: Session, site: SiteRecord) -> SiteInputs:
     responses={200: _CSV_RESPONSE, **problem_responses(404, 503)},
 )
 def get_site_carbon(
-    site_id: SiteId, session: SessionDep, store: StoreDep, key: CurrentKey, start: StartQuery = None,
-    end: EndQuery = None, granularity: GranularityQuery = None, format: FormatQuery = None, accept: AcceptHeader = None,
+    site_id: SiteId,
+    session: SessionDep,
+    store: StoreDep,
+    key: CurrentKey,
+    start: StartQuery = None,
+    end: EndQuery = None,
+    granularity: GranularityQuery = None,
+    format: FormatQuery = None,
+    accept: AcceptHeader = None,
 ):
     """Scope 1 and Scope 2 (location- and market-based) over the range, by period, with completeness and factors.
 
@@ -187,8 +215,14 @@ def _year_start(end_ts: int) -> int:
     responses={200: _CSV_RESPONSE, **problem_responses(503)},
 )
 def get_portfolio_carbon(
-    session: SessionDep, store: StoreDep, key: CurrentKey, start: StartQuery = None, end: EndQuery = None,
-    granularity: GranularityQuery = None, format: FormatQuery = None, accept: AcceptHeader = None,
+    session: SessionDep,
+    store: StoreDep,
+    key: CurrentKey,
+    start: StartQuery = None,
+    end: EndQuery = None,
+    granularity: GranularityQuery = None,
+    format: FormatQuery = None,
+    accept: AcceptHeader = None,
     limit: Annotated[int, Query(ge=1, le=SITE_PAGE_MAX, description="Sites per page (in `sites`).")] = SITE_PAGE_DEFAULT,
     offset: Annotated[int, Query(ge=0, le=1_000_000, description="Sites to skip, by site id.")] = 0,
 ):
@@ -257,14 +291,28 @@ def create_green_instrument(
     period_start = parse_instant(body.period_start, "period_start", tz)
     period_end = parse_instant(body.period_end, "period_end", tz, is_end=True)
     if period_end <= period_start:
-        raise Problem(422, "'period_end' must be after 'period_start'.", kind="validation",
-                      errors=[{"loc": ["body", "period_end"], "msg": "must be after period_start", "type": "value_error"}])
+        raise Problem(
+            422,
+            "'period_end' must be after 'period_start'.",
+            kind="validation",
+            errors=[{"loc": ["body", "period_end"], "msg": "must be after period_start", "type": "value_error"}],
+        )
     if body.instrument == "gec" and body.mwh != int(body.mwh):
-        raise Problem(422, "GECs come in whole certificates of 1 MWh.", kind="validation",
-                      errors=[{"loc": ["body", "mwh"], "msg": "must be a whole number for gec", "type": "value_error"}])
+        raise Problem(
+            422,
+            "GECs come in whole certificates of 1 MWh.",
+            kind="validation",
+            errors=[{"loc": ["body", "mwh"], "msg": "must be a whole number for gec", "type": "value_error"}],
+        )
     record = GreenInstrumentRecord(
-        site_id=site.site_id, instrument=body.instrument, mwh=body.mwh, period_start=period_start,
-        period_end=period_end, vintage_year=body.vintage_year, reference=body.reference, created_at=int(time.time()),
+        site_id=site.site_id,
+        instrument=body.instrument,
+        mwh=body.mwh,
+        period_start=period_start,
+        period_end=period_end,
+        vintage_year=body.vintage_year,
+        reference=body.reference,
+        created_at=int(time.time()),
     )
     session.add(record)
     session.commit()

@@ -19,7 +19,9 @@ def list_dead_letters(
     session: SessionDep,
     settings: SettingsDep,
     _admin: AdminKey,
-    kind: Annotated[str | None, Query(max_length=48, description="Only this reason category.", examples=["malformed_json"])] = None,
+    kind: Annotated[
+        str | None, Query(max_length=48, description="Only this reason category.", examples=["malformed_json"])
+    ] = None,
     site_id: Annotated[str | None, Query(max_length=64, description="Only topics of this site.", examples=["site-0002"])] = None,
     since: Annotated[Instant | None, Query(description="Received at or after (ISO 8601; naive is UTC).")] = None,
     until: Annotated[Instant | None, Query(description="Received before (ISO 8601; naive is UTC).")] = None,

@@ -45,8 +45,12 @@ def get_series(
         raise not_found("meter", meter_id)
     span = resolve_range(start, end, zone_of(site.timezone), default_start=lambda e: e - DEFAULT_SPAN_S)
     if span.end - span.start > MAX_SPAN_S:
-        raise Problem(422, "The range may span at most 93 days.", kind="validation",
-                      errors=[{"loc": ["query", "start"], "msg": "range longer than 93 days", "type": "value_error"}])
+        raise Problem(
+            422,
+            "The range may span at most 93 days.",
+            kind="validation",
+            errors=[{"loc": ["query", "start"], "msg": "range longer than 93 days", "type": "value_error"}],
+        )
     first_hour = span.start - span.start % HOUR
     # Energy is bucketed by reading time, as the store's ranges and carbon totals are.
     sums: dict[int, float] = {}

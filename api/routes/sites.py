@@ -90,8 +90,9 @@ def create_site(body: SiteCreate, session: SessionDep, store: StoreDep, key: Cur
         raise forbidden("create sites")
     if session.get(SiteRecord, body.site_id) is not None:
         raise Problem(409, f"Site {body.site_id!r} exists; PATCH it instead.", kind="conflict")
-    record = SiteRecord(site_id=body.site_id, city="", latitude=0.0, longitude=0.0, timezone=HOME_TIMEZONE,
-                        location_source=PROVINCE_CAPITAL)
+    record = SiteRecord(
+        site_id=body.site_id, city="", latitude=0.0, longitude=0.0, timezone=HOME_TIMEZONE, location_source=PROVINCE_CAPITAL
+    )
     fields = body.model_dump(exclude={"site_id"}, exclude_unset=True)
     _apply(record, {**fields, "tou_tariff": stored_tariff(body.tou_tariff), "opening_hours": stored_hours(body.opening_hours)})
     session.add(record)
@@ -101,7 +102,9 @@ def create_site(body: SiteCreate, session: SessionDep, store: StoreDep, key: Cur
     return _detail(session, store, record)
 
 
-@router.get("/{site_id}", summary="Get a site with its meters", response_model=SiteDetailPublic, responses=problem_responses(404, 503))
+@router.get(
+    "/{site_id}", summary="Get a site with its meters", response_model=SiteDetailPublic, responses=problem_responses(404, 503)
+)
 def get_site(site_id: SiteId, session: SessionDep, store: StoreDep, key: CurrentKey) -> SiteDetailPublic:
     """A site, its meters, and when each meter last reported."""
     return _detail(session, store, visible_site(session, key, site_id))

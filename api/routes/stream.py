@@ -56,8 +56,12 @@ class OpenStreams:
         with self._lock:
             slots = self._open.setdefault(caller, weakref.WeakSet())
             if len(slots) >= limit:
-                raise Problem(429, f"At most {limit} alert streams may be open at once per caller.",
-                              kind="too-many-streams", headers={"Retry-After": "5"})
+                raise Problem(
+                    429,
+                    f"At most {limit} alert streams may be open at once per caller.",
+                    kind="too-many-streams",
+                    headers={"Retry-After": "5"},
+                )
             slot = _Slot()
             slots.add(slot)
             return slot
@@ -73,6 +77,7 @@ class OpenStreams:
 
 def _open_streams(request: Request) -> OpenStreams:
     return request.app.state.open_streams
+
 
 #: Changes read per poll; more wait for the next poll rather than building one huge query.
 _BATCH = 500
@@ -160,7 +165,12 @@ async def _changes_as_events(request: Request, changes: _Changes, options: ApiOp
     responses={
         200: {
             "description": "`event: alert` messages whose data is an alert (as in the list).",
-            "content": {"text/event-stream": {"schema": {"type": "string"}, "example": 'id: 1717200000-17\nevent: alert\ndata: {"id": 17, "status": "open", ...}\n\n'}},
+            "content": {
+                "text/event-stream": {
+                    "schema": {"type": "string"},
+                    "example": 'id: 1717200000-17\nevent: alert\ndata: {"id": 17, "status": "open", ...}\n\n',
+                }
+            },
         },
         **problem_responses(401, 422, 429),
     },

@@ -17,8 +17,7 @@ log = logging.getLogger(__name__)
 router = APIRouter(tags=["sites"], responses=problem_responses(401, 403, 404, 422))
 
 
-@router.post("/sites/{site_id}/weather", summary="Import a site's outdoor temperature (CSV)",
-             response_model=WeatherImportPublic)
+@router.post("/sites/{site_id}/weather", summary="Import a site's outdoor temperature (CSV)", response_model=WeatherImportPublic)
 def import_site_weather(site_id: str, body: WeatherImport, session: SessionDep, key: CurrentKey) -> WeatherImportPublic:
     """Store the hourly outdoor temperature of a site; any bad line refuses the whole file (422, by line)."""
     visible_site(session, key, site_id)  # scope first: another site's is missing for everyone
@@ -28,12 +27,21 @@ def import_site_weather(site_id: str, body: WeatherImport, session: SessionDep, 
     parsed = parse_weather_csv(body.csv, site_id)
     if parsed.problems:
         first = parsed.problems[0]
-        raise Problem(422, f"line {first.line}: {first.message}" + (f" (and {len(parsed.problems) - 1} more)" if len(parsed.problems) > 1 else ""),
-                      kind="validation",
-                      errors=[{"loc": ["body", "csv", p.line], "msg": p.message, "type": "value_error"} for p in parsed.problems])
+        raise Problem(
+            422,
+            f"line {first.line}: {first.message}"
+            + (f" (and {len(parsed.problems) - 1} more)" if len(parsed.problems) > 1 else ""),
+            kind="validation",
+            errors=[{"loc": ["body", "csv", p.line], "msg": p.message, "type": "value_error"} for p in parsed.problems],
+        )
     hours = write_temperatures(session, parsed.points, "csv")
     session.commit()
     first_ts, last_ts = min(p.ts for p in parsed.points), max(p.ts for p in parsed.points)
     log.info("site %s: %d weather hours imported by %s %s", site_id, hours, key.via, key.key_id)
-    return WeatherImportPublic(site_id=site_id, samples=len(parsed.points), hours=hours,
-                               first=utc(first_ts // 3600 * 3600), last=utc(last_ts // 3600 * 3600))
+    return WeatherImportPublic(
+        site_id=site_id,
+        samples=len(parsed.points),
+        hours=hours,
+        first=utc(first_ts // 3600 * 3600),
+        last=utc(last_ts // 3600 * 3600),
+    )

@@ -44,9 +44,14 @@ def list_webhooks(session: SessionDep, _admin: AdminKey) -> WebhooksPublic:
 def create_webhook(body: WebhookCreate, session: SessionDep, _admin: AdminKey) -> WebhookPublic:
     """Announce new and escalated alerts to a URL; only alerts from now on are sent."""
     record = WebhookRecord(
-        name=body.name, url=body.url, format=body.format, events=list(body.events),
+        name=body.name,
+        url=body.url,
+        format=body.format,
+        events=list(body.events),
         site_ids=sorted(body.site_ids) if body.site_ids is not None else None,
-        secret=body.secret, active=body.active, created_at=int(time.time()),
+        secret=body.secret,
+        active=body.active,
+        created_at=int(time.time()),
     )
     session.add(record)
     session.commit()
@@ -72,8 +77,11 @@ def update_webhook(webhook_id: WebhookId, body: WebhookUpdate, session: SessionD
 
 
 @router.delete(
-    "/{webhook_id}", summary="Delete a webhook", status_code=status.HTTP_204_NO_CONTENT,
-    response_class=Response, responses=problem_responses(404),
+    "/{webhook_id}",
+    summary="Delete a webhook",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    responses=problem_responses(404),
 )
 def delete_webhook(webhook_id: WebhookId, session: SessionDep, _admin: AdminKey) -> Response:
     """Remove the webhook and its queued deliveries."""
@@ -85,7 +93,9 @@ def delete_webhook(webhook_id: WebhookId, session: SessionDep, _admin: AdminKey)
 
 
 @router.get(
-    "/{webhook_id}/deliveries", summary="Deliveries of a webhook", response_model=DeliveriesPublic,
+    "/{webhook_id}/deliveries",
+    summary="Deliveries of a webhook",
+    response_model=DeliveriesPublic,
     responses=problem_responses(404),
 )
 def list_deliveries(
@@ -103,8 +113,11 @@ def list_deliveries(
 
 
 @router.post(
-    "/{webhook_id}/test", summary="Send a test message", response_model=DeliveryPublic,
-    status_code=status.HTTP_202_ACCEPTED, responses=problem_responses(404),
+    "/{webhook_id}/test",
+    summary="Send a test message",
+    response_model=DeliveryPublic,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses=problem_responses(404),
 )
 def test_webhook(webhook_id: WebhookId, session: SessionDep, _admin: AdminKey) -> DeliveryPublic:
     """Queue a `webhook.test` delivery; watch its status under deliveries."""

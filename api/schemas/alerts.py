@@ -81,7 +81,8 @@ class AlertPublic(BaseModel):
     site_id: str = Field(examples=["sh-xuhui-01"])
     meter_id: str = Field(examples=["sh-xuhui-01-corridor-1"])
     meter_name: str | None = Field(
-        default=None, description="The meter's name as its gateway announced it; null when none was announced.",
+        default=None,
+        description="The meter's name as its gateway announced it; null when none was announced.",
         examples=["走廊照明1"],
     )
     category: str = Field(examples=["corridor_lighting"])

@@ -71,7 +71,6 @@ class FactorUsePublic(BaseModel):
     quantity: float = Field(description="kWh (electricity) or m3 (gas) it was applied to.", examples=[1350.4])
 
 
-
 class CarbonPeriodPublic(CarbonTotalsPublic):
     """One day, month or year (local time of the site), clipped to the requested range."""
 
@@ -81,14 +80,15 @@ class CarbonPeriodPublic(CarbonTotalsPublic):
     factors: list[FactorUsePublic]
 
 
-
 class SiteCarbonPublic(CarbonTotalsPublic):
     """One site's carbon ledger over ``[start, end)``: totals, periods, and every factor used."""
 
     site_id: str = Field(examples=["sh-xuhui-01"])
     start: datetime
     end: datetime
-    factor_year_rule: int = Field(description="Year of the first reading day; each year's readings use that year's factors.", examples=[2024])
+    factor_year_rule: int = Field(
+        description="Year of the first reading day; each year's readings use that year's factors.", examples=[2024]
+    )
     electricity_factor: FactorPublic = Field(description="Location-based factor for factor_year_rule.")
     residual_factor: FactorPublic = Field(description="Market-based residual-mix factor for factor_year_rule.")
     gas_factor: FactorPublic
@@ -143,7 +143,9 @@ class GreenInstrumentCreate(BaseModel):
     )
     period_end: str = Field(description="End of the period; a date alone includes that whole day.", examples=["2024-12-31"])
     vintage_year: JsonInt = Field(ge=2000, le=2100, description="Year the certified power was generated.", examples=[2024])
-    reference: str = Field(default="", max_length=200, description="Certificate or contract number.", examples=["GEC-2024-000123"])
+    reference: str = Field(
+        default="", max_length=200, description="Certificate or contract number.", examples=["GEC-2024-000123"]
+    )
 
     @field_validator("mwh")
     @classmethod
@@ -169,8 +171,15 @@ class GreenInstrumentPublic(BaseModel):
     @classmethod
     def of(cls, r: GreenInstrumentRecord) -> GreenInstrumentPublic:
         return cls(
-            id=r.id, site_id=r.site_id, instrument=r.instrument, mwh=r.mwh, period_start=utc(r.period_start),
-            period_end=utc(r.period_end), vintage_year=r.vintage_year, reference=r.reference, created_at=utc(r.created_at),
+            id=r.id,
+            site_id=r.site_id,
+            instrument=r.instrument,
+            mwh=r.mwh,
+            period_start=utc(r.period_start),
+            period_end=utc(r.period_end),
+            vintage_year=r.vintage_year,
+            reference=r.reference,
+            created_at=utc(r.created_at),
         )
 
 

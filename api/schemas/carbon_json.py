@@ -23,11 +23,20 @@ def instant(ts: int) -> str:
 
 def totals_fields(t: CarbonTotals) -> dict[str, Any]:
     return {
-        "kwh": t.kwh, "gas_m3": t.gas_m3, "pv_kwh": t.pv_kwh, "scope1_kg": t.scope1_kg,
-        "scope2_location_kg": t.scope2_location_kg, "total_kg": t.total_kg, "grid_kwh": t.grid_kwh,
-        "pv_self_consumed_kwh": t.pv_self_consumed_kwh, "certified_kwh": t.certified_kwh,
-        "scope2_market_kg": t.scope2_market_kg, "total_market_kg": t.total_market_kg, "readings": t.readings,
-        "expected_readings": t.expected_readings, "completeness": t.completeness,
+        "kwh": t.kwh,
+        "gas_m3": t.gas_m3,
+        "pv_kwh": t.pv_kwh,
+        "scope1_kg": t.scope1_kg,
+        "scope2_location_kg": t.scope2_location_kg,
+        "total_kg": t.total_kg,
+        "grid_kwh": t.grid_kwh,
+        "pv_self_consumed_kwh": t.pv_self_consumed_kwh,
+        "certified_kwh": t.certified_kwh,
+        "scope2_market_kg": t.scope2_market_kg,
+        "total_market_kg": t.total_market_kg,
+        "readings": t.readings,
+        "expected_readings": t.expected_readings,
+        "completeness": t.completeness,
         "kwh_by_category": dict(sorted(t.kwh_by_category.items())),
         "covered_start": instant(t.covered_start) if t.covered_start is not None else None,
         "covered_end": instant(t.covered_end) if t.covered_end is not None else None,
@@ -40,29 +49,40 @@ def factor_fields(factor: EmissionFactor) -> dict[str, Any]:
 
     Callers never change the returned dict (it is only serialised)."""
     return {
-        "key": factor.key, "region": factor.region, "year": factor.year, "value": factor.value,
-        "unit": factor.unit, "source": factor.source,
+        "key": factor.key,
+        "region": factor.region,
+        "year": factor.year,
+        "value": factor.value,
+        "unit": factor.unit,
+        "source": factor.source,
     }
 
 
 def use_fields(use: FactorUse) -> dict[str, Any]:
     return {
-        "role": use.role, "factor": factor_fields(use.factor), "reading_years": list(use.reading_years),
+        "role": use.role,
+        "factor": factor_fields(use.factor),
+        "reading_years": list(use.reading_years),
         "quantity": use.quantity,
     }
 
 
 def period_fields(pc: PeriodCarbon) -> dict[str, Any]:
     return {
-        **totals_fields(pc.totals), "label": pc.period.label, "start": instant(pc.period.start),
-        "end": instant(pc.period.end), "factors": [use_fields(u) for u in pc.factors],
+        **totals_fields(pc.totals),
+        "label": pc.period.label,
+        "start": instant(pc.period.start),
+        "end": instant(pc.period.end),
+        "factors": [use_fields(u) for u in pc.factors],
     }
 
 
 def site_fields(ledger: SiteCarbon, granularity: str | None, *, with_periods: bool = True) -> dict[str, Any]:
     return {
         **totals_fields(ledger.totals),
-        "site_id": ledger.site_id, "start": instant(ledger.start), "end": instant(ledger.end),
+        "site_id": ledger.site_id,
+        "start": instant(ledger.start),
+        "end": instant(ledger.end),
         "factor_year_rule": ledger.year,
         "electricity_factor": factor_fields(ledger.electricity_factor),
         "residual_factor": factor_fields(ledger.residual_factor),
@@ -81,10 +101,14 @@ def portfolio_fields(
     """The portfolio with the page ``offset``, ``limit`` of its sites (all by default); totals cover every site."""
     limit = len(portfolio.sites) if limit is None else limit
     return {
-        "sites": [site_fields(s, granularity, with_periods=False) for s in portfolio.sites[offset:offset + limit]],
+        "sites": [site_fields(s, granularity, with_periods=False) for s in portfolio.sites[offset : offset + limit]],
         "total": totals_fields(portfolio.totals),
-        "start": instant(portfolio.start), "end": instant(portfolio.end), "granularity": granularity,
+        "start": instant(portfolio.start),
+        "end": instant(portfolio.end),
+        "granularity": granularity,
         "periods": [period_fields(p) for p in portfolio.periods],
         "factors": [use_fields(u) for u in portfolio.factors],
-        "sites_total": len(portfolio.sites), "limit": limit, "offset": offset,
+        "sites_total": len(portfolio.sites),
+        "limit": limit,
+        "offset": offset,
     }

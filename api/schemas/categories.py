@@ -21,13 +21,18 @@ class CategoryPublic(BaseModel):
         examples=[["lights_daylight", "lights_after_hours"]],
     )
     generates: bool = Field(description="Generates electricity (PV) rather than consuming it.", examples=[False])
-    scored: bool = Field(description="The detector learns its baseline; alerts may name it (not PV, not gas).",
-                         examples=[True])
+    scored: bool = Field(description="The detector learns its baseline; alerts may name it (not PV, not gas).", examples=[True])
 
     @classmethod
     def of(cls, row: CategoryInfo) -> CategoryPublic:
-        return cls(code=row.code.value, labels=CategoryLabels(zh=row.zh, en=row.en), unit=row.unit,
-                   checks=[str(kind) for kind in row.checks], generates=row.generates, scored=row.scored)
+        return cls(
+            code=row.code.value,
+            labels=CategoryLabels(zh=row.zh, en=row.en),
+            unit=row.unit,
+            checks=[str(kind) for kind in row.checks],
+            generates=row.generates,
+            scored=row.scored,
+        )
 
 
 class CategoriesPublic(BaseModel):

@@ -62,10 +62,7 @@ class ProblemPublic(BaseModel):
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses`` entries documenting problem+json errors."""
-    return {
-        status: {"model": ProblemPublic, "content": {"application/problem+json": {}}}
-        for status in statuses
-    }
+    return {status: {"model": ProblemPublic, "content": {"application/problem+json": {}}} for status in statuses}
 
 
 class FactorPublic(BaseModel):

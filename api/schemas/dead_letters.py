@@ -17,7 +17,9 @@ class DeadLetterPublic(BaseModel):
     received_at: datetime
     kind: str = Field(description="Why, as a category.", examples=["malformed_json"])
     topic: str = Field(examples=["kilowatch/v1/site-0002/batch"])
-    site_id: str | None = Field(description="The site the topic names; null for a topic outside the prefix.", examples=["site-0002"])
+    site_id: str | None = Field(
+        description="The site the topic names; null for a topic outside the prefix.", examples=["site-0002"]
+    )
     reason: str = Field(examples=["malformed JSON: Expecting value at char 0"])
     payload_head: str = Field(
         description=f"The first {HEAD_BYTES} bytes as UTF-8 text (bad bytes as U+FFFD, control characters escaped).",

@@ -31,14 +31,24 @@ _ID_PATTERN = f"^{ID_PATTERN.pattern}$"
 
 # The rules of core.site_rules, which MQTT meta announcements pass too; the Field bounds only
 # document them in the OpenAPI schema (and agree with them).
-SiteName = Annotated[str, Field(min_length=1, max_length=rules.NAME_MAX, examples=["徐汇花园"]),
-                     AfterValidator(rules.check_site_name)]
+SiteName = Annotated[
+    str, Field(min_length=1, max_length=rules.NAME_MAX, examples=["徐汇花园"]), AfterValidator(rules.check_site_name)
+]
 City = Annotated[str, Field(max_length=rules.CITY_MAX), AfterValidator(rules.check_city)]
-Province = Annotated[str, Field(min_length=1, max_length=rules.PROVINCE_MAX, examples=["上海"],
-                                description="A provincial-level division: 上海, 广东省, Guangdong ..."),
-                     AfterValidator(rules.check_province)]
+Province = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=rules.PROVINCE_MAX,
+        examples=["上海"],
+        description="A provincial-level division: 上海, 广东省, Guangdong ...",
+    ),
+    AfterValidator(rules.check_province),
+]
 Latitude = Annotated[float, Field(strict=True, ge=rules.LATITUDE[0], le=rules.LATITUDE[1]), AfterValidator(rules.check_latitude)]
-Longitude = Annotated[float, Field(strict=True, ge=rules.LONGITUDE[0], le=rules.LONGITUDE[1]), AfterValidator(rules.check_longitude)]
+Longitude = Annotated[
+    float, Field(strict=True, ge=rules.LONGITUDE[0], le=rules.LONGITUDE[1]), AfterValidator(rules.check_longitude)
+]
 TimeZone = Annotated[str, Field(examples=[HOME_TIMEZONE]), AfterValidator(rules.check_timezone)]
 # Tagged by shape, so a bad plan's 422 names only the plan's field (tou_tariff.plan.versions.0...),
 # not also "input should be a list".
@@ -51,8 +61,9 @@ RatedKw = Annotated[float, Field(strict=True, ge=0, le=rules.RATED_KW_MAX, examp
 RegisterMax = Annotated[float, Field(strict=True, gt=0, examples=[99999.99]), AfterValidator(rules.check_register_max)]
 
 
-Clock = Annotated[str, Field(pattern=rules.CLOCK_PATTERN, description="Local time HH:MM on the hour or half hour.",
-                             examples=["08:30"])]
+Clock = Annotated[
+    str, Field(pattern=rules.CLOCK_PATTERN, description="Local time HH:MM on the hour or half hour.", examples=["08:30"])
+]
 
 
 class OpeningWindow(BaseModel):
@@ -61,8 +72,7 @@ class OpeningWindow(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     open: Clock
-    close: Clock = Field(description="After open; at most 24:00 (no window past midnight: round the clock "
-                                     "is 00:00-24:00).")
+    close: Clock = Field(description="After open; at most 24:00 (no window past midnight: round the clock is 00:00-24:00).")
 
 
 class OpeningHoursBody(BaseModel):
@@ -138,18 +148,26 @@ class SitePublic(BaseModel):
     longitude: float = Field(examples=[121.44])
     location_source: str = Field(
         description="given, or province_capital when no coordinates were given (sunrise and sunset are then "
-                    "the capital's; a no_coordinates finding says so).", examples=["given"])
+        "the capital's; a no_coordinates finding says so).",
+        examples=["given"],
+    )
     timezone: str = Field(examples=[HOME_TIMEZONE])
     retired_at: datetime | None = Field(
-        default=None, description="When an empty meta announcement removed the site; None while active. "
-                                  "A retired site keeps its data; ingest refuses its readings.")
+        default=None,
+        description="When an empty meta announcement removed the site; None while active. "
+        "A retired site keeps its data; ingest refuses its readings.",
+    )
     tariff_cny_per_kwh: float | None = Field(description="Site tariff; None means the configured default.")
     tou_tariff: list[TouPeriod] | TariffPlanBody | None = Field(
-        default=None, description="Time-of-use periods, or a plan with seasons, holiday rates and effective dates "
-                                  "(docs/tariffs.md); None means flat.")
+        default=None,
+        description="Time-of-use periods, or a plan with seasons, holiday rates and effective dates "
+        "(docs/tariffs.md); None means flat.",
+    )
     opening_hours: OpeningHoursBody | None = Field(
-        default=None, description="Declared opening hours, local time; None: none declared. A prior for the "
-                                  "detector, never a requirement: it learns the site's hours from its load.")
+        default=None,
+        description="Declared opening hours, local time; None: none declared. A prior for the "
+        "detector, never a requirement: it learns the site's hours from its load.",
+    )
 
     @classmethod
     def of(cls, record: SiteRecord) -> SitePublic:
@@ -225,17 +243,19 @@ class SiteUpdate(BaseModel):
     tou_tariff: TouTariff | None = Field(
         default=None,
         description="Periods covering every minute of the day exactly once (at most 24), or a plan with seasons, "
-                    "holiday rates and effective dates (docs/tariffs.md); null returns to the flat price.",
-        examples=[[
-            {"name": "peak", "start": "08:00", "end": "22:00", "price": 1.05},
-            {"name": "valley", "start": "22:00", "end": "08:00", "price": 0.36},
-        ]],
+        "holiday rates and effective dates (docs/tariffs.md); null returns to the flat price.",
+        examples=[
+            [
+                {"name": "peak", "start": "08:00", "end": "22:00", "price": 1.05},
+                {"name": "valley", "start": "22:00", "end": "08:00", "price": 0.36},
+            ]
+        ],
     )
 
     opening_hours: OpeningHoursBody | None = Field(
         default=None,
         description="Declared opening hours (a prior for the detector, which learns the site's own hours from its "
-                    "load); null: none declared. A meta announcement that carries opening_hours sets them too.",
+        "load); null: none declared. A meta announcement that carries opening_hours sets them too.",
         examples=[{"workday": {"open": "08:30", "close": "19:00"}, "other": None}],
     )
 
@@ -251,11 +271,19 @@ class SiteCreate(SiteUpdate):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{
-                "site_id": "sh-xuhui-01", "name": "徐汇花园", "site_type": "residential", "city": "上海",
-                "province": "上海", "latitude": 31.19, "longitude": 121.44, "timezone": HOME_TIMEZONE,
-                "tariff_cny_per_kwh": 0.85,
-            }]
+            "examples": [
+                {
+                    "site_id": "sh-xuhui-01",
+                    "name": "徐汇花园",
+                    "site_type": "residential",
+                    "city": "上海",
+                    "province": "上海",
+                    "latitude": 31.19,
+                    "longitude": 121.44,
+                    "timezone": HOME_TIMEZONE,
+                    "tariff_cny_per_kwh": 0.85,
+                }
+            ]
         },
     )
 
@@ -281,10 +309,13 @@ class MeterUpdate(MeterFields):
     """Fields of a meter to change; ``site_id`` moves it to another site."""
 
     site_id: str | None = Field(
-        default=None, pattern=_ID_PATTERN, examples=["sh-xuhui-02"],
+        default=None,
+        pattern=_ID_PATTERN,
+        examples=["sh-xuhui-02"],
         description="Move the meter to this site. Only an administrator moves a meter: a site's meta "
-                    "announcement listing another site's meter is dead-lettered as meter_claimed. Points "
-                    "stored before the move stay with the old site.")
+        "announcement listing another site's meter is dead-lettered as meter_claimed. Points "
+        "stored before the move stay with the old site.",
+    )
 
 
 class MeterCreate(MeterFields):
@@ -292,8 +323,11 @@ class MeterCreate(MeterFields):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"meter_id": "sh-xuhui-01-corridor-1", "name": "1号楼走廊照明",
-                                         "category": "corridor_lighting", "rated_kw": 4.5}]},
+        json_schema_extra={
+            "examples": [
+                {"meter_id": "sh-xuhui-01-corridor-1", "name": "1号楼走廊照明", "category": "corridor_lighting", "rated_kw": 4.5}
+            ]
+        },
     )
 
     meter_id: str = Field(pattern=_ID_PATTERN, examples=["sh-xuhui-01-corridor-1"])

@@ -43,8 +43,9 @@ class TariffVersionBody(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     valid_from: date | None = Field(default=None, alias="from", description="Null only for the first version: always.")
-    periods: list[TouPeriod] = Field(default=[], max_length=24,
-                                     description="Every day; hours no period covers pay the flat price.")
+    periods: list[TouPeriod] = Field(
+        default=[], max_length=24, description="Every day; hours no period covers pay the flat price."
+    )
     seasons: list[SeasonBody] = Field(default=[], max_length=12)
     holidays: HolidaysBody | None = None
     note: str | None = Field(default=None, max_length=200)

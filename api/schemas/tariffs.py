@@ -27,8 +27,11 @@ class TouPeriod(BaseModel):
     # The document states the clock's exact pattern (a client can check it); the validator below
     # enforces it with a message that names the rule.
     start: str = Field(json_schema_extra={"pattern": _CLOCK.pattern}, description="Local time HH:MM.", examples=["08:00"])
-    end: str = Field(json_schema_extra={"pattern": _CLOCK.pattern}, description="Local time HH:MM (exclusive; 24:00 allowed).",
-                     examples=["11:00"])
+    end: str = Field(
+        json_schema_extra={"pattern": _CLOCK.pattern},
+        description="Local time HH:MM (exclusive; 24:00 allowed).",
+        examples=["11:00"],
+    )
     price: float = Field(strict=True, ge=0, le=100, description="CNY per kWh.", examples=[1.25])
 
     @field_validator("start", "end")

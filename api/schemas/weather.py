@@ -16,12 +16,17 @@ MAX_CSV_CHARS = 300_000
 class WeatherImport(BaseModel):
     """Hourly (or finer) outdoor temperatures as CSV text: a ``ts,temp_c`` header, then one sample a line."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={
-        "examples": [{"csv": "ts,temp_c\n2026-03-02T08:00:00Z,11.4\n2026-03-02T09:00:00Z,12.1\n"}]})
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"csv": "ts,temp_c\n2026-03-02T08:00:00Z,11.4\n2026-03-02T09:00:00Z,12.1\n"}]},
+    )
 
-    csv: str = Field(min_length=1, max_length=MAX_CSV_CHARS,
-                     description="ts (ISO 8601 with a zone, or epoch seconds) and temp_c (deg C, -90..70). "
-                                 "Samples within one hour are averaged; a stored hour is replaced.")
+    csv: str = Field(
+        min_length=1,
+        max_length=MAX_CSV_CHARS,
+        description="ts (ISO 8601 with a zone, or epoch seconds) and temp_c (deg C, -90..70). "
+        "Samples within one hour are averaged; a stored hour is replaced.",
+    )
 
 
 class WeatherImportPublic(BaseModel):

@@ -45,14 +45,19 @@ class WebhookUpdate(BaseModel):
 
     name: str | None = Field(default=None, min_length=1, max_length=100, examples=["物业群机器人"])
     url: str | None = Field(
-        default=None, max_length=500, examples=["https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=..."],
-        description=_URL_HELP, json_schema_extra={"pattern": URL_PATTERN},
+        default=None,
+        max_length=500,
+        examples=["https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=..."],
+        description=_URL_HELP,
+        json_schema_extra={"pattern": URL_PATTERN},
     )
     format: Format | None = Field(default=None, description="json, wecom (企业微信) or dingtalk (钉钉).")
     events: list[Event] | None = Field(default=None, min_length=1, max_length=2)
     site_ids: list[str] | None = Field(default=None, max_length=1000, description="Only these sites; null means all.")
     secret: str | None = Field(
-        default=None, min_length=16, max_length=128,
+        default=None,
+        min_length=16,
+        max_length=128,
         description="HMAC key for json (X-Kilowatch-Signature) or the DingTalk robot's 加签 secret. Never shown back.",
     )
     active: bool | None = Field(default=None, strict=True)
@@ -76,8 +81,17 @@ class WebhookCreate(WebhookUpdate):
 
     model_config = ConfigDict(
         extra="forbid",
-        json_schema_extra={"examples": [{"name": "ops", "url": "https://ops.example.com/hooks/kilowatch", "format": "json",
-                                         "events": ["alert.opened", "alert.escalated"], "secret": "a-long-shared-secret-0001"}]},
+        json_schema_extra={
+            "examples": [
+                {
+                    "name": "ops",
+                    "url": "https://ops.example.com/hooks/kilowatch",
+                    "format": "json",
+                    "events": ["alert.opened", "alert.escalated"],
+                    "secret": "a-long-shared-secret-0001",
+                }
+            ]
+        },
     )
 
     name: str = Field(min_length=1, max_length=100)
@@ -103,9 +117,15 @@ class WebhookPublic(BaseModel):
     @classmethod
     def of(cls, record: WebhookRecord) -> WebhookPublic:
         return cls(
-            id=record.id, name=record.name, url=masked_url(record.url), format=record.format,
-            events=list(record.events or []), site_ids=record.site_ids, has_secret=bool(record.secret),
-            active=record.active, created_at=utc(record.created_at),
+            id=record.id,
+            name=record.name,
+            url=masked_url(record.url),
+            format=record.format,
+            events=list(record.events or []),
+            site_ids=record.site_ids,
+            has_secret=bool(record.secret),
+            active=record.active,
+            created_at=utc(record.created_at),
         )
 
 
@@ -129,9 +149,14 @@ class DeliveryPublic(BaseModel):
     @classmethod
     def of(cls, record: WebhookDeliveryRecord) -> DeliveryPublic:
         return cls(
-            id=record.id, webhook_id=record.webhook_id, event=record.event, status=record.status,
-            attempts=record.attempts, next_attempt_at=utc(record.next_attempt_at),
-            last_error=record.last_error or "", created_at=utc(record.created_at),
+            id=record.id,
+            webhook_id=record.webhook_id,
+            event=record.event,
+            status=record.status,
+            attempts=record.attempts,
+            next_attempt_at=utc(record.next_attempt_at),
+            last_error=record.last_error or "",
+            created_at=utc(record.created_at),
         )
 
 

@@ -78,7 +78,10 @@ class Outbox:
     """Queues and sends webhook deliveries; ``tick`` does one round, ``run`` loops."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], options: ApiOptions, metrics: ApiMetrics | None = None,
+        self,
+        sessions: sessionmaker[Session],
+        options: ApiOptions,
+        metrics: ApiMetrics | None = None,
         resolve: Resolver = socket.getaddrinfo,
     ) -> None:
         self.sessions = sessions
@@ -100,9 +103,11 @@ class Outbox:
             hooks = list(session.scalars(select(WebhookRecord).where(WebhookRecord.active.is_(True))))
             if not hooks:
                 return 0
-            alerts = list(session.scalars(
-                select(AlertRecord).where(or_(AlertRecord.created_at >= since, AlertRecord.escalated_at >= since))
-            ))
+            alerts = list(
+                session.scalars(
+                    select(AlertRecord).where(or_(AlertRecord.created_at >= since, AlertRecord.escalated_at >= since))
+                )
+            )
             if not alerts:
                 return 0
             # Any delivery for an event in the window was created after the event itself.
@@ -126,10 +131,18 @@ class Outbox:
                         if (hook.id, event, alert.id) in queued or not _matches(hook, event, alert, at):
                             continue
                         payload = json.dumps(alert_event(session, alert, event, at, self.options.public_url), ensure_ascii=False)
-                        session.add(WebhookDeliveryRecord(
-                            webhook_id=hook.id, event=event, payload=payload, status="pending",
-                            attempts=0, next_attempt_at=now, last_error="", created_at=now,
-                        ))
+                        session.add(
+                            WebhookDeliveryRecord(
+                                webhook_id=hook.id,
+                                event=event,
+                                payload=payload,
+                                status="pending",
+                                attempts=0,
+                                next_attempt_at=now,
+                                last_error="",
+                                created_at=now,
+                            )
+                        )
                         queued.add((hook.id, event, alert.id))
                         added += 1
             session.commit()
@@ -142,8 +155,14 @@ class Outbox:
         now = int(time.time()) if now is None else now
         payload = {"event": TEST_EVENT, "alert_id": None, "occurred_at": now, "webhook": webhook.name}
         row = WebhookDeliveryRecord(
-            webhook_id=webhook.id, event=TEST_EVENT, payload=json.dumps(payload, ensure_ascii=False),
-            status="pending", attempts=0, next_attempt_at=now, last_error="", created_at=now,
+            webhook_id=webhook.id,
+            event=TEST_EVENT,
+            payload=json.dumps(payload, ensure_ascii=False),
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+            last_error="",
+            created_at=now,
         )
         session.add(row)
         session.flush()
@@ -165,7 +184,9 @@ class Outbox:
                 return _Outcome(False, False, f"refused: {exc}")
         try:
             response = self._client.post(
-                target.url, content=request.body, headers={**request.headers, **target.headers},
+                target.url,
+                content=request.body,
+                headers={**request.headers, **target.headers},
                 extensions=target.extensions,
             )
         except httpx.HTTPError as exc:
@@ -188,24 +209,32 @@ class Outbox:
         """Send the deliveries that are due; returns how many were sent successfully."""
         now = int(time.time()) if now is None else now
         with self.sessions() as session:
-            due = list(session.scalars(
-                select(WebhookDeliveryRecord)
-                .where(WebhookDeliveryRecord.status == "pending", WebhookDeliveryRecord.next_attempt_at <= now)
-                .order_by(WebhookDeliveryRecord.next_attempt_at, WebhookDeliveryRecord.id)
-                .limit(_BATCH)
-            ))
+            due = list(
+                session.scalars(
+                    select(WebhookDeliveryRecord)
+                    .where(WebhookDeliveryRecord.status == "pending", WebhookDeliveryRecord.next_attempt_at <= now)
+                    .order_by(WebhookDeliveryRecord.next_attempt_at, WebhookDeliveryRecord.id)
+                    .limit(_BATCH)
+                )
+            )
         sent = 0
         for row in due:
             attempts = row.attempts + 1
             lease = now + int(self.options.webhook_timeout_s * 3) + 1
             with self.sessions() as session:
                 # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed wider.
-                claimed = cast(CursorResult[Any], session.execute(
-                    update(WebhookDeliveryRecord)
-                    .where(WebhookDeliveryRecord.id == row.id, WebhookDeliveryRecord.attempts == row.attempts,
-                           WebhookDeliveryRecord.status == "pending")
-                    .values(attempts=attempts, next_attempt_at=lease)
-                )).rowcount
+                claimed = cast(
+                    CursorResult[Any],
+                    session.execute(
+                        update(WebhookDeliveryRecord)
+                        .where(
+                            WebhookDeliveryRecord.id == row.id,
+                            WebhookDeliveryRecord.attempts == row.attempts,
+                            WebhookDeliveryRecord.status == "pending",
+                        )
+                        .values(attempts=attempts, next_attempt_at=lease)
+                    ),
+                ).rowcount
                 session.commit()
                 hook = session.get(WebhookRecord, row.webhook_id)
             if not claimed or hook is None:
@@ -220,9 +249,9 @@ class Outbox:
                 status, next_at, label = "failed", now, "failed"
             with self.sessions() as session:
                 session.execute(
-                    update(WebhookDeliveryRecord).where(WebhookDeliveryRecord.id == row.id).values(
-                        status=status, next_attempt_at=next_at, last_error=outcome.error[:_ERROR_CHARS]
-                    )
+                    update(WebhookDeliveryRecord)
+                    .where(WebhookDeliveryRecord.id == row.id)
+                    .values(status=status, next_attempt_at=next_at, last_error=outcome.error[:_ERROR_CHARS])
                 )
                 session.commit()
             if self.metrics is not None:

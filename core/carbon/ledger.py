@@ -196,8 +196,12 @@ def _priced(
 
 
 def _expect(
-    periods: Sequence[Period], period_totals: Sequence[CarbonTotals], intervals: dict[str, int],
-    first_read: int | None, start: int, now: int,
+    periods: Sequence[Period],
+    period_totals: Sequence[CarbonTotals],
+    intervals: dict[str, int],
+    first_read: int | None,
+    start: int,
+    now: int,
 ) -> None:
     """Set each period's expected readings and the span completeness covers."""
     per_second = sum(1.0 / s for s in intervals.values())

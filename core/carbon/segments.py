@@ -11,8 +11,7 @@ from core.store.daily import SegmentEnergy
 CONSUMPTION, GENERATION, GAS = "consumption", "generation", "gas"
 #: What each meter category does in a ledger, and its value (enum lookups are slow per row).
 KINDS: dict[MeterCategory, tuple[str, str]] = {
-    c: (GAS if c in GAS_CATEGORIES else GENERATION if c in GENERATION_CATEGORIES else CONSUMPTION, c.value)
-    for c in MeterCategory
+    c: (GAS if c in GAS_CATEGORIES else GENERATION if c in GENERATION_CATEGORIES else CONSUMPTION, c.value) for c in MeterCategory
 }
 
 
@@ -74,9 +73,7 @@ class Folded:
         return min((lo for lo, s in self.slots.items() if s.readings > 0), default=None)
 
 
-def fold(
-    main: SegmentData, extra: Sequence[SegmentData], kinds: Mapping[str, tuple[str, str]], now: int
-) -> Folded:
+def fold(main: SegmentData, extra: Sequence[SegmentData], kinds: Mapping[str, tuple[str, str]], now: int) -> Folded:
     """Fold ``main`` and the ``extra`` instrument periods; ``kinds`` gives each meter's (kind, category value)."""
     folded = Folded()
     has_pv = any(kind is GENERATION for kind, _value in kinds.values())

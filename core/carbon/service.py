@@ -77,7 +77,9 @@ def _fetch(store: SeriesStore, inputs: Sequence[SiteInputs], bounds: Sequence[in
             for (site_id, segment), kwh in store.grid_import_by_segment(bounds=bounds, site_ids=pv_sites, tz=tz).items():
                 imports.setdefault(site_id, {})[segment] = kwh
     return {
-        item.site.site_id: SegmentData(bounds, rows[item.site.site_id], imports.get(item.site.site_id, {}) if item.has_pv else None)
+        item.site.site_id: SegmentData(
+            bounds, rows[item.site.site_id], imports.get(item.site.site_id, {}) if item.has_pv else None
+        )
         for item in inputs
     }
 
@@ -89,9 +91,7 @@ def _extra(store: SeriesStore, item: SiteInputs, start: int, end: int) -> list[S
         return []
     tz = site_zone(item.site)
     spans = [(min(i.period_start for i in touching), start), (end, max(i.period_end for i in touching))]
-    return [
-        _fetch(store, [item], bounds_for(lo, hi, tz, None, touching))[item.site.site_id] for lo, hi in spans if lo < hi
-    ]
+    return [_fetch(store, [item], bounds_for(lo, hi, tz, None, touching))[item.site.site_id] for lo, hi in spans if lo < hi]
 
 
 def site_carbon(
@@ -112,8 +112,15 @@ def site_carbon(
     bounds = bounds_for(start, end, site_zone(site), granularity, instruments)
     main = _fetch(store, [item], bounds)[site.site_id]
     return build_ledger(
-        site, meters, main, extra=_extra(store, item, start, end), instruments=instruments,
-        granularity=granularity, now=now, year=year, table=table,
+        site,
+        meters,
+        main,
+        extra=_extra(store, item, start, end),
+        instruments=instruments,
+        granularity=granularity,
+        now=now,
+        year=year,
+        table=table,
     )
 
 
@@ -135,8 +142,14 @@ def portfolio_carbon(
     fetched = _fetch(store, inputs, bounds)
     ledgers = tuple(
         build_ledger(
-            item.site, item.meters, fetched[item.site.site_id], extra=_extra(store, item, start, end),
-            instruments=item.instruments, granularity=granularity, now=now, table=table,
+            item.site,
+            item.meters,
+            fetched[item.site.site_id],
+            extra=_extra(store, item, start, end),
+            instruments=item.instruments,
+            granularity=granularity,
+            now=now,
+            table=table,
         )
         for item in inputs
     )
@@ -149,7 +162,9 @@ def portfolio_carbon(
                 merged[pc.period.label] = (pc.period, CarbonTotals(), [])
             period, t, uses = merged[pc.period.label]
             merged[pc.period.label] = (
-                Period(period.label, min(period.start, pc.period.start), max(period.end, pc.period.end)), t, uses
+                Period(period.label, min(period.start, pc.period.start), max(period.end, pc.period.end)),
+                t,
+                uses,
             )
             t.add(pc.totals)
             uses.extend(pc.factors)

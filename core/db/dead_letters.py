@@ -47,7 +47,7 @@ def site_of(topic: str, prefix: str) -> str | None:
     """The site segment of ``<prefix>/<site>/...``, or None."""
     if not topic.startswith(prefix + "/"):
         return None
-    site = topic[len(prefix) + 1:].split("/", 1)[0]
+    site = topic[len(prefix) + 1 :].split("/", 1)[0]
     return site or None
 
 
@@ -87,8 +87,16 @@ def read_dead_letters(session: Session, query: DeadLetterQuery) -> tuple[list[De
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
     page = stmt.order_by(DeadLetterRecord.received_at.desc(), DeadLetterRecord.id.desc()).limit(query.limit).offset(query.offset)
     rows = [
-        DeadLetterRow(r.id, r.received_at, r.kind, printable(r.topic), site_of(r.topic, query.prefix), printable(r.reason),
-                      payload_head(r.payload or b""), len(r.payload or b""))
+        DeadLetterRow(
+            r.id,
+            r.received_at,
+            r.kind,
+            printable(r.topic),
+            site_of(r.topic, query.prefix),
+            printable(r.reason),
+            payload_head(r.payload or b""),
+            len(r.payload or b""),
+        )
         for r in session.scalars(page)
     ]
     return rows, total

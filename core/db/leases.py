@@ -54,8 +54,9 @@ def replica_id() -> str:
 class ShardLeases:
     """One replica's view of the shard leases; every method runs its own short transaction."""
 
-    def __init__(self, sessions: sessionmaker[Session], *, shards: int, lease_s: float, interval_s: float,
-                 holder: str | None = None) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], *, shards: int, lease_s: float, interval_s: float, holder: str | None = None
+    ) -> None:
         self.sessions = sessions
         self.shards = shards
         self.lease_s = lease_s
@@ -76,8 +77,11 @@ class ShardLeases:
         is due (begun here unless another replica was first); None when none is due yet."""
         with self.sessions.begin() as session:
             now = self.clock(session)
-            current = session.execute(select(DetectionPassRecord.pass_no, DetectionPassRecord.started_at)
-                                      .order_by(DetectionPassRecord.pass_no.desc()).limit(1)).first()
+            current = session.execute(
+                select(DetectionPassRecord.pass_no, DetectionPassRecord.started_at)
+                .order_by(DetectionPassRecord.pass_no.desc())
+                .limit(1)
+            ).first()
             if current is not None:
                 if _pending(session, current.pass_no):
                     return current.pass_no
@@ -101,12 +105,23 @@ class ShardLeases:
                 raise ShardCountMismatch(
                     f"detect.shards is {self.shards} but the database holds leases for {sorted(counts)} shards: "
                     "give every replica the same detect.shards (to change it, stop every replica and empty "
-                    "the detection_shards table)")
+                    "the detection_shards table)"
+                )
             have = set(session.scalars(select(DetectionShardRecord.shard)))
             for shard in sorted(set(range(self.shards)) - have):
                 # A replica starting at the same moment may insert the same rows: on conflict, nothing.
-                session.execute(_insert_ignore(session, DetectionShardRecord, shard=shard, shards=self.shards, holder=None,
-                                               expires_at=0.0, done_pass=0, last_holder=None))
+                session.execute(
+                    _insert_ignore(
+                        session,
+                        DetectionShardRecord,
+                        shard=shard,
+                        shards=self.shards,
+                        holder=None,
+                        expires_at=0.0,
+                        done_pass=0,
+                        last_holder=None,
+                    )
+                )
 
     def sites_by_shard(self) -> dict[int, list[str]]:
         """Every registered site, by shard (read each pass, so new sites join at once)."""
@@ -121,41 +136,62 @@ class ShardLeases:
         with self.sessions.begin() as session:
             now = self.clock(session)
             claimable = (DetectionShardRecord.done_pass < pass_no) & (
-                DetectionShardRecord.holder.is_(None) | (DetectionShardRecord.expires_at < now))
+                DetectionShardRecord.holder.is_(None) | (DetectionShardRecord.expires_at < now)
+            )
             # Own shards of the last pass first: this process has their hourly matrices in memory.
             mine_first = case((DetectionShardRecord.last_holder == self.holder, 0), else_=1)
-            shard = session.scalars(select(DetectionShardRecord.shard).where(claimable)
-                                    .order_by(mine_first, DetectionShardRecord.shard).limit(1)
-                                    .with_for_update(skip_locked=True)).first()
+            shard = session.scalars(
+                select(DetectionShardRecord.shard)
+                .where(claimable)
+                .order_by(mine_first, DetectionShardRecord.shard)
+                .limit(1)
+                .with_for_update(skip_locked=True)
+            ).first()
             if shard is None:
                 return None
             # The same condition again: on SQLite (no row locks) this compare-and-set is the claim.
-            taken = session.execute(update(DetectionShardRecord).where(DetectionShardRecord.shard == shard, claimable)
-                                    .values(holder=self.holder, expires_at=now + self.lease_s))
+            taken = session.execute(
+                update(DetectionShardRecord)
+                .where(DetectionShardRecord.shard == shard, claimable)
+                .values(holder=self.holder, expires_at=now + self.lease_s)
+            )
             return shard if _rows(taken) == 1 else None
 
     def unscanned(self, pass_no: int, site_ids: list[str]) -> list[str]:
         """The sites among ``site_ids`` without a scan in ``pass_no`` (a dead holder did the rest)."""
         with self.sessions() as session:
-            done = set(session.scalars(select(DetectionScanRecord.site_id).where(
-                DetectionScanRecord.pass_no == pass_no, DetectionScanRecord.site_id.in_(site_ids))))
+            done = set(
+                session.scalars(
+                    select(DetectionScanRecord.site_id).where(
+                        DetectionScanRecord.pass_no == pass_no, DetectionScanRecord.site_id.in_(site_ids)
+                    )
+                )
+            )
         return [s for s in site_ids if s not in done]
 
     def scanned_here(self, pass_no: int, site_ids: list[str]) -> list[str]:
         """The sites among ``site_ids`` whose scan in ``pass_no`` this replica committed."""
         with self.sessions() as session:
-            mine = set(session.scalars(select(DetectionScanRecord.site_id).where(
-                DetectionScanRecord.pass_no == pass_no, DetectionScanRecord.holder == self.holder,
-                DetectionScanRecord.site_id.in_(site_ids))))
+            mine = set(
+                session.scalars(
+                    select(DetectionScanRecord.site_id).where(
+                        DetectionScanRecord.pass_no == pass_no,
+                        DetectionScanRecord.holder == self.holder,
+                        DetectionScanRecord.site_id.in_(site_ids),
+                    )
+                )
+            )
         return [s for s in site_ids if s in mine]
 
     def record(self, session: Session, site_id: str, *, shard: int, pass_no: int) -> None:
         """At the end of the site's own transaction: renew the lease (or raise ``LeaseLost``,
         which rolls the site back) and record the scan."""
         now = self.clock(session)
-        renewed = session.execute(update(DetectionShardRecord).where(
-            DetectionShardRecord.shard == shard, DetectionShardRecord.holder == self.holder)
-            .values(expires_at=now + self.lease_s))
+        renewed = session.execute(
+            update(DetectionShardRecord)
+            .where(DetectionShardRecord.shard == shard, DetectionShardRecord.holder == self.holder)
+            .values(expires_at=now + self.lease_s)
+        )
         if _rows(renewed) != 1:
             raise LeaseLost(f"shard {shard} was taken over from {self.holder}")
         session.add(DetectionScanRecord(pass_no=pass_no, site_id=site_id, holder=self.holder, scanned_at=now))
@@ -164,21 +200,27 @@ class ShardLeases:
         """Mark the shard done for ``pass_no`` and free it (and the pass finished when it was the
         last); False when its lease was lost meanwhile."""
         with self.sessions.begin() as session:
-            done = session.execute(update(DetectionShardRecord).where(
-                DetectionShardRecord.shard == shard, DetectionShardRecord.holder == self.holder)
-                .values(holder=None, expires_at=0.0, done_pass=pass_no, last_holder=self.holder))
+            done = session.execute(
+                update(DetectionShardRecord)
+                .where(DetectionShardRecord.shard == shard, DetectionShardRecord.holder == self.holder)
+                .values(holder=None, expires_at=0.0, done_pass=pass_no, last_holder=self.holder)
+            )
             if _rows(done) == 1 and not _pending(session, pass_no):
-                session.execute(update(DetectionPassRecord).where(
-                    DetectionPassRecord.pass_no == pass_no, DetectionPassRecord.finished_at.is_(None))
-                    .values(finished_at=self.clock(session)))
+                session.execute(
+                    update(DetectionPassRecord)
+                    .where(DetectionPassRecord.pass_no == pass_no, DetectionPassRecord.finished_at.is_(None))
+                    .values(finished_at=self.clock(session))
+                )
             return _rows(done) == 1
 
     def release(self, shard: int) -> None:
         """Give a shard back undone (the scan failed), so another replica takes it without waiting."""
         with self.sessions.begin() as session:
-            session.execute(update(DetectionShardRecord).where(
-                DetectionShardRecord.shard == shard, DetectionShardRecord.holder == self.holder)
-                .values(holder=None, expires_at=0.0))
+            session.execute(
+                update(DetectionShardRecord)
+                .where(DetectionShardRecord.shard == shard, DetectionShardRecord.holder == self.holder)
+                .values(holder=None, expires_at=0.0)
+            )
 
     def pending(self, pass_no: int) -> int:
         """Shards not yet done for ``pass_no``."""
@@ -193,8 +235,10 @@ class ShardLeases:
 
 
 def _pending(session: Session, pass_no: int) -> int:
-    return session.scalar(select(func.count()).select_from(DetectionShardRecord)
-                          .where(DetectionShardRecord.done_pass < pass_no)) or 0
+    return (
+        session.scalar(select(func.count()).select_from(DetectionShardRecord).where(DetectionShardRecord.done_pass < pass_no))
+        or 0
+    )
 
 
 def _insert_ignore(session: Session, table: type, **values: object):

@@ -37,17 +37,30 @@ def upsert_site(session: Session, site: Site, meters: list[Meter], now: int | No
     right are not rewritten; a site's tariff is never touched.
     """
     site_row: dict[str, object] = {
-        "site_id": site.site_id, "name": site.name, "site_type": site.site_type.value, "city": site.city,
-        "province": site.province, "latitude": site.latitude, "longitude": site.longitude, "timezone": site.timezone,
-        "location_source": site.location_source, "retired_at": None,
+        "site_id": site.site_id,
+        "name": site.name,
+        "site_type": site.site_type.value,
+        "city": site.city,
+        "province": site.province,
+        "latitude": site.latitude,
+        "longitude": site.longitude,
+        "timezone": site.timezone,
+        "location_source": site.location_source,
+        "retired_at": None,
     }
     if site.opening_hours is not None:
         # Only an announcement that declares hours sets them: one without them leaves the
         # registry's (an administrator's, or an earlier announcement's) as they are.
         site_row["opening_hours"] = opening_hours_json(site.opening_hours)
     meter_rows = [
-        {"meter_id": m.meter_id, "site_id": site.site_id, "category": m.category.value, "rated_kw": m.rated_kw,
-         "name": m.name, "register_max": m.register_max}
+        {
+            "meter_id": m.meter_id,
+            "site_id": site.site_id,
+            "category": m.category.value,
+            "rated_kw": m.rated_kw,
+            "name": m.name,
+            "register_max": m.register_max,
+        }
         for m in meters
     ]
     insert = _dialect_insert(session)
@@ -60,8 +73,9 @@ def upsert_site(session: Session, site: Site, meters: list[Meter], now: int | No
         # a new site's announcement, the bulk of a portfolio's first start, asks nothing more.
         unwritten = [m.meter_id for m in meters if m.meter_id not in written]
         if unwritten:
-            owners = session.execute(select(MeterRecord.meter_id, MeterRecord.site_id)
-                                     .where(MeterRecord.meter_id.in_(unwritten))).all()
+            owners = session.execute(
+                select(MeterRecord.meter_id, MeterRecord.site_id).where(MeterRecord.meter_id.in_(unwritten))
+            ).all()
             claimed = {meter_id: owner for meter_id, owner in owners if owner != site.site_id}
     if site_changed:  # an unchanged row has the same location source, so the finding is right already
         note_location(session, site, int(time.time()) if now is None else now)
@@ -77,8 +91,12 @@ def retire_site(session: Session, site_id: str, now: int) -> bool:
     shows them. Ingest refuses the site's readings until it is announced again.
     """
     # An UPDATE's result is a CursorResult (it has rowcount); Session.execute is typed wider.
-    result = cast(CursorResult[Any], session.execute(update(SiteRecord).where(SiteRecord.site_id == site_id, SiteRecord.retired_at.is_(None))
-                             .values(retired_at=now)))
+    result = cast(
+        CursorResult[Any],
+        session.execute(
+            update(SiteRecord).where(SiteRecord.site_id == site_id, SiteRecord.retired_at.is_(None)).values(retired_at=now)
+        ),
+    )
     return result.rowcount > 0 or session.get(SiteRecord, site_id) is not None
 
 
@@ -90,16 +108,32 @@ def move_meter(session: Session, meter_id: str, to_site_id: str) -> None:
 def note_location(session: Session, site: Site, now: int) -> None:
     """Open a ``no_coordinates`` finding for a site placed at its province capital; close it once it has its own."""
     table = _table(DataFindingRecord)
-    this_site = (table.c.site_id == site.site_id) & (table.c.meter_id == "") & (table.c.kind == NO_COORDINATES) \
-        & table.c.open.is_(True)
+    this_site = (
+        (table.c.site_id == site.site_id) & (table.c.meter_id == "") & (table.c.kind == NO_COORDINATES) & table.c.open.is_(True)
+    )
     if site.location_source != PROVINCE_CAPITAL:
         session.execute(update(table).where(this_site).values(open=False, ended_at=now, updated_at=now))
     elif session.execute(select(table.c.id).where(this_site)).first() is None:
-        detail = {"message": "no coordinates were given: sunrise and sunset are those of the province capital",
-                  "province": site.province, "latitude": site.latitude, "longitude": site.longitude}
-        session.execute(table.insert().values(
-            site_id=site.site_id, meter_id="", kind=NO_COORDINATES, started_at=now, ended_at=None, open=True,
-            detail=json.dumps(detail, ensure_ascii=False), source=SOURCE, created_at=now, updated_at=now))
+        detail = {
+            "message": "no coordinates were given: sunrise and sunset are those of the province capital",
+            "province": site.province,
+            "latitude": site.latitude,
+            "longitude": site.longitude,
+        }
+        session.execute(
+            table.insert().values(
+                site_id=site.site_id,
+                meter_id="",
+                kind=NO_COORDINATES,
+                started_at=now,
+                ended_at=None,
+                open=True,
+                detail=json.dumps(detail, ensure_ascii=False),
+                source=SOURCE,
+                created_at=now,
+                updated_at=now,
+            )
+        )
 
 
 def _dialect_insert(session: Session):
@@ -129,10 +163,10 @@ def _upsert(session: Session, insert, table: Table, key: str, rows: list[dict], 
     return set(result.scalars())
 
 
-
 def _table(record: type[Base]) -> Table:
     # A declarative class maps to a Table; SQLAlchemy types ``__table__`` as the wider FromClause.
     return cast(Table, record.__table__)
+
 
 def site_from(record: SiteRecord | _SiteRow) -> Site:
     return Site(

@@ -33,9 +33,13 @@ def write_temperatures(session: Session, points: Iterable[TemperaturePoint], sou
     table = cast(Table, WeatherRecord.__table__)  # a declarative table is a Table
     for i in range(0, len(rows), _CHUNK):
         statement = insert(table)
-        session.execute(statement.on_conflict_do_update(
-            index_elements=["site_id", "hour"],
-            set_={"temp_c": statement.excluded.temp_c, "source": statement.excluded.source}), rows[i:i + _CHUNK])
+        session.execute(
+            statement.on_conflict_do_update(
+                index_elements=["site_id", "hour"],
+                set_={"temp_c": statement.excluded.temp_c, "source": statement.excluded.source},
+            ),
+            rows[i : i + _CHUNK],
+        )
     return len(rows)
 
 
@@ -45,8 +49,11 @@ def temperatures_at(session: Session, site_id: str, hours: np.ndarray) -> np.nda
     hours = np.asarray(hours, dtype=np.int64)
     if hours.size == 0:
         return None
-    rows = session.execute(select(WeatherRecord.hour, WeatherRecord.temp_c).where(
-        WeatherRecord.site_id == site_id, WeatherRecord.hour >= int(hours[0]), WeatherRecord.hour <= int(hours[-1]))).all()
+    rows = session.execute(
+        select(WeatherRecord.hour, WeatherRecord.temp_c).where(
+            WeatherRecord.site_id == site_id, WeatherRecord.hour >= int(hours[0]), WeatherRecord.hour <= int(hours[-1])
+        )
+    ).all()
     if not rows:
         return None
     at = np.array([r[0] for r in rows], dtype=np.int64)

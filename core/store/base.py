@@ -50,9 +50,7 @@ class SeriesStore(Protocol):
     def energy_by_meter(self, *, site_id: str, start: int, end: int) -> dict[str, float]:
         """Sum of ``energy`` per meter of a site over the range (meters with no points omitted)."""
 
-    def energy_by_day(
-        self, *, start: int, end: int, site_id: str | None = None, tz: str = DEFAULT_TIMEZONE
-    ) -> list[DayEnergy]:
+    def energy_by_day(self, *, start: int, end: int, site_id: str | None = None, tz: str = DEFAULT_TIMEZONE) -> list[DayEnergy]:
         """Per meter and local day of ``tz``: energy sum and reading count, in one round trip.
 
         Only points inside ``[start, end)`` count, so edge days may be partial. Ordered by

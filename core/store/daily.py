@@ -108,9 +108,7 @@ def day_rows(sums: dict[tuple[str, str, int], MeterSum]) -> list[DayEnergy]:
 def segment_rows(sums: dict[tuple[str, str, int], MeterSum]) -> list[SegmentEnergy]:
     """Sorted segment rows of sums keyed by (site, meter, segment), leaving out those without readings."""
     return sorted(
-        SegmentEnergy(s, m, e.category, i, e.energy, e.readings, e.busiest_day)
-        for (s, m, i), e in sums.items()
-        if e.readings > 0
+        SegmentEnergy(s, m, e.category, i, e.energy, e.readings, e.busiest_day) for (s, m, i), e in sums.items() if e.readings > 0
     )
 
 

@@ -102,9 +102,7 @@ class EmbeddedStore:
         )
         return {meter: float(total) for meter, total in rows}
 
-    def energy_by_day(
-        self, *, start: int, end: int, site_id: str | None = None, tz: str = DEFAULT_TIMEZONE
-    ) -> list[DayEnergy]:
+    def energy_by_day(self, *, start: int, end: int, site_id: str | None = None, tz: str = DEFAULT_TIMEZONE) -> list[DayEnergy]:
         if end <= start:
             return []
         if not home_days_match(tz, start, end):
@@ -153,7 +151,9 @@ class EmbeddedStore:
         if len(bounds) < 2 or not site_ids:
             return {}
         if not home_days_match(tz, bounds[0], bounds[-1]):
-            return imports_via_days(lambda lo, hi: self.grid_import_by_day(start=lo, end=hi, site_ids=site_ids, tz=tz), bounds, tz)
+            return imports_via_days(
+                lambda lo, hi: self.grid_import_by_day(start=lo, end=hi, site_ids=site_ids, tz=tz), bounds, tz
+            )
         with self._lock:
             try:
                 return reads.segment_imports(self._db, bounds, site_ids)

@@ -75,7 +75,9 @@ GAS_IN = _in(GAS_CATEGORY_VALUES)
 #: Home midnight of a raw point's ``ts``.
 DAY_SQL = f"((ts + {HOME_UTC_OFFSET_S}) / {DAY} * {DAY} - {HOME_UTC_OFFSET_S})"
 # Local month start of a rollup day: shift to local time, take the month's first date, shift back.
-_MONTH_SQL = f"(CAST(strftime('%s', date(day + {HOME_UTC_OFFSET_S}, 'unixepoch', 'start of month')) AS INTEGER) - {HOME_UTC_OFFSET_S})"
+_MONTH_SQL = (
+    f"(CAST(strftime('%s', date(day + {HOME_UTC_OFFSET_S}, 'unixepoch', 'start of month')) AS INTEGER) - {HOME_UTC_OFFSET_S})"
+)
 #: Consumed and generated energy of raw rows grouped by quarter hour.
 QUARTER_COLUMNS = (
     f"SUM(CASE WHEN category IN {_GEN} THEN 0 ELSE energy END), SUM(CASE WHEN category IN {_GEN} THEN energy ELSE 0 END)"

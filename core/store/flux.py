@@ -68,9 +68,7 @@ def daily_energy(bucket: str, start: int, end: int, tz: str, site_id: str | None
     which is local midnight except for a first day cut short by ``start`` (the caller maps
     it to its day). A re-tagged meter comes back once per category.
     """
-    window = (
-        f"every: 1d, location: timezone.location(name: {flux_string(tz)}), createEmpty: false, timeSrc: \"_start\""
-    )
+    window = f'every: 1d, location: timezone.location(name: {flux_string(tz)}), createEmpty: false, timeSrc: "_start"'
     return (
         'import "timezone"\n\n'
         "data = "

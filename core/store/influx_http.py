@@ -26,7 +26,7 @@ RETRYABLE_4XX = frozenset({401, 403, 404, 408, 429})
 CAPACITY_ERRORS = ("max-values-per-tag limit exceeded", "max-series-per-database limit exceeded")
 _CAPACITY_HINT = (
     "; the server is out of room for new series: set [data] max-values-per-tag = 0 "
-    "(and max-series-per-database = 0) or index-version = \"tsi1\" in influxdb.conf, see docs/scaling.md"
+    '(and max-series-per-database = 0) or index-version = "tsi1" in influxdb.conf, see docs/scaling.md'
 )
 
 

@@ -102,14 +102,13 @@ class Rollups:
         conditions = list(site_conditions(sites))
         # The site as a selected tag: one answer series instead of one per site (half the time).
         selected = ", ".join(f'"{f}"' for f in (lp.TAG_SITE, *fields))
-        statements = [f'SELECT "n" FROM "{DIRTY_MEASUREMENT}"{_where(c)} GROUP BY "{lp.TAG_SITE}", "{TAG_DAY}" LIMIT 1' for c in conditions]
+        statements = [
+            f'SELECT "n" FROM "{DIRTY_MEASUREMENT}"{_where(c)} GROUP BY "{lp.TAG_SITE}", "{TAG_DAY}" LIMIT 1' for c in conditions
+        ]
         shapes = [(MONTH_MEASUREMENT, lo, hi) for lo, hi in _runs(month_starts, next_month)]
         shapes += [(DAY_MEASUREMENT, lo, hi) for lo, hi in day_ranges]
         for measurement, lo, hi in shapes:
-            statements += [
-                f'SELECT {selected} FROM "{measurement}" WHERE time >= {lo}s AND time < {hi}s{c}'
-                for c in conditions
-            ]
+            statements += [f'SELECT {selected} FROM "{measurement}" WHERE time >= {lo}s AND time < {hi}s{c}' for c in conditions]
         read_clock = time.time()
         answers = self.source.query_many(statements)
         markers = [pair for answer in answers[: len(conditions)] for pair in marker_rows(answer)]
@@ -128,7 +127,11 @@ class Rollups:
         dirty_months = {(s, month_of(d)) for s, d in dirty}
         stale_months = {(s, m) for m in month_starts for s in wanted if (s, m) not in month_docs or (s, m) in dirty_months}
         stale_days = {
-            (s, d) for lo, hi in day_ranges for d in range(lo, hi, DAY) for s in wanted if (s, d) not in day_docs or (s, d) in dirty
+            (s, d)
+            for lo, hi in day_ranges
+            for d in range(lo, hi, DAY)
+            for s in wanted
+            if (s, d) not in day_docs or (s, d) in dirty
         }
         if stale_months or stale_days:
             fresh_days, fresh_months = self.refresh(stale_days, stale_months, dirty, read_clock)
@@ -184,7 +187,7 @@ class Rollups:
             by_month[m].add(s)
         statements = [
             f'SELECT "{lp.TAG_SITE}", "meters", "grid_import", "electric" FROM "{DAY_MEASUREMENT}" '
-            f'WHERE time >= {m}s AND time < {next_month(m)}s{c}'
+            f"WHERE time >= {m}s AND time < {next_month(m)}s{c}"
             for m, month_sites in sorted(by_month.items())
             for c in site_conditions(sorted(month_sites))
         ]
@@ -226,7 +229,7 @@ class Rollups:
         for s, d in handled:
             by_day[d].append(s)
         statements = [
-            f"DELETE FROM \"{DIRTY_MEASUREMENT}\" WHERE \"{TAG_DAY}\" = '{d}'{c} AND time <= {bound}s"
+            f'DELETE FROM "{DIRTY_MEASUREMENT}" WHERE "{TAG_DAY}" = \'{d}\'{c} AND time <= {bound}s'
             for d, sites in sorted(by_day.items())
             for c in site_conditions(sites)
         ]
@@ -275,8 +278,4 @@ def _boxes(pairs: Iterable[tuple[str, int]]) -> list[tuple[list[str], int, int]]
     by_sites: dict[frozenset[str], list[int]] = defaultdict(list)
     for d, sites in by_day.items():
         by_sites[frozenset(sites)].append(d)
-    return [
-        (sorted(sites), lo, hi)
-        for sites, days in by_sites.items()
-        for lo, hi in _runs(days, lambda d: d + DAY)
-    ]
+    return [(sorted(sites), lo, hi) for sites, days in by_sites.items() for lo, hi in _runs(days, lambda d: d + DAY)]

@@ -179,7 +179,7 @@ class InfluxV1Store:
 
     def all_sites(self) -> list[str]:
         """Every site that has raw points."""
-        q = f'SHOW TAG VALUES FROM {influxql_ident(MEASUREMENT)} WITH KEY = {influxql_ident(lp.TAG_SITE)}'
+        q = f"SHOW TAG VALUES FROM {influxql_ident(MEASUREMENT)} WITH KEY = {influxql_ident(lp.TAG_SITE)}"
         return sorted({str(row[1]) for series in self._query(q) for row in series.get("values", [])})
 
     # -- SeriesStore --------------------------------------------------------
@@ -243,9 +243,7 @@ class InfluxV1Store:
                     totals[meter] = totals.get(meter, 0.0) + float(total)
         return totals
 
-    def energy_by_day(
-        self, *, start: int, end: int, site_id: str | None = None, tz: str = DEFAULT_TIMEZONE
-    ) -> list[DayEnergy]:
+    def energy_by_day(self, *, start: int, end: int, site_id: str | None = None, tz: str = DEFAULT_TIMEZONE) -> list[DayEnergy]:
         if end <= start:
             return []
         sites = None if site_id is None else [site_id]
@@ -323,7 +321,9 @@ class InfluxV1Store:
         result: dict[tuple[str, int], float] = {}
         if sealed:
             segment_of = _segment_lookup(sealed)
-            months, days = self.rollups.read(list(site_ids), [(lo, hi) for _i, lo, hi in sealed], months=True, fields=IMPORT_FIELDS)
+            months, days = self.rollups.read(
+                list(site_ids), [(lo, hi) for _i, lo, hi in sealed], months=True, fields=IMPORT_FIELDS
+            )
             for docs in (months, days):
                 for (site, ts), doc in docs.items():
                     if doc.grid_import is not None:
@@ -354,7 +354,7 @@ class InfluxV1Store:
         # the WHERE clause cuts the first day short.
         statements = [
             f'SELECT SUM("energy"), COUNT("energy"), MIN("energy") FROM {influxql_ident(MEASUREMENT)} '
-            f'WHERE {_time_clause(start, end)}{c} '
+            f"WHERE {_time_clause(start, end)}{c} "
             f'GROUP BY time(1d), "site", "meter", "category" fill(none) tz({influxql_string(tz)})'
             for c in site_conditions(sites)
         ]
@@ -375,9 +375,7 @@ class InfluxV1Store:
             sum_for(rows, (site, meter, day), category).add(energy, readings)
         return day_rows(rows)
 
-    def raw_imports(
-        self, start: int, end: int, sites: Sequence[str], tz: str = DEFAULT_TIMEZONE
-    ) -> dict[tuple[str, int], float]:
+    def raw_imports(self, start: int, end: int, sites: Sequence[str], tz: str = DEFAULT_TIMEZONE) -> dict[tuple[str, int], float]:
         """``grid_import_by_day`` from raw points: quarter-hour sums per site and category, netted here."""
         if end <= start or not sites:
             return {}

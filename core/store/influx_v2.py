@@ -112,14 +112,10 @@ class InfluxV2Store(SegmentsFromDays):
     def energy_by_meter(self, *, site_id: str, start: int, end: int) -> dict[str, float]:
         if end <= start:
             return {}
-        query = self._source(start, end, ("energy",), site=site_id) + (
-            '  |> group(columns: ["meter"])\n  |> sum()\n'
-        )
+        query = self._source(start, end, ("energy",), site=site_id) + ('  |> group(columns: ["meter"])\n  |> sum()\n')
         return {str(r.values["meter"]): float(r.get_value()) for r in self._records(query) if r.get_value() is not None}
 
-    def energy_by_day(
-        self, *, start: int, end: int, site_id: str | None = None, tz: str = DEFAULT_TIMEZONE
-    ) -> list[DayEnergy]:
+    def energy_by_day(self, *, start: int, end: int, site_id: str | None = None, tz: str = DEFAULT_TIMEZONE) -> list[DayEnergy]:
         # Summed and counted on the server: one row per meter and local day comes back.
         if end <= start:
             return []

@@ -83,9 +83,7 @@ def fold_days(
         i = segment_of(row.day)
         if i is None:
             continue
-        sum_for(folded, (row.site_id, row.meter_id, i), row.category).add(
-            row.energy, row.readings, row.readings if whole else 0
-        )
+        sum_for(folded, (row.site_id, row.meter_id, i), row.category).add(row.energy, row.readings, row.readings if whole else 0)
 
 
 def segments_via_days(days_of, bounds: Sequence[int], tz: str) -> list[SegmentEnergy]:

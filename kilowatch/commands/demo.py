@@ -26,7 +26,9 @@ def demo(
     from kilowatch.demo import DemoOptions, run_demo
 
     settings = settings_from(ctx)
-    run_demo(settings, DemoOptions(sites=sites, history_days=history_days, speed=speed, api_port=port, seed=seed, minutes=minutes))
+    run_demo(
+        settings, DemoOptions(sites=sites, history_days=history_days, speed=speed, api_port=port, seed=seed, minutes=minutes)
+    )
 
 
 def register(app: typer.Typer) -> None:

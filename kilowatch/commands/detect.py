@@ -36,7 +36,8 @@ def lookback_hours(since: str, now: float) -> int:
         except ValueError:
             raise typer.BadParameter(
                 f"{since!r} is neither a duration (90m, 12h, 7d, 2w) nor a date/time (2026-12-01 or 2026-12-01T08:00)",
-                param_hint="--since") from None
+                param_hint="--since",
+            ) from None
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=HOME_ZONE)
         seconds = now - moment.timestamp()
@@ -51,7 +52,10 @@ def _detect_overrides(lookback: int | None, defaults: Any) -> dict[str, Any]:  #
     if lookback is None:
         return {}
     training_span_h = defaults.training_days * 24 - defaults.lookback_hours
-    return {"lookback_hours": lookback, "training_days": max(defaults.training_days, math.ceil((lookback + training_span_h) / 24))}
+    return {
+        "lookback_hours": lookback,
+        "training_days": max(defaults.training_days, math.ceil((lookback + training_span_h) / 24)),
+    }
 
 
 def _touched_alerts(sessions, since: int, site_ids: list[str] | None) -> list[dict[str, Any]]:  # sessionmaker
@@ -65,23 +69,40 @@ def _touched_alerts(sessions, since: int, site_ids: list[str] | None) -> list[di
         query = query.where(AlertRecord.site_id.in_(site_ids))
     with sessions() as session:
         rows = session.scalars(query.order_by(AlertRecord.wasted_kwh.desc()).limit(TOP_ALERTS))
-        return [{"id": a.id, "site_id": a.site_id, "meter_id": a.meter_id, "category": a.category, "kind": a.kind,
-                 "status": a.status, "wasted_kwh": round(a.wasted_kwh, 1), "cost_cny": round(a.cost_cny, 2)} for a in rows]
+        return [
+            {
+                "id": a.id,
+                "site_id": a.site_id,
+                "meter_id": a.meter_id,
+                "category": a.category,
+                "kind": a.kind,
+                "status": a.status,
+                "wasted_kwh": round(a.wasted_kwh, 1),
+                "cost_cny": round(a.cost_cny, 2),
+            }
+            for a in rows
+        ]
 
 
 def summary(report: Any, lookback: int, elapsed_s: float, top: list[dict[str, Any]], *, default_lookback: bool) -> str:
     """A few lines a person reads after a pass (the report itself is a 300-line dump)."""
-    window = f"the last {lookback} h of data" + (" (detect.lookback_hours; --since 7d looks further back)" if default_lookback else "")
+    window = f"the last {lookback} h of data" + (
+        " (detect.lookback_hours; --since 7d looks further back)" if default_lookback else ""
+    )
     lines = [
         f"Scanned {window}: {report.sites_scanned} sites, {report.meters_scored} meters scored in {elapsed_s:.1f} s.",
         f"Alerts: {report.alerts_opened} opened, {report.alerts_updated} updated, {report.alerts_closed} closed"
         + (f", {report.alerts_reopened} reopened" if report.alerts_reopened else "")
-        + (f", {report.alerts_suppressed} suppressed by feedback" if report.alerts_suppressed else "") + ".",
+        + (f", {report.alerts_suppressed} suppressed by feedback" if report.alerts_suppressed else "")
+        + ".",
     ]
     if top:
         lines.append(f"Largest waste among the alerts it wrote (top {TOP_ALERTS}):")
-        lines += [f"  {a['wasted_kwh']:>9,.1f} kWh  ¥{a['cost_cny']:>9,.2f}  {a['site_id']}  {a['meter_id']}  {a['kind']}"
-                  f"  (alert #{a['id']}, {a['status']})" for a in top]
+        lines += [
+            f"  {a['wasted_kwh']:>9,.1f} kWh  ¥{a['cost_cny']:>9,.2f}  {a['site_id']}  {a['meter_id']}  {a['kind']}"
+            f"  (alert #{a['id']}, {a['status']})"
+            for a in top
+        ]
     if report.warnings:
         codes: dict[str, int] = {}
         for warning in report.warnings:
@@ -97,13 +118,21 @@ def detect(
     ctx: typer.Context,
     once: Annotated[bool, typer.Option("--once", help="Run one pass and exit.")] = False,
     interval: Annotated[float | None, typer.Option(help="Seconds between passes.")] = None,
-    site: Annotated[list[str] | None, typer.Option(help="Only these sites (repeatable); splits a portfolio across workers.")] = None,
-    since: Annotated[str | None, typer.Option(
-        help="Scan from here instead of the last 48 h (detect.lookback_hours): a duration (12h, 7d, 2w) "
-             f"or a date/time (2026-12-01, naive is {HOME_TIMEZONE} time). Counted back from each site's newest reading "
-             "for a duration, from the wall clock for a date.")] = None,
+    site: Annotated[
+        list[str] | None, typer.Option(help="Only these sites (repeatable); splits a portfolio across workers.")
+    ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            help="Scan from here instead of the last 48 h (detect.lookback_hours): a duration (12h, 7d, 2w) "
+            f"or a date/time (2026-12-01, naive is {HOME_TIMEZONE} time). Counted back from each site's newest reading "
+            "for a duration, from the wall clock for a date."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print each pass as one line of JSON (for scripts).")] = False,
-    metrics_port: Annotated[int, typer.Option(help="Port of the Prometheus metrics endpoint (0 = off; not served with --once).")] = 9109,
+    metrics_port: Annotated[
+        int, typer.Option(help="Port of the Prometheus metrics endpoint (0 = off; not served with --once).")
+    ] = 9109,
 ) -> None:
     """Run waste detection passes over recent data and keep alerts up to date; each pass prints a summary."""
     from kilowatch.detect_metrics import DetectMetrics, serve
@@ -122,8 +151,9 @@ def detect(
         serve(metrics_port, metrics)
     if settings.detect.shards:
         if site:
-            raise typer.BadParameter("--site lists and detect.shards exclude each other: replicas lease shards",
-                                     param_hint="--site")
+            raise typer.BadParameter(
+                "--site lists and detect.shards exclude each other: replicas lease shards", param_hint="--site"
+            )
         _replica_loop(detector, settings, stop, metrics, once=once, as_json=as_json, since=since)
         return
     while True:
@@ -135,8 +165,17 @@ def detect(
         log.debug("detection pass: %s", report)
         top = _touched_alerts(sessions, int(started), site)
         if as_json:
-            typer.echo(json.dumps({**asdict(report), "lookback_hours": settings.detect.lookback_hours,
-                                   "elapsed_s": round(elapsed, 3), "top_waste": top}, default=str))
+            typer.echo(
+                json.dumps(
+                    {
+                        **asdict(report),
+                        "lookback_hours": settings.detect.lookback_hours,
+                        "elapsed_s": round(elapsed, 3),
+                        "top_waste": top,
+                    },
+                    default=str,
+                )
+            )
         else:
             typer.echo(summary(report, settings.detect.lookback_hours, elapsed, top, default_lookback=since is None))
         # A heartbeat for container health checks: its age tells whether passes still finish.
@@ -151,8 +190,9 @@ def _replica_loop(detector, settings, stop, metrics, *, once: bool, as_json: boo
     from core.db.leases import ShardLeases
     from kilowatch.detect_replica import Replica
 
-    leases = ShardLeases(detector.sessions, shards=settings.detect.shards, lease_s=settings.detect.lease_s,
-                         interval_s=settings.detect.interval_s)
+    leases = ShardLeases(
+        detector.sessions, shards=settings.detect.shards, lease_s=settings.detect.lease_s, interval_s=settings.detect.interval_s
+    )
     leases.ensure()
     log.info("detection replica %s: %d shards, lease %.1f s", leases.holder, leases.shards, leases.lease_s)
     replica = Replica(detector, leases, stop)
@@ -166,10 +206,22 @@ def _replica_loop(detector, settings, stop, metrics, *, once: bool, as_json: boo
         elapsed = time.monotonic() - clock
         top = _touched_alerts(detector.sessions, int(started), list(done.site_ids)) if done.site_ids else []
         if as_json:
-            typer.echo(json.dumps({**asdict(done.report), "lookback_hours": settings.detect.lookback_hours,
-                                   "elapsed_s": round(elapsed, 3), "top_waste": top, "pass_no": done.pass_no,
-                                   "replica": leases.holder, "shards": list(done.shards),
-                                   "site_ids": list(done.site_ids)}, default=str), nl=True)
+            typer.echo(
+                json.dumps(
+                    {
+                        **asdict(done.report),
+                        "lookback_hours": settings.detect.lookback_hours,
+                        "elapsed_s": round(elapsed, 3),
+                        "top_waste": top,
+                        "pass_no": done.pass_no,
+                        "replica": leases.holder,
+                        "shards": list(done.shards),
+                        "site_ids": list(done.site_ids),
+                    },
+                    default=str,
+                ),
+                nl=True,
+            )
         else:
             typer.echo(f"Pass {done.pass_no}, shards {list(done.shards)} of {leases.shards} (replica {leases.holder}):")
             typer.echo(summary(done.report, settings.detect.lookback_hours, elapsed, top, default_lookback=since is None))

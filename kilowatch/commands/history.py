@@ -56,8 +56,16 @@ def parse_ts(text: str, tz: ZoneInfo) -> int:
     return int(moment.timestamp())
 
 
-def read_csv(path: Path, tz: ZoneInfo, progress=None, task=None, *,  # rich progress
-             meter_column: str = "meter", value_column: str = "value", label_column: str | None = None) -> Parsed:
+def read_csv(
+    path: Path,
+    tz: ZoneInfo,
+    progress=None,
+    task=None,
+    *,  # rich progress
+    meter_column: str = "meter",
+    value_column: str = "value",
+    label_column: str | None = None,
+) -> Parsed:
     """Read ``timestamp, meter, value[, site]`` rows; never raises on a bad row, counts it.
 
     Other names for the meter and value columns may be given; with ``label_column``, that
@@ -76,8 +84,9 @@ def read_csv(path: Path, tz: ZoneInfo, progress=None, task=None, *,  # rich prog
         if label_column is not None and "label" not in fields:
             missing.add(label_column)
         if missing:
-            raise typer.BadParameter(f"{path}: missing column(s) {', '.join(sorted(missing))}; "
-                                     "expected timestamp, meter, value and optionally site")
+            raise typer.BadParameter(
+                f"{path}: missing column(s) {', '.join(sorted(missing))}; expected timestamp, meter, value and optionally site"
+            )
         seen: set[tuple[str, int]] = set()
         for line, row in enumerate(reader, start=2):
             if progress is not None and line % 5000 == 0:
@@ -127,10 +136,21 @@ def _report(parsed: Parsed, accepted: int, what: str) -> None:
 
 def import_(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV with columns timestamp, meter, value and optionally site.", exists=True, dir_okay=False)],
-    values: Annotated[Values, typer.Option(help="register: value is the cumulative register (kWh); interval: kWh used in the interval ending at timestamp.")] = Values.register,
-    site: Annotated[str | None, typer.Option(help="Site of meters the registry does not know (when the CSV has no site column).")] = None,
-    category: Annotated[str | None, typer.Option(help="Category for meters the registry does not know, e.g. public_hvac.")] = None,
+    file: Annotated[
+        Path, typer.Argument(help="CSV with columns timestamp, meter, value and optionally site.", exists=True, dir_okay=False)
+    ],
+    values: Annotated[
+        Values,
+        typer.Option(
+            help="register: value is the cumulative register (kWh); interval: kWh used in the interval ending at timestamp."
+        ),
+    ] = Values.register,
+    site: Annotated[
+        str | None, typer.Option(help="Site of meters the registry does not know (when the CSV has no site column).")
+    ] = None,
+    category: Annotated[
+        str | None, typer.Option(help="Category for meters the registry does not know, e.g. public_hvac.")
+    ] = None,
     tz: Annotated[str, typer.Option(help="Time zone of timestamps without one.")] = HOME_TIMEZONE,
 ) -> None:
     """Load a CSV of meter readings into the configured time-series store."""
@@ -189,8 +209,7 @@ def import_(
                     register = value
                     energy = value - previous if previous is not None and value >= previous else 0.0
                 previous = register
-                batch.append(EnergyPoint(meter.site_id, meter_id, meter.category.value, ts, round(register, 6),
-                                         round(energy, 6)))
+                batch.append(EnergyPoint(meter.site_id, meter_id, meter.category.value, ts, round(register, 6), round(energy, 6)))
                 accepted += 1
                 if len(batch) >= _BATCH:
                     store.write(batch)

@@ -18,19 +18,29 @@ log = logging.getLogger(__name__)
 def ingest(
     ctx: typer.Context,
     metrics_port: Annotated[int, typer.Option(help="Port of the Prometheus metrics endpoint and /healthz (0 = off).")] = 9108,
-    metrics_host: Annotated[str | None, typer.Option(
-        help="Address the metrics endpoint listens on (ingest.metrics_host, 127.0.0.1 by default; 0.0.0.0 for all).")] = None,
+    metrics_host: Annotated[
+        str | None,
+        typer.Option(
+            help="Address the metrics endpoint listens on (ingest.metrics_host, 127.0.0.1 by default; 0.0.0.0 for all)."
+        ),
+    ] = None,
     host: Annotated[str | None, typer.Option(help="MQTT broker host.")] = None,
     mqtt_port: Annotated[int | None, typer.Option("--mqtt-port", help="MQTT broker port.")] = None,
-    writers: Annotated[int | None, typer.Option(
-        min=1, max=64, help="Writer processes, each writing a share of the sites (ingest.writers, 1 by default: one process).")] = None,
+    writers: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=64, help="Writer processes, each writing a share of the sites (ingest.writers, 1 by default: one process)."
+        ),
+    ] = None,
 ) -> None:
     """Consume meter readings from MQTT into the time-series store until SIGTERM or Ctrl-C."""
     from ingest import IngestWorker
     from kilowatch.runtime import stop_on_signals
     from kilowatch.wiring import open_database, open_series
 
-    settings = settings_from(ctx, mqtt={"host": host, "port": mqtt_port}, ingest={"metrics_host": metrics_host, "writers": writers})
+    settings = settings_from(
+        ctx, mqtt={"host": host, "port": mqtt_port}, ingest={"metrics_host": metrics_host, "writers": writers}
+    )
     stop = stop_on_signals()
     options = dict(
         spool_path=settings.spool_path,
@@ -48,20 +58,33 @@ def ingest(
         from kilowatch.logs import setup_logging
 
         open_database(settings)  # migrated once, here, before the writers open it
-        worker = ProcessWorker(settings.mqtt, settings.ingest, partial(open_series, settings), partial(open_database, settings),
-                               writers=settings.ingest.writers, setup_logging=partial(setup_logging, settings.log_level), **options)
+        worker = ProcessWorker(
+            settings.mqtt,
+            settings.ingest,
+            partial(open_series, settings),
+            partial(open_database, settings),
+            writers=settings.ingest.writers,
+            setup_logging=partial(setup_logging, settings.log_level),
+            **options,
+        )
     if metrics_port:
         from ingest.metrics import serve_metrics
 
         try:
             serve_metrics(metrics_port, worker.metrics_registry, addr=settings.ingest.metrics_host)
         except OSError as exc:
-            console.print(f"[red]kilowatch ingest:[/red] {_cannot_listen(exc, settings.ingest.metrics_host, metrics_port)}",
-                          soft_wrap=True)
+            console.print(
+                f"[red]kilowatch ingest:[/red] {_cannot_listen(exc, settings.ingest.metrics_host, metrics_port)}", soft_wrap=True
+            )
             raise typer.Exit(1) from None
     worker.start()
-    log.info("ingesting from %s:%d (%s) as client id %s", settings.mqtt.host, settings.mqtt.port,
-             settings.mqtt.topic_prefix, settings.mqtt.client_id)
+    log.info(
+        "ingesting from %s:%d (%s) as client id %s",
+        settings.mqtt.host,
+        settings.mqtt.port,
+        settings.mqtt.topic_prefix,
+        settings.mqtt.client_id,
+    )
     # Until SIGTERM/Ctrl-C, or until the writer fails: then exit 1 so the ingest is restarted.
     if worker.run_until(stop):
         raise typer.Exit(1)
@@ -70,8 +93,10 @@ def ingest(
 def _cannot_listen(exc: OSError, host: str, port: int) -> str:
     """One line saying why the metrics endpoint cannot listen, and which flag changes it."""
     if exc.errno == errno.EADDRINUSE:
-        return (f"metrics port {port} on {host} is already in use (another ingest?); "
-                f"choose another with --metrics-port N, or turn metrics off with --metrics-port 0")
+        return (
+            f"metrics port {port} on {host} is already in use (another ingest?); "
+            f"choose another with --metrics-port N, or turn metrics off with --metrics-port 0"
+        )
     if isinstance(exc, socket.gaierror) or exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
         return f"cannot listen on {host}:{port} for metrics ({exc.strerror or exc}); check --metrics-host"
     return f"cannot listen on {host}:{port} for metrics ({exc.strerror or exc}); choose another --metrics-port"

@@ -54,15 +54,31 @@ def _hourly(parsed, values: Values) -> dict[str, tuple[np.ndarray, np.ndarray, n
 
 def score(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV of hourly readings: timestamp, meter, value (optionally site).", exists=True, dir_okay=False)],
+    file: Annotated[
+        Path,
+        typer.Argument(help="CSV of hourly readings: timestamp, meter, value (optionally site).", exists=True, dir_okay=False),
+    ],
     out: Annotated[Path, typer.Option("--out", help="Where to write the scores CSV.")],
-    values: Annotated[Values, typer.Option(help="interval: value is the hour's kWh; register: a cumulative register.")] = Values.interval,
-    tz: Annotated[str, typer.Option(help="Time zone of the meters and of timestamps without one (UTC keeps naive clock times as they are).")] = HOME_TIMEZONE,
-    calendar: Annotated[str, typer.Option(help="Country whose public holidays are judged like Sundays (ISO code: CN, US, DE, ...), or 'none' for plain weekdays.")] = "CN",
+    values: Annotated[
+        Values, typer.Option(help="interval: value is the hour's kWh; register: a cumulative register.")
+    ] = Values.interval,
+    tz: Annotated[
+        str, typer.Option(help="Time zone of the meters and of timestamps without one (UTC keeps naive clock times as they are).")
+    ] = HOME_TIMEZONE,
+    calendar: Annotated[
+        str,
+        typer.Option(
+            help="Country whose public holidays are judged like Sundays (ISO code: CN, US, DE, ...), or 'none' for plain weekdays."
+        ),
+    ] = "CN",
     meter_column: Annotated[str, typer.Option(help="Name of the column that identifies the meter.")] = "meter",
     value_column: Annotated[str, typer.Option(help="Name of the column with the readings.")] = "value",
-    labels: Annotated[str | None, typer.Option(help="Column of 0/1 labels made by people: print ROC-AUC, PR-AUC and event F1 against it.")] = None,
-    scorer: Annotated[Scorer, typer.Option(help="kilowatch, or a naive reference scorer to compare with (these flag nothing).")] = Scorer.kilowatch,
+    labels: Annotated[
+        str | None, typer.Option(help="Column of 0/1 labels made by people: print ROC-AUC, PR-AUC and event F1 against it.")
+    ] = None,
+    scorer: Annotated[
+        Scorer, typer.Option(help="kilowatch, or a naive reference scorer to compare with (these flag nothing).")
+    ] = Scorer.kilowatch,
 ) -> None:
     """Write per-reading anomaly scores (higher is more abnormal, either way), directions and flags."""
     from kilowatch.evaluation.labelled import compare
@@ -97,11 +113,22 @@ def score(
             figures[meter_id] = compare(value[at], episode[at], truth)
         for i, line in enumerate(lines.tolist()):
             k = at[i]
-            rows.append((line, [datetime.fromtimestamp(int(ts[i]), tz=zone).isoformat(), meter_id, round(float(kwh[i]), 4),
-                                "" if np.isnan(expected[k]) else round(float(expected[k]), 4),
-                                "" if np.isnan(value[k]) else round(float(value[k]), 4),
-                                _DIRECTION[int(direction[k])], int(flag[k]), int(episode[k]) or "",
-                                kinds.get(int(episode[k]), "")]))
+            rows.append(
+                (
+                    line,
+                    [
+                        datetime.fromtimestamp(int(ts[i]), tz=zone).isoformat(),
+                        meter_id,
+                        round(float(kwh[i]), 4),
+                        "" if np.isnan(expected[k]) else round(float(expected[k]), 4),
+                        "" if np.isnan(value[k]) else round(float(value[k]), 4),
+                        _DIRECTION[int(direction[k])],
+                        int(flag[k]),
+                        int(episode[k]) or "",
+                        kinds.get(int(episode[k]), ""),
+                    ],
+                )
+            )
     rows.sort(key=lambda r: r[0])
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", newline="", encoding="utf-8") as f:
@@ -120,8 +147,10 @@ def _print_figures(figures: dict, scorer: str) -> None:
     print(f"| {scorer} | hours | labelled | ROC-AUC | PR-AUC | events found | episodes correct | event F1 |")
     print("|---|---|---|---|---|---|---|---|")
     for meter_id, f in figures.items():
-        print(f"| {meter_id} | {f.hours} | {f.labelled} | {f.roc_auc:.3f} | {f.pr_auc:.3f} | {f.found}/{f.events} | "
-              f"{f.correct}/{f.episodes} | {f.f1:.2f} |")
+        print(
+            f"| {meter_id} | {f.hours} | {f.labelled} | {f.roc_auc:.3f} | {f.pr_auc:.3f} | {f.found}/{f.events} | "
+            f"{f.correct}/{f.episodes} | {f.f1:.2f} |"
+        )
     roc = np.nanmean([f.roc_auc for f in figures.values()])
     pr = np.nanmean([f.pr_auc for f in figures.values()])
     found, events = sum(f.found for f in figures.values()), sum(f.events for f in figures.values())

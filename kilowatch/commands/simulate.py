@@ -16,6 +16,7 @@ from kilowatch.rates import RATE_SYNTAX, parse_rates
 if TYPE_CHECKING:
     from simulators.publisher import SimulationResult
 
+
 class Window(NamedTuple):
     """What to publish: readings from ``first`` for ``days``; paced from ``live_from`` when set."""
 
@@ -43,38 +44,103 @@ def window(days: float, start: date | None, step_s: int, live: bool, now: float)
         return Window(latest - (steps - 1) * step_s, steps * step_s / DAY, None)
     first = local_midnight(start)
     if first > now:
-        raise typer.BadParameter(f"{start} is after now: readings from the future are refused by ingest "
-                                 "(use no --start for the days before now)", param_hint="--start")
+        raise typer.BadParameter(
+            f"{start} is after now: readings from the future are refused by ingest (use no --start for the days before now)",
+            param_hint="--start",
+        )
     if live:
         return Window(first, days, latest)
     if first + days * DAY <= latest + step_s:
         return Window(first, days, None)
     steps = (latest - first) // step_s + 1
-    return Window(first, steps * step_s / DAY, None,
-                  f"Backfill ends now: {steps * step_s / DAY:.1f} of the {days:g} days asked from {start}.")
+    return Window(
+        first,
+        steps * step_s / DAY,
+        None,
+        f"Backfill ends now: {steps * step_s / DAY:.1f} of the {days:g} days asked from {start}.",
+    )
 
 
 def simulate(
     ctx: typer.Context,
     sites: Annotated[int, typer.Option(help="Number of simulated sites.", min=1)] = 10,
-    days: Annotated[float, typer.Option(help="Simulated days to publish (365 for a year of history); a backfill is the days before now.", min=0.01)] = 1.0,
-    start: Annotated[str | None, typer.Option(help=f"First simulated day, YYYY-MM-DD ({HOME_TIMEZONE}), not after today; a backfill still ends now. Default: --days before now.")] = None,
-    speed: Annotated[float | None, typer.Option(help="Live mode: simulated seconds per wall second (60 = an hour a minute). Omit to backfill as fast as the broker takes it.")] = None,
+    days: Annotated[
+        float,
+        typer.Option(help="Simulated days to publish (365 for a year of history); a backfill is the days before now.", min=0.01),
+    ] = 1.0,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            help=f"First simulated day, YYYY-MM-DD ({HOME_TIMEZONE}), not after today; a backfill still ends now. Default: --days before now."
+        ),
+    ] = None,
+    speed: Annotated[
+        float | None,
+        typer.Option(
+            help="Live mode: simulated seconds per wall second (60 = an hour a minute). Omit to backfill as fast as the broker takes it."
+        ),
+    ] = None,
     step: Annotated[int, typer.Option(help="Seconds between readings of a meter (60 to 86400).", min=60, max=86400)] = 900,
-    per_meter: Annotated[bool, typer.Option("--per-meter", help="One message per meter reading instead of one gateway batch per site and step.")] = False,
-    seed: Annotated[int, typer.Option(help="Seed: the same seed publishes the same sites, readings, events and delivery faults.")] = 0,
-    meter_scale: Annotated[float, typer.Option(help="Multiply the meters of each site (1 gives ~14 a site, 3.5 gives ~48).", min=0.1)] = 1.0,
+    per_meter: Annotated[
+        bool, typer.Option("--per-meter", help="One message per meter reading instead of one gateway batch per site and step.")
+    ] = False,
+    seed: Annotated[
+        int, typer.Option(help="Seed: the same seed publishes the same sites, readings, events and delivery faults.")
+    ] = 0,
+    meter_scale: Annotated[
+        float, typer.Option(help="Multiply the meters of each site (1 gives ~14 a site, 3.5 gives ~48).", min=0.1)
+    ] = 1.0,
     no_waste: Annotated[bool, typer.Option("--no-waste", help="Inject no waste (faults from --fault still apply).")] = False,
-    waste: Annotated[list[str] | None, typer.Option("--waste", help=f"Waste events per site-week for a kind ({RATE_SYNTAX}); replaces the default mix of 0.3 for every kind. Kinds: lights_daylight, lights_after_hours, hvac_after_hours, pump_night, base_load_creep, elevator_idle, compressed_air_leak.")] = None,
-    fault: Annotated[list[str] | None, typer.Option("--fault", help=f"Data faults or meter events per meter-week ({RATE_SYNTAX}). Kinds: stuck_register, spike, dropout, register_rollover, register_reset. Default: none.")] = None,
+    waste: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--waste",
+            help=f"Waste events per site-week for a kind ({RATE_SYNTAX}); replaces the default mix of 0.3 for every kind. Kinds: lights_daylight, lights_after_hours, hvac_after_hours, pump_night, base_load_creep, elevator_idle, compressed_air_leak.",
+        ),
+    ] = None,
+    fault: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fault",
+            help=f"Data faults or meter events per meter-week ({RATE_SYNTAX}). Kinds: stuck_register, spike, dropout, register_rollover, register_reset. Default: none.",
+        ),
+    ] = None,
     duplicates: Annotated[float, typer.Option(help="Share of messages published twice (0-1).", min=0.0, max=1.0)] = 0.0,
-    late: Annotated[float, typer.Option(help="Share of messages held back 1..--max-late-steps steps, so they arrive out of order (0-1).", min=0.0, max=1.0)] = 0.0,
+    late: Annotated[
+        float,
+        typer.Option(
+            help="Share of messages held back 1..--max-late-steps steps, so they arrive out of order (0-1).", min=0.0, max=1.0
+        ),
+    ] = 0.0,
     max_late_steps: Annotated[int, typer.Option(help="Longest delay of a late message, in steps.", min=1)] = 4,
-    bad_payloads: Annotated[float, typer.Option(help="Bad payloads per good message (malformed JSON, NaN, wrong types, unknown meter, future timestamp), 0-1.", min=0.0, max=1.0)] = 0.0,
-    ground_truth: Annotated[Path | None, typer.Option(help="Write the injected events (ground truth) to PATH.csv and PATH.json, and delivery counts to PATH.delivery.json.")] = None,
-    declare_hours: Annotated[bool, typer.Option("--declare-hours", help="Each site's meta announcement declares its opening hours (most real managers declare none; the detector learns them either way).")] = False,
-    weather: Annotated[str, typer.Option(help="measured: each site's gateway also publishes its hourly outdoor temperature "
-                                              "(the weather topic); none: readings only.")] = "none",
+    bad_payloads: Annotated[
+        float,
+        typer.Option(
+            help="Bad payloads per good message (malformed JSON, NaN, wrong types, unknown meter, future timestamp), 0-1.",
+            min=0.0,
+            max=1.0,
+        ),
+    ] = 0.0,
+    ground_truth: Annotated[
+        Path | None,
+        typer.Option(
+            help="Write the injected events (ground truth) to PATH.csv and PATH.json, and delivery counts to PATH.delivery.json."
+        ),
+    ] = None,
+    declare_hours: Annotated[
+        bool,
+        typer.Option(
+            "--declare-hours",
+            help="Each site's meta announcement declares its opening hours (most real managers declare none; the detector learns them either way).",
+        ),
+    ] = False,
+    weather: Annotated[
+        str,
+        typer.Option(
+            help="measured: each site's gateway also publishes its hourly outdoor temperature "
+            "(the weather topic); none: readings only."
+        ),
+    ] = "none",
     progress: Annotated[bool, typer.Option("--progress/--no-progress", help="Show a progress bar.")] = True,
     host: Annotated[str | None, typer.Option(help="MQTT broker host.")] = None,
     mqtt_port: Annotated[int | None, typer.Option("--mqtt-port", help="MQTT broker port.")] = None,
@@ -104,8 +170,10 @@ def simulate(
     if span.note:
         console.print(span.note)
     if speed is not None and speed > 1:
-        console.print(f"At {speed:g}x the readings run ahead of the clock; ingest refuses those more than "
-                      f"{settings.ingest.max_future_s:,} s ahead (ingest.max_future_s; kilowatch demo raises it).")
+        console.print(
+            f"At {speed:g}x the readings run ahead of the clock; ingest refuses those more than "
+            f"{settings.ingest.max_future_s:,} s ahead (ingest.max_future_s; kilowatch demo raises it)."
+        )
     portfolio = build_portfolio(sites, seed, meter_scale=meter_scale)
     begin, days = span.first, span.days
     end = begin + int(round(days * DAY))
@@ -124,7 +192,9 @@ def simulate(
         batch=not per_meter,
         ground_truth_path=ground_truth,
         progress=progress,
-        delivery=DeliveryConfig(duplicate_rate=duplicates, late_rate=late, max_late_steps=max_late_steps, bad_payload_rate=bad_payloads),
+        delivery=DeliveryConfig(
+            duplicate_rate=duplicates, late_rate=late, max_late_steps=max_late_steps, bad_payload_rate=bad_payloads
+        ),
         live_from=span.live_from,
         accepted_window_s=(settings.ingest.max_age_s, settings.ingest.max_future_s),
         declare_hours=declare_hours,

@@ -59,8 +59,9 @@ def users_list(ctx: typer.Context) -> None:
     with sessions() as session:
         for user in session.scalars(select(UserRecord).order_by(UserRecord.id)):
             sites = "all" if user.site_ids is None else ", ".join(user.site_ids) or "-"
-            table.add_row(str(user.id), user.username, user.display_name, user.role, sites, user.locale,
-                          "yes" if user.disabled else "")
+            table.add_row(
+                str(user.id), user.username, user.display_name, user.role, sites, user.locale, "yes" if user.disabled else ""
+            )
     console.print(table)
 
 

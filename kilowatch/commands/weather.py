@@ -9,15 +9,23 @@ import typer
 
 from kilowatch.context import settings_from
 
-weather_app = typer.Typer(help="A site's measured outdoor temperature (detection uses it instead of its proxy).",
-                          no_args_is_help=True)
+weather_app = typer.Typer(
+    help="A site's measured outdoor temperature (detection uses it instead of its proxy).", no_args_is_help=True
+)
 
 
 @weather_app.command("import")
 def import_weather(
     ctx: typer.Context,
-    file: Annotated[Path, typer.Argument(help="CSV with a 'ts,temp_c' header; ts ISO 8601 with a zone or epoch seconds.",
-                                         exists=True, dir_okay=False, readable=True)],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            help="CSV with a 'ts,temp_c' header; ts ISO 8601 with a zone or epoch seconds.",
+            exists=True,
+            dir_okay=False,
+            readable=True,
+        ),
+    ],
     site: Annotated[str, typer.Option(help="The registered site the temperatures belong to.")],
 ) -> None:
     """Store the file's hourly temperatures (samples within an hour averaged, a stored hour replaced);

@@ -30,15 +30,25 @@ from models.profile import ProfileBaseline
 
 def _gbr() -> HistGradientBoostingRegressor:
     # Absolute loss: the history holds waste (realistic scenario), a median is not pulled by it.
-    return HistGradientBoostingRegressor(loss="absolute_error", max_iter=200, learning_rate=0.1,
-                                         min_samples_leaf=10, random_state=0)
+    return HistGradientBoostingRegressor(
+        loss="absolute_error", max_iter=200, learning_rate=0.1, min_samples_leaf=10, random_state=0
+    )
 
 
 def compare(scenario: str, seed: int, sites: int, weeks: float, history_days: int) -> dict[str, list[float]]:
     """CV(MAE) of each model on each scored meter's normal evaluation hours."""
     with tempfile.TemporaryDirectory() as tmp:
-        world = build_world(Path(tmp), seed=seed, sites=sites, weeks=weeks, history_days=history_days,
-                            mix=dict.fromkeys(_waste_kinds(), 1.0), faults={}, scenario=scenario, weather="measured")
+        world = build_world(
+            Path(tmp),
+            seed=seed,
+            sites=sites,
+            weeks=weeks,
+            history_days=history_days,
+            mix=dict.fromkeys(_waste_kinds(), 1.0),
+            faults={},
+            scenario=scenario,
+            weather="measured",
+        )
         cache = HourlyCache(world.store)
         busy: dict[str, list[tuple[int, int]]] = {}
         for event, _ in world.events + world.history_events:

@@ -92,8 +92,9 @@ def real_buildings(path: Path, *, mask_labelled: bool = False) -> dict[str, dict
         series.sort()
         start = next(i for i, (ts, _) in enumerate(series) if ts.hour == 0)
         ts = [t for t, _ in series[start:]]
-        out[building] = shape_stats(np.array([v for _, v in series[start:]]),
-                                    np.array([t.weekday() for t in ts]), np.array([t.hour for t in ts]))
+        out[building] = shape_stats(
+            np.array([v for _, v in series[start:]]), np.array([t.weekday() for t in ts]), np.array([t.hour for t in ts])
+        )
     return out
 
 
@@ -171,11 +172,15 @@ def main(argv: list[str]) -> int:
         print("usage: python -m kilowatch.evaluation.calibration REAL.csv [--sweep]", file=sys.stderr)
         return 2
     lines = _table(f"Real buildings ({Path(argv[0]).name}), every hour", real_buildings(Path(argv[0])))
-    lines += _table(f"Real buildings ({Path(argv[0]).name}), hours labelled anomalous masked",
-                    real_buildings(Path(argv[0]), mask_labelled=True))
+    lines += _table(
+        f"Real buildings ({Path(argv[0]).name}), hours labelled anomalous masked",
+        real_buildings(Path(argv[0]), mask_labelled=True),
+    )
     for scenario in ("classic", "realistic"):
-        lines += _table(f"Simulated sites, scenario {scenario} (8 sites, seed 1, 8 weeks from 2025-05-12, no waste)",
-                        simulated_sites(scenario))
+        lines += _table(
+            f"Simulated sites, scenario {scenario} (8 sites, seed 1, 8 weeks from 2025-05-12, no waste)",
+            simulated_sites(scenario),
+        )
     print("\n".join(lines))
     return 0
 

@@ -97,8 +97,7 @@ class Scores:
 
 
 def _overlap(alert: AlertRecord, event: WasteEvent) -> bool:
-    return (alert.meter_id == event.meter_id and alert.started_at < event.end + SLACK_S
-            and event.start < alert.ended_at + SLACK_S)
+    return alert.meter_id == event.meter_id and alert.started_at < event.end + SLACK_S and event.start < alert.ended_at + SLACK_S
 
 
 def detected_at(alert: AlertRecord) -> int:
@@ -135,8 +134,14 @@ def _earliest(alerts: list[AlertRecord], event: WasteEvent, seen: Seen | None) -
     return min(found, key=lambda f: (f[0], f[1].id)) if found else None
 
 
-def score(alerts: Iterable[AlertRecord], events: Iterable[tuple[WasteEvent, float]], *, site_weeks: float,
-          seen: Seen | None = None, past: Iterable[WasteEvent] = ()) -> Scores:
+def score(
+    alerts: Iterable[AlertRecord],
+    events: Iterable[tuple[WasteEvent, float]],
+    *,
+    site_weeks: float,
+    seen: Seen | None = None,
+    past: Iterable[WasteEvent] = (),
+) -> Scores:
     """Precision, recall and F1 per kind, delays, kWh error, false alerts and faults called waste.
 
     ``past``: waste injected in the training history, not scored; an alert on it and on no
@@ -144,8 +149,7 @@ def score(alerts: Iterable[AlertRecord], events: Iterable[tuple[WasteEvent, floa
     events = list(events)
     past = list(past)
     scored = [e for e, _ in events if event_class(e) == "waste"]
-    alerts = [a for a in alerts
-              if not (any(_overlap(a, p) for p in past) and not any(_overlap(a, e) for e in scored))]
+    alerts = [a for a in alerts if not (any(_overlap(a, p) for p in past) and not any(_overlap(a, e) for e in scored))]
     waste = [(e, kwh) for e, kwh in events if event_class(e) == "waste"]
     faults = [e for e, _ in events if event_class(e) != "waste"]
     kinds = sorted({e.kind for e, _ in waste} | {a.kind for a in alerts})
@@ -191,10 +195,21 @@ def score(alerts: Iterable[AlertRecord], events: Iterable[tuple[WasteEvent, floa
             false_kinds[alert.kind] += 1
     faults_called = sum(1 for a in alerts if any(_overlap(a, f) for f in faults))
     est_kwh = sum(a.wasted_kwh for a in alerts if a.id in on_waste)
-    return Scores(by_kind, overall, any_kind, dict(delays), true_kwh, est_kwh, false_alerts, site_weeks,
-                  faults_called, len(faults),
-                  len(on_waste) / any_kind.detected if any_kind.detected else float("nan"),
-                  dict(false_kinds), detected_true_kwh)
+    return Scores(
+        by_kind,
+        overall,
+        any_kind,
+        dict(delays),
+        true_kwh,
+        est_kwh,
+        false_alerts,
+        site_weeks,
+        faults_called,
+        len(faults),
+        len(on_waste) / any_kind.detected if any_kind.detected else float("nan"),
+        dict(false_kinds),
+        detected_true_kwh,
+    )
 
 
 def alerts_per_site_week(alerts: Iterable[AlertRecord], start: int, end: int, sites: int) -> float:

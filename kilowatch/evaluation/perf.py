@@ -44,8 +44,14 @@ from models.scoring import SiteScanner
 START = 1_746_979_200  # 2025-05-12 00:00 Asia/Shanghai
 TRAINING_DAYS, LOOKBACK_HOURS = 28, 48
 TEMPLATES = 8
-_CATEGORIES = (MeterCategory.CORRIDOR_LIGHTING, MeterCategory.LOBBY_LIGHTING, MeterCategory.PUBLIC_HVAC,
-               MeterCategory.WATER_PUMP, MeterCategory.ELEVATOR, MeterCategory.AIR_COMPRESSOR)
+_CATEGORIES = (
+    MeterCategory.CORRIDOR_LIGHTING,
+    MeterCategory.LOBBY_LIGHTING,
+    MeterCategory.PUBLIC_HVAC,
+    MeterCategory.WATER_PUMP,
+    MeterCategory.ELEVATOR,
+    MeterCategory.AIR_COMPRESSOR,
+)
 
 
 @dataclass
@@ -64,8 +70,13 @@ def _template(k: int, n_meters: int, hours: np.ndarray, train_end: int) -> Templ
     cats = [_CATEGORIES[(k + j) % len(_CATEGORIES)] for j in range(n_meters)]
     rated = rng.uniform(10, 100, n_meters)
     dark, open_ = 1 - X[:, DAYLIGHT_COL], X[:, OPEN_COL]
-    shapes = {"lighting": 0.1 + 0.8 * dark, "public_hvac": 0.05 + 0.6 * open_, "water_pump": 0.1 + 0.5 * open_,
-              "elevator": 0.05 + 0.4 * open_, "air_compressor": 0.15 + 0.5 * open_}
+    shapes = {
+        "lighting": 0.1 + 0.8 * dark,
+        "public_hvac": 0.05 + 0.6 * open_,
+        "water_pump": 0.1 + 0.5 * open_,
+        "elevator": 0.05 + 0.4 * open_,
+        "air_compressor": 0.15 + 0.5 * open_,
+    }
     kwh = np.empty((hours.size, n_meters))
     for j, c in enumerate(cats):
         shape = shapes["lighting" if "lighting" in c.value else c.value]
@@ -73,8 +84,9 @@ def _template(k: int, n_meters: int, hours: np.ndarray, train_end: int) -> Templ
     kwh[-10:-4, k % n_meters] += 0.6 * rated[k % n_meters]  # one episode per site: the alert path runs too
     train = hours < train_end
     fitted = ProfileBaseline().fit(X[train], kwh[train])
-    baselines = [StoredBaseline(f"m{j}", fitted.output(j), int(hours[0]), train_end, 0, dict(fitted.quality_[j]))
-                 for j in range(n_meters)]
+    baselines = [
+        StoredBaseline(f"m{j}", fitted.output(j), int(hours[0]), train_end, 0, dict(fitted.quality_[j])) for j in range(n_meters)
+    ]
     return Template(site, cats, rated, kwh, baselines)
 
 
@@ -98,10 +110,22 @@ def _portfolio(sessions, n_sites: int, n_meters: int, templates: list[Template])
         sid = f"site-{i:05d}"
         site = Site(sid, f"站点{i}", SiteType.OFFICE, "上海", "上海", 31.2, 121.5)
         meters = [Meter(f"{sid}-{j}", sid, t.categories[j], float(t.rated[j])) for j in range(n_meters)]
-        site_rows.append({"site_id": sid, "name": site.name, "site_type": "office", "city": "上海", "province": "上海",
-                          "latitude": 31.2, "longitude": 121.5, "timezone": HOME_TIMEZONE})
-        meter_rows += [{"meter_id": m.meter_id, "site_id": sid, "category": m.category.value, "rated_kw": m.rated_kw,
-                        "name": ""} for m in meters]
+        site_rows.append(
+            {
+                "site_id": sid,
+                "name": site.name,
+                "site_type": "office",
+                "city": "上海",
+                "province": "上海",
+                "latitude": 31.2,
+                "longitude": 121.5,
+                "timezone": HOME_TIMEZONE,
+            }
+        )
+        meter_rows += [
+            {"meter_id": m.meter_id, "site_id": sid, "category": m.category.value, "rated_kw": m.rated_kw, "name": ""}
+            for m in meters
+        ]
         out.append((site, meters))
     with sessions.begin() as session:
         session.execute(insert(SiteRecord), site_rows)
@@ -135,8 +159,14 @@ def _pass(args: tuple) -> dict:
     cache = MemoryHours(hours, templates, n_meters)
     out: dict = {}
     with threadpool_limits(limits=1):
-        cold = DetectionPass(None, session_factory(create_db_engine(cold_url)), settings, CarbonSettings(), scanner=SiteScanner(BaselineBank(None)),
-                             cache=cache)
+        cold = DetectionPass(
+            None,
+            session_factory(create_db_engine(cold_url)),
+            settings,
+            CarbonSettings(),
+            scanner=SiteScanner(BaselineBank(None)),
+            cache=cache,
+        )
         for name, at in (("cold_first", now - 2 * HOUR), ("cold_second", now - HOUR)):
             seconds, cpu, report = _timed(cold, at, site_ids)
             out[f"{name}_s"], out[f"{name}_cpu_s"] = seconds, cpu
@@ -153,8 +183,9 @@ def _pass(args: tuple) -> dict:
         detector = DetectionPass(None, sessions, settings, CarbonSettings(), scanner=scanner, cache=cache)
         out["restart_first_s"], out["restart_first_cpu_s"], report = _timed(detector, now - HOUR, site_ids)
         # Not timed: one forest per template, shared with the template's other sites.
-        unlimited = DetectionPass(None, sessions, settings.model_copy(update={"fit_budget_s": None}), CarbonSettings(),
-                                  scanner=scanner, cache=cache)
+        unlimited = DetectionPass(
+            None, sessions, settings.model_copy(update={"fit_budget_s": None}), CarbonSettings(), scanner=scanner, cache=cache
+        )
         for k in range(len(templates)):
             mine = [sid for sid in site_ids if int(sid.split("-")[1]) % len(templates) == k]
             if not mine:
@@ -173,6 +204,7 @@ def _pass(args: tuple) -> dict:
 def _databases(directory: Path, postgres: str | None) -> Iterator[tuple[str, Callable[[], str]]]:
     """The registry's URL, and what copies it for the cold start: SQLite files, or PostgreSQL databases."""
     if postgres is None:
+
         def copy_sqlite() -> str:
             shutil.copy(directory / "perf.db", directory / "cold.db")
             return f"sqlite:///{directory / 'cold.db'}"
@@ -188,8 +220,14 @@ def _databases(directory: Path, postgres: str | None) -> Iterator[tuple[str, Cal
         yield main, copy_postgres
 
 
-def detection_pass(n_sites: int, n_meters: int, workers: int, directory: Path,
-                   budget_s: float | None = DetectSettings().fit_budget_s, postgres: str | None = None) -> dict:
+def detection_pass(
+    n_sites: int,
+    n_meters: int,
+    workers: int,
+    directory: Path,
+    budget_s: float | None = DetectSettings().fit_budget_s,
+    postgres: str | None = None,
+) -> dict:
     """Wall time of one pass over ``n_sites`` x ``n_meters`` split across ``workers`` processes.
 
     The registry (sites, meters, alerts) is SQLite unless ``postgres`` names a server where
@@ -198,8 +236,9 @@ def detection_pass(n_sites: int, n_meters: int, workers: int, directory: Path,
         return _detection_pass(n_sites, n_meters, workers, db_url, copy_for_cold_start, budget_s)
 
 
-def _detection_pass(n_sites: int, n_meters: int, workers: int, db_url: str, copy_for_cold_start: Callable[[], str],
-                    budget_s: float | None) -> dict:
+def _detection_pass(
+    n_sites: int, n_meters: int, workers: int, db_url: str, copy_for_cold_start: Callable[[], str], budget_s: float | None
+) -> dict:
     engine = create_db_engine(db_url)
     migrate(engine)
     now = START + TRAINING_DAYS * DAY
@@ -216,18 +255,26 @@ def _detection_pass(n_sites: int, n_meters: int, workers: int, db_url: str, copy
         results = pool.map(_pass, [(db_url, cold_url, share, n_meters, now, budget_s) for share in shares])
     wall = time.perf_counter() - began
     worst = {key: round(max(r[key] for r in results), 2) for key in results[0] if key.endswith("_s")}
-    return {"sites": n_sites, "meters": n_sites * n_meters, "workers": workers, "fit_budget_s": budget_s,
-            "registry": db_url.split(":", 1)[0],
-            "pass_s": worst["steady_s"], "cpu_s_per_worker": worst["steady_cpu_s"],
-            "cold_first_pass_s": worst["cold_first_s"], "cold_second_pass_s": worst["cold_second_s"],
-            "restart_first_pass_s": worst["restart_first_s"],
-            "cpu_s_per_worker_cold_first": worst["cold_first_cpu_s"],
-            "cpu_s_per_worker_cold_second": worst["cold_second_cpu_s"],
-            "cpu_s_per_worker_restart_first": worst["restart_first_cpu_s"],
-            "cold_first_fitted": sum(r["cold_first_fitted"] for r in results),
-            "cold_first_deferred": sum(r["cold_first_deferred"] for r in results),
-            "cold_second_fitted": sum(r["cold_second_fitted"] for r in results),
-            "wall_s_with_setup": round(wall, 2), "alerts_opened": sum(r["alerts_opened"] for r in results)}
+    return {
+        "sites": n_sites,
+        "meters": n_sites * n_meters,
+        "workers": workers,
+        "fit_budget_s": budget_s,
+        "registry": db_url.split(":", 1)[0],
+        "pass_s": worst["steady_s"],
+        "cpu_s_per_worker": worst["steady_cpu_s"],
+        "cold_first_pass_s": worst["cold_first_s"],
+        "cold_second_pass_s": worst["cold_second_s"],
+        "restart_first_pass_s": worst["restart_first_s"],
+        "cpu_s_per_worker_cold_first": worst["cold_first_cpu_s"],
+        "cpu_s_per_worker_cold_second": worst["cold_second_cpu_s"],
+        "cpu_s_per_worker_restart_first": worst["restart_first_cpu_s"],
+        "cold_first_fitted": sum(r["cold_first_fitted"] for r in results),
+        "cold_first_deferred": sum(r["cold_first_deferred"] for r in results),
+        "cold_second_fitted": sum(r["cold_second_fitted"] for r in results),
+        "wall_s_with_setup": round(wall, 2),
+        "alerts_opened": sum(r["alerts_opened"] for r in results),
+    }
 
 
 def scoring_throughput(n_meters: int = 50, days: int = 365) -> dict:
@@ -247,9 +294,14 @@ def scoring_throughput(n_meters: int = 50, days: int = 365) -> dict:
         ProfileBaseline().fit(X[: 24 * TRAINING_DAYS], t.kwh[: 24 * TRAINING_DAYS])
         fit_s = time.perf_counter() - fit_began
     readings = int(scores.size)
-    return {"readings": readings, "seconds": round(total_s, 4), "readings_per_s": int(readings / total_s),
-            "features_share": round(features_s / total_s, 2),
-            "site_fit_ms": round(1000 * fit_s, 1), "meters_per_fit": n_meters}
+    return {
+        "readings": readings,
+        "seconds": round(total_s, 4),
+        "readings_per_s": int(readings / total_s),
+        "features_share": round(features_s / total_s, 2),
+        "site_fit_ms": round(1000 * fit_s, 1),
+        "meters_per_fit": n_meters,
+    }
 
 
 def main(argv: list[str] | None = None) -> dict:
@@ -257,11 +309,19 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--sites", type=int, default=5000)
     parser.add_argument("--meters", type=int, default=50)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--fit-budget", type=float, default=DetectSettings().fit_budget_s,
-                        help="Seconds of fitting a pass may spend (detect.fit_budget_s).")
-    parser.add_argument("--postgres", metavar="URL", default=None,
-                        help="Keep the registry in PostgreSQL: a server URL where the run may create and drop "
-                             "two databases (e.g. postgresql://postgres@127.0.0.1:5432/postgres). Default: SQLite files.")
+    parser.add_argument(
+        "--fit-budget",
+        type=float,
+        default=DetectSettings().fit_budget_s,
+        help="Seconds of fitting a pass may spend (detect.fit_budget_s).",
+    )
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        default=None,
+        help="Keep the registry in PostgreSQL: a server URL where the run may create and drop "
+        "two databases (e.g. postgresql://postgres@127.0.0.1:5432/postgres). Default: SQLite files.",
+    )
     args = parser.parse_args(argv)
     scoring = scoring_throughput(args.meters)
     print(f"scoring: {scoring}")

@@ -32,16 +32,24 @@ def pass_count(world: World, pass_hours: int) -> int:
     return max(1, -(-(world.end - world.eval_start) // step))
 
 
-def run_detection(world: World, *, pass_hours: int = 6, training_days: int = 28, lookback_hours: int = 48,
-                  on_pass: Callable[[int, int], None] | None = None) -> RunResult:
+def run_detection(
+    world: World,
+    *,
+    pass_hours: int = 6,
+    training_days: int = 28,
+    lookback_hours: int = 48,
+    on_pass: Callable[[int, int], None] | None = None,
+) -> RunResult:
     """Passes every ``pass_hours`` of data time over the evaluation period, then one at its end.
 
     ``on_pass(done, total)`` is called after each pass (a progress bar)."""
-    detector = DetectionPass(world.store, world.sessions,
-                             # No fit budget: five sites never need one, and a run must not depend on timing.
-                             DetectSettings(training_days=training_days, lookback_hours=lookback_hours,
-                                            fit_budget_s=None),
-                             CarbonSettings())
+    detector = DetectionPass(
+        world.store,
+        world.sessions,
+        # No fit budget: five sites never need one, and a run must not depend on timing.
+        DetectSettings(training_days=training_days, lookback_hours=lookback_hours, fit_budget_s=None),
+        CarbonSettings(),
+    )
     began = time.perf_counter()
     passes, total = 0, pass_count(world, pass_hours)
     seen: dict[int, list[tuple[int, int]]] = {}

@@ -59,9 +59,16 @@ class Scenario:
             hours = random_hours(portfolio.sites, seed, (eval_start + 2 * DAY, end - 2 * DAY))
             if not self.hours_change:  # the same draws, the change left out
                 hours = {site: SiteHours(h.periods[:1]) for site, h in hours.items()}
-            return Realism(hours=hours,
-                           drift_per_week=DRIFT_PER_WEEK, drift_origin=start, fronts=True, noise_rho=NOISE_RHO,
-                           noise_scale=NOISE_SCALE, day_sd=DAY_SD, seed=seed)
+            return Realism(
+                hours=hours,
+                drift_per_week=DRIFT_PER_WEEK,
+                drift_origin=start,
+                fronts=True,
+                noise_rho=NOISE_RHO,
+                noise_scale=NOISE_SCALE,
+                day_sd=DAY_SD,
+                seed=seed,
+            )
         if self.name == "schedule-change":
             return Realism(hours=widened_hours(portfolio.sites, change_day(eval_start, end)), seed=seed)
         return None
@@ -76,8 +83,9 @@ def change_day(eval_start: int, end: int) -> int:
 SCENARIOS: dict[str, Scenario] = {
     "classic": Scenario("classic"),
     "realistic": Scenario("realistic", history_waste=HISTORY_WASTE_SHARE, faults_overlap_waste=True),
-    "realistic-steady-hours": Scenario("realistic-steady-hours", history_waste=HISTORY_WASTE_SHARE,
-                                       faults_overlap_waste=True, hours_change=False),
+    "realistic-steady-hours": Scenario(
+        "realistic-steady-hours", history_waste=HISTORY_WASTE_SHARE, faults_overlap_waste=True, hours_change=False
+    ),
     "schedule-change": Scenario("schedule-change", events=False),
 }
 DEFAULT_SCENARIO = "realistic"

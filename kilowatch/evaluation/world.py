@@ -64,16 +64,28 @@ def event_class(event: WasteEvent) -> str:
 HISTORY_GAP_S = 2 * DAY
 
 
-def plan(portfolio: Portfolio, start: int, end: int, mix: Mapping[str, float], faults: Mapping[str, float],
-         seed: int, **options) -> list[WasteEvent]:
+def plan(
+    portfolio: Portfolio, start: int, end: int, mix: Mapping[str, float], faults: Mapping[str, float], seed: int, **options
+) -> list[WasteEvent]:
     """Seeded events in ``[start, end)`` with the simulator's scenario planner."""
     return plan_scenarios(portfolio, start, end, mix=dict(mix), faults=dict(faults), seed=seed, **options)
 
 
-def build_world(directory: Path, *, seed: int, sites: int, weeks: float, history_days: int,
-                mix: Mapping[str, float], faults: Mapping[str, float] | None = None,
-                start: datetime = DEFAULT_START, extra_events: list[WasteEvent] | None = None,
-                scenario: Scenario | str = "classic", declare_hours: bool = False, weather: str = "none") -> World:
+def build_world(
+    directory: Path,
+    *,
+    seed: int,
+    sites: int,
+    weeks: float,
+    history_days: int,
+    mix: Mapping[str, float],
+    faults: Mapping[str, float] | None = None,
+    start: datetime = DEFAULT_START,
+    extra_events: list[WasteEvent] | None = None,
+    scenario: Scenario | str = "classic",
+    declare_hours: bool = False,
+    weather: str = "none",
+) -> World:
     """Simulate ``history_days`` of history then ``weeks`` with events, into ``directory``.
 
     The history is clean but in scenarios with ``history_waste``. ``declare_hours``: the sites are
@@ -91,12 +103,20 @@ def build_world(directory: Path, *, seed: int, sites: int, weeks: float, history
     hours = realism.hours if realism is not None else None
     if not scenario.events:
         mix, faults = {}, {}
-    events = plan(portfolio, eval_start, end, mix, faults or {}, seed, hours=hours,
-                  faults_overlap_waste=scenario.faults_overlap_waste) + list(extra_events or [])
+    events = plan(
+        portfolio, eval_start, end, mix, faults or {}, seed, hours=hours, faults_overlap_waste=scenario.faults_overlap_waste
+    ) + list(extra_events or [])
     history: list[WasteEvent] = []
     if scenario.history_waste > 0 and eval_start - HISTORY_GAP_S > t0:
-        history = plan(portfolio, t0, eval_start - HISTORY_GAP_S, {k: v * scenario.history_waste for k, v in mix.items()},
-                       {}, seed + 0x4157, hours=hours)
+        history = plan(
+            portfolio,
+            t0,
+            eval_start - HISTORY_GAP_S,
+            {k: v * scenario.history_waste for k, v in mix.items()},
+            {},
+            seed + 0x4157,
+            hours=hours,
+        )
     store = EmbeddedStore(directory / "series.sqlite")
     gen = generate(portfolio, t0, end, waste=events + history, seed=seed, realism=realism)
     category = {m.meter_id: m.category.value for m in portfolio.all_meters()}
@@ -122,9 +142,17 @@ def build_world(directory: Path, *, seed: int, sites: int, weeks: float, history
             upsert_site(session, announced, portfolio.meters[site.site_id])
         if weather == "measured":
             ids = [site.site_id for site in gen.sites.sites]
-            write_temperatures(session, [TemperaturePoint(sid, hour, float(t)) for hour, temps in
-                                         hourly_temperatures(gen.sites, t0, end) for sid, t in zip(ids, temps, strict=True)], "sim")
+            write_temperatures(
+                session,
+                [
+                    TemperaturePoint(sid, hour, float(t))
+                    for hour, temps in hourly_temperatures(gen.sites, t0, end)
+                    for sid, t in zip(ids, temps, strict=True)
+                ],
+                "sim",
+            )
     past = set(history)
     scored = [(e, kwh) for e, kwh in gen.events() if e not in past]
-    return World(portfolio, store, sessions, scored, t0, eval_start, end,
-                 [(e, kwh) for e, kwh in gen.events() if e in past], realism)
+    return World(
+        portfolio, store, sessions, scored, t0, eval_start, end, [(e, kwh) for e, kwh in gen.events() if e in past], realism
+    )

@@ -60,8 +60,12 @@ def sensor_reading(sensor: Mapping, tz: str = DEFAULT_TZ) -> dict:
     energy = sensor.get("ENERGY")
     if not isinstance(energy, Mapping) or "Total" not in energy:
         raise NotAnEnergyReading("payload has no ENERGY.Total")
-    body = {"v": WIRE_VERSION, "ts": format_ts(_epoch(sensor.get("Time"), tz)),
-            "register": round(_total(energy["Total"], "Total"), 3), "unit": "kWh"}
+    body = {
+        "v": WIRE_VERSION,
+        "ts": format_ts(_epoch(sensor.get("Time"), tz)),
+        "register": round(_total(energy["Total"], "Total"), 3),
+        "unit": "kWh",
+    }
     if energy.get("Power") is not None:
         body |= {"power": _total(energy["Power"], "Power"), "power_unit": "W"}
     return body

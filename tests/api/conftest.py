@@ -81,10 +81,18 @@ def _seeded_world(db_url: str, tmp_path) -> Iterator[World]:
         upsert_site(session, SITE_A, METERS_A)
         upsert_site(session, SITE_B, METERS_B)
         alerts = {
-            "a_open_high": alert_row("sh-a", "a-corr", status="open", severity="high", wasted=30.0, kind="baseline_excess", hour=2),
-            "a_ack_medium": alert_row("sh-a", "a-corr", status="acknowledged", severity="medium", wasted=10.0, kind="after_hours", hour=10),
-            "a_resolved_low": alert_row("sh-a", "a-corr", status="resolved", severity="low", wasted=5.0, kind="baseline_excess", hour=20),
-            "b_open_high": alert_row("bj-b", "b-corr", status="open", severity="high", wasted=50.0, kind="baseline_excess", hour=4),
+            "a_open_high": alert_row(
+                "sh-a", "a-corr", status="open", severity="high", wasted=30.0, kind="baseline_excess", hour=2
+            ),
+            "a_ack_medium": alert_row(
+                "sh-a", "a-corr", status="acknowledged", severity="medium", wasted=10.0, kind="after_hours", hour=10
+            ),
+            "a_resolved_low": alert_row(
+                "sh-a", "a-corr", status="resolved", severity="low", wasted=5.0, kind="baseline_excess", hour=20
+            ),
+            "b_open_high": alert_row(
+                "bj-b", "b-corr", status="open", severity="high", wasted=50.0, kind="baseline_excess", hour=4
+            ),
         }
         session.add_all(alerts.values())
         keys = {
@@ -94,10 +102,18 @@ def _seeded_world(db_url: str, tmp_path) -> Iterator[World]:
         }
         users = {role: f"{role}-password-123" for role in ("admin", "manager", "viewer")}
         for role, password in users.items():
-            session.add(UserRecord(
-                username=role, display_name=f"{role} 用户", password_hash=_hashed(password), role=role,
-                site_ids=None if role == "admin" else ["sh-a"], locale="zh", disabled=False, created_at=T0,
-            ))
+            session.add(
+                UserRecord(
+                    username=role,
+                    display_name=f"{role} 用户",
+                    password_hash=_hashed(password),
+                    role=role,
+                    site_ids=None if role == "admin" else ["sh-a"],
+                    locale="zh",
+                    disabled=False,
+                    created_at=T0,
+                )
+            )
         session.commit()
         ids = {name: record.id for name, record in alerts.items()}
     yield World(alerts=ids, keys=keys, sessions=sessions, store=store, users=users)
@@ -119,4 +135,3 @@ def client(world: World, settings: Settings) -> Iterator[TestClient]:
     app = create_app(settings, world.store, world.sessions, QUIET)
     with TestClient(app, raise_server_exceptions=False) as test_client:
         yield test_client
-

@@ -47,14 +47,26 @@ def alert_row(site_id: str, meter_id: str, *, status: str, severity: str, wasted
         "text_zh": "走廊照明午夜后仍未关闭。",
     }
     return AlertRecord(
-        site_id=site_id, meter_id=meter_id, category="corridor_lighting", kind=kind, status=status,
-        severity=severity, started_at=started, ended_at=started + 3 * HOUR, ongoing=False,
-        actual_kwh=wasted + 4.0, expected_kwh=4.0, wasted_kwh=wasted, cost_cny=wasted * 0.85,
-        co2e_kg=wasted * 0.5, factor_kg_per_kwh=0.5, factor_source="test", explanation=json.dumps(explanation),
-        created_at=started, updated_at=started,
+        site_id=site_id,
+        meter_id=meter_id,
+        category="corridor_lighting",
+        kind=kind,
+        status=status,
+        severity=severity,
+        started_at=started,
+        ended_at=started + 3 * HOUR,
+        ongoing=False,
+        actual_kwh=wasted + 4.0,
+        expected_kwh=4.0,
+        wasted_kwh=wasted,
+        cost_cny=wasted * 0.85,
+        co2e_kg=wasted * 0.5,
+        factor_kg_per_kwh=0.5,
+        factor_source="test",
+        explanation=json.dumps(explanation),
+        created_at=started,
+        updated_at=started,
     )
-
-
 
 
 def as_(key: str) -> dict[str, str]:

@@ -64,7 +64,9 @@ RULES: dict[str, Rule] = {
     "GET /api/v1/sites/{site_id}/carbon": Rule(READ, scoped=True, params={"start": "2024-06-01", "end": "2024-06-02"}),
     "GET /api/v1/carbon": Rule(READ, params={"start": "2024-06-01", "end": "2024-06-02"}),
     "POST /api/v1/sites/{site_id}/weather": Rule(ACT, scoped=True, body={"csv": "ts,temp_c\n2024-06-01T00:00:00Z,21.5\n"}),
-    "GET /api/v1/sites/{site_id}/meters/{meter_id}/series": Rule(READ, scoped=True, params={"start": "2024-06-01", "end": "2024-06-02"}),
+    "GET /api/v1/sites/{site_id}/meters/{meter_id}/series": Rule(
+        READ, scoped=True, params={"start": "2024-06-01", "end": "2024-06-02"}
+    ),
     "GET /api/v1/alerts": Rule(READ),
     "GET /api/v1/dead-letters": Rule(ADMIN),
     "GET /api/v1/alerts/stream": Rule(READ),
@@ -77,8 +79,11 @@ RULES: dict[str, Rule] = {
     "POST /api/v1/alerts/{alert_id}/snooze": Rule(ACT, scoped=True, body={"hours": 1}),
     "POST /api/v1/alerts/{alert_id}/feedback": Rule(ACT, scoped=True, body={"reason": "cleaning"}),
     "GET /api/v1/sites/{site_id}/green-instruments": Rule(READ, scoped=True),
-    "POST /api/v1/sites/{site_id}/green-instruments": Rule(ADMIN, scoped=True, body={
-        "instrument": "gec", "mwh": 10, "period_start": "2024-06-01", "period_end": "2024-06-30", "vintage_year": 2024}),
+    "POST /api/v1/sites/{site_id}/green-instruments": Rule(
+        ADMIN,
+        scoped=True,
+        body={"instrument": "gec", "mwh": 10, "period_start": "2024-06-01", "period_end": "2024-06-30", "vintage_year": 2024},
+    ),
     "DELETE /api/v1/sites/{site_id}/green-instruments/{instrument_id}": Rule(ADMIN, scoped=True),
     "GET /api/v1/webhooks": Rule(ADMIN),
     "POST /api/v1/webhooks": Rule(ADMIN, body={"name": "x", "url": "http://127.0.0.1:9/hook"}),
@@ -114,17 +119,28 @@ def test_the_route_table_matches_the_openapi_document():
 @pytest.fixture
 def matrix_client(world, settings):
     with world.sessions() as session:
-        hook = WebhookRecord(name="w", url="http://127.0.0.1:9/hook", format="json", events=["alert.opened"],
-                             site_ids=None, secret=None, active=True, created_at=0)
+        hook = WebhookRecord(
+            name="w",
+            url="http://127.0.0.1:9/hook",
+            format="json",
+            events=["alert.opened"],
+            site_ids=None,
+            secret=None,
+            active=True,
+            created_at=0,
+        )
         session.add(hook)
         instruments = {
-            site: GreenInstrumentRecord(site_id=site, instrument="gec", mwh=1, period_start=0, period_end=1,
-                                        vintage_year=2024, reference="", created_at=0)
+            site: GreenInstrumentRecord(
+                site_id=site, instrument="gec", mwh=1, period_start=0, period_end=1, vintage_year=2024, reference="", created_at=0
+            )
             for site in ("sh-a", "bj-b")
         }
         session.add_all(instruments.values())
         # A fresh change on bj-b, so a leaking stream would show it.
-        session.execute(update(AlertRecord).where(AlertRecord.id == world.alerts["b_open_high"]).values(updated_at=int(time.time()) + 5))
+        session.execute(
+            update(AlertRecord).where(AlertRecord.id == world.alerts["b_open_high"]).values(updated_at=int(time.time()) + 5)
+        )
         session.commit()
         world.webhook_id = hook.id
         world.instrument_ids = {site: record.id for site, record in instruments.items()}
@@ -134,10 +150,18 @@ def matrix_client(world, settings):
 
 def _path(template: str, world, scope: str) -> str:
     values = {
-        "in": {"site_id": "sh-a", "meter_id": "a-corr", "alert_id": world.alerts["a_open_high"],
-               "instrument_id": world.instrument_ids["sh-a"]},
-        "out": {"site_id": "bj-b", "meter_id": "b-corr", "alert_id": world.alerts["b_open_high"],
-                "instrument_id": world.instrument_ids["bj-b"]},
+        "in": {
+            "site_id": "sh-a",
+            "meter_id": "a-corr",
+            "alert_id": world.alerts["a_open_high"],
+            "instrument_id": world.instrument_ids["sh-a"],
+        },
+        "out": {
+            "site_id": "bj-b",
+            "meter_id": "b-corr",
+            "alert_id": world.alerts["b_open_high"],
+            "instrument_id": world.instrument_ids["bj-b"],
+        },
         "missing": {"site_id": "xx-none", "meter_id": "nope", "alert_id": 99999, "instrument_id": 99998},
     }[scope]
     return template.format(**values, webhook_id=world.webhook_id)

@@ -20,7 +20,9 @@ def _at(ts: int) -> str:
 @pytest.fixture(scope="module")
 def pg(pg_world_per_module, tmp_path_factory):
     world = pg_world_per_module
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("sync")), world.store, world.sessions, ApiOptions(run_outbox=False))
+    app = create_app(
+        Settings(data_dir=tmp_path_factory.mktemp("sync")), world.store, world.sessions, ApiOptions(run_outbox=False)
+    )
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client, world
 
@@ -37,7 +39,8 @@ def test_updated_since_keeps_alerts_changed_at_or_after_it(pg):
     client, world = pg
     # Seeded alerts were last updated when they started: hours 2, 10, 20 (site A) and 4 (site B).
     assert _ids(client, world, updated_since=_at(T0 + 10 * HOUR)) == {
-        world.alerts["a_ack_medium"], world.alerts["a_resolved_low"]
+        world.alerts["a_ack_medium"],
+        world.alerts["a_resolved_low"],
     }
 
 
@@ -52,7 +55,8 @@ def test_start_and_end_keep_episodes_overlapping_the_range(pg):
     # Episodes last 3 hours: 2-5, 10-13, 20-23 (A) and 4-7 (B). The range 5-11 overlaps 4-7 and 10-13;
     # 2-5 ends exactly at its start, so it does not overlap.
     assert _ids(client, world, start=_at(T0 + 5 * HOUR), end=_at(T0 + 11 * HOUR)) == {
-        world.alerts["b_open_high"], world.alerts["a_ack_medium"]
+        world.alerts["b_open_high"],
+        world.alerts["a_ack_medium"],
     }
     assert _ids(client, world, start=_at(T0 + 21 * HOUR)) == {world.alerts["a_resolved_low"]}
     assert _ids(client, world, end=_at(T0 + 3 * HOUR)) == {world.alerts["a_open_high"]}

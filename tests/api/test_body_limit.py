@@ -35,7 +35,9 @@ def test_a_streamed_oversized_body_is_refused_as_it_arrives(world, settings):
 
     with _client(world, settings) as client:
         # A generator goes out chunked: no Content-Length to check up front.
-        response = client.post(_comments(world), content=chunks(), headers={**as_(world.keys["admin"]), "Content-Type": "application/json"})
+        response = client.post(
+            _comments(world), content=chunks(), headers={**as_(world.keys["admin"]), "Content-Type": "application/json"}
+        )
     assert_problem(response, 413)
 
 

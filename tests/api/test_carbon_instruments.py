@@ -7,7 +7,14 @@ import pytest
 from tests.api.seed import A_CORR_KWH, A_PV_KWH, HOURS, as_, assert_problem
 
 JUNE_1_AND_2 = {"start": "2024-06-01", "end": "2024-06-02"}
-GEC = {"instrument": "gec", "mwh": 1, "period_start": "2024-06-01", "period_end": "2024-06-30", "vintage_year": 2024, "reference": "GEC-1"}
+GEC = {
+    "instrument": "gec",
+    "mwh": 1,
+    "period_start": "2024-06-01",
+    "period_end": "2024-06-30",
+    "vintage_year": 2024,
+    "reference": "GEC-1",
+}
 
 
 def _create(client, key, site="sh-a", body=GEC):
@@ -18,7 +25,9 @@ def test_an_admin_records_a_gec_and_readers_of_the_site_see_it(client, world):
     created = _create(client, world.keys["admin"])
     assert created.status_code == 201, created.text
     listed = client.get("/api/v1/sites/sh-a/green-instruments", headers=as_(world.keys["viewer"])).json()
-    assert [(i["id"], i["instrument"], i["mwh"], i["reference"]) for i in listed["data"]] == [(created.json()["id"], "gec", 1.0, "GEC-1")]
+    assert [(i["id"], i["instrument"], i["mwh"], i["reference"]) for i in listed["data"]] == [
+        (created.json()["id"], "gec", 1.0, "GEC-1")
+    ]
 
 
 @pytest.mark.parametrize("role", ["manager", "viewer"])
@@ -50,7 +59,14 @@ def test_an_instrument_cannot_be_deleted_through_another_site(client, world):
 
 @pytest.mark.parametrize(
     "change",
-    [{"mwh": 0}, {"mwh": 1.5}, {"instrument": "rec"}, {"period_end": "2024-05-01"}, {"period_start": "soon"}, {"vintage_year": 1900}],
+    [
+        {"mwh": 0},
+        {"mwh": 1.5},
+        {"instrument": "rec"},
+        {"period_end": "2024-05-01"},
+        {"period_start": "soon"},
+        {"vintage_year": 1900},
+    ],
 )
 def test_invalid_instruments_are_422_problems(client, world, change):
     assert_problem(_create(client, world.keys["admin"], body={**GEC, **change}), 422)

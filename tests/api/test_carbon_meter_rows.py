@@ -18,11 +18,14 @@ def test_meters_by_site_match_the_registry_and_follow_a_changed_meter(world):
     with world.sessions() as session:
         first = meters_by_site(session)
         assert {s: sorted(m.meter_id for m in ms) for s, ms in first.items()} == {
-            "sh-a": sorted(m.meter_id for m in METERS_A), "bj-b": sorted(m.meter_id for m in METERS_B),
+            "sh-a": sorted(m.meter_id for m in METERS_A),
+            "bj-b": sorted(m.meter_id for m in METERS_B),
         }
         assert {m.meter_id: m for m in first["sh-a"]} == {m.meter_id: m for m in METERS_A}
         meter = METERS_A[0]
-        session.execute(update(MeterRecord).where(MeterRecord.meter_id == meter.meter_id).values(category="elevator", rated_kw=9.5))
+        session.execute(
+            update(MeterRecord).where(MeterRecord.meter_id == meter.meter_id).values(category="elevator", rated_kw=9.5)
+        )
         session.commit()
         again = {m.meter_id: m for m in meters_by_site(session)["sh-a"]}
     assert again[meter.meter_id].category is MeterCategory.ELEVATOR

@@ -8,14 +8,31 @@ from tests.api.seed import T0, as_, assert_problem
 
 def _seed(world) -> None:
     with world.sessions() as session:
-        session.add_all([
-            DeadLetterRecord(received_at=T0, kind="malformed_json", topic="kilowatch/v1/site_1/batch",
-                             reason="malformed JSON: Expecting value", payload=b"not json \x00\xff" + b"x" * 500),
-            DeadLetterRecord(received_at=T0 + 60, kind="bad_value", topic="kilowatch/v1/siteX1/m-1/reading",
-                             reason="'kwh' is not a number", payload=b'{"v": 1, "kwh": "NaN"}'),
-            DeadLetterRecord(received_at=T0 + 120, kind="bad_topic", topic="elsewhere/thing",
-                             reason="topic outside the prefix", payload=b"{}"),
-        ])
+        session.add_all(
+            [
+                DeadLetterRecord(
+                    received_at=T0,
+                    kind="malformed_json",
+                    topic="kilowatch/v1/site_1/batch",
+                    reason="malformed JSON: Expecting value",
+                    payload=b"not json \x00\xff" + b"x" * 500,
+                ),
+                DeadLetterRecord(
+                    received_at=T0 + 60,
+                    kind="bad_value",
+                    topic="kilowatch/v1/siteX1/m-1/reading",
+                    reason="'kwh' is not a number",
+                    payload=b'{"v": 1, "kwh": "NaN"}',
+                ),
+                DeadLetterRecord(
+                    received_at=T0 + 120,
+                    kind="bad_topic",
+                    topic="elsewhere/thing",
+                    reason="topic outside the prefix",
+                    payload=b"{}",
+                ),
+            ]
+        )
         session.commit()
 
 

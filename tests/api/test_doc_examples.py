@@ -68,7 +68,10 @@ def test_the_curl_example_prints_sites_carbon_and_changed_alerts(server):
     [script] = _blocks("sh")
     done = subprocess.run(
         ["bash", "-euo", "pipefail", "-c", script.replace(DOC_SITE, SEEDED_SITE)],
-        env=_env(url, key), capture_output=True, text=True, timeout=120,
+        env=_env(url, key),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     sites, site_carbon, portfolio, alerts = [json.loads(line) for line in done.stdout.splitlines()]

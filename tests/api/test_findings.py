@@ -13,12 +13,42 @@ from tests.api.seed import T0, as_, assert_problem
 @pytest.fixture
 def findings(world):
     rows = [
-        DataFindingRecord(site_id="sh-a", meter_id="a-corr", kind="stale_meter", started_at=T0, ended_at=None, open=True,
-                          detail=json.dumps({"last_reading_at": T0}), source="ingest", created_at=T0, updated_at=T0),
-        DataFindingRecord(site_id="sh-a", meter_id="a-gas", kind="register_reset", started_at=T0 + 3600, ended_at=T0 + 7200,
-                          open=False, detail="not json", source="ingest", created_at=T0, updated_at=T0),
-        DataFindingRecord(site_id="bj-b", meter_id="b-corr", kind="gap", started_at=T0, ended_at=None, open=True,
-                          detail="", source="detector", created_at=T0, updated_at=T0),
+        DataFindingRecord(
+            site_id="sh-a",
+            meter_id="a-corr",
+            kind="stale_meter",
+            started_at=T0,
+            ended_at=None,
+            open=True,
+            detail=json.dumps({"last_reading_at": T0}),
+            source="ingest",
+            created_at=T0,
+            updated_at=T0,
+        ),
+        DataFindingRecord(
+            site_id="sh-a",
+            meter_id="a-gas",
+            kind="register_reset",
+            started_at=T0 + 3600,
+            ended_at=T0 + 7200,
+            open=False,
+            detail="not json",
+            source="ingest",
+            created_at=T0,
+            updated_at=T0,
+        ),
+        DataFindingRecord(
+            site_id="bj-b",
+            meter_id="b-corr",
+            kind="gap",
+            started_at=T0,
+            ended_at=None,
+            open=True,
+            detail="",
+            source="detector",
+            created_at=T0,
+            updated_at=T0,
+        ),
     ]
     with world.sessions() as session:
         session.add_all(rows)

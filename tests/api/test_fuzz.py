@@ -41,18 +41,31 @@ pytestmark = pytest.mark.services
 #: Examples per operation and mode: enough to reach edge values of each parameter, little enough for CI
 #: (about 40 s here). KILOWATCH_FUZZ_EXAMPLES=200 digs deeper by hand.
 EXAMPLES = int(os.environ.get("KILOWATCH_FUZZ_EXAMPLES", "12"))
-_DOCUMENTED = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
-               response_headers_conformance]
-CHECKS = {GenerationMode.POSITIVE: [*_DOCUMENTED, positive_data_acceptance],
-          GenerationMode.NEGATIVE: [*_DOCUMENTED, negative_data_rejection]}
+_DOCUMENTED = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+    response_headers_conformance,
+]
+CHECKS = {
+    GenerationMode.POSITIVE: [*_DOCUMENTED, positive_data_acceptance],
+    GenerationMode.NEGATIVE: [*_DOCUMENTED, negative_data_rejection],
+}
 #: Rules across fields that a JSON schema cannot state: valid-looking data may still be a 422.
 BEYOND_THE_SCHEMA = {
     ("/api/v1/carbon", "GET"): "start before end; a span the granularity allows",
     ("/api/v1/sites/{site_id}/carbon", "GET"): "start before end; a span the granularity allows",
     ("/api/v1/sites/{site_id}/meters/{meter_id}/series", "GET"): "start before end; dates that exist",
     ("/api/v1/sites/{site_id}/green-instruments", "POST"): "period_start before period_end; dates that exist",
-    ("/api/v1/sites", "POST"): "time-of-use periods cover the day exactly once; an IANA time zone; opening hours close after they open",
-    ("/api/v1/sites/{site_id}", "PATCH"): "time-of-use periods cover the day exactly once; an IANA time zone; opening hours close after they open",
+    (
+        "/api/v1/sites",
+        "POST",
+    ): "time-of-use periods cover the day exactly once; an IANA time zone; opening hours close after they open",
+    (
+        "/api/v1/sites/{site_id}",
+        "PATCH",
+    ): "time-of-use periods cover the day exactly once; an IANA time zone; opening hours close after they open",
     ("/api/v1/sites/{site_id}/weather", "POST"): "CSV text: a ts,temp_c header, then timestamps and temperatures in range",
 }
 #: Known disagreements between the document and the app: these operations skip only the
@@ -129,19 +142,34 @@ def _as_admin(case, admin: dict[str, str]) -> None:
     other part of the request is looked at; the case itself must say which key it sends,
     or the negative-data check judges credentials that never reached the server.
     """
-    case.headers = {name: value for name, value in (case.headers or {}).items()
-                    if name.lower() not in {"authorization", "x-api-key"}} | admin
+    case.headers = {
+        name: value for name, value in (case.headers or {}).items() if name.lower() not in {"authorization", "x-api-key"}
+    } | admin
     case.cookies = {name: value for name, value in (case.cookies or {}).items() if name != "kw_session"}
 
 
 def _known_ids(world) -> dict[str, object]:
     """Path parameters naming seeded resources, including a webhook and a green instrument."""
     with world.sessions() as session:
-        hook = WebhookRecord(name="w", url="http://127.0.0.1:9/hook", format="json", events=["alert.opened"],
-                             site_ids=None, secret=None, active=True, created_at=0)
-        instrument = GreenInstrumentRecord(site_id="sh-a", instrument="gec", mwh=1, period_start=0, period_end=1,
-                                           vintage_year=2024, reference="", created_at=0)
+        hook = WebhookRecord(
+            name="w",
+            url="http://127.0.0.1:9/hook",
+            format="json",
+            events=["alert.opened"],
+            site_ids=None,
+            secret=None,
+            active=True,
+            created_at=0,
+        )
+        instrument = GreenInstrumentRecord(
+            site_id="sh-a", instrument="gec", mwh=1, period_start=0, period_end=1, vintage_year=2024, reference="", created_at=0
+        )
         session.add_all([hook, instrument])
         session.commit()
-        return {"site_id": "sh-a", "meter_id": "a-corr", "alert_id": world.alerts["a_open_high"],
-                "webhook_id": hook.id, "instrument_id": instrument.id}
+        return {
+            "site_id": "sh-a",
+            "meter_id": "a-corr",
+            "alert_id": world.alerts["a_open_high"],
+            "webhook_id": hook.id,
+            "instrument_id": instrument.id,
+        }

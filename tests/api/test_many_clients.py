@@ -29,10 +29,12 @@ def test_a_burst_of_clients_is_answered_without_waiting_out_the_pool_timeout(tmp
     port = free_port()
     env = {**os.environ, "KILOWATCH_DATA_DIR": str(tmp_path), "KILOWATCH_API__ADMIN_KEY": KEY, "KILOWATCH_LOG_LEVEL": "WARNING"}
     kilowatch = Path(sys.executable).with_name("kilowatch")
-    proc = subprocess.Popen([str(kilowatch), "serve", "--port", str(port)], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [str(kilowatch), "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     url = f"http://127.0.0.1:{port}"
     try:
+
         def ready() -> bool:
             assert proc.poll() is None
             try:

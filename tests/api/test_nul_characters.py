@@ -20,8 +20,14 @@ from tests.api.seed import as_, assert_problem
 pytestmark = pytest.mark.services
 
 NEW_SITE = {
-    "site_id": "gz-c", "name": "天河\u0000广场", "site_type": "mall", "city": "广州", "province": "广东",
-    "latitude": 23.13, "longitude": 113.32, "tariff_cny_per_kwh": 0.78,
+    "site_id": "gz-c",
+    "name": "天河\u0000广场",
+    "site_type": "mall",
+    "city": "广州",
+    "province": "广东",
+    "latitude": 23.13,
+    "longitude": 113.32,
+    "tariff_cny_per_kwh": 0.78,
 }
 
 
@@ -48,13 +54,27 @@ def pg_client(pg_world, tmp_path) -> Iterator[TestClient]:
         ("GET", "/api/v1/sites/sh%00a", None, ["path"]),
         ("POST", "/api/v1/sites", NEW_SITE, ["body", "name"]),
         ("PATCH", "/api/v1/sites/sh-a", {"name": "\u0000"}, ["body", "name"]),
-        ("POST", "/api/v1/webhooks", {"name": "w", "url": "https://example.com/h", "site_ids": ["sh-a", "x\u0000"]},
-         ["body", "site_ids", 1]),
+        (
+            "POST",
+            "/api/v1/webhooks",
+            {"name": "w", "url": "https://example.com/h", "site_ids": ["sh-a", "x\u0000"]},
+            ["body", "site_ids", 1],
+        ),
         ("POST", "/api/v1/auth/session", {"username": "admin\u0000", "password": "whatever-123"}, ["body", "username"]),
         ("POST", "/api/v1/auth/session", {"username": "admin", "password": "x", "\u0000": 1}, ["body", "\\u0000"]),
     ],
-    ids=["alerts-site", "alerts-assignee", "findings-kind", "series-path", "site-path", "site-name", "site-patch",
-         "webhook-list-item", "sign-in-username", "body-key"],
+    ids=[
+        "alerts-site",
+        "alerts-assignee",
+        "findings-kind",
+        "series-path",
+        "site-path",
+        "site-name",
+        "site-patch",
+        "webhook-list-item",
+        "sign-in-username",
+        "body-key",
+    ],
 )
 def test_a_nul_character_is_a_400_problem_naming_where(pg_client, pg_world, method, url, body, loc):
     response = pg_client.request(method, url, json=body, headers=as_(pg_world.keys["admin"]))
@@ -73,8 +93,9 @@ def test_a_refused_body_stores_nothing(pg_client, pg_world):
 
 def test_the_escaped_text_backslash_u0000_is_ordinary_text(pg_client, pg_world):
     name = "literally \\u0000"
-    response = pg_client.post("/api/v1/webhooks", json={"name": name, "url": "https://example.com/h"},
-                              headers=as_(pg_world.keys["admin"]))
+    response = pg_client.post(
+        "/api/v1/webhooks", json={"name": name, "url": "https://example.com/h"}, headers=as_(pg_world.keys["admin"])
+    )
 
     assert response.status_code == 201, response.text
     with pg_world.sessions() as session:

@@ -58,8 +58,11 @@ def test_problem_statuses_follow_from_what_the_route_uses(document, operation, s
 
 
 def test_a_body_that_is_not_utf8_is_a_documented_400(client, world, document):
-    response = client.post("/api/v1/webhooks", content=b'{"name": "\xff\xfe"}',
-                           headers={**as_(world.keys["admin"]), "Content-Type": "application/json"})
+    response = client.post(
+        "/api/v1/webhooks",
+        content=b'{"name": "\xff\xfe"}',
+        headers={**as_(world.keys["admin"]), "Content-Type": "application/json"},
+    )
 
     assert_problem(response, 400)
     assert "400" in dict(_operations(document))["POST /api/v1/webhooks"]["responses"]
@@ -67,8 +70,13 @@ def test_a_body_that_is_not_utf8_is_a_documented_400(client, world, document):
 
 @pytest.mark.parametrize(
     "url",
-    ["https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc", "http://127.0.0.1:9/hook", "HTTP://a",
-     "https://u:p@hooks.example.com/x#frag", "http://xn--fiqs8s.cn/中文路径"],
+    [
+        "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc",
+        "http://127.0.0.1:9/hook",
+        "HTTP://a",
+        "https://u:p@hooks.example.com/x#frag",
+        "http://xn--fiqs8s.cn/中文路径",
+    ],
 )
 def test_a_url_the_document_allows_is_accepted(url):
     assert re.fullmatch(URL_PATTERN, url)

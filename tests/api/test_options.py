@@ -34,7 +34,8 @@ def test_every_api_setting_is_carried_into_the_options_or_is_the_servers():
     option_names = {f.name for f in fields(ApiOptions)}
 
     not_carried = {
-        name for name in ApiSettings.model_fields
+        name
+        for name in ApiSettings.model_fields
         if name not in SERVER_SETTINGS and (name not in option_names or getattr(options, name) != getattr(settings, name))
     }
     assert not not_carried, f"settings that never reach the app: {sorted(not_carried)}"

@@ -54,7 +54,8 @@ def test_new_hashes_are_salted_argon2id_with_the_default_cost():
 def test_the_default_cost_meets_owasp_for_argon2id():
     # OWASP: m=19 MiB with t=2, or m=46 MiB with t=1, at p=1.
     assert (DEFAULT_COST.memory_kib >= 19456 and DEFAULT_COST.time_cost >= 2) or (
-        DEFAULT_COST.memory_kib >= 47104 and DEFAULT_COST.time_cost >= 1)
+        DEFAULT_COST.memory_kib >= 47104 and DEFAULT_COST.time_cost >= 1
+    )
     assert ApiOptions().password_cost == DEFAULT_COST
     assert ApiOptions.from_settings(Settings().api).password_cost == DEFAULT_COST
 
@@ -102,8 +103,10 @@ def test_sign_in_stays_quick_and_unknown_users_take_as_long(world, settings):
     with TestClient(create_app(settings, world.store, world.sessions, options)) as client:
         # Interleaved, so a change in the shared machine's load weighs on both alike.
         for _ in range(7):
-            for username, password, status, times in (("viewer", world.users["viewer"], 201, known),
-                                                      ("nobody-at-all", "some-password-1", 401, unknown)):
+            for username, password, status, times in (
+                ("viewer", world.users["viewer"], 201, known),
+                ("nobody-at-all", "some-password-1", 401, unknown),
+            ):
                 started = time.perf_counter()
                 response = client.post(ME, json={"username": username, "password": password})
                 times.append(time.perf_counter() - started)

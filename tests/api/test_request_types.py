@@ -21,16 +21,30 @@ SITE_TOU = [{"name": "all", "start": "00:00", "end": "24:00", "price": True}]
         ("POST", "/api/v1/alerts/{a}/feedback", {"days": "30"}, "days"),
         ("POST", "/api/v1/alerts/{a}/feedback", {"every_kind": 1}, "every_kind"),
         ("POST", "/api/v1/webhooks", {"name": "w", "url": "https://example.com/h", "active": "yes"}, "active"),
-        ("POST", "/api/v1/sites/sh-a/green-instruments",
-         {"instrument": "gec", "mwh": True, "period_start": "2024-01-01", "period_end": "2024-12-31", "vintage_year": 2024},
-         "mwh"),
-        ("POST", "/api/v1/sites/sh-a/green-instruments",
-         {"instrument": "gec", "mwh": 1, "period_start": "2024-01-01", "period_end": "2024-12-31", "vintage_year": "2024"},
-         "vintage_year"),
+        (
+            "POST",
+            "/api/v1/sites/sh-a/green-instruments",
+            {"instrument": "gec", "mwh": True, "period_start": "2024-01-01", "period_end": "2024-12-31", "vintage_year": 2024},
+            "mwh",
+        ),
+        (
+            "POST",
+            "/api/v1/sites/sh-a/green-instruments",
+            {"instrument": "gec", "mwh": 1, "period_start": "2024-01-01", "period_end": "2024-12-31", "vintage_year": "2024"},
+            "vintage_year",
+        ),
         ("PATCH", "/api/v1/sites/sh-a", {"tou_tariff": SITE_TOU}, "price"),
     ],
-    ids=["snooze-bool", "snooze-text", "feedback-days-text", "feedback-int-as-bool", "webhook-active-text",
-         "instrument-mwh-bool", "instrument-year-text", "tariff-price-bool"],
+    ids=[
+        "snooze-bool",
+        "snooze-text",
+        "feedback-days-text",
+        "feedback-int-as-bool",
+        "webhook-active-text",
+        "instrument-mwh-bool",
+        "instrument-year-text",
+        "tariff-price-bool",
+    ],
 )
 def test_a_number_or_boolean_of_another_json_type_is_a_422(client, world, method, path, body, field):
     url = path.format(a=world.alerts["a_open_high"])

@@ -24,9 +24,11 @@ def test_the_keeper_builds_the_rollups_of_a_backfill_without_any_request(world, 
     try:
         # A backfill written as an older kilowatch did: points ten days ago, no rollup, no marker.
         ten_days_ago = int(time.time()) - 10 * DAY
-        store.write_lines(lp.encode_all([
-            EnergyPoint("sh-a", "a-corr", "corridor_lighting", ten_days_ago + 60 * i, 100.0 + i, 1.0) for i in range(3)
-        ]))
+        store.write_lines(
+            lp.encode_all(
+                [EnergyPoint("sh-a", "a-corr", "corridor_lighting", ten_days_ago + 60 * i, 100.0 + i, 1.0) for i in range(3)]
+            )
+        )
         with TestClient(create_app(settings, store, world.sessions, replace(QUIET, rollup_keep_s=0.2))) as client:
             keeper = client.app.state.rollup_keeper
             wait_for(lambda: keeper.runs >= 1, timeout=60, what="a round of the rollup keeper")

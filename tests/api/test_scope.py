@@ -85,9 +85,7 @@ def test_viewer_may_not_resolve(client, world, viewer):
 
 
 def test_manager_acting_on_another_sites_alert_gets_404(client, world):
-    response = client.post(
-        f"/api/v1/alerts/{world.alerts['b_open_high']}/acknowledge", headers=as_(world.keys["manager"])
-    )
+    response = client.post(f"/api/v1/alerts/{world.alerts['b_open_high']}/acknowledge", headers=as_(world.keys["manager"]))
 
     assert_problem(response, 404)
 

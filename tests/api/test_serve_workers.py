@@ -54,18 +54,29 @@ def _answers_alone(url: str, worker: int, others: list[int]) -> bool:
 def test_two_workers_answer_and_exactly_one_keeps_the_rollups_until_it_dies(tmp_path, postgres_database, influxdb):
     port, log = free_port(), tmp_path / "serve.log"
     env = {
-        **os.environ, "KILOWATCH_DATABASE__URL": postgres_database(),
-        "KILOWATCH_STORE__BACKEND": "influx1", "KILOWATCH_STORE__URL": influxdb.url,
-        "KILOWATCH_STORE__DATABASE": influxdb.new_database(), "KILOWATCH_API__ADMIN_KEY": KEY,
-        "KILOWATCH_API__ROLLUP_KEEP_S": "0.3", "KILOWATCH_LOG_LEVEL": "INFO", "COLUMNS": "400",
+        **os.environ,
+        "KILOWATCH_DATABASE__URL": postgres_database(),
+        "KILOWATCH_STORE__BACKEND": "influx1",
+        "KILOWATCH_STORE__URL": influxdb.url,
+        "KILOWATCH_STORE__DATABASE": influxdb.new_database(),
+        "KILOWATCH_API__ADMIN_KEY": KEY,
+        "KILOWATCH_API__ROLLUP_KEEP_S": "0.3",
+        "KILOWATCH_LOG_LEVEL": "INFO",
+        "COLUMNS": "400",
     }
     kilowatch = Path(sys.executable).with_name("kilowatch")
     with log.open("wb") as out:
         # --data-dir as a flag: the workers must get the parent's flags, or the lock lands elsewhere.
-        proc = subprocess.Popen([str(kilowatch), "--data-dir", str(tmp_path), "serve", "--port", str(port), "--workers", "2"],
-                                env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [str(kilowatch), "--data-dir", str(tmp_path), "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
+
         def ready() -> bool:
             assert proc.poll() is None, log.read_text()[-3000:]
             try:
@@ -77,7 +88,11 @@ def test_two_workers_answer_and_exactly_one_keeps_the_rollups_until_it_dies(tmp_
         workers = _workers(proc.pid)
         for worker in workers:
             others = [w for w in workers if w != worker]
-            wait_for(lambda worker=worker, others=others: _answers_alone(url, worker, others), timeout=90, what=f"worker {worker} answering alone")
+            wait_for(
+                lambda worker=worker, others=others: _answers_alone(url, worker, others),
+                timeout=90,
+                what=f"worker {worker} answering alone",
+            )
         # The admin key was registered once, before the workers started, and every worker knows it.
         assert httpx.get(f"{url}/metrics", headers={"X-API-Key": KEY}, timeout=5).status_code == 200
 

@@ -38,11 +38,17 @@ def test_failed_sign_ins_counted_by_one_worker_block_the_other(tmp_path):
     env.pop("KILOWATCH_DATABASE__URL", None)  # SQLite in the data directory
     kilowatch = Path(sys.executable).with_name("kilowatch")
     with log.open("wb") as out:
-        proc = subprocess.Popen([str(kilowatch), "--data-dir", str(tmp_path), "serve", "--port", str(port), "--workers", "2"],
-                                env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [str(kilowatch), "--data-dir", str(tmp_path), "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     session = f"{url}/api/v1/auth/session"
     try:
+
         def ready() -> bool:
             assert proc.poll() is None, log.read_text()[-3000:]
             try:
@@ -53,7 +59,11 @@ def test_failed_sign_ins_counted_by_one_worker_block_the_other(tmp_path):
         wait_for(ready, timeout=120, what="kilowatch serve --workers 2")
         first, second = _workers(proc.pid)
         for worker, other in ((first, second), (second, first)):
-            wait_for(lambda worker=worker, other=other: _answers_alone(url, worker, [other]), timeout=90, what=f"worker {worker} answering alone")
+            wait_for(
+                lambda worker=worker, other=other: _answers_alone(url, worker, [other]),
+                timeout=90,
+                what=f"worker {worker} answering alone",
+            )
 
         # Kept short: uvicorn replaces a worker that misses its health pings for 5 s (a
         # replacement starts with nothing counted, which only makes the check stricter).

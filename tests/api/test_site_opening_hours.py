@@ -57,15 +57,18 @@ def test_a_new_site_may_declare_hours(client, admin):
     assert body["opening_hours"] == OFFICE
 
 
-@pytest.mark.parametrize("hours", [
-    {"workday": {"open": "19:00", "close": "08:00"}, "other": None},
-    {"workday": {"open": "08:00", "close": "25:00"}, "other": None},
-    {"workday": {"open": "08:10", "close": "19:00"}, "other": None},
-    {"workday": {"open": 8, "close": 19}, "other": None},
-    {"workday": None},
-    {"workday": None, "other": None, "weekend": None},
-    "08:00-19:00",
-])
+@pytest.mark.parametrize(
+    "hours",
+    [
+        {"workday": {"open": "19:00", "close": "08:00"}, "other": None},
+        {"workday": {"open": "08:00", "close": "25:00"}, "other": None},
+        {"workday": {"open": "08:10", "close": "19:00"}, "other": None},
+        {"workday": {"open": 8, "close": 19}, "other": None},
+        {"workday": None},
+        {"workday": None, "other": None, "weekend": None},
+        "08:00-19:00",
+    ],
+)
 def test_bad_hours_are_refused_and_nothing_else_of_the_change_is_applied(client, admin, hours):
     body = assert_problem(client.patch("/api/v1/sites/sh-a", json={"opening_hours": hours, "city": "杭州"}, headers=admin), 422)
 

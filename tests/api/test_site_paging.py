@@ -16,7 +16,9 @@ JUNE_1_AND_2 = {"start": "2024-06-01", "end": "2024-06-02"}
 @pytest.fixture(scope="module")
 def pg(pg_world_per_module, tmp_path_factory):
     world = pg_world_per_module
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("paging")), world.store, world.sessions, ApiOptions(run_outbox=False))
+    app = create_app(
+        Settings(data_dir=tmp_path_factory.mktemp("paging")), world.store, world.sessions, ApiOptions(run_outbox=False)
+    )
     with TestClient(app, raise_server_exceptions=False) as client:
         yield client, as_(world.keys["admin"]), as_(world.keys["viewer"])
 

@@ -21,7 +21,10 @@ def test_a_site_created_without_coordinates_sits_at_its_province_capital(client,
 
     guangzhou = capital_of("广东")
     assert (body["latitude"], body["longitude"], body["location_source"]) == (
-        guangzhou.latitude, guangzhou.longitude, "province_capital")
+        guangzhou.latitude,
+        guangzhou.longitude,
+        "province_capital",
+    )
     [finding] = client.get("/api/v1/sites/gz-c/findings", headers=admin).json()["data"]
     assert (finding["kind"], finding["meter_id"], finding["open"]) == ("no_coordinates", "", True)
 
@@ -40,11 +43,14 @@ def test_a_site_with_coordinates_says_they_were_given(client, admin):
     assert client.get("/api/v1/sites/sh-a", headers=admin).json()["location_source"] == "given"
 
 
-@pytest.mark.parametrize(("change", "field"), [
-    ({"province": "Atlantis"}, "province"),
-    ({"timezone": "Mars/Olympus"}, "timezone"),
-    ({"latitude": 1e308}, "latitude"),
-])
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"province": "Atlantis"}, "province"),
+        ({"timezone": "Mars/Olympus"}, "timezone"),
+        ({"latitude": 1e308}, "latitude"),
+    ],
+)
 def test_the_api_refuses_what_a_meta_announcement_may_not_carry(client, admin, change, field):
     body = assert_problem(client.patch("/api/v1/sites/sh-a", json=change, headers=admin), 422)
     assert field in str(body["errors"])

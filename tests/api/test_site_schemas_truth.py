@@ -6,8 +6,15 @@ import pytest
 
 from tests.api.seed import as_, assert_problem
 
-NEW_SITE = {"site_id": "gz-t", "name": "天河广场", "site_type": "mall", "city": "广州", "province": "广东",
-            "latitude": 23.13, "longitude": 113.32}
+NEW_SITE = {
+    "site_id": "gz-t",
+    "name": "天河广场",
+    "site_type": "mall",
+    "city": "广州",
+    "province": "广东",
+    "latitude": 23.13,
+    "longitude": 113.32,
+}
 
 
 @pytest.fixture
@@ -54,8 +61,9 @@ def test_clearing_a_tariff_with_null_is_documented_and_accepted(client, admin):
     assert response.status_code == 200 and response.json()["tariff_cny_per_kwh"] is None
 
 
-@pytest.mark.parametrize("field,value", [("longitude", True), ("latitude", None), ("latitude", "23.1"),
-                                         ("tariff_cny_per_kwh", False)])
+@pytest.mark.parametrize(
+    "field,value", [("longitude", True), ("latitude", None), ("latitude", "23.1"), ("tariff_cny_per_kwh", False)]
+)
 def test_a_new_site_refuses_a_coordinate_or_price_that_is_not_a_number(client, admin, field, value):
     body = assert_problem(client.post("/api/v1/sites", json={**NEW_SITE, field: value}, headers=admin), 422)
 

@@ -18,16 +18,32 @@ SHARP = 1.2654
 PLAN = {
     "calendar": "CN",
     "versions": [
-        {"from": "2025-01-01",
-         "periods": [{"name": "valley", "start": "22:00", "end": "08:00", "price": 0.3227},
-                     {"name": "peak", "start": "08:00", "end": "22:00", "price": 1.0545}],
-         "seasons": [{"name": "summer", "months": [7, 8],
-                      "periods": [{"name": "sharp", "start": "11:00", "end": "13:00", "price": SHARP}]}],
-         "holidays": {"periods": [{"name": "deep_valley", "start": "10:00", "end": "14:00", "price": 0.21}]}},
-        {"from": "2026-06-01",
-         "periods": [{"name": "flat", "start": "00:00", "end": "24:00", "price": 0.7}],
-         "seasons": [{"name": "summer", "months": [7, 8],
-                      "periods": [{"name": "sharp", "start": "11:00", "end": "13:00", "price": 1.4}]}]},
+        {
+            "from": "2025-01-01",
+            "periods": [
+                {"name": "valley", "start": "22:00", "end": "08:00", "price": 0.3227},
+                {"name": "peak", "start": "08:00", "end": "22:00", "price": 1.0545},
+            ],
+            "seasons": [
+                {
+                    "name": "summer",
+                    "months": [7, 8],
+                    "periods": [{"name": "sharp", "start": "11:00", "end": "13:00", "price": SHARP}],
+                }
+            ],
+            "holidays": {"periods": [{"name": "deep_valley", "start": "10:00", "end": "14:00", "price": 0.21}]},
+        },
+        {
+            "from": "2026-06-01",
+            "periods": [{"name": "flat", "start": "00:00", "end": "24:00", "price": 0.7}],
+            "seasons": [
+                {
+                    "name": "summer",
+                    "months": [7, 8],
+                    "periods": [{"name": "sharp", "start": "11:00", "end": "13:00", "price": 1.4}],
+                }
+            ],
+        },
     ],
 }
 
@@ -70,12 +86,15 @@ def test_a_new_site_takes_a_plan(client, admin):
     assert _sent(client.get("/api/v1/sites/gz-p", headers=admin).json()["tou_tariff"]) == PLAN
 
 
-@pytest.mark.parametrize("plan,why", [
-    ({**PLAN, "versions": PLAN["versions"][::-1]}, "'from' dates must increase"),
-    ({"versions": [{**PLAN["versions"][0], "sesons": []}]}, "sesons"),
-    ({"versions": [{"periods": [], "seasons": [{"name": "x", "months": [13], "periods": []}]}]}, "months"),
-    ({"versions": []}, "versions"),
-])
+@pytest.mark.parametrize(
+    "plan,why",
+    [
+        ({**PLAN, "versions": PLAN["versions"][::-1]}, "'from' dates must increase"),
+        ({"versions": [{**PLAN["versions"][0], "sesons": []}]}, "sesons"),
+        ({"versions": [{"periods": [], "seasons": [{"name": "x", "months": [13], "periods": []}]}]}, "months"),
+        ({"versions": []}, "versions"),
+    ],
+)
 def test_a_bad_plan_is_a_422_naming_the_field_and_changes_nothing(client, admin, plan, why):
     before = client.get("/api/v1/sites/sh-a", headers=admin).json()["tou_tariff"]
 
@@ -90,12 +109,15 @@ def test_a_stored_plan_prices_a_summer_sharp_hour_at_the_plans_rate_as_detection
     client.patch("/api/v1/sites/sh-a", json={"tou_tariff": PLAN, "tariff_cny_per_kwh": 0.5}, headers=admin)
     # The columns models/detection.py selects, read into Tariff.of as it does.
     with world.sessions() as session:
-        flat, tou = session.execute(select(SiteRecord.tariff_cny_per_kwh, SiteRecord.tou_tariff)
-                                    .where(SiteRecord.site_id == "sh-a")).one()
+        flat, tou = session.execute(
+            select(SiteRecord.tariff_cny_per_kwh, SiteRecord.tou_tariff).where(SiteRecord.site_id == "sh-a")
+        ).one()
     tariff = Tariff.of(flat, tou)
     shanghai = ZoneInfo("Asia/Shanghai")
-    hours = [int(datetime(*when, tzinfo=shanghai).timestamp()) for when in [
-        (2025, 7, 15, 11), (2025, 7, 15, 9), (2025, 3, 4, 11), (2026, 7, 15, 12), (2025, 10, 2, 11)]]
+    hours = [
+        int(datetime(*when, tzinfo=shanghai).timestamp())
+        for when in [(2025, 7, 15, 11), (2025, 7, 15, 9), (2025, 3, 4, 11), (2026, 7, 15, 12), (2025, 10, 2, 11)]
+    ]
 
     prices = tariff.prices(np.array(hours), "Asia/Shanghai")
 

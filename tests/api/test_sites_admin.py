@@ -7,8 +7,14 @@ import pytest
 from tests.api.seed import as_, assert_problem
 
 NEW_SITE = {
-    "site_id": "gz-c", "name": "天河广场", "site_type": "mall", "city": "广州", "province": "广东",
-    "latitude": 23.13, "longitude": 113.32, "tariff_cny_per_kwh": 0.78,
+    "site_id": "gz-c",
+    "name": "天河广场",
+    "site_type": "mall",
+    "city": "广州",
+    "province": "广东",
+    "latitude": 23.13,
+    "longitude": 113.32,
+    "tariff_cny_per_kwh": 0.78,
 }
 TOU = [
     {"name": "peak", "start": "08:00", "end": "12:00", "price": 1.2},

@@ -74,7 +74,9 @@ def test_changes_of_sites_out_of_scope_never_arrive(fast_client, world):
 
 def test_a_reconnecting_client_gets_what_it_missed(fast_client, world):
     with world.sessions() as session:
-        session.execute(update(AlertRecord).where(AlertRecord.id == world.alerts["a_ack_medium"]).values(updated_at=int(time.time()) - 60))
+        session.execute(
+            update(AlertRecord).where(AlertRecord.id == world.alerts["a_ack_medium"]).values(updated_at=int(time.time()) - 60)
+        )
         session.commit()
     last_seen = f"{int(time.time()) - 120}-1"
 
@@ -97,7 +99,9 @@ def test_a_stream_ends_when_its_key_is_revoked_and_sends_nothing_after(fast_clie
             session.commit()
         time.sleep(0.2)
         with world.sessions() as session:
-            session.execute(update(AlertRecord).where(AlertRecord.id == world.alerts["a_ack_medium"]).values(updated_at=int(time.time()) + 1))
+            session.execute(
+                update(AlertRecord).where(AlertRecord.id == world.alerts["a_ack_medium"]).values(updated_at=int(time.time()) + 1)
+            )
             session.commit()
 
     threading.Thread(target=revoke_then_touch, daemon=True).start()
@@ -114,8 +118,10 @@ def test_a_caller_may_hold_only_a_few_streams_and_a_closed_one_frees_its_place(w
     two = replace(FAST, stream_max_per_caller=2, stream_max_s=1.0)
     with TestClient(create_app(settings, world.store, world.sessions, two), raise_server_exceptions=False) as client:
         admin = as_(world.keys["admin"])
-        with client.stream("GET", "/api/v1/alerts/stream", headers=admin) as first, \
-                client.stream("GET", "/api/v1/alerts/stream", headers=admin) as second:
+        with (
+            client.stream("GET", "/api/v1/alerts/stream", headers=admin) as first,
+            client.stream("GET", "/api/v1/alerts/stream", headers=admin) as second,
+        ):
             assert first.status_code == second.status_code == 200
             assert_problem(client.get("/api/v1/alerts/stream", headers=admin), 429)
             # Another caller has its own places.

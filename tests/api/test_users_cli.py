@@ -37,8 +37,9 @@ def test_created_user_has_an_argon2id_hash_of_the_piped_password(tmp_path):
 
 
 def test_password_is_prompted_twice_when_not_piped(tmp_path):
-    result = runner.invoke(app, ["--data-dir", str(tmp_path), "users", "create", "--username", "li"],
-                           input=f"{PASSWORD}\n{PASSWORD}\n")
+    result = runner.invoke(
+        app, ["--data-dir", str(tmp_path), "users", "create", "--username", "li"], input=f"{PASSWORD}\n{PASSWORD}\n"
+    )
 
     assert result.exit_code == 0, result.output
     assert [u.username for u in _users(tmp_path)] == ["li"]

@@ -26,8 +26,14 @@ def pg_client(pg_world, tmp_path):
 
 def stored(world, site="sh-a") -> list[tuple[int, float, str]]:
     with world.sessions() as session:
-        return [tuple(r) for r in session.execute(select(WeatherRecord.hour, WeatherRecord.temp_c, WeatherRecord.source)
-                                                  .where(WeatherRecord.site_id == site).order_by(WeatherRecord.hour))]
+        return [
+            tuple(r)
+            for r in session.execute(
+                select(WeatherRecord.hour, WeatherRecord.temp_c, WeatherRecord.source)
+                .where(WeatherRecord.site_id == site)
+                .order_by(WeatherRecord.hour)
+            )
+        ]
 
 
 def test_a_manager_imports_hours_of_its_site_and_samples_within_an_hour_are_averaged(pg_client):
@@ -36,8 +42,13 @@ def test_a_manager_imports_hours_of_its_site_and_samples_within_an_hour_are_aver
     answer = client.post(URL.format(site="sh-a"), json={"csv": GOOD}, headers=as_(world.keys["manager"]))
 
     assert answer.status_code == 200, answer.text
-    assert answer.json() == {"site_id": "sh-a", "samples": 3, "hours": 2, "first": "2024-06-01T00:00:00Z",
-                                  "last": "2024-06-01T01:00:00Z"}
+    assert answer.json() == {
+        "site_id": "sh-a",
+        "samples": 3,
+        "hours": 2,
+        "first": "2024-06-01T00:00:00Z",
+        "last": "2024-06-01T01:00:00Z",
+    }
     assert stored(world) == [(1717200000, 22.0, "csv"), (1717203600, 23.0, "csv")]
 
 
@@ -53,8 +64,10 @@ def test_importing_an_hour_again_replaces_it(pg_client):
 
 def test_impossible_values_refuse_the_file_with_each_line_named_and_store_nothing(pg_client):
     client, world = pg_client
-    text = "ts,temp_c\n2024-06-01T00:00:00Z,20\n2024-06-01T01:00:00Z,1e308\n2024-06-01T02:00:00Z,nan\n" \
-           "2024-06-01T03:00:00Z,-300\nyesterday,5\n2024-06-01T05:00:00Z,71\n"
+    text = (
+        "ts,temp_c\n2024-06-01T00:00:00Z,20\n2024-06-01T01:00:00Z,1e308\n2024-06-01T02:00:00Z,nan\n"
+        "2024-06-01T03:00:00Z,-300\nyesterday,5\n2024-06-01T05:00:00Z,71\n"
+    )
 
     problem = assert_problem(client.post(URL.format(site="sh-a"), json={"csv": text}, headers=as_(world.keys["admin"])), 422)
 
@@ -65,8 +78,9 @@ def test_impossible_values_refuse_the_file_with_each_line_named_and_store_nothin
 
 
 def test_a_file_without_the_header_is_refused_at_line_1(client, world):
-    problem = assert_problem(client.post(URL.format(site="sh-a"), json={"csv": "2024-06-01T00:00:00Z,20\n"},
-                                         headers=as_(world.keys["admin"])), 422)
+    problem = assert_problem(
+        client.post(URL.format(site="sh-a"), json={"csv": "2024-06-01T00:00:00Z,20\n"}, headers=as_(world.keys["admin"])), 422
+    )
 
     assert problem["errors"][0]["loc"] == ["body", "csv", 1]
 

@@ -115,7 +115,9 @@ def test_escalation_is_announced_to_webhooks_that_want_it(client, world, admin, 
     _hook(client, admin, receiver.url, events=["alert.escalated"])
     _open_alert_now(world)
     with world.sessions() as session:
-        session.execute(update(AlertRecord).where(AlertRecord.id == world.alerts["a_open_high"]).values(escalated_at=int(time.time()) + 1))
+        session.execute(
+            update(AlertRecord).where(AlertRecord.id == world.alerts["a_open_high"]).values(escalated_at=int(time.time()) + 1)
+        )
         session.commit()
 
     outbox.enqueue_events()

@@ -26,8 +26,15 @@ from tests.api.seed import METERS_A, METERS_B, SITE_A, SITE_B
 from tests.support import free_port, missing, wait_for
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 PASSWORD = "manager-password-123"
 HOUR = 3600
@@ -48,22 +55,43 @@ def _alert(site_id: str, meter_id: str, started: int, hours: int, wasted: float,
         inside = 0 <= h < hours
         series.append({"ts": ts, "actual_kwh": (1.0 + wasted / hours) if inside else 1.0 + 0.1 * (h % 3), "expected_kwh": 1.0})
     explanation = {
-        "check": "after_hours", "actual_kwh": wasted + hours, "expected_kwh": float(hours), "since": started,
-        "until": started + hours * HOUR, "text_en": "Corridor lights stayed on after midnight, drawing 4x the usual.",
-        "text_zh": "走廊照明午夜后仍未关闭，用电量为平时的 4 倍。", "series": series,
+        "check": "after_hours",
+        "actual_kwh": wasted + hours,
+        "expected_kwh": float(hours),
+        "since": started,
+        "until": started + hours * HOUR,
+        "text_en": "Corridor lights stayed on after midnight, drawing 4x the usual.",
+        "text_zh": "走廊照明午夜后仍未关闭，用电量为平时的 4 倍。",
+        "series": series,
     }
     return AlertRecord(
-        site_id=site_id, meter_id=meter_id, category="corridor_lighting", kind="after_hours", status="open",
-        severity=severity, started_at=started, ended_at=started + hours * HOUR, ongoing=False,
-        actual_kwh=wasted + hours, expected_kwh=float(hours), wasted_kwh=wasted, cost_cny=wasted * 0.85,
-        co2e_kg=wasted * 0.53, factor_kg_per_kwh=0.53, factor_source="MEE 2023", explanation=json.dumps(explanation),
-        created_at=now - 600, updated_at=now - 600,
+        site_id=site_id,
+        meter_id=meter_id,
+        category="corridor_lighting",
+        kind="after_hours",
+        status="open",
+        severity=severity,
+        started_at=started,
+        ended_at=started + hours * HOUR,
+        ongoing=False,
+        actual_kwh=wasted + hours,
+        expected_kwh=float(hours),
+        wasted_kwh=wasted,
+        cost_cny=wasted * 0.85,
+        co2e_kg=wasted * 0.53,
+        factor_kg_per_kwh=0.53,
+        factor_source="MEE 2023",
+        explanation=json.dumps(explanation),
+        created_at=now - 600,
+        updated_at=now - 600,
     )
 
 
 def _points(meter, start: int, hours: int, energy: float) -> list[EnergyPoint]:
-    return [EnergyPoint(meter.site_id, meter.meter_id, meter.category.value, start + h * HOUR, energy * (h + 1), energy)
-            for h in range(hours)]
+    return [
+        EnergyPoint(meter.site_id, meter.meter_id, meter.category.value, start + h * HOUR, energy * (h + 1), energy)
+        for h in range(hours)
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +105,9 @@ def served(tmp_path_factory) -> Iterator[Served]:
     store = EmbeddedStore(root / "series.sqlite")
     now = int(time.time())
     start = now - now % HOUR - 72 * HOUR
-    store.write(_points(METERS_A[0], start, 72, 1.2) + _points(METERS_A[1], start, 72, 0.4) + _points(METERS_B[0], start, 72, 2.0))
+    store.write(
+        _points(METERS_A[0], start, 72, 1.2) + _points(METERS_A[1], start, 72, 0.4) + _points(METERS_B[0], start, 72, 2.0)
+    )
     with sessions() as session:
         upsert_site(session, SITE_A, METERS_A)
         upsert_site(session, SITE_B, METERS_B)
@@ -87,10 +117,32 @@ def served(tmp_path_factory) -> Iterator[Served]:
             "other_site": _alert("bj-b", "b-corr", start + 30 * HOUR, 5, 60.0, "high", now),
         }
         session.add_all(alerts.values())
-        session.add(UserRecord(username="manager", display_name="王莉", password_hash=hash_password(PASSWORD),
-                               role="manager", site_ids=["sh-a"], locale="zh", disabled=False, created_at=now))
-        session.add(DataFindingRecord(site_id="sh-a", meter_id="a-gas", kind="stale_meter", started_at=now - 5 * HOUR,
-                                      ended_at=None, open=True, detail="{}", source="ingest", created_at=now, updated_at=now))
+        session.add(
+            UserRecord(
+                username="manager",
+                display_name="王莉",
+                password_hash=hash_password(PASSWORD),
+                role="manager",
+                site_ids=["sh-a"],
+                locale="zh",
+                disabled=False,
+                created_at=now,
+            )
+        )
+        session.add(
+            DataFindingRecord(
+                site_id="sh-a",
+                meter_id="a-gas",
+                kind="stale_meter",
+                started_at=now - 5 * HOUR,
+                ended_at=None,
+                open=True,
+                detail="{}",
+                source="ingest",
+                created_at=now,
+                updated_at=now,
+            )
+        )
         session.commit()
         ids = {name: a.id for name, a in alerts.items()}
     options = ApiOptions(run_outbox=False, stream_poll_s=0.5, stream_max_s=20)

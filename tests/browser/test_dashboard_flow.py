@@ -12,8 +12,11 @@ from tests.browser.conftest import DESKTOP, PHONE, sign_in as _sign_in
 
 def _reset(served, name: str) -> None:
     with served.sessions() as session:
-        session.execute(update(AlertRecord).where(AlertRecord.id == served.alerts[name]).values(
-            status="open", acknowledged_at=None, resolved_at=None, verification=None))
+        session.execute(
+            update(AlertRecord)
+            .where(AlertRecord.id == served.alerts[name])
+            .values(status="open", acknowledged_at=None, resolved_at=None, verification=None)
+        )
         session.commit()
 
 
@@ -97,8 +100,11 @@ def test_the_inbox_updates_live_when_the_detector_changes_an_alert(served, page_
     page.wait_for_selector(".live-dot.on")
 
     with served.sessions() as session:
-        session.execute(update(AlertRecord).where(AlertRecord.id == served.alerts["big"]).values(
-            wasted_kwh=123.0, updated_at=int(time.time()) + 1))
+        session.execute(
+            update(AlertRecord)
+            .where(AlertRecord.id == served.alerts["big"])
+            .values(wasted_kwh=123.0, updated_at=int(time.time()) + 1)
+        )
         session.commit()
 
     page.wait_for_selector("text=123 kWh", timeout=10000)

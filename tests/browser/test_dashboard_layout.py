@@ -146,10 +146,27 @@ def test_an_admin_reads_rejected_messages_in_a_table_a_manager_has_no_such_tab(s
     now = int(time.time())
     with served.sessions() as session:
         if session.query(UserRecord).filter_by(username="ops").first() is None:
-            session.add(UserRecord(username="ops", display_name="运维", password_hash=hash_password(PASSWORD), role="admin",
-                                   site_ids=None, locale="zh", disabled=False, created_at=now))
-        session.add(DeadLetterRecord(received_at=now - 60, kind="malformed_json", topic="kilowatch/v1/sh-a/batch",
-                                     reason="malformed JSON: Expecting value", payload=b"<html>not json</html>" * 20))
+            session.add(
+                UserRecord(
+                    username="ops",
+                    display_name="运维",
+                    password_hash=hash_password(PASSWORD),
+                    role="admin",
+                    site_ids=None,
+                    locale="zh",
+                    disabled=False,
+                    created_at=now,
+                )
+            )
+        session.add(
+            DeadLetterRecord(
+                received_at=now - 60,
+                kind="malformed_json",
+                topic="kilowatch/v1/sh-a/batch",
+                reason="malformed JSON: Expecting value",
+                payload=b"<html>not json</html>" * 20,
+            )
+        )
         session.commit()
 
     context, page = _signed_in(served, browser, PHONE)

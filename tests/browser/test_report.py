@@ -85,7 +85,8 @@ def test_the_portfolio_report_of_a_manager_holds_only_their_sites(served, page_a
     assert "朝阳大厦" not in text and "bj-b" not in text and "b-corr" not in text
     assert f"{len(_alerts_in(served, 'sh-a', month))} 条告警" in page.inner_text(".report-table.waste tr.found")
     assert served.alerts["other_site"] not in [
-        int(r.get_attribute("data-alert-id")) for r in page.query_selector_all(".top-alerts tbody tr")]
+        int(r.get_attribute("data-alert-id")) for r in page.query_selector_all(".top-alerts tbody tr")
+    ]
 
 
 def test_a_manager_asking_for_another_sites_report_gets_not_found_and_the_api_refuses(served, page_at):
@@ -98,11 +99,14 @@ def test_a_manager_asking_for_another_sites_report_gets_not_found_and_the_api_re
 
     assert "找不到" in page.inner_text(".report-body")
     assert ".report-table" not in page.content()
-    answers = page.evaluate("""async (m) => {
+    answers = page.evaluate(
+        """async (m) => {
         const carbon = await fetch(`api/v1/sites/bj-b/carbon?start=${m}-01`);
         const alerts = await (await fetch('api/v1/alerts?site_id=bj-b')).json();
         return { carbon: carbon.status, alerts: alerts.total };
-    }""", month)
+    }""",
+        month,
+    )
     assert answers == {"carbon": 404, "alerts": 0}
 
 

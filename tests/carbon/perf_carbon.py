@@ -20,9 +20,16 @@ from core.store.embedded import EmbeddedStore
 from tests.carbon.ledgers import local
 
 CATEGORIES = [
-    MeterCategory.CORRIDOR_LIGHTING, MeterCategory.CORRIDOR_LIGHTING, MeterCategory.LOBBY_LIGHTING,
-    MeterCategory.GARAGE_LIGHTING, MeterCategory.PUBLIC_HVAC, MeterCategory.ELEVATOR, MeterCategory.ELEVATOR,
-    MeterCategory.WATER_PUMP, MeterCategory.PV, MeterCategory.GAS,
+    MeterCategory.CORRIDOR_LIGHTING,
+    MeterCategory.CORRIDOR_LIGHTING,
+    MeterCategory.LOBBY_LIGHTING,
+    MeterCategory.GARAGE_LIGHTING,
+    MeterCategory.PUBLIC_HVAC,
+    MeterCategory.ELEVATOR,
+    MeterCategory.ELEVATOR,
+    MeterCategory.WATER_PUMP,
+    MeterCategory.PV,
+    MeterCategory.GAS,
 ]
 YEAR_START, YEAR_END = local(2025, 1, 1), local(2026, 1, 1)
 MONTH_START, MONTH_END = local(2025, 6, 1), local(2025, 7, 1)
@@ -42,7 +49,9 @@ def fill(store: EmbeddedStore, sites: range, start: int, end: int, step: int, pv
         for m in meters:
             if m.category is MeterCategory.PV and n % pv_every:
                 continue
-            batch += [EnergyPoint(s.site_id, m.meter_id, m.category.value, ts, 0.0, rng.uniform(0, 3)) for ts in range(start, end, step)]
+            batch += [
+                EnergyPoint(s.site_id, m.meter_id, m.category.value, ts, 0.0, rng.uniform(0, 3)) for ts in range(start, end, step)
+            ]
         for i in range(0, len(batch), 20_000):
             store.write(batch[i : i + 20_000])
         written += len(batch)

@@ -46,8 +46,14 @@ def test_a_portfolio_covers_from_its_first_site_to_now(store):
     november = local(2024, 11, 1)
     store.write(every_quarter(LIGHTS, DECEMBER, 7 * 96, 1.0) + every_quarter(other, november, 37 * 96, 1.0))
 
-    result = portfolio_carbon(store, [SiteInputs(SITE, [LIGHTS]), SiteInputs(other_site, [other])], YEAR,
-                              local(2025, 1, 1), granularity="month", now=NOW)
+    result = portfolio_carbon(
+        store,
+        [SiteInputs(SITE, [LIGHTS]), SiteInputs(other_site, [other])],
+        YEAR,
+        local(2025, 1, 1),
+        granularity="month",
+        now=NOW,
+    )
 
     assert (result.totals.covered_start, result.totals.covered_end) == (november, NOW)
     assert result.totals.completeness == 1.0

@@ -48,7 +48,9 @@ def test_whole_home_days_cut_partial_edge_days():
     assert first >= last
 
 
-@pytest.mark.parametrize(("tz", "expected"), [("Asia/Shanghai", True), ("Asia/Hong_Kong", True), ("Asia/Tokyo", False), ("UTC", False)])
+@pytest.mark.parametrize(
+    ("tz", "expected"), [("Asia/Shanghai", True), ("Asia/Hong_Kong", True), ("Asia/Tokyo", False), ("UTC", False)]
+)
 def test_home_days_match_only_zones_at_utc_plus_eight(tz, expected):
     assert home_days_match(tz, INSTANTS[2], INSTANTS[2] + 40 * DAY) is expected
 

@@ -28,8 +28,9 @@ def test_half_hours_and_closed_days_are_declared():
 
 
 def test_a_site_open_round_the_clock_declares_midnight_to_24():
-    assert check_opening_hours({"workday": {"open": "00:00", "close": "24:00"}, "other": {"open": "00:00", "close": "24:00"}}) \
-        == DeclaredHours((0.0, 24.0), (0.0, 24.0))
+    assert check_opening_hours(
+        {"workday": {"open": "00:00", "close": "24:00"}, "other": {"open": "00:00", "close": "24:00"}}
+    ) == DeclaredHours((0.0, 24.0), (0.0, 24.0))
 
 
 def test_null_declares_none():
@@ -39,25 +40,30 @@ def test_null_declares_none():
 def test_the_json_form_round_trips():
     declared = DeclaredHours((6.5, 24.0), (9.0, 21.5))
     assert check_opening_hours(opening_hours_json(declared)) == declared
-    assert opening_hours_json(declared) == {"workday": {"open": "06:30", "close": "24:00"},
-                                            "other": {"open": "09:00", "close": "21:30"}}
+    assert opening_hours_json(declared) == {
+        "workday": {"open": "06:30", "close": "24:00"},
+        "other": {"open": "09:00", "close": "21:30"},
+    }
 
 
-@pytest.mark.parametrize(("hours", "says"), [
-    ({"workday": {"open": "19:00", "close": "08:00"}, "other": None}, "workday.close 08:00 is not after workday.open 19:00"),
-    ({"workday": {"open": "08:00", "close": "08:00"}, "other": None}, "is not after"),
-    ({"workday": {"open": "08:00", "close": "25:00"}, "other": None}, "workday.close '25:00'"),
-    ({"workday": {"open": "-01:00", "close": "08:00"}, "other": None}, "workday.open '-01:00'"),
-    ({"workday": {"open": "24:00", "close": "24:00"}, "other": None}, "is not after"),
-    ({"workday": None, "other": {"open": "08:15", "close": "12:00"}}, "on the hour or half hour"),
-    ({"workday": {"open": 8, "close": 19}, "other": None}, "workday.open is not a local time HH:MM"),
-    ({"workday": ["08:00", "19:00"], "other": None}, "workday is not"),
-    ({"workday": {"open": "08:00"}, "other": None}, "workday is not"),
-    ({"workday": None}, "other is missing"),
-    ({"workday": None, "other": None, "weekend": None}, "unknown day kinds weekend"),
-    ("08:00-19:00", "is not an object"),
-    ([8, 19], "is not an object"),
-])
+@pytest.mark.parametrize(
+    ("hours", "says"),
+    [
+        ({"workday": {"open": "19:00", "close": "08:00"}, "other": None}, "workday.close 08:00 is not after workday.open 19:00"),
+        ({"workday": {"open": "08:00", "close": "08:00"}, "other": None}, "is not after"),
+        ({"workday": {"open": "08:00", "close": "25:00"}, "other": None}, "workday.close '25:00'"),
+        ({"workday": {"open": "-01:00", "close": "08:00"}, "other": None}, "workday.open '-01:00'"),
+        ({"workday": {"open": "24:00", "close": "24:00"}, "other": None}, "is not after"),
+        ({"workday": None, "other": {"open": "08:15", "close": "12:00"}}, "on the hour or half hour"),
+        ({"workday": {"open": 8, "close": 19}, "other": None}, "workday.open is not a local time HH:MM"),
+        ({"workday": ["08:00", "19:00"], "other": None}, "workday is not"),
+        ({"workday": {"open": "08:00"}, "other": None}, "workday is not"),
+        ({"workday": None}, "other is missing"),
+        ({"workday": None, "other": None, "weekend": None}, "unknown day kinds weekend"),
+        ("08:00-19:00", "is not an object"),
+        ([8, 19], "is not an object"),
+    ],
+)
 def test_bad_hours_are_refused_naming_what_is_wrong(hours, says):
     with pytest.raises(InvalidField) as refused:
         check_opening_hours(hours)
@@ -102,13 +108,16 @@ def test_the_wire_schema_accepts_the_hours_the_decoder_accepts(meta_schema, hour
     assert meta_schema.is_valid(json.loads(_meta(hours)))
 
 
-@pytest.mark.parametrize("hours", [
-    {"workday": {"open": "08:15", "close": "19:00"}, "other": None},
-    {"workday": {"open": "08:00", "close": "24:30"}, "other": None},
-    {"workday": {"open": "08:00", "close": "19:00"}},
-    {"workday": None, "other": None, "holiday": None},
-    {"workday": {"open": 8, "close": 19}, "other": None},
-])
+@pytest.mark.parametrize(
+    "hours",
+    [
+        {"workday": {"open": "08:15", "close": "19:00"}, "other": None},
+        {"workday": {"open": "08:00", "close": "24:30"}, "other": None},
+        {"workday": {"open": "08:00", "close": "19:00"}},
+        {"workday": None, "other": None, "holiday": None},
+        {"workday": {"open": 8, "close": 19}, "other": None},
+    ],
+)
 def test_the_wire_schema_refuses_hours_the_decoder_refuses(meta_schema, hours):
     assert decode(meta_topic(SITE.site_id), _meta(hours)).rejections
     assert not meta_schema.is_valid(json.loads(_meta(hours)))

@@ -23,24 +23,27 @@ def _meta(site: dict | None = None, meter: dict | None = None) -> bytes:
     return json.dumps(body, ensure_ascii=False).encode()
 
 
-@pytest.mark.parametrize(("site", "meter", "kind"), [
-    ({"tz": "Mars/Olympus"}, None, "bad_meta_tz"),
-    ({"lat": float("nan")}, None, "bad_meta_lat"),
-    ({"lon": float("inf")}, None, "bad_meta_lon"),
-    ({"lat": 1e308}, None, "bad_meta_lat"),
-    ({"lon": -1e308}, None, "bad_meta_lon"),
-    ({"lat": "north"}, None, "bad_meta_lat"),
-    ({"province": "Atlantis"}, None, "bad_meta_province"),
-    ({"type": "castle"}, None, "bad_meta_type"),
-    ({"name": ""}, None, "bad_meta_name"),
-    (None, {"rated_kw": float("nan")}, "bad_meta_rated_kw"),
-    (None, {"rated_kw": -4.0}, "bad_meta_rated_kw"),
-    (None, {"register_max": float("nan")}, "bad_meta_register_max"),
-    (None, {"register_max": -1}, "bad_meta_register_max"),
-    (None, {"register_max": 0}, "bad_meta_register_max"),
-    (None, {"category": "toaster"}, "bad_meta_category"),
-    (None, {"id": "has space"}, "bad_meta_meter_id"),
-])
+@pytest.mark.parametrize(
+    ("site", "meter", "kind"),
+    [
+        ({"tz": "Mars/Olympus"}, None, "bad_meta_tz"),
+        ({"lat": float("nan")}, None, "bad_meta_lat"),
+        ({"lon": float("inf")}, None, "bad_meta_lon"),
+        ({"lat": 1e308}, None, "bad_meta_lat"),
+        ({"lon": -1e308}, None, "bad_meta_lon"),
+        ({"lat": "north"}, None, "bad_meta_lat"),
+        ({"province": "Atlantis"}, None, "bad_meta_province"),
+        ({"type": "castle"}, None, "bad_meta_type"),
+        ({"name": ""}, None, "bad_meta_name"),
+        (None, {"rated_kw": float("nan")}, "bad_meta_rated_kw"),
+        (None, {"rated_kw": -4.0}, "bad_meta_rated_kw"),
+        (None, {"register_max": float("nan")}, "bad_meta_register_max"),
+        (None, {"register_max": -1}, "bad_meta_register_max"),
+        (None, {"register_max": 0}, "bad_meta_register_max"),
+        (None, {"category": "toaster"}, "bad_meta_category"),
+        (None, {"id": "has space"}, "bad_meta_meter_id"),
+    ],
+)
 def test_a_meta_with_a_bad_value_is_refused_naming_the_field(site, meter, kind):
     out = decode(meta_topic("site-0001"), _meta(site, meter))
 

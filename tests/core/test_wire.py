@@ -36,11 +36,15 @@ def test_a_meta_announcement_round_trips_with_chinese_names():
 
 def test_a_bad_item_in_a_batch_does_not_stop_the_others():
     payload = json.dumps(
-        {"v": 1, "site": "s1", "readings": [
-            {"meter": "a", "ts": "2026-01-01T00:00:00Z", "register": 1.0},
-            {"meter": "b", "ts": "2026-01-01T00:00:00Z", "register": "NaN"},
-            {"meter": "c", "ts": "2026-01-01T00:00:00Z", "register": 3.0},
-        ]}
+        {
+            "v": 1,
+            "site": "s1",
+            "readings": [
+                {"meter": "a", "ts": "2026-01-01T00:00:00Z", "register": 1.0},
+                {"meter": "b", "ts": "2026-01-01T00:00:00Z", "register": "NaN"},
+                {"meter": "c", "ts": "2026-01-01T00:00:00Z", "register": 3.0},
+            ],
+        }
     ).encode()
     out = decode(batch_topic("s1"), payload)
     assert [r.meter_id for r in out.readings] == ["a", "c"]
@@ -58,7 +62,7 @@ def test_a_bad_item_in_a_batch_does_not_stop_the_others():
         (b'{"v": 1, "ts": "2026-01-01T00:00:00", "register": 1}', "no time zone"),
         (b'{"v": 1, "ts": 1, "register": Infinity}', "not finite"),
         (b'{"v": 1, "ts": 1, "register": true}', "not a number"),
-        (b'\xff\xfe', "malformed JSON"),
+        (b"\xff\xfe", "malformed JSON"),
     ],
 )
 def test_bad_payloads_are_rejected_with_a_reason(payload, reason):
@@ -76,7 +80,10 @@ def test_oversized_payloads_are_rejected_unread():
     assert "exceeds" in out.rejections[0].reason
 
 
-@given(st.binary(max_size=512), st.sampled_from(["kilowatch/v1/s1/m1/reading", "kilowatch/v1/s1/batch", "kilowatch/v1/s1/meta", "kilowatch/v1/x"]))
+@given(
+    st.binary(max_size=512),
+    st.sampled_from(["kilowatch/v1/s1/m1/reading", "kilowatch/v1/s1/batch", "kilowatch/v1/s1/meta", "kilowatch/v1/x"]),
+)
 def test_decode_never_raises(payload, topic):
     out = decode(topic, payload)
     assert len(out.readings) + len(out.rejections) >= 0
@@ -147,7 +154,13 @@ def test_milliseconds_work_in_a_batch_item():
 
 @pytest.mark.parametrize(
     ("unit", "register", "kwh"),
-    [("Wh", 48213570.0, 48213.57), ("kWh", 48213.57, 48213.57), ("MWh", 48.21357, 48213.57), ("m3", 881.04, 881.04), (None, 5.5, 5.5)],
+    [
+        ("Wh", 48213570.0, 48213.57),
+        ("kWh", 48213.57, 48213.57),
+        ("MWh", 48.21357, 48213.57),
+        ("m3", 881.04, 881.04),
+        (None, 5.5, 5.5),
+    ],
 )
 def test_a_register_unit_is_converted_to_kwh_at_decode(unit, register, kwh):
     out = _one({"ts": TS, "register": register} | ({"unit": unit} if unit else {}))
@@ -181,10 +194,15 @@ def test_an_unknown_unit_is_rejected_with_the_bad_unit_kind(body):
 
 
 def test_an_unknown_unit_rejects_only_its_batch_item():
-    payload = json.dumps({"v": 1, "readings": [
-        {"meter": "m1", "ts": TS, "register": 1500.0, "unit": "Wh"},
-        {"meter": "m2", "ts": TS, "register": 1.0, "unit": "BTU"},
-    ]}).encode()
+    payload = json.dumps(
+        {
+            "v": 1,
+            "readings": [
+                {"meter": "m1", "ts": TS, "register": 1500.0, "unit": "Wh"},
+                {"meter": "m2", "ts": TS, "register": 1.0, "unit": "BTU"},
+            ],
+        }
+    ).encode()
     out = decode(batch_topic("s1"), payload)
     assert [(r.meter_id, r.register) for r in out.readings] == [("m1", 1.5)]
     assert [r.kind for r in out.rejections] == ["bad_unit"]

@@ -31,10 +31,7 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         return
     marker = metafunc.definition.get_closest_marker("backends")
     wanted = marker.args if marker else ("sqlite", "postgresql")
-    params = [
-        pytest.param(name, id=name, marks=[pytest.mark.services] if name == "postgresql" else [])
-        for name in wanted
-    ]
+    params = [pytest.param(name, id=name, marks=[pytest.mark.services] if name == "postgresql" else []) for name in wanted]
     metafunc.parametrize("db_url", params, indirect=True)
 
 

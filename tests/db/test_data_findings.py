@@ -38,8 +38,12 @@ def sessions(engine):
 
 def _rows(sessions) -> list[tuple]:
     with sessions() as session:
-        return [(r.kind, r.started_at, r.ended_at, r.open, r.source, r.detail) for r in session.scalars(
-            select(DataFindingRecord).where(DataFindingRecord.meter_id == METER.meter_id).order_by(DataFindingRecord.id))]
+        return [
+            (r.kind, r.started_at, r.ended_at, r.open, r.source, r.detail)
+            for r in session.scalars(
+                select(DataFindingRecord).where(DataFindingRecord.meter_id == METER.meter_id).order_by(DataFindingRecord.id)
+            )
+        ]
 
 
 def test_a_key_already_recorded_is_not_inserted_twice(sessions):
@@ -54,11 +58,22 @@ def test_a_key_already_recorded_is_not_inserted_twice(sessions):
 
 def test_an_upsert_extends_the_finding_and_keeps_another_writers_detail(sessions):
     with sessions.begin() as session:
-        insert_findings(session, [finding_row(SITE.site_id, METER.meter_id, STUCK, T0, None, {"by": "ingest"},
-                                              FindingSource.INGEST, T0)])
+        insert_findings(
+            session, [finding_row(SITE.site_id, METER.meter_id, STUCK, T0, None, {"by": "ingest"}, FindingSource.INGEST, T0)]
+        )
     with sessions.begin() as session:
-        written = upsert_finding(session, SITE.site_id, METER.meter_id, STUCK, T0, T0 + 7200, True, '{"by": "detector"}',
-                                 FindingSource.DETECTOR, T0 + 7200)
+        written = upsert_finding(
+            session,
+            SITE.site_id,
+            METER.meter_id,
+            STUCK,
+            T0,
+            T0 + 7200,
+            True,
+            '{"by": "detector"}',
+            FindingSource.DETECTOR,
+            T0 + 7200,
+        )
 
     assert written
     assert _rows(sessions) == [("stuck_register", T0, T0 + 7200, True, "ingest", json.dumps({"by": "ingest"}))]
@@ -80,8 +95,10 @@ def test_close_ended_closes_only_the_sources_findings_that_ended_before(sessions
     with sessions.begin() as session:
         upsert_finding(session, SITE.site_id, METER.meter_id, STUCK, T0, T0 + 3600, True, "", FindingSource.DETECTOR, T0)
         upsert_finding(session, SITE.site_id, METER.meter_id, STUCK, T0 + 9000, T0 + 9600, True, "", FindingSource.DETECTOR, T0)
-        insert_findings(session, [finding_row(SITE.site_id, METER.meter_id, DataFindingKind.STALE_METER, T0, None, {},
-                                              FindingSource.INGEST, T0)])
+        insert_findings(
+            session,
+            [finding_row(SITE.site_id, METER.meter_id, DataFindingKind.STALE_METER, T0, None, {}, FindingSource.INGEST, T0)],
+        )
     with sessions.begin() as session:
         close_ended(session, SITE.site_id, FindingSource.DETECTOR, before=T0 + 7200, now=T0 + 7200)
 

@@ -83,9 +83,12 @@ def test_upgrading_moves_sites_stored_at_zero_zero_to_their_province_capital(eng
         for site_id, lat in (("origin", 0), ("given", 23.1)):
             conn.exec_driver_sql(
                 "INSERT INTO sites (site_id, name, site_type, city, province, latitude, longitude, timezone) "
-                f"VALUES ('{site_id}', 'n', 'office', '', '广东省', {lat}, {lat and 113.3}, 'Asia/Shanghai')")
-        conn.exec_driver_sql("INSERT INTO meters (meter_id, site_id, category, rated_kw, name, register_max) "
-                             "VALUES ('m-bad', 'given', 'elevator', -5, '', 0), ('m-ok', 'given', 'elevator', 5, '', 99.5)")
+                f"VALUES ('{site_id}', 'n', 'office', '', '广东省', {lat}, {lat and 113.3}, 'Asia/Shanghai')"
+            )
+        conn.exec_driver_sql(
+            "INSERT INTO meters (meter_id, site_id, category, rated_kw, name, register_max) "
+            "VALUES ('m-bad', 'given', 'elevator', -5, '', 0), ('m-ok', 'given', 'elevator', 5, '', 99.5)"
+        )
     migrate(engine)
     with session_factory(engine)() as session:
         origin, given = session.get(SiteRecord, "origin"), session.get(SiteRecord, "given")

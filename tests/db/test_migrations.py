@@ -46,7 +46,9 @@ def test_migrated_schema_matches_table_metadata(engine):
 
 def test_migrate_records_the_head_revision(engine):
     migrate(engine)
-    assert current_revision(engine) == head_revision() == sorted(p.name[:4] for p in (MIGRATIONS_DIR / "versions").glob("0*.py"))[-1]
+    assert (
+        current_revision(engine) == head_revision() == sorted(p.name[:4] for p in (MIGRATIONS_DIR / "versions").glob("0*.py"))[-1]
+    )
 
 
 def test_upgrading_from_0001_keeps_alerts_and_dead_letters(engine):

@@ -42,8 +42,12 @@ def _panels(panels: list[dict]) -> Iterator[dict]:
 
 
 def _targets(kind: str) -> list[tuple[str, dict]]:
-    return [(p["title"], t) for p in _panels(DASHBOARD["panels"]) for t in p.get("targets", [])
-            if t.get("datasource", p.get("datasource", {})).get("type") == kind]
+    return [
+        (p["title"], t)
+        for p in _panels(DASHBOARD["panels"])
+        for t in p.get("targets", [])
+        if t.get("datasource", p.get("datasource", {})).get("type") == kind
+    ]
 
 
 INFLUXQL = [(title, t["query"]) for title, t in _targets("influxdb")]
@@ -56,9 +60,15 @@ def _regex(values: list[str]) -> str:
     return escaped[0] if len(escaped) == 1 else "(" + "|".join(escaped) + ")"
 
 
-def substitute(query: str, *, sites: list[str], categories: list[str] = CATEGORIES, start: int = START, end: int = START + HOURS * HOUR) -> str:
-    out = (query.replace("$timeFilter", f"time >= {start * 1000}ms and time <= {end * 1000}ms")
-           .replace("$__interval", "1h").replace("$site", _regex(sites)).replace("$category", _regex(categories)))
+def substitute(
+    query: str, *, sites: list[str], categories: list[str] = CATEGORIES, start: int = START, end: int = START + HOURS * HOUR
+) -> str:
+    out = (
+        query.replace("$timeFilter", f"time >= {start * 1000}ms and time <= {end * 1000}ms")
+        .replace("$__interval", "1h")
+        .replace("$site", _regex(sites))
+        .replace("$category", _regex(categories))
+    )
     left = re.findall(r"\$(?!/)\w+", out)  # a regex's closing $/ is not a variable
     assert not left, f"Grafana variables {left} are left in: {out}"
     return out
@@ -69,8 +79,11 @@ def influx(influxdb) -> Iterator[tuple[str, str]]:
     """The server URL and a database holding two days of hourly points of every meter, written by the store."""
     database = influxdb.new_database()
     store = InfluxV1Store(StoreSettings(backend="influx1", url=influxdb.url, database=database))
-    points = [EnergyPoint(site, meter, category, START + h * HOUR, per_hour * (h + 1), per_hour if h else 0.0)
-              for site, meter, category, per_hour in METERS for h in range(HOURS)]
+    points = [
+        EnergyPoint(site, meter, category, START + h * HOUR, per_hour * (h + 1), per_hour if h else 0.0)
+        for site, meter, category, per_hour in METERS
+        for h in range(HOURS)
+    ]
     store.write(points)
     yield influxdb.url, database
     store.close()
@@ -137,6 +150,7 @@ def test_last_reading_per_site_is_the_newest_point(influx):
 
 
 # --- The Prometheus panels name metrics the services export --------------------------------
+
 
 def _exported_names() -> set[str]:
     """Every sample name the ingest, detect and API registries can export (labelled ones included)."""

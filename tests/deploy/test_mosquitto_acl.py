@@ -103,7 +103,6 @@ def test_a_gateway_cannot_publish_to_another_sites_topics(broker):
         client.disconnect()
 
 
-
 def test_compose_mounts_the_acl_where_the_broker_config_reads_it():
     root = ACL.parents[2]
     service = yaml.safe_load((root / "docker-compose.yml").read_text())["services"]["mosquitto"]

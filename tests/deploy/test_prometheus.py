@@ -26,8 +26,12 @@ DASHBOARD = json.loads((ROOT / "deploy/grafana/dashboards/kilowatch.json").read_
 
 
 def _promql() -> list[tuple[str, str]]:
-    return [(p["title"], t["expr"]) for p in DASHBOARD["panels"] for t in p.get("targets", [])
-            if p.get("datasource", {}).get("type") == "prometheus"]
+    return [
+        (p["title"], t["expr"])
+        for p in DASHBOARD["panels"]
+        for t in p.get("targets", [])
+        if p.get("datasource", {}).get("type") == "prometheus"
+    ]
 
 
 def _local(config: dict, ports: dict[str, int], key_file: Path, scrape_s: str = "") -> dict:
@@ -71,8 +75,15 @@ def prometheus(tmp_path) -> Iterator[tuple[str, IngestMetrics, DetectMetrics]]:
     (tmp_path / "prometheus.yml").write_text(yaml.safe_dump(config))
     log = (tmp_path / "prometheus.log").open("wb")
     process = subprocess.Popen(
-        [binary, f"--config.file={tmp_path / 'prometheus.yml'}", f"--storage.tsdb.path={tmp_path / 'data'}",
-         f"--web.listen-address=127.0.0.1:{port}"], stdout=log, stderr=log)
+        [
+            binary,
+            f"--config.file={tmp_path / 'prometheus.yml'}",
+            f"--storage.tsdb.path={tmp_path / 'data'}",
+            f"--web.listen-address=127.0.0.1:{port}",
+        ],
+        stdout=log,
+        stderr=log,
+    )
     url = f"http://127.0.0.1:{port}"
 
     def ready() -> bool:
@@ -111,9 +122,15 @@ def test_prometheus_scrapes_ingest_and_detect_and_every_dashboard_panel_evaluate
     detect.ongoing.labels("hvac_after_hours").set(1)
 
     for job in ("kilowatch-ingest", "kilowatch-detect"):
-        wait_for(lambda job=job: [r for r in query(url, f'up{{job="{job}"}}') if r["value"][1] == "1"], timeout=30, what=f"{job} scraped")
+        wait_for(
+            lambda job=job: [r for r in query(url, f'up{{job="{job}"}}') if r["value"][1] == "1"],
+            timeout=30,
+            what=f"{job} scraped",
+        )
     # Rates need two samples inside their window.
-    wait_for(lambda: query(url, "count_over_time(kilowatch_detect_last_pass_meters_scored[1m]) >= 3"), timeout=30, what="three scrapes")
+    wait_for(
+        lambda: query(url, "count_over_time(kilowatch_detect_last_pass_meters_scored[1m]) >= 3"), timeout=30, what="three scrapes"
+    )
 
     assert query(url, "sum(kilowatch_detect_last_pass_meters_scored)")[0]["value"][1] == "17"
     assert query(url, "max(kilowatch_ingest_data_lag_seconds)")[0]["value"][1] == "100"

@@ -41,9 +41,19 @@ def _start_demo(tmp_path, *args: str) -> tuple[subprocess.Popen, list[str], thre
 def test_the_printed_dashboard_credentials_sign_in_and_the_key_reaches_the_api(tmp_path):
     proc, lines, reader = _start_demo(tmp_path, "--sites", "3", "--history-days", "3")
     try:
-        url = wait_for(lambda: next((m.group(1) for line in lines if (m := re.search(r"Dashboard:\s+(http://\S+?)/?\s*$", line))), None), 60, what="the dashboard URL")
-        username, password = wait_for(lambda: next((m.groups() for line in lines if (m := SIGN_IN.search(line))), None), 5, what="the sign-in line")
-        key = wait_for(lambda: next((m.group(1) for line in lines if (m := re.search(r"Admin key:\s+(kw_\S+)", line))), None), 5, what="the admin key")
+        url = wait_for(
+            lambda: next((m.group(1) for line in lines if (m := re.search(r"Dashboard:\s+(http://\S+?)/?\s*$", line))), None),
+            60,
+            what="the dashboard URL",
+        )
+        username, password = wait_for(
+            lambda: next((m.groups() for line in lines if (m := SIGN_IN.search(line))), None), 5, what="the sign-in line"
+        )
+        key = wait_for(
+            lambda: next((m.group(1) for line in lines if (m := re.search(r"Admin key:\s+(kw_\S+)", line))), None),
+            5,
+            what="the admin key",
+        )
         assert password != key
         with httpx.Client(base_url=url, timeout=10) as browser:
             signed_in = browser.post("/api/v1/auth/session", json={"username": username, "password": password})
@@ -62,10 +72,23 @@ def test_demo_serves_alerts_and_carbon_within_two_minutes_and_stops_cleanly(tmp_
     started = time.monotonic()
     proc, lines, reader = _start_demo(tmp_path, "--sites", "10")
     try:
-        url = wait_for(lambda: next((m.group(1) for line in lines if (m := re.search(r"Dashboard:\s+(http://\S+?)/?\s*$", line))), None), 60, what="the dashboard URL")
-        key = wait_for(lambda: next((m.group(1) for line in lines if (m := re.search(r"Admin key:\s+(kw_\S+)", line))), None), 5, what="the admin key")
+        url = wait_for(
+            lambda: next((m.group(1) for line in lines if (m := re.search(r"Dashboard:\s+(http://\S+?)/?\s*$", line))), None),
+            60,
+            what="the dashboard URL",
+        )
+        key = wait_for(
+            lambda: next((m.group(1) for line in lines if (m := re.search(r"Admin key:\s+(kw_\S+)", line))), None),
+            5,
+            what="the admin key",
+        )
         with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {key}"}, timeout=10) as http:
-            alerts = wait_for(lambda: http.get("/api/v1/alerts").json()["data"], timeout=120 - (time.monotonic() - started), interval=2, what="a first alert")
+            alerts = wait_for(
+                lambda: http.get("/api/v1/alerts").json()["data"],
+                timeout=120 - (time.monotonic() - started),
+                interval=2,
+                what="a first alert",
+            )
             assert alerts[0]["wasted_kwh"] > 0
             carbon = http.get("/api/v1/carbon").raise_for_status().json()
             assert carbon["total"]["total_kg"] > 0

@@ -66,10 +66,19 @@ def pipeline(mosquitto, influxdb, topic_prefix, tmp_path):
 def test_readings_flow_to_alerts_and_carbon(pipeline):
     settings, store, sessions, worker = pipeline
     portfolio = build_portfolio(3, SEED)
-    wasteful_site = next(s for s in portfolio.sites if any(m.category is MeterCategory.CORRIDOR_LIGHTING for m in portfolio.meters[s.site_id]))
+    wasteful_site = next(
+        s for s in portfolio.sites if any(m.category is MeterCategory.CORRIDOR_LIGHTING for m in portfolio.meters[s.site_id])
+    )
     lights = next(m for m in portfolio.meters[wasteful_site.site_id] if m.category is MeterCategory.CORRIDOR_LIGHTING)
     day = _midnight(KNOWN_DAY)
-    event = WasteEvent(wasteful_site.site_id, lights.meter_id, "lights_daylight", day + 9 * 3600, day + 16 * 3600, round(0.8 * lights.rated_kw, 2))
+    event = WasteEvent(
+        wasteful_site.site_id,
+        lights.meter_id,
+        "lights_daylight",
+        day + 9 * 3600,
+        day + 16 * 3600,
+        round(0.8 * lights.rated_kw, 2),
+    )
     start = day - HISTORY_DAYS * 86400
     end = day + 86400
 
@@ -79,9 +88,15 @@ def test_readings_flow_to_alerts_and_carbon(pipeline):
     assert sum(worker.stats.rejected.values()) == 0
 
     # Every published reading is stored with its value (the generator is deterministic).
-    published = {(r.meter_id, r.ts): r.register for _, readings in generate(portfolio, start, end, waste=[event], seed=SEED) for r in readings}
+    published = {
+        (r.meter_id, r.ts): r.register
+        for _, readings in generate(portfolio, start, end, waste=[event], seed=SEED)
+        for r in readings
+    }
     assert len(published) == result.readings_published
-    stored = {(p.meter_id, p.ts): p.register for s in portfolio.sites for p in store.points(start=start, end=end, site_id=s.site_id)}
+    stored = {
+        (p.meter_id, p.ts): p.register for s in portfolio.sites for p in store.points(start=start, end=end, site_id=s.site_id)
+    }
     assert stored.keys() == published.keys()
     assert all(stored[k] == pytest.approx(v, abs=1e-6) for k, v in published.items())
 
@@ -96,13 +111,21 @@ def test_readings_flow_to_alerts_and_carbon(pipeline):
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {key}"}, timeout=30) as http:
             alerts = http.get("/api/v1/alerts", params={"limit": 100}).raise_for_status().json()
             items = alerts["data"]
-            on_event = [a for a in items if a["meter_id"] == lights.meter_id and _ts(a["started_at"]) < event.end and _ts(a["ended_at"]) > event.start]
+            on_event = [
+                a
+                for a in items
+                if a["meter_id"] == lights.meter_id and _ts(a["started_at"]) < event.end and _ts(a["ended_at"]) > event.start
+            ]
             assert on_event, f"no alert for the injected event; alerts: {items}"
             clean_sites = {s.site_id for s in portfolio.sites} - {wasteful_site.site_id}
             assert not [a for a in items if a["site_id"] in clean_sites], "alerts raised on clean sites"
             assert on_event[0]["wasted_kwh"] > 0 and on_event[0]["co2e_kg"] > 0
 
-            carbon = http.get(f"/api/v1/sites/{wasteful_site.site_id}/carbon", params={"start": "2026-03-03", "end": "2026-03-10"}).raise_for_status().json()
+            carbon = (
+                http.get(f"/api/v1/sites/{wasteful_site.site_id}/carbon", params={"start": "2026-03-03", "end": "2026-03-10"})
+                .raise_for_status()
+                .json()
+            )
     finally:
         server.stop()
 

@@ -20,10 +20,34 @@ runner = CliRunner()
 def quiet_run(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("evaluate")
     # Both forms of the rate syntax in one run: the option repeated, and pairs joined by commas.
-    result = runner.invoke(app, ["evaluate", "--scenario", "classic", "--sites", "1", "--weeks", "0.5",
-                                 "--history-days", "14", "--pass-hours", "12", "--seed", "3", "--quiet",
-                                 "--waste", "pump_night=4", "--waste", "hvac_after_hours=2,lights_daylight=1",
-                                 "--fault", "spike=0.3", "--out", str(out)], terminal_width=200)
+    result = runner.invoke(
+        app,
+        [
+            "evaluate",
+            "--scenario",
+            "classic",
+            "--sites",
+            "1",
+            "--weeks",
+            "0.5",
+            "--history-days",
+            "14",
+            "--pass-hours",
+            "12",
+            "--seed",
+            "3",
+            "--quiet",
+            "--waste",
+            "pump_night=4",
+            "--waste",
+            "hvac_after_hours=2,lights_daylight=1",
+            "--fault",
+            "spike=0.3",
+            "--out",
+            str(out),
+        ],
+        terminal_width=200,
+    )
     return result, out
 
 
@@ -42,8 +66,9 @@ def test_quiet_prints_the_summary_only(quiet_run) -> None:
 
 
 def test_the_old_mix_form_still_works_and_an_unknown_kind_is_named(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["evaluate", "--mix", "pump_night=1,lights_on_mars=2", "--out", str(tmp_path)],
-                           terminal_width=200)
+    result = runner.invoke(
+        app, ["evaluate", "--mix", "pump_night=1,lights_on_mars=2", "--out", str(tmp_path)], terminal_width=200
+    )
     assert result.exit_code == 2
     assert "unknown kind 'lights_on_mars'" in result.output and "compressed_air_leak" in result.output
 

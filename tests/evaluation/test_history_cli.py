@@ -26,13 +26,17 @@ def write_csv(path: Path, rows: list[list[object]], header: tuple[str, ...] = ("
 
 
 def registers(meter: str, hours: int = 48) -> list[list[object]]:
-    return [[(START + timedelta(minutes=15 * i)).isoformat(), meter, round(1000 + 0.5 * i, 2), "site-x"]
-            for i in range(hours * 4)]
+    return [
+        [(START + timedelta(minutes=15 * i)).isoformat(), meter, round(1000 + 0.5 * i, 2), "site-x"] for i in range(hours * 4)
+    ]
 
 
 def test_import_loads_registers_and_reports_rejected_rows_by_reason(tmp_path: Path) -> None:
-    rows = registers("m-1") + [["not a time", "m-1", 1, "site-x"], [START.isoformat(), "m-1", "abc", "site-x"],
-                               [START.isoformat(), "m-1", 1000, "site-x"]]
+    rows = registers("m-1") + [
+        ["not a time", "m-1", 1, "site-x"],
+        [START.isoformat(), "m-1", "abc", "site-x"],
+        [START.isoformat(), "m-1", 1000, "site-x"],
+    ]
     path = write_csv(tmp_path / "export.csv", rows)
     result = runner.invoke(app, ["--data-dir", str(tmp_path), "import", str(path), "--category", "water_pump"])
     assert result.exit_code == 0, result.output
@@ -45,8 +49,9 @@ def test_import_loads_registers_and_reports_rejected_rows_by_reason(tmp_path: Pa
 def test_import_of_interval_values_builds_a_register(tmp_path: Path) -> None:
     rows = [[(START + timedelta(hours=i)).isoformat(), "m-2", 3.0, "site-x"] for i in range(10)]
     path = write_csv(tmp_path / "intervals.csv", rows)
-    result = runner.invoke(app, ["--data-dir", str(tmp_path), "import", str(path), "--values", "interval",
-                                 "--category", "elevator"])
+    result = runner.invoke(
+        app, ["--data-dir", str(tmp_path), "import", str(path), "--values", "interval", "--category", "elevator"]
+    )
     assert result.exit_code == 0, result.output
     points = EmbeddedStore(tmp_path / "series.sqlite").points(start=0, end=2**31, meter_id="m-2")
     assert [p.register for p in points][-1] == 30.0

@@ -22,8 +22,15 @@ FAULTS = {"stuck_register": 0.03, "spike": 0.05, "dropout": 0.03, "register_rese
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    return build_world(tmp_path_factory.mktemp("floors"), seed=SEED, sites=4, weeks=2, history_days=21,
-                       mix={k: 1.0 for k in WASTE_KINDS}, faults=FAULTS)
+    return build_world(
+        tmp_path_factory.mktemp("floors"),
+        seed=SEED,
+        sites=4,
+        weeks=2,
+        history_days=21,
+        mix={k: 1.0 for k in WASTE_KINDS},
+        faults=FAULTS,
+    )
 
 
 @pytest.fixture(scope="module")

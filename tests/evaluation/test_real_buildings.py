@@ -24,13 +24,34 @@ runner = CliRunner()
 
 
 def _figures(tmp_path: Path, scorer: str) -> dict[str, dict[str, float]]:
-    result = runner.invoke(app, [
-        "--data-dir", str(tmp_path), "score", str(DATA), "--out", str(tmp_path / f"{scorer}.csv"),
-        "--tz", "UTC", "--calendar", "none", "--meter-column", "building_id", "--value-column", "meter_reading",
-        "--labels", "anomaly", "--scorer", scorer])
+    result = runner.invoke(
+        app,
+        [
+            "--data-dir",
+            str(tmp_path),
+            "score",
+            str(DATA),
+            "--out",
+            str(tmp_path / f"{scorer}.csv"),
+            "--tz",
+            "UTC",
+            "--calendar",
+            "none",
+            "--meter-column",
+            "building_id",
+            "--value-column",
+            "meter_reading",
+            "--labels",
+            "anomaly",
+            "--scorer",
+            scorer,
+        ],
+    )
     assert result.exit_code == 0, result.output
-    return {m.group(1): {"roc_auc": float(m.group(4)), "correct": int(m.group(8)), "episodes": int(m.group(9))}
-            for m in ROW.finditer(result.stdout)}
+    return {
+        m.group(1): {"roc_auc": float(m.group(4)), "correct": int(m.group(8)), "episodes": int(m.group(9))}
+        for m in ROW.finditer(result.stdout)
+    }
 
 
 @pytest.fixture(scope="module")

@@ -22,8 +22,16 @@ from kilowatch.evaluation.world import World, build_world
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> World:
-    return build_world(tmp_path_factory.mktemp("plots"), seed=5, sites=2, weeks=1, history_days=14,
-                       mix={"pump_night": 3.0, "hvac_after_hours": 3.0}, faults={"spike": 0.2}, scenario="classic")
+    return build_world(
+        tmp_path_factory.mktemp("plots"),
+        seed=5,
+        sites=2,
+        weeks=1,
+        history_days=14,
+        mix={"pump_night": 3.0, "hvac_after_hours": 3.0},
+        faults={"spike": 0.2},
+        scenario="classic",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -88,9 +96,11 @@ def test_f1_by_kind_shows_events_detected_and_false_alerts_with_their_numbers(sc
     assert set(groups) == {"events", "detected", "false alerts"}
     kinds = [t.get_text() for t in counts.get_xticklabels()]
     assert set(kinds) == {k for k, v in scores.by_kind.items() if v.events or v.alerts}
-    expected = {"events": [scores.by_kind[k].events for k in kinds],
-                "detected": [scores.by_kind[k].detected for k in kinds],
-                "false alerts": [scores.false_alert_kinds.get(k, 0) for k in kinds]}
+    expected = {
+        "events": [scores.by_kind[k].events for k in kinds],
+        "detected": [scores.by_kind[k].detected for k in kinds],
+        "false alerts": [scores.false_alert_kinds.get(k, 0) for k in kinds],
+    }
     for label, bars in groups.items():
         assert [round(b.get_height()) for b in bars] == expected[label]
     numbers = sorted(t.get_text() for t in counts.texts)

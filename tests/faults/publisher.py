@@ -65,7 +65,9 @@ class StampingPublisher:
     def announce(self, portfolio: Portfolio) -> None:
         """Publish every site's announcement, retained, in one burst; wait for the broker to take them."""
         infos = [
-            self._client.publish(meta_topic(site.site_id, self.prefix), encode_meta(site, portfolio.meters[site.site_id]), qos=1, retain=True)
+            self._client.publish(
+                meta_topic(site.site_id, self.prefix), encode_meta(site, portfolio.meters[site.site_id]), qos=1, retain=True
+            )
             for site in portfolio.sites
         ]
         for site, info in zip(portfolio.sites, infos, strict=True):
@@ -79,7 +81,12 @@ class StampingPublisher:
 
     def publish(self, message: Message, timeout: float = 60) -> None:
         """Send one message once connected with room in flight (without waiting for its PUBACK); record it."""
-        wait_for(lambda: self._connected.is_set() and self.sent - self.confirmed < MAX_INFLIGHT, timeout=timeout, interval=0.005, what="room to publish")
+        wait_for(
+            lambda: self._connected.is_set() and self.sent - self.confirmed < MAX_INFLIGHT,
+            timeout=timeout,
+            interval=0.005,
+            what="room to publish",
+        )
         with self._lock:
             # Message ids wrap at 65535: the record tells messages apart by id.
             assert len(self._sent) < MAX_MESSAGES, "stream too long for one publisher"
@@ -128,7 +135,12 @@ class StampingPublisher:
         return self._thread is not None and self._thread.is_alive()
 
     def wait_confirmed(self, timeout: float = 60) -> None:
-        wait_for(lambda: self.confirmed == self.sent, timeout=timeout, interval=0.1, what=f"broker confirmation of {self.sent} messages")
+        wait_for(
+            lambda: self.confirmed == self.sent,
+            timeout=timeout,
+            interval=0.1,
+            what=f"broker confirmation of {self.sent} messages",
+        )
 
     def close(self) -> None:
         self._halt.set()

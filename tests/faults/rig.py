@@ -96,7 +96,12 @@ class IngestProcess:
     def wait_received(self, count: int, timeout: float = 30) -> None:
         """Wait until the worker has received ``count`` messages (it is up and subscribed then)."""
         # A dead worker ends the wait at once (wait_for would swallow an exception raised inside).
-        wait_for(lambda: not self.alive or self.received >= count, timeout=timeout, interval=0.1, what=f"{self.name} receiving {count} messages")
+        wait_for(
+            lambda: not self.alive or self.received >= count,
+            timeout=timeout,
+            interval=0.1,
+            what=f"{self.name} receiving {count} messages",
+        )
         assert self.alive, f"{self.name} exited with {self.process and self.process.returncode}:\n{self.log_tail()}"
 
     def kill(self) -> None:
@@ -154,7 +159,9 @@ class Rig:
         env.update({f"KILOWATCH_{k}": v for k, v in values.items()})
         return env
 
-    def worker(self, name: str = "worker", client_id: str | None = None, shared_group: str = "", **settings: str) -> IngestProcess:
+    def worker(
+        self, name: str = "worker", client_id: str | None = None, shared_group: str = "", **settings: str
+    ) -> IngestProcess:
         """Start a worker process (not yet waited for); the client id defaults to one per test."""
         client = client_id or f"ingest-{self.database}"
         process = IngestProcess(name, self.env(client, shared_group, **settings), self.workdir / f"{name}.log").start()
@@ -164,7 +171,9 @@ class Rig:
     def in_process(self, client_id: str | None = None, **options: object) -> IngestWorker:
         """An IngestWorker in this process on the rig's broker, store and registry, started and
         subscribed; ``options`` are its keyword-only constructor arguments (spool, budgets)."""
-        mqtt = MqttSettings(host=self.mqtt_host, port=self.mqtt_port, topic_prefix=self.prefix, client_id=client_id or f"ingest-{self.database}")
+        mqtt = MqttSettings(
+            host=self.mqtt_host, port=self.mqtt_port, topic_prefix=self.prefix, client_id=client_id or f"ingest-{self.database}"
+        )
         ingest = IngestSettings(
             batch_size=int(WORKER_DEFAULTS["INGEST__BATCH_SIZE"]),
             flush_interval_s=float(WORKER_DEFAULTS["INGEST__FLUSH_INTERVAL_S"]),

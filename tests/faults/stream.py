@@ -176,7 +176,9 @@ class ReadingStream:
             payload = b'{"v": 1, "ts": ' + str(stamp.ts).encode() + b', "register": '
             return Message(reading_topic(site, meter, self.prefix), payload, poison=kind)
         if kind == "nan_register":
-            return Message(reading_topic(site, meter, self.prefix), json.dumps(body | {"register": float("nan")}).encode(), poison=kind)
+            return Message(
+                reading_topic(site, meter, self.prefix), json.dumps(body | {"register": float("nan")}).encode(), poison=kind
+            )
         if kind == "unknown_meter":
             ghost = f"{site}-ghost{rng.randrange(1000):03d}"
             return Message(reading_topic(site, ghost, self.prefix), json.dumps(body).encode(), poison=kind)

@@ -34,7 +34,9 @@ def with_bad_registers(messages: list[Message], prefix: str) -> list[Message]:
             stamp = message.stamps[0]
             register = 1.7e308 if (i // BAD_EVERY) % 2 else stamp.register + 999_948.0
             bad = Reading(stamp.site_id, stamp.meter_id, stamp.ts - 1, register)
-            out.append(Message(reading_topic(stamp.site_id, stamp.meter_id, prefix), encode_reading(bad), poison="implausible_register"))
+            out.append(
+                Message(reading_topic(stamp.site_id, stamp.meter_id, prefix), encode_reading(bad), poison="implausible_register")
+            )
         out.append(message)
     return out
 
@@ -47,8 +49,12 @@ def test_bad_registers_are_dead_lettered_alone_and_every_site_keeps_flowing_thro
     messages = with_bad_registers(list(ReadingStream(PORTFOLIO, STEPS, SEED, rig.prefix, mode="meter").messages()), rig.prefix)
     half = len(messages) // 2
     publisher.publish_all(messages[:half])
-    wait_for(lambda: first.metric("kilowatch_ingest_acked_messages_total") >= half + len(PORTFOLIO.sites), timeout=60,
-             interval=0.2, what="the first half acknowledged")
+    wait_for(
+        lambda: first.metric("kilowatch_ingest_acked_messages_total") >= half + len(PORTFOLIO.sites),
+        timeout=60,
+        interval=0.2,
+        what="the first half acknowledged",
+    )
     assert first.terminate() == 0
 
     second = rig.worker("second")  # same client id: the session's redeliveries come here

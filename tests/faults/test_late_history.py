@@ -104,4 +104,6 @@ def test_a_day_of_history_uploaded_after_newer_readings_counts_once_in_its_own_d
         for start, end in ((YESTERDAY, TODAY), (TODAY, TODAY + 86_400), (YESTERDAY, TODAY + 86_400)):
             want = sum(rise(by_meter[m.meter_id], start, end) for m in meters)
             got = site_carbon(rig.store, site, meters, start, end).kwh
-            assert got == pytest.approx(want, abs=1e-3), f"{site.site_id} [{start}, {end}): carbon {got} kWh, registers rose {want}"
+            assert got == pytest.approx(want, abs=1e-3), (
+                f"{site.site_id} [{start}, {end}): carbon {got} kWh, registers rose {want}"
+            )

@@ -54,7 +54,11 @@ def test_each_poison_message_is_dead_lettered_once_with_its_reason(poisoned):
     found = wait_for(lambda: (k := rig.dead_letter_kinds()) == expected and k, timeout=30, what=f"dead letters {dict(expected)}")
 
     assert found == expected
-    rejected = {k.split("reason=")[1].rstrip("}"): v for k, v in worker.metrics().items() if k.startswith("kilowatch_ingest_rejected_total{")}
+    rejected = {
+        k.split("reason=")[1].rstrip("}"): v
+        for k, v in worker.metrics().items()
+        if k.startswith("kilowatch_ingest_rejected_total{")
+    }
     assert rejected == dict(expected)
 
 

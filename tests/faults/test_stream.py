@@ -32,7 +32,9 @@ def test_good_messages_decode_to_exactly_their_stamps():
     for message in stream(mode="mixed").messages():
         decoded = decode(message.topic, message.payload, PREFIX)
         assert not decoded.rejections
-        assert [(r.meter_id, r.ts, r.register) for r in decoded.readings] == [(s.meter_id, s.ts, s.register) for s in message.stamps]
+        assert [(r.meter_id, r.ts, r.register) for r in decoded.readings] == [
+            (s.meter_id, s.ts, s.register) for s in message.stamps
+        ]
 
 
 def test_a_poisoned_stream_carries_every_kind_and_keeps_every_good_reading():

@@ -13,9 +13,17 @@ from kilowatch.gateways.tasmota import NotAnEnergyReading, bridge, sensor_readin
 SENSOR = {
     "Time": "2026-06-01T09:15:00",
     "ENERGY": {
-        "TotalStartTime": "2025-11-02T10:04:11", "Total": 48213.57, "Yesterday": 61.2, "Today": 20.4,
-        "Period": 1710, "Power": 6840, "ApparentPower": 7025, "ReactivePower": 1602, "Factor": 0.97,
-        "Voltage": 229, "Current": 29.871,
+        "TotalStartTime": "2025-11-02T10:04:11",
+        "Total": 48213.57,
+        "Yesterday": 61.2,
+        "Today": 20.4,
+        "Period": 1710,
+        "Power": 6840,
+        "ApparentPower": 7025,
+        "ReactivePower": 1602,
+        "Factor": 0.97,
+        "Voltage": 229,
+        "Current": 29.871,
     },
 }
 METERS = {"tasmota_5F1A2B": ("site-0001", "site-0001-corridor_lighting-1")}
@@ -53,8 +61,13 @@ def test_the_bridge_ignores_topics_that_are_not_a_mapped_sensor(topic):
 
 @pytest.mark.parametrize(
     "payload",
-    [b"{not json", b"[1]", b'{"Time": "2026-06-01T09:15:00", "AM2301": {"Temperature": 24.1}}',
-     b'{"Time": "2026-06-01T09:15:00", "ENERGY": {"Total": "lots"}}', b'{"ENERGY": {"Total": 1.0}}'],
+    [
+        b"{not json",
+        b"[1]",
+        b'{"Time": "2026-06-01T09:15:00", "AM2301": {"Temperature": 24.1}}',
+        b'{"Time": "2026-06-01T09:15:00", "ENERGY": {"Total": "lots"}}',
+        b'{"ENERGY": {"Total": 1.0}}',
+    ],
 )
 def test_a_mapped_device_payload_without_a_reading_is_refused_with_a_reason(payload):
     with pytest.raises(NotAnEnergyReading):

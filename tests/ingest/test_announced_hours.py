@@ -27,9 +27,13 @@ def _hours(sessions, site_id: str) -> object:
 def test_declared_hours_reach_the_registry(worker, publisher, sessions):
     publisher.announce(dataclasses.replace(SITE, opening_hours=MALL), METERS)
 
-    wait_for(lambda: _hours(sessions, SITE.site_id) == {"workday": {"open": "09:30", "close": "22:00"},
-                                                         "other": {"open": "09:30", "close": "22:30"}},
-             what="declared hours stored")
+    wait_for(
+        lambda: (
+            _hours(sessions, SITE.site_id)
+            == {"workday": {"open": "09:30", "close": "22:00"}, "other": {"open": "09:30", "close": "22:30"}}
+        ),
+        what="declared hours stored",
+    )
 
 
 def test_bad_hours_are_dead_lettered_and_nothing_of_the_announcement_is_stored(worker, publisher, sessions):

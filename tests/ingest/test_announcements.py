@@ -59,8 +59,9 @@ def test_a_meta_with_nan_values_is_dead_lettered(worker, publisher, sessions):
     assert _meter(sessions, OTHER_METERS[0].meter_id).rated_kw == OTHER_METERS[0].rated_kw
 
 
-def test_an_empty_retained_meta_retires_the_site_and_keeps_its_data(worker, start_worker, mqtt_settings, publisher, store,
-                                                                    sessions):
+def test_an_empty_retained_meta_retires_the_site_and_keeps_its_data(
+    worker, start_worker, mqtt_settings, publisher, store, sessions
+):
     publisher.reading(LOBBY, T0, 1.0)
     wait_stored(store, LOBBY, 1)
 
@@ -112,8 +113,11 @@ def test_a_site_without_coordinates_sits_at_its_province_capital_with_a_finding(
 
     record = wait_for(lambda: _site(sessions, "site-c"), what="site-c stored")
     beijing = capital_of("北京")
-    assert (record.latitude, record.longitude, record.location_source) == (beijing.latitude, beijing.longitude,
-                                                                          "province_capital")
+    assert (record.latitude, record.longitude, record.location_source) == (
+        beijing.latitude,
+        beijing.longitude,
+        "province_capital",
+    )
     with sessions() as session:
         [finding] = session.scalars(select(DataFindingRecord).where(DataFindingRecord.site_id == "site-c"))
     assert (finding.kind, finding.meter_id, finding.open) == ("no_coordinates", "", True)

@@ -37,7 +37,9 @@ class StoppablePostgres(PrivateServer):
 
     def resume(self) -> None:
         options = f"-p {self.port} -k {self.workdir} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(_pg_bin("pg_ctl"), "-D", str(self.datadir), "-o", options, "-l", str(self.workdir / "server.log"), "-w", "start")
+        self._run(
+            _pg_bin("pg_ctl"), "-D", str(self.datadir), "-o", options, "-l", str(self.workdir / "server.log"), "-w", "start"
+        )
 
 
 @pytest.fixture(scope="module")

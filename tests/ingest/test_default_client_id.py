@@ -19,8 +19,9 @@ READINGS = 30
 
 
 def _worker(directory, mosquitto, prefix, group, ingest_settings):
-    mqtt = Settings(data_dir=directory, mqtt={"host": mosquitto.host, "port": mosquitto.port, "topic_prefix": prefix,
-                                              "shared_group": group}).mqtt
+    mqtt = Settings(
+        data_dir=directory, mqtt={"host": mosquitto.host, "port": mosquitto.port, "topic_prefix": prefix, "shared_group": group}
+    ).mqtt
     engine = create_db_engine(f"sqlite:///{directory / 'kilowatch.db'}")
     migrate(engine)
     store = EmbeddedStore(directory / "series.sqlite")

@@ -212,6 +212,7 @@ def test_interval_energy_never_raises_for_finite_registers():
 
 # --- late readings ---------------------------------------------------------------
 
+
 def point(ts: int, register: float, energy: float = 0.0) -> EnergyPoint:
     return EnergyPoint("s1", "m1", "public_hvac", ts, register, energy)
 
@@ -222,7 +223,14 @@ def test_late_readings_before_the_first_stored_one_get_their_energy_and_it_gets_
     placed, refused = place_late(late + [point(5 * 900, 110.0)], {p.ts for p in late}, TEN_KW)
 
     assert refused == []
-    assert [(p.ts, p.energy) for p, _step, _prev in placed] == [(0, 0.0), (900, 2.0), (1800, 2.0), (2700, 2.0), (3600, 2.0), (4500, 2.0)]
+    assert [(p.ts, p.energy) for p, _step, _prev in placed] == [
+        (0, 0.0),
+        (900, 2.0),
+        (1800, 2.0),
+        (2700, 2.0),
+        (3600, 2.0),
+        (4500, 2.0),
+    ]
     assert sum(p.energy for p, _step, _prev in placed) == pytest.approx(110.0 - 100.0)
 
 
@@ -254,7 +262,10 @@ def test_a_late_reading_next_to_a_meter_that_started_again_higher_is_kept():
     placed, refused = place_late([point(0, 5.0), point(900, 5.1), point(1800, 50_000.0)], {900}, TEN_KW)
 
     assert refused == []
-    assert [(p.ts, p.energy, step) for p, step, _prev in placed] == [(900, pytest.approx(0.1), Step.NEXT), (1800, 0.0, Step.IMPLAUSIBLE)]
+    assert [(p.ts, p.energy, step) for p, step, _prev in placed] == [
+        (900, pytest.approx(0.1), Step.NEXT),
+        (1800, 0.0, Step.IMPLAUSIBLE),
+    ]
 
 
 def test_a_rollover_of_an_absurd_register_max_does_not_overflow():

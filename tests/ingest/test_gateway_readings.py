@@ -22,7 +22,9 @@ def _publish(publisher, meter: str, body: dict) -> None:
 
 def test_a_millisecond_timestamp_and_a_wh_register_are_stored_as_the_second_and_kwh(worker, publisher, store):
     _publish(publisher, LOBBY, {"ts": T0 * 1000, "register": 1_000_000, "unit": "Wh"})
-    _publish(publisher, LOBBY, {"ts": (T0 + 900) * 1000 + 250, "register": 1_001_500, "unit": "Wh", "power": 6000, "power_unit": "W"})
+    _publish(
+        publisher, LOBBY, {"ts": (T0 + 900) * 1000 + 250, "register": 1_001_500, "unit": "Wh", "power": 6000, "power_unit": "W"}
+    )
 
     points = wait_stored(store, LOBBY, 2)
     assert [p.ts for p in points] == [T0, T0 + 900]
@@ -31,10 +33,13 @@ def test_a_millisecond_timestamp_and_a_wh_register_are_stored_as_the_second_and_
 
 
 def test_a_reading_in_an_unknown_unit_is_dead_lettered_as_bad_unit_and_the_batch_goes_on(worker, publisher, store, sessions):
-    body = {"v": 1, "readings": [
-        {"meter": LOBBY, "ts": T0, "register": 3.0, "unit": "MWh"},
-        {"meter": PUMP, "ts": T0, "register": 12.0, "unit": "kcal"},
-    ]}
+    body = {
+        "v": 1,
+        "readings": [
+            {"meter": LOBBY, "ts": T0, "register": 3.0, "unit": "MWh"},
+            {"meter": PUMP, "ts": T0, "register": 12.0, "unit": "kcal"},
+        ],
+    }
     publisher.raw(batch_topic(SITE.site_id, publisher.prefix), json.dumps(body).encode())
 
     [point] = wait_stored(store, LOBBY, 1)
@@ -50,10 +55,24 @@ def test_a_tasmota_sensor_message_bridged_to_wire_v1_is_stored(worker, publisher
 
     def sensor(ts: int, total: float, power_w: float) -> bytes:
         local = datetime.fromtimestamp(ts, shanghai).replace(tzinfo=None).isoformat()
-        return json.dumps({"Time": local, "ENERGY": {
-            "TotalStartTime": "2025-11-02T10:04:11", "Total": total, "Yesterday": 3.1, "Today": 1.2,
-            "Period": 12, "Power": power_w, "ApparentPower": power_w * 1.02, "ReactivePower": 90,
-            "Factor": 0.98, "Voltage": 230, "Current": power_w / 230}}).encode()
+        return json.dumps(
+            {
+                "Time": local,
+                "ENERGY": {
+                    "TotalStartTime": "2025-11-02T10:04:11",
+                    "Total": total,
+                    "Yesterday": 3.1,
+                    "Today": 1.2,
+                    "Period": 12,
+                    "Power": power_w,
+                    "ApparentPower": power_w * 1.02,
+                    "ReactivePower": 90,
+                    "Factor": 0.98,
+                    "Voltage": 230,
+                    "Current": power_w / 230,
+                },
+            }
+        ).encode()
 
     devices = {"tasmota_lobby": (SITE.site_id, LOBBY)}
     for ts, total, power in [(T0, 812.345, 400), (T0 + 300, 812.389, 530)]:
@@ -76,7 +95,9 @@ def test_the_tasmota_bridge_republishes_a_device_message_that_ingest_then_stores
         local = datetime.fromtimestamp(T0, ZoneInfo("Asia/Shanghai")).replace(tzinfo=None).isoformat()
 
         def sensor_message() -> bool:
-            publisher.raw("tele/tasmota_pump/SENSOR", json.dumps({"Time": local, "ENERGY": {"Total": 77.5, "Power": 900}}).encode())
+            publisher.raw(
+                "tele/tasmota_pump/SENSOR", json.dumps({"Time": local, "ENERGY": {"Total": 77.5, "Power": 900}}).encode()
+            )
             return bool(store.points(start=0, end=2**31, meter_id=PUMP))
 
         # Until the bridge's subscription is in place a message is missed, so resend until one lands.

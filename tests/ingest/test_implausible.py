@@ -33,8 +33,13 @@ def test_a_register_of_1e308_is_dead_lettered_and_every_site_keeps_flowing(worke
 
 def test_a_rise_far_beyond_the_meters_rated_power_adds_no_energy(worker, publisher, store, sessions):
     # The lobby meter is rated 4 kW: 1 kWh in 15 minutes at most, 999,948 kWh is a wrong register.
-    publisher.batch([Reading(SITE.site_id, LOBBY, T0, 52.0), Reading(SITE.site_id, LOBBY, T0 + 900, 1_000_000.0),
-                     Reading(SITE.site_id, PUMP, T0 + 900, 7.0)])
+    publisher.batch(
+        [
+            Reading(SITE.site_id, LOBBY, T0, 52.0),
+            Reading(SITE.site_id, LOBBY, T0 + 900, 1_000_000.0),
+            Reading(SITE.site_id, PUMP, T0 + 900, 7.0),
+        ]
+    )
     publisher.reading(LOBBY, T0 + 1800, 53.0)
 
     assert [p.energy for p in wait_stored(store, LOBBY, 2)] == [0.0, 1.0]

@@ -70,7 +70,9 @@ def test_a_predecessor_far_outside_the_window_is_still_found(store) -> None:
 
     reconciler(store, STEP).reconcile(ours)
 
-    assert store.points(start=T0 + 20 * STEP, end=T0 + 20 * STEP + 1, meter_id=METER)[0].energy == pytest.approx(regs[20] - regs[0])
+    assert store.points(start=T0 + 20 * STEP, end=T0 + 20 * STEP + 1, meter_id=METER)[0].energy == pytest.approx(
+        regs[20] - regs[0]
+    )
 
 
 def test_a_known_interval_reads_a_few_intervals_back_instead_of_hours(store) -> None:

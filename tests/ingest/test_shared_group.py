@@ -32,7 +32,9 @@ def group(start_worker, publisher, mqtt_settings):
     """Three workers sharing one subscription group, each having applied the announcement."""
     shared = f"g-{uuid.uuid4().hex[:6]}"
     workers = [
-        start_worker(mqtt=mqtt_settings.model_copy(update={"shared_group": shared, "client_id": f"{mqtt_settings.client_id}-{i}"}))
+        start_worker(
+            mqtt=mqtt_settings.model_copy(update={"shared_group": shared, "client_id": f"{mqtt_settings.client_id}-{i}"})
+        )
         for i in range(3)
     ]
     publisher.announce(SITE, METERS)

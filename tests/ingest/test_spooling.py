@@ -65,9 +65,7 @@ def test_spooled_readings_are_replayed_with_their_energy_once_the_store_returns(
     wait_for(lambda: not list(spool_dir.glob("*.seg")), what="spool segments deleted")
 
 
-def test_readings_received_after_the_store_returns_continue_from_the_spooled_ones(
-    spooling_worker, publisher, faulty, store
-):
+def test_readings_received_after_the_store_returns_continue_from_the_spooled_ones(spooling_worker, publisher, faulty, store):
     worker = spooling_worker()
     faulty.down.set()
     publisher.readings(LOBBY, [(T0, 10.0), (T0 + 900, 12.0)])

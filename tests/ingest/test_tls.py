@@ -94,7 +94,9 @@ def tls_broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TlsBroker]:
         "require_certificate true\n"
     )
     (workdir / "mosquitto.conf").write_text(conf)
-    process = subprocess.Popen([binary, "-c", str(workdir / "mosquitto.conf")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [binary, "-c", str(workdir / "mosquitto.conf")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         for port in (broker.plain_port, broker.tls_port, broker.mutual_port):
             wait_for(lambda port=port: process.poll() is None and port_open(port), timeout=10, what=f"mosquitto on {port}")
@@ -111,7 +113,10 @@ def _publish_one_reading(settings: MqttSettings, register: float) -> None:
     try:
         link.publish(meta_topic(SITE.site_id, settings.topic_prefix), encode_meta(SITE, METERS), retain=True)
         meter = METERS[0].meter_id
-        link.publish(reading_topic(SITE.site_id, meter, settings.topic_prefix), encode_reading(Reading(SITE.site_id, meter, NOW - 900, register)))
+        link.publish(
+            reading_topic(SITE.site_id, meter, settings.topic_prefix),
+            encode_reading(Reading(SITE.site_id, meter, NOW - 900, register)),
+        )
         link.drain()
     finally:
         link.close()

@@ -197,8 +197,12 @@ def test_a_lone_poison_message_ends_one_process_and_is_set_apart_by_the_next(mos
     def start(n: int) -> tuple[subprocess.Popen, int]:
         port = free_port()
         with (tmp_path / f"ingest-{n}.log").open("wb") as log:
-            process = subprocess.Popen([str(KILOWATCH), "--data-dir", str(tmp_path), "ingest", "--metrics-port", str(port)],
-                                       env=env, stdout=log, stderr=log)
+            process = subprocess.Popen(
+                [str(KILOWATCH), "--data-dir", str(tmp_path), "ingest", "--metrics-port", str(port)],
+                env=env,
+                stdout=log,
+                stderr=log,
+            )
         processes.append(process)
         wait_for(lambda: metric(port, "kilowatch_ingest_connections_total") >= 1, timeout=30, what="ingest connected")
         return process, port
@@ -213,8 +217,11 @@ def test_a_lone_poison_message_ends_one_process_and_is_set_apart_by_the_next(mos
         assert first.wait(timeout=30) == 1  # alone, it cannot be told from a broken writer
 
         second, port = start(2)  # the broker redelivers the pump's message to it
-        wait_for(lambda: metric(port, f'kilowatch_ingest_rejected_total{{reason="{POISON_KIND}"}}') == 1, timeout=30,
-                 what="the poison message set apart")
+        wait_for(
+            lambda: metric(port, f'kilowatch_ingest_rejected_total{{reason="{POISON_KIND}"}}') == 1,
+            timeout=30,
+            what="the poison message set apart",
+        )
         publisher.reading(LOBBY, now - 30, 100.0)
         wait_for(lambda: metric(port, "kilowatch_ingest_stored_readings_total") >= 1, what="a later reading stored")
         assert second.poll() is None and health(port) == 200

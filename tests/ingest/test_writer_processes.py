@@ -157,7 +157,9 @@ def test_a_writer_killed_mid_stream_loses_nothing_the_next_worker_stores_the_res
     received = first.stats.received
     publish(10, 20)
     wait_for(lambda: first.stats.received >= received + 10 * len(expected), what="the next readings received")
-    os.kill(first.writer_pids[writer_of(sites[0][0].site_id.encode(), 2)], signal.SIGKILL)  # inside its flush interval: holding them unwritten
+    os.kill(
+        first.writer_pids[writer_of(sites[0][0].site_id.encode(), 2)], signal.SIGKILL
+    )  # inside its flush interval: holding them unwritten
 
     wait_for(lambda: not first.healthy, what="the worker noticing its writer died")
     assert first.run_until(threading.Event()) == 1
@@ -173,10 +175,14 @@ def test_a_writer_killed_mid_stream_loses_nothing_the_next_worker_stores_the_res
     assert second.healthy
 
 
-def test_a_poison_message_is_set_apart_by_its_writer_process_and_the_rest_stored(start_processes, sessions, store, publisher, tmp_path):
+def test_a_poison_message_is_set_apart_by_its_writer_process_and_the_rest_stored(
+    start_processes, sessions, store, publisher, tmp_path
+):
     # A long flush puts the three messages of SITE in one batch of their writer: it fails,
     # retries them one by one, stores the lobby's two and dead-letters the pump's alone.
-    worker = start_processes(2, store_class=PoisonedStore, flush_interval_s=1.5, worker_args={"dead_letter_path": tmp_path / "letters"})
+    worker = start_processes(
+        2, store_class=PoisonedStore, flush_interval_s=1.5, worker_args={"dead_letter_path": tmp_path / "letters"}
+    )
     publisher.announce(SITE, METERS)
     publisher.announce(OTHER_SITE, OTHER_METERS)
     publisher.reading(LOBBY, T0, 1.0)
@@ -192,7 +198,9 @@ def test_a_poison_message_is_set_apart_by_its_writer_process_and_the_rest_stored
     assert worker.healthy and worker.error is None and worker.stats.rejected[POISON_KIND] == 1
 
 
-def test_a_lone_poison_message_fails_one_process_and_is_set_apart_by_the_next(start_processes, sessions, store, publisher, tmp_path):
+def test_a_lone_poison_message_fails_one_process_and_is_set_apart_by_the_next(
+    start_processes, sessions, store, publisher, tmp_path
+):
     args = {"dead_letter_path": tmp_path / "letters"}
     first = start_processes(2, store_class=PoisonedStore, worker_args=args)
     publisher.announce(SITE, METERS)

@@ -32,26 +32,26 @@ def test_a_normal_meter_gets_no_flag_and_typical_scores_near_one() -> None:
 def test_an_outage_is_flagged_below() -> None:
     kwh, hour, day = office()
     start = 6 * 168 + 2 * 24 + 9  # a Wednesday at 09:00, for eight hours
-    kwh[start:start + 8] = 0.0
+    kwh[start : start + 8] = 0.0
     result = TwoSidedScorer().score(kwh, hour, day)
-    assert result.flag[start:start + 8].all()
+    assert result.flag[start : start + 8].all()
     assert kinds_at(result, start, start + 8) == {BELOW}
-    assert result.score[start:start + 8].min() > np.quantile(result.score, 0.95)
+    assert result.score[start : start + 8].min() > np.quantile(result.score, 0.95)
 
 
 def test_lights_left_on_all_night_are_flagged_above() -> None:
     kwh, hour, day = office()
     night = 6 * 168 + 1 * 24 + 20  # Tuesday 20:00 to Wednesday 06:00
-    kwh[night:night + 10] += 40.0
+    kwh[night : night + 10] += 40.0
     result = TwoSidedScorer().score(kwh, hour, day)
-    assert result.flag[night:night + 10].mean() > 0.8
+    assert result.flag[night : night + 10].mean() > 0.8
     assert kinds_at(result, night, night + 10) == {ABOVE}
 
 
 def test_a_gap_filled_by_interpolation_across_closing_time_is_a_flat_line() -> None:
     kwh, hour, day = office()
     start = 4 * 168 + 14  # Monday 14:00 to midnight, drawn as one straight line
-    kwh[start:start + 10] = np.linspace(kwh[start], kwh[start + 10], 10)
+    kwh[start : start + 10] = np.linspace(kwh[start], kwh[start + 10], 10)
     result = TwoSidedScorer().score(kwh, hour, day)
     assert FLAT in kinds_at(result, start, start + 10)
 
@@ -59,9 +59,9 @@ def test_a_gap_filled_by_interpolation_across_closing_time_is_a_flat_line() -> N
 def test_a_constant_load_at_its_normal_level_is_not_a_flat_line() -> None:
     kwh, hour, day = office()
     start = 4 * 168 + 9
-    kwh[start:start + 8] = 100.0  # a coarse register reading a steady load
+    kwh[start : start + 8] = 100.0  # a coarse register reading a steady load
     result = TwoSidedScorer().score(kwh, hour, day)
-    assert not result.flag[start:start + 8].any()
+    assert not result.flag[start : start + 8].any()
 
 
 def test_missing_hours_get_no_score_and_do_not_stop_scoring() -> None:
@@ -97,10 +97,10 @@ def test_a_dip_in_the_quiet_season_outranks_every_ordinary_hour_of_the_busy_seas
     for seed in range(4):
         kwh, hour, day, season = seasonal_office(seed)
         start = 3 * 168 + 2 * 24 + 9  # a quiet-season Wednesday at 09:00, six hours at 70 %
-        kwh[start:start + 6] *= 0.7
+        kwh[start : start + 6] *= 0.7
         result = TwoSidedScorer().score(kwh, hour, day)
         busy = season > 2.5
-        assert result.score[start:start + 6].min() > result.score[busy].max(), seed
+        assert result.score[start : start + 6].min() > result.score[busy].max(), seed
 
 
 def test_after_a_long_outage_the_first_normal_week_ranks_below_the_outage() -> None:
@@ -114,4 +114,4 @@ def test_after_a_long_outage_the_first_normal_week_ranks_below_the_outage() -> N
         start, stop = 10 * 168, 22 * 168
         kwh[start:stop] = 0.0
         result = TwoSidedScorer().score(kwh, hour, weekday)
-        assert np.median(result.score[stop:stop + 168]) < np.median(result.score[start:stop]), seed
+        assert np.median(result.score[stop : stop + 168]) < np.median(result.score[start:stop]), seed

@@ -12,7 +12,7 @@ from tests.models.synthetic import SITE, evening_lights, hours
 def table(seed: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     grid = hours(21)
     a, b = evening_lights(grid, seed=seed), evening_lights(grid, on_kwh=4.0, seed=seed + 1)
-    a[24 * 18 + 10: 24 * 18 + 14] += 8.0  # lights on 10:00-14:00 on day 18
+    a[24 * 18 + 10 : 24 * 18 + 14] += 8.0  # lights on 10:00-14:00 on day 18
     return np.concatenate([grid, grid]), np.array(["a"] * grid.size + ["b"] * grid.size), np.concatenate([a, b])
 
 

@@ -165,9 +165,11 @@ def test_the_window_s_own_level_serves_only_while_its_lowest_days_are_flat() -> 
     found = detector.find(level + climb, 0, RATED, level)
     assert found is not None
     held = HeldCreep.of(0, found, quiet[:, 0], level, kinds)
-    for extra, flat in ((np.concatenate([np.linspace(0.0, 0.3, 20), np.full(DAYS - 20, 0.3)]) * RATED, False),
-                        (np.concatenate([np.zeros(20), np.linspace(0.05, 0.3, DAYS - 20)]) * RATED, True),
-                        (np.concatenate([np.full(20, 0.1), np.linspace(0.15, 0.4, DAYS - 20)]) * RATED, True)):
+    for extra, flat in (
+        (np.concatenate([np.linspace(0.0, 0.3, 20), np.full(DAYS - 20, 0.3)]) * RATED, False),
+        (np.concatenate([np.zeros(20), np.linspace(0.05, 0.3, DAYS - 20)]) * RATED, True),
+        (np.concatenate([np.full(20, 0.1), np.linspace(0.15, 0.4, DAYS - 20)]) * RATED, True),
+    ):
         kwh, closed = series(extra, 6)
         _, base = detector.daily_base(kwh[:, None], closed)
         days = detector.reference_days(base)

@@ -25,8 +25,17 @@ def pump_creep(portfolio: Portfolio, end: int) -> list[WasteEvent]:
     start = end - DAYS * DAY
     meter = next(m for m in portfolio.all_meters() if m.category == MeterCategory.WATER_PUMP)
     begins = start + CREEP_DAY * DAY
-    return [WasteEvent(meter.site_id, meter.meter_id, "base_load_creep", begins, end, SHARE * meter.rated_kw,
-                       ramp_end=begins + RAMP_DAYS * DAY)]
+    return [
+        WasteEvent(
+            meter.site_id,
+            meter.meter_id,
+            "base_load_creep",
+            begins,
+            end,
+            SHARE * meter.rated_kw,
+            ramp_end=begins + RAMP_DAYS * DAY,
+        )
+    ]
 
 
 def test_a_creep_that_outlives_the_window_s_quiet_days_keeps_its_start_and_energy(tmp_path: Path) -> None:

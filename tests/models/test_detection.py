@@ -58,9 +58,7 @@ def test_finds_most_injected_waste_with_few_false_alerts(wasteful: SimulatedPort
     assert len(false_alerts) <= MAX_FALSE_ALERTS, [(a.meter_id, a.kind) for a in false_alerts]
 
 
-def test_a_second_pass_over_the_same_data_updates_and_does_not_duplicate(
-    wasteful: SimulatedPortfolio, tmp_path: Path
-) -> None:
+def test_a_second_pass_over_the_same_data_updates_and_does_not_duplicate(wasteful: SimulatedPortfolio, tmp_path: Path) -> None:
     sessions = registry(tmp_path, wasteful.portfolio)
     first = detector(wasteful, sessions).run()
     before = {(a.meter_id, a.kind, a.started_at) for a in alerts(sessions)}
@@ -71,9 +69,7 @@ def test_a_second_pass_over_the_same_data_updates_and_does_not_duplicate(
     assert {(a.meter_id, a.kind, a.started_at) for a in after} == before
 
 
-def test_an_ongoing_episode_is_extended_then_frozen_in_the_same_alert(
-    wasteful: SimulatedPortfolio, tmp_path: Path
-) -> None:
+def test_an_ongoing_episode_is_extended_then_frozen_in_the_same_alert(wasteful: SimulatedPortfolio, tmp_path: Path) -> None:
     sessions = registry(tmp_path, wasteful.portfolio)
     event = max(wasteful.events, key=lambda e: e.end - e.start)
     midway = event.start + 4 * 3600 + 1
@@ -162,8 +158,7 @@ def test_resets_gaps_and_spikes_are_data_findings_not_waste(tmp_path: Path) -> N
     report = detector(sim, sessions).run()
     assert not [a for a in alerts(sessions) if a.meter_id in broken.values()]
     with sessions() as session:
-        stored = {(f.kind, f.meter_id) for f in session.scalars(select(DataFindingRecord))
-                  if f.source == "detector"}
+        stored = {(f.kind, f.meter_id) for f in session.scalars(select(DataFindingRecord)) if f.source == "detector"}
     expected = {("register_reset", broken["reset"]), ("gap", broken["gap"]), ("spike", broken["surge"])}
     assert expected <= stored
     assert expected <= {(w.code, w.meter_id) for w in report.warnings}
@@ -181,8 +176,9 @@ def test_public_hvac_left_on_overnight_is_hvac_after_hours(tmp_path: Path) -> No
     def hvac_left_on(portfolio: Portfolio, end: int) -> list[WasteEvent]:
         meter = next(m for m in portfolio.all_meters() if m.category is MeterCategory.PUBLIC_HVAC)
         start = end - 28 * 3600  # 20:00 local on the evening before the last day
-        return [WasteEvent(meter.site_id, meter.meter_id, "hvac_after_hours", start, start + 6 * 3600,
-                           round(0.5 * meter.rated_kw, 2))]
+        return [
+            WasteEvent(meter.site_id, meter.meter_id, "hvac_after_hours", start, start + 6 * 3600, round(0.5 * meter.rated_kw, 2))
+        ]
 
     sim = simulate(tmp_path, n_sites=3, seed=FAULT_SEED, events_per_site_day=0, extra_events=hvac_left_on)
     sessions = registry(tmp_path, sim.portfolio)

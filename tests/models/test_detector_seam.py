@@ -24,20 +24,38 @@ class BusiestHour:
     """A toy: the scanned hour in which each meter drew most, as a one-hour finding."""
 
     def scan(self, view: SiteView, findings: list[Finding], faults: list[DataWarning]) -> None:
-        scan_hours = view.hours[view.first:]
+        scan_hours = view.hours[view.first :]
         for k, j in enumerate(view.cols):
             if np.isnan(view.actual[:, k]).all():
                 continue
             i = int(np.nanargmax(view.actual[:, k]))
             start, kwh = int(scan_hours[i]), float(view.actual[i, k])
             meter = view.meters[j]
-            findings.append(Finding(meter.site_id, meter.meter_id, meter.category.value, "busiest_hour",
-                                    "busiest_hour", "low", start, start + 3600, start + 3600, False, kwh, 0.0,
-                                    kwh, 0.0, 0.0, 0.0, "toy", "{}"))
+            findings.append(
+                Finding(
+                    meter.site_id,
+                    meter.meter_id,
+                    meter.category.value,
+                    "busiest_hour",
+                    "busiest_hour",
+                    "low",
+                    start,
+                    start + 3600,
+                    start + 3600,
+                    False,
+                    kwh,
+                    0.0,
+                    kwh,
+                    0.0,
+                    0.0,
+                    0.0,
+                    "toy",
+                    "{}",
+                )
+            )
 
 
-def test_a_registered_detector_s_findings_come_out_of_a_site_pass(tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_registered_detector_s_findings_come_out_of_a_site_pass(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(detectors, "DETECTORS", [*detectors.DETECTORS, BusiestHour])
     sim = simulate(tmp_path, n_sites=1, seed=7, events_per_site_day=0)
     sessions = registry(tmp_path, sim.portfolio)

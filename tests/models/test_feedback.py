@@ -31,13 +31,13 @@ def test_alerts_never_take_a_cell_below_its_minimum_of_hours() -> None:
     _, excluded = feedback.training_masks("m", hours, local, workday)
     # Each of the 4 weekend evening cells (19-22 h) gets back its three most recent hours.
     assert excluded.sum() == 32 - 4 * 3
-    assert not any(excluded[s // 3600:e // 3600].any() for s, e in spans[-3:])
+    assert not any(excluded[s // 3600 : e // 3600].any() for s, e in spans[-3:])
     # Hours without data are not kept: with the last weekend day unknown, the three before it come back.
     known = np.ones(hours.size, dtype=bool)
-    known[spans[-1][0] // 3600:spans[-1][1] // 3600] = False
+    known[spans[-1][0] // 3600 : spans[-1][1] // 3600] = False
     _, excluded = feedback.training_masks("m", hours, local, workday, known)
-    assert not any(excluded[s // 3600:e // 3600].any() for s, e in spans[-4:-1])
-    assert excluded[spans[-1][0] // 3600:spans[-1][1] // 3600].all()
+    assert not any(excluded[s // 3600 : e // 3600].any() for s, e in spans[-4:-1])
+    assert excluded[spans[-1][0] // 3600 : spans[-1][1] // 3600].all()
     # Without the day kinds (as before), all 32 weekend evening hours were left out.
     _, blind = feedback.training_masks("m", hours, local)
     assert blind.sum() == 32

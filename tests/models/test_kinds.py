@@ -10,8 +10,7 @@ from models.kinds import episode_kind, hour_kinds, is_scored, settled_hours
 
 def kinds(category: C, hours: list[int], daylight: float = 0.0, open_: float = 0.0) -> set[str]:
     n = len(hours)
-    return set(hour_kinds(category, local_hours=np.array(hours), daylight=np.full(n, daylight),
-                          open_=np.full(n, open_)).tolist())
+    return set(hour_kinds(category, local_hours=np.array(hours), daylight=np.full(n, daylight), open_=np.full(n, open_)).tolist())
 
 
 def test_lighting_in_daylight_is_lights_daylight() -> None:
@@ -70,6 +69,7 @@ def test_lights_left_on_all_night_are_after_hours_even_where_the_sun_rises_early
 def test_lights_on_in_the_morning_sun_are_daylight_whether_or_not_the_site_is_open() -> None:
     hours = np.array([7, 8, 9, 10, 11, 12])
     for open_ in (0.0, 1.0):
-        hourly = hour_kinds(C.CORRIDOR_LIGHTING, local_hours=hours, daylight=np.ones(hours.size),
-                            open_=np.full(hours.size, open_))
+        hourly = hour_kinds(
+            C.CORRIDOR_LIGHTING, local_hours=hours, daylight=np.ones(hours.size), open_=np.full(hours.size, open_)
+        )
         assert episode_kind(hourly, np.full(hours.size, 5.0)) == "lights_daylight"

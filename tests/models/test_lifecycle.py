@@ -34,8 +34,11 @@ def run(sim: SimulatedPortfolio, sessions, now: int, detector: DetectionPass | N
 
 def alert_on(sessions, event) -> AlertRecord:
     with sessions() as session:
-        rows = [a for a in session.scalars(select(AlertRecord)) if a.meter_id == event.meter_id
-                and a.started_at < event.end and event.start < a.ended_at]
+        rows = [
+            a
+            for a in session.scalars(select(AlertRecord))
+            if a.meter_id == event.meter_id and a.started_at < event.end and event.start < a.ended_at
+        ]
         assert len(rows) == 1, rows
         session.expunge_all()
         return rows[0]
@@ -43,8 +46,12 @@ def alert_on(sessions, event) -> AlertRecord:
 
 def actions(sessions, alert_id: int) -> list[str]:
     with sessions() as session:
-        return [e.action for e in session.scalars(select(AlertEventRecord).where(AlertEventRecord.alert_id == alert_id)
-                                                  .order_by(AlertEventRecord.id))]
+        return [
+            e.action
+            for e in session.scalars(
+                select(AlertEventRecord).where(AlertEventRecord.alert_id == alert_id).order_by(AlertEventRecord.id)
+            )
+        ]
 
 
 def test_an_episode_is_opened_updated_and_closed_with_its_history(sim: SimulatedPortfolio, tmp_path: Path) -> None:
@@ -91,15 +98,35 @@ def test_a_fix_that_holds_for_two_days_is_verified(sim: SimulatedPortfolio, tmp_
     clean = sorted(m for m in sim.clean_meters() if m.startswith(site) and "lighting" in m)[0]
     resolved = sim.end - 50 * HOUR
     with sessions.begin() as session:
-        session.add(AlertRecord(site_id=site, meter_id=clean, category="corridor_lighting", kind="lights_daylight",
-                                status="resolved", severity="medium", started_at=resolved - 6 * HOUR,
-                                ended_at=resolved - HOUR, ongoing=False, actual_kwh=10, expected_kwh=1, wasted_kwh=9,
-                                cost_cny=7, co2e_kg=5, factor_kg_per_kwh=0.5, created_at=0, updated_at=0,
-                                resolved_at=resolved, reopened=0))
+        session.add(
+            AlertRecord(
+                site_id=site,
+                meter_id=clean,
+                category="corridor_lighting",
+                kind="lights_daylight",
+                status="resolved",
+                severity="medium",
+                started_at=resolved - 6 * HOUR,
+                ended_at=resolved - HOUR,
+                ongoing=False,
+                actual_kwh=10,
+                expected_kwh=1,
+                wasted_kwh=9,
+                cost_cny=7,
+                co2e_kg=5,
+                factor_kg_per_kwh=0.5,
+                created_at=0,
+                updated_at=0,
+                resolved_at=resolved,
+                reopened=0,
+            )
+        )
     run(sim, sessions, sim.end - 10 * HOUR)
     with sessions() as session:
         rows = list(session.scalars(select(AlertRecord).where(AlertRecord.meter_id == clean)))
-        assert [r.verification for r in rows] == ["watching"], [(r.kind, r.started_at - resolved, r.ended_at - resolved, r.wasted_kwh, r.explanation[:300]) for r in rows]
+        assert [r.verification for r in rows] == ["watching"], [
+            (r.kind, r.started_at - resolved, r.ended_at - resolved, r.wasted_kwh, r.explanation[:300]) for r in rows
+        ]
     run(sim, sessions, sim.end)
     with sessions() as session:
         alert = session.scalars(select(AlertRecord).where(AlertRecord.meter_id == clean)).one()
@@ -111,8 +138,18 @@ def test_a_suppressed_meter_and_hours_open_no_alert(sim: SimulatedPortfolio, tmp
     sessions = registry(tmp_path, sim.portfolio)
     event = longest(sim)
     with sessions.begin() as session:
-        session.add(SuppressionRecord(site_id=event.site_id, meter_id=event.meter_id, kind=None, hour_start=0,
-                                      hour_end=24, valid_until=None, reason="event night", created_at=0))
+        session.add(
+            SuppressionRecord(
+                site_id=event.site_id,
+                meter_id=event.meter_id,
+                kind=None,
+                hour_start=0,
+                hour_end=24,
+                valid_until=None,
+                reason="event night",
+                created_at=0,
+            )
+        )
     run(sim, sessions, event.end + 4 * HOUR)
     with sessions() as session:
         assert not [a for a in session.scalars(select(AlertRecord)) if a.meter_id == event.meter_id]

@@ -74,7 +74,7 @@ def test_the_newest_hours_without_weather_hold_the_last_anomaly_for_the_bridge_o
     grid = hours(2)
     proxy = proxy_of(grid)
     measured = proxy + 5.0
-    measured[-(MAX_BRIDGE_H + 3):] = np.nan
+    measured[-(MAX_BRIDGE_H + 3) :] = np.nan
 
     temp = outdoor_temperature(grid, proxy, measured)
 
@@ -116,8 +116,12 @@ def heat_wave(tmp_path):
     kwh = hvac_kwh(grid, temp)
     store = EmbeddedStore(tmp_path / "series.sqlite")
     register = np.concatenate([[0.0], np.cumsum(kwh)])
-    store.write([EnergyPoint(SITE.site_id, METER.meter_id, METER.category.value, int(t), float(r), float(e))
-                 for t, r, e in zip(np.append(grid, grid[-1] + HOUR), register, np.concatenate([[0.0], kwh]), strict=True)])
+    store.write(
+        [
+            EnergyPoint(SITE.site_id, METER.meter_id, METER.category.value, int(t), float(r), float(e))
+            for t, r, e in zip(np.append(grid, grid[-1] + HOUR), register, np.concatenate([[0.0], kwh]), strict=True)
+        ]
+    )
     engine = create_db_engine(f"sqlite:///{tmp_path / 'kilowatch.db'}")
     migrate(engine)
     sessions = session_factory(engine)
@@ -143,7 +147,9 @@ def test_without_measured_weather_the_heat_wave_looks_like_waste(heat_wave):
 def test_with_the_sites_measured_weather_the_heat_wave_is_no_waste(heat_wave):
     store, sessions, grid, temp = heat_wave
     with sessions.begin() as session:
-        write_temperatures(session, [TemperaturePoint(SITE.site_id, int(t), float(c)) for t, c in zip(grid, temp, strict=True)], "csv")
+        write_temperatures(
+            session, [TemperaturePoint(SITE.site_id, int(t), float(c)) for t, c in zip(grid, temp, strict=True)], "csv"
+        )
 
     assert _alerts(store, sessions, int(grid[-1]) + HOUR + 1) == []
 
@@ -151,6 +157,8 @@ def test_with_the_sites_measured_weather_the_heat_wave_is_no_waste(heat_wave):
 def test_the_proxy_serves_when_measured_weather_is_switched_off(heat_wave):
     store, sessions, grid, temp = heat_wave
     with sessions.begin() as session:
-        write_temperatures(session, [TemperaturePoint(SITE.site_id, int(t), float(c)) for t, c in zip(grid, temp, strict=True)], "csv")
+        write_temperatures(
+            session, [TemperaturePoint(SITE.site_id, int(t), float(c)) for t, c in zip(grid, temp, strict=True)], "csv"
+        )
 
     assert _alerts(store, sessions, int(grid[-1]) + HOUR + 1, measured_weather=False)

@@ -20,8 +20,10 @@ def site(hours_by_day, waste_meter_nights: range | None = None, days: int = DAYS
     hour = np.tile(np.arange(24), days)
     ordinal = np.repeat(FIRST + np.arange(days), 24)
     workday = np.repeat([(d % 7) < 5 for d in range(days)], 24)
-    meters = [Meter(f"m{i}", "s", c, 10.0) for i, c in
-              enumerate((MeterCategory.PUBLIC_HVAC, MeterCategory.LOBBY_LIGHTING, MeterCategory.ELEVATOR))]
+    meters = [
+        Meter(f"m{i}", "s", c, 10.0)
+        for i, c in enumerate((MeterCategory.PUBLIC_HVAC, MeterCategory.LOBBY_LIGHTING, MeterCategory.ELEVATOR))
+    ]
     kwh = np.zeros((hour.size, len(meters)))
     for d in range(days):
         span = hours_by_day(d) if (d % 7) < 5 else None

@@ -28,7 +28,7 @@ def test_waste_in_the_history_barely_moves_the_baseline() -> None:
     train = hours(14)
     y = evening_lights(train, seed=2)
     for day in (3, 8):  # lights on 09-15 on two working days
-        y[24 * day + 9: 24 * day + 15] += 8.0
+        y[24 * day + 9 : 24 * day + 15] += 8.0
     baseline = ProfileBaseline().fit(features(train), y)
     day = hours(1, start=int(train[24 * 10]))
     # A least-squares fit would lift those hours by 8 x 2/10 = 1.6 kWh.
@@ -43,7 +43,7 @@ def test_trusted_hours_are_learnt_even_when_they_look_like_waste() -> None:
     trusted = daytime & (np.arange(train.size) < 24 * 5)
     plain = ProfileBaseline().fit(features(train), y)
     told = ProfileBaseline().fit(features(train), y, trusted=trusted)
-    morning = features(train[24 * 2 + 10: 24 * 2 + 11])
+    morning = features(train[24 * 2 + 10 : 24 * 2 + 11])
     assert told.predict(morning)[0] > plain.predict(morning)[0] + 1.0
 
 
@@ -60,10 +60,10 @@ def test_unknown_hours_are_ignored() -> None:
     train = hours(14)
     y = evening_lights(train, seed=4)
     known = np.ones(train.size)
-    known[24 * 4 + 19: 24 * 4 + 23] = 0.0
+    known[24 * 4 + 19 : 24 * 4 + 23] = 0.0
     y[known == 0] = 1000.0  # garbage where the hour is unknown
     baseline = ProfileBaseline().fit(features(train), y, sample_weight=known)
-    assert baseline.predict(features(train[24 * 4 + 20: 24 * 4 + 21]))[0] < 11.0
+    assert baseline.predict(features(train[24 * 4 + 20 : 24 * 4 + 21]))[0] < 11.0
 
 
 def test_a_day_kind_never_seen_borrows_the_other() -> None:

@@ -21,8 +21,9 @@ def night(n: int = 48) -> np.ndarray:
 
 
 def episodes(actual: np.ndarray, expected: np.ndarray, kinds: np.ndarray | None = None):
-    return ResidualDetector().episodes(actual, expected, np.full(actual.size, SCALE),
-                                       night(actual.size) if kinds is None else kinds, RATED)
+    return ResidualDetector().episodes(
+        actual, expected, np.full(actual.size, SCALE), night(actual.size) if kinds is None else kinds, RATED
+    )
 
 
 def test_noise_alone_makes_no_episode() -> None:
@@ -92,8 +93,7 @@ def test_hours_not_judged_never_count() -> None:
 
 
 def test_idle_nights_separated_by_open_hours_are_one_episode() -> None:
-    kinds = np.array(["elevator_idle" if (h % 24) < 6 or (h % 24) >= 22 else "baseline_excess" for h in range(48)],
-                     dtype=object)
+    kinds = np.array(["elevator_idle" if (h % 24) < 6 or (h % 24) >= 22 else "baseline_excess" for h in range(48)], dtype=object)
     actual, expected = quiet(7)
     actual[0:6] += 5.0
     actual[22:30] += 5.0
@@ -128,8 +128,7 @@ def test_a_closed_hours_episode_stays_ongoing_through_the_working_day_only() -> 
     # Four closed hours without excess have come (22:00): the leak was fixed.
     quiet_night = actual.copy()
     quiet_night[42:54] = expected[42:54]
-    (*_, last) = detector.episodes(quiet_night[:46], expected[:46], np.full(46, SCALE), kinds[:46], RATED,
-                                   closed=closed[:46])
+    (*_, last) = detector.episodes(quiet_night[:46], expected[:46], np.full(46, SCALE), kinds[:46], RATED, closed=closed[:46])
     assert last.stop == 30 and not last.ongoing
 
 

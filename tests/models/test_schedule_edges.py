@@ -21,13 +21,15 @@ def site(hours_by_day, days: int = DAYS):
     hour = np.tile(np.arange(24), days)
     ordinal = np.repeat(FIRST + np.arange(days), 24)
     workday = np.repeat([(d % 7) < 5 for d in range(days)], 24)
-    meters = [Meter(f"m{i}", "s", c, 10.0) for i, c in
-              enumerate((MeterCategory.PUBLIC_HVAC, MeterCategory.LOBBY_LIGHTING, MeterCategory.ELEVATOR))]
+    meters = [
+        Meter(f"m{i}", "s", c, 10.0)
+        for i, c in enumerate((MeterCategory.PUBLIC_HVAC, MeterCategory.LOBBY_LIGHTING, MeterCategory.ELEVATOR))
+    ]
     kwh = np.zeros((hour.size, len(meters)))
     for d in range(days):
         span = hours_by_day(d) if (d % 7) < 5 else None
         on = np.zeros(24) if span is None else ((np.arange(24) >= span[0]) & (np.arange(24) < span[1])).astype(float)
-        kwh[24 * d:24 * d + 24] = (0.1 + 0.9 * on)[:, None]
+        kwh[24 * d : 24 * d + 24] = (0.1 + 0.9 * on)[:, None]
     kwh *= 1 + 0.03 * rng.standard_normal(kwh.shape)
     return ts, kwh, meters, hour, ordinal, workday
 

@@ -28,8 +28,10 @@ def test_an_hour_open_for_half_of_it_counts_as_open():
     assert opening_hours(declared) == OpeningHours((9, 22), None)
 
 
-@pytest.mark.parametrize(("site_type", "open_on_days_off"), [
-    (SiteType.OFFICE, False), (SiteType.INDUSTRIAL, False), (SiteType.MALL, True), (SiteType.RESIDENTIAL, True)])
+@pytest.mark.parametrize(
+    ("site_type", "open_on_days_off"),
+    [(SiteType.OFFICE, False), (SiteType.INDUSTRIAL, False), (SiteType.MALL, True), (SiteType.RESIDENTIAL, True)],
+)
 def test_without_declared_hours_every_type_has_the_same_generic_window(site_type, open_on_days_off):
     prior = opening_hours(dataclasses.replace(OFFICE, site_type=site_type))
     assert prior.workday == GENERIC_WINDOW

@@ -22,12 +22,14 @@ def portfolio(tmp_path_factory: pytest.TempPathFactory) -> SimulatedPortfolio:
 
 def _findings(sessions, site_id: str) -> list[DataFindingRecord]:  # sessionmaker
     with sessions() as session:
-        return list(session.scalars(select(DataFindingRecord).where(
-            DataFindingRecord.site_id == site_id, DataFindingRecord.kind == DETECTION_FAILED)))
+        return list(
+            session.scalars(
+                select(DataFindingRecord).where(DataFindingRecord.site_id == site_id, DataFindingRecord.kind == DETECTION_FAILED)
+            )
+        )
 
 
-def test_a_poisoned_site_gets_a_finding_and_the_others_get_their_alerts(portfolio: SimulatedPortfolio,
-                                                                        tmp_path: Path) -> None:
+def test_a_poisoned_site_gets_a_finding_and_the_others_get_their_alerts(portfolio: SimulatedPortfolio, tmp_path: Path) -> None:
     sessions = registry(tmp_path, portfolio.portfolio)
     poisoned, *good = sorted(s.site_id for s in portfolio.portfolio.sites)
     # A zone stored before announcements were checked: every local date of the site raises.

@@ -43,8 +43,7 @@ def test_a_budget_of_nothing_still_lets_one_fit_through_then_refuses() -> None:
     assert unlimited.allows() and unlimited.deferred == 0
 
 
-def test_fits_are_spread_over_passes_and_waiting_meters_borrow_from_fitted_ones(sim: SimulatedPortfolio,
-                                                                                  tmp_path: Path) -> None:
+def test_fits_are_spread_over_passes_and_waiting_meters_borrow_from_fitted_ones(sim: SimulatedPortfolio, tmp_path: Path) -> None:
     sessions = registry(tmp_path, sim.portfolio)
     detector = DetectionPass(sim.store, sessions, DetectSettings(fit_budget_s=0.0), CarbonSettings())
     sites = sorted(s.site_id for s in sim.portfolio.sites)
@@ -53,8 +52,9 @@ def test_fits_are_spread_over_passes_and_waiting_meters_borrow_from_fitted_ones(
     assert first.baselines_fitted == len(scored_meters(sim, sites[0]))
     assert first.fits_deferred == sum(len(scored_meters(sim, s)) for s in sites[1:])
     fitted_kinds = {(m.category, sim.portfolio.site(sites[0]).site_type) for m in scored_meters(sim, sites[0])}
-    borrowers = [m for s in sites[1:] for m in scored_meters(sim, s)
-                 if (m.category, sim.portfolio.site(s).site_type) in fitted_kinds]
+    borrowers = [
+        m for s in sites[1:] for m in scored_meters(sim, s) if (m.category, sim.portfolio.site(s).site_type) in fitted_kinds
+    ]
     bank = detector.scanner.bank
     for meter in borrowers:
         lent = bank.get(meter.meter_id)

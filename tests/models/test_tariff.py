@@ -14,8 +14,10 @@ import yaml
 from models.tariff import Tariff
 
 MIDNIGHT = 1_749_398_400  # 2025-06-09 00:00 Asia/Shanghai
-PERIODS = [{"name": "peak", "start": "08:00", "end": "11:00", "price": 1.2},
-           {"name": "valley", "start": "23:00", "end": "07:00", "price": 0.3}]
+PERIODS = [
+    {"name": "peak", "start": "08:00", "end": "11:00", "price": 1.2},
+    {"name": "valley", "start": "23:00", "end": "07:00", "price": 0.3},
+]
 
 
 def test_hours_take_the_price_of_their_period_and_the_flat_price_elsewhere() -> None:
@@ -107,9 +109,16 @@ def test_hours_before_the_first_version_pay_the_flat_price() -> None:
 
 def test_a_summer_workday_costs_what_the_site_pays() -> None:
     hours = at(2026, 7, 15, 0) + 3600 * np.arange(24)
-    by_hour = [named(NEW, "valley")] * 8 + [named(NEW, "peak")] * 3 + [sharp(NEW, "summer")] * 2 \
-        + [named(NEW, "peak")] * 3 + [sharp(NEW, "summer")] + [named(NEW, "peak")] * 2 + [named(NEW, "flat")] * 3 \
+    by_hour = (
+        [named(NEW, "valley")] * 8
+        + [named(NEW, "peak")] * 3
+        + [sharp(NEW, "summer")] * 2
+        + [named(NEW, "peak")] * 3
+        + [sharp(NEW, "summer")]
+        + [named(NEW, "peak")] * 2
+        + [named(NEW, "flat")] * 3
         + [named(NEW, "valley")] * 2
+    )
     assert TARIFF.cost(hours, np.full(24, 2.0)) == pytest.approx(2.0 * sum(by_hour))
 
 

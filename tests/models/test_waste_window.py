@@ -28,10 +28,33 @@ def test_a_window_mostly_in_waste_alerts_keeps_the_last_baseline(tmp_path: Path)
     # An alert nobody has acted on covers all of the meter's data.
     with sessions.begin() as session:
         AlertBook(session, site.site_id, wall_now=0).store(
-            [Finding(site.site_id, wasting.meter_id, wasting.category.value, "baseline_excess", "check", "low",
-                     sim.end - 9 * DAY, sim.end, sim.end - 9 * DAY + HOUR, True, 10.0, 5.0, 5.0, 1.0, 2.0, 0.5,
-                     "test", "{}", ())],
-            scored_meters=[], scan_start=sim.end - 2 * DAY, data_end=sim.end)
+            [
+                Finding(
+                    site.site_id,
+                    wasting.meter_id,
+                    wasting.category.value,
+                    "baseline_excess",
+                    "check",
+                    "low",
+                    sim.end - 9 * DAY,
+                    sim.end,
+                    sim.end - 9 * DAY + HOUR,
+                    True,
+                    10.0,
+                    5.0,
+                    5.0,
+                    1.0,
+                    2.0,
+                    0.5,
+                    "test",
+                    "{}",
+                    (),
+                )
+            ],
+            scored_meters=[],
+            scan_start=sim.end - 2 * DAY,
+            data_end=sim.end,
+        )
     detector.run(now=sim.end + 25 * HOUR)  # a day of new data: every baseline is due
     assert bank.get(normal.meter_id) is not before[normal.meter_id]
     assert bank.get(wasting.meter_id) is before[wasting.meter_id]

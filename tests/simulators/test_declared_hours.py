@@ -45,7 +45,9 @@ def test_the_announcement_carries_hours_the_decoder_accepts():
 
 
 def test_by_default_a_site_declares_none():
-    assert "opening_hours" not in json.loads(encode_meta(PORTFOLIO.sites[0], PORTFOLIO.meters[PORTFOLIO.sites[0].site_id]))["site"]
+    assert (
+        "opening_hours" not in json.loads(encode_meta(PORTFOLIO.sites[0], PORTFOLIO.meters[PORTFOLIO.sites[0].site_id]))["site"]
+    )
 
 
 def test_the_evaluation_world_registers_declared_hours_only_when_asked(tmp_path):

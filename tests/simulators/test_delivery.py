@@ -28,8 +28,13 @@ def test_the_step_encoder_writes_the_same_bytes_as_core_wire(batch):
         readings = gen.readings(step)
         encoded = StepEncoder(gen, batch, PREFIX).encode(step)
         if batch:
-            expected = [(wire.batch_topic(s.site_id, PREFIX), wire.encode_batch(s.site_id, [r for r in readings if r.site_id == s.site_id]))
-                        for s in PORTFOLIO.sites]
+            expected = [
+                (
+                    wire.batch_topic(s.site_id, PREFIX),
+                    wire.encode_batch(s.site_id, [r for r in readings if r.site_id == s.site_id]),
+                )
+                for s in PORTFOLIO.sites
+            ]
         else:
             expected = [(wire.reading_topic(r.site_id, r.meter_id, PREFIX), wire.encode_reading(r)) for r in readings]
         assert [(m.topic, m.payload) for m in encoded] == expected

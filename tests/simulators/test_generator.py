@@ -91,8 +91,14 @@ def test_clean_corridor_lighting_draws_little_in_daylight_and_much_more_at_night
 
 def test_lights_daylight_event_adds_the_reported_energy_to_that_meter_only(portfolio):
     meter = first_meter(portfolio, "corridor_lighting")
-    event = WasteEvent(meter.site_id, meter.meter_id, "lights_daylight",
-                       local_ts(JUNE_1, 9), local_ts(JUNE_1, 15), extra_kw=round(0.5 * meter.rated_kw, 2))
+    event = WasteEvent(
+        meter.site_id,
+        meter.meter_id,
+        "lights_daylight",
+        local_ts(JUNE_1, 9),
+        local_ts(JUNE_1, 15),
+        extra_kw=round(0.5 * meter.rated_kw, 2),
+    )
     clean = generate(portfolio, JUNE_1, JUNE_1 + DAY, seed=0)
     wasteful = generate(portfolio, JUNE_1, JUNE_1 + DAY, waste=[event], seed=0)
     clean_last = {r.meter_id: r.register for r in all_readings(clean)}
@@ -108,8 +114,9 @@ def test_lights_daylight_event_adds_the_reported_energy_to_that_meter_only(portf
 def test_waste_is_capped_at_what_the_circuit_can_carry(portfolio):
     meter = first_meter(portfolio, "corridor_lighting")
     # 03:00-04:00 local in June is night: the lights are already on, little headroom is left.
-    event = WasteEvent(meter.site_id, meter.meter_id, "lights_daylight",
-                       local_ts(JUNE_1, 1), local_ts(JUNE_1, 3), extra_kw=10 * meter.rated_kw)
+    event = WasteEvent(
+        meter.site_id, meter.meter_id, "lights_daylight", local_ts(JUNE_1, 1), local_ts(JUNE_1, 3), extra_kw=10 * meter.rated_kw
+    )
     gen = generate(portfolio, JUNE_1, JUNE_1 + DAY, waste=[event], seed=0)
     peak = max(r.power_kw for r in all_readings(gen) if r.meter_id == meter.meter_id)
     [(_, wasted)] = gen.events()

@@ -120,7 +120,9 @@ def test_meter_scale_gives_dozens_of_meters_a_site():
 def test_vectorised_sun_matches_the_scalar_equations(lat, lon):
     lats, lons = np.array([lat]), np.array([lon])
     for ts in range(midnight(date(2026, 3, 20)), midnight(date(2026, 3, 21)), 1800):
-        assert daylight_fraction_array(lats, lons, ts, ts + STEP)[0] == pytest.approx(daylight_seconds(lat, lon, ts, ts + STEP) / STEP, abs=0.01)
+        assert daylight_fraction_array(lats, lons, ts, ts + STEP)[0] == pytest.approx(
+            daylight_seconds(lat, lon, ts, ts + STEP) / STEP, abs=0.01
+        )
         assert solar_elevation_array(lats, lons, ts)[0] == pytest.approx(solar_elevation(lat, lon, ts), abs=1e-9)
 
 

@@ -81,7 +81,8 @@ def test_every_published_reading_is_received_with_its_values(settings, recorder,
     assert result.readings_published == len(expected)
     messages = wait_for(
         lambda: (m := recorder.snapshot()) and len(m) >= result.messages_published and m,
-        timeout=30, what="all messages at the subscriber",
+        timeout=30,
+        what="all messages at the subscriber",
     )
     assert len(messages) == result.messages_published
     assert sorted(decoded_readings(messages, topic_prefix), key=lambda r: (r.ts, r.meter_id)) == sorted(
@@ -105,9 +106,11 @@ def test_meta_announcements_are_retained_for_late_subscribers(settings, mosquitt
     announced = dict(wire.decode(m.topic, m.payload, topic_prefix).meta for m in metas)
     assert announced == {s: PORTFOLIO.meters[s.site_id] for s in PORTFOLIO.sites}
 
+
 def test_planned_waste_is_reported_with_the_kwh_injected(settings, tmp_path):
-    result = run_simulation(settings, PORTFOLIO, JUNE_1, 7, waste=None, seed=3, progress=False,
-                            ground_truth_path=tmp_path / "truth")
+    result = run_simulation(
+        settings, PORTFOLIO, JUNE_1, 7, waste=None, seed=3, progress=False, ground_truth_path=tmp_path / "truth"
+    )
     assert result.events
     assert all(kwh > 0 for _, kwh in result.events)
     assert (tmp_path / "truth.csv").exists() and (tmp_path / "truth.json").exists()
@@ -153,7 +156,9 @@ def test_no_reading_is_lost_when_the_broker_restarts_mid_run(tmp_path, topic_pre
     subscribed = threading.Event()
     sub.on_connect = lambda c, u, f, rc, p: c.subscribe(f"{topic_prefix}/#", qos=1)
     sub.on_subscribe = lambda c, u, mid, rcs, p: subscribed.set()
-    sub.on_message = lambda c, u, m: seen.update((r.meter_id, r.ts) for r in wire.decode(m.topic, m.payload, topic_prefix).readings)
+    sub.on_message = lambda c, u, m: seen.update(
+        (r.meter_id, r.ts) for r in wire.decode(m.topic, m.payload, topic_prefix).readings
+    )
     sub.connect(server.host, server.port)
     sub.loop_start()
     results = []
@@ -199,7 +204,8 @@ def test_with_delivery_faults_every_good_message_arrives_and_the_counts_reconcil
     result = run_simulation(settings, PORTFOLIO, JUNE_1, 0.5, waste=[], seed=3, batch=batch, progress=False, delivery=config)
     messages = wait_for(
         lambda: (m := recorder.snapshot()) and len(m) >= result.messages_published and m,
-        timeout=30, what="all messages at the subscriber",
+        timeout=30,
+        what="all messages at the subscriber",
     )
     known = {m.meter_id for m in PORTFOLIO.all_meters()}
     good_messages, bad_messages, good = 0, 0, set()
@@ -226,8 +232,7 @@ def test_readings_ahead_of_what_ingest_accepts_are_counted_as_sent(settings):
     # flip while the run takes a second.
     t0 = int(time.time())
     start = t0 - DAY // 2 + 450
-    result = run_simulation(settings, PORTFOLIO, start, 1, waste=[], seed=3, progress=False,
-                            accepted_window_s=(400 * DAY, 3600))
+    result = run_simulation(settings, PORTFOLIO, start, 1, waste=[], seed=3, progress=False, accepted_window_s=(400 * DAY, 3600))
     stamped = [r.ts for _, rs in generate(PORTFOLIO, start, start + DAY, seed=3) for r in rs]
     assert result.readings_ahead == sum(ts > t0 + 3600 for ts in stamped) > 0
     assert result.readings_too_old == 0
@@ -245,7 +250,8 @@ def test_with_declare_hours_each_retained_announcement_declares_the_sites_hours(
         late.close()
     announced = [wire.decode(m.topic, m.payload, topic_prefix).meta[0] for m in metas]
     assert {s.site_id: s.opening_hours for s in announced} == {
-        s.site_id: announced_site(s).opening_hours for s in PORTFOLIO.sites}
+        s.site_id: announced_site(s).opening_hours for s in PORTFOLIO.sites
+    }
     assert all(s.opening_hours is not None for s in announced)
 
 
@@ -254,14 +260,20 @@ def test_with_weather_each_gateway_publishes_every_hours_temperature_once_the_ho
     from simulators.weather import hourly_temperatures
 
     result = run_simulation(settings, PORTFOLIO, JUNE_1, 0.25, waste=[], seed=3, progress=False, weather=True)
-    messages = wait_for(lambda: (m := recorder.snapshot()) and len(m) >= result.messages_published and m,
-                        timeout=30, what="all messages at the subscriber")
+    messages = wait_for(
+        lambda: (m := recorder.snapshot()) and len(m) >= result.messages_published and m,
+        timeout=30,
+        what="all messages at the subscriber",
+    )
     weather = [wire.decode(m.topic, m.payload, topic_prefix) for m in messages if m.topic.endswith("/weather")]
     got = sorted((p.site_id, p.ts, p.temp_c) for d in weather for p in d.weather)
     gen = make(PORTFOLIO, JUNE_1, JUNE_1 + DAY // 4, seed=3)
     ids = [s.site_id for s in PORTFOLIO.sites]
     # Six hours published: the five that ended before the last step (the sixth ends with the run).
-    want = sorted((sid, hour, round(float(t), 2)) for hour, temps in hourly_temperatures(gen.sites, JUNE_1, JUNE_1 + 5 * 3600)
-                  for sid, t in zip(ids, temps, strict=True))
+    want = sorted(
+        (sid, hour, round(float(t), 2))
+        for hour, temps in hourly_temperatures(gen.sites, JUNE_1, JUNE_1 + 5 * 3600)
+        for sid, t in zip(ids, temps, strict=True)
+    )
     assert not any(d.rejections for d in weather)
     assert got == want

@@ -63,10 +63,12 @@ def test_occupancy_drifts_apart_from_week_to_week() -> None:
 def test_weather_has_fronts_and_spells() -> None:
     _, _, smooth = _expected_and_temp(None, 56)
     _, _, fronts = _expected_and_temp(Realism(fronts=True), 56)
+
     # A front drops the temperature by several degrees within six hours, beyond the daily cycle.
     def sharpest_drop(temp: np.ndarray) -> float:
         same_hour = temp[24:] - temp[:-24]  # the daily cycle cancels
         return float(-same_hour.min())
+
     assert sharpest_drop(fronts) > sharpest_drop(smooth) + 3.0
     # Warm and cold spells last days, and end: the daily anomaly persists about a week, not a month
     # (the classic anomaly, from CRC32 hashes of consecutive days, holds for days and then jumps).
@@ -106,6 +108,7 @@ def test_realistic_noise_persists_over_hours_classic_noise_does_not() -> None:
     def lag1(noise: np.ndarray) -> float:
         values = [np.corrcoef(r[:-1], r[1:])[0, 1] for r in noise.T if np.isfinite(r).all() and np.std(r) > 0]
         return float(np.median(values))
+
     assert abs(lag1(_noise(None))) < 0.2
     assert lag1(_noise(Realism(noise_rho=0.97))) > 0.8
 
@@ -116,8 +119,15 @@ def test_no_realism_is_the_classic_simulation_to_the_reading() -> None:
 
 @pytest.mark.parametrize("overlap", [False, True])
 def test_faults_fall_on_waste_only_when_the_scenario_asks(overlap: bool) -> None:
-    events = plan_scenarios(PORTFOLIO, JUNE_1, JUNE_1 + 3 * WEEK, mix={"compressed_air_leak": 3.0, "pump_night": 3.0},
-                            faults={"spike": 1.0, "stuck_register": 1.0}, seed=9, faults_overlap_waste=overlap)
+    events = plan_scenarios(
+        PORTFOLIO,
+        JUNE_1,
+        JUNE_1 + 3 * WEEK,
+        mix={"compressed_air_leak": 3.0, "pump_night": 3.0},
+        faults={"spike": 1.0, "stuck_register": 1.0},
+        seed=9,
+        faults_overlap_waste=overlap,
+    )
     waste = [e for e in events if e.event_class == "waste"]
     faults = [e for e in events if e.event_class != "waste"]
     on_waste = sum(1 for f in faults for w in waste if f.meter_id == w.meter_id and f.start < w.end and w.start < f.end)
@@ -126,8 +136,7 @@ def test_faults_fall_on_waste_only_when_the_scenario_asks(overlap: bool) -> None
 
 def test_after_hours_waste_starts_after_the_sites_own_closing_hour() -> None:
     hours = random_hours(PORTFOLIO.sites, seed=3, change_between=None)
-    events = plan_scenarios(PORTFOLIO, JUNE_1, JUNE_1 + 2 * WEEK, mix={"hvac_after_hours": 3.0}, faults={}, seed=2,
-                            hours=hours)
+    events = plan_scenarios(PORTFOLIO, JUNE_1, JUNE_1 + 2 * WEEK, mix={"hvac_after_hours": 3.0}, faults={}, seed=2, hours=hours)
     assert events
     for e in events:
         closes = hours[e.site_id].at(e.start)["workday"][1]

@@ -46,7 +46,9 @@ def clean_run(days: int):
 def one_event(kind: str) -> WasteEvent:
     """A hand-placed event of ``kind`` on the first suitable meter, over days 2-5."""
     meter = next(m for m in PORTFOLIO.all_meters() if m.category in WASTE_CATEGORIES[kind])
-    return WasteEvent(meter.site_id, meter.meter_id, kind, JUNE_1 + DAY + 7 * 3600, JUNE_1 + 5 * DAY, round(0.3 * meter.rated_kw, 2))
+    return WasteEvent(
+        meter.site_id, meter.meter_id, kind, JUNE_1 + DAY + 7 * 3600, JUNE_1 + 5 * DAY, round(0.3 * meter.rated_kw, 2)
+    )
 
 
 @pytest.mark.parametrize("kind", WASTE_KINDS)
@@ -56,7 +58,9 @@ def test_a_waste_event_adds_exactly_the_energy_its_ground_truth_reports(kind):
     gen, wasteful, _ = registers([event], 6)
     [(_, wasted)] = gen.events()
     assert wasted > 0
-    assert wasteful[event.meter_id] - clean[event.meter_id] == pytest.approx(wasted, abs=2 * resolution_of(PORTFOLIO.meter(event.meter_id)))
+    assert wasteful[event.meter_id] - clean[event.meter_id] == pytest.approx(
+        wasted, abs=2 * resolution_of(PORTFOLIO.meter(event.meter_id))
+    )
     assert {k: v for k, v in wasteful.items() if k != event.meter_id} == {k: v for k, v in clean.items() if k != event.meter_id}
 
 
@@ -93,7 +97,9 @@ def _weekly_waste(event: WasteEvent, weeks: int = 3) -> list[float]:
 
 def test_base_load_creep_grows_over_the_event():
     meter = next(m for m in PORTFOLIO.all_meters() if m.category.value == "water_pump")
-    event = WasteEvent(meter.site_id, meter.meter_id, "base_load_creep", JUNE_1, JUNE_1 + 3 * WEEK, round(0.2 * meter.rated_kw, 2))
+    event = WasteEvent(
+        meter.site_id, meter.meter_id, "base_load_creep", JUNE_1, JUNE_1 + 3 * WEEK, round(0.2 * meter.rated_kw, 2)
+    )
     weekly = _weekly_waste(event)
     assert weekly[0] < weekly[1] < weekly[2]
     assert weekly[2] == pytest.approx(5 * weekly[0], rel=0.1)  # linear ramp: weeks weigh 1 : 3 : 5

@@ -46,12 +46,38 @@ def test_a_negative_fault_rate_is_a_usage_error():
 def test_a_backfill_with_faults_writes_ground_truth_and_delivery_counts(mosquitto, topic_prefix, tmp_path, monkeypatch):
     monkeypatch.setenv("KILOWATCH_MQTT__TOPIC_PREFIX", topic_prefix)
     truth = tmp_path / "truth"
-    result = runner.invoke(app, [
-        "--data-dir", str(tmp_path), "simulate", "--sites", "3", "--days", "7", "--start", (date.today() - timedelta(days=30)).isoformat(), "--seed", "4",
-        "--host", mosquitto.host, "--mqtt-port", str(mosquitto.port), "--no-progress",
-        "--waste", "pump_night=2", "--fault", "spike=0.2", "--duplicates", "0.05", "--bad-payloads", "0.01",
-        "--ground-truth", str(truth),
-    ], terminal_width=200)
+    result = runner.invoke(
+        app,
+        [
+            "--data-dir",
+            str(tmp_path),
+            "simulate",
+            "--sites",
+            "3",
+            "--days",
+            "7",
+            "--start",
+            (date.today() - timedelta(days=30)).isoformat(),
+            "--seed",
+            "4",
+            "--host",
+            mosquitto.host,
+            "--mqtt-port",
+            str(mosquitto.port),
+            "--no-progress",
+            "--waste",
+            "pump_night=2",
+            "--fault",
+            "spike=0.2",
+            "--duplicates",
+            "0.05",
+            "--bad-payloads",
+            "0.01",
+            "--ground-truth",
+            str(truth),
+        ],
+        terminal_width=200,
+    )
     assert result.exit_code == 0, result.output
     with (tmp_path / "truth.csv").open(encoding="utf-8") as f:
         kinds = {row["kind"] for row in csv.DictReader(f)}
@@ -68,9 +94,22 @@ def recorder(mosquitto, topic_prefix):
 
 
 def _simulate(mosquitto, topic_prefix, *args: str):
-    return runner.invoke(app, ["simulate", "--sites", "1", "--no-progress", "--no-waste", "--host", mosquitto.host,
-                               "--mqtt-port", str(mosquitto.port), *args],
-                         env={"KILOWATCH_MQTT__TOPIC_PREFIX": topic_prefix})
+    return runner.invoke(
+        app,
+        [
+            "simulate",
+            "--sites",
+            "1",
+            "--no-progress",
+            "--no-waste",
+            "--host",
+            mosquitto.host,
+            "--mqtt-port",
+            str(mosquitto.port),
+            *args,
+        ],
+        env={"KILOWATCH_MQTT__TOPIC_PREFIX": topic_prefix},
+    )
 
 
 @pytest.mark.services
@@ -82,8 +121,12 @@ def test_backfill_publishes_the_days_before_now_and_none_after(mosquitto, topic_
     def arrived():
         # The command returns once the broker acknowledged every message, not once this
         # subscriber has them all: wait for the newest step (up to the last quarter hour).
-        got = [r for m in recorder.snapshot() if not m.topic.endswith("/meta")
-               for r in wire.decode(m.topic, m.payload, topic_prefix).readings]
+        got = [
+            r
+            for m in recorder.snapshot()
+            if not m.topic.endswith("/meta")
+            for r in wire.decode(m.topic, m.payload, topic_prefix).readings
+        ]
         return got if got and max(r.ts for r in got) > done - 900 - 60 else None
 
     readings = wait_for(arrived, timeout=20, what="the newest readings at the subscriber")

@@ -78,9 +78,7 @@ def test_ground_truth_is_written_as_csv_and_json_with_iso_times(tmp_path):
     assert row["site"] == "site-0001" and row["meter"] == "site-0001-water_pump-1"
     assert row["start"] == "2026-05-31T16:00:00Z" and row["end"] == "2026-05-31T17:00:00Z"
     assert float(row["wasted_kwh"]) == 4.988
-    assert json.loads(json_path.read_text(encoding="utf-8")) == [
-        {**row, "wasted_kwh": 4.988, "extra_kw": 5.0}
-    ]
+    assert json.loads(json_path.read_text(encoding="utf-8")) == [{**row, "wasted_kwh": 4.988, "extra_kw": 5.0}]
 
 
 def test_event_local_dates_spread_over_the_range():

@@ -67,8 +67,10 @@ def test_payloads_the_decoder_rejects_do_not_validate(validator, payload):
 
 def strict_json(payload: bytes):
     """JSON as the standard defines it: NaN and Infinity are not numbers there."""
+
     def refuse(constant):
         raise ValueError(f"{constant} is not JSON")
+
     return json.loads(payload, parse_constant=refuse)
 
 
@@ -94,7 +96,9 @@ def test_bad_payloads_of_a_malformed_kind_are_not_valid_json_or_fail_the_schema(
     from simulators.delivery import bad_payload
     from simulators.encoding import Message
 
-    template = Message("t", b'{"v": 1, "ts": "2026-06-01T01:15:00Z", "register": 1.5}', "site-0001", "site-0001-pv-1", JUNE_1, 1.5, 1)
+    template = Message(
+        "t", b'{"v": 1, "ts": "2026-06-01T01:15:00Z", "register": 1.5}', "site-0001", "site-0001-pv-1", JUNE_1, 1.5, 1
+    )
     _, payload = bad_payload(kind, template, batch=False, prefix=wire.DEFAULT_PREFIX, serial=1)
     try:
         body = strict_json(payload)

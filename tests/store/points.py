@@ -11,6 +11,8 @@ DAY = 86_400
 EVERYTHING = {"start": T0 - DAY, "end": T0 + 2 * DAY}
 
 
-def pt(meter: str, ts: int, register: float = 1.0, energy: float = 0.5, site: str = "s1", category: str = "elevator") -> EnergyPoint:
+def pt(
+    meter: str, ts: int, register: float = 1.0, energy: float = 0.5, site: str = "s1", category: str = "elevator"
+) -> EnergyPoint:
     """A point of meter ``meter`` at ``ts``; everything else defaulted."""
     return EnergyPoint(site_id=site, meter_id=meter, category=category, ts=ts, register=register, energy=energy)

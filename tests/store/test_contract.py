@@ -76,7 +76,9 @@ def test_energy_by_meter_omits_other_sites_and_meters_without_points(store: Seri
 def test_latest_returns_each_meters_newest_point_whole(store: SeriesStore) -> None:
     # The newest point has neither the largest register nor the largest energy, so
     # a per-field max or a mix of two points would show.
-    store.write([pt("m1", T0, 50.0, 9.0), pt("m1", T0 + 900, 40.0, 1.0), pt("m1", T0 + 300, 45.0, 8.0), pt("m2", T0 + 60, 7.0, 3.0)])
+    store.write(
+        [pt("m1", T0, 50.0, 9.0), pt("m1", T0 + 900, 40.0, 1.0), pt("m1", T0 + 300, 45.0, 8.0), pt("m2", T0 + 60, 7.0, 3.0)]
+    )
     assert store.latest() == {"m1": pt("m1", T0 + 900, 40.0, 1.0), "m2": pt("m2", T0 + 60, 7.0, 3.0)}
 
 

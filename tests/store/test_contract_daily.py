@@ -103,7 +103,9 @@ def test_an_empty_range_has_no_daily_rows(store: SeriesStore) -> None:
 
 def test_energy_by_segment_sums_whole_days_and_partial_pieces_per_meter(store: SeriesStore) -> None:
     # Hourly points over three local days; segments cut mid-day 1, at midnight, and mid-day 3.
-    store.write([pt("m1", MIDNIGHT + h * 3600, energy=1.0) for h in range(72)] + [pt("m2", MIDNIGHT + 7200, energy=5.0, site="s2")])
+    store.write(
+        [pt("m1", MIDNIGHT + h * 3600, energy=1.0) for h in range(72)] + [pt("m2", MIDNIGHT + 7200, energy=5.0, site="s2")]
+    )
     bounds = [MIDNIGHT + 6 * 3600, MIDNIGHT + DAY, MIDNIGHT + 2 * DAY + 12 * 3600]
     rows = store.energy_by_segment(bounds=bounds, site_ids=["s1"])
     # Segment 0: 18 partial hours of day 1. Segment 1: day 2 whole (24) and 12 hours of day 3.

@@ -30,7 +30,13 @@ def local(*args: int) -> int:
 def _readings(seed: int, start: int, days: int, site: str = "s1") -> list:
     rng = random.Random(seed)
     return [
-        pt(f"{site}-{meter}", start + 900 * i + rng.randint(0, 30), energy=round(rng.uniform(0, 3), 3), site=site, category=category)
+        pt(
+            f"{site}-{meter}",
+            start + 900 * i + rng.randint(0, 30),
+            energy=round(rng.uniform(0, 3), 3),
+            site=site,
+            category=category,
+        )
         for meter, category in (("load", "public_hvac"), ("pv", "pv"), ("gas", "gas"))
         for i in range(days * 96)
         if rng.random() > 0.1
@@ -73,8 +79,10 @@ def test_late_points_into_days_already_summed_change_the_totals(store: SeriesSto
     store.write(first)
     bounds = [local(2026, 1, 1), local(2026, 2, 1), local(2026, 2, 10)]
     _assert_matches(store, first, bounds, ["s1"])  # sums what was there (and keeps rollups of it)
-    late = [pt("s1-load", local(2026, 1, 15, 3, 7), energy=40.0, category="public_hvac"),
-            pt("s1-pv", local(2026, 2, 3, 12, 1), energy=99.0, category="pv")]
+    late = [
+        pt("s1-load", local(2026, 1, 15, 3, 7), energy=40.0, category="public_hvac"),
+        pt("s1-pv", local(2026, 2, 3, 12, 1), energy=99.0, category="pv"),
+    ]
     store.write(late)
     _assert_matches(store, first + late, bounds, ["s1"])
 
@@ -144,15 +152,27 @@ def _span_sums(store: SeriesStore, start: int, end: int) -> tuple[float, float, 
 def test_around_gives_the_points_of_a_span_and_its_nearest_neighbours_however_far(store: SeriesStore) -> None:
     t = local(2026, 1, 10)
     far_before, near_after = pt("m1", t - 40 * 86400, 1.0), pt("m1", t + 3 * 86400, 5.0)
-    store.write([pt("m1", t - 50 * 86400, 0.5), far_before, pt("m1", t, 2.0), pt("m1", t + 60, 3.0), near_after,
-                 pt("m1", t + 9 * 86400, 6.0), pt("m2", t - 60, 9.0), pt("m2", t + 120, 9.0)])
+    store.write(
+        [
+            pt("m1", t - 50 * 86400, 0.5),
+            far_before,
+            pt("m1", t, 2.0),
+            pt("m1", t + 60, 3.0),
+            near_after,
+            pt("m1", t + 9 * 86400, 6.0),
+            pt("m2", t - 60, 9.0),
+            pt("m2", t + 120, 9.0),
+        ]
+    )
 
     assert around(store, meter_id="m1", start=t, end=t + 61) == [far_before, pt("m1", t, 2.0), pt("m1", t + 60, 3.0), near_after]
     assert around(store, meter_id="m1", start=t + 1, end=t + 60, until=t + 86400) == [pt("m1", t, 2.0), pt("m1", t + 60, 3.0)]
     assert around(store, meter_id="m3", start=t, end=t + 61) == []
 
 
-def test_history_older_than_every_stored_reading_counts_its_register_rise_once(store: SeriesStore, processor: BatchProcessor) -> None:
+def test_history_older_than_every_stored_reading_counts_its_register_rise_once(
+    store: SeriesStore, processor: BatchProcessor
+) -> None:
     nine_pm = local(2026, 2, 1, 21)
     _ingest(processor, store, [(nine_pm + 4 * QUARTER, 110.0)])  # 22:00 first: nothing before it
     day = [local(2026, 2, 1), local(2026, 2, 2)]
@@ -160,11 +180,15 @@ def test_history_older_than_every_stored_reading_counts_its_register_rise_once(s
 
     _ingest(processor, store, [(nine_pm + i * QUARTER, r) for i, r in enumerate([100.0, 102.0, 105.0, 108.0])])
 
-    assert [p.energy for p in store.points(start=day[0], end=day[1], meter_id=HVAC.meter_id)] == pytest.approx([0.0, 2.0, 3.0, 3.0, 2.0])
+    assert [p.energy for p in store.points(start=day[0], end=day[1], meter_id=HVAC.meter_id)] == pytest.approx(
+        [0.0, 2.0, 3.0, 3.0, 2.0]
+    )
     assert _span_sums(store, *day) == pytest.approx((10.0, 10.0, 10.0))
 
 
-def test_a_day_of_history_replayed_behind_newer_readings_counts_once_across_days(store: SeriesStore, processor: BatchProcessor) -> None:
+def test_a_day_of_history_replayed_behind_newer_readings_counts_once_across_days(
+    store: SeriesStore, processor: BatchProcessor
+) -> None:
     start = local(2026, 2, 3)
     registers = [round(5000.0 + 1.25 * i + (i % 7) * 0.1, 3) for i in range(3 * 96)]
     series = [(start + i * QUARTER, r) for i, r in enumerate(registers)]

@@ -168,7 +168,12 @@ def test_a_recompute_slower_than_its_budget_answers_but_keeps_no_rollup(influx_s
 def test_a_recompute_in_many_chunks_sums_the_same(influx_store, monkeypatch) -> None:
     import core.store.influx_rollups as rollups
 
-    points = [pt(f"{s}-m", MIDNIGHT + d * DAY + 60 * k, energy=1.0 + k, site=s) for s in ("a", "b", "c") for d in range(3) for k in range(2)]
+    points = [
+        pt(f"{s}-m", MIDNIGHT + d * DAY + 60 * k, energy=1.0 + k, site=s)
+        for s in ("a", "b", "c")
+        for d in range(3)
+        for k in range(2)
+    ]
     influx_store.write(points)
     monkeypatch.setattr(rollups, "SITE_DAYS_PER_CHUNK", 2)
     got = influx_store.energy_by_day(**RANGE)

@@ -122,7 +122,9 @@ def test_a_timeout_is_unavailable() -> None:
 
 
 def test_error_messages_never_carry_the_password_or_token() -> None:
-    store = faked(lambda request: httpx.Response(401, text="unauthorized"), url=f"http://kw:{SECRET}@127.0.0.1:1", token=SecretStr(SECRET))
+    store = faked(
+        lambda request: httpx.Response(401, text="unauthorized"), url=f"http://kw:{SECRET}@127.0.0.1:1", token=SecretStr(SECRET)
+    )
     with pytest.raises(StoreUnavailable) as raised:
         store.ping()
     assert SECRET not in str(raised.value)

@@ -17,7 +17,11 @@ from tests.support import require_binary
 def test_a_full_tag_index_is_an_outage_with_a_hint_and_the_retry_after_raising_the_limit_stores_all(tmp_path: Path) -> None:
     # The inmem index's max-values-per-tag (100,000 by default) refused the national
     # portfolio's 100,001st meter; here the limit is 3 meters.
-    server = InfluxServer(binary=require_binary("influxd", "/usr/bin/influxd", package="influxdb"), workdir=tmp_path, data_options={"max-values-per-tag": 3})
+    server = InfluxServer(
+        binary=require_binary("influxd", "/usr/bin/influxd", package="influxdb"),
+        workdir=tmp_path,
+        data_options={"max-values-per-tag": 3},
+    )
     server.start()
     try:
         store = InfluxV1Store(StoreSettings(backend="influx1", url=server.url, database="capacity", timeout_s=5))

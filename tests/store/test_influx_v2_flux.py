@@ -165,11 +165,23 @@ def test_grid_import_nets_quarter_hour_sums_from_the_server(fake, store):
     q1, q2 = JAN1 + 900, JAN1 + 1800
     fake.answers.append(
         [
-            Table("_result", QUARTER_COLUMNS, [{"site": "s1", "category": "lighting", "_time": q1, "_value": 3.0},
-                                               {"site": "s1", "category": "lighting", "_time": q2, "_value": 1.0}]),
+            Table(
+                "_result",
+                QUARTER_COLUMNS,
+                [
+                    {"site": "s1", "category": "lighting", "_time": q1, "_value": 3.0},
+                    {"site": "s1", "category": "lighting", "_time": q2, "_value": 1.0},
+                ],
+            ),
             Table("_result", QUARTER_COLUMNS, [{"site": "s1", "category": "hvac", "_time": q1, "_value": 2.0}]),
-            Table("_result", QUARTER_COLUMNS, [{"site": "s1", "category": "pv", "_time": q1, "_value": 4.0},
-                                               {"site": "s1", "category": "pv", "_time": q2, "_value": 5.0}]),
+            Table(
+                "_result",
+                QUARTER_COLUMNS,
+                [
+                    {"site": "s1", "category": "pv", "_time": q1, "_value": 4.0},
+                    {"site": "s1", "category": "pv", "_time": q2, "_value": 5.0},
+                ],
+            ),
         ]
     )
     imports = store.grid_import_by_day(start=JAN1, end=JAN2, site_ids=["s1"])

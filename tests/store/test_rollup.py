@@ -16,7 +16,9 @@ def test_a_store_written_before_rollups_existed_gets_them_built_on_open(tmp_path
     store.write([pt("m1", MIDNIGHT, energy=2.0), pt("pv", MIDNIGHT, energy=0.5, category="pv")])
     store.close()
     with sqlite3.connect(path) as db:  # as an older kilowatch left it: raw points only
-        db.executescript("DROP TABLE energy_day; DROP TABLE energy_month; DROP TABLE site_quarter; DROP TABLE site_day_import; PRAGMA user_version = 0;")
+        db.executescript(
+            "DROP TABLE energy_day; DROP TABLE energy_month; DROP TABLE site_quarter; DROP TABLE site_day_import; PRAGMA user_version = 0;"
+        )
     reopened = EmbeddedStore(path)
     try:
         assert [(d.meter_id, d.energy) for d in reopened.energy_by_day(**EVERYTHING)] == [("m1", 2.0), ("pv", 0.5)]

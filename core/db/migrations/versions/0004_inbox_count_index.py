@@ -8,26 +8,27 @@ Revision ID: 0004
 Revises: 0003
 Create Date: 2026-11-28
 """
+
 from collections.abc import Sequence
 
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = '0004'
-down_revision: str | Sequence[str] | None = '0003'
+revision: str = "0004"
+down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
     """Upgrade schema."""
-    with op.batch_alter_table('alerts', schema=None) as batch_op:
-        batch_op.create_index('ix_alerts_status_waste_snoozed', ['status', 'wasted_kwh', 'id', 'snoozed_until'], unique=False)
-        batch_op.drop_index('ix_alerts_status_waste')
+    with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.create_index("ix_alerts_status_waste_snoozed", ["status", "wasted_kwh", "id", "snoozed_until"], unique=False)
+        batch_op.drop_index("ix_alerts_status_waste")
 
 
 def downgrade() -> None:
     """Downgrade schema."""
-    with op.batch_alter_table('alerts', schema=None) as batch_op:
-        batch_op.create_index('ix_alerts_status_waste', ['status', 'wasted_kwh', 'id'], unique=False)
-        batch_op.drop_index('ix_alerts_status_waste_snoozed')
+    with op.batch_alter_table("alerts", schema=None) as batch_op:
+        batch_op.create_index("ix_alerts_status_waste", ["status", "wasted_kwh", "id"], unique=False)
+        batch_op.drop_index("ix_alerts_status_waste_snoozed")

@@ -4,25 +4,26 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-07
 """
+
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = '0006'
-down_revision: str | Sequence[str] | None = '0005'
+revision: str = "0006"
+down_revision: str | Sequence[str] | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
     """Upgrade schema."""
-    with op.batch_alter_table('sites', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('first_reading_at', sa.Integer(), nullable=True))
+    with op.batch_alter_table("sites", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("first_reading_at", sa.Integer(), nullable=True))
 
 
 def downgrade() -> None:
     """Downgrade schema."""
-    with op.batch_alter_table('sites', schema=None) as batch_op:
-        batch_op.drop_column('first_reading_at')
+    with op.batch_alter_table("sites", schema=None) as batch_op:
+        batch_op.drop_column("first_reading_at")
