@@ -10,7 +10,21 @@ from typer.testing import CliRunner
 from kilowatch.cli import app
 
 runner = CliRunner()
-COMMANDS = ["demo", "simulate", "ingest", "detect", "serve", "migrate", "keys", "users", "import", "score", "evaluate"]
+COMMANDS = [
+    "demo",
+    "simulate",
+    "ingest",
+    "detect",
+    "serve",
+    "migrate",
+    "keys",
+    "users",
+    "import",
+    "score",
+    "evaluate",
+    "deadletters",
+    "weather",
+]
 
 
 def test_top_level_help_lists_every_command():
