@@ -16,6 +16,7 @@ from typing import Protocol
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
+from core.alerts import AlertStatus, Verification, record_event
 from core.db.tables import AlertEventRecord, AlertRecord
 from core.timebase import HOUR
 from models.creep_policy import CreepPolicy
@@ -57,11 +58,8 @@ class StoreCounts:
 
 
 def _event(session: Session, row: AlertRecord, at: int, action: str, **detail: object) -> None:
-    session.add(
-        AlertEventRecord(
-            alert_id=row.id, at=at, actor=ACTOR, action=action, detail=json.dumps(detail, ensure_ascii=False) if detail else ""
-        )
-    )
+    """The detector's history entry: ``core.alerts.record_event``, which also marks the alert changed."""
+    record_event(session, row, ACTOR, action, detail, at)
 
 
 def _overlaps(row: AlertRecord, finding: Finding, slack_s: int) -> bool:
@@ -69,7 +67,9 @@ def _overlaps(row: AlertRecord, finding: Finding, slack_s: int) -> bool:
 
 
 def _watching(row: AlertRecord) -> bool:
-    return row.status == "resolved" and row.resolved_at is not None and row.verification in (None, "watching")
+    return (
+        row.status == AlertStatus.RESOLVED and row.resolved_at is not None and row.verification in (None, Verification.WATCHING)
+    )
 
 
 class AlertBook:
@@ -104,8 +104,8 @@ class AlertBook:
                     or_(
                         AlertRecord.ongoing.is_(True),
                         AlertRecord.ended_at >= scan_start - self.slack_s,
-                        (AlertRecord.status == "resolved") & AlertRecord.verification.is_(None),
-                        AlertRecord.verification == "watching",
+                        (AlertRecord.status == AlertStatus.RESOLVED) & AlertRecord.verification.is_(None),
+                        AlertRecord.verification == Verification.WATCHING,
                     ),
                 )
             )
@@ -197,7 +197,7 @@ class AlertBook:
             meter_id=finding.meter_id,
             category=finding.category,
             kind=finding.kind,
-            status="open",
+            status=AlertStatus.OPEN,
             created_at=self.now,
             updated_at=self.now,
             reopened=0,
@@ -222,9 +222,9 @@ class AlertBook:
             if finding.ended_at <= row.resolved_at + HOUR:
                 self.counts.unchanged += 1  # the episode as it was before the fix: history
                 return
-            row.status = "open"
+            row.status = AlertStatus.OPEN
             row.reopened = (row.reopened or 0) + 1
-            row.verification = "failed"
+            row.verification = Verification.FAILED
             _event(
                 self.session,
                 row,
@@ -271,7 +271,7 @@ class AlertBook:
             _event(self.session, row, self.now, "updated", wasted_kwh=finding.wasted_kwh, until=finding.ended_at)
             self.counts.updated += 1
         else:
-            if was_ongoing or row.status == "open":
+            if was_ongoing or row.status == AlertStatus.OPEN:
                 _event(self.session, row, self.now, "closed", wasted_kwh=finding.wasted_kwh)
             self.counts.closed += 1
 
@@ -328,12 +328,12 @@ class AlertBook:
 
     def _verify(self, row: AlertRecord, data_end: int) -> None:
         if data_end >= row.resolved_at + self.verify_s:
-            row.verification = "verified"
+            row.verification = Verification.VERIFIED
             row.updated_at = self.now
             _event(self.session, row, self.now, "verified", hours_checked=self.verify_s // HOUR)
             self.counts.verified += 1
         elif row.verification is None:
-            row.verification = "watching"
+            row.verification = Verification.WATCHING
             row.updated_at = self.now
 
 

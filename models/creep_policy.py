@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 
+from core.alerts import AlertStatus
 from core.db.tables import AlertRecord
 from models.findings import Finding
 from models.kinds import BASE_LOAD_CREEP
@@ -100,7 +101,7 @@ class CreepPolicy:
             for r in rows
             if r.kind != BASE_LOAD_CREEP
             and not r.ongoing
-            and r.status == "open"
+            and r.status == AlertStatus.OPEN
             and row.started_at <= r.started_at
             and r.ended_at <= row.ended_at
         ]

@@ -22,6 +22,7 @@ import numpy as np
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.alerts import AlertStatus, Verification
 from core.calendar import local_date, notice_warning
 from core.carbon import EmissionFactor, electricity_factor
 from core.db.leases import LeaseLost
@@ -347,15 +348,15 @@ class DetectionPass:
                 (AlertRecord.ongoing.is_(True))
                 | (AlertRecord.ended_at >= scan_start - DAY)
                 | (
-                    (AlertRecord.status == "resolved")
-                    & (AlertRecord.verification.is_(None) | (AlertRecord.verification == "watching"))
+                    (AlertRecord.status == AlertStatus.RESOLVED)
+                    & (AlertRecord.verification.is_(None) | (AlertRecord.verification == Verification.WATCHING))
                 ),
             )
         )
         for meter_id, started_at, ongoing, resolved_at, verification, status in rows:
             # Ongoing, or closed within a day: re-scored whole, so a leak's next night joins its alert.
-            at = started_at if ongoing or status != "resolved" else scan_start
-            if status == "resolved" and resolved_at is not None and verification in (None, "watching"):
+            at = started_at if ongoing or status != AlertStatus.RESOLVED else scan_start
+            if status == AlertStatus.RESOLVED and resolved_at is not None and verification in (None, Verification.WATCHING):
                 at = min(at, max(resolved_at - verify_hours * HOUR, started_at))
             since[meter_id] = min(since.get(meter_id, scan_start), at // HOUR * HOUR)
         return since
