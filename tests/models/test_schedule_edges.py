@@ -5,33 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from core.domain import Meter, MeterCategory
 from models.opening import SMALL_CONFIRM_DAYS, learn, open_together
-from models.schedule import OpeningHours
-
-DAYS = 28
-PRIOR = OpeningHours((8, 19), None)
-FIRST = 739000
-
-
-def site(hours_by_day, days: int = DAYS):
-    """Three occupancy-following meters of an office, on 1 when open, 0.1 closed, 3 % noise."""
-    rng = np.random.default_rng(0)
-    ts = 3600 * np.arange(24 * days)
-    hour = np.tile(np.arange(24), days)
-    ordinal = np.repeat(FIRST + np.arange(days), 24)
-    workday = np.repeat([(d % 7) < 5 for d in range(days)], 24)
-    meters = [
-        Meter(f"m{i}", "s", c, 10.0)
-        for i, c in enumerate((MeterCategory.PUBLIC_HVAC, MeterCategory.LOBBY_LIGHTING, MeterCategory.ELEVATOR))
-    ]
-    kwh = np.zeros((hour.size, len(meters)))
-    for d in range(days):
-        span = hours_by_day(d) if (d % 7) < 5 else None
-        on = np.zeros(24) if span is None else ((np.arange(24) >= span[0]) & (np.arange(24) < span[1])).astype(float)
-        kwh[24 * d : 24 * d + 24] = (0.1 + 0.9 * on)[:, None]
-    kwh *= 1 + 0.03 * rng.standard_normal(kwh.shape)
-    return ts, kwh, meters, hour, ordinal, workday
+from tests.models.test_opening import FIRST, PRIOR, site
 
 
 def test_a_span_closing_an_hour_later_for_good_is_a_change() -> None:
