@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
-from typing import Any, cast
+from typing import Any, Unpack, cast
 
 from paho.mqtt.client import Client, MQTTMessage
 from sqlalchemy.orm import Session, sessionmaker
@@ -38,7 +38,7 @@ from core.store.base import SeriesStore
 from ingest.buffer import InboundMessage
 from ingest.dispatch import Outbox, site_of, writer_of
 from ingest.metrics import absorb
-from ingest.worker import IngestWorker
+from ingest.worker import IngestWorker, WorkerOptions
 from ingest.writer_process import Ack, WriterSpec, main, writer_paths
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,7 @@ class ProcessWorker(IngestWorker):
         *,
         writers: int,
         setup_logging: Callable[[], None] | None = None,
-        **options: Any,
+        **options: Unpack[WorkerOptions],
     ) -> None:
         super().__init__(mqtt, settings, None, None, clock, reconcile=options.get("reconcile"))  # type: ignore[arg-type]  # writes nothing itself
         self._writers = writers
@@ -223,10 +223,11 @@ class ProcessWorker(IngestWorker):
         self._failed.set()
 
 
-def _options(options: dict[str, Any], index: int, writers: int) -> dict[str, Any]:
+def _options(options: WorkerOptions, index: int, writers: int) -> WorkerOptions:
     """A writer's keyword arguments: its own spool and dead-letter directories."""
-    mine = dict(options)
-    for key in ("spool_path", "dead_letter_path"):
-        if key in mine:
-            mine[key] = writer_paths(mine[key], index, writers)
+    mine = options.copy()
+    if "spool_path" in mine:
+        mine["spool_path"] = writer_paths(mine["spool_path"], index, writers)
+    if "dead_letter_path" in mine:
+        mine["dead_letter_path"] = writer_paths(mine["dead_letter_path"], index, writers)
     return mine

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any, TypedDict, cast
 
 from paho.mqtt.client import Client, MQTTMessage
 from prometheus_client import CollectorRegistry
@@ -50,6 +50,19 @@ SPOOL_MAX_BYTES = 1024 * 1024 * 1024
 #: Seconds the writer waits for messages before it does its periodic work anyway
 #: (replaying the spool, stale-meter checks, saving findings).
 _IDLE_S = 0.2
+
+
+class WorkerOptions(TypedDict, total=False):
+    """``IngestWorker``'s keyword options, as the CLI and ``ProcessWorker`` hand them on."""
+
+    spool_path: Path | str | None
+    dead_letter_path: Path | str | None
+    spool_max_bytes: int
+    retry_budget_s: float
+    stale_after_intervals: int
+    stale_check_s: float
+    reconcile: bool | None
+    late_write_s: float
 
 
 class IngestWorker:
@@ -96,22 +109,13 @@ class IngestWorker:
         self._spool_max_bytes = spool_max_bytes
         self._letters = DeadLetterFile(Path(dead_letter_path)) if dead_letter_path is not None else None
         self._suspects = Suspects(Path(dead_letter_path) if dead_letter_path is not None else None)
-        shared = bool(mqtt.shared_group) and is_mqtt5(mqtt) if reconcile is None else reconcile
-        self._writer_args = dict(
-            store=store,
-            directory=self._directory,
-            sessions=sessions,
-            metrics=self._metrics,
-            retry=self._retry,
-            abort=self._abort,
-            clock=clock,
-            prefix=mqtt.topic_prefix,
-            retry_budget_s=retry_budget_s,
-            shared=shared,
-            stale=StaleWatch(stale_after_intervals),
-            stale_check_s=stale_check_s,
-            late_write_s=late_write_s,
-        )
+        self._shared = bool(mqtt.shared_group) and is_mqtt5(mqtt) if reconcile is None else reconcile
+        self._retry_budget_s = retry_budget_s
+        self._stale = StaleWatch(stale_after_intervals)
+        self._stale_check_s = stale_check_s
+        self._late_write_s = late_write_s
+        #: Whether a site is this worker's to write (None: every site; a writer process holds some).
+        self._owns: Callable[[str], bool] | None = None
         self._batches: BatchWriter | None = None
         self._guard: PoisonGuard | None = None
         self._client: Client | None = None
@@ -150,7 +154,25 @@ class IngestWorker:
         if self._spool_path is not None:
             spool = Spool(self._spool_path, self._spool_max_bytes)
             self._metrics.spool_bytes = lambda: spool.size
-        self._batches = BatchWriter(settings=self._settings, spool=spool, letters=self._letters, **self._writer_args)  # type: ignore[arg-type]
+        self._batches = BatchWriter(
+            settings=self._settings,
+            store=self._store,
+            directory=self._directory,
+            sessions=self._sessions,
+            metrics=self._metrics,
+            retry=self._retry,
+            abort=self._abort,
+            clock=self._clock,
+            prefix=self._mqtt.topic_prefix,
+            spool=spool,
+            letters=self._letters,
+            retry_budget_s=self._retry_budget_s,
+            shared=self._shared,
+            stale=self._stale,
+            stale_check_s=self._stale_check_s,
+            late_write_s=self._late_write_s,
+            owns=self._owns,
+        )
         self._guard = PoisonGuard(self._batches.handle, self._batches.dead_letter, self._suspects, self._clock)
         self._writer = threading.Thread(target=self._write_loop, name=f"ingest-writer-{self._mqtt.client_id}", daemon=True)
         self._writer.start()

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,7 +32,7 @@ from core.store.base import SeriesStore
 from ingest.buffer import InboundMessage
 from ingest.dispatch import Owns
 from ingest.metrics import writer_report
-from ingest.worker import IngestWorker, inbound
+from ingest.worker import IngestWorker, WorkerOptions, inbound
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class WriterSpec:
     open_store: Callable[[], SeriesStore]
     open_sessions: Callable[[], sessionmaker[Session]]
     clock: Callable[[], float] = time.time
-    options: dict[str, Any] = field(default_factory=dict)
+    options: WorkerOptions = field(default_factory=lambda: WorkerOptions())
     #: Sets up logging in the new process (spawned processes start without any).
     setup_logging: Callable[[], None] | None = None
 
@@ -70,7 +70,7 @@ class WriterSide(IngestWorker):
 
     def __init__(self, spec: WriterSpec, outbox: Connection) -> None:
         super().__init__(spec.mqtt, spec.settings, spec.open_store(), spec.open_sessions(), spec.clock, **spec.options)
-        self._writer_args["owns"] = Owns(spec.index, spec.writers)
+        self._owns = Owns(spec.index, spec.writers)
         self._outbox = outbox
         self._send_lock = threading.Lock()
         self._prefix = spec.mqtt.topic_prefix

@@ -35,12 +35,11 @@ class ReplicaPass:
 def merged(reports: list[DetectionReport]) -> DetectionReport:
     """One report for the shards a replica scanned in a pass: counts summed, warnings joined
     (a portfolio-wide one, such as the calendar's, once rather than once per shard)."""
-    values: dict[str, object] = {}
-    for f in fields(DetectionReport):
-        if f.name != "warnings":
-            values[f.name] = sum(getattr(r, f.name) for r in reports)
+    counts: dict[str, int] = {
+        f.name: sum(getattr(r, f.name) for r in reports) for f in fields(DetectionReport) if f.name != "warnings"
+    }
     unique = {(w.code, w.message, w.site_id, w.meter_id): w for r in reports for w in r.warnings}
-    return DetectionReport(**values, warnings=tuple(unique.values()))
+    return DetectionReport(**counts, warnings=tuple(unique.values()))
 
 
 class Replica:

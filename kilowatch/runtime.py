@@ -7,6 +7,7 @@ import threading
 import time
 
 import uvicorn
+from fastapi import FastAPI
 
 
 def stop_on_signals() -> threading.Event:
@@ -24,11 +25,10 @@ def stop_on_signals() -> threading.Event:
 class ApiServerThread:
     """Serves an ASGI app with uvicorn on a background thread."""
 
-    def __init__(self, app: object, host: str, port: int) -> None:
+    def __init__(self, app: FastAPI, host: str, port: int) -> None:
         config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+        # Signals stay with the main thread: uvicorn installs its handlers only when run there.
         self.server = uvicorn.Server(config)
-        # Signals belong to the main thread; uvicorn must not install its own handlers here.
-        self.server.install_signal_handlers = lambda: None
         self._thread = threading.Thread(target=self.server.run, name="api", daemon=True)
 
     def start(self, timeout: float = 15.0) -> None:

@@ -85,6 +85,6 @@ class Weather:
         """Share of clear-sky PV output reaching the panels (clouds, haze): 0.2-1.0."""
         return self._cached(self._sky, ordinal, lambda p: 0.2 + 0.8 * unit_hash(self.seed, p, ordinal, "sky") ** 0.6)
 
-    def front(self, ordinal: np.ndarray, hour: np.ndarray, place_idx: np.ndarray) -> float:
+    def front(self, ordinal: np.ndarray, hour: np.ndarray, place_idx: np.ndarray) -> np.ndarray | float:
         """Temperature change from fronts: none in this smooth weather (simulators.weather has them)."""
         return 0.0

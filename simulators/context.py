@@ -34,6 +34,13 @@ def _zone(tz: str) -> ZoneInfo:
     return ZoneInfo(tz)
 
 
+def _offset_s(tz: str, instant: datetime) -> float:
+    """Seconds ``tz`` is ahead of UTC at ``instant``."""
+    offset = _zone(tz).utcoffset(instant)
+    assert offset is not None  # a ZoneInfo has an offset at every instant
+    return offset.total_seconds()
+
+
 def _hours_table() -> tuple[np.ndarray, np.ndarray]:
     """Opening and closing hour by [site type, day kind]; closed days open and close at 0."""
     opens = np.zeros((len(SITE_TYPES), len(DAY_KINDS)))
@@ -89,8 +96,9 @@ def _site_hours_table(sites: list[Site], hours: dict[str, SiteHours], ts: int) -
     for i, site in enumerate(sites):
         table = hours[site.site_id].at(ts) if site.site_id in hours else OPENING_HOURS[site.site_type]
         for k, kind in enumerate(DAY_KINDS):
-            if table[kind] is not None:
-                opens[i, k], closes[i, k] = table[kind]
+            span = table[kind]
+            if span is not None:
+                opens[i, k], closes[i, k] = span
     return opens, closes
 
 
@@ -131,7 +139,7 @@ class SiteTable:
     def _offsets(self, ts: int) -> np.ndarray:
         """UTC offset in seconds of each site's zone at ``ts``."""
         instant = datetime.fromtimestamp(ts, tz=UTC)
-        per_zone = np.array([_zone(z).utcoffset(instant).total_seconds() for z in self.zones], dtype=np.int64)
+        per_zone = np.array([_offset_s(z, instant) for z in self.zones], dtype=np.int64)
         return per_zone[self.zone_idx]
 
     def _kinds(self, day_index: np.ndarray) -> np.ndarray:

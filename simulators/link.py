@@ -115,9 +115,11 @@ class Link:
 
     def connect(self) -> None:
         s = self._settings
-        kwargs = {"clean_start": True} if self._protocol == mqtt_client.MQTTv5 else {}
+        # A clean start each time (MQTT 5); MQTT 3 takes only the default (its clean_session is set on the client).
+        v5 = self._protocol == mqtt_client.MQTTv5
+        clean_start: mqtt_client.CleanStartOption = True if v5 else mqtt_client.MQTT_CLEAN_START_FIRST_ONLY
         try:
-            self.client.connect(s.host, s.port, keepalive=_KEEPALIVE_S, **kwargs)
+            self.client.connect(s.host, s.port, keepalive=_KEEPALIVE_S, clean_start=clean_start)
         except ssl.SSLError as exc:
             raise ConnectionError(explain(exc, s.host, s.port)) from exc
         self._await_connack()

@@ -26,7 +26,7 @@ DEFAULT_WASTE_KINDS = (W.LIGHTS_DAYLIGHT, W.HVAC_AFTER_HOURS, W.PUMP_NIGHT)
 #: or overlap another event on the same meter).
 _PLACEMENT_TRIES = 20
 #: Extra load as a share of the meter's rating, low and high, by kind.
-_EXTRA_SHARE = {
+_EXTRA_SHARE: dict[str, tuple[float, float]] = {
     W.LIGHTS_DAYLIGHT: (0.6, 0.9),
     W.LIGHTS_AFTER_HOURS: (0.5, 0.9),
     W.HVAC_AFTER_HOURS: (0.3, 0.6),

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from core import wire
 from core.settings import MqttSettings
@@ -51,17 +50,80 @@ class SimulationResult:
     elapsed_s: float = 0.0
 
 
-def _progress(enabled: bool) -> Progress | contextlib.nullcontext:
-    if not enabled:
-        return contextlib.nullcontext()
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[readings]:,} readings · {task.fields[rate]:,.0f}/s"),
-        TimeElapsedColumn(),
-        TimeRemainingColumn(),
-    )
+class _Bar:
+    """The progress bar of a run (``rich``), or nothing when progress is off."""
+
+    def __init__(self, enabled: bool, sites: int, steps: int) -> None:
+        self._progress: Progress | None = None
+        self._task: TaskID | None = None
+        if enabled:
+            self._progress = Progress(
+                TextColumn("[bold]{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.fields[readings]:,} readings · {task.fields[rate]:,.0f}/s"),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+            )
+            self._task = self._progress.add_task(f"{sites} sites", total=steps, readings=0, rate=0.0)
+
+    def __enter__(self) -> _Bar:
+        if self._progress is not None:
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def step(self, readings: int, began: float) -> None:
+        if self._progress is not None and self._task is not None:
+            rate = readings / max(1e-9, time.monotonic() - began)
+            self._progress.update(self._task, advance=1, readings=readings, rate=rate)
+
+    def say(self, description: str) -> None:
+        if self._progress is not None and self._task is not None:
+            self._progress.update(self._task, description=description)
+
+
+class _Pacer:
+    """Holds steps back to ``speed`` simulated seconds per wall-clock second from ``live_from`` on.
+
+    ``speed`` None: as fast as the broker takes them; before ``live_from``: backfilled.
+    """
+
+    def __init__(self, link: Link, speed: float | None, live_from: int | None, step_s: int) -> None:
+        self._link = link
+        self._speed = speed
+        self._live_from = live_from
+        self._step_s = step_s
+        self._from: tuple[int, float] | None = None  # (step index, wall time) where pacing began
+
+    def wait(self, i: int, ts: int) -> None:
+        """Wait until step ``i`` (stamped ``ts``) is due."""
+        if self._speed is None or (self._live_from is not None and ts < self._live_from):
+            return
+        if self._from is None:
+            self._from = (i, time.monotonic())
+        self._link.idle_until(self._from[1] + (i - self._from[0]) * self._step_s / self._speed)
+
+
+@dataclass
+class _Tally:
+    """Good readings published, and those ingest will refuse for their timestamp (``accepted_window_s``)."""
+
+    window_s: tuple[int, int] | None
+    readings: int = 0
+    ahead: int = 0
+    too_old: int = 0
+
+    def add(self, in_step: int, ts: int) -> None:
+        self.readings += in_step
+        if self.window_s is not None:
+            # Ingest judges a reading by its arrival; a step's readings leave now.
+            wall = time.time()
+            self.ahead += in_step if ts > wall + self.window_s[1] else 0
+            self.too_old += in_step if ts < wall - self.window_s[0] else 0
 
 
 def delivery_path(ground_truth_path: str | Path) -> Path:
@@ -83,6 +145,16 @@ def _weather_messages(generation, i: int, prefix: str) -> list[tuple[str, bytes]
         (weather_topic(site.site_id, prefix), encode_weather([(hour, float(t))]))
         for site, t in zip(generation.sites.sites, temps, strict=True)
     ]
+
+
+def _announce(link: Link, portfolio: Portfolio, start: int, declare_hours: bool, prefix: str) -> None:
+    """Publish each site's retained meta announcement, and wait until the broker has them all."""
+    for site in portfolio.sites:
+        announced = announced_site(site, at=start) if declare_hours else site
+        link.publish(
+            wire.meta_topic(site.site_id, prefix), wire.encode_meta(announced, portfolio.meters[site.site_id]), retain=True
+        )
+    link.drain()  # announcements are on the broker before the first reading
 
 
 def run_simulation(
@@ -133,48 +205,31 @@ def run_simulation(
     encoder = StepEncoder(generation, batch, prefix)
     router = Delivery(delivery or DeliveryConfig(), seed, batch, prefix)
     link = Link(mqtt, stop)
+    pacer = _Pacer(link, speed, live_from, step_s)
+    tally = _Tally(accepted_window_s)
     began = time.monotonic()
     link.connect()
-    readings = ahead = too_old = 0
     stopped = False
     try:
-        for site in portfolio.sites:
-            announced = announced_site(site, at=start) if declare_hours else site
-            link.publish(
-                wire.meta_topic(site.site_id, prefix), wire.encode_meta(announced, portfolio.meters[site.site_id]), retain=True
-            )
-        link.drain()  # announcements are on the broker before the first reading
-        paced_from: tuple[int, float] | None = None  # (step index, wall time) where pacing began
-        with _progress(progress) as bar:
-            task = bar.add_task(f"{len(portfolio.sites)} sites", total=generation.n_steps, readings=0, rate=0.0) if bar else None
+        _announce(link, portfolio, start, declare_hours, prefix)
+        with _Bar(progress, len(portfolio.sites), generation.n_steps) as bar:
             for i in range(generation.n_steps):
-                if speed is not None and (live_from is None or generation.start + i * step_s >= live_from):
-                    if paced_from is None:
-                        paced_from = (i, time.monotonic())
-                    link.idle_until(paced_from[1] + (i - paced_from[0]) * step_s / speed)
+                ts = generation.start + i * step_s
+                pacer.wait(i, ts)
                 if stop.is_set():
                     stopped = True
                     break
                 messages = encoder.encode(generation.next_step())
                 for topic, payload in router.route(i, messages):
                     link.publish(topic, payload)
-                if weather:
-                    for topic, payload in _weather_messages(generation, i, prefix):
-                        link.publish(topic, payload)
-                in_step = sum(m.readings for m in messages)
-                readings += in_step
-                if accepted_window_s is not None:
-                    # Ingest judges a reading by its arrival; a step's readings leave now.
-                    ts, wall = generation.start + i * step_s, time.time()
-                    ahead += in_step if ts > wall + accepted_window_s[1] else 0
-                    too_old += in_step if ts < wall - accepted_window_s[0] else 0
+                for topic, payload in _weather_messages(generation, i, prefix) if weather else []:
+                    link.publish(topic, payload)
+                tally.add(sum(m.readings for m in messages), ts)
                 link.pump()
-                if bar is not None:
-                    bar.update(task, advance=1, readings=readings, rate=readings / max(1e-9, time.monotonic() - began))
+                bar.step(tally.readings, began)
             for topic, payload in router.flush():
                 link.publish(topic, payload)
-            if bar is not None:
-                bar.update(task, description="waiting for PUBACKs")
+            bar.say("waiting for PUBACKs")
             link.drain()
     finally:
         link.close()
@@ -183,14 +238,14 @@ def run_simulation(
         write_ground_truth(ground_truth_path, events)
         delivery_path(ground_truth_path).write_text(json.dumps(router.counts.as_dict(), indent=2) + "\n", encoding="utf-8")
     return SimulationResult(
-        readings_published=readings,
+        readings_published=tally.readings,
         messages_published=link.sent,
         events=events,
         stopped_early=stopped,
         rejected_by_broker=link.rejected,
         acknowledged=link.acked,
-        readings_ahead=ahead,
-        readings_too_old=too_old,
+        readings_ahead=tally.ahead,
+        readings_too_old=tally.too_old,
         delivery=router.counts,
         elapsed_s=time.monotonic() - began,
     )

@@ -35,6 +35,7 @@ def ingest(
 ) -> None:
     """Consume meter readings from MQTT into the time-series store until SIGTERM or Ctrl-C."""
     from ingest import IngestWorker
+    from ingest.worker import WorkerOptions
     from kilowatch.runtime import stop_on_signals
     from kilowatch.wiring import open_database, open_series
 
@@ -42,7 +43,7 @@ def ingest(
         ctx, mqtt={"host": host, "port": mqtt_port}, ingest={"metrics_host": metrics_host, "writers": writers}
     )
     stop = stop_on_signals()
-    options = dict(
+    options = WorkerOptions(
         spool_path=settings.spool_path,
         dead_letter_path=settings.dead_letter_path,
         spool_max_bytes=settings.ingest.spool_max_mb * 1024 * 1024,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from functools import partial
 from typing import Annotated
 
 import typer
@@ -51,7 +52,8 @@ def serve(
     from kilowatch.wiring import open_database, open_series
 
     settings = settings_from(ctx, api={"host": host, "port": port})
-    options = dict(
+    run = partial(
+        uvicorn.run,
         host=settings.api.host,
         port=settings.api.port,
         log_level="warning",
@@ -61,7 +63,7 @@ def serve(
     console.print(f"Dashboard: http://{settings.api.host}:{settings.api.port}/  (add users with 'kilowatch users create')")
     if workers == 1:
         # The configured admin key (KILOWATCH_API__ADMIN_KEY) is registered by the app at start-up.
-        uvicorn.run(create_app(settings, open_series(settings), open_database(settings)), **options)
+        run(create_app(settings, open_series(settings), open_database(settings)))
         return
     # Migrate and register the admin key here, once, before the workers start: N workers
     # doing it at the same moment would race on the schema and on the key's unique hash.
@@ -71,7 +73,7 @@ def serve(
     root = ctx.find_root().obj or {}
     overrides = {**root.get("overrides", {}), "api": {"host": settings.api.host, "port": settings.api.port}}
     os.environ[WORKER_OVERRIDES_ENV] = json.dumps(overrides, default=str)
-    uvicorn.run(FACTORY, factory=True, workers=workers, **options)
+    run(FACTORY, factory=True, workers=workers)
 
 
 def register(app: typer.Typer) -> None:

@@ -33,12 +33,15 @@ from core.db.session import create_db_engine, migrate, session_factory
 from core.db.tables import MeterRecord, SiteRecord
 from core.domain import Meter, MeterCategory, Site, SiteType
 from core.settings import CarbonSettings, DetectSettings
+from core.store.base import SeriesStore
+from core.store.embedded import EmbeddedStore
 from core.timebase import DAY, HOME_TIMEZONE, HOUR
 from models.bank import BaselineBank, StoredBaseline
-from models.cache import SiteHours
+from models.cache import HourlyCache, SiteHours
 from models.detection import DetectionPass
 from models.features import DAYLIGHT_COL, OPEN_COL, hour_features
 from models.profile import ProfileBaseline
+from models.quality import DataWarning
 from models.scoring import SiteScanner
 
 START = 1_746_979_200  # 2025-05-12 00:00 Asia/Shanghai
@@ -90,13 +93,19 @@ def _template(k: int, n_meters: int, hours: np.ndarray, train_end: int) -> Templ
     return Template(site, cats, rated, kwh, baselines)
 
 
-class MemoryHours:
-    """Serves each site's hourly matrix from its template (what ``HourlyCache`` holds between passes)."""
+class MemoryHours(HourlyCache):
+    """Serves each site's hourly matrix from its template (what ``HourlyCache`` holds between passes).
 
-    def __init__(self, hours: np.ndarray, templates: list[Template], n_meters: int) -> None:
+    ``store`` is never read: the hours come from the templates.
+    """
+
+    def __init__(self, store: SeriesStore, hours: np.ndarray, templates: list[Template], n_meters: int) -> None:
+        super().__init__(store)
         self.hours, self.templates, self.n_meters = hours, templates, n_meters
 
-    def site(self, site_id: str, meters: list[Meter], *, start: int, end: int, report_from: int):
+    def site(
+        self, site_id: str, meters: list[Meter], *, start: int, end: int, report_from: int
+    ) -> tuple[SiteHours, list[DataWarning], set[str]]:
         t = self.templates[int(site_id.split("-")[1]) % len(self.templates)]
         kwh = {m.meter_id: t.kwh[:, int(m.meter_id.rsplit("-", 1)[1])] for m in meters}
         return SiteHours(self.hours, kwh, built_at=end), [], set(kwh)
@@ -156,11 +165,13 @@ def _pass(args: tuple) -> dict:
     templates = [_template(k, n_meters, hours, train_end) for k in range(TEMPLATES)]
     sessions = session_factory(create_db_engine(db_url))
     settings = DetectSettings(training_days=TRAINING_DAYS, lookback_hours=LOOKBACK_HOURS, fit_budget_s=budget_s)
-    cache = MemoryHours(hours, templates, n_meters)
     out: dict = {}
-    with threadpool_limits(limits=1):
+    with tempfile.TemporaryDirectory(prefix="kw_perf_") as tmp, threadpool_limits(limits=1):
+        # An empty store that no pass reads: each names its hour (``now``), and the cache holds the readings.
+        store = EmbeddedStore(Path(tmp) / "unread.sqlite")
+        cache = MemoryHours(store, hours, templates, n_meters)
         cold = DetectionPass(
-            None,
+            store,
             session_factory(create_db_engine(cold_url)),
             settings,
             CarbonSettings(),
@@ -180,11 +191,11 @@ def _pass(args: tuple) -> dict:
             for j in range(n_meters):
                 bank.adopt(site, f"{sid}-{j}", t.baselines[j])
         scanner = SiteScanner(bank)
-        detector = DetectionPass(None, sessions, settings, CarbonSettings(), scanner=scanner, cache=cache)
+        detector = DetectionPass(store, sessions, settings, CarbonSettings(), scanner=scanner, cache=cache)
         out["restart_first_s"], out["restart_first_cpu_s"], report = _timed(detector, now - HOUR, site_ids)
         # Not timed: one forest per template, shared with the template's other sites.
         unlimited = DetectionPass(
-            None, sessions, settings.model_copy(update={"fit_budget_s": None}), CarbonSettings(), scanner=scanner, cache=cache
+            store, sessions, settings.model_copy(update={"fit_budget_s": None}), CarbonSettings(), scanner=scanner, cache=cache
         )
         for k in range(len(templates)):
             mine = [sid for sid in site_ids if int(sid.split("-")[1]) % len(templates) == k]
@@ -197,6 +208,7 @@ def _pass(args: tuple) -> dict:
         out["steady_s"], out["steady_cpu_s"], report = _timed(detector, now, site_ids)
         out["sites"] = report.sites_scanned
         out["alerts_opened"] = report.alerts_opened
+        store.close()
     return out
 
 

@@ -166,7 +166,7 @@ def delay_figure(scores: Scores) -> Figure:
             alpha=0.7,
             label="an event" if i == 0 else None,
         )
-        ax.hlines(np.median(delays), i - 0.3, i + 0.3, color="#2c3e50", linewidth=2, label="median" if i == 0 else None)
+        ax.hlines(np.median(delays), i - 0.3, i + 0.3, color="#2c3e50", linewidth=2, label="median" if i == 0 else "_nolegend_")
     ax.axhline(1.0, color="#c0392b", linestyle="--", linewidth=1, label="goal (median)")
     ax.set_yscale("log")
     top = max((d for k in kinds for d in scores.delays_h[k]), default=24)
@@ -194,7 +194,8 @@ def example_figure(alerts: list[AlertRecord]) -> Figure:
     data = json.loads(example.explanation or "{}")
     zone = ZoneInfo(data.get("tz") or HOME_TIMEZONE)
     series = data.get("series", [])
-    when = [datetime.fromisoformat(p["ts"].replace("Z", "+00:00")).astimezone(zone) for p in series]
+    # As matplotlib's dates (days since its epoch, in UTC); the locator and formatter show local time.
+    when = mdates.date2num([datetime.fromisoformat(p["ts"].replace("Z", "+00:00")) for p in series])
     nan = float("nan")
     ax.plot(
         when,
@@ -212,9 +213,15 @@ def example_figure(alerts: list[AlertRecord]) -> Figure:
         drawstyle="steps-post",
     )
     local = partial(datetime.fromtimestamp, tz=zone)
-    ax.axvspan(local(example.started_at), local(example.ended_at), color="#f5b041", alpha=0.25, label="alert window")
+    ax.axvspan(
+        mdates.date2num(local(example.started_at)),
+        mdates.date2num(local(example.ended_at)),
+        color="#f5b041",
+        alpha=0.25,
+        label="alert window",
+    )
     found = local(detected_at(example))
-    ax.axvline(found, color="#2c3e50", linewidth=1.5, label=f"detected {found:%m-%d %H:%M}")
+    ax.axvline(mdates.date2num(found), color="#2c3e50", linewidth=1.5, label=f"detected {found:%m-%d %H:%M}")
     locator = mdates.AutoDateLocator(tz=zone)
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=zone))

@@ -77,7 +77,7 @@ def test_the_example_alert_shades_its_window_and_marks_its_detection(run) -> Non
     assert mdates.num2date(left).timestamp() == pytest.approx(example.started_at)
     assert mdates.num2date(right).timestamp() == pytest.approx(example.ended_at)
     (marker,) = [line for line in ax.get_lines() if line.get_label().startswith("detected")]
-    assert marker.get_xdata()[0].timestamp() == detected_at(example)
+    assert mdates.num2date(marker.get_xdata()[0]).timestamp() == pytest.approx(detected_at(example))
 
 
 def test_delays_are_on_a_log_axis_with_ticks_from_minutes_to_days(scores: Scores) -> None:
