@@ -51,13 +51,10 @@ def parse_weather_csv(text: str, site_id: str) -> ParsedCsv:
                 return ParsedCsv([], [LineProblem(line, f"more than {MAX_CSV_LINES} lines: split the file")])
             if not row or all(not cell.strip() for cell in row):
                 continue
-            if len(row) != 2:
-                problems.append(LineProblem(line, f"expected 2 fields (ts,temp_c), found {len(row)}"))
-            else:
-                try:
-                    points.append(TemperaturePoint(site_id, _ts(row[0].strip()), check_temperature(_number(row[1].strip()))))
-                except ValueError as exc:
-                    problems.append(LineProblem(line, str(exc)))
+            try:
+                points.append(_point(site_id, row))
+            except ValueError as exc:
+                problems.append(LineProblem(line, str(exc)))
             if len(problems) >= MAX_LISTED:
                 break
     except csv.Error as exc:
@@ -65,6 +62,13 @@ def parse_weather_csv(text: str, site_id: str) -> ParsedCsv:
     if not problems and not points:
         problems.append(LineProblem(1, "no samples after the header"))
     return ParsedCsv([] if problems else points, problems)
+
+
+def _point(site_id: str, row: list[str]) -> TemperaturePoint:
+    """The sample of one line; ValueError says what is wrong with it."""
+    if len(row) != 2:
+        raise ValueError(f"expected 2 fields (ts,temp_c), found {len(row)}")
+    return TemperaturePoint(site_id, _ts(row[0].strip()), check_temperature(_number(row[1].strip())))
 
 
 def _ts(cell: str) -> int:

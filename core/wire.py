@@ -240,6 +240,13 @@ def _decode_meta(site_id: str, body: dict) -> tuple[Site, list[Meter]]:
         raise _MetaError("bad_meta_site_id", "site.id does not match the site in the topic")
     if not isinstance(items, list):
         raise _MetaError("bad_meta", "'meters' is not a list")
+    site = _meta_site(site_id, s)
+    seen: set[str] = set()
+    return site, [_meta_meter(site_id, f"meters[{i}]", m, seen) for i, m in enumerate(items)]
+
+
+def _meta_site(site_id: str, s: dict) -> Site:
+    """The announced site (``site`` of the announcement), its place located from its coordinates or province."""
     if "province" not in s:
         raise _MetaError("bad_meta_province", "site.province is missing")
     if "type" not in s:
@@ -252,7 +259,7 @@ def _decode_meta(site_id: str, body: dict) -> tuple[Site, list[Meter]]:
     if lat is not None:
         lat, lon = _field("site", site_rules.check_latitude, lat), _field("site", site_rules.check_longitude, lon)
     latitude, longitude, source = site_rules.locate(province, lat, lon)
-    site = Site(
+    return Site(
         site_id=site_id,
         name=_field("site", site_rules.check_site_name, _optional_text(s, "name", site_id)),
         site_type=_field("site", site_rules.check_site_type, s["type"]),
@@ -265,46 +272,53 @@ def _decode_meta(site_id: str, body: dict) -> tuple[Site, list[Meter]]:
         # Absent or null: none declared here, and the registry keeps what it holds.
         opening_hours=_field("site", site_rules.check_opening_hours, s.get("opening_hours")),
     )
-    meters: list[Meter] = []
-    seen: set[str] = set()
-    for i, m in enumerate(items):
-        where = f"meters[{i}]"
-        if not isinstance(m, dict):
-            raise _MetaError("bad_meta", f"{where} is not a JSON object")
-        meter_id = m.get("id")
-        if not valid_id(meter_id):
-            raise _MetaError("bad_meta_meter_id", f"{where}.id {str(meter_id)[:80]!r} is not a valid meter id")
-        if meter_id in seen:
-            raise _MetaError("bad_meta_meter_id", f"{where}.id {meter_id!r} is listed twice")
-        seen.add(meter_id)
-        if "category" not in m:
-            raise _MetaError("bad_meta_category", f"{where}.category is missing")
-        meters.append(
-            Meter(
-                meter_id=meter_id,
-                site_id=site_id,
-                category=_field(where, site_rules.check_category, m["category"]),
-                rated_kw=_field(where, site_rules.check_rated_kw, m["rated_kw"] if m.get("rated_kw") is not None else 0.0),
-                name=_field(where, site_rules.check_name, _optional_text(m, "name", "")),
-                register_max=_field(where, site_rules.check_register_max, m.get("register_max")),
-            )
-        )
-    return site, meters
+
+
+def _meta_meter(site_id: str, where: str, m: object, seen: set[str]) -> Meter:
+    """One announced meter (``where``: its place in the list); ``seen``: the meter ids before it, this one added."""
+    if not isinstance(m, dict):
+        raise _MetaError("bad_meta", f"{where} is not a JSON object")
+    meter_id = m.get("id")
+    if not valid_id(meter_id):
+        raise _MetaError("bad_meta_meter_id", f"{where}.id {str(meter_id)[:80]!r} is not a valid meter id")
+    if meter_id in seen:
+        raise _MetaError("bad_meta_meter_id", f"{where}.id {meter_id!r} is listed twice")
+    seen.add(meter_id)
+    if "category" not in m:
+        raise _MetaError("bad_meta_category", f"{where}.category is missing")
+    return Meter(
+        meter_id=meter_id,
+        site_id=site_id,
+        category=_field(where, site_rules.check_category, m["category"]),
+        rated_kw=_field(where, site_rules.check_rated_kw, m["rated_kw"] if m.get("rated_kw") is not None else 0.0),
+        name=_field(where, site_rules.check_name, _optional_text(m, "name", "")),
+        register_max=_field(where, site_rules.check_register_max, m.get("register_max")),
+    )
+
+
+def _reject(topic: str, reason: str, part: bytes) -> Decoded:
+    return Decoded([], [Rejection(topic, reason, part[:2048])])
 
 
 def decode(topic: str, payload: bytes, prefix: str = DEFAULT_PREFIX) -> Decoded:
     """Decode one message; never raises on bad input."""
+    opened = _open(topic, payload, prefix)
+    if isinstance(opened, Decoded):
+        return opened
+    parts, body = opened
+    return _decode_body(topic, parts, body, payload)
 
-    def reject(reason: str, part: bytes = payload) -> Decoded:
-        return Decoded([], [Rejection(topic, reason, part[:2048])])
 
+def _open(topic: str, payload: bytes, prefix: str) -> tuple[list[str], dict] | Decoded:
+    """The topic's parts after the prefix and the JSON object of a versioned payload; or what becomes of the
+    message without reading its body (a rejection, or a retired site)."""
     if len(payload) > MAX_PAYLOAD_BYTES:
-        return reject(f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD_BYTES}", payload[:256])
+        return _reject(topic, f"payload of {len(payload)} bytes exceeds {MAX_PAYLOAD_BYTES}", payload[:256])
     if not topic.startswith(prefix + "/"):
-        return reject("topic outside the kilowatch prefix")
+        return _reject(topic, "topic outside the kilowatch prefix", payload)
     parts = topic[len(prefix) + 1 :].split("/")
     if not valid_id(parts[0]):
-        return reject(f"invalid site id {parts[0][:80]!r} in topic")
+        return _reject(topic, f"invalid site id {parts[0][:80]!r} in topic", payload)
     if not payload and len(parts) == 2 and parts[1] == "meta":
         # An empty retained message is how MQTT deletes a retained one: the site is removed.
         return Decoded([], [], retire=parts[0])
@@ -313,14 +327,18 @@ def decode(topic: str, payload: bytes, prefix: str = DEFAULT_PREFIX) -> Decoded:
     except (ValueError, RecursionError) as exc:
         # ValueError covers bad UTF-8, bad syntax and integers past Python's digit limit;
         # RecursionError, nesting deeper than the parser recurses.
-        return reject(f"malformed JSON: {exc.msg if hasattr(exc, 'msg') else exc}")
+        return _reject(topic, f"malformed JSON: {exc.msg if hasattr(exc, 'msg') else exc}", payload)
     if not isinstance(body, dict):
-        return reject("payload is not a JSON object")
+        return _reject(topic, "payload is not a JSON object", payload)
     version = body.get("v")
     # bool is an int in Python: "v": true must not pass for version 1.
     if isinstance(version, bool) or version != WIRE_VERSION:
-        return reject(f"unsupported payload version {version!r}")
+        return _reject(topic, f"unsupported payload version {version!r}", payload)
+    return parts, body
 
+
+def _decode_body(topic: str, parts: list[str], body: dict, payload: bytes) -> Decoded:
+    """A message by its topic's layout: a meta announcement, one reading, the weather or a batch."""
     if len(parts) == 2 and parts[1] == "meta":
         try:
             return Decoded([], [], meta=_decode_meta(parts[0], body))
@@ -332,14 +350,14 @@ def decode(topic: str, payload: bytes, prefix: str = DEFAULT_PREFIX) -> Decoded:
         except _UnitError as exc:
             return Decoded([], [Rejection(topic, str(exc), payload[:2048], BAD_UNIT)])
         except ValueError as exc:
-            return reject(str(exc))
+            return _reject(topic, str(exc), payload)
     if len(parts) == 2 and parts[1] == "weather":
         from core.wire_weather import decode_weather  # here: core.wire_weather builds on this module
 
         return decode_weather(topic, parts[0], body, payload)
     if len(parts) == 2 and parts[1] == "batch":
         return _decode_batch(topic, parts[0], body, payload)
-    return reject("unknown topic layout")
+    return _reject(topic, "unknown topic layout", payload)
 
 
 def _decode_batch(topic: str, site_id: str, body: dict, payload: bytes) -> Decoded:

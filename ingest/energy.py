@@ -162,10 +162,7 @@ class EnergyTracker:
         register = reading.register
         ts = reading.ts
         if last is None:
-            if register > REGISTER_CEILING:
-                return Outcome(Step.IMPLAUSIBLE)
-            self._set(meter_id, (ts, register, (), ts))
-            return Outcome(Step.FIRST)
+            return self._first(reading)
         last_ts, last_register, intervals, changed = last
         if ts < last_ts:
             return Outcome(Step.OUT_OF_ORDER)
@@ -193,6 +190,13 @@ class EnergyTracker:
         if self._jumped and meter_id in self._jumped:
             self._set_jumped(meter_id, None)  # the jump was a one-off: forget it
         return new_record(Outcome, (step, energy, last_register))
+
+    def _first(self, reading: Reading) -> Outcome:
+        """The first reading of a meter: where it starts, unless its register is past any meter's."""
+        if reading.register > REGISTER_CEILING:
+            return Outcome(Step.IMPLAUSIBLE)
+        self._set(reading.meter_id, (reading.ts, reading.register, (), reading.ts))
+        return Outcome(Step.FIRST)
 
     def _jump(self, reading: Reading, meter: Meter | None, last: tuple[int, float, tuple[int, ...], int]) -> Outcome:
         """An implausible rise; a ``RESET`` instead when it rises plausibly from the previous implausible reading."""

@@ -25,7 +25,7 @@ from core.store.neighbours import around
 from core.wire import reading_topic
 from ingest.buffer import InboundMessage
 from ingest.deadletter import DeadLetter, wire_kind
-from ingest.energy import EnergyTracker, Step
+from ingest.energy import EnergyTracker, Outcome, Step
 from ingest.findings import OUT_OF_ORDER, REGISTER_RESET, REGISTER_ROLLOVER, Finding
 from ingest.late import place_late
 from ingest.validation import MeterDirectory, check_reading
@@ -209,10 +209,7 @@ class BatchProcessor:
         for item in admitted:
             reading, meter = item.reading, item.meter
             if reading.site_id != seeded:
-                if tracker.needs_seed(reading.site_id):
-                    site_id = reading.site_id
-                    latest = self._run("store", functools.partial(self._store.latest, site_id=site_id))
-                    tracker.seed(site_id, latest)
+                self._seed(reading.site_id)
                 seeded = reading.site_id
             outcome = classify(reading, meter)
             step = outcome.step
@@ -228,21 +225,34 @@ class BatchProcessor:
                         outcome.energy,
                     ),
                 )
-            elif step is Step.DUPLICATE:
-                plan.duplicates += 1
-            elif step is Step.CONFLICT:
-                self._conflict(plan, item)
-            elif step is Step.OUT_OF_ORDER:
-                late.setdefault(reading.meter_id, []).append(item)
-            elif step is Step.IMPLAUSIBLE:
-                self._implausible(plan, item, outcome.previous)
             else:
-                points[(reading.meter_id, reading.ts)] = _point(reading, meter, outcome.energy)
-                if not shared:
-                    self._register_drop(plan, reading, meter, step, outcome.previous, outcome.energy)
+                self._unusual(plan, item, outcome, late, shared)
         if late:
             self._place_late(plan, late, shared)
         return plan
+
+    def _seed(self, site_id: str) -> None:
+        """Load the site's newest stored points into the tracker, unless it holds them already."""
+        if self.tracker.needs_seed(site_id):
+            latest = self._run("store", functools.partial(self._store.latest, site_id=site_id))
+            self.tracker.seed(site_id, latest)
+
+    def _unusual(self, plan: Plan, item: Admitted, outcome: Outcome, late: dict[str, list[Admitted]], shared: bool) -> None:
+        """A reading that is not simply the meter's next (or first): a duplicate, a conflict, a late
+        one (kept in ``late`` for ``_place_late``), an implausible register or a register drop."""
+        reading, meter, step = item.reading, item.meter, outcome.step
+        if step is Step.DUPLICATE:
+            plan.duplicates += 1
+        elif step is Step.CONFLICT:
+            self._conflict(plan, item)
+        elif step is Step.OUT_OF_ORDER:
+            late.setdefault(reading.meter_id, []).append(item)
+        elif step is Step.IMPLAUSIBLE:
+            self._implausible(plan, item, outcome.previous)
+        else:
+            plan.points[(reading.meter_id, reading.ts)] = _point(reading, meter, outcome.energy)
+            if not shared:
+                self._register_drop(plan, reading, meter, step, outcome.previous, outcome.energy)
 
     @staticmethod
     def _register_drop(
@@ -284,43 +294,53 @@ class BatchProcessor:
             if meter_id in newer:
                 newer[meter_id][ts] = point
         for meter_id, items in late.items():
-            meter = items[0].meter
-            tss = [item.reading.ts for item in items]
-            lo, hi = min(tss), max(tss)
-            until = (self.tracker.newest_ts(meter_id) or hi) + 1
-            stored = self._run(
-                "store", functools.partial(around, self._store, meter_id=meter_id, start=lo, end=hi + 1, until=until)
+            self._place_meter_late(plan, meter_id, items, newer[meter_id], shared)
+
+    def _place_meter_late(
+        self, plan: Plan, meter_id: str, items: list[Admitted], newer: dict[int, EnergyPoint], shared: bool
+    ) -> None:
+        """``_place_late`` for one meter; ``newer``: its points of this batch."""
+        meter = items[0].meter
+        tss = [item.reading.ts for item in items]
+        lo, hi = min(tss), max(tss)
+        until = (self.tracker.newest_ts(meter_id) or hi) + 1
+        stored = self._run("store", functools.partial(around, self._store, meter_id=meter_id, start=lo, end=hi + 1, until=until))
+        series = {p.ts: p for p in stored}
+        series.update(newer)  # readings of this batch: newer than the stored ones
+        arrived = self._arrivals(plan, items, series, meter)
+        if not arrived:
+            return
+        placed, refused = place_late([series[ts] for ts in sorted(series)], set(arrived), meter)
+        for ts in refused:
+            before = max((p for p in series.values() if p.ts < ts), key=lambda p: p.ts, default=None)
+            self._implausible(plan, arrived.pop(ts), before.register if before is not None else None)
+        for point, step, previous in placed:
+            if point.ts not in arrived and abs(series[point.ts].energy - point.energy) <= _TOLERANCE:
+                continue  # a successor whose energy was right already
+            plan.points[(meter_id, point.ts)] = point
+            if not shared and step in (Step.RESET, Step.ROLLOVER, Step.IMPLAUSIBLE):
+                self._register_drop(plan, point, meter, step, previous, point.energy)
+        plan.out_of_order += len(arrived)
+        if arrived:
+            plan.findings.append(
+                Finding(meter.site_id, meter_id, OUT_OF_ORDER, min(arrived), max(arrived), {"readings": len(arrived)})
             )
-            series = {p.ts: p for p in stored}
-            series.update(newer[meter_id])  # readings of this batch: newer than the stored ones
-            arrived: dict[int, Admitted] = {}
-            for item in items:
-                reading = item.reading
-                known = series.get(reading.ts)
-                if known is None:
-                    arrived[reading.ts] = item
-                    series[reading.ts] = _point(reading, meter, 0.0)
-                elif known.register == reading.register:
-                    plan.duplicates += 1
-                else:
-                    self._conflict(plan, item)
-            if not arrived:
-                continue
-            placed, refused = place_late([series[ts] for ts in sorted(series)], set(arrived), meter)
-            for ts in refused:
-                before = max((p for p in series.values() if p.ts < ts), key=lambda p: p.ts, default=None)
-                self._implausible(plan, arrived.pop(ts), before.register if before is not None else None)
-            for point, step, previous in placed:
-                if point.ts not in arrived and abs(series[point.ts].energy - point.energy) <= _TOLERANCE:
-                    continue  # a successor whose energy was right already
-                plan.points[(meter_id, point.ts)] = point
-                if not shared and step in (Step.RESET, Step.ROLLOVER, Step.IMPLAUSIBLE):
-                    self._register_drop(plan, point, meter, step, previous, point.energy)
-            plan.out_of_order += len(arrived)
-            if arrived:
-                plan.findings.append(
-                    Finding(meter.site_id, meter_id, OUT_OF_ORDER, min(arrived), max(arrived), {"readings": len(arrived)})
-                )
+
+    def _arrivals(self, plan: Plan, items: list[Admitted], series: dict[int, EnergyPoint], meter: Meter) -> dict[int, Admitted]:
+        """The late readings new to ``series`` (added to it with energy 0.0 until placed), by ts;
+        the others are duplicates or conflicts of a point it holds."""
+        arrived: dict[int, Admitted] = {}
+        for item in items:
+            reading = item.reading
+            known = series.get(reading.ts)
+            if known is None:
+                arrived[reading.ts] = item
+                series[reading.ts] = _point(reading, meter, 0.0)
+            elif known.register == reading.register:
+                plan.duplicates += 1
+            else:
+                self._conflict(plan, item)
+        return arrived
 
     def _conflict(self, plan: Plan, item: Admitted) -> None:
         reading = item.reading

@@ -76,23 +76,29 @@ class Replica:
                 leases.complete(shard, pass_no)
                 shards.append(shard)
                 continue
-            record = partial(leases.record, shard=shard, pass_no=pass_no)
-            try:
-                report = self.detector.run(site_ids=todo, on_scanned=record)
-            except LeaseLost:
-                # Paused past the lease (or a clock jump): the new holder scans the rest.
-                log.warning("lost the lease of shard %d in pass %d; its new holder goes on", shard, pass_no)
-                scanned.extend(leases.scanned_here(pass_no, todo))
-                continue
-            except BaseException:
-                leases.release(shard)
-                raise
-            if not leases.complete(shard, pass_no):
-                log.warning("shard %d was taken over just after its last site in pass %d", shard, pass_no)
-            reports.append(report)
-            shards.append(shard)
+            report = self._scan(shard, pass_no, todo)
+            if report is not None:
+                reports.append(report)
+                shards.append(shard)
             scanned.extend(leases.scanned_here(pass_no, todo))
         return ReplicaPass(pass_no, merged(reports), tuple(shards), tuple(scanned))
+
+    def _scan(self, shard: int, pass_no: int, todo: list[str]) -> DetectionReport | None:
+        """Scan the sites ``todo`` of a claimed shard and complete it; None when its lease was lost meanwhile."""
+        leases = self.leases
+        record = partial(leases.record, shard=shard, pass_no=pass_no)
+        try:
+            report = self.detector.run(site_ids=todo, on_scanned=record)
+        except LeaseLost:
+            # Paused past the lease (or a clock jump): the new holder scans the rest.
+            log.warning("lost the lease of shard %d in pass %d; its new holder goes on", shard, pass_no)
+            return None
+        except BaseException:
+            leases.release(shard)
+            raise
+        if not leases.complete(shard, pass_no):
+            log.warning("shard %d was taken over just after its last site in pass %d", shard, pass_no)
+        return report
 
     def wait_next(self) -> bool:
         """Sleep until the next pass is due; True when asked to stop."""

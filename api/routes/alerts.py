@@ -64,6 +64,20 @@ def meter_name_of(session: Session, record: AlertRecord) -> str | None:
     return meter.name if meter is not None else None
 
 
+def _in_range(query: Select, since_ts: int | None, start_ts: int | None, end_ts: int | None) -> Select:
+    """``query`` narrowed to alerts changed at or after ``since_ts`` whose episodes overlap ``[start_ts, end_ts)``."""
+    if since_ts is not None:
+        query = query.where(AlertRecord.updated_at >= since_ts)
+    if start_ts is not None:
+        # An ongoing episode's ended_at is its last hour so far; it still runs into any later range.
+        query = query.where(or_(AlertRecord.ended_at > start_ts, AlertRecord.ongoing.is_(True)))
+    if end_ts is not None:
+        query = query.where(AlertRecord.started_at < end_ts)
+    if start_ts is not None and end_ts is not None and end_ts <= start_ts:
+        query = query.where(false())
+    return query
+
+
 @router.get("", summary="List alerts", response_model=AlertsPublic)
 def list_alerts(
     session: SessionDep,
@@ -103,16 +117,7 @@ def list_alerts(
     # An `end` not after `start` is an empty range: nothing overlaps it, so the page is empty
     # (as the dead-letter list does), not a 422 the schema could not announce.
     since_ts, start_ts, end_ts = epoch_of(updated_since), epoch_of(start), epoch_of(end)
-    query = in_scope(select(AlertRecord), key)
-    if since_ts is not None:
-        query = query.where(AlertRecord.updated_at >= since_ts)
-    if start_ts is not None:
-        # An ongoing episode's ended_at is its last hour so far; it still runs into any later range.
-        query = query.where(or_(AlertRecord.ended_at > start_ts, AlertRecord.ongoing.is_(True)))
-    if end_ts is not None:
-        query = query.where(AlertRecord.started_at < end_ts)
-    if start_ts is not None and end_ts is not None and end_ts <= start_ts:
-        query = query.where(false())
+    query = _in_range(in_scope(select(AlertRecord), key), since_ts, start_ts, end_ts)
     if site_id is not None:
         query = query.where(AlertRecord.site_id == site_id)
     if status:

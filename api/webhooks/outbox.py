@@ -110,18 +110,7 @@ class Outbox:
             )
             if not alerts:
                 return 0
-            # Any delivery for an event in the window was created after the event itself.
-            queued: set[tuple[int, str, int]] = set()
-            for hook_id, payload in session.execute(
-                select(WebhookDeliveryRecord.webhook_id, WebhookDeliveryRecord.payload).where(
-                    WebhookDeliveryRecord.created_at >= since
-                )
-            ):
-                try:
-                    body = json.loads(payload)
-                    queued.add((hook_id, body["event"], body["alert_id"]))
-                except (ValueError, KeyError, TypeError):
-                    continue
+            queued = _queued_since(session, since)
             added = 0
             for alert in alerts:
                 for event, at in (("alert.opened", alert.created_at), ("alert.escalated", alert.escalated_at)):
@@ -130,25 +119,29 @@ class Outbox:
                     for hook in hooks:
                         if (hook.id, event, alert.id) in queued or not _matches(hook, event, alert, at):
                             continue
-                        payload = json.dumps(alert_event(session, alert, event, at, self.options.public_url), ensure_ascii=False)
-                        session.add(
-                            WebhookDeliveryRecord(
-                                webhook_id=hook.id,
-                                event=event,
-                                payload=payload,
-                                status="pending",
-                                attempts=0,
-                                next_attempt_at=now,
-                                last_error="",
-                                created_at=now,
-                            )
-                        )
+                        self._queue(session, hook, alert, event, at, now)
                         queued.add((hook.id, event, alert.id))
                         added += 1
             session.commit()
         if added:
             log.info("queued %d webhook deliveries", added)
         return added
+
+    def _queue(self, session: Session, hook: WebhookRecord, alert: AlertRecord, event: str, at: int, now: int) -> None:
+        """Add a pending delivery of ``event`` (of ``alert``, at ``at``) to ``hook``."""
+        payload = json.dumps(alert_event(session, alert, event, at, self.options.public_url), ensure_ascii=False)
+        session.add(
+            WebhookDeliveryRecord(
+                webhook_id=hook.id,
+                event=event,
+                payload=payload,
+                status="pending",
+                attempts=0,
+                next_attempt_at=now,
+                last_error="",
+                created_at=now,
+            )
+        )
 
     @staticmethod
     def enqueue_test(session: Session, webhook: WebhookRecord, now: int | None = None) -> WebhookDeliveryRecord:
@@ -272,3 +265,20 @@ class Outbox:
             except Exception as exc:  # the loop must outlive any one failure
                 log.warning("webhook outbox tick failed: %s", type(exc).__name__)
             await asyncio.sleep(self.options.webhook_poll_s)
+
+
+def _queued_since(session: Session, since: int) -> set[tuple[int, str, int]]:
+    """(webhook id, event, alert id) of the deliveries created since ``since``.
+
+    Any delivery for an event at or after ``since`` was created after the event itself.
+    """
+    queued: set[tuple[int, str, int]] = set()
+    for hook_id, payload in session.execute(
+        select(WebhookDeliveryRecord.webhook_id, WebhookDeliveryRecord.payload).where(WebhookDeliveryRecord.created_at >= since)
+    ):
+        try:
+            body = json.loads(payload)
+            queued.add((hook_id, body["event"], body["alert_id"]))
+        except (ValueError, KeyError, TypeError):
+            continue
+    return queued
