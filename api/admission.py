@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 #: When the pool's size cannot be read (not a QueuePool): SQLAlchemy's default 5 + 10.
@@ -27,10 +28,7 @@ THREADS = 40
 def pool_capacity(sessions: sessionmaker[Session]) -> int:
     """Connections the sessions' engine may open at once, at most ``THREADS``."""
     pool = getattr(getattr(sessions, "kw", {}).get("bind"), "pool", None)
-    try:
-        capacity = pool.size() + max(0, pool._max_overflow)  # type: ignore[union-attr]
-    except (AttributeError, TypeError):
-        capacity = DEFAULT_LIMIT
+    capacity = pool.size() + max(0, pool._max_overflow) if isinstance(pool, QueuePool) else DEFAULT_LIMIT
     return max(1, min(capacity, THREADS))
 
 

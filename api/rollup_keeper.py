@@ -21,7 +21,7 @@ import os
 import time
 from pathlib import Path
 
-from core.store.base import SeriesStore, StoreError
+from core.store.base import KeepsRollups, SeriesStore, StoreError
 from core.timebase import DAY
 
 log = logging.getLogger(__name__)
@@ -82,7 +82,7 @@ class RollupKeeper:
 
     @property
     def needed(self) -> bool:
-        return callable(getattr(self.store, "keep_rollups", None))
+        return isinstance(self.store, KeepsRollups)
 
     def take_charge(self) -> bool:
         """Whether this process keeps the rollups now; tries to take the lock when it does not."""
@@ -100,7 +100,9 @@ class RollupKeeper:
 
     def keep_once(self, now: float | None = None) -> None:
         end = int(time.time() if now is None else now)
-        self.store.keep_rollups(start=end - KEEP_DAYS * DAY, end=end)  # type: ignore[attr-defined]
+        if not isinstance(self.store, KeepsRollups):
+            raise TypeError(f"{type(self.store).__name__} keeps its own rollups: no keeper needed")
+        self.store.keep_rollups(start=end - KEEP_DAYS * DAY, end=end)
         self.runs += 1
 
     async def run(self) -> None:

@@ -90,3 +90,11 @@ class SeriesStore(Protocol):
 
     def close(self) -> None:
         """Release connections; the store is not used afterwards."""
+
+
+@runtime_checkable
+class KeepsRollups(Protocol):
+    """A store whose rollups someone must keep current (``api.rollup_keeper``); the others keep theirs at write time."""
+
+    def keep_rollups(self, *, start: int, end: int) -> None:
+        """Recompute the dirty and missing rollups of the sealed days in ``[start, end)``."""

@@ -14,7 +14,7 @@ _CAMEL = re.compile(r"^[a-z][a-zA-Z0-9]*$")
 
 @pytest.fixture(scope="module")
 def operations(tmp_path_factory) -> list[tuple[str, str, str | None]]:
-    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("ids")), None, None)  # type: ignore[arg-type]
+    app = create_app(Settings(data_dir=tmp_path_factory.mktemp("ids")), None, None)
     doc = app.openapi()
     return [(method, path, op.get("operationId")) for path, ops in doc["paths"].items() for method, op in ops.items()]
 

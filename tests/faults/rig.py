@@ -182,7 +182,7 @@ class Rig:
         store = InfluxV1Store(StoreSettings(backend="influx1", url=self.influx_url, database=self.database, timeout_s=2))
         engine = create_db_engine(self.registry_url)
         migrate(engine)
-        worker = IngestWorker(mqtt, ingest, store, session_factory(engine), **options)  # type: ignore[arg-type]
+        worker = IngestWorker(mqtt, ingest, store, session_factory(engine), **options)
         self._in_process.append((worker, store, engine))
         worker.start()
         assert worker.wait_until_subscribed(15), "in-process worker did not subscribe"
