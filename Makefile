@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 FLUX_LSP := $(VENV)/flux-lsp
 
 .DEFAULT_GOAL := help
-.PHONY: help install demo lint format format-check test test-floors test-services flux-checker bench clean
+.PHONY: help install demo lint format format-check test test-floors test-services flux-checker bench evaluation-example clean
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -54,6 +54,10 @@ test-floors: test-services ## Run a smoke subset with the lowest declared depend
 
 bench: install test-services ## Measure throughput and latency (see docs/benchmarks.md)
 	$(BIN)/python -m bench $(ARGS)
+
+# The command recorded in evaluation/report.md; `kilowatch evaluate` alone writes to reports/evaluation.
+evaluation-example: install ## Rewrite the committed example report in evaluation/ (a few minutes)
+	$(BIN)/kilowatch evaluate --scenario classic --seed 7 --sites 5 --weeks 3 --history-days 28 -q --out evaluation
 
 clean: ## Remove the virtual environment and local data
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -15,6 +15,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from kilowatch.context import console, settings_from
 from kilowatch.rates import RATE_SYNTAX, parse_rates
 
+#: Where a report goes without --out: under reports/, which git ignores, so a run in the
+#: repository leaves the committed example alone.
+DEFAULT_OUT = Path("reports/evaluation")
+#: The committed example report; ``make evaluation-example`` rewrites it (``--out evaluation``).
+EXAMPLE_OUT = Path("evaluation")
 #: Data faults and meter events per meter-week when --fault is not given.
 DEFAULT_FAULTS = {"stuck_register": 0.02, "spike": 0.05, "dropout": 0.02, "register_reset": 0.01}
 
@@ -60,7 +65,13 @@ def evaluate(
         int, typer.Option(help="Clean history simulated before the events (the training window).", min=7)
     ] = 28,
     pass_hours: Annotated[int, typer.Option(help="Simulated hours between detection passes.", min=1)] = 6,
-    out: Annotated[Path, typer.Option(help="Directory for report.md and its PNG plots.")] = Path("evaluation"),
+    out: Annotated[
+        Path,
+        typer.Option(
+            help="Directory for report.md and its PNG plots (not tracked by git by default; "
+            "--out evaluation, or make evaluation-example, rewrites the committed example)."
+        ),
+    ] = DEFAULT_OUT,
     work: Annotated[
         Path | None, typer.Option(help="Keep the simulated store and database here (default: a temporary directory).")
     ] = None,
