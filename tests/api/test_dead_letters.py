@@ -2,42 +2,12 @@
 
 from __future__ import annotations
 
-from core.db.tables import DeadLetterRecord
-from tests.api.seed import T0, as_, assert_problem
-
-
-def _seed(world) -> None:
-    with world.sessions() as session:
-        session.add_all(
-            [
-                DeadLetterRecord(
-                    received_at=T0,
-                    kind="malformed_json",
-                    topic="kilowatch/v1/site_1/batch",
-                    reason="malformed JSON: Expecting value",
-                    payload=b"not json \x00\xff" + b"x" * 500,
-                ),
-                DeadLetterRecord(
-                    received_at=T0 + 60,
-                    kind="bad_value",
-                    topic="kilowatch/v1/siteX1/m-1/reading",
-                    reason="'kwh' is not a number",
-                    payload=b'{"v": 1, "kwh": "NaN"}',
-                ),
-                DeadLetterRecord(
-                    received_at=T0 + 120,
-                    kind="bad_topic",
-                    topic="elsewhere/thing",
-                    reason="topic outside the prefix",
-                    payload=b"{}",
-                ),
-            ]
-        )
-        session.commit()
+from tests.api.seed import as_, assert_problem
+from tests.dead_letters import seed_dead_letters
 
 
 def test_admins_see_rejected_messages_newest_first_with_site_and_payload_head(client, world):
-    _seed(world)
+    seed_dead_letters(world.sessions)
 
     body = client.get("/api/v1/dead-letters", headers=as_(world.keys["admin"])).json()
 
@@ -50,7 +20,7 @@ def test_admins_see_rejected_messages_newest_first_with_site_and_payload_head(cl
 
 
 def test_filters_by_kind_site_and_time_and_an_underscore_is_not_a_wildcard(client, world):
-    _seed(world)
+    seed_dead_letters(world.sessions)
     headers = as_(world.keys["admin"])
 
     def kinds(**params):
@@ -83,6 +53,6 @@ def test_a_time_bound_past_2038_finds_nothing_instead_of_failing_on_postgresql(p
 
 
 def test_a_number_for_a_time_bound_is_refused_not_read_as_1970(client, world):
-    _seed(world)
+    seed_dead_letters(world.sessions)
     response = client.get("/api/v1/dead-letters", params={"until": "15.65"}, headers=as_(world.keys["admin"]))
     assert response.status_code == 422
