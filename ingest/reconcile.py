@@ -223,11 +223,11 @@ class Reconciler:
                     step, expected = interval_energy(previous.register, point.register, point.ts - changed, meter)
                 if abs(expected - point.energy) > _TOLERANCE:
                     corrections.append(point._replace(energy=expected))
-                if step in (Step.RESET, Step.ROLLOVER, Step.IMPLAUSIBLE):
+                if previous is not None and step in (Step.RESET, Step.ROLLOVER, Step.IMPLAUSIBLE):
                     # A stored point that rose implausibly started again higher (the tracker
                     # stores such a reading only then): no energy, like a reset.
                     kind = REGISTER_ROLLOVER if step is Step.ROLLOVER else REGISTER_RESET
-                    detail = {"previous_register": previous.register, "register": point.register, "energy": expected}  # type: ignore[union-attr]
+                    detail = {"previous_register": previous.register, "register": point.register, "energy": expected}
                     result.findings[(meter_id, kind, point.ts)] = Finding(
                         point.site_id, meter_id, kind, point.ts, point.ts, detail
                     )

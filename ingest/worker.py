@@ -358,8 +358,8 @@ class IngestWorker:
         with self._lock:
             connection, client = self._connection, self._client
             for message in batch:
-                if message.qos > 0 and message.connection == connection:
-                    client.ack(message.mid, message.qos)  # type: ignore[union-attr]
+                if client is not None and message.qos > 0 and message.connection == connection:
+                    client.ack(message.mid, message.qos)
                     acked += 1
                 lag(now - message.arrived)
         self._metrics.acked += acked

@@ -165,7 +165,8 @@ class BatchWriter:
                     self._metrics.spool_full = self._full_logged = False
                     return True
                 except OutOfBudget as exc:
-                    log.warning("spooling to %s: %s", spool.directory, exc)  # type: ignore[union-attr]
+                    assert spool is not None  # the budget runs out only with a spool to take the batch
+                    log.warning("spooling to %s: %s", spool.directory, exc)
                 except Aborted:
                     if spool is None:
                         raise

@@ -18,7 +18,7 @@ import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.categories import CATEGORIES
+from core.categories import CATEGORIES, MeterCategory
 from core.timebase import HOME_ZONE
 
 FORMATS = ("json", "wecom", "dingtalk")
@@ -56,8 +56,10 @@ def _dingtalk_url(url: str, secret: str, now_ms: int) -> str:
 
 
 def _category_zh(code: str) -> str:
-    row = CATEGORIES.get(code)  # type: ignore[call-overload]  # a str equals its member
-    return row.zh if row is not None else code
+    try:
+        return CATEGORIES[MeterCategory(code)].zh
+    except ValueError:
+        return code
 
 
 def markdown(event: dict) -> tuple[str, str]:

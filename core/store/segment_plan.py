@@ -128,6 +128,15 @@ class SegmentsFromDays:
     embedded and the InfluxDB 1.x stores keep their own month rollups instead.
     """
 
+    # The backend's own, which the segments are built from.
+    def energy_by_day(self, *, start: int, end: int, site_id: str | None = None, tz: str = DEFAULT_TIMEZONE) -> list[DayEnergy]:
+        raise NotImplementedError
+
+    def grid_import_by_day(
+        self, *, start: int, end: int, site_ids: Sequence[str], tz: str = DEFAULT_TIMEZONE
+    ) -> dict[tuple[str, int], float]:
+        raise NotImplementedError
+
     def energy_by_segment(
         self, *, bounds: Sequence[int], site_ids: Sequence[str] | None = None, tz: str = DEFAULT_TIMEZONE
     ) -> list[SegmentEnergy]:
@@ -135,7 +144,7 @@ class SegmentsFromDays:
         wanted = set(site_ids) if site_ids is not None else None
 
         def days_of(lo: int, hi: int) -> list[DayEnergy]:
-            rows = self.energy_by_day(start=lo, end=hi, site_id=one, tz=tz)  # type: ignore[attr-defined]
+            rows = self.energy_by_day(start=lo, end=hi, site_id=one, tz=tz)
             return rows if wanted is None else [r for r in rows if r.site_id in wanted]
 
         return segments_via_days(days_of, bounds, tz)
@@ -144,6 +153,6 @@ class SegmentsFromDays:
         self, *, bounds: Sequence[int], site_ids: Sequence[str], tz: str = DEFAULT_TIMEZONE
     ) -> dict[tuple[str, int], float]:
         def imports_of(lo: int, hi: int) -> dict[tuple[str, int], float]:
-            return self.grid_import_by_day(start=lo, end=hi, site_ids=site_ids, tz=tz)  # type: ignore[attr-defined]
+            return self.grid_import_by_day(start=lo, end=hi, site_ids=site_ids, tz=tz)
 
         return imports_via_days(imports_of, bounds, tz)
