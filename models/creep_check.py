@@ -10,12 +10,13 @@ from models.detector import SiteView
 from models.features import OPEN_COL, WORKDAY_COL
 from models.findings import Finding
 from models.held_creep import HeldCreep
-from models.kinds import BASE_LOAD_CREEP, HVAC, PUMPS
+from models.kinds import BASE_LOAD_CREEP, HVAC, applying
 from models.measure import Span, measure
 from models.quality import DataWarning
 
-#: Categories whose base load can creep (the simulator and real sites agree: motors and HVAC).
-CREEP_CATEGORIES = frozenset(c.value for c in HVAC | PUMPS) | {"air_compressor"}
+#: Categories whose base load can creep (motors and HVAC): those whose row in the category
+#: table (core.categories) names base-load creep.
+CREEP_CATEGORIES = frozenset(c.value for c in applying(BASE_LOAD_CREEP))
 
 
 class CreepCheck:

@@ -8,28 +8,12 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from core.domain import MeterCategory
+from core.categories import CATEGORIES, MeterCategory
 from core.timebase import HOME_TIMEZONE
 from core.waste import WasteKind
 
 #: Hours of context the chart shows before and after an episode.
 SERIES_CONTEXT_HOURS = 6
-
-_LABELS: dict[MeterCategory, tuple[str, str]] = {
-    MeterCategory.CORRIDOR_LIGHTING: ("Corridor lighting", "走廊照明"),
-    MeterCategory.LOBBY_LIGHTING: ("Lobby lighting", "大堂照明"),
-    MeterCategory.GARAGE_LIGHTING: ("Garage lighting", "车库照明"),
-    MeterCategory.LANDSCAPE_LIGHTING: ("Landscape lighting", "景观照明"),
-    MeterCategory.PUBLIC_HVAC: ("Public-area air conditioning", "公共区域空调"),
-    MeterCategory.ELEVATOR: ("Elevator", "电梯"),
-    MeterCategory.WATER_PUMP: ("Water pump", "给水泵"),
-    MeterCategory.LANDSCAPE_PUMP: ("Landscape pump", "景观水泵"),
-    MeterCategory.EV_CHARGER: ("EV charger", "充电桩"),
-    MeterCategory.AIR_COMPRESSOR: ("Air compressor", "空压机"),
-    MeterCategory.CHILLER: ("Chiller", "冷水机组"),
-    MeterCategory.PV: ("PV array", "光伏"),
-    MeterCategory.GAS: ("Gas meter", "燃气表"),
-}
 
 _HINTS: dict[str, tuple[str, str]] = {
     WasteKind.LIGHTS_DAYLIGHT: ("The lights appear to be on in daylight.", "疑似白天日照充足时照明未关。"),
@@ -181,7 +165,8 @@ def _texts(
     ongoing: bool,
     tz: str,
 ) -> tuple[str, str]:
-    label_en, label_zh = _LABELS.get(category, (category.value, category.value))
+    row = CATEGORIES.get(category)
+    label_en, label_zh = (row.en, row.zh) if row is not None else (category.value, category.value)
     name_en = f" {meter_name}" if meter_name else ""
     # Simulated and real meter names already start with the category in Chinese (走廊照明3).
     name_zh = meter_name or label_zh
