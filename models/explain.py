@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from core.categories import CATEGORIES, MeterCategory
+from core.categories import MeterCategory, row_of
 from core.timebase import HOME_TIMEZONE
 from core.waste import WasteKind
 
@@ -165,7 +165,7 @@ def _texts(
     ongoing: bool,
     tz: str,
 ) -> tuple[str, str]:
-    row = CATEGORIES.get(category)
+    row = row_of(category)
     label_en, label_zh = (row.en, row.zh) if row is not None else (category.value, category.value)
     name_en = f" {meter_name}" if meter_name else ""
     # Simulated and real meter names already start with the category in Chinese (走廊照明3).

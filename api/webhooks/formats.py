@@ -18,7 +18,7 @@ import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.categories import CATEGORIES
+from core.categories import row_of
 from core.timebase import HOME_ZONE
 
 FORMATS = ("json", "wecom", "dingtalk")
@@ -56,7 +56,7 @@ def _dingtalk_url(url: str, secret: str, now_ms: int) -> str:
 
 
 def _category_zh(code: str) -> str:
-    row = CATEGORIES.get(code)  # type: ignore[call-overload]  # a str equals its member
+    row = row_of(code)
     return row.zh if row is not None else code
 
 
