@@ -9,9 +9,6 @@ continue; every creep-specific rule lives here.
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
-
 from core.alerts import AlertStatus
 from core.db.tables import AlertRecord
 from models.findings import Finding
@@ -120,16 +117,11 @@ class CreepPolicy:
             return None
         if not (row.kind == finding.kind == BASE_LOAD_CREEP and row.ongoing and finding.started_at > row.started_at):
             return None
-        try:
-            series = json.loads(finding.explanation)["series"]
-        except (ValueError, KeyError, TypeError):
-            return None
         actual = expected = 0.0
-        for point in series:
-            ts = int(datetime.strptime(point["ts"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
-            if row.ended_at <= ts < finding.ended_at and point["actual_kwh"] is not None and point["expected_kwh"] is not None:
-                actual += point["actual_kwh"]
-                expected += point["expected_kwh"]
+        for point in finding.explanation.series:
+            if row.ended_at <= point.ts < finding.ended_at and point.actual_kwh is not None and point.expected_kwh is not None:
+                actual += point.actual_kwh
+                expected += point.expected_kwh
         added = actual - expected
         share = added / finding.wasted_kwh if finding.wasted_kwh else 0.0
         return {
