@@ -70,6 +70,12 @@ def _watching(row: AlertRecord) -> bool:
     )
 
 
+def _resolved_at(row: AlertRecord) -> int:
+    """When a watching alert was resolved (``_watching`` checked there is a time)."""
+    assert row.resolved_at is not None
+    return row.resolved_at
+
+
 class AlertBook:
     """Upserts one site's findings in one transaction (see module docstring for the rules)."""
 
@@ -155,8 +161,8 @@ class AlertBook:
                         for r in same
                         if _watching(r)
                         and r.id not in matched
-                        and r.resolved_at <= finding.ended_at
-                        and finding.started_at <= r.resolved_at + self.verify_s
+                        and _resolved_at(r) <= finding.ended_at
+                        and finding.started_at <= _resolved_at(r) + self.verify_s
                     ),
                     None,
                 )
@@ -217,7 +223,7 @@ class AlertBook:
 
     def _apply(self, row: AlertRecord, finding: Finding) -> None:
         if _watching(row):
-            if finding.ended_at <= row.resolved_at + HOUR:
+            if finding.ended_at <= _resolved_at(row) + HOUR:
                 self.counts.unchanged += 1  # the episode as it was before the fix: history
                 return
             row.status = AlertStatus.OPEN
@@ -323,7 +329,7 @@ class AlertBook:
             return next((r for r in stored if holds(r)), None)
 
     def _verify(self, row: AlertRecord, data_end: int) -> None:
-        if data_end >= row.resolved_at + self.verify_s:
+        if data_end >= _resolved_at(row) + self.verify_s:
             row.verification = Verification.VERIFIED
             row.updated_at = self.now
             _event(self.session, row, self.now, "verified", hours_checked=self.verify_s // HOUR)

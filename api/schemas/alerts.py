@@ -76,8 +76,9 @@ class ExplanationPublic(BaseModel):
         try:
             data = json.loads(raw)
             if detected_at is not None and isinstance(data, dict):
-                zone = data.get("tz") if isinstance(data.get("tz"), str) else HOME_TIMEZONE
-                data["detected_at"], data["detected_ts"] = local_minute(detected_at, zone), detected_at
+                zone = data.get("tz")
+                data["detected_at"] = local_minute(detected_at, zone if isinstance(zone, str) else HOME_TIMEZONE)
+                data["detected_ts"] = detected_at
             return cls.model_validate(data)
         except (ValueError, KeyError, ValidationError):  # KeyError: a zone ZoneInfo does not know
             log.warning("alert %s has a malformed explanation; served without it", alert_id)
