@@ -15,7 +15,7 @@ import numpy as np
 
 from core.domain import Meter
 from core.store.base import SeriesStore
-from core.timebase import HOUR
+from core.timebase import DAY, HOUR
 from models.hourly import hour_grid, hourly_from_registers
 from models.quality import DataWarning
 
@@ -23,7 +23,7 @@ from models.quality import DataWarning
 #: and readings delayed by a gateway a little arrive late.
 REREAD_HOURS = 2
 #: Data time after which a site's matrix is rebuilt from the store.
-REBUILD_AFTER_S = 86400
+REBUILD_AFTER_S = DAY
 
 
 @dataclass(slots=True)

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from core.alerts import AlertStatus
 from core.db.tables import AlertRecord
+from core.timebase import DAY
 from models.findings import Finding
 from models.kinds import BASE_LOAD_CREEP
 
 #: A base-load creep alert spanning this long is a creep, whatever a later pass finds inside it.
-ESTABLISHED_CREEP_S = 4 * 86400
+ESTABLISHED_CREEP_S = 4 * DAY
 #: A creep found starting in the last this-long of a closed creep alert of its meter is a new
 #: creep: a fixed creep is followed until its last two days drop, a day or so after the fix,
 #: and one that begins right after (the same worn part again) starts inside that day.
-NEW_CREEP_S = 2 * 86400
+NEW_CREEP_S = 2 * DAY
 
 
 def _established(row: AlertRecord) -> bool:
