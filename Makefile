@@ -26,7 +26,7 @@ test-services: ## Install the servers the tests need (as root), or say what to i
 	@scripts/test-services.sh
 
 # Configured in pyproject.toml ([tool.ruff], [tool.mypy]); the versions are the dev extra's.
-lint: install ## Lint and format check (ruff), type-check core, ingest, api, kilowatch and simulators (mypy); make test runs it first
+lint: install ## Lint and format check (ruff), type-check core, ingest, api, models, kilowatch and simulators (mypy); make test runs it first
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy

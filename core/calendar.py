@@ -50,6 +50,7 @@ __all__ = [
     "is_holiday",
     "is_workday",
     "local_date",
+    "local_minute",
     "month_of",
     "next_month",
     "notice_warning",
@@ -240,6 +241,12 @@ def _zone(tz: str) -> ZoneInfo:
 def local_date(ts: int, tz: str = HOME_TIMEZONE) -> date:
     """The local calendar date of UTC epoch seconds ``ts`` in time zone ``tz``."""
     return datetime.fromtimestamp(ts, tz=_zone(tz)).date()
+
+
+def local_minute(ts: int, tz: str = HOME_TIMEZONE) -> str:
+    """UTC epoch seconds ``ts`` as local time in ``tz``, to the minute ("2025-06-09 21:00"), as
+    alert explanations show times."""
+    return datetime.fromtimestamp(ts, tz=_zone(tz)).strftime("%Y-%m-%d %H:%M")
 
 
 # -- home days ------------------------------------------------------------------------------

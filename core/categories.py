@@ -13,7 +13,7 @@ from typing import cast
 
 from core.waste import WasteKind
 
-__all__ = ["CATEGORIES", "GAS_CATEGORIES", "GENERATION_CATEGORIES", "CategoryInfo", "MeterCategory", "unit_of"]
+__all__ = ["CATEGORIES", "GAS_CATEGORIES", "GENERATION_CATEGORIES", "CategoryInfo", "MeterCategory", "row_of", "unit_of"]
 
 
 class MeterCategory(str, enum.Enum):
@@ -87,8 +87,14 @@ GAS_CATEGORIES = frozenset(c for c, row in CATEGORIES.items() if row.unit == "m3
 GENERATION_CATEGORIES = frozenset(c for c, row in CATEGORIES.items() if row.generates)
 
 
-def unit_of(category: MeterCategory | str) -> str:
-    """The category's unit; kWh for a code the table does not hold (a meter from a newer gateway)."""
+def row_of(category: MeterCategory | str) -> CategoryInfo | None:
+    """The category's row, found by member or plain code; None for a code the table does not
+    hold (a meter from a newer gateway, an alert stored before a category was removed)."""
     # A str member compares and hashes as its value, so a plain code finds its row.
-    row = CATEGORIES.get(cast(MeterCategory, category))
+    return CATEGORIES.get(cast(MeterCategory, category))
+
+
+def unit_of(category: MeterCategory | str) -> str:
+    """The category's unit; kWh for a code the table does not hold."""
+    row = row_of(category)
     return row.unit if row is not None else "kWh"

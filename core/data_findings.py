@@ -22,9 +22,12 @@ __all__ = [
     "FindingSource",
     "close_ended",
     "close_finding",
+    "close_site_finding",
     "finding_row",
+    "hold_site_finding",
     "insert_findings",
     "open_findings",
+    "open_sites",
     "upsert_finding",
 ]
 
@@ -183,3 +186,36 @@ def open_findings(session: Session, kind: str, source: FindingSource) -> dict[st
         )
     )
     return {meter: started for meter, started in rows}
+
+
+def hold_site_finding(session: Session, site_id: str, kind: str, detail: str, source: FindingSource, now: int) -> None:
+    """Keep one open site-level finding (meter_id "") of ``kind``: open it from ``now``, or
+    rewrite the detail of the one already open (its start stays the first time seen)."""
+    row = session.scalars(
+        select(DataFindingRecord).where(
+            DataFindingRecord.site_id == site_id,
+            DataFindingRecord.kind == kind,
+            DataFindingRecord.open.is_(True),
+        )
+    ).first()
+    if row is None:
+        values = finding_row(site_id, "", kind, now, None, {}, source, now)
+        session.add(DataFindingRecord(**{**values, "detail": detail}))
+    else:
+        row.detail, row.updated_at = detail, now
+
+
+def close_site_finding(session: Session, site_id: str, kind: str, now: int) -> None:
+    """Close the site's open findings of ``kind`` at ``now``."""
+    session.execute(
+        update(DataFindingRecord)
+        .where(DataFindingRecord.site_id == site_id, DataFindingRecord.kind == kind, DataFindingRecord.open.is_(True))
+        .values(open=False, ended_at=now, updated_at=now)
+    )
+
+
+def open_sites(session: Session, kind: str) -> set[str]:
+    """The sites with an open finding of ``kind``."""
+    return set(
+        session.scalars(select(DataFindingRecord.site_id).where(DataFindingRecord.kind == kind, DataFindingRecord.open.is_(True)))
+    )

@@ -8,7 +8,6 @@ then the detector reopens it (``reopened`` + 1, ``verification`` "failed").
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
@@ -20,7 +19,6 @@ from core.alerts import AlertStatus, Verification, record_event
 from core.db.tables import AlertEventRecord, AlertRecord
 from core.timebase import HOUR
 from models.creep_policy import CreepPolicy
-from models.explain import restated
 from models.findings import SEVERITY_RANK, UPDATED_FIELDS, Finding
 
 ACTOR = "detector"
@@ -70,6 +68,12 @@ def _watching(row: AlertRecord) -> bool:
     return (
         row.status == AlertStatus.RESOLVED and row.resolved_at is not None and row.verification in (None, Verification.WATCHING)
     )
+
+
+def _resolved_at(row: AlertRecord) -> int:
+    """When a watching alert was resolved (``_watching`` checked there is a time)."""
+    assert row.resolved_at is not None
+    return row.resolved_at
 
 
 class AlertBook:
@@ -157,8 +161,8 @@ class AlertBook:
                         for r in same
                         if _watching(r)
                         and r.id not in matched
-                        and r.resolved_at <= finding.ended_at
-                        and finding.started_at <= r.resolved_at + self.verify_s
+                        and _resolved_at(r) <= finding.ended_at
+                        and finding.started_at <= _resolved_at(r) + self.verify_s
                     ),
                     None,
                 )
@@ -191,7 +195,6 @@ class AlertBook:
         return self.counts
 
     def _open(self, finding: Finding) -> AlertRecord:
-        values = {name: getattr(finding, name) for name in UPDATED_FIELDS}
         row = AlertRecord(
             site_id=finding.site_id,
             meter_id=finding.meter_id,
@@ -201,7 +204,8 @@ class AlertBook:
             created_at=self.now,
             updated_at=self.now,
             reopened=0,
-            **values,
+            detected_at=finding.detected_at,
+            **_measured(finding),
         )
         self.session.add(row)
         self.session.flush()
@@ -219,7 +223,7 @@ class AlertBook:
 
     def _apply(self, row: AlertRecord, finding: Finding) -> None:
         if _watching(row):
-            if finding.ended_at <= row.resolved_at + HOUR:
+            if finding.ended_at <= _resolved_at(row) + HOUR:
                 self.counts.unchanged += 1  # the episode as it was before the fix: history
                 return
             row.status = AlertStatus.OPEN
@@ -241,22 +245,20 @@ class AlertBook:
         before = SEVERITY_RANK.get(row.severity, 0)
         was_ongoing = row.ongoing
         key = (row.kind, row.started_at)
-        first_detected = _detected(row.explanation)
         carried = self.policy.carried(row, finding, self.window_start)
         # The newest pass re-scored the whole episode, so its numbers, start included, replace the old.
-        for name in UPDATED_FIELDS:
-            setattr(row, name, getattr(finding, name))
-        row.explanation = _keep_detected(row.explanation, first_detected)
+        for name, value in _measured(finding).items():
+            setattr(row, name, value)
+        # A creep is judged at the end of the data on every pass, so its newest finding says
+        # "detected now": the alert was raised when the first pass found it, and says so.
+        row.detected_at = finding.detected_at if row.detected_at is None else min(row.detected_at, finding.detected_at)
         if carried is not None:
             for name, value in carried.items():
                 setattr(row, name, value)
-            row.explanation = restated(
-                row.explanation,
-                started_at=row.started_at,
-                actual_kwh=row.actual_kwh,
-                expected_kwh=row.expected_kwh,
-                cost_cny=row.cost_cny,
+            told = finding.explanation.retold(
+                started_at=row.started_at, actual_kwh=row.actual_kwh, expected_kwh=row.expected_kwh, cost_cny=row.cost_cny
             )
+            row.explanation = told.as_json()
         row.kind = finding.kind
         if (row.kind, row.started_at) != key and self._holder(row.meter_id, row.kind, row.started_at, row) is not None:
             # Another alert of this kind on this meter starts there already (found in the same
@@ -294,7 +296,7 @@ class AlertBook:
                 started_at=other.started_at,
                 ended_at=other.ended_at,
                 wasted_kwh=other.wasted_kwh,
-                detected_at=(_detected(other.explanation) or (None, None))[1],
+                detected_at=other.detected_at,
                 reason=f"part of the {self.policy.noun} of this alert",
             )
             self.session.execute(delete(AlertEventRecord).where(AlertEventRecord.alert_id == other.id))
@@ -327,7 +329,7 @@ class AlertBook:
             return next((r for r in stored if holds(r)), None)
 
     def _verify(self, row: AlertRecord, data_end: int) -> None:
-        if data_end >= row.resolved_at + self.verify_s:
+        if data_end >= _resolved_at(row) + self.verify_s:
             row.verification = Verification.VERIFIED
             row.updated_at = self.now
             _event(self.session, row, self.now, "verified", hours_checked=self.verify_s // HOUR)
@@ -337,23 +339,8 @@ class AlertBook:
             row.updated_at = self.now
 
 
-def _detected(explanation: str | None) -> tuple[int, str] | None:
-    try:
-        data = json.loads(explanation or "")
-        return int(data["detected_ts"]), data["detected_at"]
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
-def _keep_detected(explanation: str, first: tuple[int, str] | None) -> str:
-    """The explanation with the alert's first detection time if an earlier pass had one.
-
-    A creep is judged at the end of the data on every pass, so its newest finding says
-    "detected now": the alert was raised when the first pass found it, and says so.
-    """
-    now = _detected(explanation)
-    if first is None or now is None or first[0] >= now[0]:
-        return explanation
-    data = json.loads(explanation)
-    data["detected_ts"], data["detected_at"] = first
-    return json.dumps(data, ensure_ascii=False)
+def _measured(finding: Finding) -> dict:
+    """The alert columns a measurement of the episode sets, the explanation as its JSON."""
+    values = {name: getattr(finding, name) for name in UPDATED_FIELDS}
+    values["explanation"] = finding.explanation.as_json()
+    return values

@@ -213,7 +213,7 @@ class TwoSidedScorer:
         flag = np.zeros(score.size, dtype=bool)
         episode = np.zeros(score.size, dtype=np.int64)
         kinds: dict[int, str] = {}
-        spans = []
+        spans: list[tuple[int, int, str | None]] = []
         for start, stop in runs(high):
             inside = np.flatnonzero(sharp[start:stop] >= self.threshold)
             if inside.size:

@@ -111,7 +111,7 @@ class BaselineBank:
         """Keep new baselines in memory and save them (one transaction per site)."""
         for meter, stored in fitted:
             self._remember(site, meter, stored)
-        if not self.persist or not fitted:
+        if not self.persist or not fitted or self.sessions is None:  # persist: sessions were given
             return
         with self.sessions.begin() as session:
             for _, stored in fitted:
@@ -166,5 +166,5 @@ def _median(similar: list[ProfileBaseline]) -> ProfileBaseline:
     median.scale_ = np.median(stacked.scale_, keepdims=True)
     median.relative_scale_ = np.median(stacked.relative_scale_, keepdims=True)
     median.typical_kwh_ = np.median(stacked.typical_kwh_, keepdims=True)
-    median.seen_cells_ = stacked.seen_cells_.any(axis=0, keepdims=True)
+    median.seen_cells_ = np.asarray(stacked.seen_cells_.any(axis=0, keepdims=True))
     return median

@@ -15,7 +15,7 @@ import numpy as np
 
 from core.domain import Meter
 from core.store.base import SeriesStore
-from core.timebase import HOUR
+from core.timebase import DAY, HOUR
 from models.hourly import hour_grid, hourly_from_registers
 from models.quality import DataWarning
 
@@ -23,7 +23,7 @@ from models.quality import DataWarning
 #: and readings delayed by a gateway a little arrive late.
 REREAD_HOURS = 2
 #: Data time after which a site's matrix is rebuilt from the store.
-REBUILD_AFTER_S = 86400
+REBUILD_AFTER_S = DAY
 
 
 @dataclass(slots=True)
@@ -65,19 +65,20 @@ class HourlyCache:
             or start < cached.hours[0]
             or end - cached.built_at >= self.rebuild_after_s
         )
-        read_from = start - HOUR if full else int(cached.hours[-1]) - REREAD_HOURS * HOUR
+        # ``cached is None`` implies ``full``; said again for the type checker.
+        read_from = start - HOUR if full or cached is None else int(cached.hours[-1]) - REREAD_HOURS * HOUR
         fresh_from = start if full else read_from + HOUR
         points = self.store.points(start=read_from, end=end, site_id=site_id)
         by_meter: dict[str, list] = defaultdict(list)
         for p in points:
             by_meter[p.meter_id].append(p)
         rated = {m.meter_id: m for m in meters}
-        site = SiteHours(grid, built_at=end if full else cached.built_at)
+        site = SiteHours(grid, built_at=end if full or cached is None else cached.built_at)
         keep_old = grid < fresh_from
         warnings: list[DataWarning] = []
-        for meter_id in set(by_meter) | (set() if full else set(cached.kwh)):
+        for meter_id in set(by_meter) | (set() if full or cached is None else set(cached.kwh)):
             series = np.full(grid.size, np.nan)
-            if not full and meter_id in cached.kwh:
+            if not full and cached is not None and meter_id in cached.kwh:
                 old = cached.kwh[meter_id]
                 idx = np.searchsorted(cached.hours, grid[keep_old])
                 inside = (idx < cached.hours.size) & (cached.hours[np.minimum(idx, cached.hours.size - 1)] == grid[keep_old])

@@ -10,12 +10,13 @@ from models.detector import SiteView
 from models.features import OPEN_COL, WORKDAY_COL
 from models.findings import Finding
 from models.held_creep import HeldCreep
-from models.kinds import BASE_LOAD_CREEP, HVAC, PUMPS
+from models.kinds import BASE_LOAD_CREEP, HVAC, applying
 from models.measure import Span, measure
 from models.quality import DataWarning
 
-#: Categories whose base load can creep (the simulator and real sites agree: motors and HVAC).
-CREEP_CATEGORIES = frozenset(c.value for c in HVAC | PUMPS) | {"air_compressor"}
+#: Categories whose base load can creep (motors and HVAC): those whose row in the category
+#: table (core.categories) names base-load creep.
+CREEP_CATEGORIES = frozenset(c.value for c in applying(BASE_LOAD_CREEP))
 
 
 class CreepCheck:
@@ -57,17 +58,18 @@ class CreepCheck:
                 drift = np.nan_to_num(drift - self.creep.reference(drift[:, None], kinds, ref_days[:, k : k + 1])[:, 0], nan=0.0)
             daily = base[:, k] - drift
             found = None
-            if held[k] is None or held[k].is_level(daily, window[:, k], ref_days[:, k]):
+            followed = held[k]
+            if followed is None or followed.is_level(daily, window[:, k], ref_days[:, k]):
                 # Not followed yet, or the window's lowest days are a level, not its climb.
                 found = self.creep.find(daily, offset, meter.rated_kw, window[:, k])
                 if found is not None:
                     self._held[meter.meter_id] = HeldCreep.of(int(hours[found.start]), found, daily, window[:, k], kinds)
-            if found is None and held[k] is not None:
+            if found is None and followed is not None:
                 found = self.creep.follow(
-                    daily, offset, meter.rated_kw, reference[:, k], int(np.searchsorted(hours, held[k].start_ts))
+                    daily, offset, meter.rated_kw, reference[:, k], int(np.searchsorted(hours, followed.start_ts))
                 )
                 if found is not None:
-                    self._held[meter.meter_id] = held[k]
+                    self._held[meter.meter_id] = followed
             if found is None:
                 continue
             actual = kwh[:, j]

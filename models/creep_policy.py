@@ -9,20 +9,18 @@ continue; every creep-specific rule lives here.
 
 from __future__ import annotations
 
-import json
-from datetime import UTC, datetime
-
 from core.alerts import AlertStatus
 from core.db.tables import AlertRecord
+from core.timebase import DAY
 from models.findings import Finding
 from models.kinds import BASE_LOAD_CREEP
 
 #: A base-load creep alert spanning this long is a creep, whatever a later pass finds inside it.
-ESTABLISHED_CREEP_S = 4 * 86400
+ESTABLISHED_CREEP_S = 4 * DAY
 #: A creep found starting in the last this-long of a closed creep alert of its meter is a new
 #: creep: a fixed creep is followed until its last two days drop, a day or so after the fix,
 #: and one that begins right after (the same worn part again) starts inside that day.
-NEW_CREEP_S = 2 * 86400
+NEW_CREEP_S = 2 * DAY
 
 
 def _established(row: AlertRecord) -> bool:
@@ -120,16 +118,11 @@ class CreepPolicy:
             return None
         if not (row.kind == finding.kind == BASE_LOAD_CREEP and row.ongoing and finding.started_at > row.started_at):
             return None
-        try:
-            series = json.loads(finding.explanation)["series"]
-        except (ValueError, KeyError, TypeError):
-            return None
         actual = expected = 0.0
-        for point in series:
-            ts = int(datetime.strptime(point["ts"], "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
-            if row.ended_at <= ts < finding.ended_at and point["actual_kwh"] is not None and point["expected_kwh"] is not None:
-                actual += point["actual_kwh"]
-                expected += point["expected_kwh"]
+        for point in finding.explanation.series:
+            if row.ended_at <= point.ts < finding.ended_at and point.actual_kwh is not None and point.expected_kwh is not None:
+                actual += point.actual_kwh
+                expected += point.expected_kwh
         added = actual - expected
         share = added / finding.wasted_kwh if finding.wasted_kwh else 0.0
         return {

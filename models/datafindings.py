@@ -1,23 +1,26 @@
-"""Data faults stored as ``DataFindingRecord`` rows (source "detector"): never waste, shown apart."""
+"""Data faults stored as data findings (source "detector"): never waste, shown apart.
+
+The kinds and the writes are ``core.data_findings``'s; this module picks the detector's
+warnings that are findings and says when one is still open.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterable
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from core.db.tables import DataFindingRecord
+from core.data_findings import DataFindingKind as K, FindingSource, close_ended, upsert_finding
+from core.timebase import HOUR
 from models.quality import DataWarning
 
-SOURCE = "detector"
-#: Warning codes that are findings about the data, named as ``DataFindingRecord.kind``.
+#: The detector's warning codes that are findings about the data (the rest are about the pass).
 FINDING_KINDS = frozenset(
-    {"gap", "register_reset", "register_rollover", "spike", "stuck_register", "schedule_changed", "shortfall", "flat_line"}
+    {K.GAP, K.REGISTER_RESET, K.REGISTER_ROLLOVER, K.SPIKE, K.STUCK_REGISTER, K.SCHEDULE_CHANGED, K.SHORTFALL, K.FLAT_LINE}
 )
 #: A finding whose last hour is this close to the newest data may still be going on.
-OPEN_WITHIN_S = 2 * 3600
+OPEN_WITHIN_S = 2 * HOUR
 
 
 def store_faults(session: Session, site_id: str, warnings: Iterable[DataWarning], *, data_end: int, wall_now: int) -> int:
@@ -36,47 +39,8 @@ def store_faults(session: Session, site_id: str, warnings: Iterable[DataWarning]
             continue
         seen.add(key)
         ended_at = int(w.data.get("ended_at", key[2]))
-        row = session.scalars(
-            select(DataFindingRecord).where(
-                DataFindingRecord.site_id == site_id,  # site-level findings share meter_id ""
-                DataFindingRecord.meter_id == key[0],
-                DataFindingRecord.kind == key[1],
-                DataFindingRecord.started_at == key[2],
-            )
-        ).first()
         detail = json.dumps({"message": w.message, **{k: v for k, v in w.data.items() if k != "started_at"}}, ensure_ascii=False)
         still_open = ended_at >= data_end - OPEN_WITHIN_S
-        if row is None:
-            session.add(
-                DataFindingRecord(
-                    site_id=site_id,
-                    meter_id=key[0],
-                    kind=key[1],
-                    started_at=key[2],
-                    ended_at=ended_at,
-                    open=still_open,
-                    detail=detail,
-                    source=SOURCE,
-                    created_at=wall_now,
-                    updated_at=wall_now,
-                )
-            )
-            session.flush()
-        elif row.ended_at != ended_at or row.open != still_open:
-            row.ended_at, row.open, row.updated_at = max(row.ended_at or 0, ended_at), still_open, wall_now
-            if row.source == SOURCE:
-                row.detail = detail
-        else:
-            continue
-        written += 1
-    session.execute(
-        update(DataFindingRecord)
-        .where(
-            DataFindingRecord.site_id == site_id,
-            DataFindingRecord.source == SOURCE,
-            DataFindingRecord.open.is_(True),
-            DataFindingRecord.ended_at < data_end - OPEN_WITHIN_S,
-        )
-        .values(open=False, updated_at=wall_now)
-    )
+        written += upsert_finding(session, site_id, *key, ended_at, still_open, detail, FindingSource.DETECTOR, wall_now)
+    close_ended(session, site_id, FindingSource.DETECTOR, before=data_end - OPEN_WITHIN_S, now=wall_now)
     return written

@@ -19,15 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.alerts import AlertStatus, Verification
 from core.calendar import local_date, notice_warning
 from core.carbon import EmissionFactor, electricity_factor
+from core.data_findings import DataFindingKind, FindingSource, close_site_finding, hold_site_finding, open_sites
 from core.db.leases import LeaseLost
 from core.db.registry import load_sites
-from core.db.tables import AlertRecord, DataFindingRecord, MeterRecord, SiteRecord
+from core.db.tables import AlertRecord, MeterRecord, SiteRecord
 from core.db.weather import temperatures_at
 from core.domain import Meter, MeterCategory, Site
 from core.settings import CarbonSettings, DetectSettings
@@ -51,7 +52,7 @@ from models.tariff import Tariff
 log = logging.getLogger(__name__)
 
 #: The site-level finding (meter_id "") of a site whose scan raised; closed by its next good scan.
-DETECTION_FAILED = "detection_failed"
+DETECTION_FAILED = DataFindingKind.DETECTION_FAILED
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,63 +187,24 @@ class DetectionPass:
 
     def _failing_sites(self) -> set[str]:
         with self.sessions() as session:
-            return set(
-                session.scalars(
-                    select(DataFindingRecord.site_id).where(
-                        DataFindingRecord.kind == DETECTION_FAILED, DataFindingRecord.open.is_(True)
-                    )
-                )
-            )
+            return open_sites(session, DETECTION_FAILED)
 
     def _failed(self, site_id: str, exc: Exception) -> DataWarning:
         """Log the error and keep it as the site's open ``detection_failed`` finding (the API shows it)."""
         log.exception("detection failed for site %s; the pass goes on with the other sites", site_id)
         error = f"{type(exc).__name__}: {str(exc)[:500]}"
         warning = DataWarning(DETECTION_FAILED, f"detection raised {error}", site_id)
-        wall = int(time.time())
         try:
             with self.sessions.begin() as session:
-                row = session.scalars(
-                    select(DataFindingRecord).where(
-                        DataFindingRecord.site_id == site_id,
-                        DataFindingRecord.kind == DETECTION_FAILED,
-                        DataFindingRecord.open.is_(True),
-                    )
-                ).first()
                 detail = json.dumps({"message": warning.message, "error": error}, ensure_ascii=False)
-                if row is None:
-                    session.add(
-                        DataFindingRecord(
-                            site_id=site_id,
-                            meter_id="",
-                            kind=DETECTION_FAILED,
-                            started_at=wall,
-                            ended_at=None,
-                            open=True,
-                            detail=detail,
-                            source="detector",
-                            created_at=wall,
-                            updated_at=wall,
-                        )
-                    )
-                else:
-                    row.detail, row.updated_at = detail, wall
+                hold_site_finding(session, site_id, DETECTION_FAILED, detail, FindingSource.DETECTOR, int(time.time()))
         except Exception:  # the finding is a courtesy; the warning is on the report anyway
             log.exception("cannot store the detection_failed finding of site %s", site_id)
         return warning
 
     def _recovered(self, site_id: str) -> None:
-        wall = int(time.time())
         with self.sessions.begin() as session:
-            session.execute(
-                update(DataFindingRecord)
-                .where(
-                    DataFindingRecord.site_id == site_id,
-                    DataFindingRecord.kind == DETECTION_FAILED,
-                    DataFindingRecord.open.is_(True),
-                )
-                .values(open=False, ended_at=wall, updated_at=wall)
-            )
+            close_site_finding(session, site_id, DETECTION_FAILED, int(time.time()))
 
     def _scan_site(
         self,

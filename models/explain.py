@@ -3,33 +3,19 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import NamedTuple
 
 import numpy as np
 
-from core.domain import MeterCategory
-from core.timebase import HOME_TIMEZONE
+from core.calendar import local_minute
+from core.categories import MeterCategory, row_of
+from core.timebase import HOME_TIMEZONE, HOUR
 from core.waste import WasteKind
 
 #: Hours of context the chart shows before and after an episode.
 SERIES_CONTEXT_HOURS = 6
-
-_LABELS: dict[MeterCategory, tuple[str, str]] = {
-    MeterCategory.CORRIDOR_LIGHTING: ("Corridor lighting", "走廊照明"),
-    MeterCategory.LOBBY_LIGHTING: ("Lobby lighting", "大堂照明"),
-    MeterCategory.GARAGE_LIGHTING: ("Garage lighting", "车库照明"),
-    MeterCategory.LANDSCAPE_LIGHTING: ("Landscape lighting", "景观照明"),
-    MeterCategory.PUBLIC_HVAC: ("Public-area air conditioning", "公共区域空调"),
-    MeterCategory.ELEVATOR: ("Elevator", "电梯"),
-    MeterCategory.WATER_PUMP: ("Water pump", "给水泵"),
-    MeterCategory.LANDSCAPE_PUMP: ("Landscape pump", "景观水泵"),
-    MeterCategory.EV_CHARGER: ("EV charger", "充电桩"),
-    MeterCategory.AIR_COMPRESSOR: ("Air compressor", "空压机"),
-    MeterCategory.CHILLER: ("Chiller", "冷水机组"),
-    MeterCategory.PV: ("PV array", "光伏"),
-    MeterCategory.GAS: ("Gas meter", "燃气表"),
-}
 
 _HINTS: dict[str, tuple[str, str]] = {
     WasteKind.LIGHTS_DAYLIGHT: ("The lights appear to be on in daylight.", "疑似白天日照充足时照明未关。"),
@@ -52,144 +38,100 @@ _HINTS: dict[str, tuple[str, str]] = {
 }
 
 
-def _local(ts: int, tz: str) -> str:
-    return datetime.fromtimestamp(ts, tz=ZoneInfo(tz)).strftime("%Y-%m-%d %H:%M")
+class ChartPoint(NamedTuple):
+    """One hour of the chart: its start (epoch seconds), actual and expected kWh (None: unknown)."""
+
+    ts: int
+    actual_kwh: float | None
+    expected_kwh: float | None
 
 
-def chart_series(hours: np.ndarray, actual: np.ndarray, expected: np.ndarray) -> list[dict]:
-    """Hourly points ``{"ts", "actual_kwh", "expected_kwh"}`` (ISO UTC; unknown hours as null)."""
-    out = []
-    for ts, a, e in zip(hours.tolist(), actual.tolist(), expected.tolist(), strict=True):
-        out.append(
-            {
-                "ts": datetime.fromtimestamp(int(ts), tz=ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "actual_kwh": None if a != a else round(a, 3),
-                "expected_kwh": None if e != e else round(e, 3),
-            }
+def chart_series(hours: np.ndarray, actual: np.ndarray, expected: np.ndarray) -> tuple[ChartPoint, ...]:
+    """The chart's hourly points (kWh rounded to Wh, as stored; unknown hours as None)."""
+    return tuple(
+        ChartPoint(int(ts), None if a != a else round(a, 3), None if e != e else round(e, 3))
+        for ts, a, e in zip(hours.tolist(), actual.tolist(), expected.tolist(), strict=True)
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    """What the alert's explanation tells: the episode, its numbers and its chart.
+
+    The detector hands it to the alert book, which stores it as JSON (``as_json``); the
+    detection time is the alert's own column, not part of it.
+    """
+
+    category: MeterCategory
+    meter_name: str
+    kind: str
+    check: str
+    started_at: int
+    ended_at: int
+    actual_kwh: float
+    expected_kwh: float
+    cost_cny: float
+    excess_hours: int
+    ongoing: bool
+    series: tuple[ChartPoint, ...] = ()
+    tz: str = HOME_TIMEZONE
+
+    def retold(self, *, started_at: int, actual_kwh: float, expected_kwh: float, cost_cny: float) -> Explanation:
+        """The same episode told from ``started_at`` with these totals (a creep alert that keeps
+        its start once the scanned window no longer reaches it)."""
+        hours = max((self.ended_at - started_at) // HOUR, self.excess_hours)
+        return replace(
+            self, started_at=started_at, actual_kwh=actual_kwh, expected_kwh=expected_kwh, cost_cny=cost_cny, excess_hours=hours
         )
-    return out
+
+    def as_json(self) -> str:
+        """The stored form: check, kind, actual_kwh, expected_kwh, since, until, text_en, text_zh,
+        ``series`` (ISO UTC hours), and the category, meter name, zone and numbers it was told from."""
+        text_en, text_zh = _texts(self)
+        tz = self.tz
+        return json.dumps(
+            {
+                "check": self.check,
+                "kind": self.kind,
+                "actual_kwh": round(self.actual_kwh, 3),
+                "expected_kwh": round(self.expected_kwh, 3),
+                "since": local_minute(self.started_at, tz),
+                "until": local_minute(self.ended_at, tz),
+                "text_en": text_en,
+                "text_zh": text_zh,
+                "series": [
+                    {"ts": _iso_utc(p.ts), "actual_kwh": p.actual_kwh, "expected_kwh": p.expected_kwh} for p in self.series
+                ],
+                "category": self.category.value,
+                "meter_name": self.meter_name,
+                "tz": tz,
+                "cost_cny": round(self.cost_cny, 2),
+                "excess_hours": int(self.excess_hours),
+                "ongoing": bool(self.ongoing),
+                "started_ts": int(self.started_at),
+                "ended_ts": int(self.ended_at),
+            },
+            ensure_ascii=False,
+        )
 
 
-def explanation(
-    *,
-    category: MeterCategory,
-    meter_name: str,
-    kind: str,
-    check: str,
-    started_at: int,
-    ended_at: int,
-    detected_at: int,
-    actual_kwh: float,
-    expected_kwh: float,
-    cost_cny: float,
-    excess_hours: int,
-    ongoing: bool,
-    series: list[dict],
-    tz: str = HOME_TIMEZONE,
-) -> str:
-    """The alert's explanation as JSON: check, kind, actual_kwh, expected_kwh, since, until,
-    detected_at, text_en, text_zh and ``series`` (hourly actual and expected around the episode),
-    with what :func:`restated` needs to tell it again with other numbers."""
-    text_en, text_zh = _texts(
-        category=category,
-        meter_name=meter_name,
-        kind=kind,
-        check=check,
-        started_at=started_at,
-        ended_at=ended_at,
-        actual_kwh=actual_kwh,
-        expected_kwh=expected_kwh,
-        cost_cny=cost_cny,
-        excess_hours=excess_hours,
-        ongoing=ongoing,
-        tz=tz,
-    )
-    return json.dumps(
-        {
-            "check": check,
-            "kind": kind,
-            "actual_kwh": round(actual_kwh, 3),
-            "expected_kwh": round(expected_kwh, 3),
-            "since": _local(started_at, tz),
-            "until": _local(ended_at, tz),
-            "detected_at": _local(detected_at, tz),
-            "detected_ts": int(detected_at),
-            "text_en": text_en,
-            "text_zh": text_zh,
-            "series": series,
-            "category": category.value,
-            "meter_name": meter_name,
-            "tz": tz,
-            "cost_cny": round(cost_cny, 2),
-            "excess_hours": int(excess_hours),
-            "ongoing": bool(ongoing),
-            "started_ts": int(started_at),
-            "ended_ts": int(ended_at),
-        },
-        ensure_ascii=False,
-    )
+def _iso_utc(ts: int) -> str:
+    return datetime.fromtimestamp(ts, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def restated(explanation_json: str, *, started_at: int, actual_kwh: float, expected_kwh: float, cost_cny: float) -> str:
-    """The explanation told again from ``started_at`` with these totals (a creep alert that
-    keeps its start once the scanned window no longer reaches it); unchanged when it was
-    written before explanations kept what telling it again needs."""
-    try:
-        data = json.loads(explanation_json)
-        category, tz, ended_at = MeterCategory(data["category"]), data["tz"], int(data["ended_ts"])
-        meter_name, ongoing, check, kind = data["meter_name"], data["ongoing"], data["check"], data["kind"]
-    except (ValueError, KeyError, TypeError):
-        return explanation_json
-    hours = max((ended_at - started_at) // 3600, int(data.get("excess_hours", 0)))
-    data["text_en"], data["text_zh"] = _texts(
-        category=category,
-        meter_name=meter_name,
-        kind=kind,
-        check=check,
-        started_at=started_at,
-        ended_at=ended_at,
-        actual_kwh=actual_kwh,
-        expected_kwh=expected_kwh,
-        cost_cny=cost_cny,
-        excess_hours=hours,
-        ongoing=ongoing,
-        tz=tz,
-    )
-    data.update(
-        actual_kwh=round(actual_kwh, 3),
-        expected_kwh=round(expected_kwh, 3),
-        since=_local(started_at, tz),
-        cost_cny=round(cost_cny, 2),
-        excess_hours=hours,
-        started_ts=int(started_at),
-    )
-    return json.dumps(data, ensure_ascii=False)
-
-
-def _texts(
-    *,
-    category: MeterCategory,
-    meter_name: str,
-    kind: str,
-    check: str,
-    started_at: int,
-    ended_at: int,
-    actual_kwh: float,
-    expected_kwh: float,
-    cost_cny: float,
-    excess_hours: int,
-    ongoing: bool,
-    tz: str,
-) -> tuple[str, str]:
-    label_en, label_zh = _LABELS.get(category, (category.value, category.value))
+def _texts(told: Explanation) -> tuple[str, str]:
+    category, meter_name, check, tz = told.category, told.meter_name, told.check, told.tz
+    actual_kwh, expected_kwh, cost_cny, excess_hours = told.actual_kwh, told.expected_kwh, told.cost_cny, told.excess_hours
+    row = row_of(category)
+    label_en, label_zh = (row.en, row.zh) if row is not None else (category.value, category.value)
     name_en = f" {meter_name}" if meter_name else ""
     # Simulated and real meter names already start with the category in Chinese (走廊照明3).
     name_zh = meter_name or label_zh
-    hint_en, hint_zh = _HINTS.get(kind, _HINTS[WasteKind.BASELINE_EXCESS])
-    since, until = _local(started_at, tz), _local(ended_at, tz)
+    hint_en, hint_zh = _HINTS.get(told.kind, _HINTS[WasteKind.BASELINE_EXCESS])
+    since, until = local_minute(told.started_at, tz), local_minute(told.ended_at, tz)
     wasted = actual_kwh - expected_kwh
-    state_en = "It is still going on at the latest reading." if ongoing else "Consumption has since returned to normal."
-    state_zh = "截至最新读数仍在持续。" if ongoing else "目前用电已恢复正常。"
+    state_en = "It is still going on at the latest reading." if told.ongoing else "Consumption has since returned to normal."
+    state_zh = "截至最新读数仍在持续。" if told.ongoing else "目前用电已恢复正常。"
     text_en = (
         f"{label_en}{name_en} used {actual_kwh:.1f} kWh from {since} to {until} (local time), "
         f"where its usual pattern for these hours is about {expected_kwh:.1f} kWh: "

@@ -19,7 +19,7 @@ in the measurement is filled by :func:`outdoor_temperature`.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -71,7 +71,8 @@ def _offsets(hours: np.ndarray, tz: str) -> np.ndarray:
     unique, inverse = np.unique(days, return_inverse=True)
     zone = _zone(tz)
     offsets = np.array(
-        [datetime.fromtimestamp(int(d) * DAY + 43200, tz=zone).utcoffset().total_seconds() for d in unique], dtype=np.int64
+        [(datetime.fromtimestamp(int(d) * DAY + 43200, tz=zone).utcoffset() or timedelta()).total_seconds() for d in unique],
+        dtype=np.int64,
     )
     return offsets[inverse]
 

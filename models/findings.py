@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from models.explain import Explanation
+
 #: Waste rate relative to the meter's rated power: (ratio, severity), highest first.
 #: Half the rated power wasted is a whole second machine running; a fifth is a zone
 #: left on. Below that the waste is real but can wait for the weekly review.
@@ -45,12 +47,13 @@ class Finding:
     co2e_kg: float
     factor_kg_per_kwh: float
     factor_source: str
-    explanation: str
+    #: Stored as the alert's JSON explanation by the alert book.
+    explanation: Explanation
     #: Local hours of day (0-23) of the episode's excess hours, for matching suppressions.
     local_hours: tuple[int, ...] = ()
 
 
-#: Alert columns a newer measurement of the same episode replaces.
+#: Alert columns a newer measurement of the same episode replaces (the explanation as its JSON).
 UPDATED_FIELDS = (
     "severity",
     "started_at",

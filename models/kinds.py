@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.domain import GAS_CATEGORIES, GENERATION_CATEGORIES, MeterCategory
+from core.categories import CATEGORIES, MeterCategory
 from core.waste import WasteKind
 
 W = WasteKind
@@ -32,10 +32,15 @@ WASTE_KINDS = (
     BASELINE_EXCESS,
 )
 
-C = MeterCategory
-LIGHTING = frozenset({C.CORRIDOR_LIGHTING, C.LOBBY_LIGHTING, C.GARAGE_LIGHTING, C.LANDSCAPE_LIGHTING})
-HVAC = frozenset({C.PUBLIC_HVAC, C.CHILLER})
-PUMPS = frozenset({C.WATER_PUMP, C.LANDSCAPE_PUMP})
+
+def applying(kind: WasteKind) -> frozenset[MeterCategory]:
+    """The categories whose row in the category table (core.categories) names ``kind``."""
+    return frozenset(c for c, row in CATEGORIES.items() if kind in row.checks)
+
+
+LIGHTING = applying(LIGHTS_DAYLIGHT) | applying(LIGHTS_AFTER_HOURS)
+HVAC = applying(HVAC_AFTER_HOURS)
+PUMPS = applying(PUMP_NIGHT)
 
 #: Local night hours [start, end) wrapping midnight, when pumps and lifts normally rest.
 NIGHT_HOURS = (22, 6)
@@ -87,7 +92,12 @@ CHECKS: dict[str, Check] = {
 
 def is_scored(category: MeterCategory) -> bool:
     """Whether excess on this meter can be waste: generation and gas are not scored here."""
-    return category not in GENERATION_CATEGORIES and category not in GAS_CATEGORIES
+    return CATEGORIES[category].scored
+
+
+#: The targeted kinds in the order they claim an hour: an hour is the first of these that
+#: the category's row names and whose hours hold it (see ``hour_kinds``).
+HOURLY_KINDS = (LIGHTS_DAYLIGHT, LIGHTS_AFTER_HOURS, HVAC_AFTER_HOURS, PUMP_NIGHT, ELEVATOR_IDLE, COMPRESSED_AIR_LEAK)
 
 
 def hour_kinds(
@@ -97,28 +107,36 @@ def hour_kinds(
     daylight: np.ndarray,
     open_: np.ndarray,
 ) -> np.ndarray:
-    """The waste kind each hour's excess would be on a meter of ``category`` (object array)."""
+    """The waste kind each hour's excess would be on a meter of ``category`` (object array).
+
+    The category's checks (its row in core.categories) decide: each targeted kind it names
+    takes its own hours (lights in daylight, HVAC while closed, pumps at night, lifts at
+    night or closed, compressors always); the other hours are ``BASELINE_EXCESS`` when the
+    row names it, else not judged (HVAC while open, EV chargers).
+    """
+    checks = CATEGORIES[category].checks
     local_hours = np.asarray(local_hours)
-    n = local_hours.size
     start, end = NIGHT_HOURS
     night = (local_hours >= start) | (local_hours < end)
     closed = np.asarray(open_) <= 0
-    if category in LIGHTING:
-        # The clock as well as the sun: in a northern June the sun is up from 03:00, and lights
-        # burning from closing to opening were left on for the night, not switched on in daylight.
-        day = (np.asarray(daylight) >= 0.5) & ~night
-        return np.where(day, LIGHTS_DAYLIGHT, LIGHTS_AFTER_HOURS).astype(object)
-    if category in HVAC:
-        return np.where(closed, HVAC_AFTER_HOURS, NOT_JUDGED).astype(object)
-    if category in PUMPS:
-        return np.where(night, PUMP_NIGHT, BASELINE_EXCESS).astype(object)
-    if category is C.ELEVATOR:
-        return np.where(night | closed, ELEVATOR_IDLE, BASELINE_EXCESS).astype(object)
-    if category is C.AIR_COMPRESSOR:
-        return np.full(n, COMPRESSED_AIR_LEAK, dtype=object)
-    if category is C.EV_CHARGER:
-        return np.full(n, NOT_JUDGED, dtype=object)
-    return np.full(n, BASELINE_EXCESS, dtype=object)
+    # The clock as well as the sun: in a northern June the sun is up from 03:00, and lights
+    # burning from closing to opening were left on for the night, not switched on in daylight.
+    day = (np.asarray(daylight) >= 0.5) & ~night
+    hours = {
+        LIGHTS_DAYLIGHT: day,
+        LIGHTS_AFTER_HOURS: ~day,
+        HVAC_AFTER_HOURS: closed,
+        PUMP_NIGHT: night,
+        ELEVATOR_IDLE: night | closed,
+        COMPRESSED_AIR_LEAK: np.ones(local_hours.size, dtype=bool),
+    }
+    out = np.full(local_hours.size, str(BASELINE_EXCESS) if BASELINE_EXCESS in checks else NOT_JUDGED, dtype=object)
+    free = np.ones(local_hours.size, dtype=bool)
+    for kind in HOURLY_KINDS:
+        if kind in checks:
+            out[free & hours[kind]] = str(kind)
+            free &= ~hours[kind]
+    return out
 
 
 #: Excess, as a share of the rating, that one strong hour needs where the hours are not

@@ -9,7 +9,7 @@ import numpy as np
 from core.carbon import EmissionFactor
 from core.domain import Meter, Site
 from core.timebase import HOUR
-from models.explain import SERIES_CONTEXT_HOURS, chart_series, explanation
+from models.explain import SERIES_CONTEXT_HOURS, Explanation, chart_series
 from models.findings import Finding, severity
 from models.kinds import CHECKS
 from models.tariff import Tariff
@@ -81,14 +81,13 @@ def measure(
         co2e_kg=round(wasted * factor, 3),
         factor_kg_per_kwh=factor,
         factor_source=source,
-        explanation=explanation(
+        explanation=Explanation(
             category=meter.category,
             meter_name=meter.name,
             kind=span.kind,
             check=check,
             started_at=started_at,
             ended_at=ended_at,
-            detected_at=detected_at,
             actual_kwh=actual_kwh,
             expected_kwh=expected_kwh,
             cost_cny=cost,

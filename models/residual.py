@@ -122,7 +122,7 @@ class ResidualDetector:
             kind in CLOSED_HOURS_KINDS
             and closed is not None
             and later.size <= JOIN_OPEN_HOURS
-            and np.count_nonzero(closed[later]) <= 2
+            and bool(np.count_nonzero(closed[later]) <= 2)
         )
 
     def episodes(

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -32,7 +32,8 @@ def _local_seconds(hours: np.ndarray, tz: str) -> np.ndarray:
     unique, inverse = np.unique(days, return_inverse=True)
     zone = _zone(tz)
     offsets = np.array(
-        [datetime.fromtimestamp(int(d) * DAY + DAY // 2, tz=zone).utcoffset().total_seconds() for d in unique], dtype=np.int64
+        [(datetime.fromtimestamp(int(d) * DAY + DAY // 2, tz=zone).utcoffset() or timedelta()).total_seconds() for d in unique],
+        dtype=np.int64,
     )
     return hours + offsets[inverse]
 

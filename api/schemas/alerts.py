@@ -13,8 +13,10 @@ from sqlalchemy import Row
 
 from api.schemas.common import JsonInt, utc
 from core.alerts import AlertStatus, Verification
+from core.calendar import local_minute
 from core.db.tables import AlertEventRecord, AlertRecord
 from core.severity import public_severity
+from core.timebase import HOME_TIMEZONE
 
 log = logging.getLogger(__name__)
 
@@ -63,13 +65,22 @@ class ExplanationPublic(BaseModel):
     )
 
     @classmethod
-    def parse(cls, alert_id: int, raw: str) -> ExplanationPublic | None:
-        """The stored JSON explanation, or None (logged) when it is missing or malformed."""
+    def parse(cls, alert_id: int, raw: str, detected_at: int | None = None) -> ExplanationPublic | None:
+        """The stored JSON explanation, or None (logged) when it is missing or malformed.
+
+        With the alert's ``detected_at`` column, it carries the detection time as it always
+        has: ``detected_ts`` (epoch seconds) and ``detected_at`` (local to the site, to the minute).
+        """
         if not raw:
             return None
         try:
-            return cls.model_validate(json.loads(raw))
-        except (ValueError, ValidationError):
+            data = json.loads(raw)
+            if detected_at is not None and isinstance(data, dict):
+                zone = data.get("tz")
+                data["detected_at"] = local_minute(detected_at, zone if isinstance(zone, str) else HOME_TIMEZONE)
+                data["detected_ts"] = detected_at
+            return cls.model_validate(data)
+        except (ValueError, KeyError, ValidationError):  # KeyError: a zone ZoneInfo does not know
             log.warning("alert %s has a malformed explanation; served without it", alert_id)
             return None
 
@@ -157,7 +168,7 @@ class AlertDetailPublic(AlertPublic):
     ) -> AlertDetailPublic:
         return cls(
             **_common_fields(record, meter_name),
-            explanation=ExplanationPublic.parse(record.id, record.explanation),
+            explanation=ExplanationPublic.parse(record.id, record.explanation, record.detected_at),
             history=[AlertEventPublic.of(e) for e in history or []],
         )
 

@@ -18,7 +18,7 @@ import urllib.parse
 from dataclasses import dataclass
 from datetime import datetime
 
-from core.categories import CATEGORIES, MeterCategory
+from core.categories import row_of
 from core.timebase import HOME_ZONE
 
 FORMATS = ("json", "wecom", "dingtalk")
@@ -56,10 +56,8 @@ def _dingtalk_url(url: str, secret: str, now_ms: int) -> str:
 
 
 def _category_zh(code: str) -> str:
-    try:
-        return CATEGORIES[MeterCategory(code)].zh
-    except ValueError:
-        return code
+    row = row_of(code)
+    return row.zh if row is not None else code
 
 
 def markdown(event: dict) -> tuple[str, str]:

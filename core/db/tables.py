@@ -113,6 +113,9 @@ class AlertRecord(Base):
     #: None | "not_waste" (a manager's verdict; reaches suppression and retraining)
     feedback: Mapped[str | None] = mapped_column(String(16), nullable=True)
     escalated_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    #: Data time at which the detector first had enough evidence (epoch seconds); None for
+    #: alerts stored before it was a column without one in their explanation.
+    detected_at: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
 
 class AlertEventRecord(Base):

@@ -15,7 +15,6 @@ Strict (session 5), each rule one a lenient scorer got wrong in the detector's f
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -101,10 +100,7 @@ def _overlap(alert: AlertRecord, event: WasteEvent) -> bool:
 
 
 def detected_at(alert: AlertRecord) -> int:
-    try:
-        return int(json.loads(alert.explanation)["detected_ts"])
-    except (ValueError, KeyError, TypeError):
-        return alert.started_at
+    return alert.detected_at if alert.detected_at is not None else alert.started_at
 
 
 def _first_covering(alert: AlertRecord, ts: int, seen: Seen | None) -> int:

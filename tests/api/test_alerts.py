@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 
 from core.db.tables import AlertRecord
+from core.timebase import HOME_TIMEZONE
 from tests.api.seed import as_, assert_problem
 
 
@@ -84,6 +88,19 @@ def test_alert_detail_carries_the_parsed_explanation(client, world, admin):
     assert body["explanation"]["text_zh"] == "走廊照明午夜后仍未关闭。"
     assert body["explanation"]["check"] == "baseline_excess"
     assert body["wasted_kwh"] == 30.0
+
+
+def test_the_explanation_carries_the_detection_time_of_the_alerts_column(client, world, admin):
+    with world.sessions() as session:
+        alert = session.get(AlertRecord, world.alerts["a_open_high"])
+        alert.detected_at = alert.started_at + 3600
+        detected = alert.detected_at
+        session.commit()
+
+    body = client.get(f"/api/v1/alerts/{world.alerts['a_open_high']}", headers=admin).json()
+
+    local = datetime.fromtimestamp(detected, ZoneInfo(HOME_TIMEZONE)).strftime("%Y-%m-%d %H:%M")
+    assert (body["explanation"]["detected_ts"], body["explanation"]["detected_at"]) == (detected, local)
 
 
 def test_alert_with_malformed_explanation_is_served_without_one(client, world, admin):

@@ -11,9 +11,12 @@ from core.data_findings import (
     DataFindingKind,
     FindingSource,
     close_ended,
+    close_site_finding,
     finding_row,
+    hold_site_finding,
     insert_findings,
     open_findings,
+    open_sites,
     upsert_finding,
 )
 from core.db.registry import upsert_site
@@ -105,3 +108,20 @@ def test_close_ended_closes_only_the_sources_findings_that_ended_before(sessions
     with sessions() as session:
         assert open_findings(session, STUCK, FindingSource.DETECTOR) == {METER.meter_id: T0 + 9000}
         assert open_findings(session, DataFindingKind.STALE_METER, FindingSource.INGEST) == {METER.meter_id: T0}
+
+
+def test_a_site_finding_held_again_keeps_its_start_and_takes_the_new_detail_until_closed(sessions):
+    failed = DataFindingKind.DETECTION_FAILED
+    with sessions.begin() as session:
+        hold_site_finding(session, SITE.site_id, failed, '{"error": "a"}', FindingSource.DETECTOR, T0)
+    with sessions.begin() as session:
+        hold_site_finding(session, SITE.site_id, failed, '{"error": "b"}', FindingSource.DETECTOR, T0 + 60)
+    with sessions() as session:
+        assert open_sites(session, failed) == {SITE.site_id}
+    with sessions.begin() as session:
+        close_site_finding(session, SITE.site_id, failed, T0 + 120)
+
+    with sessions() as session:
+        rows = [(r.meter_id, r.started_at, r.ended_at, r.open, r.detail) for r in session.scalars(select(DataFindingRecord))]
+        assert open_sites(session, failed) == set()
+    assert rows == [("", T0, T0 + 120, False, '{"error": "b"}')]

@@ -71,6 +71,26 @@ def test_upgrading_from_0001_keeps_alerts_and_dead_letters(engine):
         assert conn.exec_driver_sql("SELECT kind FROM dead_letters").scalar_one() == ""
 
 
+def test_upgrading_to_0010_takes_the_detection_time_out_of_the_explanation(engine):
+    migrate(engine, revision="0009")
+    explanations = ['{"detected_ts": 7200, "detected_at": "2025-06-09 10:00"}', "{}", "not json"]
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO sites (site_id, name, site_type, city, province, latitude, longitude, timezone) "
+            "VALUES ('s1', 'n', 'office', 'c', '广东', 0, 0, 'Asia/Shanghai')"
+        )
+        for started_at, explanation in enumerate(explanations):
+            conn.exec_driver_sql(
+                "INSERT INTO alerts (site_id, meter_id, category, kind, status, severity, started_at, ended_at, ongoing, "
+                "actual_kwh, expected_kwh, wasted_kwh, cost_cny, co2e_kg, factor_kg_per_kwh, factor_source, explanation, "
+                "created_at, updated_at, reopened) VALUES ('s1', 'm1', 'public_hvac', 'hvac_after_hours', 'open', 'high', "
+                f"{started_at}, 3600, false, 5, 1, 4, 3.4, 2.1, 0.44, 'src', '{explanation}', 0, 0, 0)"
+            )
+    migrate(engine)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT detected_at FROM alerts ORDER BY started_at").scalars().all() == [7200, None, None]
+
+
 def test_migrating_twice_keeps_schema_and_data(engine):
     migrate(engine)
     with session_factory(engine).begin() as session:

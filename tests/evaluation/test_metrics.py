@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from core.db.tables import AlertRecord
 from kilowatch.evaluation.metrics import score
 from simulators import WasteEvent
@@ -31,7 +29,7 @@ def alert(i: int, meter: str, kind: str, start: int, end: int, wasted: float = 1
         factor_kg_per_kwh=0,
         created_at=0,
         updated_at=0,
-        explanation=json.dumps({"detected_ts": start + H}),
+        detected_at=start + H,
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from sqlalchemy import select
 from core.db.tables import AlertEventRecord, AlertRecord
 from core.domain import MeterCategory
 from models.alerts import AlertBook
-from models.explain import explanation
+from models.explain import ChartPoint, Explanation
 from models.findings import Finding
 from simulators import build_portfolio
 from tests.models.simulated import registry
@@ -41,7 +41,7 @@ def finding(site_id: str, meter_id: str, kind: str, start: int, end: int, *, ong
         2.0,
         0.5,
         "test",
-        "{}",
+        Explanation(MeterCategory.PUBLIC_HVAC, "", kind, kind, start, end, 10.0, 5.0, 1.0, 1, ongoing),
         (),
     )
 
@@ -101,7 +101,7 @@ def test_a_creep_alert_keeps_the_time_it_was_first_detected(tmp_path: Path) -> N
     sessions = registry(tmp_path, portfolio)
     for day in (3, 4):
         seen = finding(site.site_id, meter, "base_load_creep", T0, T0 + day * DAY, ongoing=True)
-        seen = replace(seen, explanation=json.dumps({"detected_ts": T0 + day * DAY, "detected_at": f"day {day}"}))
+        seen = replace(seen, detected_at=T0 + day * DAY)
         with sessions.begin() as session:
             AlertBook(session, site.site_id, wall_now=0).store(
                 [seen], scored_meters=[meter], scan_start=T0 + (day - 2) * DAY, data_end=T0 + day * DAY
@@ -109,7 +109,7 @@ def test_a_creep_alert_keeps_the_time_it_was_first_detected(tmp_path: Path) -> N
     with sessions() as session:
         [row] = session.scalars(select(AlertRecord))
     assert row.ended_at == T0 + 4 * DAY  # the numbers are the newest pass's
-    assert json.loads(row.explanation) == {"detected_ts": T0 + 3 * DAY, "detected_at": "day 3"}
+    assert row.detected_at == T0 + 3 * DAY
 
 
 def test_a_night_alerted_before_the_creep_was_found_is_merged_into_it(tmp_path: Path) -> None:
@@ -163,18 +163,14 @@ def test_a_creep_longer_than_the_window_keeps_its_start_and_adds_its_new_hours(t
         )
     end = T0 + 30 * DAY + 6 * HOUR
     hours = range(T0 + 29 * DAY, end, HOUR)
-    series = [
-        {"ts": datetime.fromtimestamp(h, tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "actual_kwh": 3.0, "expected_kwh": 1.0}
-        for h in hours
-    ]
-    told = explanation(
+    series = tuple(ChartPoint(h, 3.0, 1.0) for h in hours)
+    told = Explanation(
         category=MeterCategory.PUBLIC_HVAC,
         meter_name="公共区域空调1",
         kind="base_load_creep",
         check="base_load_creep",
         started_at=T0 + 3 * DAY,
         ended_at=end,
-        detected_at=end,
         actual_kwh=900.0,
         expected_kwh=500.0,
         cost_cny=300.0,
@@ -297,7 +293,7 @@ def test_a_creep_found_later_does_not_take_over_a_night_alert_of_another_kind(tm
     sessions = registry(tmp_path, portfolio)
     night = replace(
         finding(site.site_id, meter, "hvac_after_hours", T0 + DAY + 20 * HOUR, T0 + 2 * DAY + 4 * HOUR, ongoing=False),
-        explanation=json.dumps({"detected_ts": T0 + DAY + 22 * HOUR, "detected_at": "night"}),
+        detected_at=T0 + DAY + 22 * HOUR,
     )
     with sessions.begin() as session:
         AlertBook(session, site.site_id, wall_now=0).store(
@@ -305,15 +301,15 @@ def test_a_creep_found_later_does_not_take_over_a_night_alert_of_another_kind(tm
         )
     creep = replace(
         finding(site.site_id, meter, "base_load_creep", T0, T0 + 3 * DAY, ongoing=True),
-        explanation=json.dumps({"detected_ts": T0 + 3 * DAY, "detected_at": "creep"}),
+        detected_at=T0 + 3 * DAY,
     )
     with sessions.begin() as session:
         AlertBook(session, site.site_id, wall_now=0).store(
             [creep], scored_meters=[meter], scan_start=T0 + DAY, data_end=T0 + 3 * DAY
         )
     with sessions() as session:
-        rows = {r.kind: (r.started_at, json.loads(r.explanation)["detected_at"]) for r in session.scalars(select(AlertRecord))}
-    assert rows == {"hvac_after_hours": (night.started_at, "night"), "base_load_creep": (T0, "creep")}
+        rows = {r.kind: (r.started_at, r.detected_at) for r in session.scalars(select(AlertRecord))}
+    assert rows == {"hvac_after_hours": (night.started_at, night.detected_at), "base_load_creep": (T0, creep.detected_at)}
 
 
 def test_a_night_a_creep_absorbed_never_continues_as_a_second_creep(tmp_path: Path) -> None:

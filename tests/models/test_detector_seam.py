@@ -14,6 +14,7 @@ from core.settings import CarbonSettings, DetectSettings
 from models import detectors
 from models.detection import DetectionPass
 from models.detector import SiteView
+from models.explain import Explanation
 from models.findings import Finding
 from models.kinds import is_scored
 from models.quality import DataWarning
@@ -50,7 +51,7 @@ class BusiestHour:
                     0.0,
                     0.0,
                     "toy",
-                    "{}",
+                    Explanation(meter.category, "", "busiest_hour", "busiest_hour", start, start + 3600, kwh, 0.0, 0.0, 1, False),
                 )
             )
 

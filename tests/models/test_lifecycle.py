@@ -75,7 +75,7 @@ def test_the_explanation_charts_the_episode_with_context_hours(sim: SimulatedPor
     points = explanation["series"]
     assert {"ts", "actual_kwh", "expected_kwh"} == set(points[0])
     assert len(points) >= (alert.ended_at - alert.started_at) // HOUR + 6
-    assert explanation["detected_ts"] >= alert.started_at and explanation["check"]
+    assert alert.detected_at >= alert.started_at and explanation["check"]
 
 
 def test_waste_still_there_after_a_resolution_reopens_the_alert(sim: SimulatedPortfolio, tmp_path: Path) -> None:

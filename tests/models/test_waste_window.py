@@ -8,6 +8,7 @@ from pathlib import Path
 from core.settings import CarbonSettings, DetectSettings
 from models.alerts import AlertBook
 from models.detection import DetectionPass
+from models.explain import Explanation
 from models.findings import Finding
 from models.kinds import is_scored
 from tests.models.simulated import registry, simulate
@@ -47,7 +48,9 @@ def test_a_window_mostly_in_waste_alerts_keeps_the_last_baseline(tmp_path: Path)
                     2.0,
                     0.5,
                     "test",
-                    "{}",
+                    Explanation(
+                        wasting.category, "", "baseline_excess", "check", sim.end - 9 * DAY, sim.end, 10.0, 5.0, 1.0, 1, True
+                    ),
                     (),
                 )
             ],
