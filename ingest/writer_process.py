@@ -31,6 +31,7 @@ from core.settings import IngestSettings, MqttSettings
 from core.store.base import SeriesStore
 from ingest.buffer import InboundMessage
 from ingest.dispatch import Owns
+from ingest.heap import settle
 from ingest.metrics import writer_report
 from ingest.worker import IngestWorker, inbound
 
@@ -79,6 +80,7 @@ class WriterSide(IngestWorker):
     def serve(self, inbox: Connection) -> int:
         """Take messages until the end of input or a writer failure; the exit status."""
         self._start_writer()
+        settle()  # a process of its own: its start-up, registry cache included, is set aside
         m = self._metrics
         try:
             while not self._failed.is_set():
