@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -39,15 +39,12 @@ log = logging.getLogger(__name__)
 
 #: Seconds between counter reports while no batch is acknowledged (replays, idle).
 REPORT_S = 0.5
-
-
-class Ack(NamedTuple):
-    """What the network process needs to acknowledge a message (``IngestWorker._ack`` reads these)."""
-
-    mid: int
-    qos: int
-    connection: int
-    arrived: float
+#: Seconds without input after which what is buffered is written at once rather than at the
+#: flush deadline (0.5 s): a burst (a minute's gateway messages, a backlog after a restart)
+#: is stored and acknowledged as soon as it ends. The network process hands messages over
+#: every few milliseconds while they flow, so a steady stream keeps its full batches; at
+#: worst, a trickle of one message per ``QUIET_S`` is written message by message (20 writes/s).
+QUIET_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -82,9 +79,13 @@ class WriterSide(IngestWorker):
         self._start_writer()
         settle()  # a process of its own: its start-up, registry cache included, is set aside
         m = self._metrics
+        buffered = False  # since the last flush request
         try:
             while not self._failed.is_set():
-                if not inbox.poll(REPORT_S / 2):
+                if not inbox.poll(QUIET_S if buffered else REPORT_S / 2):
+                    if buffered and self._buffer.depth[0]:
+                        self._buffer.flush()
+                    buffered = False
                     self._report()
                     continue
                 try:
@@ -99,6 +100,7 @@ class WriterSide(IngestWorker):
                     break
                 if item == "flush":
                     self._buffer.flush()
+                    buffered = False
                     continue
                 prefix = self._prefix
                 for topic, payload, mid, qos, connection, received_at, arrived in item:
@@ -108,6 +110,7 @@ class WriterSide(IngestWorker):
                     m.received_readings += readings
                     if not self._buffer.put(message):
                         m.received_readings -= readings
+                buffered = True
         finally:
             self._buffer.close()
             assert self._writer is not None
