@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 import ssl
-import struct
-from collections.abc import Sequence
 
-from paho.mqtt.client import PUBACK, Client, MQTTv5, MQTTv311
+from paho.mqtt.client import Client, MQTTv5, MQTTv311
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
@@ -16,6 +14,7 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 from core.settings import MqttSettings
 from core.tls import client_context, explain
 from core.wire import meta_topic, subscriptions
+from ingest.client import BufferedClient
 
 log = logging.getLogger(__name__)
 
@@ -51,9 +50,9 @@ def topic_filters(mqtt: MqttSettings) -> list[str]:
 def build_client(mqtt: MqttSettings) -> Client:
     """A client with manual acknowledgement and a session the broker keeps while we are away."""
     if is_mqtt5(mqtt):
-        client = Client(CallbackAPIVersion.VERSION2, client_id=mqtt.client_id, protocol=MQTTv5, manual_ack=True)
+        client = BufferedClient(CallbackAPIVersion.VERSION2, client_id=mqtt.client_id, protocol=MQTTv5, manual_ack=True)
     else:
-        client = Client(
+        client = BufferedClient(
             CallbackAPIVersion.VERSION2,
             client_id=mqtt.client_id,
             protocol=MQTTv311,
@@ -113,25 +112,3 @@ def subscribe(client: Client, mqtt: MqttSettings) -> int | None:
         topics: list[tuple[str, int]] = [(f, mqtt.qos) for f in topic_filters(mqtt)]
         _, mid = client.subscribe(topics)
     return mid
-
-
-#: A PUBACK without reason code or properties: success, in MQTT 3.1.1 and 5 alike.
-_PUBACK = struct.Struct("!BBH")
-
-
-def puback_all(client: Client, mids: Sequence[int]) -> None:
-    """Acknowledge QoS 1 messages ``mids`` with one queued write instead of one per message.
-
-    ``Client.ack`` queues each PUBACK as its own packet: one wake-up of the network thread
-    and one ``send`` per message, as many system calls as the broker has messages for us.
-    Here the PUBACKs of a written batch go as one run of bytes, which the broker reads as
-    the same packets. Like ``ack``, it uses the client's outgoing queue, which a reconnection
-    clears; the caller acknowledges only messages of the current connection.
-    """
-    queue = getattr(client, "_packet_queue", None)  # paho's own, since 1.x; else one by one
-    if queue is None or len(mids) == 1:
-        for mid in mids:
-            client.ack(mid, 1)
-        return
-    pack = _PUBACK.pack
-    queue(PUBACK, b"".join([pack(PUBACK, 2, mid) for mid in mids]), mids[-1], 1)

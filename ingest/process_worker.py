@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import IngestSettings, MqttSettings
 from core.store.base import SeriesStore
-from ingest.connection import puback_all
+from ingest.client import puback_all
 from ingest.dispatch import Outbox, site_of, widen, writer_of
 from ingest.metrics import absorb
 from ingest.worker import IngestWorker
