@@ -14,6 +14,7 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 from core.settings import MqttSettings
 from core.tls import client_context, explain
 from core.wire import meta_topic, subscriptions
+from ingest.client import BufferedClient
 
 log = logging.getLogger(__name__)
 
@@ -49,9 +50,9 @@ def topic_filters(mqtt: MqttSettings) -> list[str]:
 def build_client(mqtt: MqttSettings) -> Client:
     """A client with manual acknowledgement and a session the broker keeps while we are away."""
     if is_mqtt5(mqtt):
-        client = Client(CallbackAPIVersion.VERSION2, client_id=mqtt.client_id, protocol=MQTTv5, manual_ack=True)
+        client = BufferedClient(CallbackAPIVersion.VERSION2, client_id=mqtt.client_id, protocol=MQTTv5, manual_ack=True)
     else:
-        client = Client(
+        client = BufferedClient(
             CallbackAPIVersion.VERSION2,
             client_id=mqtt.client_id,
             protocol=MQTTv311,

@@ -9,6 +9,7 @@ place, and that process's registry cache learns the site's meters from the annou
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import threading
 import zlib
@@ -20,6 +21,26 @@ log = logging.getLogger(__name__)
 #: Messages an outbox gathers before it sends them at once: one pickle and one pipe write per
 #: 128 messages instead of per message, while a full outbox is still only a few hundred kB.
 CHUNK = 128
+
+
+#: Bytes a pipe to or from a writer process holds (Linux's default is 64 kB, a few chunks; an
+#: unprivileged process may ask for up to /proc/sys/fs/pipe-max-size, 1 MB by default). While a
+#: writer computes a batch, its receiving thread gets the interpreter only now and then; a
+#: wider pipe rides that out instead of stalling the network thread, and with it every writer.
+PIPE_BYTES = 1024 * 1024
+
+
+def widen(pipe: Connection) -> None:
+    """Make ``pipe`` hold up to ``PIPE_BYTES`` (as much as the system allows; Linux only)."""
+    setsize = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if setsize is None:
+        return
+    for size in (PIPE_BYTES, PIPE_BYTES // 4):
+        try:
+            fcntl.fcntl(pipe.fileno(), setsize, size)
+            return
+        except OSError:
+            continue  # above the system's limit: try less, else keep the default
 
 
 def site_of(raw_topic: bytes, prefix: bytes) -> bytes:

@@ -35,11 +35,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from core.settings import IngestSettings, MqttSettings
 from core.store.base import SeriesStore
-from ingest.buffer import InboundMessage
-from ingest.dispatch import Outbox, site_of, writer_of
+from ingest.client import puback_all
+from ingest.dispatch import Outbox, site_of, widen, writer_of
 from ingest.metrics import absorb
 from ingest.worker import IngestWorker, WorkerOptions
-from ingest.writer_process import Ack, WriterSpec, main, writer_paths
+from ingest.writer_process import WriterSpec, main, writer_paths
 
 log = logging.getLogger(__name__)
 
@@ -105,6 +105,8 @@ class ProcessWorker(IngestWorker):
         for spec in self._specs:
             inbox_reader, inbox = context.Pipe(duplex=False)
             reader, outbox = context.Pipe(duplex=False)
+            widen(inbox)
+            widen(outbox)
             process = context.Process(target=main, args=(spec, inbox_reader, outbox), name=f"ingest-writer-{spec.index}")
             process.start()
             # Only the writer may hold its ends, or its death would never read as end of file.
@@ -201,12 +203,33 @@ class ProcessWorker(IngestWorker):
                     continue
                 kind = report[0]
                 if kind == "acked":
-                    self._ack(cast(list[InboundMessage], [Ack(*a) for a in report[1]]))  # an Ack has what _ack reads
+                    self._acknowledge(report[1])
                     self._absorb(index, report[2])
                 elif kind == "report":
                     self._absorb(index, report[1])
                 elif kind == "failed":
                     self._writer_failed(index, report[1])
+
+    def _acknowledge(self, acks: list[tuple[int, int, int, float]]) -> None:
+        """Send the PUBACKs of what a writer reports written: ``(mid, qos, connection, arrived)`` each, in one write."""
+        now = time.monotonic()
+        lag = self._metrics.ack_lag
+        pubacks = []
+        # Held while acking so no reconnect can slip between the check and the PUBACKs.
+        with self._lock:
+            connection, client = self._connection, self._client
+            assert client is not None  # reports come only once started
+            for mid, qos, on, arrived in acks:
+                if qos and on == connection:
+                    if qos == 1:
+                        pubacks.append(mid)
+                    else:
+                        client.ack(mid, qos)
+                        self._metrics.acked += 1
+                lag(now - arrived)
+            if pubacks:
+                puback_all(client, pubacks)
+        self._metrics.acked += len(pubacks)
 
     def _absorb(self, index: int, report: dict) -> None:
         self._reports[index] = report

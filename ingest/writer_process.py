@@ -23,7 +23,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import NamedTuple
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -31,6 +30,7 @@ from core.settings import IngestSettings, MqttSettings
 from core.store.base import SeriesStore
 from ingest.buffer import InboundMessage
 from ingest.dispatch import Owns
+from ingest.heap import settle
 from ingest.metrics import writer_report
 from ingest.worker import IngestWorker, WorkerOptions, inbound
 
@@ -38,15 +38,12 @@ log = logging.getLogger(__name__)
 
 #: Seconds between counter reports while no batch is acknowledged (replays, idle).
 REPORT_S = 0.5
-
-
-class Ack(NamedTuple):
-    """What the network process needs to acknowledge a message (``IngestWorker._ack`` reads these)."""
-
-    mid: int
-    qos: int
-    connection: int
-    arrived: float
+#: Seconds without input after which what is buffered is written at once rather than at the
+#: flush deadline (0.5 s): a burst (a minute's gateway messages, a backlog after a restart)
+#: is stored and acknowledged as soon as it ends. The network process hands messages over
+#: every few milliseconds while they flow, so a steady stream keeps its full batches; at
+#: worst, a trickle of one message per ``QUIET_S`` is written message by message (20 writes/s).
+QUIET_S = 0.05
 
 
 @dataclass(frozen=True)
@@ -79,10 +76,15 @@ class WriterSide(IngestWorker):
     def serve(self, inbox: Connection) -> int:
         """Take messages until the end of input or a writer failure; the exit status."""
         self._start_writer()
+        settle()  # a process of its own: its start-up, registry cache included, is set aside
         m = self._metrics
+        buffered = False  # since the last flush request
         try:
             while not self._failed.is_set():
-                if not inbox.poll(REPORT_S / 2):
+                if not inbox.poll(QUIET_S if buffered else REPORT_S / 2):
+                    if buffered and self._buffer.depth[0]:
+                        self._buffer.flush()
+                    buffered = False
                     self._report()
                     continue
                 try:
@@ -97,6 +99,7 @@ class WriterSide(IngestWorker):
                     break
                 if item == "flush":
                     self._buffer.flush()
+                    buffered = False
                     continue
                 prefix = self._prefix
                 for topic, payload, mid, qos, connection, received_at, arrived in item:
@@ -106,6 +109,7 @@ class WriterSide(IngestWorker):
                     m.received_readings += readings
                     if not self._buffer.put(message):
                         m.received_readings -= readings
+                buffered = True
         finally:
             self._buffer.close()
             assert self._writer is not None

@@ -79,6 +79,9 @@ def ingest(
             )
             raise typer.Exit(1) from None
     worker.start()
+    from ingest.heap import settle
+
+    settle()  # after start: the registry cache is loaded
     log.info(
         "ingesting from %s:%d (%s) as client id %s",
         settings.mqtt.host,
