@@ -49,6 +49,8 @@ class ApiOptions:
     webhook_allow_private: bool = _setting("webhook_allow_private")
     public_url: str = _setting("public_url")
     rollup_keep_s: float = _setting("rollup_keep_s")
+    response_cache_entries: int = _setting("response_cache_entries")
+    response_cache_max_age_s: float = _setting("response_cache_max_age_s")
 
     # -- not configured: fixed here, changed only by tests ------------------------------
     #: Comment lines keep idle streams alive through proxies that close quiet connections.

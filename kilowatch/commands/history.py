@@ -167,7 +167,7 @@ def import_(
         task = progress.add_task(f"reading {file.name}", total=file.stat().st_size)
         parsed = read_csv(file, ZoneInfo(tz), progress, task)
     sessions = open_database(settings)
-    store = open_series(settings)
+    store = open_series(settings, sessions)
     with sessions.begin() as session:
         known, sites = load_meters(session), load_sites(session)
         for meter_id in list(parsed.rows):
