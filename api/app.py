@@ -7,7 +7,7 @@ import contextlib
 import gc
 import logging
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -113,6 +113,21 @@ def cached_path(path: str) -> bool:
     return path in _CACHED_PATHS or _SITE_CARBON.fullmatch(path) is not None
 
 
+def prepare_routes(routes: Sequence[object]) -> None:
+    """Have FastAPI build every route's request handling now rather than on the first request that reaches it.
+
+    FastAPI (0.16x) builds the dependency and parameter handling of an included router's
+    routes when a request first goes through it: about a second of CPU for this app, paid by
+    whichever request comes first (a portfolio ledger's "first request" was a fifth that).
+    Routers without that step (older FastAPI) have nothing to prepare.
+    """
+    for route in routes:
+        for build in ("effective_candidates", "effective_low_priority_routes"):
+            built = getattr(route, build, None)
+            if callable(built):
+                prepare_routes([r for r in built() if r is not route])
+
+
 def operation_id(route: APIRoute) -> str:
     """A route's OpenAPI operationId: its function name in camelCase (``get_site_carbon`` -> ``getSiteCarbon``),
     so generated clients get names a person would choose; tests/api/test_operation_ids.py keeps them unique."""
@@ -132,6 +147,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
         ensure_admin_key(sessions, settings.api.admin_key)
+        if options.prepare_routes:
+            prepare_routes(app_.router.routes)
         if options.freeze_gc:
             gc.collect()
             gc.freeze()
