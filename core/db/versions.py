@@ -10,7 +10,8 @@ Three counters (``change_counters``) and one row per site and home month of read
   changes whenever readings land in one of them.
 
 The relational counters are bumped by session events installed on every session factory
-(``watch``), in the same transaction as the change: no writer can forget them. Readings
+(``watch``), in the same transaction as the change, just before it commits: no writer can
+forget them. Readings
 are bumped after the store write has returned (``VersionedStore``), once per batch: a
 reader that takes the versions first and then reads the store can only see newer data
 than its versions say, never older, so an answer kept under those versions is never
@@ -109,26 +110,51 @@ def bump(connection: Connection, names: Iterable[str]) -> int | None:
     return value
 
 
-def _scopes_of_flush(session: Session, _context: UOWTransaction) -> None:
-    names = {_SCOPE_OF_TABLE.get(getattr(type(o), "__tablename__", "")) for o in (*session.new, *session.dirty, *session.deleted)}
-    names.discard(None)
-    if names:
-        bump(session.connection(), names)  # type: ignore[arg-type]
+_TOUCHED = "kilowatch.touched_counters"
 
 
-def _scopes_of_statement(state: ORMExecuteState) -> None:
-    if not (state.is_insert or state.is_update or state.is_delete):
-        return
-    table = getattr(state.statement, "table", None)
-    name = _SCOPE_OF_TABLE.get(getattr(table, "name", ""))
-    if name is not None:
-        bump(state.session.connection(), [name])
+def _touched(session: Session) -> set[str]:
+    return session.info.setdefault(_TOUCHED, set())
+
+
+def _note_flush(session: Session, _context: UOWTransaction) -> None:
+    touched = {
+        _SCOPE_OF_TABLE.get(getattr(type(o), "__tablename__", "")) for o in (*session.new, *session.dirty, *session.deleted)
+    }
+    touched.discard(None)
+    _touched(session).update(touched)  # type: ignore[arg-type]
+
+
+def _note_statement(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        name = _SCOPE_OF_TABLE.get(getattr(getattr(state.statement, "table", None), "name", ""))
+        if name is not None:
+            _touched(state.session).add(name)
+
+
+def _bump_at_commit(session: Session) -> None:
+    # Flush what is pending first (commit would flush after this hook), so its tables are noted.
+    session.flush()
+    touched = session.info.pop(_TOUCHED, None)
+    if touched:
+        bump(session.connection(), touched)
+
+
+def _forget(session: Session, *_args) -> None:
+    session.info.pop(_TOUCHED, None)
 
 
 def watch(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
-    """Bump the counters in the same transaction as every change the sessions make (ORM or bulk statements)."""
-    event.listen(sessions, "after_flush", _scopes_of_flush)
-    event.listen(sessions, "do_orm_execute", _scopes_of_statement)
+    """Bump the counters of the tables a transaction changed (ORM or bulk statements), just before it commits.
+
+    At commit rather than at the change: a counter's row is locked from its bump to the
+    commit, so bumping at the first flush would make every other writer of that kind wait
+    for the whole transaction (a detector's scan of a site).
+    """
+    event.listen(sessions, "after_flush", _note_flush)
+    event.listen(sessions, "do_orm_execute", _note_statement)
+    event.listen(sessions, "before_commit", _bump_at_commit)
+    event.listen(sessions, "after_rollback", _forget)
     return sessions
 
 

@@ -134,3 +134,18 @@ def test_a_bump_that_fails_is_retried_with_the_next_write(sessions, tmp_path, mo
 
     with sessions() as session:
         assert set(versions.reading_versions(session)) == {("sz-01", month_of(JUNE)), ("sz-01", month_of(JULY))}
+
+
+def test_counters_move_at_commit_not_at_the_first_flush(sessions):
+    """A counter's row stays unlocked while the transaction works (a detector's site scan), so other writers do not wait."""
+    with sessions() as session:
+        upsert_site(session, SITE, METERS)
+        session.commit()
+    before = _counters(sessions)
+    with sessions() as session:
+        session.add(_alert(1_700_000_000))
+        session.flush()
+        assert _counters(sessions) == before  # another session, meanwhile: not bumped yet (and not blocked)
+        session.commit()
+
+    assert _counters(sessions)[1] > before[1]
