@@ -149,3 +149,17 @@ def test_counters_move_at_commit_not_at_the_first_flush(sessions):
         session.commit()
 
     assert _counters(sessions)[1] > before[1]
+
+
+def test_the_store_of_a_writing_command_bumps_the_versions_in_its_database(tmp_path):
+    """What ``kilowatch ingest`` (every writer process) and ``kilowatch history`` write through."""
+    from core.settings import Settings
+    from kilowatch.wiring import open_database, open_writable_series
+
+    settings = Settings(data_dir=tmp_path)
+    store = open_writable_series(settings)
+    store.write([_point(JUNE)])
+    store.close()
+
+    with open_database(settings)() as session:
+        assert set(versions.reading_versions(session)) == {("sz-01", month_of(JUNE))}
