@@ -6,7 +6,8 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+import re
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from api.nul_guard import NulGuardMiddleware
 from api.openapi_doc import install_openapi
 from api.options import ApiOptions
 from api.problems import install_problem_handlers
+from api.response_cache import ResponseCache, ResponseCacheMiddleware
 from api.rollup_keeper import LOCK_NAME, RollupKeeper
 from api.routes import (
     alert_actions,
@@ -102,6 +104,30 @@ _API_ROUTERS = (
 )
 
 
+_CACHED_PATHS = (f"{API_PREFIX}/alerts", f"{API_PREFIX}/carbon")
+_SITE_CARBON = re.compile(rf"{API_PREFIX}/sites/[^/]+/carbon")
+
+
+def cached_path(path: str) -> bool:
+    """Paths whose routes keep answers in the response cache (the alert list, carbon ledgers)."""
+    return path in _CACHED_PATHS or _SITE_CARBON.fullmatch(path) is not None
+
+
+def prepare_routes(routes: Sequence[object]) -> None:
+    """Have FastAPI build every route's request handling now rather than on the first request that reaches it.
+
+    FastAPI (0.16x) builds the dependency and parameter handling of an included router's
+    routes when a request first goes through it: about a second of CPU for this app, paid by
+    whichever request comes first (a portfolio ledger's "first request" was a fifth that).
+    Routers without that step (older FastAPI) have nothing to prepare.
+    """
+    for route in routes:
+        for build in ("effective_candidates", "effective_low_priority_routes"):
+            built = getattr(route, build, None)
+            if callable(built):
+                prepare_routes([r for r in built() if r is not route])
+
+
 def operation_id(route: APIRoute) -> str:
     """A route's OpenAPI operationId: its function name in camelCase (``get_site_carbon`` -> ``getSiteCarbon``),
     so generated clients get names a person would choose; tests/api/test_operation_ids.py keeps them unique."""
@@ -121,6 +147,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app_: FastAPI) -> AsyncIterator[None]:
         ensure_admin_key(sessions, settings.api.admin_key)
+        if options.prepare_routes:
+            prepare_routes(app_.router.routes)
         if options.freeze_gc:
             gc.collect()
             gc.freeze()
@@ -142,6 +170,7 @@ def create_app(
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             outbox.close()
+            app_.state.response_cache.close()
 
     app = FastAPI(
         title="kilowatch API",
@@ -167,10 +196,15 @@ def create_app(
     app.state.sign_in_limiter = SignInLimiter(options.sign_in_window_s, sign_ins)
     app.state.open_streams = OpenStreams()
     app.state.key_cache = KeyCache(options.key_cache_s)
+    app.state.response_cache = ResponseCache(
+        getattr(sessions, "kw", {}).get("bind"), options.response_cache_entries, options.response_cache_max_age_s
+    )
 
     install_problem_handlers(app)
     # Innermost: a request holding NUL is refused (and still counted by the access log).
     app.add_middleware(NulGuardMiddleware)
+    # Inside admission (a hit reads the versions on a connection), before routing.
+    app.add_middleware(ResponseCacheMiddleware, cache=app.state.response_cache, keys=app.state.key_cache, paths=cached_path)
     app.add_middleware(AdmissionMiddleware, limit=pool_capacity(sessions))
     app.add_middleware(AccessMiddleware, metrics=app.state.metrics)
     # Added last, so it runs first: an oversized body is refused before anything reads it.

@@ -49,6 +49,8 @@ class ApiOptions:
     webhook_allow_private: bool = _setting("webhook_allow_private")
     public_url: str = _setting("public_url")
     rollup_keep_s: float = _setting("rollup_keep_s")
+    response_cache_entries: int = _setting("response_cache_entries")
+    response_cache_max_age_s: float = _setting("response_cache_max_age_s")
 
     # -- not configured: fixed here, changed only by tests ------------------------------
     #: Comment lines keep idle streams alive through proxies that close quiet connections.
@@ -76,11 +78,14 @@ class ApiOptions:
     #: a portfolio request allocates enough to trigger full collections, which otherwise walk
     #: every module, schema and cached meter each time (tens of ms at p99). For the served process.
     freeze_gc: bool = False
+    #: Build every route's request handling at start-up (``api.app.prepare_routes``, ~1 s of CPU)
+    #: instead of in the first request through each router. For the served process; tests skip it.
+    prepare_routes: bool = False
 
     @classmethod
     def from_settings(cls, api: ApiSettings) -> ApiOptions:
         """The options the configured settings ask for; the rest keep their defaults."""
-        return cls(**{name: getattr(api, name) for name in CONFIGURED}, freeze_gc=True)
+        return cls(**{name: getattr(api, name) for name in CONFIGURED}, freeze_gc=True, prepare_routes=True)
 
 
 #: The options ``from_settings`` takes from ``ApiSettings``: all of its fields but the server's.

@@ -3,7 +3,8 @@
 InfluxDB 1.x keeps per-site day and month documents that readers recompute when a late
 point marked their day dirty, or when they were never built (a backfill, an upgrade): the
 first carbon request after that could take a minute. The API process calls the store's
-``keep_rollups`` over the recent past every few minutes instead. Stores without rollups
+``keep_rollups`` over the recent past every few minutes instead, and over one older month
+each round (``HISTORY_MONTHS`` back, then again), so a month nobody read yet is built too. Stores without rollups
 to keep (the embedded store keeps its own at write time) need nothing.
 
 With several API workers (``kilowatch serve --workers N``) exactly one keeps the rollups:
@@ -21,6 +22,7 @@ import os
 import time
 from pathlib import Path
 
+from core.calendar import day_of, month_of
 from core.store.base import KeepsRollups, SeriesStore, StoreError
 from core.timebase import DAY
 
@@ -28,6 +30,11 @@ log = logging.getLogger(__name__)
 
 #: Days back the keeper looks: a month's documents and the days before it.
 KEEP_DAYS = 40
+#: Whole months before those days that the keeper also builds, one more each round (then
+#: again from the newest): a month never read (a backfill, an upgrade) would otherwise cost
+#: its first reader the recompute from raw points (about a minute for 3,000 sites). 24 months
+#: take 24 rounds (2 hours at the default 300 s); each round reads one month of raw points.
+HISTORY_MONTHS = 24
 LOCK_NAME = "rollup-keeper.lock"
 
 
@@ -79,6 +86,8 @@ class RollupKeeper:
         #: None: no other process can share this store's upkeep (tests, one-off apps); keep always.
         self.lock = KeeperLock(lock_path) if lock_path is not None else None
         self.runs = 0
+        #: How many months before the recent past the next round builds (1 .. HISTORY_MONTHS).
+        self._older = 1
 
     @property
     def needed(self) -> bool:
@@ -102,7 +111,13 @@ class RollupKeeper:
         end = int(time.time() if now is None else now)
         if not isinstance(self.store, KeepsRollups):
             raise TypeError(f"{type(self.store).__name__} keeps its own rollups: no keeper needed")
-        self.store.keep_rollups(start=end - KEEP_DAYS * DAY, end=end)
+        recent = end - KEEP_DAYS * DAY
+        self.store.keep_rollups(start=recent, end=end)
+        older_end = month_of(day_of(recent))
+        for _ in range(self._older - 1):
+            older_end = month_of(older_end - DAY)
+        self.store.keep_rollups(start=month_of(older_end - DAY), end=older_end)
+        self._older = self._older % HISTORY_MONTHS + 1
         self.runs += 1
 
     async def run(self) -> None:

@@ -202,9 +202,10 @@ def _write_loop(settings_env: dict[str, str], rate: int | None, sites: int, stop
     """Readings of the portfolio's meters inside the measured month and of site 0's year (or now), as ingest flushes them."""
     os.environ.update(settings_env)
     from core.settings import Settings
-    from kilowatch.wiring import open_series
+    from kilowatch.wiring import open_writable_series
 
-    store = open_series(Settings())
+    # As ingest writes: each batch stamps the reading versions, so the API's kept answers end.
+    store = open_writable_series(Settings())
     rng = random.Random(3)
     meters = [(s, m) for n in range(sites + 1) for s, ms in [site(n)] for m in ms]
     # New minutes (not on the prepared grid) spread over the measured ranges: the writer

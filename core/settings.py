@@ -183,6 +183,12 @@ class ApiSettings(_Section):
     public_url: str = ""
     #: Seconds between rounds of keeping InfluxDB 1.x carbon rollups (one worker does it); 0: never.
     rollup_keep_s: float = 300.0
+    #: Answers of the alert list and carbon ledgers kept per worker until their data changes
+    #: (``api.response_cache``); 0 keeps none. More keeps more callers' and ranges' answers, in memory.
+    response_cache_entries: int = Field(default=512, ge=0)
+    #: No kept answer is served longer than this after it was computed: the staleness bound
+    #: should a data version bump be lost (the database away while ingest wrote).
+    response_cache_max_age_s: float = Field(default=600.0, gt=0)
 
     @field_validator("admin_key")
     @classmethod

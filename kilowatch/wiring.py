@@ -7,6 +7,7 @@ import logging
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db.session import create_db_engine, migrate, session_factory
+from core.db.versions import VersionedStore
 from core.settings import Settings
 from core.store import SeriesStore, open_store
 from core.store.influx_http import redacted
@@ -21,10 +22,16 @@ def open_database(settings: Settings) -> sessionmaker[Session]:
     return session_factory(engine)
 
 
-def open_series(settings: Settings) -> SeriesStore:
+def open_series(settings: Settings, sessions: sessionmaker[Session] | None = None) -> SeriesStore:
+    """The configured store; with ``sessions``, its writes bump the reading versions the API's answers are kept by."""
     store = open_store(settings.store, settings.data_dir)
     log.info("time-series store: %s", settings.store.backend)
-    return store
+    return store if sessions is None else VersionedStore(store, sessions)
+
+
+def open_writable_series(settings: Settings) -> SeriesStore:
+    """The store for a process that writes readings (ingest, imports): versioned in the configured database."""
+    return open_series(settings, open_database(settings))
 
 
 def describe_database(settings: Settings) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from sqlalchemy import ColumnElement, Select, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
@@ -16,6 +16,7 @@ from api.schemas.common import Instant, epoch_of, problem_responses
 from api.security import Principal
 from api.workflow import history
 from core.db.tables import AlertRecord, MeterRecord
+from core.db.versions import ALERTS, REGISTRY, Needs
 from core.severity import FLOORS, HOUR
 
 router = APIRouter(prefix="/alerts", tags=["alerts"], responses=problem_responses(401, 422))
@@ -78,8 +79,21 @@ def _in_range(query: Select, since_ts: int | None, start_ts: int | None, end_ts:
     return query
 
 
+def _by_snooze(query: Select, snoozed: bool | None, now: int) -> Select:
+    """``query`` narrowed to alerts snoozed at ``now`` (``True``), awake (``False``) or both (``None``)."""
+    if snoozed is None:
+        return query
+    awake = or_(AlertRecord.snoozed_until.is_(None), AlertRecord.snoozed_until <= now)
+    return query.where(awake if snoozed is False else AlertRecord.snoozed_until > now)
+
+
+#: An alert page shows alerts and their meters' names.
+_LIST_NEEDS = Needs((ALERTS, REGISTRY))
+
+
 @router.get("", summary="List alerts", response_model=AlertsPublic)
 def list_alerts(
+    request: Request,
     session: SessionDep,
     key: CurrentKey,
     site_id: Annotated[str | None, Query(max_length=64, description="Only this site.", examples=["sh-xuhui-01"])] = None,
@@ -114,41 +128,49 @@ def list_alerts(
     `start` and `end` keep the episodes that overlap that range; `updated_since` keeps the
     alerts whose `updated_at` is at or after it.
     """
-    # An `end` not after `start` is an empty range: nothing overlaps it, so the page is empty
-    # (as the dead-letter list does), not a 422 the schema could not announce.
-    since_ts, start_ts, end_ts = epoch_of(updated_since), epoch_of(start), epoch_of(end)
-    query = _in_range(in_scope(select(AlertRecord), key), since_ts, start_ts, end_ts)
-    if site_id is not None:
-        query = query.where(AlertRecord.site_id == site_id)
-    if status:
-        query = query.where(AlertRecord.status.in_([s.value for s in status]))
-    if severity:
-        query = query.where(_severity_sql().in_([s.value for s in severity]))
-    if category is not None:
-        query = query.where(AlertRecord.category == category)
-    if kind is not None:
-        query = query.where(AlertRecord.kind == kind)
-    if assignee is not None:
-        query = query.where(AlertRecord.assignee == assignee)
-    if snoozed is not None:
-        now = int(time.time())
-        awake = or_(AlertRecord.snoozed_until.is_(None), AlertRecord.snoozed_until <= now)
-        query = query.where(awake if snoozed is False else AlertRecord.snoozed_until > now)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    # The page's ids first, from the filters' index alone, then only those rows with their
-    # meter's name: sorting every matching row with all its columns and the meters join
-    # (10,000 open alerts) cost 25-70 ms; picking ids is a top-50 sort of index entries.
-    # Plain rows of the listed columns (not the explanation): the inbox is read far more often
-    # than alerts change, and ORM objects cost more than the query.
-    ids = query.with_only_columns(AlertRecord.id).order_by(*_ORDER[sort]).limit(limit).offset(offset).subquery()
-    page = (
-        select(*_LISTED)
-        .join(ids, ids.c.id == AlertRecord.id)
-        .outerjoin(MeterRecord, MeterRecord.meter_id == AlertRecord.meter_id)
-        .order_by(*_ORDER[sort])
-    )
-    rows = session.connection().execute(page).all()
-    return json_response(AlertsPublic(data=[AlertPublic.of(r) for r in rows], total=total, limit=limit, offset=offset))
+    now = int(time.time())
+
+    def compute() -> Response:
+        # An `end` not after `start` is an empty range: nothing overlaps it, so the page is empty
+        # (as the dead-letter list does), not a 422 the schema could not announce.
+        since_ts, start_ts, end_ts = epoch_of(updated_since), epoch_of(start), epoch_of(end)
+        query = _in_range(in_scope(select(AlertRecord), key), since_ts, start_ts, end_ts)
+        if site_id is not None:
+            query = query.where(AlertRecord.site_id == site_id)
+        if status:
+            query = query.where(AlertRecord.status.in_([s.value for s in status]))
+        if severity:
+            query = query.where(_severity_sql().in_([s.value for s in severity]))
+        if category is not None:
+            query = query.where(AlertRecord.category == category)
+        if kind is not None:
+            query = query.where(AlertRecord.kind == kind)
+        if assignee is not None:
+            query = query.where(AlertRecord.assignee == assignee)
+        query = _by_snooze(query, snoozed, now)
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        # The page's ids first, from the filters' index alone, then only those rows with their
+        # meter's name: sorting every matching row with all its columns and the meters join
+        # (10,000 open alerts) cost 25-70 ms; picking ids is a top-50 sort of index entries.
+        # Plain rows of the listed columns (not the explanation): the inbox is read far more often
+        # than alerts change, and ORM objects cost more than the query.
+        ids = query.with_only_columns(AlertRecord.id).order_by(*_ORDER[sort]).limit(limit).offset(offset).subquery()
+        page = (
+            select(*_LISTED)
+            .join(ids, ids.c.id == AlertRecord.id)
+            .outerjoin(MeterRecord, MeterRecord.meter_id == AlertRecord.meter_id)
+            .order_by(*_ORDER[sort])
+        )
+        rows = session.connection().execute(page).all()
+        return json_response(AlertsPublic(data=[AlertPublic.of(r) for r in rows], total=total, limit=limit, offset=offset))
+
+    def wakes() -> float | None:
+        # Which alerts are snoozed changes with the clock alone: keep the page until the next snooze ends.
+        if snoozed is None:
+            return None
+        return session.scalar(select(func.min(AlertRecord.snoozed_until)).where(AlertRecord.snoozed_until > now))
+
+    return request.app.state.response_cache.answer(request, key, session, _LIST_NEEDS, compute, wakes)
 
 
 @router.get("/{alert_id}", summary="Get an alert", response_model=AlertDetailPublic, responses=problem_responses(404))

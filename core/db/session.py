@@ -14,6 +14,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from core.db import versions
+
 #: Alembic scripts, shipped as package data next to this module.
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # Any constant works; it only has to be the same in every kilowatch process.
@@ -54,7 +56,8 @@ def create_db_engine(url: str) -> Engine:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    """Sessions on ``engine`` whose changes bump the change counters they touch (``core.db.versions``)."""
+    return versions.watch(sessionmaker(engine, expire_on_commit=False))
 
 
 def alembic_config(url: str | None = None) -> Config:

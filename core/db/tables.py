@@ -371,3 +371,30 @@ class WeatherRecord(Base):
     temp_c: Mapped[float] = mapped_column(Float)
     #: mqtt | csv: where the value came from (the API shows it).
     source: Mapped[str] = mapped_column(String(8), default="mqtt")
+
+
+class ChangeCounterRecord(Base):
+    """A counter bumped by every change of one kind: ``registry`` (sites, meters, green
+    instruments), ``alerts``, and ``readings`` (the sequence ``SiteMonthVersionRecord`` draws from).
+
+    The API keeps answers while the counters they were computed at stand (``core.db.versions``)."""
+
+    __tablename__ = "change_counters"
+
+    name: Mapped[str] = mapped_column(String(16), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class SiteMonthVersionRecord(Base):
+    """When readings of a site last landed in a home month: the ``readings`` counter then.
+
+    One global sequence, so the largest version over any set of rows changes whenever one
+    of them does."""
+
+    __tablename__ = "site_month_versions"
+    __table_args__ = (Index("ix_site_month_versions_month", "month"),)
+
+    site_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: Home midnight starting the month (``core.calendar.month_of``).
+    month: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

@@ -191,7 +191,7 @@ def import_(
         task = progress.add_task(f"reading {file.name}", total=file.stat().st_size)
         parsed = read_csv(file, ZoneInfo(tz), progress, task)
     sessions = open_database(settings)
-    store = open_series(settings)
+    store = open_series(settings, sessions)
     with sessions.begin() as session:
         known = _known_meters(session, parsed, site, category, tz)
     accepted = 0

@@ -37,7 +37,7 @@ def ingest(
     from ingest import IngestWorker
     from ingest.worker import WorkerOptions
     from kilowatch.runtime import stop_on_signals
-    from kilowatch.wiring import open_database, open_series
+    from kilowatch.wiring import open_database, open_series, open_writable_series
 
     settings = settings_from(
         ctx, mqtt={"host": host, "port": mqtt_port}, ingest={"metrics_host": metrics_host, "writers": writers}
@@ -53,7 +53,8 @@ def ingest(
     )
     worker: IngestWorker
     if settings.ingest.writers == 1:
-        worker = IngestWorker(settings.mqtt, settings.ingest, open_series(settings), open_database(settings), **options)
+        sessions = open_database(settings)
+        worker = IngestWorker(settings.mqtt, settings.ingest, open_series(settings, sessions), sessions, **options)
     else:
         from ingest.process_worker import ProcessWorker
         from kilowatch.logs import setup_logging
@@ -62,7 +63,7 @@ def ingest(
         worker = ProcessWorker(
             settings.mqtt,
             settings.ingest,
-            partial(open_series, settings),
+            partial(open_writable_series, settings),
             partial(open_database, settings),
             writers=settings.ingest.writers,
             setup_logging=partial(setup_logging, settings.log_level),

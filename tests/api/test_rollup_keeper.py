@@ -8,12 +8,13 @@ from dataclasses import replace
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.rollup_keeper import KEEP_DAYS, RollupKeeper
+from api.rollup_keeper import HISTORY_MONTHS, KEEP_DAYS, RollupKeeper
 from core.domain import EnergyPoint
 from core.settings import StoreSettings
 from core.store import line_protocol as lp
 from core.store.influx_v1 import InfluxV1Store
 from tests.api.conftest import QUIET
+from tests.carbon.ledgers import local
 from tests.support import wait_for
 
 DAY = 86400
@@ -53,4 +54,24 @@ def test_the_keeper_looks_back_over_the_recent_past():
             asked.append((start, end))
 
     RollupKeeper(Store(), 1.0).keep_once(now=1_800_000_000)
-    assert asked == [(1_800_000_000 - KEEP_DAYS * DAY, 1_800_000_000)]
+    assert asked[0] == (1_800_000_000 - KEEP_DAYS * DAY, 1_800_000_000)
+
+
+def test_the_keeper_builds_one_older_month_a_round_back_to_its_history_then_again():
+    asked = []
+
+    class Store:
+        def keep_rollups(self, *, start, end):
+            asked.append((start, end))
+
+    keeper, now = RollupKeeper(Store(), 1.0), local(2027, 3, 15)  # the recent past starts in February
+    for _ in range(HISTORY_MONTHS + 1):
+        keeper.keep_once(now=now)
+
+    older = asked[1::2]
+    assert older[:3] == [
+        (local(2027, 1, 1), local(2027, 2, 1)),
+        (local(2026, 12, 1), local(2027, 1, 1)),
+        (local(2026, 11, 1), local(2026, 12, 1)),
+    ]
+    assert older[HISTORY_MONTHS - 1][0] == local(2025, 2, 1) and older[HISTORY_MONTHS] == older[0]
