@@ -36,18 +36,31 @@ def test_each_category_has_one_vote_and_an_even_split_takes_the_wider_span() -> 
     assert daily_spans(day([(10, 21)] * 3 + [(9, 21)] * 2), kinds) == [(9, 21)]
 
 
-def test_a_learnt_office_is_open_in_its_last_hour() -> None:
-    days, hours = 28, 24 * 28
+def office(doors_by_day, days: int = 28):
+    """Four lifts up 7-20 every working day, two lobby lights and two HVAC units on the doors' span."""
     kinds = [C.ELEVATOR] * 4 + [C.LOBBY_LIGHTING] * 2 + [C.PUBLIC_HVAC] * 2
     meters = [Meter(f"m{i}", "s", c, 10.0) for i, c in enumerate(kinds)]
     workday = np.repeat([(d % 7) < 5 for d in range(days)], 24)
-    one = day([(7, 20)] * 4 + [(8, 21)] * 4)[0]
-    kwh = np.where(workday[:, None], np.tile(one, (days, 1)), 0.1)
-    kwh = kwh * (1 + 0.03 * np.random.default_rng(0).standard_normal(kwh.shape))
+    kwh = np.concatenate([day([(7, 20)] * 4 + [doors_by_day(d)] * 4)[0] for d in range(days)])
+    kwh = np.where(workday[:, None], kwh, 0.1) * (1 + 0.03 * np.random.default_rng(0).standard_normal(kwh.shape))
     hour, ordinal = np.tile(np.arange(24), days), np.repeat(FIRST + np.arange(days), 24)
-    learned = learn(PRIOR, 3600 * np.arange(hours), kwh, meters, hour, ordinal, workday)
+    return 3600 * np.arange(24 * days), kwh, meters, hour, ordinal, workday
+
+
+def test_a_learnt_office_is_open_in_its_last_hour() -> None:
+    ts, kwh, meters, hour, ordinal, workday = office(lambda d: (8, 21))
+    learned = learn(PRIOR, ts, kwh, meters, hour, ordinal, workday)
     assert [(c.initial, c.after) for c in learned.changes] == [(True, (8, 21))]
     assert learned.is_open(hour, workday, ordinal)[24 * 3 + 20] == 1.0
+
+
+def test_doors_closing_later_are_believed_in_two_days_though_the_lifts_keep_their_hours() -> None:
+    # The same office closing at 23:00 from day 14 (a Monday): lights and HVAC up to 23:00, the
+    # lifts still quiet after 20:00. Over all eight followers the days split four against four.
+    ts, kwh, meters, hour, ordinal, workday = office(lambda d: (8, 21) if d < 14 else (8, 23))
+    learned = learn(PRIOR, ts, kwh, meters, hour, ordinal, workday)
+    assert [(c.ordinal, c.after) for c in learned.changes if not c.initial] == [(FIRST + 14, (8, 23))]
+    assert learned.believed_since == 16 * 86400
 
 
 def test_without_door_followers_the_median_over_all_still_decides() -> None:
