@@ -2,7 +2,8 @@
 
 The declared (or typical) opening hours are only a prior. Every day, each meter that follows
 occupancy (HVAC, lobby lights, lifts, compressors) shows a span of hours above the middle of
-its own daily range. A site's day has a span when most of these meters agree on it; a run of
+its own daily range. A site's day has a span when most of these meters agree on it (the
+door followers first, lifts aside: they follow the people, not the doors); a run of
 ``CONFIRM_DAYS`` days of one day kind agreeing on a span that differs from the one in force
 is a schedule change, in force from the first of those days (days of both kinds count
 together at a site whose prior hours are the same every day). One meter running all night is
