@@ -82,8 +82,13 @@ def _window(kind: str, site: Site, day: date, rng: np.random.Generator, hours: S
         opens, closes = closing
         return hour(closes + rng.uniform(0.25, 1.0)), hour(24 + opens - rng.uniform(0.0, 1.0))
     if kind == W.ELEVATOR_IDLE:
-        # A lift or escalator kept out of standby after service, for a few nights.
-        return hour(closing[1] + rng.uniform(0.0, 1.0)), hour(24 * rng.uniform(1.0, 5.0))
+        # A lift or escalator kept out of standby after service, for a few nights. A site that
+        # closes near midnight can draw an end before the start: it then runs a night longer
+        # (same draws, so every other event of the seed stays where it was).
+        start, end = hour(closing[1] + rng.uniform(0.0, 1.0)), hour(24 * rng.uniform(1.0, 5.0))
+        while end <= start:
+            end += DAY
+        return start, end
     if kind == W.COMPRESSED_AIR_LEAK:
         # A fitting fails during a shift; the leak bleeds until the next maintenance round.
         start = hour(rng.uniform(8.0, 18.0))

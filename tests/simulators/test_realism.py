@@ -9,7 +9,7 @@ import pytest
 from core.domain import SiteType
 from simulators import build_portfolio, generate, plan_scenarios
 from simulators.context import SiteTable
-from simulators.realism import Realism, random_hours, widened_hours
+from simulators.realism import Realism, SiteHours, random_hours, widened_hours
 from simulators.schedules import OPENING_HOURS
 from simulators.weather import FrontWeather
 from tests.simulators.common import DAY, JUNE_1, STEP
@@ -142,3 +142,19 @@ def test_after_hours_waste_starts_after_the_sites_own_closing_hour() -> None:
         closes = hours[e.site_id].at(e.start)["workday"][1]
         local_hour = ((e.start - JUNE_1) % DAY) / 3600
         assert (local_hour - closes) % 24 >= 0.5 - 1e-9 and (local_hour - closes) % 24 <= 2.0 + 1e-9
+
+
+def test_idle_lifts_at_a_site_closing_near_midnight_end_after_they_start() -> None:
+    # Realistic seed 99 at 8 weeks drew an idle lift ending before it started (closing 23:30 plus
+    # up to an hour, against an end at 24-120 h) and the generator refused the whole plan.
+    late = {s.site_id: SiteHours(periods=((0, {"workday": (8.0, 23.9), "weekend": (8.0, 23.9)}),)) for s in PORTFOLIO.sites}
+    events = [
+        e
+        for seed in range(12)
+        for e in plan_scenarios(
+            PORTFOLIO, JUNE_1, JUNE_1 + 3 * WEEK, mix={"elevator_idle": 4.0}, faults={}, seed=seed, hours=late
+        )
+    ]
+    assert len(events) > 20
+    assert all(e.end > e.start for e in events)
+    generate(PORTFOLIO, JUNE_1, JUNE_1 + 3 * WEEK, waste=events[:5], step_s=STEP)  # accepted
