@@ -137,40 +137,7 @@ class AlertBook:
             if self.policy.explains(finding, meter):
                 self.counts.unchanged += 1
                 continue
-            same = self.policy.same_kind(finding, [r for r in meter if r.kind == finding.kind], meter)
-            row = next((r for r in same if r.started_at == finding.started_at), None)
-            row = row or next(
-                (r for r in same if r.id not in matched and not _watching(r) and _overlaps(r, finding, self.slack_s)), None
-            )
-            # An overlapping alert of another kind, where the policy calls it the same episode.
-            row = row or next(
-                (
-                    r
-                    for r in meter
-                    if r.id not in matched
-                    and not _watching(r)
-                    and self.policy.crosses_kind(r, finding)
-                    and _overlaps(r, finding, 0)
-                ),
-                None,
-            )
-            if row is None:
-                row = next(
-                    (
-                        r
-                        for r in same
-                        if _watching(r)
-                        and r.id not in matched
-                        and _resolved_at(r) <= finding.ended_at
-                        and finding.started_at <= _resolved_at(r) + self.verify_s
-                    ),
-                    None,
-                )
-            if row is None:
-                # An alert the scan did not load may hold the very key (meter, kind, start).
-                row = self._holder(finding.meter_id, finding.kind, finding.started_at)
-                if row is not None and row not in rows:
-                    rows.append(row)
+            row = self._match(finding, meter, matched, rows)
             if row is None:
                 if suppressed(finding):
                     self.counts.suppressed += 1
@@ -193,6 +160,43 @@ class AlertBook:
             elif _watching(row) and row.id not in matched and row.meter_id in scored:
                 self._verify(row, data_end)
         return self.counts
+
+    def _match(
+        self, finding: Finding, meter: list[AlertRecord], matched: set[int], rows: list[AlertRecord]
+    ) -> AlertRecord | None:
+        """The alert ``finding`` continues, if any: same start, an overlap, the same episode by policy, a watched fix."""
+        same = self.policy.same_kind(finding, [r for r in meter if r.kind == finding.kind], meter)
+        row = next((r for r in same if r.started_at == finding.started_at), None)
+        row = row or next(
+            (r for r in same if r.id not in matched and not _watching(r) and _overlaps(r, finding, self.slack_s)), None
+        )
+        # An overlapping alert of another kind, where the policy calls it the same episode.
+        row = row or next(
+            (
+                r
+                for r in meter
+                if r.id not in matched and not _watching(r) and self.policy.crosses_kind(r, finding) and _overlaps(r, finding, 0)
+            ),
+            None,
+        )
+        if row is None:
+            row = next(
+                (
+                    r
+                    for r in same
+                    if _watching(r)
+                    and r.id not in matched
+                    and _resolved_at(r) <= finding.ended_at
+                    and finding.started_at <= _resolved_at(r) + self.verify_s
+                ),
+                None,
+            )
+        if row is None:
+            # An alert the scan did not load may hold the very key (meter, kind, start).
+            row = self._holder(finding.meter_id, finding.kind, finding.started_at)
+            if row is not None and row not in rows:
+                rows.append(row)
+        return row
 
     def _open(self, finding: Finding) -> AlertRecord:
         row = AlertRecord(
@@ -221,11 +225,11 @@ class AlertBook:
         self.counts.opened += 1
         return row
 
-    def _apply(self, row: AlertRecord, finding: Finding) -> None:
+    def _continues(self, row: AlertRecord, finding: Finding) -> bool:
+        """Whether ``finding`` adds to ``row``; a watched fix that it outlasts is reopened."""
         if _watching(row):
             if finding.ended_at <= _resolved_at(row) + HOUR:
-                self.counts.unchanged += 1  # the episode as it was before the fix: history
-                return
+                return False  # the episode as it was before the fix: history
             row.status = AlertStatus.OPEN
             row.reopened = (row.reopened or 0) + 1
             row.verification = Verification.FAILED
@@ -239,8 +243,13 @@ class AlertBook:
                 seen_until=finding.ended_at,
             )
             self.counts.reopened += 1
-        elif not row.ongoing and finding.ended_at <= row.ended_at:
-            self.counts.unchanged += 1  # frozen history, seen again by an overlapping scan
+            return True
+        # Frozen history, seen again by an overlapping scan, adds nothing.
+        return row.ongoing or finding.ended_at > row.ended_at
+
+    def _apply(self, row: AlertRecord, finding: Finding) -> None:
+        if not self._continues(row, finding):
+            self.counts.unchanged += 1
             return
         before = SEVERITY_RANK.get(row.severity, 0)
         was_ongoing = row.ongoing

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.creep import BaseLoadCreep
+from core.domain import Meter
+from models.creep import BaseLoadCreep, Creep
 from models.detector import SiteView
 from models.features import OPEN_COL, WORKDAY_COL
 from models.findings import Finding
@@ -47,29 +48,8 @@ class CreepCheck:
         for k in np.flatnonzero(self.creep.candidates(base, rated, reference)).tolist():
             j = cols[k]
             meter = meters[j]
-            drift = np.zeros(base.shape[0])
-            if meter.category in HVAC:
-                # What the baseline knows moves an HVAC base load too (the season's cooling need
-                # at night): only the rise beyond the baseline's own drift can be a creep. Pumps
-                # and compressors do not follow the weather; a baseline fitted over their creep
-                # would read the creep as the season warming and take it off.
-                expected = np.clip(baselines[j].baseline.predict(X), 0.0, None)
-                drift = self.creep.daily_base(expected[:, None], X[:, OPEN_COL] <= 0)[1][:, 0]
-                drift = np.nan_to_num(drift - self.creep.reference(drift[:, None], kinds, ref_days[:, k : k + 1])[:, 0], nan=0.0)
-            daily = base[:, k] - drift
-            found = None
-            followed = held[k]
-            if followed is None or followed.is_level(daily, window[:, k], ref_days[:, k]):
-                # Not followed yet, or the window's lowest days are a level, not its climb.
-                found = self.creep.find(daily, offset, meter.rated_kw, window[:, k])
-                if found is not None:
-                    self._held[meter.meter_id] = HeldCreep.of(int(hours[found.start]), found, daily, window[:, k], kinds)
-            if found is None and followed is not None:
-                found = self.creep.follow(
-                    daily, offset, meter.rated_kw, reference[:, k], int(np.searchsorted(hours, followed.start_ts))
-                )
-                if found is not None:
-                    self._held[meter.meter_id] = followed
+            daily = base[:, k] - self._weather_drift(view, j, kinds, ref_days[:, k : k + 1])
+            found = self._found(meter, daily, offset, hours, kinds, held[k], (window[:, k], ref_days[:, k], reference[:, k]))
             if found is None:
                 continue
             actual = kwh[:, j]
@@ -80,3 +60,40 @@ class CreepCheck:
             # The creep explains the meter's excess since it began: no second alert for it.
             findings[:] = [f for f in findings if f.meter_id != meter.meter_id or f.ended_at <= creep.started_at]
             findings.append(creep)
+
+    def _weather_drift(self, view: SiteView, j: int, kinds: np.ndarray, ref_days: np.ndarray) -> np.ndarray:
+        """The daily base-load rise meter ``j``'s baseline itself expects (HVAC only; zeros otherwise)."""
+        X = view.features
+        if view.meters[j].category not in HVAC:
+            return np.zeros(ref_days.shape[0])
+        # What the baseline knows moves an HVAC base load too (the season's cooling need
+        # at night): only the rise beyond the baseline's own drift can be a creep. Pumps
+        # and compressors do not follow the weather; a baseline fitted over their creep
+        # would read the creep as the season warming and take it off.
+        expected = np.clip(view.baselines[j].baseline.predict(X), 0.0, None)
+        drift = self.creep.daily_base(expected[:, None], X[:, OPEN_COL] <= 0)[1][:, 0]
+        return np.nan_to_num(drift - self.creep.reference(drift[:, None], kinds, ref_days)[:, 0], nan=0.0)
+
+    def _found(
+        self,
+        meter: Meter,
+        daily: np.ndarray,
+        offset: int,
+        hours: np.ndarray,
+        kinds: np.ndarray,
+        followed: HeldCreep | None,
+        levels: tuple[np.ndarray, np.ndarray, np.ndarray],
+    ) -> Creep | None:
+        """A creep on ``meter``'s daily base load: found anew, or the one followed still there."""
+        window, ref_days, reference = levels
+        found = None
+        if followed is None or followed.is_level(daily, window, ref_days):
+            # Not followed yet, or the window's lowest days are a level, not its climb.
+            found = self.creep.find(daily, offset, meter.rated_kw, window)
+            if found is not None:
+                self._held[meter.meter_id] = HeldCreep.of(int(hours[found.start]), found, daily, window, kinds)
+        if found is None and followed is not None:
+            found = self.creep.follow(daily, offset, meter.rated_kw, reference, int(np.searchsorted(hours, followed.start_ts)))
+            if found is not None:
+                self._held[meter.meter_id] = followed
+        return found
