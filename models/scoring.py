@@ -135,8 +135,6 @@ class SiteScanner:
         # Hours of a day kind the baseline has not seen yet (a week-old meter on its first
         # Sunday) are borrowed guesses: not judged.
         actual = np.where(stack.seen(X[first:]), actual, np.nan)
-        # A meter's moved edge is not judged until training holds some of its new normal.
-        actual = np.where(_edge_unlearnt(edges, X, train, first)[:, cols], np.nan, actual)
         scores = self.detector.score(actual, expected, scale)
         # Followers up together next to the opening hours: the site was open, not left on.
         together = open_together(
@@ -145,11 +143,16 @@ class SiteScanner:
         # Hours before a meter's own score_from are context only.
         own = scan_hours[:, None] >= score_from[cols][None, :]
         scores = np.where(own, scores, np.nan)
-        out.hours, out.scores, out.expected = scan_hours, scores, expected
-        out.scored = [meters[j].meter_id for j in cols]
         candidates = hourly_candidates(scores)
         # The forest only ever lowers thresholds of meters already at 3 units: skip it when none is.
         relief = self._relief(site.site_id, stack, X, kwh[:, cols], train, scores, budget) if candidates.size else 0.0
+        # A meter's own moved edge is not judged until training holds its new normal; the site-wide
+        # reads above (followers up together, the forest) see the meter as it is.
+        unlearnt = _edge_unlearnt(edges, X, train, first)[:, cols]
+        own &= ~unlearnt
+        scores = np.where(unlearnt, np.nan, scores)
+        out.hours, out.scores, out.expected = scan_hours, scores, expected
+        out.scored = [meters[j].meter_id for j in cols]
         view = SiteView(
             terms,
             meters,
