@@ -190,3 +190,12 @@ def place(moves: list[EdgeMove], hours: np.ndarray, local_hour: np.ndarray, work
         out.moved[:, move.meter] |= cell & (ts >= move.start_ts)
         out.superseded[:, move.meter] |= cell & (ts < move.start_ts)
     return out
+
+
+def up_on_moved_edges(scores: np.ndarray, moved: np.ndarray) -> np.ndarray:
+    """``scores`` (hours x meters) for ``models.opening.open_together``, with each known hour of a
+    meter's moved edge up: the meter is on there, whether its baseline has learnt it yet or not.
+    Once learnt, its score there is low, and the site's other followers on later too (an
+    industrial park now open 7-18, its public HVAC and second chiller at 07:00) lost the meter
+    that made them "up together" and alerted."""
+    return np.where(moved & ~np.isnan(scores), np.inf, scores)

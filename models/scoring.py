@@ -26,7 +26,7 @@ from models.findings import Finding
 from models.hourly_checks import candidates as hourly_candidates
 from models.kinds import HVAC
 from models.measure import SiteTerms
-from models.meter_edges import CONFIRM_DAYS, MeterEdges, learn_edges, place
+from models.meter_edges import CONFIRM_DAYS, MeterEdges, learn_edges, place, up_on_moved_edges
 from models.multivariate import SiteResidualForest
 from models.opening import FOLLOWERS, LearnedHours, open_together
 from models.profile import ProfileBaseline
@@ -138,7 +138,9 @@ class SiteScanner:
         scores = self.detector.score(actual, expected, scale)
         # Followers up together next to the opening hours: the site was open, not left on.
         together = open_together(
-            scores, np.array([meters[j].category in FOLLOWERS for j in cols]), X[first:, OPEN_COL]
+            up_on_moved_edges(scores, edges.moved[first:][:, cols]),
+            np.array([meters[j].category in FOLLOWERS for j in cols]),
+            X[first:, OPEN_COL],
         ) | _unlearnt(learned, hours, X, train, first)
         # Hours before a meter's own score_from are context only.
         own = scan_hours[:, None] >= score_from[cols][None, :]
@@ -246,7 +248,11 @@ class SiteScanner:
             every_day = learned.prior.workday == learned.prior.other
             cached = (key, learn_edges(hours, kwh, meters, local, workday, every_day=every_day))
             self._edges[site_id] = cached
-        return place(cached[1], hours, local, workday, len(meters))
+        edges = place(cached[1], hours, local, workday, len(meters))
+        turned = learned.turned_at(hours)
+        # A move the site's own change explains (its hours turned there too) is the site's, not the meter's.
+        own = [m for m in edges.moves if not (turned[edges.moved[:, m.meter]]).all()]
+        return edges if len(own) == len(edges.moves) else place(own, hours, local, workday, len(meters))
 
     def _baselines(
         self,

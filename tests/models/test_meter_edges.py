@@ -124,3 +124,40 @@ def test_a_residential_hvac_on_new_hours_alerts_no_later_than_three_days_after(t
     late = [a for a in alerts if a.started_at >= MONDAY + (change + 3) * 86400]
     assert late == [], [(a.kind, (a.started_at - MONDAY) / 3600) for a in late]
     assert [(f.meter_id, f.started_at) for f in found] == [(meters[0].meter_id, MONDAY + change * 86400)]
+
+
+def test_a_move_the_sites_own_change_explains_is_not_the_meters() -> None:
+    # An office closing an hour later for good: the site's change turns 19:00, and its HVAC's
+    # own span moved with it; one schedule_changed finding (the site's), not a second one on the meter.
+    from types import SimpleNamespace
+
+    from models.features import WORKDAY_COL
+    from models.opening import LearnedHours, learn
+    from models.scoring import SiteScanner
+    from tests.models.test_opening import PRIOR, site
+
+    ts, kwh, meters, hour, ordinal, workday = site(lambda d: (8, 19) if d < 14 else (8, 20))
+    X = np.zeros((ts.size, 4))
+    X[:, WORKDAY_COL] = workday
+    scanner = SimpleNamespace(_edges={})
+    learned = learn(PRIOR, ts, kwh, meters, hour, ordinal, workday)
+    assert learned.changes and SiteScanner._meter_edges(scanner, "s", meters, ts, kwh, X, hour, learned).moves == []
+    # The same load with no site change learnt (as if its other followers had not moved): the meter's own.
+    alone = SiteScanner._meter_edges(SimpleNamespace(_edges={}), "s", meters, ts, kwh, X, hour, LearnedHours(PRIOR))
+    assert [(m.meter, m.before, m.after) for m in alone.moves] == [(0, (8, 19), (8, 20))]
+
+
+def test_a_meter_whose_edge_moved_is_up_there_with_the_other_followers() -> None:
+    # 8:00-19:00 learnt; at 19:00 the HVAC's own later edge is learnt (its score is low now) and the
+    # lobby lights are up: together they are the site open later, not the lights' waste.
+    from models.meter_edges import up_on_moved_edges
+    from models.opening import open_together
+
+    open_ = np.array([0] * 8 + [1] * 11 + [0] * 5, dtype=float)
+    scores = np.zeros((24, 3))
+    scores[19, 1] = 10.0
+    moved = np.zeros((24, 3), dtype=bool)
+    moved[19, 0] = True
+    followers = np.array([True, True, False])
+    assert not open_together(scores, followers, open_)[19]
+    assert open_together(up_on_moved_edges(scores, moved), followers, open_)[19]
