@@ -47,8 +47,14 @@ NIGHT_HOURS = (22, 6)
 #: Waste that only shows while the space is closed and lasts days: its nights are one
 #: episode when only open hours (where it is not judged) separate them.
 CLOSED_HOURS_KINDS = frozenset({ELEVATOR_IDLE, COMPRESSED_AIR_LEAK})
-#: Longest run of open hours joined that way (an office day, 8:00-19:00, with margins).
-JOIN_OPEN_HOURS = 18
+#: Longest run of open hours joined that way: a residential day, 5:00-24:00, with an hour's
+#: margin either side (it was 18, an office day: a residential lift idling night after night
+#: was an alert a night, its nights 19 hours apart).
+JOIN_OPEN_HOURS = 21
+#: Ratio within which two nights' excess per hour are the same fault drawing the same extra
+#: (a lift kept out of standby), joined even where the day between does not look open: a
+#: schedule change not yet learnt leaves hours between that are "closed" but were open.
+SAME_LEVEL = 1.5
 #: Share of an episode's excess that must fall in the kind's hours to name it so.
 MAJORITY = 0.5
 

@@ -13,7 +13,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from models.kinds import CHECKS, CLOSED_HOURS_KINDS, JOIN_OPEN_HOURS, UNSETTLED_STRONG_SHARE, Check, episode_kind
+from models.kinds import (
+    CHECKS,
+    CLOSED_HOURS_KINDS,
+    JOIN_OPEN_HOURS,
+    SAME_LEVEL,
+    UNSETTLED_STRONG_SHARE,
+    Check,
+    episode_kind,
+)
 
 #: Normal hours allowed inside one episode. Bridging a short dip keeps one waste event
 #: one alert; bridging more would join unrelated events into a single long alert.
@@ -49,6 +57,14 @@ def _per_hour(kinds: np.ndarray, checks: Mapping[str, Check]) -> tuple[np.ndarra
         thr[at], share[at], min_hours[at] = check.threshold, check.min_rated_share, check.min_hours
         sthr[at], sshare[at] = check.strong if check.strong else (np.inf, np.inf)
     return thr, share, sthr, sshare, min_hours
+
+
+def _same_level(a: np.ndarray, b: np.ndarray) -> bool:
+    """Whether two runs of excess hours draw the same extra: medians within ``SAME_LEVEL``."""
+    if a.size == 0 or b.size == 0:
+        return False
+    x, y = float(np.median(a)), float(np.median(b))
+    return x > 0 and y > 0 and max(x, y) <= SAME_LEVEL * min(x, y)
 
 
 class ResidualDetector:
@@ -91,7 +107,10 @@ class ResidualDetector:
     ) -> list[np.ndarray]:
         """Join groups of a closed-hours kind separated only by a day of open hours: hours not of
         that kind, or (a compressor's kind covers every hour) hours the space is open. Two hours
-        of either at the edges are allowed: 22:00 is night but a residential lobby is still open."""
+        of either at the edges are allowed: 22:00 is night but a residential lobby is still open.
+        Nights whose excess per hour is the same within ``SAME_LEVEL`` are the same fault going
+        on whatever the hours between look like (an office lift idling every night while its
+        site's later closing is not learnt yet)."""
         joined: list[np.ndarray] = []
         for group in groups:
             if joined:
@@ -105,7 +124,7 @@ class ResidualDetector:
                     kind in CLOSED_HOURS_KINDS
                     and episode_kind(kinds[last], excess[last]) == kind
                     and group[0] - last[-1] - 1 <= JOIN_OPEN_HOURS
-                    and day
+                    and (day or _same_level(excess[last[kinds[last] == kind]], excess[group[kinds[group] == kind]]))
                 ):
                     joined[-1] = np.concatenate([last, group])
                     continue

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from core.domain import Meter
+from core.timebase import HOUR
 from models import detectors as registry
 from models.bank import BaselineBank, StoredBaseline
 from models.budget import FitBudget
@@ -25,6 +26,7 @@ from models.findings import Finding
 from models.hourly_checks import candidates as hourly_candidates
 from models.kinds import HVAC
 from models.measure import SiteTerms
+from models.meter_edges import CONFIRM_DAYS, MeterEdges, learn_edges, place, up_on_moved_edges
 from models.multivariate import SiteResidualForest
 from models.opening import FOLLOWERS, LearnedHours, open_together
 from models.profile import ProfileBaseline
@@ -41,6 +43,10 @@ MIN_FOREST_METERS = 3
 #: Share of a training window's known hours in alerted waste above which a meter keeps its
 #: last baseline instead of refitting: the rest is too little to learn its normal from.
 MAX_WASTE_SHARE = 0.5
+#: Hours of a meter's new normal a (local hour, day kind) cell must hold in training before the
+#: meter is judged there again after its own edge moved (``models.meter_edges``): as many as
+#: the days that confirm such a move.
+EDGE_LEARNT_HOURS = CONFIRM_DAYS
 
 
 @dataclass(slots=True)
@@ -80,6 +86,8 @@ class SiteScanner:
         self.baseline = baseline or ProfileBaseline()
         # site -> (identity of its baselines, their stack, the baselines kept alive for the identity)
         self._stacks: dict[str, tuple] = {}
+        # site -> (the whole days its meters' own edges were learnt from, the moves learnt)
+        self._edges: dict[str, tuple] = {}
         #: One of each registered detector, kept for the scanner's life (they may hold state).
         self.detectors: list[Detector] = [make() for make in registry.DETECTORS]
 
@@ -109,7 +117,9 @@ class SiteScanner:
         local = local_hour(hours, site.timezone)
         train = hours < train_end
         learned = opening if isinstance(opening, LearnedHours) else LearnedHours(opening_hours(site))
-        baselines = self._baselines(site, meters, hours, kwh, X, local, train, train_end, feedback, out, budget, learned)
+        edges = self._meter_edges(site.site_id, meters, hours, kwh, X, local, learned)
+        out.faults.extend(edges.warnings(site.site_id, meters))
+        baselines = self._baselines(site, meters, hours, kwh, X, local, train, train_end, feedback, out, budget, learned, edges)
         cols = [j for j, b in enumerate(baselines) if b is not None]
         if not cols:
             return out
@@ -128,16 +138,23 @@ class SiteScanner:
         scores = self.detector.score(actual, expected, scale)
         # Followers up together next to the opening hours: the site was open, not left on.
         together = open_together(
-            scores, np.array([meters[j].category in FOLLOWERS for j in cols]), X[first:, OPEN_COL]
+            up_on_moved_edges(scores, edges.moved[first:][:, cols]),
+            np.array([meters[j].category in FOLLOWERS for j in cols]),
+            X[first:, OPEN_COL],
         ) | _unlearnt(learned, hours, X, train, first)
         # Hours before a meter's own score_from are context only.
         own = scan_hours[:, None] >= score_from[cols][None, :]
         scores = np.where(own, scores, np.nan)
-        out.hours, out.scores, out.expected = scan_hours, scores, expected
-        out.scored = [meters[j].meter_id for j in cols]
         candidates = hourly_candidates(scores)
         # The forest only ever lowers thresholds of meters already at 3 units: skip it when none is.
         relief = self._relief(site.site_id, stack, X, kwh[:, cols], train, scores, budget) if candidates.size else 0.0
+        # A meter's own moved edge is not judged until training holds its new normal; the site-wide
+        # reads above (followers up together, the forest) see the meter as it is.
+        unlearnt = _edge_unlearnt(edges, X, train, first)[:, cols]
+        own &= ~unlearnt
+        scores = np.where(unlearnt, np.nan, scores)
+        out.hours, out.scores, out.expected = scan_hours, scores, expected
+        out.scored = [meters[j].meter_id for j in cols]
         view = SiteView(
             terms,
             meters,
@@ -215,8 +232,43 @@ class SiteScanner:
             self._stacks[site_id] = cached
         return cached[1]
 
+    def _meter_edges(
+        self, site_id: str, meters: list[Meter], hours: np.ndarray, kwh: np.ndarray, X: np.ndarray, local: np.ndarray, learned
+    ) -> MeterEdges:
+        """The meters' own moved edges (``models.meter_edges``), learnt again once a day of data time."""
+        workday = X[:, WORKDAY_COL] > 0
+        firsts = np.flatnonzero(local == 0)
+        key = (
+            int(hours[firsts[0]]) if firsts.size else 0,
+            (hours.size - int(firsts[0])) // 24 if firsts.size else 0,
+            tuple(m.meter_id for m in meters),
+        )
+        cached = self._edges.get(site_id)
+        if cached is None or cached[0] != key:
+            every_day = learned.prior.workday == learned.prior.other
+            cached = (key, learn_edges(hours, kwh, meters, local, workday, every_day=every_day))
+            self._edges[site_id] = cached
+        edges = place(cached[1], hours, local, workday, len(meters))
+        turned = learned.turned_at(hours)
+        # A move the site's own change explains (its hours turned there too) is the site's, not the meter's.
+        own = [m for m in edges.moves if not (turned[edges.moved[:, m.meter]]).all()]
+        return edges if len(own) == len(edges.moves) else place(own, hours, local, workday, len(meters))
+
     def _baselines(
-        self, site, meters, hours, kwh, X, local, train, train_end, feedback, out, budget, learned: LearnedHours
+        self,
+        site,
+        meters,
+        hours,
+        kwh,
+        X,
+        local,
+        train,
+        train_end,
+        feedback,
+        out,
+        budget,
+        learned: LearnedHours,
+        edges: MeterEdges,
     ) -> list:
         """The meters' baselines: reused from the bank, refitted together when stale, or borrowed.
 
@@ -227,6 +279,8 @@ class SiteScanner:
         self.bank.load_site(site, meters)
         result: list[StoredBaseline | None] = [None] * len(meters)
         changed = learned.believed_since
+        # Data time a pass sees past its training window: a baseline ending at e was fitted at e + lookback.
+        lookback = int(hours[-1]) + HOUR - train_end if hours.size else 0
         refit: list[int] = []
         counts = (~np.isnan(kwh[train])).sum(axis=0)
         for j, meter in enumerate(meters):
@@ -236,8 +290,10 @@ class SiteScanner:
                 if counts[j] >= max(0.9 * train.sum(), 24 * MIN_HISTORY_DAYS)
                 else check_sufficiency(~np.isnan(kwh[train, j]), site_id=site.site_id, meter_id=meter.meter_id)
             )
-            if not self.bank.needs_fit(meter.meter_id, train_end, has_history=not missing) and not (
-                changed is not None and self.bank.get(meter.meter_id).window_end < changed
+            if (
+                not self.bank.needs_fit(meter.meter_id, train_end, has_history=not missing)
+                and not (changed is not None and self.bank.get(meter.meter_id).window_end < changed)
+                and not self.bank.get(meter.meter_id).window_end + lookback < edges.believed(j)
             ):
                 result[j] = self.bank.get(meter.meter_id)
             elif not missing:
@@ -293,13 +349,18 @@ class SiteScanner:
                     Y[:, calm], X[train, OPEN_COL] <= 0, np.array([meters[refit[k]].rated_kw for k in calm])
                 )
             trusted = np.zeros(Y.shape, dtype=bool)
+            cell = X[train, HOUR_COL].astype(np.int64) * 2 + (X[train, WORKDAY_COL] > 0)
             for k, j in enumerate(refit):
+                # A meter's own moved edge: its new normal as a site change's turned hours are, and
+                # the old normal of its cells dropped once they hold some of the new one.
+                new = turned | edges.moved[train, j]
+                used[:, k] &= ~(edges.superseded[train, j] & np.isin(cell, cell[edges.moved[train, j]]))
                 t, excluded = feedback.training_masks(
                     meters[j].meter_id, hours[train], local[train], X[train, WORKDAY_COL] > 0, used[:, k]
                 )
                 # Hours a schedule change turned are the new normal: trusted, never left out.
-                trusted[:, k] = t | turned
-                used[:, k] &= ~(excluded & ~turned)
+                trusted[:, k] = t | new
+                used[:, k] &= ~(excluded & ~new)
             fitted = _fit(self.baseline, X[train], np.nan_to_num(Y), used, trusted)
             stamp = int(time.time())
             stored = []
@@ -330,6 +391,22 @@ def _unlearnt(learned: LearnedHours, hours: np.ndarray, X: np.ndarray, train: np
     cell = X[:, HOUR_COL].astype(np.int64) * 2 + (X[:, WORKDAY_COL] > 0)
     learnt = cell[np.flatnonzero(train)][learned.turned_at(hours[train])]
     return scan & ~np.isin(cell[first:], learnt)
+
+
+def _edge_unlearnt(edges: MeterEdges, X: np.ndarray, train: np.ndarray, first: int) -> np.ndarray:
+    """Per scanned hour and meter, whether the hour is on the meter's moved edge while its (local
+    hour, day kind) cell holds fewer than ``EDGE_LEARNT_HOURS`` of that meter's new normal in
+    training: one or two hours of a cell hardly move its fitted level (a residential HVAC's new
+    05:00 alerted on the first Saturday and Sunday after its move was learnt)."""
+    scan = edges.moved[first:]
+    if not scan.any():
+        return scan
+    cell = X[:, HOUR_COL].astype(np.int64) * 2 + (X[:, WORKDAY_COL] > 0)
+    out = np.zeros_like(scan)
+    for j in np.flatnonzero(scan.any(axis=0)).tolist():
+        held, counts = np.unique(cell[np.flatnonzero(train)][edges.moved[train, j]], return_counts=True)
+        out[:, j] = scan[:, j] & ~np.isin(cell[first:], held[counts >= EDGE_LEARNT_HOURS])
+    return out
 
 
 def _fit(template: ProfileBaseline, X: np.ndarray, Y: np.ndarray, used: np.ndarray, trusted: np.ndarray) -> ProfileBaseline:

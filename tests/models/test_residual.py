@@ -115,8 +115,13 @@ def test_a_leak_over_nights_split_by_working_days_is_one_episode() -> None:
     detector = ResidualDetector()
     (ep,) = detector.episodes(actual, expected, np.full(60, SCALE), kinds, RATED, closed=closed)
     assert (ep.start, ep.stop) == (0, 54) and ep.ongoing
-    # Without knowing when the space is open, every night is an episode of its own.
-    assert len(detector.episodes(actual, expected, np.full(60, SCALE), kinds, RATED)) == 3
+    # Without knowing when the space is open, nights drawing different extras (a leak getting
+    # worse) are episodes of their own; knowing it, they are one.
+    worse = actual.copy()
+    worse[18:30] += 5.0
+    worse[42:54] += 12.0
+    assert len(detector.episodes(worse, expected, np.full(60, SCALE), kinds, RATED)) == 3
+    assert len(detector.episodes(worse, expected, np.full(60, SCALE), kinds, RATED, closed=closed)) == 1
 
 
 def test_a_closed_hours_episode_stays_ongoing_through_the_working_day_only() -> None:
