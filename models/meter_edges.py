@@ -117,6 +117,32 @@ def _small(a: Span, b: Span) -> bool:
     return a != b and abs(a[0] - b[0]) <= SLACK_HOURS and abs(a[1] - b[1]) <= SLACK_HOURS
 
 
+def _moved(days: list[int], start: np.ndarray, end: np.ndarray) -> list[tuple[Span, Span, int, int]]:
+    """One meter's moves over ``days`` (its day kind), from its daily spans ``start``/``end`` (NaN:
+    no span): (old span, new span, first and last day of the run that confirmed it)."""
+    moves: list[tuple[Span, Span, int, int]] = []
+    current: Span | None = None
+    run: list[tuple[int, Span]] = []
+    for d in days:
+        if np.isnan(start[d]):
+            continue
+        span = (int(start[d]), int(end[d]))
+        if span == current:
+            run = []
+            continue
+        if current is not None and not _small(span, current):
+            run = []  # a day of waste or noise, neither the old edge nor a new one: start again
+            continue
+        # Days in a row showing one span: the meter's usual span (the first seen so), or its new edge.
+        run = run + [(d, span)] if run and run[-1][1] == span else [(d, span)]
+        if len(run) < CONFIRM_DAYS:
+            continue
+        if current is not None:
+            moves.append((current, span, run[0][0], d))
+        current, run = span, []
+    return moves
+
+
 def learn_edges(
     hours: np.ndarray,
     kwh: np.ndarray,
@@ -154,25 +180,11 @@ def learn_edges(
     groups = [(True, False)] if every_day else [(True,), (False,)]
     for c, j in enumerate(cols):
         for group in groups:
-            current: Span | None = None
-            run: list[tuple[int, Span]] = []
-            for d in np.flatnonzero(np.isin(day_workday, group)).tolist():
-                if np.isnan(start[d, c]):
-                    continue
-                span = (int(start[d, c]), int(end[d, c]))
-                if span == current:
-                    run = []
-                    continue
-                if current is not None and not _small(span, current):
-                    run = []  # a day of waste or noise, neither the old edge nor a new one: start again
-                    continue
-                # Days in a row showing one span: the meter's usual span (the first seen so), or its new edge.
-                run = run + [(d, span)] if run and run[-1][1] == span else [(d, span)]
-                if len(run) < CONFIRM_DAYS:
-                    continue
-                if current is not None:
-                    moves.append(EdgeMove(j, group, current, span, int(day_ts[run[0][0]]), int(day_ts[d]) + DAY))
-                current, run = span, []
+            days = np.flatnonzero(np.isin(day_workday, group)).tolist()
+            moves += [
+                EdgeMove(j, group, before, after, int(day_ts[first]), int(day_ts[last]) + DAY)
+                for before, after, first, last in _moved(days, start[:, c], end[:, c])
+            ]
     return moves
 
 

@@ -312,6 +312,8 @@ def learn(
     scale = np.where(high - low > 0, high - low, np.nan)
     days = ((block - low) / scale).reshape(n_days, 24, len(cols))
     spans = daily_spans(days, np.array([meters[j].category.value for j in cols]))
+    # The days whose span is known (a span, or None: closed all day); False is unknown.
+    shown: dict[int, Span | None] = {d: span for d, span in enumerate(spans) if not isinstance(span, bool)}
     day_ordinal = ordinal[rows][::24]
     day_workday = workday[rows][::24] > 0
     day_ts = np.asarray(hours, dtype=np.int64)[rows][::24]
@@ -322,19 +324,20 @@ def learn(
         # ``current`` is in force; ``seen`` is what the load showed of it, against which a
         # change is judged (the two differ when the window opens close to the declared hours).
         current = seen = prior.workday if group[0] else prior.other
-        of_kind = [d for d in np.flatnonzero(np.isin(day_workday, group)).tolist() if spans[d] is not False]
+        of_kind = [d for d in np.flatnonzero(np.isin(day_workday, group)).tolist() if d in shown]
         run: list[int] = []
         agreed = 0  # days that showed the hours in force: without enough of them, no change is seen
         for d in of_kind:
-            span = spans[d]
+            span = shown[d]
             initial = agreed < CONFIRM_DAYS
             if not _differs(span, seen, INITIAL_SLACK_HOURS if initial else 0):
                 run = []
                 agreed += 1
                 continue
-            run = [r for r in run if not _differs(spans[r], span)] + [d]
-            starts = [spans[r][0] for r in run if spans[r] is not None]
-            ends = [spans[r][1] for r in run if spans[r] is not None]
+            run = [r for r in run if not _differs(shown[r], span)] + [d]
+            open_days = [span for span in (shown[r] for r in run) if span is not None]
+            starts = [span[0] for span in open_days]
+            ends = [span[1] for span in open_days]
             after = (int(np.median(starts)), int(np.median(ends))) if starts else None
             if not initial and not _differs(after, seen, 0):
                 continue

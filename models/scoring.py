@@ -290,12 +290,14 @@ class SiteScanner:
                 if counts[j] >= max(0.9 * train.sum(), 24 * MIN_HISTORY_DAYS)
                 else check_sufficiency(~np.isnan(kwh[train, j]), site_id=site.site_id, meter_id=meter.meter_id)
             )
+            kept = self.bank.get(meter.meter_id)
             if (
-                not self.bank.needs_fit(meter.meter_id, train_end, has_history=not missing)
-                and not (changed is not None and self.bank.get(meter.meter_id).window_end < changed)
-                and not self.bank.get(meter.meter_id).window_end + lookback < edges.believed(j)
+                kept is not None
+                and not self.bank.needs_fit(meter.meter_id, train_end, has_history=not missing)
+                and not (changed is not None and kept.window_end < changed)
+                and not kept.window_end + lookback < edges.believed(j)
             ):
-                result[j] = self.bank.get(meter.meter_id)
+                result[j] = kept
             elif not missing:
                 refit.append(j)
             else:
