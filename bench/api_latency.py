@@ -25,6 +25,7 @@ from pathlib import Path
 
 import httpx
 
+from api.schemas.common import SITE_PAGE_DEFAULT
 from core.alerts import AlertStatus
 from core.domain import EnergyPoint, Meter, MeterCategory, Site, SiteType
 from core.timebase import DAY, HOME_ZONE, HOUR
@@ -341,7 +342,9 @@ def check(http: httpx.Client, path: str, params, sites: int, alerts: int) -> Non
     if path.endswith("/health"):
         return
     if path.endswith("/carbon") and "sites" in body:
-        assert len(body["sites"]) == sites + 1, f"portfolio holds {len(body['sites'])} sites"
+        # One page of the portfolio's sites (the API's default page size); sites_total counts all of them.
+        assert body["sites_total"] == sites + 1, f"portfolio holds {body['sites_total']} sites"
+        assert len(body["sites"]) == min(sites + 1, SITE_PAGE_DEFAULT), f"a page of {len(body['sites'])} sites"
         assert body["total"]["readings"] > 0
     elif path.endswith("/carbon"):
         assert body["readings"] >= 35_000 * 9, body["readings"]
