@@ -1,6 +1,7 @@
 """Latency of site and portfolio carbon totals on the embedded store, optionally while a writer ingests.
 
-Not a test (pytest does not collect it): run by hand, numbers go to docs/carbon.md.
+Not a test (pytest does not collect it): run by hand, numbers go to docs/carbon.md. The sites and
+readings are the API benchmark's (``bench.api_latency``), measured here below the HTTP layer.
 
     .venv/bin/python -m tests.carbon.perf_carbon --dir /tmp/kw-perf [--ingest]
 """
@@ -14,44 +15,18 @@ import statistics
 import time
 from pathlib import Path
 
+from bench.api_latency import MONTH_END, MONTH_START, YEAR_END, YEAR_START, points, site
 from core.carbon import SiteInputs, portfolio_carbon, site_carbon
-from core.domain import EnergyPoint, Meter, MeterCategory, Site, SiteType
+from core.domain import EnergyPoint
 from core.store.embedded import EmbeddedStore
 from tests.carbon.ledgers import local
 
-CATEGORIES = [
-    MeterCategory.CORRIDOR_LIGHTING,
-    MeterCategory.CORRIDOR_LIGHTING,
-    MeterCategory.LOBBY_LIGHTING,
-    MeterCategory.GARAGE_LIGHTING,
-    MeterCategory.PUBLIC_HVAC,
-    MeterCategory.ELEVATOR,
-    MeterCategory.ELEVATOR,
-    MeterCategory.WATER_PUMP,
-    MeterCategory.PV,
-    MeterCategory.GAS,
-]
-YEAR_START, YEAR_END = local(2025, 1, 1), local(2026, 1, 1)
-MONTH_START, MONTH_END = local(2025, 6, 1), local(2025, 7, 1)
 
-
-def site(n: int) -> tuple[Site, list[Meter]]:
-    s = Site(f"site-{n:04d}", f"site {n}", SiteType.OFFICE, "深圳", "广东", 22.5, 114.0)
-    return s, [Meter(f"{s.site_id}-m{i}", s.site_id, c, 10.0) for i, c in enumerate(CATEGORIES)]
-
-
-def fill(store: EmbeddedStore, sites: range, start: int, end: int, step: int, pv_every: int = 2) -> int:
-    """Readings every ``step`` seconds for every meter of ``sites``; PV on every other site."""
-    rng, written = random.Random(1), 0
+def fill(store: EmbeddedStore, sites: range, start: int, end: int, step: int) -> int:
+    """Readings every ``step`` seconds for every meter of ``sites`` (the API benchmark's data set)."""
+    written = 0
     for n in sites:
-        s, meters = site(n)
-        batch = []
-        for m in meters:
-            if m.category is MeterCategory.PV and n % pv_every:
-                continue
-            batch += [
-                EnergyPoint(s.site_id, m.meter_id, m.category.value, ts, 0.0, rng.uniform(0, 3)) for ts in range(start, end, step)
-            ]
+        batch = [p for meter_points in points(n, start, end, step, seed=n) for p in meter_points]
         for i in range(0, len(batch), 20_000):
             store.write(batch[i : i + 20_000])
         written += len(batch)
