@@ -278,6 +278,40 @@ class SiteScanner:
         """
         self.bank.load_site(site, meters)
         result: list[StoredBaseline | None] = [None] * len(meters)
+        refit = self._kept(site, meters, hours, kwh, train, train_end, out, learned, edges, result)
+        if refit and not budget.allows():
+            self._wait(site, meters, (int(hours[0]), train_end), refit, result)
+            out.deferred += len(refit)
+            refit = []
+        turned = learned.turned_at(hours[train])
+        if refit:
+            refit = self._due(meters, hours, kwh, train, feedback, turned, refit, result)
+        if refit:
+            began = time.perf_counter()
+            superseded = learned.superseded_at(hours[train])
+            if superseded.any():
+                # Only cells that already hold some of their new normal give up the old one.
+                cell = X[train, HOUR_COL].astype(np.int64) * 2 + (X[train, WORKDAY_COL] > 0)
+                superseded &= np.isin(cell, cell[turned])
+            used, trusted = self._masks(meters, hours, kwh, X, local, train, feedback, turned, superseded, edges, refit)
+            fitted = _fit(self.baseline, X[train], np.nan_to_num(kwh[train][:, refit]), used, trusted)
+            stamp = int(time.time())
+            stored = []
+            for k, j in enumerate(refit):
+                one = fitted.output(k)
+                s = StoredBaseline(meters[j].meter_id, one, int(hours[0]), train_end, stamp, dict(one.quality_[0]))
+                stored.append((meters[j], s))
+                result[j] = s
+            self.bank.put(site, stored)
+            out.fitted += len(refit)
+            budget.charge(time.perf_counter() - began)
+        return result
+
+    def _kept(
+        self, site, meters, hours, kwh, train, train_end, out, learned: LearnedHours, edges: MeterEdges, result
+    ) -> list[int]:
+        """Fill ``result`` with the bank's baselines still good (or a prior where history is short);
+        the meters to refit."""
         changed = learned.believed_since
         # Data time a pass sees past its training window: a baseline ending at e was fitted at e + lookback.
         lookback = int(hours[-1]) + HOUR - train_end if hours.size else 0
@@ -307,74 +341,61 @@ class SiteScanner:
                     continue
                 self.bank.put(site, [(meter, prior)])
                 result[j] = prior
-        if refit and not budget.allows():
-            out.deferred += len(refit)
-            for j in refit:
-                waiting = self.bank.get(meters[j].meter_id)
-                if waiting is None:
-                    waiting = self.bank.prior(site, meters[j], (int(hours[0]), train_end))
-                    if waiting is not None:
-                        self.bank.lend(meters[j], waiting)
-                result[j] = waiting
-            refit = []
-        turned = learned.turned_at(hours[train])
-        superseded = learned.superseded_at(hours[train])
-        if superseded.any():
-            # Only cells that already hold some of their new normal give up the old one.
-            cell = X[train, HOUR_COL].astype(np.int64) * 2 + (X[train, WORKDAY_COL] > 0)
-            superseded &= np.isin(cell, cell[turned])
-        if refit:
-            # A window that is mostly alerted waste (a compressor with one creep after another)
-            # has too few normal hours to learn from: the meter's last baseline serves on.
-            due = []
-            for j in refit:
-                last = self.bank.get(meters[j].meter_id)
-                if (
-                    last is not None
-                    and not turned.any()
-                    and feedback.waste_share(meters[j].meter_id, hours[train], ~np.isnan(kwh[train, j])) > MAX_WASTE_SHARE
-                ):
-                    result[j] = last
-                else:
-                    due.append(j)
-            refit = due
-        if refit:
-            began = time.perf_counter()
-            Y = kwh[train][:, refit]
-            used = ~np.isnan(Y) & ~superseded[:, None]
-            # Waste that stopped inside the window (a creep fixed) is not the meter's normal.
-            calm = [
-                k for k, j in enumerate(refit) if meters[j].category.value in CREEP_CATEGORIES and meters[j].category not in HVAC
-            ]
-            if calm:
-                used[:, calm] &= ~self.creep.stopped_waste(
-                    Y[:, calm], X[train, OPEN_COL] <= 0, np.array([meters[refit[k]].rated_kw for k in calm])
-                )
-            trusted = np.zeros(Y.shape, dtype=bool)
-            cell = X[train, HOUR_COL].astype(np.int64) * 2 + (X[train, WORKDAY_COL] > 0)
-            for k, j in enumerate(refit):
-                # A meter's own moved edge: its new normal as a site change's turned hours are, and
-                # the old normal of its cells dropped once they hold some of the new one.
-                new = turned | edges.moved[train, j]
-                used[:, k] &= ~(edges.superseded[train, j] & np.isin(cell, cell[edges.moved[train, j]]))
-                t, excluded = feedback.training_masks(
-                    meters[j].meter_id, hours[train], local[train], X[train, WORKDAY_COL] > 0, used[:, k]
-                )
-                # Hours a schedule change turned are the new normal: trusted, never left out.
-                trusted[:, k] = t | new
-                used[:, k] &= ~(excluded & ~new)
-            fitted = _fit(self.baseline, X[train], np.nan_to_num(Y), used, trusted)
-            stamp = int(time.time())
-            stored = []
-            for k, j in enumerate(refit):
-                one = fitted.output(k)
-                s = StoredBaseline(meters[j].meter_id, one, int(hours[0]), train_end, stamp, dict(one.quality_[0]))
-                stored.append((meters[j], s))
-                result[j] = s
-            self.bank.put(site, stored)
-            out.fitted += len(refit)
-            budget.charge(time.perf_counter() - began)
-        return result
+        return refit
+
+    def _wait(self, site, meters, window: tuple[int, int], refit: list[int], result) -> None:
+        """The budget says wait: a stale baseline serves on, a meter with none borrows (not saved)."""
+        for j in refit:
+            waiting = self.bank.get(meters[j].meter_id)
+            if waiting is None:
+                waiting = self.bank.prior(site, meters[j], window)
+                if waiting is not None:
+                    self.bank.lend(meters[j], waiting)
+            result[j] = waiting
+
+    def _due(self, meters, hours, kwh, train, feedback, turned: np.ndarray, refit: list[int], result) -> list[int]:
+        """``refit`` less the meters whose window is mostly alerted waste: their last baseline serves on.
+
+        A compressor with one creep after another has too few normal hours to learn from."""
+        due = []
+        for j in refit:
+            last = self.bank.get(meters[j].meter_id)
+            if (
+                last is not None
+                and not turned.any()
+                and feedback.waste_share(meters[j].meter_id, hours[train], ~np.isnan(kwh[train, j])) > MAX_WASTE_SHARE
+            ):
+                result[j] = last
+            else:
+                due.append(j)
+        return due
+
+    def _masks(
+        self, meters, hours, kwh, X, local, train, feedback, turned, superseded, edges: MeterEdges, refit: list[int]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The training hours each refitted meter uses and trusts (hours x ``refit``)."""
+        Y = kwh[train][:, refit]
+        used = ~np.isnan(Y) & ~superseded[:, None]
+        # Waste that stopped inside the window (a creep fixed) is not the meter's normal.
+        calm = [k for k, j in enumerate(refit) if meters[j].category.value in CREEP_CATEGORIES and meters[j].category not in HVAC]
+        if calm:
+            used[:, calm] &= ~self.creep.stopped_waste(
+                Y[:, calm], X[train, OPEN_COL] <= 0, np.array([meters[refit[k]].rated_kw for k in calm])
+            )
+        trusted = np.zeros(Y.shape, dtype=bool)
+        cell = X[train, HOUR_COL].astype(np.int64) * 2 + (X[train, WORKDAY_COL] > 0)
+        for k, j in enumerate(refit):
+            # A meter's own moved edge: its new normal as a site change's turned hours are, and
+            # the old normal of its cells dropped once they hold some of the new one.
+            new = turned | edges.moved[train, j]
+            used[:, k] &= ~(edges.superseded[train, j] & np.isin(cell, cell[edges.moved[train, j]]))
+            t, excluded = feedback.training_masks(
+                meters[j].meter_id, hours[train], local[train], X[train, WORKDAY_COL] > 0, used[:, k]
+            )
+            # Hours a schedule change turned are the new normal: trusted, never left out.
+            trusted[:, k] = t | new
+            used[:, k] &= ~(excluded & ~new)
+        return used, trusted
 
 
 def _unlearnt(learned: LearnedHours, hours: np.ndarray, X: np.ndarray, train: np.ndarray, first: int) -> np.ndarray:
