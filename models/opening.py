@@ -221,11 +221,8 @@ def daily_spans(days: np.ndarray, kinds: np.ndarray | None = None) -> list[Span 
             out.append(False)
         elif n_spans[d] >= need[d]:
             out.append((int(mid_start[d]), int(mid_end[d])) if agree[d] >= need[d] else False)
-        elif flat[d].sum() >= need[d] and flat_high[d] < 0.5 and n_spans[d] < 2:
-            # flat and low: closed all day. Two meters swinging are not a closed day: an industrial
-            # park's chiller and HVAC open on a weekend, its lifts and compressor off, one HVAC
-            # left on that night (they disagree): unknown, or the weekend is learnt closed.
-            out.append(None)
+        elif flat[d].sum() >= need[d] and flat_high[d] < 0.5:
+            out.append(None)  # flat and low: closed all day
         else:
             out.append(False)
     return out
