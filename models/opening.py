@@ -92,7 +92,8 @@ class Change:
         """Per local hour 0-23, whether its open state or its part-open edge moved: the hours the
         change turned, the first and last hours of the span before and after it, and the hour
         beyond each moved end (a site that closed at 21:30 and closes at 23:30 draws all of 21:00
-        and half of 23:00 now, and its spans say 10-22 then 9-23: an hour is the span's resolution)."""
+        and half of 23:00 now, and its spans say 10-22 then 9-23: an hour is the span's resolution),
+        and the first and last open hours after it, whose level a half-hour move may change alone."""
         out = np.zeros(24, dtype=bool)
         if self.before is None or self.after is None:
             span = self.before or self.after
@@ -104,6 +105,11 @@ class Change:
             out[max(0, min(s0, s1) - 1) : max(s0, s1) + 1] = True
         if e0 != e1:
             out[max(0, min(e0, e1) - 1) : max(e0, e1) + 1] = True
+        # An end the spans keep may still have moved inside its edge hour: a mall whose
+        # 9:00-23:30 became 8:30-24:00 shows 9-24 then 8-24, its 23:00 hour half open then
+        # fully open (its lobby lights and a lift alerted there every day after the change).
+        if s1 < e1:
+            out[s1] = out[e1 - 1] = True
         return out
 
 

@@ -36,6 +36,19 @@ def test_a_change_turns_its_edge_hours_too() -> None:
     assert not turned[24 * 15 + 12] and not turned[24 * 15 + 2] and not turned[24 * 10 + 21]
 
 
+def test_a_change_turns_the_edge_hour_of_an_end_its_spans_keep() -> None:
+    # A mall whose 9:00-23:30 became 8:30-24:00 shows spans 9-24 then 8-24: its 23:00 hour went
+    # from half open to open, a level the spans cannot show, and its lobby lights and a lift
+    # alerted there every day after the change (realistic seed 31337). The kept end's last hour
+    # (here 8-19 to 7-19: 18) is the change's too; the hours inside and beyond it are not.
+    ts, kwh, meters, hour, ordinal, workday = site(lambda d: (8, 19) if d < 14 else (7, 19))
+    learned = learn(PRIOR, ts, kwh, meters, hour, ordinal, workday)
+    assert [c.after for c in learned.changes] == [(7, 19)]
+    turned = learned.turned_at(ts)
+    assert turned[24 * 15 + 18]
+    assert not turned[24 * 15 + 17] and not turned[24 * 15 + 19] and not turned[24 * 10 + 18]
+
+
 OPEN = np.array([0] * 8 + [1] * 11 + [0] * 5, dtype=float)  # 8:00-19:00, one day
 FOLLOWERS = np.array([True, True, True, False])
 
