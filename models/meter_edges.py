@@ -33,7 +33,7 @@ import numpy as np
 from core.domain import Meter
 from core.timebase import DAY
 from models.kinds import HVAC
-from models.opening import CODE, MIN_SWING, SLACK_HOURS, SMALL_CONFIRM_DAYS, Span
+from models.opening import CODE, SLACK_HOURS, SMALL_CONFIRM_DAYS, Span, meter_spans
 from models.quality import DataWarning
 
 #: Days of one kind in a row that must show one meter's same moved span: as many as an hour's
@@ -100,19 +100,6 @@ def none(n_hours: int, n_meters: int) -> MeterEdges:
     return MeterEdges(np.zeros((n_hours, n_meters), dtype=bool), np.zeros((n_hours, n_meters), dtype=bool))
 
 
-def meter_spans(days: np.ndarray, up_share: float = EDGE_UP_SHARE) -> tuple[np.ndarray, np.ndarray]:
-    """Per day and meter of ``days`` (days x 24 x meters, each meter scaled to its usual range), the
-    first and last-plus-one hour it is up; NaN for a day it has a gap or no swing."""
-    known = ~np.isnan(days).any(axis=1)
-    filled = np.where(np.isnan(days), 0.0, days)
-    low, high = filled.min(axis=1), filled.max(axis=1)
-    swing = known & ((high - low) >= MIN_SWING)
-    up = filled >= (low + up_share * (high - low))[:, None, :]
-    start = np.where(swing, up.argmax(axis=1), np.nan)
-    end = np.where(swing, 24 - up[:, ::-1, :].argmax(axis=1), np.nan)
-    return start, end
-
-
 def _small(a: Span, b: Span) -> bool:
     return a != b and abs(a[0] - b[0]) <= SLACK_HOURS and abs(a[1] - b[1]) <= SLACK_HOURS
 
@@ -174,7 +161,7 @@ def learn_edges(
             np.percentile(block, (5, 95), axis=0) if not np.isnan(block).any() else np.nanpercentile(block, (5, 95), axis=0)
         )
     scale = np.where(high - low > 0, high - low, np.nan)
-    start, end = meter_spans(((block - low) / scale).reshape(n_days, 24, len(cols)))
+    _, _, _, start, end = meter_spans(((block - low) / scale).reshape(n_days, 24, len(cols)), EDGE_UP_SHARE)
     day_ts = np.asarray(hours, dtype=np.int64)[rows][::24]
     day_workday = np.asarray(workday)[rows][::24] > 0
     groups = [(True, False)] if every_day else [(True,), (False,)]

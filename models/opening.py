@@ -205,7 +205,7 @@ def daily_spans(days: np.ndarray, kinds: np.ndarray | None = None) -> list[Span 
     (see ``_door_spans``); otherwise the median over all followers. Vectorised over days and
     meters: a portfolio pass learns 5,000 sites.
     """
-    known, swing, high, start, end = _meter_spans(days)
+    known, swing, high, start, end = meter_spans(days)
     n_known, n_spans = known.sum(axis=1), swing.sum(axis=1)
     need = np.where(n_known >= 2, np.maximum(2, np.ceil(AGREE_SHARE * n_known)), 1)
     flat = known & ~swing
@@ -228,14 +228,15 @@ def daily_spans(days: np.ndarray, kinds: np.ndarray | None = None) -> list[Span 
     return out
 
 
-def _meter_spans(days: np.ndarray) -> tuple[np.ndarray, ...]:
+def meter_spans(days: np.ndarray, up_share: float = UP_SHARE) -> tuple[np.ndarray, ...]:
     """Per day and meter of ``days``: known (no gap), swinging, its high, and its span's start and
-    end (NaN where it does not swing)."""
+    end (NaN where it does not swing); a meter is up where it is ``up_share`` of its day's range
+    above its low."""
     known = ~np.isnan(days).any(axis=1)  # (days, meters): a meter with a gap that day says nothing
     filled = np.where(np.isnan(days), 0.0, days)
     low, high = filled.min(axis=1), filled.max(axis=1)
     swing = known & ((high - low) >= MIN_SWING)
-    up = filled >= (low + UP_SHARE * (high - low))[:, None, :]
+    up = filled >= (low + up_share * (high - low))[:, None, :]
     start = np.where(swing, up.argmax(axis=1), np.nan)
     end = np.where(swing, 24 - up[:, ::-1, :].argmax(axis=1), np.nan)
     return known, swing, high, start, end
