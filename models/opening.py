@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -297,18 +298,45 @@ def learn(
 ) -> LearnedHours:
     """Learn a site's opening hours from ``kwh`` (``hours`` x meters) over whole local days."""
     learned = LearnedHours(prior, hours=np.asarray(hours, dtype=np.int64), turned=np.zeros(np.asarray(hours).size, dtype=bool))
+    days = _whole_days(kwh, meters, local_hour)
+    if days is None:
+        return learned
+    rows, shown = days
+    on = _Days(ordinal[rows][::24], workday[rows][::24] > 0, np.asarray(hours, dtype=np.int64)[rows][::24])
+    # A site open the same hours every day (a mall) learns from all its days at once: a
+    # change is then believed after two days, not after two weekends.
+    kinds = [(True, False)] if prior.workday == prior.other else [(True,), (False,)]
+    for group in kinds:
+        learned.changes += _changes(group, prior, shown, on, int(ordinal.min()), int(hours[0]))
+    learned.changes.sort(key=lambda c: c.ordinal)
+    if any(not c.initial for c in learned.changes):
+        _turn(learned, prior, hours, local_hour, ordinal, workday)
+    return learned
+
+
+class _Days(NamedTuple):
+    """Per whole local day of a window: its ordinal, whether a working day, its first hour (epoch s)."""
+
+    ordinal: np.ndarray
+    workday: np.ndarray
+    ts: np.ndarray
+
+
+def _whole_days(kwh: np.ndarray, meters: list[Meter], local_hour: np.ndarray) -> tuple[np.ndarray, dict[int, Span | None]] | None:
+    """The rows of the window's whole local days and each day's known span (a span, or None:
+    closed all day; days whose span is unknown left out); None when there is nothing to learn from."""
     cols = [j for j, m in enumerate(meters) if m.category in FOLLOWERS]
     if not cols or kwh.shape[0] < 24 * CONFIRM_DAYS:
-        return learned
+        return None
     firsts = np.flatnonzero(local_hour == 0)
     if firsts.size == 0:
-        return learned
+        return None
     n_days = (kwh.shape[0] - firsts[0]) // 24
     if n_days < CONFIRM_DAYS:
-        return learned
+        return None
     rows = firsts[0] + np.arange(n_days * 24)
     if not np.array_equal(local_hour[rows], np.tile(np.arange(24), n_days)):
-        return learned  # a day of 23 or 25 hours (DST): keep the prior rather than misalign
+        return None  # a day of 23 or 25 hours (DST): keep the prior rather than misalign
     block = kwh[np.ix_(rows, cols)]
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a meter with no reading: NaN range, no span
@@ -317,73 +345,78 @@ def learn(
             np.percentile(block, (5, 95), axis=0) if not np.isnan(block).any() else np.nanpercentile(block, (5, 95), axis=0)
         )
     scale = np.where(high - low > 0, high - low, np.nan)
-    days = ((block - low) / scale).reshape(n_days, 24, len(cols))
-    spans = daily_spans(days, np.array([meters[j].category.value for j in cols]))
-    # The days whose span is known (a span, or None: closed all day); False is unknown.
-    shown: dict[int, Span | None] = {d: span for d, span in enumerate(spans) if not isinstance(span, bool)}
-    day_ordinal = ordinal[rows][::24]
-    day_workday = workday[rows][::24] > 0
-    day_ts = np.asarray(hours, dtype=np.int64)[rows][::24]
-    # A site open the same hours every day (a mall) learns from all its days at once: a
-    # change is then believed after two days, not after two weekends.
-    kinds = [(True, False)] if prior.workday == prior.other else [(True,), (False,)]
-    for group in kinds:
-        # ``current`` is in force; ``seen`` is what the load showed of it, against which a
-        # change is judged (the two differ when the window opens close to the declared hours).
-        current = seen = prior.workday if group[0] else prior.other
-        of_kind = [d for d in np.flatnonzero(np.isin(day_workday, group)).tolist() if d in shown]
-        run: list[int] = []
-        agreed = 0  # days that showed the hours in force: without enough of them, no change is seen
-        for d in of_kind:
-            span = shown[d]
-            initial = agreed < CONFIRM_DAYS
-            if not _differs(span, seen, INITIAL_SLACK_HOURS if initial else 0):
-                run = []
-                agreed += 1
-                continue
-            run = [r for r in run if not _differs(shown[r], span)] + [d]
-            open_days = [span for span in (shown[r] for r in run) if span is not None]
-            starts = [span[0] for span in open_days]
-            ends = [span[1] for span in open_days]
-            after = (int(np.median(starts)), int(np.median(ends))) if starts else None
-            if not initial and not _differs(after, seen, 0):
-                continue
-            # An hour's move is believed on more days than a larger one (see SMALL_CONFIRM_DAYS);
-            # the window's first days replace the prior as soon as they agree.
-            need = CONFIRM_DAYS if initial or _differs(after, seen) else SMALL_CONFIRM_DAYS
-            if len(run) < need:
-                continue
-            # Hours seen before any days showed the prior's are the site's schedule, not a change;
-            # they replace the prior where different, else they are how the prior looks.
-            believed = int(day_ts[run[-1]]) + DAY
-            for kind in group:
-                learned.changes.append(
-                    Change(
-                        int(ordinal.min() if initial else day_ordinal[run[0]]),
-                        kind,
-                        current,
-                        after,
-                        int(hours[0] if initial else day_ts[run[0]]),
-                        initial,
-                        int(hours[0]) if initial else believed,
-                    )
-                )
-            current = seen = after
-            run, agreed = [], CONFIRM_DAYS  # the new hours stand; a later change is a change
-    learned.changes.sort(key=lambda c: c.ordinal)
-    if any(not c.initial for c in learned.changes):
-        # The hours whose open state the in-window changes turned: the new normal, trusted.
-        before = LearnedHours(prior, [c for c in learned.changes if c.initial]).is_open(local_hour, workday, ordinal)
-        learned.turned = learned.is_open(local_hour, workday, ordinal) != before
-        hour_of, kind_of = np.asarray(local_hour, dtype=np.int64), np.asarray(workday) > 0
-        for c in learned.changes:
-            if not c.initial:
-                learned.turned |= (np.asarray(ordinal) >= c.ordinal) & (kind_of == c.workday) & c.moved()[hour_of]
-        cell = np.asarray(local_hour, dtype=np.int64) * 2 + (np.asarray(workday) > 0)
-        turned_cells = np.unique(cell[learned.turned])
-        first = min(c.start_ts for c in learned.changes if not c.initial)
-        learned.superseded = (np.asarray(hours) < first) & np.isin(cell, turned_cells)
-    return learned
+    spans = daily_spans(
+        ((block - low) / scale).reshape(n_days, 24, len(cols)), np.array([meters[j].category.value for j in cols])
+    )
+    return rows, {d: span for d, span in enumerate(spans) if not isinstance(span, bool)}
+
+
+def _changes(
+    group: tuple[bool, ...], prior: OpeningHours, shown: dict[int, Span | None], on: _Days, first_ordinal: int, first_ts: int
+) -> list[Change]:
+    """The changes of one day kind (``group``: its workday values) that the days' spans confirm."""
+    changes: list[Change] = []
+    # ``current`` is in force; ``seen`` is what the load showed of it, against which a
+    # change is judged (the two differ when the window opens close to the declared hours).
+    current = seen = prior.workday if group[0] else prior.other
+    run: list[int] = []
+    agreed = 0  # days that showed the hours in force: without enough of them, no change is seen
+    for d in [d for d in np.flatnonzero(np.isin(on.workday, group)).tolist() if d in shown]:
+        span = shown[d]
+        initial = agreed < CONFIRM_DAYS
+        if not _differs(span, seen, INITIAL_SLACK_HOURS if initial else 0):
+            run = []
+            agreed += 1
+            continue
+        run = [r for r in run if not _differs(shown[r], span)] + [d]
+        after = _median_span([shown[r] for r in run])
+        if not initial and not _differs(after, seen, 0):
+            continue
+        # An hour's move is believed on more days than a larger one (see SMALL_CONFIRM_DAYS);
+        # the window's first days replace the prior as soon as they agree.
+        if len(run) < (CONFIRM_DAYS if initial or _differs(after, seen) else SMALL_CONFIRM_DAYS):
+            continue
+        # Hours seen before any days showed the prior's are the site's schedule, not a change;
+        # they replace the prior where different, else they are how the prior looks.
+        believed = int(on.ts[run[-1]]) + DAY
+        start_ordinal = first_ordinal if initial else int(on.ordinal[run[0]])
+        start_ts = first_ts if initial else int(on.ts[run[0]])
+        changes += [
+            Change(start_ordinal, kind, current, after, start_ts, initial, first_ts if initial else believed) for kind in group
+        ]
+        current = seen = after
+        run, agreed = [], CONFIRM_DAYS  # the new hours stand; a later change is a change
+    return changes
+
+
+def _median_span(spans: list[Span | None]) -> Span | None:
+    """The median start and end of the open days among ``spans``; None if all were closed."""
+    open_days = [span for span in spans if span is not None]
+    if not open_days:
+        return None
+    return int(np.median([span[0] for span in open_days])), int(np.median([span[1] for span in open_days]))
+
+
+def _turn(
+    learned: LearnedHours,
+    prior: OpeningHours,
+    hours: np.ndarray,
+    local_hour: np.ndarray,
+    ordinal: np.ndarray,
+    workday: np.ndarray,
+) -> None:
+    """Mark the hours whose open state the in-window changes turned (the new normal, trusted) and
+    the earlier hours of those cells (their old normal, superseded)."""
+    before = LearnedHours(prior, [c for c in learned.changes if c.initial]).is_open(local_hour, workday, ordinal)
+    learned.turned = learned.is_open(local_hour, workday, ordinal) != before
+    hour_of, kind_of = np.asarray(local_hour, dtype=np.int64), np.asarray(workday) > 0
+    for c in learned.changes:
+        if not c.initial:
+            learned.turned |= (np.asarray(ordinal) >= c.ordinal) & (kind_of == c.workday) & c.moved()[hour_of]
+    cell = np.asarray(local_hour, dtype=np.int64) * 2 + (np.asarray(workday) > 0)
+    turned_cells = np.unique(cell[learned.turned])
+    first = min(c.start_ts for c in learned.changes if not c.initial)
+    learned.superseded = (np.asarray(hours) < first) & np.isin(cell, turned_cells)
 
 
 #: Score above which a follower counts as up with the others in an hour next to the opening
