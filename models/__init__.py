@@ -11,8 +11,8 @@ from models.batch import TableScores, score_table
 from models.budget import FitBudget
 from models.creep import BaseLoadCreep
 from models.detection import DetectionPass, DetectionReport
+from models.episodes import WasteEpisode
 from models.features import FEATURES, hour_features
-from models.findings import Finding
 from models.hourly import HourlySeries, hourly_energy
 from models.kinds import CHECKS, WASTE_KINDS
 from models.multivariate import SiteResidualForest
@@ -34,7 +34,7 @@ __all__ = [
     "DetectionReport",
     "Episode",
     "FitBudget",
-    "Finding",
+    "WasteEpisode",
     "HourlySeries",
     "ProfileBaseline",
     "ResidualDetector",

@@ -19,7 +19,7 @@ from core.alerts import AlertStatus, Verification, record_event
 from core.db.tables import AlertEventRecord, AlertRecord
 from core.timebase import HOUR
 from models.creep_policy import CreepPolicy
-from models.findings import SEVERITY_RANK, UPDATED_FIELDS, Finding
+from models.episodes import SEVERITY_RANK, UPDATED_FIELDS, WasteEpisode
 
 ACTOR = "detector"
 #: Hours after a resolution during which a returning episode of the same kind reopens the
@@ -35,12 +35,12 @@ class MergePolicy(Protocol):
     #: What the policy's alerts are called in an event's reason ("base-load creep").
     noun: str
 
-    def explains(self, finding: Finding, rows: list[AlertRecord]) -> bool: ...
-    def closed_to(self, row: AlertRecord, finding: Finding) -> bool: ...
-    def same_kind(self, finding: Finding, same: list[AlertRecord], rows: list[AlertRecord]) -> list[AlertRecord]: ...
-    def crosses_kind(self, row: AlertRecord, finding: Finding) -> bool: ...
+    def explains(self, finding: WasteEpisode, rows: list[AlertRecord]) -> bool: ...
+    def closed_to(self, row: AlertRecord, finding: WasteEpisode) -> bool: ...
+    def same_kind(self, finding: WasteEpisode, same: list[AlertRecord], rows: list[AlertRecord]) -> list[AlertRecord]: ...
+    def crosses_kind(self, row: AlertRecord, finding: WasteEpisode) -> bool: ...
     def absorbs(self, row: AlertRecord, rows: list[AlertRecord]) -> list[AlertRecord]: ...
-    def carried(self, row: AlertRecord, finding: Finding, window_start: int | None) -> dict | None: ...
+    def carried(self, row: AlertRecord, finding: WasteEpisode, window_start: int | None) -> dict | None: ...
 
 
 @dataclass(slots=True)
@@ -60,7 +60,7 @@ def _event(session: Session, row: AlertRecord, at: int, action: str, **detail: o
     record_event(session, row, ACTOR, action, detail, at)
 
 
-def _overlaps(row: AlertRecord, finding: Finding, slack_s: int) -> bool:
+def _overlaps(row: AlertRecord, finding: WasteEpisode, slack_s: int) -> bool:
     return row.started_at < finding.ended_at + slack_s and finding.started_at < row.ended_at + slack_s
 
 
@@ -117,12 +117,12 @@ class AlertBook:
 
     def store(
         self,
-        findings: Iterable[Finding],
+        findings: Iterable[WasteEpisode],
         *,
         scored_meters: Iterable[str],
         scan_start: int,
         data_end: int,
-        suppressed: Callable[[Finding], bool] = lambda f: False,
+        suppressed: Callable[[WasteEpisode], bool] = lambda f: False,
     ) -> StoreCounts:
         """Apply a pass's findings; close what no finding continues; verify what stayed fixed."""
         findings = list(findings)
@@ -162,7 +162,7 @@ class AlertBook:
         return self.counts
 
     def _match(
-        self, finding: Finding, meter: list[AlertRecord], matched: set[int], rows: list[AlertRecord]
+        self, finding: WasteEpisode, meter: list[AlertRecord], matched: set[int], rows: list[AlertRecord]
     ) -> AlertRecord | None:
         """The alert ``finding`` continues, if any: same start, an overlap, the same episode by policy, a watched fix."""
         same = self.policy.same_kind(finding, [r for r in meter if r.kind == finding.kind], meter)
@@ -198,7 +198,7 @@ class AlertBook:
                 rows.append(row)
         return row
 
-    def _open(self, finding: Finding) -> AlertRecord:
+    def _open(self, finding: WasteEpisode) -> AlertRecord:
         row = AlertRecord(
             site_id=finding.site_id,
             meter_id=finding.meter_id,
@@ -225,7 +225,7 @@ class AlertBook:
         self.counts.opened += 1
         return row
 
-    def _continues(self, row: AlertRecord, finding: Finding) -> bool:
+    def _continues(self, row: AlertRecord, finding: WasteEpisode) -> bool:
         """Whether ``finding`` adds to ``row``; a watched fix that it outlasts is reopened."""
         if _watching(row):
             if finding.ended_at <= _resolved_at(row) + HOUR:
@@ -247,7 +247,7 @@ class AlertBook:
         # Frozen history, seen again by an overlapping scan, adds nothing.
         return row.ongoing or finding.ended_at > row.ended_at
 
-    def _apply(self, row: AlertRecord, finding: Finding) -> None:
+    def _apply(self, row: AlertRecord, finding: WasteEpisode) -> None:
         if not self._continues(row, finding):
             self.counts.unchanged += 1
             return
@@ -348,7 +348,7 @@ class AlertBook:
             row.updated_at = self.now
 
 
-def _measured(finding: Finding) -> dict:
+def _measured(finding: WasteEpisode) -> dict:
     """The alert columns a measurement of the episode sets, the explanation as its JSON."""
     values = {name: getattr(finding, name) for name in UPDATED_FIELDS}
     values["explanation"] = finding.explanation.as_json()

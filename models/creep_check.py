@@ -8,8 +8,8 @@ import numpy as np
 from core.domain import Meter
 from models.creep import BaseLoadCreep, Creep
 from models.detector import SiteView
+from models.episodes import WasteEpisode
 from models.features import OPEN_COL, WORKDAY_COL
-from models.findings import Finding
 from models.held_creep import HeldCreep
 from models.kinds import BASE_LOAD_CREEP, HVAC, applying
 from models.measure import Span, measure
@@ -30,7 +30,7 @@ class CreepCheck:
         # so a restarted worker measures a creep against its window again.
         self._held: dict[str, HeldCreep] = {}
 
-    def scan(self, view: SiteView, findings: list[Finding], faults: list[DataWarning]) -> None:
+    def scan(self, view: SiteView, findings: list[WasteEpisode], faults: list[DataWarning]) -> None:
         meters, hours, kwh, X, baselines = view.meters, view.hours, view.kwh, view.features, view.baselines
         cols = [j for j, m in enumerate(meters) if baselines[j] is not None and m.category.value in CREEP_CATEGORIES]
         if not cols:

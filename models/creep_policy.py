@@ -12,7 +12,7 @@ from __future__ import annotations
 from core.alerts import AlertStatus
 from core.db.tables import AlertRecord
 from core.timebase import DAY
-from models.findings import Finding
+from models.episodes import WasteEpisode
 from models.kinds import BASE_LOAD_CREEP
 
 #: A base-load creep alert spanning this long is a creep, whatever a later pass finds inside it.
@@ -32,7 +32,7 @@ class CreepPolicy:
 
     noun = "base-load creep"
 
-    def explains(self, finding: Finding, rows: list[AlertRecord]) -> bool:
+    def explains(self, finding: WasteEpisode, rows: list[AlertRecord]) -> bool:
         """True for a finding of another kind that starts inside an established creep alert of its
         meter (``rows``): a pass that no longer sees the creep (it was fixed) re-scores its days and
         finds their excess night by night, and that excess is the creep's, already alerted. A creep
@@ -42,7 +42,7 @@ class CreepPolicy:
             _established(r) and r.started_at <= finding.started_at < r.ended_at for r in rows
         )
 
-    def closed_to(self, row: AlertRecord, finding: Finding) -> bool:
+    def closed_to(self, row: AlertRecord, finding: WasteEpisode) -> bool:
         """True when ``row`` may not take ``finding`` at all: a creep finding that starts in the last
         NEW_CREEP_S of a closed creep alert, or after it, is a new creep after the old one was fixed,
         which must not take over (and move) the old alert. (The book never asks it of a resolved
@@ -53,7 +53,7 @@ class CreepPolicy:
             and max(row.started_at + 1, row.ended_at - NEW_CREEP_S) <= finding.started_at
         )
 
-    def same_kind(self, finding: Finding, same: list[AlertRecord], rows: list[AlertRecord]) -> list[AlertRecord]:
+    def same_kind(self, finding: WasteEpisode, same: list[AlertRecord], rows: list[AlertRecord]) -> list[AlertRecord]:
         """The alerts of the finding's kind (``same``, out of the meter's ``rows``) it may continue,
         best first. For a creep: its own alert, ongoing first, then the longest; never a night it
         absorbed (see :meth:`absorbs`), whose span is inside the creep's: growing it would count
@@ -64,7 +64,7 @@ class CreepPolicy:
         return sorted(own, key=lambda r: (not r.ongoing, r.started_at - r.ended_at))
 
     @staticmethod
-    def crosses_kind(row: AlertRecord, finding: Finding) -> bool:
+    def crosses_kind(row: AlertRecord, finding: WasteEpisode) -> bool:
         """Whether ``finding`` may continue ``row``, an alert of another kind it overlaps: a growing
         episode may change kind (night lights still on after sunrise), and a scan starting inside a
         frozen episode sees its tail. Never a creep, nor a finding that began before the alert:
@@ -105,7 +105,7 @@ class CreepPolicy:
         ]
 
     @staticmethod
-    def carried(row: AlertRecord, finding: Finding, window_start: int | None) -> dict | None:
+    def carried(row: AlertRecord, finding: WasteEpisode, window_start: int | None) -> dict | None:
         """The numbers of an ongoing creep alert whose beginning has left the scanned window
         (which began at ``window_start``), None when the finding's own numbers stand.
 

@@ -13,7 +13,7 @@ from typing import Protocol
 import numpy as np
 
 from core.domain import Meter
-from models.findings import Finding
+from models.episodes import WasteEpisode
 from models.measure import SiteTerms
 from models.quality import DataWarning
 from models.residual import ResidualDetector
@@ -58,6 +58,6 @@ class SiteView:
 class Detector(Protocol):
     """Finds one kind of trouble in a site's pass."""
 
-    def scan(self, view: SiteView, findings: list[Finding], faults: list[DataWarning]) -> None:
+    def scan(self, view: SiteView, findings: list[WasteEpisode], faults: list[DataWarning]) -> None:
         """Add this detector's waste findings and data faults to the lists (in place). Detectors run
         in registration order; one may take back earlier findings that its own explains."""

@@ -17,7 +17,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from core.db.tables import AlertRecord, SuppressionRecord
-from models.findings import Finding
+from models.episodes import WasteEpisode
 
 #: Share of a finding's excess hours inside a suppressed window that makes it "similar".
 SIMILAR_SHARE = 0.5
@@ -55,7 +55,7 @@ class SiteFeedback:
     suppressions: dict[str, list[Suppression]]
     waste_spans: dict[str, list[tuple[int, int]]]
 
-    def suppressed(self, finding: Finding) -> bool:
+    def suppressed(self, finding: WasteEpisode) -> bool:
         """True when an active suppression for the meter (and kind) covers most of the finding's hours."""
         hours = np.array(finding.local_hours or (), dtype=int)
         for s in self.suppressions.get(finding.meter_id, ()):

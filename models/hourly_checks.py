@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from models.detector import SiteView
+from models.episodes import WasteEpisode
 from models.features import DAYLIGHT_COL, OPEN_COL
-from models.findings import Finding
 from models.kinds import NOT_JUDGED, hour_kinds, settled_hours
 from models.measure import Span, measure
 from models.opening import FOLLOWERS
@@ -24,7 +24,7 @@ def candidates(scores: np.ndarray) -> np.ndarray:
 class HourlyChecks:
     """Episodes of persistent excess, each named by the kind of the hours holding most of it."""
 
-    def scan(self, view: SiteView, findings: list[Finding], faults: list[DataWarning]) -> None:
+    def scan(self, view: SiteView, findings: list[WasteEpisode], faults: list[DataWarning]) -> None:
         first, X = view.first, view.features
         scan_hours = view.hours[first:]
         # Per category, each hour's waste kind and whether one strong hour may alert in it.

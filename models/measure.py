@@ -9,8 +9,8 @@ import numpy as np
 from core.carbon import EmissionFactor
 from core.domain import Meter, Site
 from core.timebase import HOUR
+from models.episodes import WasteEpisode, severity
 from models.explain import SERIES_CONTEXT_HOURS, Explanation, chart_series
-from models.findings import Finding, severity
 from models.kinds import CHECKS
 from models.tariff import Tariff
 
@@ -46,7 +46,7 @@ def measure(
     actual: np.ndarray,
     expected: np.ndarray,
     local_hours: np.ndarray,
-) -> Finding:
+) -> WasteEpisode:
     """A finding for ``span`` over arrays aligned with ``hours`` (the meter's scored hours)."""
     rows = slice(span.start, span.stop)
     a, e = actual[rows], expected[rows]
@@ -63,7 +63,7 @@ def measure(
     context = slice(max(span.start - SERIES_CONTEXT_HOURS, 0), min(span.stop + SERIES_CONTEXT_HOURS, hours.size))
     check = CREEP_CHECK if span.kind == CREEP_CHECK else CHECKS[span.kind].name
     hot = excess > 0
-    return Finding(
+    return WasteEpisode(
         site_id=meter.site_id,
         meter_id=meter.meter_id,
         category=meter.category.value,

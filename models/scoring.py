@@ -20,9 +20,9 @@ from models.budget import FitBudget
 from models.creep import BaseLoadCreep
 from models.creep_check import CREEP_CATEGORIES
 from models.detector import Detector, SiteView
+from models.episodes import WasteEpisode
 from models.features import HOUR_COL, OPEN_COL, WORKDAY_COL, hour_features, local_hour
 from models.feedback import SiteFeedback
-from models.findings import Finding
 from models.hourly_checks import candidates as hourly_candidates
 from models.kinds import HVAC
 from models.measure import SiteTerms
@@ -53,7 +53,7 @@ EDGE_LEARNT_HOURS = CONFIRM_DAYS
 class SiteScan:
     """What a scan found: waste findings, data faults, warnings, and per-hour scores."""
 
-    findings: list[Finding] = field(default_factory=list)
+    findings: list[WasteEpisode] = field(default_factory=list)
     faults: list[DataWarning] = field(default_factory=list)
     warnings: list[DataWarning] = field(default_factory=list)
     scored: list[str] = field(default_factory=list)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from models import shortfall
 from models.detector import SiteView
+from models.episodes import WasteEpisode
 from models.features import local_calendar
-from models.findings import Finding
 from models.quality import DataWarning
 from models.reference import day_keys
 
@@ -13,7 +13,7 @@ from models.reference import day_keys
 class ShortfallCheck:
     """Shortfalls are data findings, never waste: they go to ``faults``."""
 
-    def scan(self, view: SiteView, findings: list[Finding], faults: list[DataWarning]) -> None:
+    def scan(self, view: SiteView, findings: list[WasteEpisode], faults: list[DataWarning]) -> None:
         picked = shortfall.candidates(view.scores, view.actual, view.expected)
         if picked.size == 0:
             return

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from core.db.tables import AlertEventRecord, AlertRecord
 from core.domain import MeterCategory
 from models.alerts import AlertBook
+from models.episodes import WasteEpisode
 from models.explain import ChartPoint, Explanation
-from models.findings import Finding
 from simulators import build_portfolio
 from tests.models.simulated import registry
 
@@ -22,8 +22,8 @@ HOUR, DAY = 3600, 86400
 T0 = 1_750_000_000 // HOUR * HOUR
 
 
-def finding(site_id: str, meter_id: str, kind: str, start: int, end: int, *, ongoing: bool) -> Finding:
-    return Finding(
+def finding(site_id: str, meter_id: str, kind: str, start: int, end: int, *, ongoing: bool) -> WasteEpisode:
+    return WasteEpisode(
         site_id,
         meter_id,
         "public_hvac",

@@ -14,8 +14,8 @@ from core.settings import CarbonSettings, DetectSettings
 from models import detectors
 from models.detection import DetectionPass
 from models.detector import SiteView
+from models.episodes import WasteEpisode
 from models.explain import Explanation
-from models.findings import Finding
 from models.kinds import is_scored
 from models.quality import DataWarning
 from tests.models.simulated import registry, simulate
@@ -24,7 +24,7 @@ from tests.models.simulated import registry, simulate
 class BusiestHour:
     """A toy: the scanned hour in which each meter drew most, as a one-hour finding."""
 
-    def scan(self, view: SiteView, findings: list[Finding], faults: list[DataWarning]) -> None:
+    def scan(self, view: SiteView, findings: list[WasteEpisode], faults: list[DataWarning]) -> None:
         scan_hours = view.hours[view.first :]
         for k, j in enumerate(view.cols):
             if np.isnan(view.actual[:, k]).all():
@@ -33,7 +33,7 @@ class BusiestHour:
             start, kwh = int(scan_hours[i]), float(view.actual[i, k])
             meter = view.meters[j]
             findings.append(
-                Finding(
+                WasteEpisode(
                     meter.site_id,
                     meter.meter_id,
                     meter.category.value,

@@ -8,8 +8,8 @@ from pathlib import Path
 from core.settings import CarbonSettings, DetectSettings
 from models.alerts import AlertBook
 from models.detection import DetectionPass
+from models.episodes import WasteEpisode
 from models.explain import Explanation
-from models.findings import Finding
 from models.kinds import is_scored
 from tests.models.simulated import registry, simulate
 
@@ -30,7 +30,7 @@ def test_a_window_mostly_in_waste_alerts_keeps_the_last_baseline(tmp_path: Path)
     with sessions.begin() as session:
         AlertBook(session, site.site_id, wall_now=0).store(
             [
-                Finding(
+                WasteEpisode(
                     site.site_id,
                     wasting.meter_id,
                     wasting.category.value,

@@ -26,7 +26,7 @@ def severity(wasted_kwh: float, hours: int, *, rated_kw: float, expected_kwh: fl
 
 
 @dataclass(frozen=True, slots=True)
-class Finding:
+class WasteEpisode:
     """One waste episode on one meter with its energy, cost and carbon, ready to store."""
 
     site_id: str
