@@ -272,12 +272,37 @@ def default_client_id(data_dir: Path, hostname: str | None = None) -> str:
 
 
 def load_settings(config_file: str | Path | None = None, **overrides: Any) -> Settings:
-    """Build the settings once; ``overrides`` (from CLI flags) win over everything."""
-    if config_file is not None:
-        if not Path(config_file).is_file():
-            raise FileNotFoundError(f"config file not found: {config_file}")
-        os.environ["KILOWATCH_CONFIG"] = str(config_file)
-    return Settings(**overrides)
+    """Build the settings once; ``overrides`` (from CLI flags) win over everything.
+
+    ``config_file`` (``--config``) takes the place of ``KILOWATCH_CONFIG`` for this call only:
+    it is handed to the settings' sources, never written into the process environment.
+    """
+    if config_file is None:
+        return Settings(**overrides)
+    path = Path(config_file)
+    if not path.is_file():
+        raise FileNotFoundError(f"config file not found: {config_file}")
+    built = _read_with(path)(**overrides)
+    # A plain Settings with the values read (a class made per file does not pickle by name).
+    return Settings.model_construct(built.model_fields_set, **{name: getattr(built, name) for name in Settings.model_fields})
+
+
+def _read_with(path: Path) -> type[Settings]:
+    """Settings whose TOML source is ``path``, between the environment and the defaults as usual."""
+
+    class FromFile(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=path)
+
+    return FromFile
 
 
 def known_env_vars() -> set[str]:

@@ -12,8 +12,9 @@ from fastapi import FastAPI
 
 from kilowatch.context import console, settings_from
 
-#: How the parent hands its settings' command-line part to the workers it spawns (each
-#: builds its own app, store and database pool); the rest they read as the parent did.
+#: How the parent hands its settings' command-line part (``--config`` and the flags) to the
+#: workers uvicorn spawns (each builds its own app, store and database pool); the rest they
+#: read from the environment as the parent did.
 WORKER_OVERRIDES_ENV = "KILOWATCH_SERVE_OVERRIDES"
 FACTORY = "kilowatch.commands.serve:worker_app"
 
@@ -25,8 +26,10 @@ def worker_app() -> FastAPI:
     from kilowatch.logs import setup_logging
     from kilowatch.wiring import open_database, open_series
 
-    # KILOWATCH_CONFIG, when given, is already in the environment the parent passed on.
-    settings = load_settings(None, **json.loads(os.environ.get(WORKER_OVERRIDES_ENV, "{}")))
+    # KILOWATCH_CONFIG, when set, is in the environment the parent passed on; a --config file
+    # comes with the command-line overrides.
+    handed = json.loads(os.environ.get(WORKER_OVERRIDES_ENV, "{}"))
+    settings = load_settings(handed.get("config"), **handed.get("overrides", {}))
     setup_logging(settings.log_level)
     return create_app(settings, open_series(settings), open_database(settings))
 
@@ -72,7 +75,7 @@ def serve(
     sessions.kw["bind"].dispose()  # the parent only supervises from here on
     root = ctx.find_root().obj or {}
     overrides = {**root.get("overrides", {}), "api": {"host": settings.api.host, "port": settings.api.port}}
-    os.environ[WORKER_OVERRIDES_ENV] = json.dumps(overrides, default=str)
+    os.environ[WORKER_OVERRIDES_ENV] = json.dumps({"config": root.get("config"), "overrides": overrides}, default=str)
     run(FACTORY, factory=True, workers=workers)
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from pydantic import ValidationError
 
@@ -63,3 +65,23 @@ def test_secrets_are_not_shown_in_repr(monkeypatch):
     monkeypatch.setenv("KILOWATCH_STORE__TOKEN", "tok-secret")
     text = repr(Settings()) + str(Settings().model_dump())
     assert "hunter2-secret" not in text and "tok-secret" not in text
+
+
+def test_a_config_file_is_read_for_its_call_without_touching_the_environment(tmp_path, monkeypatch):
+    monkeypatch.delenv("KILOWATCH_CONFIG", raising=False)
+    monkeypatch.delenv("KILOWATCH_MQTT__PORT", raising=False)
+    config = tmp_path / "kw.toml"
+    config.write_text("[mqtt]\nport = 1999\n")
+    settings = load_settings(config, mqtt={"host": "from-flag"})
+    assert (settings.mqtt.host, settings.mqtt.port) == ("from-flag", 1999)
+    assert type(settings) is Settings
+    assert "KILOWATCH_CONFIG" not in os.environ
+    assert load_settings().mqtt.port == Settings().mqtt.port != 1999  # the next call reads no file
+
+
+def test_the_environment_still_wins_over_a_config_file_given_by_flag(tmp_path, monkeypatch):
+    config = tmp_path / "kw.toml"
+    config.write_text("[mqtt]\nhost = 'from-file'\nport = 1999\n")
+    monkeypatch.setenv("KILOWATCH_MQTT__HOST", "from-env")
+    settings = load_settings(config)
+    assert (settings.mqtt.host, settings.mqtt.port) == ("from-env", 1999)
