@@ -32,6 +32,8 @@ def test_a_single_sample_is_stored_as_the_hour_of_its_timestamp(worker, publishe
 
     rows = wait_for(lambda: weather_rows(sessions), what="a weather row")
     assert rows == [(SITE.site_id, T0, 12.5, "mqtt")]
+    # The worker counts a sample once its row is committed: the row can be read a moment before.
+    wait_for(lambda: worker.stats.weather_samples == 1, what="the sample counted")
     assert worker.stats.weather_samples == 1
 
 
@@ -56,6 +58,7 @@ def test_impossible_temperatures_are_dead_lettered_alone_and_the_good_samples_ar
         lambda: [r[1:3] for r in weather_rows(sessions)] if len(weather_rows(sessions)) == 2 else None, what="two weather rows"
     ) == [(T0, 8.0), (T0 + 18000, -4.5)]
     wait_stored(store, METERS[0].meter_id, 1)
+    wait_for(lambda: worker.stats.rejected["bad_temperature"] == 4, what="the four rejections counted")
     assert worker.stats.rejected["bad_temperature"] == 4
 
 
