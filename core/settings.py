@@ -235,10 +235,16 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        config = os.environ.get("KILOWATCH_CONFIG")
-        if config:
-            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config)))
+        config = cls._config_file()
+        if config is not None:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config))
         return tuple(sources)
+
+    @classmethod
+    def _config_file(cls) -> Path | None:
+        """The TOML source: ``KILOWATCH_CONFIG``, unless ``load_settings`` was given a file."""
+        config = os.environ.get("KILOWATCH_CONFIG")
+        return Path(config) if config else None
 
     @model_validator(mode="after")
     def _client_id_per_host_and_data_dir(self) -> Settings:
@@ -292,15 +298,8 @@ def _read_with(path: Path) -> type[Settings]:
 
     class FromFile(Settings):
         @classmethod
-        def settings_customise_sources(
-            cls,
-            settings_cls: type[BaseSettings],
-            init_settings: PydanticBaseSettingsSource,
-            env_settings: PydanticBaseSettingsSource,
-            dotenv_settings: PydanticBaseSettingsSource,
-            file_secret_settings: PydanticBaseSettingsSource,
-        ) -> tuple[PydanticBaseSettingsSource, ...]:
-            return init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=path)
+        def _config_file(cls) -> Path | None:
+            return path
 
     return FromFile
 
