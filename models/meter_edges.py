@@ -25,7 +25,6 @@ evening is one day (or irregular), and a day showing any other span restarts the
 
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,7 +32,7 @@ import numpy as np
 from core.domain import Meter
 from core.timebase import DAY
 from models.kinds import HVAC
-from models.opening import CODE, SLACK_HOURS, SMALL_CONFIRM_DAYS, Span, meter_spans
+from models.opening import CODE, SLACK_HOURS, SMALL_CONFIRM_DAYS, Span, meter_spans, scaled_days
 from models.quality import DataWarning
 
 #: Days of one kind in a row that must show one meter's same moved span: as many as an hour's
@@ -142,26 +141,13 @@ def learn_edges(
     """The moved edges of the HVAC meters among ``meters`` over ``kwh`` (hours x meters), whole local
     days only. ``every_day``: the site keeps the same hours every day (days of both kinds count
     together, as in ``models.opening.learn``)."""
-    n = kwh.shape[0]
     moves: list[EdgeMove] = []
     cols = [j for j, meter in enumerate(meters) if meter.category in HVAC]
-    firsts = np.flatnonzero(np.asarray(local_hour) == 0)
-    if not cols or firsts.size == 0:
+    scaled = scaled_days(kwh, cols, local_hour, CONFIRM_DAYS + 1)
+    if scaled is None:
         return moves
-    n_days = (n - firsts[0]) // 24
-    if n_days < CONFIRM_DAYS + 1:
-        return moves
-    rows = firsts[0] + np.arange(n_days * 24)
-    if not np.array_equal(np.asarray(local_hour)[rows], np.tile(np.arange(24), n_days)):
-        return moves  # a day of 23 or 25 hours (DST)
-    block = kwh[np.ix_(rows, cols)]
-    with np.errstate(all="ignore"), warnings.catch_warnings():
-        warnings.simplefilter("ignore", RuntimeWarning)
-        low, high = (
-            np.percentile(block, (5, 95), axis=0) if not np.isnan(block).any() else np.nanpercentile(block, (5, 95), axis=0)
-        )
-    scale = np.where(high - low > 0, high - low, np.nan)
-    _, _, _, start, end = meter_spans(((block - low) / scale).reshape(n_days, 24, len(cols)), EDGE_UP_SHARE)
+    rows, scaled_kwh = scaled
+    _, _, _, start, end = meter_spans(scaled_kwh, EDGE_UP_SHARE)
     day_ts = np.asarray(hours, dtype=np.int64)[rows][::24]
     day_workday = np.asarray(workday)[rows][::24] > 0
     groups = [(True, False)] if every_day else [(True,), (False,)]

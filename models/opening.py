@@ -326,17 +326,28 @@ def _whole_days(kwh: np.ndarray, meters: list[Meter], local_hour: np.ndarray) ->
     """The rows of the window's whole local days and each day's known span (a span, or None:
     closed all day; days whose span is unknown left out); None when there is nothing to learn from."""
     cols = [j for j, m in enumerate(meters) if m.category in FOLLOWERS]
-    if not cols or kwh.shape[0] < 24 * CONFIRM_DAYS:
+    scaled = scaled_days(kwh, cols, local_hour, CONFIRM_DAYS)
+    if scaled is None:
         return None
+    rows, days = scaled
+    spans = daily_spans(days, np.array([meters[j].category.value for j in cols]))
+    return rows, {d: span for d, span in enumerate(spans) if not isinstance(span, bool)}
+
+
+def scaled_days(kwh: np.ndarray, cols: list[int], local_hour: np.ndarray, min_days: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """The rows of the window's whole local days and ``kwh``'s ``cols`` over them as days x 24 x
+    meters, each meter scaled to its usual range (5th to 95th percentile); None without ``cols``,
+    with fewer than ``min_days`` whole days, or across a day of 23 or 25 hours (DST)."""
+    local_hour = np.asarray(local_hour)
     firsts = np.flatnonzero(local_hour == 0)
-    if firsts.size == 0:
+    if not cols or firsts.size == 0:
         return None
     n_days = (kwh.shape[0] - firsts[0]) // 24
-    if n_days < CONFIRM_DAYS:
+    if n_days < min_days:
         return None
     rows = firsts[0] + np.arange(n_days * 24)
     if not np.array_equal(local_hour[rows], np.tile(np.arange(24), n_days)):
-        return None  # a day of 23 or 25 hours (DST): keep the prior rather than misalign
+        return None  # keep the prior rather than misalign
     block = kwh[np.ix_(rows, cols)]
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # a meter with no reading: NaN range, no span
@@ -345,10 +356,7 @@ def _whole_days(kwh: np.ndarray, meters: list[Meter], local_hour: np.ndarray) ->
             np.percentile(block, (5, 95), axis=0) if not np.isnan(block).any() else np.nanpercentile(block, (5, 95), axis=0)
         )
     scale = np.where(high - low > 0, high - low, np.nan)
-    spans = daily_spans(
-        ((block - low) / scale).reshape(n_days, 24, len(cols)), np.array([meters[j].category.value for j in cols])
-    )
-    return rows, {d: span for d, span in enumerate(spans) if not isinstance(span, bool)}
+    return rows, ((block - low) / scale).reshape(n_days, 24, len(cols))
 
 
 def _changes(
