@@ -178,10 +178,13 @@ def doc_rows(series_list: Iterable[dict]) -> Iterator[tuple[str, int, Doc]]:
 
 
 def marker_rows(series_list: Iterable[dict]) -> Iterator[tuple[str, int]]:
-    """(site, day) of every dirty marker in a ``SELECT n FROM rollup_dirty ... GROUP BY site, day`` answer."""
+    """(site, day) of every dirty marker in a ``SELECT site, day, n FROM rollup_dirty`` answer (repeats included)."""
     for series in series_list:
-        tags = series.get("tags") or {}
-        if series.get("values"):
-            day = tags.get(TAG_DAY, "")
-            if re.fullmatch(r"-?\d+", day):
-                yield tags.get(lp.TAG_SITE, ""), int(day)
+        columns = series.get("columns") or []
+        if lp.TAG_SITE not in columns or TAG_DAY not in columns:
+            continue
+        at_site, at_day = columns.index(lp.TAG_SITE), columns.index(TAG_DAY)
+        for row in series.get("values") or []:
+            day = row[at_day]
+            if isinstance(day, str) and re.fullmatch(r"-?\d+", day):
+                yield row[at_site], int(day)
