@@ -213,3 +213,24 @@ def test_keep_rollups_materialises_the_days_and_months_a_reader_will_need(influx
     influx_store.query_many(['DELETE FROM "energy"'])
     rows = influx_store.energy_by_segment(bounds=[month, next_month(month)], site_ids=["s1"])
     assert [(r.energy, r.readings) for r in rows] == [(5.0, 2)]
+
+
+def test_keep_rollups_reads_a_few_sites_at_a_time_and_builds_every_sites_month(influx_store, monkeypatch) -> None:
+    """After a backfill of thousands of sites one read of every site's month cannot finish in the
+    recompute budget, so its months would be written by no one: the keeper goes group by group."""
+    from core.calendar import month_of, next_month
+    from core.store import influx_v1
+
+    monkeypatch.setattr(influx_v1, "KEEP_SITES_PER_READ", 2)
+    month = month_of(MIDNIGHT - 40 * DAY)
+    sites = [f"s{i}" for i in range(1, 6)]
+    _write_unmarked(influx_store, [pt(f"m{i}", month + 3600, energy=float(i), site=s) for i, s in enumerate(sites, 1)])
+    reads: list[list[str]] = []
+    read = influx_store.rollups.read
+    monkeypatch.setattr(influx_store.rollups, "read", lambda group, *a, **k: reads.append(list(group)) or read(group, *a, **k))
+    influx_store.keep_rollups(start=month, end=next_month(month))
+    assert reads == [["s1", "s2"], ["s3", "s4"], ["s5"]]
+    months = _raw(influx_store, 'SELECT "site", "grid_import" FROM "rollup_month"')
+    assert sorted((row[1], row[2]) for series in months for row in series["values"]) == [
+        (s, float(i)) for i, s in enumerate(sites, 1)
+    ]
