@@ -3,7 +3,8 @@
 An answer is kept with the versions of the data it was computed from (``core.db.versions``:
 read *before* computing, so the kept answer is never older than its versions say) and
 served again only while the versions read now are the same, checked on every request: a
-new reading, alert or registry change shows in the next response. The versions live in the
+new alert or registry change shows in the next response, a new reading once its versions
+are bumped (``core.db.versioned_store``: within 0.2 s of its write). The versions live in the
 database, so a change made by any process (ingest, the detector, another API worker) ends
 the answers of every worker.
 
@@ -16,8 +17,9 @@ revocation bound as every other request. Other requests (sign-in cookies, a firs
 of a key) go through the route, which serves a kept answer after its checks.
 
 Each worker keeps its own answers (``max_entries``, oldest used first out), and none longer
-than ``max_age_s``: a bound on staleness should a version bump ever be lost (the database
-away while ingest wrote; ``VersionedStore`` retries it with the next write).
+than ``max_age_s``: a bound on staleness should a version bump ever be lost or late (the
+database away while ingest wrote: ``core.db.versioned_store`` retries it until the database
+takes it).
 """
 
 from __future__ import annotations

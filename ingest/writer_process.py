@@ -114,6 +114,7 @@ class WriterSide(IngestWorker):
             self._buffer.close()
             assert self._writer is not None
             self._writer.join()
+            self._store.close()  # bumps the reading versions still pending (core.db.versioned_store)
         if self.error is not None:
             self._send(("failed", f"{type(self.error).__name__}: {self.error}"))
             return 1

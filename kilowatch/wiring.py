@@ -7,7 +7,7 @@ import logging
 from sqlalchemy.orm import Session, sessionmaker
 
 from core.db.session import create_db_engine, migrate, session_factory
-from core.db.versions import VersionedStore
+from core.db.versioned_store import VersionedStore
 from core.settings import Settings
 from core.store import SeriesStore, open_store
 from core.store.influx_http import redacted

@@ -5,23 +5,21 @@ Three counters (``change_counters``) and one row per site and home month of read
 
 - ``registry``: bumped by any change to sites, meters or green instruments;
 - ``alerts``: bumped by any change to alerts;
-- ``readings``: a sequence; each store write takes the next value and stamps it on the
-  (site, month) rows its readings fall in, so the largest version over any set of rows
-  changes whenever readings land in one of them.
+- ``readings``: a sequence; each bump takes the next value and stamps it on the (site,
+  month) rows that store writes touched since the previous bump, so the largest version
+  over any set of rows changes whenever readings land in one of them.
 
 The relational counters are bumped by session events installed on every session factory
 (``watch``), in the same transaction as the change, just before it commits: no writer can
-forget them. Readings
-are bumped after the store write has returned (``VersionedStore``), once per batch: a
-reader that takes the versions first and then reads the store can only see newer data
+forget them. Readings are bumped after the store write has returned
+(``core.db.versioned_store``: coalesced, at most every 0.2 s, on a thread of its own):
+a reader that takes the versions first and then reads the store can only see newer data
 than its versions say, never older, so an answer kept under those versions is never
 staler than the data.
 """
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -32,11 +30,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmake
 from core.calendar import month_of
 from core.db.tables import ChangeCounterRecord, SiteMonthVersionRecord
 from core.domain import EnergyPoint
-from core.store.base import SeriesStore
-from core.store.daily import DEFAULT_TIMEZONE, DayEnergy, SegmentEnergy
 from core.timebase import DAY, HOME_UTC_OFFSET_S
-
-log = logging.getLogger(__name__)
 
 REGISTRY, ALERTS, READINGS = "registry", "alerts", "readings"
 #: Which counter a change to each table bumps.
@@ -158,7 +152,8 @@ def watch(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
     return sessions
 
 
-def _site_months(points: Sequence[EnergyPoint]) -> set[tuple[str, int]]:
+def site_months(points: Sequence[EnergyPoint]) -> set[tuple[str, int]]:
+    """The (site, home month)s ``points`` fall in."""
     # A home day per point is integer arithmetic; the month is looked up once per distinct day.
     days = {(p.site_id, (int(p.ts) + HOME_UTC_OFFSET_S) // DAY) for p in points}
     months: dict[int, int] = {}
@@ -188,67 +183,3 @@ def bump_readings(session: Session, site_months: Iterable[tuple[str, int]]) -> N
 def reading_versions(session: Session) -> dict[tuple[str, int], int]:
     """Every (site, month) version (tests and diagnostics)."""
     return {(r.site_id, r.month): r.version for r in session.scalars(select(SiteMonthVersionRecord))}
-
-
-class VersionedStore:
-    """A ``SeriesStore`` that bumps the reading versions of what it wrote, after each write.
-
-    A bump that fails (the database away) is kept and retried with the next write; until
-    then answers kept by the API for those sites may be stale (by the API's age bound at most).
-    """
-
-    def __init__(self, store: SeriesStore, sessions: sessionmaker[Session]) -> None:
-        self._store, self._sessions = store, sessions
-        self._pending: set[tuple[str, int]] = set()
-        self._lock = threading.Lock()
-
-    def write(self, points: Sequence[EnergyPoint]) -> None:
-        self._store.write(points)
-        with self._lock:
-            self._pending |= _site_months(points)
-            pending, self._pending = self._pending, set()
-        try:
-            with self._sessions.begin() as session:
-                bump_readings(session, pending)
-        except Exception as exc:  # the data is stored; only the versions wait
-            log.warning("reading versions not bumped (%s); retried with the next write", exc)
-            with self._lock:
-                self._pending |= pending
-
-    def points(self, *, start: int, end: int, site_id: str | None = None, meter_id: str | None = None) -> list[EnergyPoint]:
-        return self._store.points(start=start, end=end, site_id=site_id, meter_id=meter_id)
-
-    def energy_by_meter(self, *, site_id: str, start: int, end: int) -> dict[str, float]:
-        return self._store.energy_by_meter(site_id=site_id, start=start, end=end)
-
-    def energy_by_day(self, *, start: int, end: int, site_id: str | None = None, tz: str = DEFAULT_TIMEZONE) -> list[DayEnergy]:
-        return self._store.energy_by_day(start=start, end=end, site_id=site_id, tz=tz)
-
-    def grid_import_by_day(
-        self, *, start: int, end: int, site_ids: Sequence[str], tz: str = DEFAULT_TIMEZONE
-    ) -> dict[tuple[str, int], float]:
-        return self._store.grid_import_by_day(start=start, end=end, site_ids=site_ids, tz=tz)
-
-    def energy_by_segment(
-        self, *, bounds: Sequence[int], site_ids: Sequence[str] | None = None, tz: str = DEFAULT_TIMEZONE
-    ) -> list[SegmentEnergy]:
-        return self._store.energy_by_segment(bounds=bounds, site_ids=site_ids, tz=tz)
-
-    def grid_import_by_segment(
-        self, *, bounds: Sequence[int], site_ids: Sequence[str], tz: str = DEFAULT_TIMEZONE
-    ) -> dict[tuple[str, int], float]:
-        return self._store.grid_import_by_segment(bounds=bounds, site_ids=site_ids, tz=tz)
-
-    def latest(self, *, site_id: str | None = None) -> dict[str, EnergyPoint]:
-        return self._store.latest(site_id=site_id)
-
-    def ping(self) -> None:
-        self._store.ping()
-
-    def close(self) -> None:
-        self._store.close()
-
-    @property
-    def inner(self) -> SeriesStore:
-        """The store written to (for what only one backend has, e.g. InfluxDB rollup upkeep)."""
-        return self._store

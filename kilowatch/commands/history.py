@@ -209,6 +209,7 @@ def import_(
                     batch = []
         store.write(batch)
         progress.update(task, advance=len(batch))
+    store.close()  # bumps the reading versions still pending
     _report(parsed, accepted, "Imported")
     if accepted == 0 and parsed.rejected:
         raise typer.Exit(1)

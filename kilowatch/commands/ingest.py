@@ -52,9 +52,11 @@ def ingest(
         stale_check_s=settings.ingest.stale_check_s,
     )
     worker: IngestWorker
+    store = None  # the network process's own, with one writer (writer processes close theirs)
     if settings.ingest.writers == 1:
         sessions = open_database(settings)
-        worker = IngestWorker(settings.mqtt, settings.ingest, open_series(settings, sessions), sessions, **options)
+        store = open_series(settings, sessions)
+        worker = IngestWorker(settings.mqtt, settings.ingest, store, sessions, **options)
     else:
         from ingest.process_worker import ProcessWorker
         from kilowatch.logs import setup_logging
@@ -91,7 +93,12 @@ def ingest(
         settings.mqtt.client_id,
     )
     # Until SIGTERM/Ctrl-C, or until the writer fails: then exit 1 so the ingest is restarted.
-    if worker.run_until(stop):
+    try:
+        failed = worker.run_until(stop)
+    finally:
+        if store is not None:
+            store.close()  # bumps the reading versions still pending
+    if failed:
         raise typer.Exit(1)
 
 

@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.security import create_api_key
 from core.db.tables import AlertRecord
-from core.db.versions import VersionedStore
+from core.db.versioned_store import VersionedStore
 from core.domain import EnergyPoint
 from tests.api.conftest import QUIET
 from tests.api.seed import A_CORR_KWH, HOURS, T0, alert_row, as_
@@ -53,9 +53,11 @@ def test_a_new_reading_shows_in_the_next_site_carbon_answer(client, world, admin
     # As ingest writes: through the store that bumps the reading versions (a first write, so the month has one).
     ingest = VersionedStore(world.store, world.sessions)
     ingest.write(_late("sh-a", "a-corr", T0 + 1800, 7.0))
+    ingest.flush()
     _second_answer_is_kept(client, CARBON, JUNE_1_AND_2, admin)
 
     ingest.write(_late("sh-a", "a-corr", T0 + 2700, 3.0))
+    ingest.flush()  # its versions bumped: within 0.2 s of the write
 
     assert client.get(CARBON, params=JUNE_1_AND_2, headers=admin).json()["kwh"] == HOURS * A_CORR_KWH + 10.0
 
@@ -63,9 +65,11 @@ def test_a_new_reading_shows_in_the_next_site_carbon_answer(client, world, admin
 def test_a_new_reading_shows_in_the_next_portfolio_answer(client, world, admin):
     ingest = VersionedStore(world.store, world.sessions)
     ingest.write(_late("bj-b", "b-corr", T0 + 1800, 5.0))
+    ingest.flush()
     before = _second_answer_is_kept(client, "/api/v1/carbon", JUNE_1_AND_2, admin)["total"]["kwh"]
 
     ingest.write(_late("bj-b", "b-corr", T0 + 2700, 5.0))
+    ingest.flush()
 
     assert client.get("/api/v1/carbon", params=JUNE_1_AND_2, headers=admin).json()["total"]["kwh"] == before + 5.0
 
@@ -73,7 +77,9 @@ def test_a_new_reading_shows_in_the_next_portfolio_answer(client, world, admin):
 def test_a_reading_of_another_month_keeps_the_answer(client, world, admin):
     _second_answer_is_kept(client, CARBON, JUNE_1_AND_2, admin)
 
-    VersionedStore(world.store, world.sessions).write(_late("sh-a", "a-corr", T0 + 40 * 86400, 5.0))  # in July
+    ingest = VersionedStore(world.store, world.sessions)
+    ingest.write(_late("sh-a", "a-corr", T0 + 40 * 86400, 5.0))  # in July
+    ingest.flush()
     hits = _hits(client)
 
     client.get(CARBON, params=JUNE_1_AND_2, headers=admin).raise_for_status()
