@@ -214,6 +214,7 @@ def daily_spans(days: np.ndarray, kinds: np.ndarray | None = None) -> list[Span 
     flat_high = row_median(np.where(flat, high, np.nan))
     agree = ((np.abs(start - mid_start[:, None]) <= SLACK_HOURS) & (np.abs(end - mid_end[:, None]) <= SLACK_HOURS)).sum(axis=1)
     doors = _door_spans(known, swing, start, end, kinds)
+    swinging_doors = _doors_swing(known, swing, kinds)
     out: list[Span | None | bool] = []
     for d in range(days.shape[0]):
         if doors is not None and doors[d] is not None:
@@ -222,11 +223,27 @@ def daily_spans(days: np.ndarray, kinds: np.ndarray | None = None) -> list[Span 
             out.append(False)
         elif n_spans[d] >= need[d]:
             out.append((int(mid_start[d]), int(mid_end[d])) if agree[d] >= need[d] else False)
-        elif flat[d].sum() >= need[d] and flat_high[d] < 0.5:
+        elif flat[d].sum() >= need[d] and flat_high[d] < 0.5 and not swinging_doors[d]:
             out.append(None)  # flat and low: closed all day
         else:
             out.append(False)
     return out
+
+
+def _doors_swing(known: np.ndarray, swing: np.ndarray, kinds: np.ndarray | None) -> np.ndarray:
+    """Per day, whether half the door followers known that day (and two) swing: the site is not
+    closed all day, whatever its lifts say.
+
+    An industrial park's weekend: its lifts still, its compressor flat, its chiller and HVAC up
+    10-15. The day the HVAC was also left on all evening the two spans disagreed, and the three
+    flat meters made it "closed all day": two such days were a change to closed, and the HVAC and
+    chiller then alerted through every weekend day's opening (realistic 2027).
+    """
+    if kinds is None:
+        return np.zeros(known.shape[0], dtype=bool)
+    doors = np.isin(np.asarray(kinds), [c.value for c in DOOR_FOLLOWERS])
+    n_swing = swing[:, doors].sum(axis=1)
+    return (n_swing >= 2) & (n_swing >= AGREE_SHARE * known[:, doors].sum(axis=1))
 
 
 def meter_spans(days: np.ndarray, up_share: float = UP_SHARE) -> tuple[np.ndarray, ...]:
