@@ -214,6 +214,7 @@ def daily_spans(days: np.ndarray, kinds: np.ndarray | None = None) -> list[Span 
     flat_high = row_median(np.where(flat, high, np.nan))
     agree = ((np.abs(start - mid_start[:, None]) <= SLACK_HOURS) & (np.abs(end - mid_end[:, None]) <= SLACK_HOURS)).sum(axis=1)
     doors = _door_spans(known, swing, start, end, kinds)
+    swinging_doors = _doors_swing(known, swing, kinds)
     out: list[Span | None | bool] = []
     for d in range(days.shape[0]):
         if doors is not None and doors[d] is not None:
@@ -222,11 +223,27 @@ def daily_spans(days: np.ndarray, kinds: np.ndarray | None = None) -> list[Span 
             out.append(False)
         elif n_spans[d] >= need[d]:
             out.append((int(mid_start[d]), int(mid_end[d])) if agree[d] >= need[d] else False)
-        elif flat[d].sum() >= need[d] and flat_high[d] < 0.5:
+        elif flat[d].sum() >= need[d] and flat_high[d] < 0.5 and not swinging_doors[d]:
             out.append(None)  # flat and low: closed all day
         else:
             out.append(False)
     return out
+
+
+def _doors_swing(known: np.ndarray, swing: np.ndarray, kinds: np.ndarray | None) -> np.ndarray:
+    """Per day, whether half the door followers known that day (and two) swing: the site is not
+    closed all day, whatever its lifts say.
+
+    An industrial park's weekend: its lifts still, its compressor flat, its chiller and HVAC up
+    10-15. The day the HVAC was also left on all evening the two spans disagreed, and the three
+    flat meters made it "closed all day": two such days were a change to closed, and the HVAC and
+    chiller then alerted through every weekend day's opening (realistic 2027).
+    """
+    if kinds is None:
+        return np.zeros(known.shape[0], dtype=bool)
+    doors = np.isin(np.asarray(kinds), [c.value for c in DOOR_FOLLOWERS])
+    n_swing = swing[:, doors].sum(axis=1)
+    return (n_swing >= 2) & (n_swing >= AGREE_SHARE * known[:, doors].sum(axis=1))
 
 
 def meter_spans(days: np.ndarray, up_share: float = UP_SHARE) -> tuple[np.ndarray, ...]:
@@ -432,8 +449,11 @@ def _turn(
 #: partly (a lift at 23:00 in a mall now closing at 23:30) still count.
 TOGETHER_SCORE = 3.0
 #: Hours this close to a change of the open state are the schedule's edge, where a shift shows
-#: first (or, at a half-hour close the span cannot resolve, for good).
-EDGE_HOURS = 2
+#: first (or, at a half-hour close the span cannot resolve, for good). Three: a park whose 18:00
+#: close became 20:30 ran its HVAC and chiller through 18, 19 and 20 from the first day, and with
+#: two edge hours the third was "closed hours beyond the edge" where both were up: left on, not
+#: open, so all three hours alerted (and so did a weekend whose 15:00 close became 17:30).
+EDGE_HOURS = 3
 #: Share of the site's known followers that must be up together (and at least two). A third:
 #: at a tuning mall closing at 23:30 instead of 21:30, 23:00 lifted both lobby lights and two of
 #: five lifts (scores 13-22) while its HVAC had stopped; independent waste on a third of a
@@ -442,13 +462,20 @@ TOGETHER_SHARE = 1 / 3
 #: Hours either side in which a meter up together with others must not also be up in the
 #: closed hours beyond the edge: a night's length, so an evening and its night are judged together.
 DEEP_HOURS = 8
+#: ... up there, that is, by more than this share of its score at the edge. A meter left on draws
+#: the same extra at the edge and in the night (two idle lifts: 10 and 10); a site opening earlier
+#: lifts its HVAC far more at the edge than a warm night lifts it (a chiller at 19-25 at 05:00 and
+#: 18:00, around 4 in the night between: with the night's 4 counted as "up", the park's chiller
+#: and public HVAC alerted at both edges for three days before its half-hour moves were believed).
+DEEP_SHARE = 0.5
 
 
 def open_together(scores: np.ndarray, followers: np.ndarray, open_: np.ndarray) -> np.ndarray:
     """Per hour of ``scores`` (hours x meters), whether the site was open beyond its learnt hours:
     an hour within ``EDGE_HOURS`` of a change of the open state in which a third of the site's
-    known occupancy followers (``followers``, per meter; at least two) are up together, none of
-    them also up in the closed hours beyond the edge within ``DEEP_HOURS``.
+    known occupancy followers (``followers``, per meter; at least two) are up together, each up
+    there by more than twice (``DEEP_SHARE``) its most in the closed hours beyond the edge within
+    ``DEEP_HOURS``.
 
     Waste is one meter left on; a site that opens earlier or closes later lifts its HVAC, its
     lobby lights and its lifts at once, from the first day, before enough days confirm the new
@@ -467,13 +494,16 @@ def open_together(scores: np.ndarray, followers: np.ndarray, open_: np.ndarray) 
         near_closed[shift:] |= ~open_[:-shift]
         near_closed[:-shift] |= ~open_[shift:]
     edge = (near_open & ~open_) | (near_closed & open_)
-    s = scores[:, f]
-    hot = np.nan_to_num(s, nan=-np.inf) > TOGETHER_SCORE
-    # A meter also up in the closed hours beyond the edge, that night or morning, is left on
+    s = np.nan_to_num(scores[:, f], nan=-np.inf)
+    # A meter as far up in the closed hours beyond the edge, that night or morning, is left on
     # (two lifts idling at once at a residential tower), not a site open later.
-    deep = np.cumsum(np.vstack([np.zeros((1, hot.shape[1])), hot & ~(open_ | edge)[:, None]]), axis=0)
-    lo = np.clip(np.arange(open_.size) - DEEP_HOURS, 0, open_.size)
-    hi = np.clip(np.arange(open_.size) + DEEP_HOURS + 1, 0, open_.size)
-    up = (hot & ((deep[hi] - deep[lo]) == 0)).sum(axis=1)
-    known = (~np.isnan(s)).sum(axis=1)
+    deep = _rolling_max(np.where((open_ | edge)[:, None], -np.inf, s), DEEP_HOURS)
+    up = ((s > TOGETHER_SCORE) & (deep <= np.maximum(TOGETHER_SCORE, DEEP_SHARE * s))).sum(axis=1)
+    known = np.isfinite(s).sum(axis=1)
     return edge & (up >= 2) & (up >= TOGETHER_SHARE * known)
+
+
+def _rolling_max(values: np.ndarray, hours: int) -> np.ndarray:
+    """Per row of ``values`` (hours x meters), each column's largest value within ``hours`` rows either side."""
+    padded = np.pad(values, ((hours, hours), (0, 0)), constant_values=-np.inf)
+    return np.lib.stride_tricks.sliding_window_view(padded, 2 * hours + 1, axis=0).max(axis=-1)

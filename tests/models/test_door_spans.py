@@ -75,3 +75,20 @@ def test_door_followers_that_disagree_leave_the_day_to_all_followers() -> None:
     days = day([None, (8, 21)] + [(8, 20)] * 3)
     days[:, :, 0] = 1.0
     assert daily_spans(days, kinds) == daily_spans(days) == [(8, 20)]
+
+
+PARK = np.array(["public_hvac", "chiller", "air_compressor", "elevator", "elevator"])
+
+
+def test_a_day_whose_door_followers_swing_is_not_closed_though_they_disagree() -> None:
+    # An industrial park's weekend: lifts still, compressor flat, chiller up 10-15, and the HVAC
+    # up 10-15 and left on all evening. Three flat meters made the day "closed all day".
+    assert daily_spans(day([(10, 24), (10, 15), None, None, None]), PARK) == [False]
+
+
+def test_a_day_whose_door_followers_are_all_flat_is_closed() -> None:
+    assert daily_spans(day([None] * 5), PARK) == [None]
+
+
+def test_one_swinging_door_follower_does_not_open_a_closed_day() -> None:
+    assert daily_spans(day([(10, 24), None, None, None, None]), PARK) == [None]

@@ -96,3 +96,17 @@ def test_hours_a_change_turned_are_not_judged_until_training_holds_their_new_nor
         unlearnt = _unlearnt(learned, ts, X, ts < train_days * 86400, first)
         assert unlearnt[20] == expect  # 20:00 of day 15, open since the change
         assert not unlearnt[12]  # noon: the change did not turn it
+
+
+def test_a_follower_a_little_up_in_the_night_still_counts_as_up_at_the_edge() -> None:
+    # A park's chiller and HVAC up 20-25 at its new 19:00 close; the chiller near 4 all night (warm).
+    scores = scores_with({0: [19, 20], 1: [19, 20]})
+    scores[21:, 1] = 4.0
+    together = open_together(scores, FOLLOWERS, OPEN)
+    assert together[19] and together[20]
+
+
+def test_followers_up_through_the_third_hour_after_closing_are_the_site_open() -> None:
+    # A close moved from 19:00 to 21:30: HVAC and chiller up at 19, 20 and 21 from the first day.
+    together = open_together(scores_with({0: [19, 20, 21], 1: [19, 20, 21]}), FOLLOWERS, OPEN)
+    assert together[19] and together[20] and together[21]
