@@ -30,7 +30,6 @@ from ingest.deadletter import DeadLetter, RejectionLog, save_dead_letters
 from ingest.deadletter_file import DeadLetterFile
 from ingest.findings import STALE_METER, FindingBacklog, open_ingest_findings
 from ingest.metrics import IngestMetrics
-from ingest.pipeline import Chunk, InFlight, chunked
 from ingest.processor import Admitted, BatchProcessor, Plan, point_payload
 from ingest.reconcile import Reconciler
 from ingest.retry import RETRYABLE, Aborted, OutOfBudget, Retrier
@@ -94,7 +93,6 @@ class BatchWriter:
         )
         # Through the reconciler when there is one: it must know of every failed write.
         self._put = self._reconciler.write if self._reconciler is not None else store.write
-        self._in_flight = InFlight(self._put, self._store_points, metrics.store_error)
         self._stale = stale
         self._stale_check_s = stale_check_s
         self._rejection_log = RejectionLog()
@@ -110,8 +108,6 @@ class BatchWriter:
         self._full_logged = False
 
     def _run(self, what: str, operation: Callable[[], Any]) -> Any:
-        # After the chunk in flight: one store call at a time, and reads see every earlier write.
-        self._in_flight.land()
         return self._retry.run(what, operation, self._budget)
 
     # --- lifecycle ------------------------------------------------------------------
@@ -139,7 +135,6 @@ class BatchWriter:
         self._copy_letters()
 
     def shut_down(self) -> None:
-        self._in_flight.close()
         self._findings.flush(force=True)
         if self.spool is not None:
             self.spool.close()
@@ -183,33 +178,24 @@ class BatchWriter:
             budget, delay = 0.0, min(delay * 2, PROBE_MAX_S)
 
     def _write(self, admitted: Sequence[Admitted]) -> None:
-        """Compute, write (and reconcile) the points of ``admitted``; all or nothing for the tracker.
-
-        In chunks (``ingest.pipeline``): each chunk's write is in flight while the next is computed.
-        """
+        """Compute, write (and reconcile) the points of ``admitted``; all or nothing for the tracker."""
         tracker = self._processor.tracker
         tracker.begin()
-        self._in_flight.begin()
-        chunks: list[Chunk] = []
         try:
-            parts = chunked(admitted)
-            for i, part in enumerate(parts):
-                plan = self._processor.compute(part, shared=self._reconciler is not None)
-                chunks.append(Chunk(plan, list(plan.points.values())))
-                self._in_flight.send(chunks[-1], last=i == len(parts) - 1)
+            plan = self._processor.compute(admitted, shared=self._reconciler is not None)
+            points = list(plan.points.values())
+            written = self._store_points(points, plan)
             if self._reconciler is not None and admitted:
                 # Every admitted reading, not only the points written: one found stored
                 # already may be a redelivered point of a worker that died before checking it.
                 reconciled = self._reconciler.reconcile([a.reading for a in admitted])
                 self._metrics.reconciled += reconciled.corrected
-                chunks[-1].plan.findings.extend(reconciled.findings.values())
+                plan.findings.extend(reconciled.findings.values())
             tracker.commit()
         except BaseException:
-            self._in_flight.abandon()
             tracker.rollback()
             raise
-        for chunk in chunks:
-            self._settle(chunk.plan, chunk.points, chunk.written)
+        self._settle(plan, points, written)
 
     def _store_points(self, points: list[EnergyPoint], plan: Plan) -> int:
         if not points:
