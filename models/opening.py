@@ -32,6 +32,7 @@ import numpy as np
 
 from core.domain import Meter, MeterCategory
 from core.timebase import DAY
+from models.features import public_holidays
 from models.quality import DataWarning
 from models.reference import row_median
 from models.schedule import OpeningHours
@@ -302,6 +303,10 @@ def learn(
     if days is None:
         return learned
     rows, shown = days
+    # A public holiday's hours are not the hours of its kind of day (an office open on Saturdays
+    # closes for a festival): three closed holidays read as a change of the weekend hours.
+    holidays = set(np.flatnonzero(public_holidays(ordinal[rows][::24])).tolist())
+    shown = {d: span for d, span in shown.items() if d not in holidays}
     on = _Days(ordinal[rows][::24], workday[rows][::24] > 0, np.asarray(hours, dtype=np.int64)[rows][::24])
     # A site open the same hours every day (a mall) learns from all its days at once: a
     # change is then believed after two days, not after two weekends.

@@ -21,7 +21,7 @@ from models.creep import BaseLoadCreep
 from models.creep_check import CREEP_CATEGORIES
 from models.detector import Detector, SiteView
 from models.episodes import WasteEpisode
-from models.features import HOUR_COL, OPEN_COL, WORKDAY_COL, hour_features, local_hour
+from models.features import HOUR_COL, OPEN_COL, WORKDAY_COL, hour_features, local_calendar, local_hour, public_holidays
 from models.feedback import SiteFeedback
 from models.hourly_checks import candidates as hourly_candidates
 from models.kinds import HVAC
@@ -33,7 +33,7 @@ from models.profile import ProfileBaseline
 from models.quality import MIN_HISTORY_DAYS, DataWarning, check_sufficiency
 from models.residual import ResidualDetector
 from models.schedule import OpeningHours, opening_hours
-from models.stuck import stuck_matrix
+from models.stuck import stuck_matrix, zero_runs
 
 #: Score units the multivariate verdict takes off a meter's threshold in an outlying hour:
 #: a meter at 3+ units while the site as a whole looks wrong is excess.
@@ -293,7 +293,9 @@ class SiteScanner:
                 # Only cells that already hold some of their new normal give up the old one.
                 cell = X[train, HOUR_COL].astype(np.int64) * 2 + (X[train, WORKDAY_COL] > 0)
                 superseded &= np.isin(cell, cell[turned])
-            used, trusted = self._masks(meters, hours, kwh, X, local, train, feedback, turned, superseded, edges, refit)
+            # Public holidays teach neither kind of day the cells know (features.public_holidays).
+            left_out = superseded | public_holidays(local_calendar(hours[train], site.timezone)[1])
+            used, trusted = self._masks(meters, hours, kwh, X, local, train, feedback, turned, left_out, edges, refit)
             fitted = _fit(self.baseline, X[train], np.nan_to_num(kwh[train][:, refit]), used, trusted)
             stamp = int(time.time())
             stored = []
@@ -371,11 +373,12 @@ class SiteScanner:
         return due
 
     def _masks(
-        self, meters, hours, kwh, X, local, train, feedback, turned, superseded, edges: MeterEdges, refit: list[int]
+        self, meters, hours, kwh, X, local, train, feedback, turned, left_out, edges: MeterEdges, refit: list[int]
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The training hours each refitted meter uses and trusts (hours x ``refit``)."""
+        """The training hours each refitted meter uses and trusts (hours x ``refit``); ``left_out``:
+        hours no meter uses (a cell's superseded old normal, public holidays)."""
         Y = kwh[train][:, refit]
-        used = ~np.isnan(Y) & ~superseded[:, None]
+        used = ~np.isnan(Y) & ~left_out[:, None]
         # Waste that stopped inside the window (a creep fixed) is not the meter's normal.
         calm = [k for k, j in enumerate(refit) if meters[j].category.value in CREEP_CATEGORIES and meters[j].category not in HVAC]
         if calm:
@@ -383,6 +386,7 @@ class SiteScanner:
                 Y[:, calm], X[train, OPEN_COL] <= 0, np.array([meters[refit[k]].rated_kw for k in calm])
             )
         trusted = np.zeros(Y.shape, dtype=bool)
+        frozen = zero_runs(Y)
         cell = X[train, HOUR_COL].astype(np.int64) * 2 + (X[train, WORKDAY_COL] > 0)
         for k, j in enumerate(refit):
             # A meter's own moved edge: its new normal as a site change's turned hours are, and
@@ -392,8 +396,9 @@ class SiteScanner:
             t, excluded = feedback.training_masks(
                 meters[j].meter_id, hours[train], local[train], X[train, WORKDAY_COL] > 0, used[:, k]
             )
-            # Hours a schedule change turned are the new normal: trusted, never left out.
-            trusted[:, k] = t | new
+            # Hours a schedule change turned are the new normal: trusted, never left out; but not a
+            # frozen register's zeros in them (used, so a meter truly off there still teaches it).
+            trusted[:, k] = t | (new & ~frozen[:, k])
             used[:, k] &= ~(excluded & ~new)
         return used, trusted
 
