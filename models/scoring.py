@@ -28,7 +28,7 @@ from models.kinds import HVAC
 from models.measure import SiteTerms
 from models.meter_edges import CONFIRM_DAYS, MeterEdges, learn_edges, place, up_on_moved_edges
 from models.multivariate import SiteResidualForest
-from models.opening import FOLLOWERS, LearnedHours, open_together
+from models.opening import DOOR_FOLLOWERS, LearnedHours, open_together
 from models.profile import ProfileBaseline
 from models.quality import MIN_HISTORY_DAYS, DataWarning, check_sufficiency
 from models.residual import ResidualDetector
@@ -136,10 +136,13 @@ class SiteScanner:
         # Sunday) are borrowed guesses: not judged.
         actual = np.where(stack.seen(X[first:]), actual, np.nan)
         scores = self.detector.score(actual, expected, scale)
-        # Followers up together next to the opening hours: the site was open, not left on.
+        # Followers up together next to the opening hours: the site was open, not left on. The
+        # meters switched with the doors vote; lifts follow the people (an industrial park's
+        # compressor and lobby light up at 07:00, its opening moved to 7:30, were two of seven
+        # followers with its lifts, under a third, and alerted two mornings running).
         together = open_together(
             up_on_moved_edges(scores, edges.moved[first:][:, cols]),
-            np.array([meters[j].category in FOLLOWERS for j in cols]),
+            np.array([meters[j].category in DOOR_FOLLOWERS for j in cols]),
             X[first:, OPEN_COL],
         ) | _unlearnt(learned, hours, X, train, first)
         # Hours before a meter's own score_from are context only.

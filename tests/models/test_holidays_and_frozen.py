@@ -102,3 +102,24 @@ def test_a_frozen_register_in_turned_hours_is_not_taken_as_the_new_normal() -> N
 def test_runs_of_zero_hours_are_found_per_meter() -> None:
     kwh = np.array([[1.0, 0.0], [0.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
     np.testing.assert_array_equal(zero_runs(kwh), [[False, True], [True, True], [True, False], [False, False]])
+
+
+def test_lobby_lights_up_with_the_hvac_at_an_earlier_opening_are_the_site_open_whatever_its_lifts_do() -> None:
+    # An industrial park opening at 7:30 instead of 8:00 lit its lobby and ran its compressor at
+    # 07:00 from the first day; with its lifts (quiet then) they were two of seven followers,
+    # under the third that makes a site open, and both alerted two mornings running (seed 31337).
+    def opening_at(day: date, workday: bool):
+        return (8, 18) if workday else None
+
+    ts, kwh, meters, hour, ordinal, workday = office(28, opening_at)
+    lifts = [Meter(f"lift{i}", SITE.site_id, C.ELEVATOR, 10.0) for i in range(3)]
+    rng = np.random.default_rng(1)
+    busy = np.where(kwh[:, 2:3] > 5.0, 4.0, 1.0)  # lifts follow the people, not the doors
+    kwh = np.hstack([kwh, busy * (1 + 0.03 * rng.standard_normal((ts.size, 3)))])
+    kwh = np.hstack([kwh, kwh[:, 2:3]])  # a second HVAC unit, like the first
+    meters = [*meters, *lifts, Meter("m3", SITE.site_id, C.PUBLIC_HVAC, 10.0)]
+    day = 24  # Friday 2025-06-06: the lobby lights come on half an hour earlier
+    seven = (ts >= MONDAY + day * 86400 + 7 * 3600) & (ts < MONDAY + day * 86400 + 8 * 3600)
+    kwh[seven, :2] = 5.5
+    out, _ = scan(ts, kwh, meters, hour, ordinal, workday, OpeningHours((8, 18), None), MONDAY + day * 86400)
+    assert [f.meter_id for f in out.findings] == []
