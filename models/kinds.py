@@ -179,7 +179,8 @@ def settled_hours(category: MeterCategory, daylight: np.ndarray, open_: np.ndarr
     of the rating above the baseline. Lighting switched with the doors (``DOOR_LIGHTING``)
     likewise within ``DOOR_EDGE_HOURS`` of a change of the open state (``open_``): opening
     hours move by half hours, and a learnt schedule lags a move by days; lights left on at
-    closing draw half their rating or more.
+    closing draw half their rating or more. ``open_`` may run past the hours of ``daylight``:
+    the schedule of the hours after the newest reading is known.
     """
     if category not in LIGHTING:
         return None
@@ -189,8 +190,8 @@ def settled_hours(category: MeterCategory, daylight: np.ndarray, open_: np.ndarr
     same[1:] &= (d[1:] == d[:-1]) & whole[:-1]
     same[:-1] &= (d[:-1] == d[1:]) & whole[1:]
     settled = whole & same
-    if category in DOOR_LIGHTING and open_ is not None:
-        settled &= ~_next_to_switch(np.asarray(open_) > 0, DOOR_EDGE_HOURS)
+    if category in DOOR_LIGHTING and open_ is not None:  # it may run past the hours (known ahead)
+        settled &= ~_next_to_switch(np.asarray(open_) > 0, DOOR_EDGE_HOURS)[: d.size]
     return settled
 
 

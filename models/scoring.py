@@ -28,7 +28,7 @@ from models.kinds import HVAC
 from models.measure import SiteTerms
 from models.meter_edges import CONFIRM_DAYS, MeterEdges, learn_edges, place, up_on_moved_edges
 from models.multivariate import SiteResidualForest
-from models.opening import DOOR_FOLLOWERS, LearnedHours, open_together
+from models.opening import DOOR_FOLLOWERS, EDGE_HOURS, LearnedHours, open_together
 from models.profile import ProfileBaseline
 from models.quality import MIN_HISTORY_DAYS, DataWarning, check_sufficiency
 from models.residual import ResidualDetector
@@ -140,11 +140,16 @@ class SiteScanner:
         # meters switched with the doors vote; lifts follow the people (an industrial park's
         # compressor and lobby light up at 07:00, its opening moved to 7:30, were two of seven
         # followers with its lifts, under a third, and alerted two mornings running).
+        # The open state runs past the newest reading: the schedule is known ahead, and a pass at
+        # midnight must see 23:00 as the last open hour (a mall's lobby lights, up at 23:00 after
+        # its close moved from 23:30 to 24:00, alerted at every pass that ended there).
+        open_ahead = np.concatenate([X[first:, OPEN_COL], _open_after(hours, site, opening)])
+        up = up_on_moved_edges(scores, edges.moved[first:][:, cols])
         together = open_together(
-            up_on_moved_edges(scores, edges.moved[first:][:, cols]),
+            np.vstack([up, np.full((open_ahead.size - up.shape[0], up.shape[1]), np.nan)]),
             np.array([meters[j].category in DOOR_FOLLOWERS for j in cols]),
-            X[first:, OPEN_COL],
-        ) | _unlearnt(learned, hours, X, train, first)
+            open_ahead,
+        )[: up.shape[0]] | _unlearnt(learned, hours, X, train, first)
         # Hours before a meter's own score_from are context only.
         own = scan_hours[:, None] >= score_from[cols][None, :]
         scores = np.where(own, scores, np.nan)
@@ -177,6 +182,7 @@ class SiteScanner:
             relief,
             self.detector,
             together,
+            open_ahead,
         )
         for detector in self.detectors:
             detector.scan(view, out.findings, out.faults)
@@ -404,6 +410,12 @@ class SiteScanner:
             trusted[:, k] = t | (new & ~frozen[:, k])
             used[:, k] &= ~(excluded & ~new)
         return used, trusted
+
+
+def _open_after(hours: np.ndarray, site, opening: OpeningHours | None) -> np.ndarray:
+    """Whether the site is open in each of the ``EDGE_HOURS`` hours after ``hours`` (its schedule)."""
+    ahead = int(hours[-1]) + HOUR * np.arange(1, EDGE_HOURS + 1, dtype=np.int64)
+    return hour_features(ahead, site, opening=opening)[:, OPEN_COL]
 
 
 def _unlearnt(learned: LearnedHours, hours: np.ndarray, X: np.ndarray, train: np.ndarray, first: int) -> np.ndarray:

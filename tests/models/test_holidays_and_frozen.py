@@ -123,3 +123,19 @@ def test_lobby_lights_up_with_the_hvac_at_an_earlier_opening_are_the_site_open_w
     kwh[seven, :2] = 5.5
     out, _ = scan(ts, kwh, meters, hour, ordinal, workday, OpeningHours((8, 18), None), MONDAY + day * 86400)
     assert [f.meter_id for f in out.findings] == []
+
+
+def test_lobby_lights_up_at_the_last_open_hour_are_the_site_open_in_a_pass_that_ends_there() -> None:
+    # A mall's close moved from 23:30 to 24:00: its lobby lights were up at 23:00 from the first
+    # day (half open, now open). A pass ending at midnight saw no closed hour after 23:00, so 23:00
+    # was no edge of the opening hours and both lights alerted (realistic seed 31337, twice).
+    def late(day: date, workday: bool):
+        return (8, 24)
+
+    ts, kwh, meters, hour, ordinal, workday = office(25, late)
+    eleven = hour == 23
+    kwh[eleven] = 5.5 * (1 + 0.03 * np.random.default_rng(2).standard_normal((int(eleven.sum()), len(meters))))
+    day = 24  # the last day: the close moves to midnight, the lights stay on through 23:00
+    kwh[ts == MONDAY + day * 86400 + 23 * 3600, :2] = 10.0
+    out, _ = scan(ts, kwh, meters, hour, ordinal, workday, OpeningHours((8, 24), (8, 24)), MONDAY + day * 86400)
+    assert [f.meter_id for f in out.findings] == []

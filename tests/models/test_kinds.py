@@ -84,3 +84,8 @@ def test_lights_on_in_the_morning_sun_are_daylight_whether_or_not_the_site_is_op
             C.CORRIDOR_LIGHTING, local_hours=hours, daylight=np.ones(hours.size), open_=np.full(hours.size, open_)
         )
         assert episode_kind(hourly, np.full(hours.size, 5.0)) == "lights_daylight"
+
+
+def test_a_door_switch_just_after_the_newest_hour_unsettles_the_hours_before_it() -> None:
+    open_ahead = np.array([1, 1, 1, 1, 0, 0])  # four scanned hours, then two known closed
+    assert np.flatnonzero(~settled_hours(C.LOBBY_LIGHTING, np.zeros(4), open_ahead)).tolist() == [2, 3]
