@@ -427,9 +427,14 @@ def _turn(
         if not c.initial:
             learned.turned |= (np.asarray(ordinal) >= c.ordinal) & (kind_of == c.workday) & c.moved()[hour_of]
     cell = np.asarray(local_hour, dtype=np.int64) * 2 + (np.asarray(workday) > 0)
-    turned_cells = np.unique(cell[learned.turned])
-    first = min(c.start_ts for c in learned.changes if not c.initial)
-    learned.superseded = (np.asarray(hours) < first) & np.isin(cell, turned_cells)
+    # Each change supersedes the hours before it in the cells turned since: after several changes
+    # (a span flapping in the history, then a real move) a cell's old normal runs up to the latest
+    # change that turned it, not to the first change of the window.
+    learned.superseded = np.zeros(np.asarray(hours).size, dtype=bool)
+    for c in learned.changes:
+        if not c.initial:
+            since = learned.turned & (np.asarray(ordinal) >= c.ordinal) & (kind_of == c.workday)
+            learned.superseded |= (np.asarray(hours) < c.start_ts) & np.isin(cell, np.unique(cell[since]))
 
 
 #: Score above which a follower counts as up with the others in an hour next to the opening

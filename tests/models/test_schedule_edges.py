@@ -96,3 +96,17 @@ def test_hours_a_change_turned_are_not_judged_until_training_holds_their_new_nor
         unlearnt = _unlearnt(learned, ts, X, ts < train_days * 86400, first)
         assert unlearnt[20] == expect  # 20:00 of day 15, open since the change
         assert not unlearnt[12]  # noon: the change did not turn it
+
+
+def test_a_cells_old_normal_runs_up_to_the_latest_change_that_turned_it() -> None:
+    # Closing at 19, then at 17 for a week, then at 20: the evening cells' normal before the
+    # latest change is the old one, not only before the first change. Superseding only up to the
+    # first change kept a week of the 17:00 close in the 18:00 cell beside two days of the new
+    # normal: an office's lobby light alerted at 17:00 three days running (realistic seed 2027).
+    # (Days 7-11 of ``site`` are the May Day holidays, which confirm no change: weeks 2 and 3.)
+    ts, kwh, meters, hour, ordinal, workday = site(lambda d: (8, 19) if d < 14 else (8, 17) if d < 21 else (8, 20))
+    learned = learn(PRIOR, ts, kwh, meters, hour, ordinal, workday)
+    assert [c.after for c in learned.changes] == [(8, 17), (8, 20)]
+    superseded = learned.superseded_at(ts)
+    assert superseded[24 * 17 + 18] and superseded[24 * 3 + 18]  # 18:00 before the latest change
+    assert not superseded[24 * 17 + 12] and not superseded[24 * 22 + 18]
