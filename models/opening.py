@@ -127,6 +127,21 @@ class LearnedHours:
     #: Hours before a change in the (local hour, day kind) cells it turned: the old normal
     #: of those cells, left out of training so that the cells learn the new one alone.
     superseded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: The hours of public holidays unlike their kind of day (an office open on Saturdays, closed
+    #: for a festival): left out of training, whose cells know two kinds of day.
+    odd: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def odd_at(self, hours: np.ndarray) -> np.ndarray:
+        """Whether each of ``hours`` lies on a public holiday unlike its kind of day."""
+        return self._at(self.odd, hours)
+
+    def span_on(self, workday: bool, ordinal: int) -> Span | None:
+        """The span in force on a day of this kind: the latest change's, else the prior's."""
+        span = self.prior.workday if workday else self.prior.other
+        for change in self.changes:
+            if change.workday == workday and change.ordinal <= ordinal:
+                span = change.after
+        return span
 
     @property
     def changed_since(self) -> int | None:
@@ -305,7 +320,7 @@ def learn(
     rows, shown = days
     # A public holiday's hours are not the hours of its kind of day (an office open on Saturdays
     # closes for a festival): three closed holidays read as a change of the weekend hours.
-    holidays = set(np.flatnonzero(public_holidays(ordinal[rows][::24])).tolist())
+    holidays = {d: shown[d] for d in np.flatnonzero(public_holidays(ordinal[rows][::24])).tolist() if d in shown}
     shown = {d: span for d, span in shown.items() if d not in holidays}
     on = _Days(ordinal[rows][::24], workday[rows][::24] > 0, np.asarray(hours, dtype=np.int64)[rows][::24])
     # A site open the same hours every day (a mall) learns from all its days at once: a
@@ -316,6 +331,12 @@ def learn(
     learned.changes.sort(key=lambda c: c.ordinal)
     if any(not c.initial for c in learned.changes):
         _turn(learned, prior, hours, local_hour, ordinal, workday)
+    odd = [
+        int(on.ordinal[d])
+        for d, span in holidays.items()
+        if _differs(span, learned.span_on(bool(on.workday[d]), int(on.ordinal[d])), 0)
+    ]
+    learned.odd = np.isin(np.asarray(ordinal), odd)
     return learned
 
 

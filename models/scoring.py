@@ -21,7 +21,7 @@ from models.creep import BaseLoadCreep
 from models.creep_check import CREEP_CATEGORIES
 from models.detector import Detector, SiteView
 from models.episodes import WasteEpisode
-from models.features import HOUR_COL, OPEN_COL, WORKDAY_COL, hour_features, local_calendar, local_hour, public_holidays
+from models.features import HOUR_COL, OPEN_COL, WORKDAY_COL, hour_features, local_hour
 from models.feedback import SiteFeedback
 from models.hourly_checks import candidates as hourly_candidates
 from models.kinds import HVAC
@@ -302,8 +302,8 @@ class SiteScanner:
                 # Only cells that already hold some of their new normal give up the old one.
                 cell = X[train, HOUR_COL].astype(np.int64) * 2 + (X[train, WORKDAY_COL] > 0)
                 superseded &= np.isin(cell, cell[turned])
-            # Public holidays teach neither kind of day the cells know (features.public_holidays).
-            left_out = superseded | public_holidays(local_calendar(hours[train], site.timezone)[1])
+            # Public holidays unlike their kind of day teach neither kind the cells know.
+            left_out = superseded | learned.odd_at(hours[train])
             used, trusted = self._masks(meters, hours, kwh, X, local, train, feedback, turned, left_out, edges, refit)
             fitted = _fit(self.baseline, X[train], np.nan_to_num(kwh[train][:, refit]), used, trusted)
             stamp = int(time.time())
