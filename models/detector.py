@@ -53,6 +53,8 @@ class SiteView:
     #: next to the opening hours (the site was open), or a schedule change turned the hour and
     #: training holds none of its new normal yet (``models.opening``, ``scoring._unlearnt``).
     together: np.ndarray | None = None
+    #: Per scanned hour and the few after the newest (the schedule is known ahead), 1 where open.
+    open_ahead: np.ndarray | None = None
 
 
 class Detector(Protocol):

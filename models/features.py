@@ -60,6 +60,22 @@ def _workday(ordinal: int) -> bool:
     return day_kind(date.fromordinal(ordinal)) == "workday"
 
 
+@lru_cache(maxsize=100_000)
+def _holiday(ordinal: int) -> bool:
+    return day_kind(date.fromordinal(ordinal)) == "holiday"
+
+
+def public_holidays(ordinal: np.ndarray) -> np.ndarray:
+    """Whether each local date (ordinal) is a public holiday (weekend days inside a holiday block
+    included). The baseline's cells know two kinds of day, and a holiday is neither: an office open
+    on Saturdays closes for the Dragon Boat Festival, a mall opens as on a Sunday."""
+    ordinal = np.asarray(ordinal, dtype=np.int64)
+    if ordinal.size == 0:
+        return np.zeros(0, dtype=bool)
+    days, inverse = np.unique(ordinal, return_inverse=True)
+    return np.array([_holiday(int(d)) for d in days], dtype=bool)[inverse]
+
+
 @lru_cache(maxsize=200_000)
 def _sun(lat: float, lon: float, ordinal: int) -> tuple[int, int]:
     return sun_times(lat, lon, date.fromordinal(ordinal))

@@ -40,7 +40,7 @@ class HourlyChecks:
                         daylight=X[first:, DAYLIGHT_COL],
                         open_=X[first:, OPEN_COL],
                     ),
-                    settled_hours(meter.category, X[first:, DAYLIGHT_COL]),
+                    settled_hours(meter.category, X[first:, DAYLIGHT_COL], view.open_ahead),
                 )
             kinds, settled = context[meter.category.value]
             if meter.category in FOLLOWERS and view.together is not None and view.together.any():

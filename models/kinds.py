@@ -149,14 +149,38 @@ def hour_kinds(
 #: settled: lights switching 10 minutes later than the baseline learnt draw 17% more in
 #: that hour; 30% of the rating is not a shifted switch.
 UNSETTLED_STRONG_SHARE = 0.3
+#: Lighting switched with the doors (lobby lights), not with the sun: its switching hour moves
+#: with the opening hours.
+DOOR_LIGHTING = frozenset({MeterCategory.LOBBY_LIGHTING})
+#: Hours either side of a change of the open state in which door lighting is not settled: as
+#: far as a shifted opening shows first (``models.opening.EDGE_HOURS``). An office whose close
+#: moved from 17:00 to 18:30 lit its lobby at 17:00 a third of its rating above the old level
+#: for days before training held the new one (realistic seed 2027, three alerts).
+DOOR_EDGE_HOURS = 2
 
 
-def settled_hours(category: MeterCategory, daylight: np.ndarray) -> np.ndarray | None:
+def _next_to_switch(on: np.ndarray, hours: int) -> np.ndarray:
+    """Hours within ``hours`` of one where ``on`` changes (either side of the change)."""
+    change = np.zeros(on.size, dtype=bool)
+    change[1:] = on[1:] != on[:-1]  # the hour after a switch
+    out = change.copy()
+    for shift in range(1, hours + 1):
+        out[:-shift] |= change[shift:]
+        if shift < hours:
+            out[shift:] |= change[:-shift]
+    return out
+
+
+def settled_hours(category: MeterCategory, daylight: np.ndarray, open_: np.ndarray | None = None) -> np.ndarray | None:
     """Hours where the usual strong hour may alert on its own, None for all of them.
 
     Lighting switches with the sun, and when exactly shifts day by day: in an hour in which
     the sun rises or sets, or next to one, one hour alone must be ``UNSETTLED_STRONG_SHARE``
-    of the rating above the baseline.
+    of the rating above the baseline. Lighting switched with the doors (``DOOR_LIGHTING``)
+    likewise within ``DOOR_EDGE_HOURS`` of a change of the open state (``open_``): opening
+    hours move by half hours, and a learnt schedule lags a move by days; lights left on at
+    closing draw half their rating or more. ``open_`` may run past the hours of ``daylight``:
+    the schedule of the hours after the newest reading is known.
     """
     if category not in LIGHTING:
         return None
@@ -165,7 +189,10 @@ def settled_hours(category: MeterCategory, daylight: np.ndarray) -> np.ndarray |
     same = np.ones(d.size, dtype=bool)
     same[1:] &= (d[1:] == d[:-1]) & whole[:-1]
     same[:-1] &= (d[:-1] == d[1:]) & whole[1:]
-    return whole & same
+    settled = whole & same
+    if category in DOOR_LIGHTING and open_ is not None:  # it may run past the hours (known ahead)
+        settled &= ~_next_to_switch(np.asarray(open_) > 0, DOOR_EDGE_HOURS)[: d.size]
+    return settled
 
 
 def episode_kind(kinds: np.ndarray, excess: np.ndarray) -> str:

@@ -32,6 +32,7 @@ import numpy as np
 
 from core.domain import Meter, MeterCategory
 from core.timebase import DAY
+from models.features import public_holidays
 from models.quality import DataWarning
 from models.reference import row_median
 from models.schedule import OpeningHours
@@ -126,6 +127,21 @@ class LearnedHours:
     #: Hours before a change in the (local hour, day kind) cells it turned: the old normal
     #: of those cells, left out of training so that the cells learn the new one alone.
     superseded: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+    #: The hours of public holidays unlike their kind of day (an office open on Saturdays, closed
+    #: for a festival): left out of training, whose cells know two kinds of day.
+    odd: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
+
+    def odd_at(self, hours: np.ndarray) -> np.ndarray:
+        """Whether each of ``hours`` lies on a public holiday unlike its kind of day."""
+        return self._at(self.odd, hours)
+
+    def span_on(self, workday: bool, ordinal: int) -> Span | None:
+        """The span in force on a day of this kind: the latest change's, else the prior's."""
+        span = self.prior.workday if workday else self.prior.other
+        for change in self.changes:
+            if change.workday == workday and change.ordinal <= ordinal:
+                span = change.after
+        return span
 
     @property
     def changed_since(self) -> int | None:
@@ -319,6 +335,10 @@ def learn(
     if days is None:
         return learned
     rows, shown = days
+    # A public holiday's hours are not the hours of its kind of day (an office open on Saturdays
+    # closes for a festival): three closed holidays read as a change of the weekend hours.
+    holidays = {d: shown[d] for d in np.flatnonzero(public_holidays(ordinal[rows][::24])).tolist() if d in shown}
+    shown = {d: span for d, span in shown.items() if d not in holidays}
     on = _Days(ordinal[rows][::24], workday[rows][::24] > 0, np.asarray(hours, dtype=np.int64)[rows][::24])
     # A site open the same hours every day (a mall) learns from all its days at once: a
     # change is then believed after two days, not after two weekends.
@@ -328,6 +348,12 @@ def learn(
     learned.changes.sort(key=lambda c: c.ordinal)
     if any(not c.initial for c in learned.changes):
         _turn(learned, prior, hours, local_hour, ordinal, workday)
+    odd = [
+        int(on.ordinal[d])
+        for d, span in holidays.items()
+        if _differs(span, learned.span_on(bool(on.workday[d]), int(on.ordinal[d])), 0)
+    ]
+    learned.odd = np.isin(np.asarray(ordinal), odd)
     return learned
 
 
@@ -439,9 +465,14 @@ def _turn(
         if not c.initial:
             learned.turned |= (np.asarray(ordinal) >= c.ordinal) & (kind_of == c.workday) & c.moved()[hour_of]
     cell = np.asarray(local_hour, dtype=np.int64) * 2 + (np.asarray(workday) > 0)
-    turned_cells = np.unique(cell[learned.turned])
-    first = min(c.start_ts for c in learned.changes if not c.initial)
-    learned.superseded = (np.asarray(hours) < first) & np.isin(cell, turned_cells)
+    # Each change supersedes the hours before it in the cells turned since: after several changes
+    # (a span flapping in the history, then a real move) a cell's old normal runs up to the latest
+    # change that turned it, not to the first change of the window.
+    learned.superseded = np.zeros(np.asarray(hours).size, dtype=bool)
+    for c in learned.changes:
+        if not c.initial:
+            since = learned.turned & (np.asarray(ordinal) >= c.ordinal) & (kind_of == c.workday)
+            learned.superseded |= (np.asarray(hours) < c.start_ts) & np.isin(cell, np.unique(cell[since]))
 
 
 #: Score above which a follower counts as up with the others in an hour next to the opening

@@ -28,12 +28,12 @@ from models.kinds import HVAC
 from models.measure import SiteTerms
 from models.meter_edges import CONFIRM_DAYS, MeterEdges, learn_edges, place, up_on_moved_edges
 from models.multivariate import SiteResidualForest
-from models.opening import FOLLOWERS, LearnedHours, open_together
+from models.opening import DOOR_FOLLOWERS, EDGE_HOURS, LearnedHours, open_together
 from models.profile import ProfileBaseline
 from models.quality import MIN_HISTORY_DAYS, DataWarning, check_sufficiency
 from models.residual import ResidualDetector
 from models.schedule import OpeningHours, opening_hours
-from models.stuck import stuck_matrix
+from models.stuck import stuck_matrix, zero_runs
 
 #: Score units the multivariate verdict takes off a meter's threshold in an outlying hour:
 #: a meter at 3+ units while the site as a whole looks wrong is excess.
@@ -136,12 +136,20 @@ class SiteScanner:
         # Sunday) are borrowed guesses: not judged.
         actual = np.where(stack.seen(X[first:]), actual, np.nan)
         scores = self.detector.score(actual, expected, scale)
-        # Followers up together next to the opening hours: the site was open, not left on.
+        # Followers up together next to the opening hours: the site was open, not left on. The
+        # meters switched with the doors vote; lifts follow the people (an industrial park's
+        # compressor and lobby light up at 07:00, its opening moved to 7:30, were two of seven
+        # followers with its lifts, under a third, and alerted two mornings running).
+        # The open state runs past the newest reading: the schedule is known ahead, and a pass at
+        # midnight must see 23:00 as the last open hour (a mall's lobby lights, up at 23:00 after
+        # its close moved from 23:30 to 24:00, alerted at every pass that ended there).
+        open_ahead = np.concatenate([X[first:, OPEN_COL], _open_after(hours, site, opening)])
+        up = up_on_moved_edges(scores, edges.moved[first:][:, cols])
         together = open_together(
-            up_on_moved_edges(scores, edges.moved[first:][:, cols]),
-            np.array([meters[j].category in FOLLOWERS for j in cols]),
-            X[first:, OPEN_COL],
-        ) | _unlearnt(learned, hours, X, train, first)
+            np.vstack([up, np.full((open_ahead.size - up.shape[0], up.shape[1]), np.nan)]),
+            np.array([meters[j].category in DOOR_FOLLOWERS for j in cols]),
+            open_ahead,
+        )[: up.shape[0]] | _unlearnt(learned, hours, X, train, first)
         # Hours before a meter's own score_from are context only.
         own = scan_hours[:, None] >= score_from[cols][None, :]
         scores = np.where(own, scores, np.nan)
@@ -174,6 +182,7 @@ class SiteScanner:
             relief,
             self.detector,
             together,
+            open_ahead,
         )
         for detector in self.detectors:
             detector.scan(view, out.findings, out.faults)
@@ -293,7 +302,9 @@ class SiteScanner:
                 # Only cells that already hold some of their new normal give up the old one.
                 cell = X[train, HOUR_COL].astype(np.int64) * 2 + (X[train, WORKDAY_COL] > 0)
                 superseded &= np.isin(cell, cell[turned])
-            used, trusted = self._masks(meters, hours, kwh, X, local, train, feedback, turned, superseded, edges, refit)
+            # Public holidays unlike their kind of day teach neither kind the cells know.
+            left_out = superseded | learned.odd_at(hours[train])
+            used, trusted = self._masks(meters, hours, kwh, X, local, train, feedback, turned, left_out, edges, refit)
             fitted = _fit(self.baseline, X[train], np.nan_to_num(kwh[train][:, refit]), used, trusted)
             stamp = int(time.time())
             stored = []
@@ -371,11 +382,12 @@ class SiteScanner:
         return due
 
     def _masks(
-        self, meters, hours, kwh, X, local, train, feedback, turned, superseded, edges: MeterEdges, refit: list[int]
+        self, meters, hours, kwh, X, local, train, feedback, turned, left_out, edges: MeterEdges, refit: list[int]
     ) -> tuple[np.ndarray, np.ndarray]:
-        """The training hours each refitted meter uses and trusts (hours x ``refit``)."""
+        """The training hours each refitted meter uses and trusts (hours x ``refit``); ``left_out``:
+        hours no meter uses (a cell's superseded old normal, public holidays)."""
         Y = kwh[train][:, refit]
-        used = ~np.isnan(Y) & ~superseded[:, None]
+        used = ~np.isnan(Y) & ~left_out[:, None]
         # Waste that stopped inside the window (a creep fixed) is not the meter's normal.
         calm = [k for k, j in enumerate(refit) if meters[j].category.value in CREEP_CATEGORIES and meters[j].category not in HVAC]
         if calm:
@@ -383,6 +395,7 @@ class SiteScanner:
                 Y[:, calm], X[train, OPEN_COL] <= 0, np.array([meters[refit[k]].rated_kw for k in calm])
             )
         trusted = np.zeros(Y.shape, dtype=bool)
+        frozen = zero_runs(Y)
         cell = X[train, HOUR_COL].astype(np.int64) * 2 + (X[train, WORKDAY_COL] > 0)
         for k, j in enumerate(refit):
             # A meter's own moved edge: its new normal as a site change's turned hours are, and
@@ -392,10 +405,17 @@ class SiteScanner:
             t, excluded = feedback.training_masks(
                 meters[j].meter_id, hours[train], local[train], X[train, WORKDAY_COL] > 0, used[:, k]
             )
-            # Hours a schedule change turned are the new normal: trusted, never left out.
-            trusted[:, k] = t | new
+            # Hours a schedule change turned are the new normal: trusted, never left out; but not a
+            # frozen register's zeros in them (used, so a meter truly off there still teaches it).
+            trusted[:, k] = t | (new & ~frozen[:, k])
             used[:, k] &= ~(excluded & ~new)
         return used, trusted
+
+
+def _open_after(hours: np.ndarray, site, opening: OpeningHours | None) -> np.ndarray:
+    """Whether the site is open in each of the ``EDGE_HOURS`` hours after ``hours`` (its schedule)."""
+    ahead = int(hours[-1]) + HOUR * np.arange(1, EDGE_HOURS + 1, dtype=np.int64)
+    return hour_features(ahead, site, opening=opening)[:, OPEN_COL]
 
 
 def _unlearnt(learned: LearnedHours, hours: np.ndarray, X: np.ndarray, train: np.ndarray, first: int) -> np.ndarray:

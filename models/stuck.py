@@ -62,3 +62,20 @@ def stuck_hours(
             )
         )
     return mask, warnings
+
+
+def zero_runs(kwh: np.ndarray, min_hours: int = MIN_HOURS) -> np.ndarray:
+    """Per hour and column of ``kwh`` (hours x meters), whether it lies in a run of at least
+    ``min_hours`` hours of exactly zero: a frozen register, or a meter truly off. Training may
+    use such hours, but must not take them on trust: a frozen register is no one's new normal."""
+    zero = np.nan_to_num(np.asarray(kwh, dtype=float), nan=1.0) <= 1e-9
+    if zero.ndim == 1:
+        zero = zero[:, None]
+    pad = np.zeros((1, zero.shape[1]), dtype=np.int8)
+    edges = np.diff(np.vstack([pad, zero.astype(np.int8), pad]), axis=0)
+    out = np.zeros(zero.shape, dtype=bool)
+    for col in np.flatnonzero(zero.any(axis=0)).tolist():
+        for first, stop in zip(np.flatnonzero(edges[:, col] == 1), np.flatnonzero(edges[:, col] == -1), strict=True):
+            if stop - first >= min_hours:
+                out[first:stop, col] = True
+    return out

@@ -57,6 +57,17 @@ def test_lighting_hours_at_sunrise_and_sunset_and_next_to_them_are_not_settled()
     assert settled_hours(C.WATER_PUMP, daylight) is None
 
 
+def test_lobby_lights_two_hours_either_side_of_a_door_switch_are_not_settled() -> None:
+    # Lobby lights switch with the doors: an office whose close moved from 17:00 to 18:30 lit its
+    # lobby at 17:00 for days before training held the new level (realistic seed 2027).
+    daylight = np.ones(12)
+    open_ = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 0, 0])  # opens at index 4, closes at 10
+    lobby = settled_hours(C.LOBBY_LIGHTING, daylight, open_)
+    assert np.flatnonzero(~lobby).tolist() == [2, 3, 4, 5, 8, 9, 10, 11]
+    # Lighting on a photocell or a clock does not switch with the doors.
+    assert settled_hours(C.CORRIDOR_LIGHTING, daylight, open_).all()
+
+
 def test_lights_left_on_all_night_are_after_hours_even_where_the_sun_rises_early() -> None:
     # A northern mall in June, closed 22:00-10:00: the sun is up from 03:00, so seven of the
     # twelve hours the lights burn are in daylight; they were left on for the night all the same.
@@ -73,3 +84,8 @@ def test_lights_on_in_the_morning_sun_are_daylight_whether_or_not_the_site_is_op
             C.CORRIDOR_LIGHTING, local_hours=hours, daylight=np.ones(hours.size), open_=np.full(hours.size, open_)
         )
         assert episode_kind(hourly, np.full(hours.size, 5.0)) == "lights_daylight"
+
+
+def test_a_door_switch_just_after_the_newest_hour_unsettles_the_hours_before_it() -> None:
+    open_ahead = np.array([1, 1, 1, 1, 0, 0])  # four scanned hours, then two known closed
+    assert np.flatnonzero(~settled_hours(C.LOBBY_LIGHTING, np.zeros(4), open_ahead)).tolist() == [2, 3]

@@ -110,3 +110,17 @@ def test_followers_up_through_the_third_hour_after_closing_are_the_site_open() -
     # A close moved from 19:00 to 21:30: HVAC and chiller up at 19, 20 and 21 from the first day.
     together = open_together(scores_with({0: [19, 20, 21], 1: [19, 20, 21]}), FOLLOWERS, OPEN)
     assert together[19] and together[20] and together[21]
+
+
+def test_a_cells_old_normal_runs_up_to_the_latest_change_that_turned_it() -> None:
+    # Closing at 19, then at 17 for a week, then at 20: the evening cells' normal before the
+    # latest change is the old one, not only before the first change. Superseding only up to the
+    # first change kept a week of the 17:00 close in the 18:00 cell beside two days of the new
+    # normal: an office's lobby light alerted at 17:00 three days running (realistic seed 2027).
+    # (Days 7-11 of ``site`` are the May Day holidays, which confirm no change: weeks 2 and 3.)
+    ts, kwh, meters, hour, ordinal, workday = site(lambda d: (8, 19) if d < 14 else (8, 17) if d < 21 else (8, 20))
+    learned = learn(PRIOR, ts, kwh, meters, hour, ordinal, workday)
+    assert [c.after for c in learned.changes] == [(8, 17), (8, 20)]
+    superseded = learned.superseded_at(ts)
+    assert superseded[24 * 17 + 18] and superseded[24 * 3 + 18]  # 18:00 before the latest change
+    assert not superseded[24 * 17 + 12] and not superseded[24 * 22 + 18]
