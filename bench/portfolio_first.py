@@ -21,6 +21,7 @@ import httpx
 
 from bench.api_latency import MONTH_END, MONTH_START, Dataset, cpu_seconds, env_for, free_port, prepare, requests_of, server
 from bench.services import HIGH_CARDINALITY, _binary
+from core.settings import Settings
 from core.store.base import KeepsRollups
 from tests.fixtures.influx import InfluxServer
 
@@ -34,13 +35,11 @@ def _timed(http: httpx.Client, path: str, params: dict, pid: int) -> tuple[float
     return wall_ms, (cpu_seconds(pid) - cpu) * 1000, response.json()["sites_total"]
 
 
-def _build_month(env: dict[str, str]) -> float:
+def _build_month(settings: Settings) -> float:
     """What one keeper round does for the data set's month; seconds it took."""
-    from core.settings import Settings
     from kilowatch.wiring import open_series
 
-    os.environ.update({k: v for k, v in env.items() if k.startswith("KILOWATCH_")})
-    store = open_series(Settings())
+    store = open_series(settings)
     assert isinstance(store, KeepsRollups), f"{type(store).__name__} keeps no rollups"
     began = time.monotonic()
     store.keep_rollups(start=MONTH_START, end=MONTH_END)
@@ -51,13 +50,12 @@ def _build_month(env: dict[str, str]) -> float:
 def measure(workdir: Path, backend: str, url: str | None, sites: int, step: int, runs: int, later: int) -> None:
     env = env_for(workdir, backend, url, KEY)
     os.environ.update({k: v for k, v in env.items() if k.startswith("KILOWATCH_")})
-    from core.settings import Settings
-
+    settings = Settings()  # after the environment: the data set's settings
     data = Dataset(workdir, sites, step, alerts=1000)
-    prepare(data, Settings())
+    prepare(data, settings)
     print(f"data set: {data.stored_points:,} points ({data.prepare_s:.0f} s to prepare)")
     if backend == "influx1":
-        print(f"the keeper's build of the month: {_build_month(env):.1f} s")
+        print(f"the keeper's build of the month: {_build_month(settings):.1f} s")
     path, params = requests_of(sites)["portfolio_month"]
     for run in range(runs):
         port = free_port()
