@@ -104,26 +104,33 @@ class Rollups:
         selected = ", ".join(f'"{f}"' for f in (lp.TAG_SITE, *fields))
         # Markers with their tags selected, not grouped by: one answer series instead of one per
         # (site, day), which after a backfill of thousands of sites is 3x faster and a quarter the size.
-        statements = [f'SELECT "{lp.TAG_SITE}", "{TAG_DAY}", "n" FROM "{DIRTY_MEASUREMENT}"{_where(c)}' for c in conditions]
+        # Over more than one statement's sites, all markers unconditioned (other sites' are dropped
+        # below): 5,000 sites' regexes took 170-200 ms on InfluxDB 1.6.7, one plain read 8-9 ms.
+        marker_conditions = conditions if len(conditions) == 1 else [""]
+        statements = [
+            f'SELECT "{lp.TAG_SITE}", "{TAG_DAY}", "n" FROM "{DIRTY_MEASUREMENT}"{_where(c)}' for c in marker_conditions
+        ]
         shapes = [(MONTH_MEASUREMENT, lo, hi) for lo, hi in _runs(month_starts, next_month)]
         shapes += [(DAY_MEASUREMENT, lo, hi) for lo, hi in day_ranges]
         for measurement, lo, hi in shapes:
             statements += [f'SELECT {selected} FROM "{measurement}" WHERE time >= {lo}s AND time < {hi}s{c}' for c in conditions]
         read_clock = time.time()
         answers = self.source.query_many(statements)
-        markers = [pair for answer in answers[: len(conditions)] for pair in marker_rows(answer)]
+        markers = [pair for answer in answers[: len(marker_conditions)] for pair in marker_rows(answer)]
         month_docs: dict[tuple[str, int], Doc] = {}
         day_docs: dict[tuple[str, int], Doc] = {}
         for k, (measurement, _lo, _hi) in enumerate(shapes):
             target = month_docs if measurement == MONTH_MEASUREMENT else day_docs
-            for answer in answers[len(conditions) * (k + 1) : len(conditions) * (k + 2)]:
+            first = len(marker_conditions) + len(conditions) * k
+            for answer in answers[first : first + len(conditions)]:
                 for site, ts, doc in doc_rows(answer):
                     target[(site, ts)] = doc
 
         # A name line protocol cannot carry has no points, and no document can be kept for it.
         wanted = [s for s in (sites if sites is not None else self.source.all_sites()) if lp.representable(s)]
         in_range = _InRanges(ranges)
-        dirty = {(s, d) for s, d in markers if in_range(d)}
+        wanted_set = set(wanted)
+        dirty = {(s, d) for s, d in markers if in_range(d) and s in wanted_set}
         dirty_months = {(s, month_of(d)) for s, d in dirty}
         stale_months = {(s, m) for m in month_starts for s in wanted if (s, m) not in month_docs or (s, m) in dirty_months}
         stale_days = {

@@ -234,3 +234,19 @@ def test_keep_rollups_reads_a_few_sites_at_a_time_and_builds_every_sites_month(i
     assert sorted((row[1], row[2]) for series in months for row in series["values"]) == [
         (s, float(i)) for i, s in enumerate(sites, 1)
     ]
+
+
+def test_a_read_over_several_statements_of_sites_honours_each_sites_markers(influx_store, monkeypatch) -> None:
+    from core.store import influx_docs
+
+    monkeypatch.setattr(influx_docs, "SITES_PER_STATEMENT", 1)  # two sites: two statements, one marker read
+    bounds = [MIDNIGHT, MIDNIGHT + DAY]
+    _write_unmarked(influx_store, [pt("m1", MIDNIGHT + 60, energy=2.0, site=s) for s in ("s1", "s2", "s3")])
+
+    def energies() -> dict[str, float]:
+        return {r.site_id: r.energy for r in influx_store.energy_by_segment(bounds=bounds, site_ids=["s1", "s2"])}
+
+    assert energies() == {"s1": 2.0, "s2": 2.0}  # rolled up
+    influx_store.write([pt("m1", MIDNIGHT + 120, energy=5.0, site="s2"), pt("m1", MIDNIGHT + 120, energy=7.0, site="s3")])
+    assert energies() == {"s1": 2.0, "s2": 7.0}
+    assert {r.site_id: r.energy for r in influx_store.energy_by_segment(bounds=bounds, site_ids=["s3"])} == {"s3": 9.0}
