@@ -14,8 +14,7 @@ from models.held_creep import HeldCreep
 from models.kinds import BASE_LOAD_CREEP, HVAC, applying
 from models.measure import Span, measure
 from models.quality import DataWarning
-from models.stuck import MIN_RATED_SHARE as STUCK_RATED_SHARE
-from models.stuck import zero_runs
+from models.stuck import MIN_RATED_SHARE as STUCK_RATED_SHARE, zero_runs
 
 #: Categories whose base load can creep (motors and HVAC): those whose row in the category
 #: table (core.categories) names base-load creep.
@@ -103,7 +102,8 @@ class CreepCheck:
 
 def _unfrozen(view: SiteView, cols: list[int]) -> np.ndarray:
     """The kWh of meters ``cols`` over the window, hours of a frozen register unknown: runs of exact
-    zeros where the meter's baseline expects a draw (``models.stuck``'s bar of the rating).
+    zeros, and the hour either side, where the meter's baseline expects a draw (``models.stuck``'s
+    bar of the rating).
 
     A frozen register's day reads as a base load of zero: a creep followed from pass to pass then
     looked fixed that day and was dropped, and its nights came back as after-hours HVAC alerts
@@ -114,6 +114,10 @@ def _unfrozen(view: SiteView, cols: list[int]) -> np.ndarray:
     which = np.flatnonzero(runs.any(axis=0))
     if which.size == 0:
         return kwh
+    # The hours either side of a run froze or resumed inside them: they hold part of an hour (a
+    # compressor's 19:00 hour, frozen at 19:30, read half its leak and passed for a day of a climb).
+    runs[1:] |= runs[:-1].copy()
+    runs[:-1] |= runs[1:].copy()
     kwh = kwh.copy()
     for k in which.tolist():
         meter = view.meters[cols[k]]

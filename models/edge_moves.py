@@ -16,6 +16,7 @@ at most).
 
 from __future__ import annotations
 
+import warnings
 from typing import NamedTuple
 
 import numpy as np
@@ -45,10 +46,10 @@ class EdgeMove(NamedTuple):
     edge: int
 
 
-def edge_levels(days: np.ndarray, spans: list, swing: np.ndarray) -> np.ndarray:
+def edge_levels(days: np.ndarray, spans: list, min_swing: float) -> np.ndarray:
     """Per day, edge (first and last open hour of ``spans[d]``) and meter of ``days`` (days x 24 x
-    meters), the level there as a share of the meter's range that day; NaN where the day has no
-    span or the meter does not swing (``swing``, days x meters)."""
+    meters, each meter scaled to its usual range), the level there as a share of the meter's range
+    that day; NaN where the day has no span, or the meter a gap or a range under ``min_swing``."""
     n_days = days.shape[0]
     has = np.array([isinstance(s, tuple) for s in spans], dtype=bool)
     first = np.array([s[0] if isinstance(s, tuple) else 0 for s in spans], dtype=np.int64)
@@ -58,6 +59,7 @@ def edge_levels(days: np.ndarray, spans: list, swing: np.ndarray) -> np.ndarray:
     width = np.where(high > low, high - low, np.nan)
     rows = np.arange(n_days)
     out = np.stack([(filled[rows, first, :] - low) / width, (filled[rows, last, :] - low) / width], axis=1)
+    swing = ~np.isnan(days).any(axis=1) & (high - low >= min_swing)
     return np.where((has[:, None] & swing)[:, None, :], out, np.nan)
 
 
@@ -67,7 +69,14 @@ def edge_moves(levels: np.ndarray, segment: np.ndarray, groups: np.ndarray) -> l
     in force (an integer id: a day is compared only with earlier days of its own), ``groups`` per
     meter its vote (see :func:`_votes`)."""
     moves: list[EdgeMove] = []
+    # A move needs meters of two groups to differ by EDGE_SHIFT between some days: most sites have
+    # none, and are done here.
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: meters never at the span
+        wide = (np.nanmax(levels, axis=0) - np.nanmin(levels, axis=0)) > EDGE_SHIFT  # edge x meter
     for edge in (0, 1):
+        if np.unique(groups[wide[edge]]).size < MIN_MOVED:
+            continue
         since = 0
         while since < levels.shape[0]:
             found = _first_move(levels[since:, edge, :], segment[since:], groups)
@@ -107,12 +116,9 @@ def _votes(shift: np.ndarray, present: np.ndarray, groups: np.ndarray) -> tuple[
     category, and the meters that follow the weather together) votes once, by half its present
     meters: a warm spell lifts a site's HVAC and chillers at 22:00 together, for days; a later
     close lifts its lobby lights and lifts as well."""
-    up, down, voters = (np.zeros(shift.shape[0]) for _ in range(3))
-    for g in np.unique(groups):
-        mine = present[:, groups == g]
-        n = mine.sum(axis=1)
-        half = np.maximum(n, 1) / 2
-        up += (n > 0) & (((shift[:, groups == g] > EDGE_SHIFT) & mine).sum(axis=1) >= half)
-        down += (n > 0) & (((shift[:, groups == g] < -EDGE_SHIFT) & mine).sum(axis=1) >= half)
-        voters += n > 0
-    return up, down, voters
+    onehot = (groups[:, None] == np.unique(groups)[None, :]).astype(float)  # meters x groups
+    n = present.astype(float) @ onehot
+    half = np.maximum(n, 1.0) / 2.0
+    up = (((shift > EDGE_SHIFT) & present).astype(float) @ onehot >= half) & (n > 0)
+    down = (((shift < -EDGE_SHIFT) & present).astype(float) @ onehot >= half) & (n > 0)
+    return up.sum(axis=1), down.sum(axis=1), (n > 0).sum(axis=1)

@@ -32,8 +32,7 @@ import numpy as np
 
 from core.domain import Meter, MeterCategory
 from core.timebase import DAY
-from models.edge_moves import CONFIRM_DAYS as EDGE_CONFIRM_DAYS
-from models.edge_moves import MIN_REFERENCE_DAYS, edge_levels, edge_moves
+from models.edge_moves import CONFIRM_DAYS as EDGE_CONFIRM_DAYS, MIN_REFERENCE_DAYS, edge_levels, edge_moves
 from models.features import public_holidays
 from models.kinds import HVAC
 from models.quality import DataWarning
@@ -396,8 +395,7 @@ def _whole_days(
         return None
     rows, days = scaled
     spans = daily_spans(days, np.array([meters[j].category.value for j in cols]))
-    _, swing, _, _, _ = meter_spans(days)
-    return rows, {d: span for d, span in enumerate(spans) if not isinstance(span, bool)}, edge_levels(days, spans, swing)
+    return rows, {d: span for d, span in enumerate(spans) if not isinstance(span, bool)}, edge_levels(days, spans, MIN_SWING)
 
 
 def _vote_groups(meters: list[Meter]) -> np.ndarray:
@@ -470,7 +468,12 @@ def _changes(
 
 
 def _edge_changes(
-    group: tuple[bool, ...], learned: LearnedHours, shown: dict[int, Span | None], levels: np.ndarray, on: _Days, votes: np.ndarray
+    group: tuple[bool, ...],
+    learned: LearnedHours,
+    shown: dict[int, Span | None],
+    levels: np.ndarray,
+    on: _Days,
+    votes: np.ndarray,
 ) -> list[Change]:
     """The moves inside an edge hour of the span in force (``models.edge_moves``) on the days of one
     kind (``group``), as changes that keep the span and turn that hour."""
