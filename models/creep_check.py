@@ -14,6 +14,7 @@ from models.held_creep import HeldCreep
 from models.kinds import BASE_LOAD_CREEP, HVAC, applying
 from models.measure import Span, measure
 from models.quality import DataWarning
+from models.stuck import MIN_RATED_SHARE as STUCK_RATED_SHARE, zero_runs
 
 #: Categories whose base load can creep (motors and HVAC): those whose row in the category
 #: table (core.categories) names base-load creep.
@@ -35,7 +36,7 @@ class CreepCheck:
         cols = [j for j, m in enumerate(meters) if baselines[j] is not None and m.category.value in CREEP_CATEGORIES]
         if not cols:
             return
-        offset, base = self.creep.daily_base(kwh[:, cols], X[:, OPEN_COL] <= 0)
+        offset, base = self.creep.daily_base(_unfrozen(view, cols), X[:, OPEN_COL] <= 0)
         kinds = self.creep.day_kinds(X[:, WORKDAY_COL] > 0, offset)
         ref_days = self.creep.reference_days(base)
         reference = self.creep.reference(base, kinds, ref_days)
@@ -97,3 +98,29 @@ class CreepCheck:
             if found is not None:
                 self._held[meter.meter_id] = followed
         return found
+
+
+def _unfrozen(view: SiteView, cols: list[int]) -> np.ndarray:
+    """The kWh of meters ``cols`` over the window, hours of a frozen register unknown: runs of exact
+    zeros, and the hour either side, where the meter's baseline expects a draw (``models.stuck``'s
+    bar of the rating).
+
+    A frozen register's day reads as a base load of zero: a creep followed from pass to pass then
+    looked fixed that day and was dropped, and its nights came back as after-hours HVAC alerts
+    (realistic seed 65537, a chiller, six alerts). A meter truly off at night is expected near zero
+    there and keeps its zeros."""
+    kwh = view.kwh[:, cols]
+    runs = zero_runs(kwh)
+    which = np.flatnonzero(runs.any(axis=0))
+    if which.size == 0:
+        return kwh
+    # The hours either side of a run froze or resumed inside them: they hold part of an hour (a
+    # compressor's 19:00 hour, frozen at 19:30, read half its leak and passed for a day of a climb).
+    runs[1:] |= runs[:-1].copy()
+    runs[:-1] |= runs[1:].copy()
+    kwh = kwh.copy()
+    for k in which.tolist():
+        meter = view.meters[cols[k]]
+        expected = view.baselines[cols[k]].baseline.predict(view.features)
+        kwh[runs[:, k] & (expected > STUCK_RATED_SHARE * meter.rated_kw), k] = np.nan
+    return kwh

@@ -32,7 +32,9 @@ import numpy as np
 
 from core.domain import Meter, MeterCategory
 from core.timebase import DAY
+from models.edge_moves import CONFIRM_DAYS as EDGE_CONFIRM_DAYS, MIN_REFERENCE_DAYS, edge_levels, edge_moves
 from models.features import public_holidays
+from models.kinds import HVAC
 from models.quality import DataWarning
 from models.reference import row_median
 from models.schedule import OpeningHours
@@ -89,6 +91,8 @@ class Change:
     initial: bool = False
     #: First hour (epoch s) after the days that confirmed it: a baseline fitted earlier is stale.
     believed_ts: int = 0
+    #: For a move inside an edge hour (``models.edge_moves``; the span stays): that local hour.
+    edge: int | None = None
 
     def moved(self) -> np.ndarray:
         """Per local hour 0-23, whether its open state or its part-open edge moved: the hours the
@@ -97,6 +101,9 @@ class Change:
         and half of 23:00 now, and its spans say 10-22 then 9-23: an hour is the span's resolution),
         and the first and last open hours after it, whose level a half-hour move may change alone."""
         out = np.zeros(24, dtype=bool)
+        if self.edge is not None:
+            out[self.edge] = True
+            return out
         if self.before is None or self.after is None:
             span = self.before or self.after
             if span is not None:
@@ -188,7 +195,7 @@ class LearnedHours:
         return [
             DataWarning(
                 CODE,
-                f"{'working days' if c.workday else 'other days'}: open {_text(c.before)} until this day, {_text(c.after)} since",
+                _message(c),
                 site_id,
                 "",
                 {
@@ -196,11 +203,19 @@ class LearnedHours:
                     "workday": c.workday,
                     "before": list(c.before) if c.before else None,
                     "after": list(c.after) if c.after else None,
+                    **({"edge_hour": c.edge} if c.edge is not None else {}),
                 },
             )
             for c in self.changes
             if not c.initial
         ]
+
+
+def _message(c: Change) -> str:
+    days = "working days" if c.workday else "other days"
+    if c.edge is not None:
+        return f"{days}: the hour {c.edge:02d}:00-{c.edge + 1:02d}:00 runs at a new level since this day (a move inside it; open {_text(c.after)} as before)"
+    return f"{days}: open {_text(c.before)} until this day, {_text(c.after)} since"
 
 
 def _text(span: Span | None) -> str:
@@ -334,7 +349,7 @@ def learn(
     days = _whole_days(kwh, meters, local_hour)
     if days is None:
         return learned
-    rows, shown = days
+    rows, shown, levels = days
     # A public holiday's hours are not the hours of its kind of day (an office open on Saturdays
     # closes for a festival): three closed holidays read as a change of the weekend hours.
     holidays = {d: shown[d] for d in np.flatnonzero(public_holidays(ordinal[rows][::24])).tolist() if d in shown}
@@ -345,6 +360,9 @@ def learn(
     kinds = [(True, False)] if prior.workday == prior.other else [(True,), (False,)]
     for group in kinds:
         learned.changes += _changes(group, prior, shown, on, int(ordinal.min()), int(hours[0]))
+    learned.changes.sort(key=lambda c: c.ordinal)
+    for group in kinds:
+        learned.changes += _edge_changes(group, learned, shown, levels, on, _vote_groups(meters))
     learned.changes.sort(key=lambda c: c.ordinal)
     if any(not c.initial for c in learned.changes):
         _turn(learned, prior, hours, local_hour, ordinal, workday)
@@ -365,16 +383,25 @@ class _Days(NamedTuple):
     ts: np.ndarray
 
 
-def _whole_days(kwh: np.ndarray, meters: list[Meter], local_hour: np.ndarray) -> tuple[np.ndarray, dict[int, Span | None]] | None:
-    """The rows of the window's whole local days and each day's known span (a span, or None:
-    closed all day; days whose span is unknown left out); None when there is nothing to learn from."""
+def _whole_days(
+    kwh: np.ndarray, meters: list[Meter], local_hour: np.ndarray
+) -> tuple[np.ndarray, dict[int, Span | None], np.ndarray] | None:
+    """The rows of the window's whole local days, each day's known span (a span, or None:
+    closed all day; days whose span is unknown left out) and the followers' levels in its edge
+    hours (``models.edge_moves.edge_levels``); None when there is nothing to learn from."""
     cols = [j for j, m in enumerate(meters) if m.category in FOLLOWERS]
     scaled = scaled_days(kwh, cols, local_hour, CONFIRM_DAYS)
     if scaled is None:
         return None
     rows, days = scaled
     spans = daily_spans(days, np.array([meters[j].category.value for j in cols]))
-    return rows, {d: span for d, span in enumerate(spans) if not isinstance(span, bool)}
+    return rows, {d: span for d, span in enumerate(spans) if not isinstance(span, bool)}, edge_levels(days, spans, MIN_SWING)
+
+
+def _vote_groups(meters: list[Meter]) -> np.ndarray:
+    """Per follower of ``meters``, its vote on an edge move (``models.edge_moves``): its category,
+    but HVAC and chillers one group (they follow the weather together)."""
+    return np.array(["hvac" if m.category in HVAC else m.category.value for m in meters if m.category in FOLLOWERS])
 
 
 def scaled_days(kwh: np.ndarray, cols: list[int], local_hour: np.ndarray, min_days: int) -> tuple[np.ndarray, np.ndarray] | None:
@@ -438,6 +465,43 @@ def _changes(
         current = seen = after
         run, agreed = [], CONFIRM_DAYS  # the new hours stand; a later change is a change
     return changes
+
+
+def _edge_changes(
+    group: tuple[bool, ...],
+    learned: LearnedHours,
+    shown: dict[int, Span | None],
+    levels: np.ndarray,
+    on: _Days,
+    votes: np.ndarray,
+) -> list[Change]:
+    """The moves inside an edge hour of the span in force (``models.edge_moves``) on the days of one
+    kind (``group``), as changes that keep the span and turn that hour."""
+    days = [d for d in np.flatnonzero(np.isin(on.workday, group)).tolist() if d in shown]
+    if len(days) < MIN_REFERENCE_DAYS + EDGE_CONFIRM_DAYS:
+        return []
+    in_force = [learned.span_on(bool(on.workday[d]), int(on.ordinal[d])) for d in days]
+    at_span = np.array([span is not None and shown[d] == span for d, span in zip(days, in_force, strict=True)])
+    # A day is compared only with the earlier days of its own span in force.
+    segment = np.cumsum([0] + [a != b for a, b in zip(in_force[:-1], in_force[1:], strict=True)])
+    out: list[Change] = []
+    for move in edge_moves(np.where(at_span[:, None, None], levels[days], np.nan), segment, votes):
+        span = in_force[move.first]
+        assert span is not None  # moves are found only on days at a span
+        first, last = days[move.first], days[move.last]
+        out += [
+            Change(
+                int(on.ordinal[first]),
+                kind,
+                span,
+                span,
+                int(on.ts[first]),
+                believed_ts=int(on.ts[last]) + DAY,
+                edge=span[0] if move.edge == 0 else span[1] - 1,
+            )
+            for kind in group
+        ]
+    return out
 
 
 def _median_span(spans: list[Span | None]) -> Span | None:
