@@ -29,13 +29,14 @@ new_record = tuple.__new__
 
 
 @functools.lru_cache(maxsize=65536)
-def _valid_id_text(value: str) -> bool:
+def valid_id_text(value: str) -> bool:
+    """``valid_id`` of a value known to be a ``str`` (a hot loop that checked the type already)."""
     return ID_PATTERN.fullmatch(value) is not None
 
 
 def valid_id(value: object) -> TypeGuard[str]:
     """True for ids every backend, topic and URL carries unescaped (cached: ids repeat all day)."""
-    return isinstance(value, str) and _valid_id_text(value)
+    return isinstance(value, str) and valid_id_text(value)
 
 
 class SiteType(str, enum.Enum):

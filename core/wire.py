@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from typing import Literal, NamedTuple, overload
 
 from core import site_rules
-from core.domain import Meter, Reading, Site, new_record, valid_id
+from core.domain import Meter, Reading, Site, new_record, valid_id, valid_id_text
 from core.timebase import HOME_TIMEZONE
 
 DEFAULT_PREFIX = "kilowatch/v1"
@@ -369,15 +369,20 @@ def _decode_batch(topic: str, site_id: str, body: dict, payload: bytes) -> Decod
         return Decoded([], [Rejection(topic, "batch has no 'readings' list", payload[:2048])])
     readings: list[Reading] = []
     rejections: list[Rejection] = []
+    append = readings.append
+    stamp, epoch = None, 0  # the last timestamp parsed: a batch's items usually share it
     for item in items:
         meter = item.get("meter") if isinstance(item, dict) else None
         # The common item inline (same rules as _reading_from, which explains a refusal):
         # a valid meter id, an ISO timestamp, a finite float register and no power.
         if type(meter) is str and len(item) == 3:
             ts, register = item.get("ts"), item.get("register")
-            if type(ts) is str and type(register) is float and math.isfinite(register) and valid_id(meter):
+            # register - register is 0.0 for a finite float only (NaN otherwise): math.isfinite without a call.
+            if type(ts) is str and type(register) is float and register - register == 0.0 and valid_id_text(meter):
                 try:
-                    readings.append(new_record(Reading, (site_id, meter, _parse_iso(ts), register, None)))
+                    if ts != stamp:
+                        epoch, stamp = _parse_iso(ts), ts
+                    append(new_record(Reading, (site_id, meter, epoch, register, None)))
                     continue
                 except ValueError:
                     pass  # _reading_from says why

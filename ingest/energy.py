@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import NamedTuple
 
 from core.domain import EnergyPoint, Meter, Reading, new_record
@@ -190,6 +190,44 @@ class EnergyTracker:
         if self._jumped and meter_id in self._jumped:
             self._set_jumped(meter_id, None)  # the jump was a one-off: forget it
         return new_record(Outcome, (step, energy, last_register))
+
+    def classify_all(self, pairs: Iterable[tuple[Reading, Meter, *tuple[object, ...]]]) -> list[float | Outcome]:
+        """``classify`` of each ``(reading, meter, ...)`` in order, in one pass.
+
+        The common case, a meter counting on (most of a gateway batch), gives its energy as a
+        float, judged by the same rules and with the same state changes as ``classify``, which
+        takes every other reading and gives its ``Outcome`` (a ``NEXT`` one after a jump too).
+        """
+        last_of, jumped, journal = self._last, self._jumped, self._journal
+        classify = self.classify
+        out: list[float | Outcome] = []
+        append = out.append
+        for pair in pairs:
+            reading, meter = pair[0], pair[1]
+            _site, meter_id, ts, register, _power = reading
+            last = last_of.get(meter_id)
+            if last is None or (jumped and meter_id in jumped):
+                append(classify(reading, meter))
+                continue
+            last_ts, last_register, intervals, changed = last
+            delta = register - last_register
+            if (
+                ts <= last_ts
+                or not delta >= 0  # a NaN register too, as classify() judges it
+                or (delta > RISE_SLACK and (delta > rise_limit(meter, ts - changed) or register > REGISTER_CEILING))
+            ):
+                append(classify(reading, meter))
+                continue
+            seconds = ts - last_ts
+            if delta:
+                changed = ts
+            if not (len(intervals) == _INTERVALS_KEPT and intervals[0] == intervals[1] == intervals[2] == seconds):
+                intervals = (*intervals[1 - _INTERVALS_KEPT :], seconds)
+            if journal is not None and meter_id not in journal:
+                journal[meter_id] = last
+            last_of[meter_id] = (ts, register, intervals, changed)
+            append(round(delta * _SCALE) / _SCALE)
+        return out
 
     def _first(self, reading: Reading) -> Outcome:
         """The first reading of a meter: where it starts, unless its register is past any meter's."""

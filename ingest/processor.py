@@ -202,29 +202,24 @@ class BatchProcessor:
         rollovers are judged later, against the store (``Reconciler``), not here.
         """
         plan = Plan()
-        points, tracker = plan.points, self.tracker
-        classify = tracker.classify
+        points = plan.points
         late: dict[str, list[Admitted]] = {}
         seeded = None  # the site of the previous reading, known to be seeded: batches come by site
         for item in admitted:
-            reading, meter = item.reading, item.meter
-            if reading.site_id != seeded:
-                self._seed(reading.site_id)
-                seeded = reading.site_id
-            outcome = classify(reading, meter)
-            step = outcome.step
-            if step is _NEXT or step is _FIRST:
-                points[(reading.meter_id, reading.ts)] = new_record(
-                    EnergyPoint,
-                    (
-                        reading.site_id,
-                        reading.meter_id,
-                        _CATEGORY_VALUES[meter.category],
-                        reading.ts,
-                        reading.register,
-                        outcome.energy,
-                    ),
+            site_id = item.reading.site_id
+            if site_id != seeded:
+                self._seed(site_id)
+                seeded = site_id
+        categories = _CATEGORY_VALUES
+        for item, outcome in zip(admitted, self.tracker.classify_all(admitted), strict=True):
+            if isinstance(outcome, float):
+                site_id, meter_id, ts, register, _power = item[0]
+                points[(meter_id, ts)] = new_record(
+                    EnergyPoint, (site_id, meter_id, categories[item[1].category], ts, register, outcome)
                 )
+            elif outcome.step is _FIRST or outcome.step is _NEXT:  # NEXT: after a jump, by classify()
+                reading = item.reading
+                points[(reading.meter_id, reading.ts)] = _point(reading, item.meter, outcome.energy)
             else:
                 self._unusual(plan, item, outcome, late, shared)
         if late:

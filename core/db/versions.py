@@ -20,6 +20,7 @@ staler than the data.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
 from typing import NamedTuple
 
@@ -154,6 +155,13 @@ def watch(sessions: sessionmaker[Session]) -> sessionmaker[Session]:
 
 def site_months(points: Sequence[EnergyPoint]) -> set[tuple[str, int]]:
     """The (site, home month)s ``points`` fall in."""
+    if not points:
+        return set()
+    # Usually (a batch of recent readings) all of them fall in one month: then the sites say
+    # it all, and min, max and the set of sites run in C, not one Python step per point.
+    first, last = _home_month(min(map(_TS, points))), _home_month(max(map(_TS, points)))
+    if first == last:
+        return {(site_id, first) for site_id in set(map(_SITE, points))}
     # A home day per point is integer arithmetic; the month is looked up once per distinct day.
     days = {(p.site_id, (int(p.ts) + HOME_UTC_OFFSET_S) // DAY) for p in points}
     months: dict[int, int] = {}
@@ -164,6 +172,15 @@ def site_months(points: Sequence[EnergyPoint]) -> set[tuple[str, int]]:
             month = months[day] = month_of(day * DAY - HOME_UTC_OFFSET_S)
         out.add((site_id, month))
     return out
+
+
+def _home_month(ts: float) -> int:
+    """The home month of an epoch second, as ``site_months`` reckons it (by its home day)."""
+    day = (int(ts) + HOME_UTC_OFFSET_S) // DAY
+    return month_of(day * DAY - HOME_UTC_OFFSET_S)
+
+
+_TS, _SITE = operator.attrgetter("ts"), operator.attrgetter("site_id")
 
 
 def bump_readings(session: Session, site_months: Iterable[tuple[str, int]]) -> None:

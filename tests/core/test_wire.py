@@ -51,6 +51,35 @@ def test_a_bad_item_in_a_batch_does_not_stop_the_others():
     assert len(out.rejections) == 1 and "not a number" in out.rejections[0].reason
 
 
+def test_each_batch_item_is_judged_on_its_own_timestamp_register_and_meter():
+    items = [
+        b'{"meter": "a", "ts": "2026-01-01T00:00:00Z", "register": 1.5}',
+        b'{"meter": "b", "ts": "2026-01-01T00:00:00Z", "register": Infinity}',
+        b'{"meter": "c", "ts": "2026-01-01T00:00:00Z", "register": -Infinity}',
+        b'{"meter": "d", "ts": "2026-01-01T00:00:00Z", "register": NaN}',
+        b'{"meter": "e f", "ts": "2026-01-01T00:00:00Z", "register": 2.5}',
+        b'{"meter": "g", "ts": "2026-01-01T00:15:00+00:00", "register": 3.5}',
+        b'{"meter": "h", "ts": "2026-01-01T00:15:00", "register": 4.5}',
+        b'{"meter": "i", "ts": "2026-01-01T00:15:00+00:00", "register": 5}',
+        b'{"meter": "j", "ts": "2026-01-01T08:00:00+08:00", "register": -0.0}',
+    ]
+    payload = b'{"v": 1, "site": "s1", "readings": [' + b", ".join(items) + b"]}"
+
+    out = decode(batch_topic("s1"), payload)
+
+    midnight = 1_767_225_600  # 2026-01-01T00:00:00Z
+    assert [(r.meter_id, r.ts, r.register) for r in out.readings] == [
+        ("a", midnight, 1.5),
+        ("g", midnight + 900, 3.5),
+        ("i", midnight + 900, 5.0),
+        ("j", midnight, -0.0),
+    ]
+    reasons = [r.reason for r in out.rejections]
+    assert len(reasons) == 5
+    assert sum("not finite" in r for r in reasons) == 3
+    assert any("invalid meter id" in r for r in reasons) and any("no time zone" in r for r in reasons)
+
+
 @pytest.mark.parametrize(
     ("payload", "reason"),
     [

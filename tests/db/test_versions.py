@@ -99,3 +99,26 @@ def test_counters_move_at_commit_not_at_the_first_flush(sessions):
         session.commit()
 
     assert _counters(sessions)[1] > before[1]
+
+
+@pytest.mark.parametrize(
+    "spans",
+    [
+        {"a": (0, 3_600), "b": (600, 1_200)},  # one month: the fast way
+        {"a": (-7_200, 7_200), "b": (-60, -60)},  # across the home month's start
+        {"a": (-40 * 86_400, -39 * 86_400), "b": (0, 60)},  # months apart, one site each
+    ],
+)
+def test_the_site_months_of_points_are_the_months_of_each_point_s_home_day(spans):
+    from core.calendar import day_of, month_of
+    from core.domain import EnergyPoint
+
+    march = 1_772_294_400  # 2026-03-01 00:00 in Shanghai
+    points = [
+        EnergyPoint(site, f"{site}-m", "lighting", march + ts, 1.0, 0.5)
+        for site, (lo, hi) in spans.items()
+        for ts in range(lo, hi + 1, 60)
+    ]
+
+    assert versions.site_months(points) == {(p.site_id, month_of(day_of(p.ts))) for p in points}
+    assert versions.site_months([]) == set()

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from core.domain import EnergyPoint, Meter, MeterCategory, Reading
-from ingest.energy import EnergyTracker, Step, interval_energy
+from ingest.energy import EnergyTracker, Outcome, Step, interval_energy
 from ingest.late import place_late
 
 
@@ -304,3 +304,90 @@ def test_late_points_placed_in_any_order_leave_every_energy_the_rise_since_its_p
     assert final[0].energy == 0.0
     for before, after in zip(final, final[1:], strict=False):
         assert after.energy == pytest.approx(after.register - before.register, abs=1e-6)
+
+
+_METERS = {
+    "m1": Meter("m1", "s1", MeterCategory.PUBLIC_HVAC, 50.0),
+    "m2": Meter("m2", "s1", MeterCategory.PUBLIC_HVAC, 0.0, register_max=100.0),
+    "m3": Meter("m3", "s1", MeterCategory.PUBLIC_HVAC, 1.0, register_max=99.99),
+}
+_readings = st.lists(
+    st.tuples(
+        st.sampled_from(sorted(_METERS)),
+        st.integers(min_value=0, max_value=40).map(lambda i: i * 450),
+        st.one_of(
+            st.floats(min_value=0, max_value=120, allow_nan=False).map(lambda x: round(x, 3)),
+            st.sampled_from([0.0, 1.0, 1.25, 99.99, 100.0, 5e11, 2e12, float("nan")]),
+        ),
+    ),
+    max_size=60,
+)
+
+
+def _as_outcome(result: float | Outcome) -> tuple:
+    """A ``classify_all`` result as ``classify`` says it (a float is the energy of a NEXT reading)."""
+    if isinstance(result, float):
+        return (Step.NEXT, result)
+    return (result.step, result.energy)
+
+
+@given(_readings, st.integers(min_value=1, max_value=20), st.integers(min_value=0, max_value=60))
+def test_classifying_a_batch_at_once_is_classifying_each_reading_in_turn(items, chunk, rolled_back_at):
+    one_by_one, at_once = EnergyTracker(), EnergyTracker()
+    pairs = [(Reading("s1", meter, ts, register), _METERS[meter]) for meter, ts, register in items]
+    for start in range(0, len(pairs), chunk):
+        part = pairs[start : start + chunk]
+        undo = start <= rolled_back_at < start + chunk  # one batch is not stored after all
+        for tracker in (one_by_one, at_once):
+            tracker.begin()
+        expected = [one_by_one.classify(reading, meter) for reading, meter in part]
+        got = at_once.classify_all(part)
+        assert [_as_outcome(r) for r in got] == [(o.step, o.energy) for o in expected]
+        for tracker in (one_by_one, at_once):
+            tracker.rollback() if undo else tracker.commit()
+    assert list(at_once.newest()) == list(one_by_one.newest())
+    # What comes next is judged alike too: the jumps and registers remembered are the same.
+    for meter, _ts, _register in items:
+        after = Reading("s1", meter, 40 * 450 + 900, 1.5)
+        assert _as_outcome(at_once.classify_all([(after, _METERS[meter])])[0]) == _as_outcome(
+            one_by_one.classify(after, _METERS[meter])
+        )
+
+
+def test_a_steady_batch_is_classified_as_each_meter_s_next_energy():
+    tracker = EnergyTracker()
+    meter = _METERS["m1"]
+    tracker.classify(reading(0, 10.0), meter)
+
+    got = tracker.classify_all([(reading(900 * i, 10.0 + 0.1 * i), meter) for i in range(1, 5)])
+
+    assert got == [pytest.approx(0.1)] * 4
+    assert tracker.usual_interval("m1") == 900
+
+
+def test_a_batch_classified_at_once_is_forgotten_by_a_rollback():
+    tracker = EnergyTracker()
+    meter = _METERS["m1"]
+    tracker.classify(reading(0, 10.0), meter)
+    batch = [(reading(900, 10.5), meter), (reading(1800, 11.0), meter)]
+
+    tracker.begin()
+    tracker.classify_all(batch)
+    tracker.rollback()
+
+    assert tracker.classify_all(batch) == [pytest.approx(0.5), pytest.approx(0.5)]
+
+
+def test_a_meter_counting_on_after_a_jump_forgets_the_jump_when_classified_at_once():
+    meter = _METERS["m3"]  # rated 1 kW: at most 4 kWh (plus one) an hour
+    one_by_one, at_once = EnergyTracker(), EnergyTracker()
+    for tracker in (one_by_one, at_once):
+        tracker.classify(reading(0, 10.0), meter)
+        assert tracker.classify(reading(900, 60.0), meter).step is Step.IMPLAUSIBLE
+
+    assert _as_outcome(at_once.classify_all([(reading(1800, 10.5), meter)])[0]) == (Step.NEXT, pytest.approx(0.5))
+    one_by_one.classify(reading(1800, 10.5), meter)
+    # 60.5 rises plausibly from the jump at 60.0, not from 10.5: implausible, since the jump is forgotten.
+    after = reading(2700, 60.5)
+    assert at_once.classify_all([(after, meter)])[0].step is Step.IMPLAUSIBLE
+    assert one_by_one.classify(after, meter).step is Step.IMPLAUSIBLE

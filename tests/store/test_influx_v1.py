@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 from pydantic import SecretStr
 
+from core.calendar import day_of
 from core.settings import StoreSettings
 from core.store import StoreRejected, StoreUnavailable
 from core.store.influx_http import WRITE_CHUNK_LINES
 from core.store.influx_v1 import InfluxV1Store
-from tests.store.points import EVERYTHING, T0, pt
+from tests.store.points import DAY, EVERYTHING, T0, pt
 from tests.store.recording import recording_store
 
 SECRET = "s3cr3t-never-shown"
@@ -71,6 +73,32 @@ def test_writes_are_sent_in_chunks_of_bounded_size() -> None:
     assert bodies[0].startswith(b"rollup_dirty,") and b"energy," not in bodies[0]
     points_per_body = [sum(line.startswith(b"energy,") for line in body.splitlines()) for body in bodies[1:]]
     assert points_per_body == [WRITE_CHUNK_LINES, WRITE_CHUNK_LINES, 1]
+
+
+@pytest.mark.parametrize(
+    "offsets",
+    [
+        [-2 * DAY + 60, -2 * DAY + 3_600],  # all late, in one day: the fast way
+        [-DAY - 60, -DAY + 60],  # all late, across two days
+        [-120, -60, 0, 60],  # the points of today need no marker
+        [0, 3_600],  # nothing late
+    ],
+)
+def test_each_site_and_day_written_before_today_gets_one_dirty_marker(offsets) -> None:
+    today = day_of(int(time.time()))
+    points = [pt(f"{site}-m", today + offset, site=site) for site in ("s1", "s 2") for offset in offsets]
+    store, bodies = recording_store()
+
+    store.write(points)
+
+    markers = {
+        (tags["site"].replace("\\ ", " "), int(tags["day"]))
+        for body in bodies
+        for line in body.decode().splitlines()
+        if line.startswith("rollup_dirty,")
+        for tags in [dict(tag.split("=", 1) for tag in line.split(" n=")[0].split(",")[1:])]
+    }
+    assert markers == {(p.site_id, day_of(p.ts)) for p in points if p.ts < today}
 
 
 def test_a_token_is_sent_as_a_token_authorization_header() -> None:

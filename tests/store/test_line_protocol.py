@@ -61,3 +61,32 @@ def test_influxql_identifiers_escape_double_quotes() -> None:
 
 def test_flux_strings_escape_quotes_backslashes_and_interpolation() -> None:
     assert flux_string('a"b\\c${x}\n') == r'"a\"b\\c\${x}\n"'
+
+
+def test_encoding_many_points_writes_each_line_as_encoding_one_does() -> None:
+    from core.store.line_protocol import ENERGY_TEXTS_MAX, encode_all
+
+    tricky = [
+        pt("m1", 1, 12, 0),  # integers: written as floats
+        pt("m1", 2, 0.1 + 0.2, -0.0),  # float noise kept; -0.0 is not 0.0
+        pt("m1", 3, 1e308, 0.0),
+        pt("m1", 4, 5e-324, 1e-7),
+        pt("a,b c=d", 5, 1234.567, 0.25, site="万科 1", category=""),
+        pt("m2", 6, 1.0, 0.25, site="s=2"),  # the same energy again, another series
+        pt("m2", 7, 2.0, 0.3),
+        pt("m2", 8, 3.0, 0.30000000000000004),  # the same text up to the last digit, not the same float
+        *(pt("m3", 10 + i, 1.0 + i, i / 7) for i in range(ENERGY_TEXTS_MAX + 10)),  # more energies than are kept
+        pt("m3", 99_999, 1.0, 0.25),
+    ]
+
+    assert encode_all(tricky) == [encode(p) for p in tricky]
+    assert encode_all(tricky) == [encode(p) for p in tricky]  # with the energies' texts kept from the first time
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("-inf"), float("nan")])
+def test_many_points_are_refused_whole_for_one_non_finite_value(bad: float) -> None:
+    from core.store.line_protocol import encode_all
+
+    for point in (pt("m1", 2, register=bad), pt("m1", 2, energy=bad)):
+        with pytest.raises(StoreRejected, match="not a finite number"):
+            encode_all([pt("m1", 1), point])
