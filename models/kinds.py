@@ -42,7 +42,7 @@ LIGHTING = applying(LIGHTS_DAYLIGHT) | applying(LIGHTS_AFTER_HOURS)
 HVAC = applying(HVAC_AFTER_HOURS)
 PUMPS = applying(PUMP_NIGHT)
 
-#: Local night hours [start, end) wrapping midnight, when pumps and lifts normally rest.
+#: Local night hours [start, end) wrapping midnight, when pumps normally rest.
 NIGHT_HOURS = (22, 6)
 #: Waste that only shows while the space is closed and lasts days: its nights are one
 #: episode when only open hours (where it is not judged) separate them.
@@ -116,8 +116,8 @@ def hour_kinds(
     """The waste kind each hour's excess would be on a meter of ``category`` (object array).
 
     The category's checks (its row in core.categories) decide: each targeted kind it names
-    takes its own hours (lights in daylight, HVAC while closed, pumps at night, lifts at
-    night or closed, compressors always); the other hours are ``BASELINE_EXCESS`` when the
+    takes its own hours (lights in daylight, HVAC while closed, pumps at night, lifts while
+    closed, compressors always); the other hours are ``BASELINE_EXCESS`` when the
     row names it, else not judged (HVAC while open, EV chargers).
     """
     checks = CATEGORIES[category].checks
@@ -133,7 +133,9 @@ def hour_kinds(
         LIGHTS_AFTER_HOURS: ~day,
         HVAC_AFTER_HOURS: closed,
         PUMP_NIGHT: night,
-        ELEVATOR_IDLE: night | closed,
+        # A lift in an hour the site is open serves people, at night too (a mall open to
+        # 23:30): its 23:00 hour is busy or not as the shoppers go, a busy lift, not an idle one.
+        ELEVATOR_IDLE: closed,
         COMPRESSED_AIR_LEAK: np.ones(local_hours.size, dtype=bool),
     }
     out = np.full(local_hours.size, str(BASELINE_EXCESS) if BASELINE_EXCESS in checks else NOT_JUDGED, dtype=object)

@@ -39,6 +39,12 @@ def test_elevator_while_closed_is_idling_and_compressor_excess_is_a_leak() -> No
     assert kinds(C.AIR_COMPRESSOR, [10, 2], open_=1.0) == {"compressed_air_leak"}
 
 
+def test_a_lift_at_night_while_the_site_is_open_is_not_idling() -> None:
+    # A mall open to 23:30: its lifts serve shoppers at 23:00, busy or not as they come.
+    assert kinds(C.ELEVATOR, [23], open_=1.0) == {"baseline_excess"}
+    assert kinds(C.ELEVATOR, [23, 0, 1], open_=0.0) == {"elevator_idle"}
+
+
 def test_an_episode_takes_the_kind_holding_most_of_its_excess() -> None:
     hourly = np.array(["lights_after_hours", "lights_daylight", "lights_daylight"], dtype=object)
     assert episode_kind(hourly, np.array([10.0, 1.0, 1.0])) == "lights_after_hours"
