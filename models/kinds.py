@@ -117,7 +117,7 @@ def hour_kinds(
 
     The category's checks (its row in core.categories) decide: each targeted kind it names
     takes its own hours (lights in daylight, HVAC while closed, pumps at night, lifts while
-    closed, compressors always); the other hours are ``BASELINE_EXCESS`` when the
+    closed, compressors always; lights switched with the doors only while closed); the other hours are ``BASELINE_EXCESS`` when the
     row names it, else not judged (HVAC while open, EV chargers).
     """
     checks = CATEGORIES[category].checks
@@ -138,6 +138,12 @@ def hour_kinds(
         ELEVATOR_IDLE: closed,
         COMPRESSED_AIR_LEAK: np.ones(local_hours.size, dtype=bool),
     }
+    if category in DOOR_LIGHTING:
+        # Lit while the doors are open is what a lobby light is for: brighter than its baseline
+        # there, it is lit for a longer opening (an office open to 22:00, not 20:30, lit its
+        # lobby fully at 20:00 for days before the hours were learnt), not left on.
+        hours[LIGHTS_DAYLIGHT] = day & closed
+        hours[LIGHTS_AFTER_HOURS] = ~day & closed
     out = np.full(local_hours.size, str(BASELINE_EXCESS) if BASELINE_EXCESS in checks else NOT_JUDGED, dtype=object)
     free = np.ones(local_hours.size, dtype=bool)
     for kind in HOURLY_KINDS:
