@@ -117,7 +117,8 @@ def hour_kinds(
 
     The category's checks (its row in core.categories) decide: each targeted kind it names
     takes its own hours (lights in daylight, HVAC while closed, pumps at night, lifts while
-    closed, compressors always; lights switched with the doors only while closed); the other hours are ``BASELINE_EXCESS`` when the
+    closed, not judged at night while open, compressors always; lights switched with the doors
+    only while closed); the other hours are ``BASELINE_EXCESS`` when the
     row names it, else not judged (HVAC while open, EV chargers).
     """
     checks = CATEGORIES[category].checks
@@ -133,8 +134,6 @@ def hour_kinds(
         LIGHTS_AFTER_HOURS: ~day,
         HVAC_AFTER_HOURS: closed,
         PUMP_NIGHT: night,
-        # A lift in an hour the site is open serves people, at night too (a mall open to
-        # 23:30): its 23:00 hour is busy or not as the shoppers go, a busy lift, not an idle one.
         ELEVATOR_IDLE: closed,
         COMPRESSED_AIR_LEAK: np.ones(local_hours.size, dtype=bool),
     }
@@ -150,6 +149,11 @@ def hour_kinds(
         if kind in checks:
             out[free & hours[kind]] = str(kind)
             free &= ~hours[kind]
+    if ELEVATOR_IDLE in checks:
+        # A lift in a night hour its site is open serves people (a mall open to 23:30): busy or
+        # not as the shoppers go, neither idle nor generic excess (that would split an idle
+        # night's first hour, 22:00 at a residential site, from the rest as another kind).
+        out[night & ~closed] = NOT_JUDGED
     return out
 
 
