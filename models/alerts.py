@@ -73,6 +73,21 @@ def _overlaps(row: AlertRecord, finding: WasteEpisode, slack_s: int) -> bool:
     return row.started_at < finding.ended_at + slack_s and finding.started_at < row.ended_at + slack_s
 
 
+def _held(finding: WasteEpisode, rows: list[AlertRecord]) -> bool:
+    """Whether a frozen alert of the finding's kind in ``rows`` holds all of it: history already
+    told. A refitted baseline may split a past episode in two (a landscape light on 07:00-14:00
+    re-scored as 07:00-08:00 and 11:00-14:00); the first piece keeps the alert, and the second must
+    not open another on the same waste (realistic seed 48611)."""
+    return not finding.ongoing and any(
+        r.kind == finding.kind
+        and not r.ongoing
+        and not _watching(r)
+        and r.started_at <= finding.started_at
+        and finding.ended_at <= r.ended_at
+        for r in rows
+    )
+
+
 def _watching(row: AlertRecord) -> bool:
     return (
         row.status == AlertStatus.RESOLVED and row.resolved_at is not None and row.verification in (None, Verification.WATCHING)
@@ -143,7 +158,7 @@ class AlertBook:
             meter = [
                 r for r in rows if r.meter_id == finding.meter_id and (_watching(r) or not self.policy.closed_to(r, finding))
             ]
-            if self.policy.explains(finding, meter):
+            if self.policy.explains(finding, meter) or _held(finding, meter):
                 self.counts.unchanged += 1
                 continue
             row = self._match(finding, meter, matched, rows)

@@ -42,7 +42,7 @@ LIGHTING = applying(LIGHTS_DAYLIGHT) | applying(LIGHTS_AFTER_HOURS)
 HVAC = applying(HVAC_AFTER_HOURS)
 PUMPS = applying(PUMP_NIGHT)
 
-#: Local night hours [start, end) wrapping midnight, when pumps and lifts normally rest.
+#: Local night hours [start, end) wrapping midnight, when pumps normally rest.
 NIGHT_HOURS = (22, 6)
 #: Waste that only shows while the space is closed and lasts days: its nights are one
 #: episode when only open hours (where it is not judged) separate them.
@@ -116,8 +116,9 @@ def hour_kinds(
     """The waste kind each hour's excess would be on a meter of ``category`` (object array).
 
     The category's checks (its row in core.categories) decide: each targeted kind it names
-    takes its own hours (lights in daylight, HVAC while closed, pumps at night, lifts at
-    night or closed, compressors always); the other hours are ``BASELINE_EXCESS`` when the
+    takes its own hours (lights in daylight, HVAC while closed, pumps at night, lifts while
+    closed, not judged at night while open, compressors always; lights switched with the doors
+    only while closed); the other hours are ``BASELINE_EXCESS`` when the
     row names it, else not judged (HVAC while open, EV chargers).
     """
     checks = CATEGORIES[category].checks
@@ -133,15 +134,26 @@ def hour_kinds(
         LIGHTS_AFTER_HOURS: ~day,
         HVAC_AFTER_HOURS: closed,
         PUMP_NIGHT: night,
-        ELEVATOR_IDLE: night | closed,
+        ELEVATOR_IDLE: closed,
         COMPRESSED_AIR_LEAK: np.ones(local_hours.size, dtype=bool),
     }
+    if category in DOOR_LIGHTING:
+        # Lit while the doors are open is what a lobby light is for: brighter than its baseline
+        # there, it is lit for a longer opening (an office open to 22:00, not 20:30, lit its
+        # lobby fully at 20:00 for days before the hours were learnt), not left on.
+        hours[LIGHTS_DAYLIGHT] = day & closed
+        hours[LIGHTS_AFTER_HOURS] = ~day & closed
     out = np.full(local_hours.size, str(BASELINE_EXCESS) if BASELINE_EXCESS in checks else NOT_JUDGED, dtype=object)
     free = np.ones(local_hours.size, dtype=bool)
     for kind in HOURLY_KINDS:
         if kind in checks:
             out[free & hours[kind]] = str(kind)
             free &= ~hours[kind]
+    if ELEVATOR_IDLE in checks:
+        # A lift in a night hour its site is open serves people (a mall open to 23:30): busy or
+        # not as the shoppers go, neither idle nor generic excess (that would split an idle
+        # night's first hour, 22:00 at a residential site, from the rest as another kind).
+        out[night & ~closed] = NOT_JUDGED
     return out
 
 

@@ -73,7 +73,8 @@ class ResidualDetector:
     Parameters
     ----------
     max_gap_hours : int, default=2
-        Longest run of normal or unknown hours bridged inside one episode.
+        Longest run of normal hours bridged inside one episode (unknown hours, which the meter
+        did not measure, are not counted: they neither end an episode nor lengthen a gap).
     threshold_offset : float, default=0.0
         Added to every check's score threshold (evaluation sweeps it; 0 in production).
     checks : mapping of kind to Check, default=None
@@ -175,7 +176,11 @@ class ResidualDetector:
         strong = hot_mask & (z > sthr + self.threshold_offset) & ((rated_kw <= 0) | (excess >= sshare * rated_kw))
         if settled is not None:
             strong &= settled | ((rated_kw <= 0) | (excess >= UNSETTLED_STRONG_SHARE * rated_kw))
-        breaks = np.flatnonzero(np.diff(hot) > self.max_gap_hours + 1) + 1
+        # The gap between excess hours is counted in known hours: hours the meter did not measure
+        # (a frozen register, a dropout) do not end an episode (a lift idling over a weekend
+        # whose register froze for a day was two alerts, before and after; realistic seed 48611).
+        at = np.cumsum(~np.isnan(scores))
+        breaks = np.flatnonzero(np.diff(at[hot]) > self.max_gap_hours + 1) + 1
         known = np.flatnonzero(~np.isnan(scores))
         found = []
         closed = None if closed is None else np.asarray(closed, dtype=bool)

@@ -36,6 +36,15 @@ def test_each_category_has_one_vote_and_an_even_split_takes_the_wider_span() -> 
     assert daily_spans(day([(10, 21)] * 3 + [(9, 21)] * 2), kinds) == [(9, 21)]
 
 
+def test_a_door_follower_left_on_does_not_hand_the_span_to_the_lifts() -> None:
+    # An office open 6:30-21:00: two lobby lights 6-21, its HVAC left on until midnight (8-24) or
+    # on since the night before (0-21), four lifts 7-20. The two categories split, and the median
+    # over all seven followers closed it at 20:00 (its HVAC then alerted at 20:00).
+    kinds = np.array(["elevator"] * 4 + ["lobby_lighting"] * 2 + ["public_hvac"])
+    assert daily_spans(day([(7, 20)] * 4 + [(6, 21)] * 2 + [(8, 24)]), kinds) == [(6, 21)]
+    assert daily_spans(day([(7, 20)] * 4 + [(6, 21)] * 2 + [(0, 21)]), kinds) == [(6, 21)]
+
+
 def office(doors_by_day, days: int = 28):
     """Four lifts up 7-20 every working day, two lobby lights and two HVAC units on the doors' span."""
     kinds = [C.ELEVATOR] * 4 + [C.LOBBY_LIGHTING] * 2 + [C.PUBLIC_HVAC] * 2

@@ -32,3 +32,22 @@ def test_a_finding_re_scored_to_start_a_bridged_gap_later_continues_the_alert(tm
     with sessions() as session:
         rows = list(session.scalars(select(AlertRecord)))
     assert len(rows) == 1 and rows[0].ended_at == T0 + 24 * HOUR and rows[0].ongoing
+
+
+def test_a_past_episode_re_scored_in_two_pieces_keeps_its_one_alert(tmp_path: Path) -> None:
+    # A landscape light on 07:00-14:00 was alerted and closed; a later pass, on a refitted baseline,
+    # found it as 07:00-08:00 and 11:00-14:00. The second piece is the same waste, already told:
+    # it opened a second alert (realistic seed 48611).
+    portfolio = build_portfolio(1, 7)
+    site = portfolio.sites[0]
+    meter = portfolio.meters[site.site_id][0].meter_id
+    sessions = registry(tmp_path, portfolio)
+    whole = finding(site.site_id, meter, "lights_daylight", T0 + 7 * HOUR, T0 + 14 * HOUR, ongoing=False)
+    head = finding(site.site_id, meter, "lights_daylight", T0 + 7 * HOUR, T0 + 8 * HOUR, ongoing=False)
+    tail = finding(site.site_id, meter, "lights_daylight", T0 + 11 * HOUR, T0 + 14 * HOUR, ongoing=False)
+    for found, now in (([whole], T0 + 18 * HOUR), ([head, tail], T0 + 72 * HOUR)):
+        with sessions.begin() as session:
+            AlertBook(session, site.site_id, wall_now=0).store(found, scored_meters=[meter], scan_start=T0, data_end=now)
+    with sessions() as session:
+        rows = list(session.scalars(select(AlertRecord)))
+    assert len(rows) == 1 and (rows[0].started_at, rows[0].ended_at) == (T0 + 7 * HOUR, T0 + 14 * HOUR)

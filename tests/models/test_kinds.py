@@ -39,6 +39,22 @@ def test_elevator_while_closed_is_idling_and_compressor_excess_is_a_leak() -> No
     assert kinds(C.AIR_COMPRESSOR, [10, 2], open_=1.0) == {"compressed_air_leak"}
 
 
+def test_a_lift_at_night_while_the_site_is_open_is_not_idling() -> None:
+    # A mall open to 23:30: its lifts serve shoppers at 23:00, busy or not as they come.
+    assert kinds(C.ELEVATOR, [23], open_=1.0) == {""}
+    assert kinds(C.ELEVATOR, [10, 11], open_=1.0) == {"baseline_excess"}
+    assert kinds(C.ELEVATOR, [23, 0, 1], open_=0.0) == {"elevator_idle"}
+
+
+def test_lobby_lights_while_the_doors_are_open_are_not_waste_of_a_lighting_kind() -> None:
+    # An office now open to 22:00, not 20:30: its lobby lit fully at 20:00 is lit for the doors.
+    assert kinds(C.LOBBY_LIGHTING, [20, 21], open_=1.0) == {""}
+    assert kinds(C.LOBBY_LIGHTING, [8, 9], daylight=1.0, open_=1.0) == {""}
+    assert kinds(C.LOBBY_LIGHTING, [22, 23], open_=0.0) == {"lights_after_hours"}
+    # Lights switched with the sun are judged by the sun whatever the doors do.
+    assert kinds(C.CORRIDOR_LIGHTING, [10, 11], daylight=1.0, open_=1.0) == {"lights_daylight"}
+
+
 def test_an_episode_takes_the_kind_holding_most_of_its_excess() -> None:
     hourly = np.array(["lights_after_hours", "lights_daylight", "lights_daylight"], dtype=object)
     assert episode_kind(hourly, np.array([10.0, 1.0, 1.0])) == "lights_after_hours"

@@ -86,6 +86,20 @@ def test_an_episode_touching_the_end_is_ongoing() -> None:
     assert ep.ongoing
 
 
+def test_hours_the_meter_did_not_measure_do_not_end_an_episode() -> None:
+    # A lift idling over a weekend whose register froze for a day (those hours unknown): one
+    # episode, not one alert before the freeze and another after it.
+    kinds = np.full(72, "elevator_idle", dtype=object)
+    actual, expected = quiet(8, 72)
+    actual[0:60] += 5.0
+    actual[10:40] = np.nan
+    (ep,) = episodes(actual, expected, kinds)
+    assert (ep.start, ep.stop) == (0, 60)
+    # A gap of normal hours longer than the bridge still splits.
+    actual[10:40] = expected[10:40]
+    assert len(episodes(actual, expected, kinds)) == 2
+
+
 def test_hours_not_judged_never_count() -> None:
     actual, expected = quiet(6)
     actual[10:20] += 5.0
