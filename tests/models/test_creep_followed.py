@@ -38,15 +38,20 @@ def pump_creep(portfolio: Portfolio, end: int) -> list[WasteEvent]:
     ]
 
 
-def test_a_creep_that_outlives_the_window_s_quiet_days_keeps_its_start_and_energy(tmp_path: Path) -> None:
-    sim = simulate(tmp_path / "sim", n_sites=1, seed=7, days=DAYS, events_per_site_day=0, extra_events=pump_creep)
-    [creep] = sim.events
+def alerts_while_followed(tmp_path: Path, sim, creep: WasteEvent) -> list[AlertRecord]:
+    """The creep meter's alerts after a pass every six hours from six days into the creep to the end."""
     sessions = registry(tmp_path / "db", sim.portfolio)
     detector = DetectionPass(sim.store, sessions, DetectSettings(fit_budget_s=None), CarbonSettings())
     for now in range(creep.start + 6 * DAY, sim.end + 1, 6 * HOUR):
         detector.run(now=now)
     with sessions() as session:
-        alerts = [a for a in session.scalars(select(AlertRecord)) if a.meter_id == creep.meter_id]
+        return [a for a in session.scalars(select(AlertRecord)) if a.meter_id == creep.meter_id]
+
+
+def test_a_creep_that_outlives_the_window_s_quiet_days_keeps_its_start_and_energy(tmp_path: Path) -> None:
+    sim = simulate(tmp_path / "sim", n_sites=1, seed=7, days=DAYS, events_per_site_day=0, extra_events=pump_creep)
+    [creep] = sim.events
+    alerts = alerts_while_followed(tmp_path, sim, creep)
     [alert] = [a for a in alerts if a.kind == "base_load_creep"]
     injected = creep.extra_kw * (RAMP_DAYS * DAY / 2 + (creep.end - creep.ramp_end)) / HOUR
     # Found a few days into its climb (its first days are within the noise), and never later.
