@@ -7,7 +7,7 @@ import numpy as np
 from models.detector import SiteView
 from models.episodes import WasteEpisode
 from models.features import DAYLIGHT_COL, OPEN_COL
-from models.kinds import NOT_JUDGED, hour_kinds, settled_hours
+from models.kinds import NOT_JUDGED, hour_kinds, strong_shares
 from models.measure import Span, measure
 from models.opening import FOLLOWERS
 from models.quality import DataWarning
@@ -40,14 +40,14 @@ class HourlyChecks:
                         daylight=X[first:, DAYLIGHT_COL],
                         open_=X[first:, OPEN_COL],
                     ),
-                    settled_hours(meter.category, X[first:, DAYLIGHT_COL], view.open_ahead),
+                    strong_shares(meter.category, X[first:, DAYLIGHT_COL], view.open_ahead),
                 )
-            kinds, settled = context[meter.category.value]
+            kinds, shares = context[meter.category.value]
             if meter.category in FOLLOWERS and view.together is not None and view.together.any():
                 kinds = np.where(view.together, NOT_JUDGED, kinds)
             a = np.where(view.own[:, k], view.actual[:, k], np.nan)
             for ep in view.residual.episodes(
-                a, view.expected[:, k], view.scale[:, k], kinds, meter.rated_kw, view.relief, closed=closed, settled=settled
+                a, view.expected[:, k], view.scale[:, k], kinds, meter.rated_kw, view.relief, closed=closed, strong_share=shares
             ):
                 span = Span(ep.start, ep.stop, ep.kind, ep.detected, ep.ongoing, ep.excess_hours)
                 findings.append(measure(view.terms, meter, span, scan_hours, a, view.expected[:, k], view.local[first:]))

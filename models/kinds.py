@@ -183,16 +183,20 @@ def _next_to_switch(on: np.ndarray, hours: int) -> np.ndarray:
     return out
 
 
-def settled_hours(category: MeterCategory, daylight: np.ndarray, open_: np.ndarray | None = None) -> np.ndarray | None:
-    """Hours where the usual strong hour may alert on its own, None for all of them.
+def strong_shares(category: MeterCategory, daylight: np.ndarray, open_: np.ndarray | None = None) -> np.ndarray | None:
+    """Per hour, the share of the rating by which one strong hour's excess must pass its baseline
+    to alert on its own (0: any; ``np.inf``: never, a second hour is needed); None: 0 everywhere.
 
-    Lighting switches with the sun, and when exactly shifts day by day: in an hour in which
-    the sun rises or sets, or next to one, one hour alone must be ``UNSETTLED_STRONG_SHARE``
-    of the rating above the baseline. Lighting switched with the doors (``DOOR_LIGHTING``)
-    likewise within ``DOOR_EDGE_HOURS`` of a change of the open state (``open_``): opening
-    hours move by half hours, and a learnt schedule lags a move by days; lights left on at
-    closing draw half their rating or more. ``open_`` may run past the hours of ``daylight``:
-    the schedule of the hours after the newest reading is known.
+    Lighting switches with the sun, and when exactly shifts day by day: in an hour in which the
+    sun rises or sets, or next to one, one hour alone must be ``UNSETTLED_STRONG_SHARE`` of the
+    rating above the baseline. Lighting switched with the doors (``DOOR_LIGHTING``) never alerts
+    on one hour within ``DOOR_EDGE_HOURS`` of a change of the open state (``open_``): opening
+    hours move by half hours, and a half-hour move turns that hour from half lit to lit, half the
+    light's draw, more than any share of the rating tells from waste (an office opening at 5:30
+    instead of 6:30 lit its lobby at 06:00 at 48 % of its rating above the old level, for the
+    days before the move was believed; realistic seed 31415, four alerts). Lights left on at
+    closing burn on, and alert at their second hour. ``open_`` may run past the hours of
+    ``daylight``: the schedule of the hours after the newest reading is known.
     """
     if category not in LIGHTING:
         return None
@@ -201,10 +205,10 @@ def settled_hours(category: MeterCategory, daylight: np.ndarray, open_: np.ndarr
     same = np.ones(d.size, dtype=bool)
     same[1:] &= (d[1:] == d[:-1]) & whole[:-1]
     same[:-1] &= (d[:-1] == d[1:]) & whole[1:]
-    settled = whole & same
+    out = np.where(whole & same, 0.0, UNSETTLED_STRONG_SHARE)
     if category in DOOR_LIGHTING and open_ is not None:  # it may run past the hours (known ahead)
-        settled &= ~_next_to_switch(np.asarray(open_) > 0, DOOR_EDGE_HOURS)[: d.size]
-    return settled
+        out[_next_to_switch(np.asarray(open_) > 0, DOOR_EDGE_HOURS)[: d.size]] = np.inf
+    return out
 
 
 def episode_kind(kinds: np.ndarray, excess: np.ndarray) -> str:

@@ -18,7 +18,6 @@ from models.kinds import (
     CLOSED_HOURS_KINDS,
     JOIN_OPEN_HOURS,
     SAME_LEVEL,
-    UNSETTLED_STRONG_SHARE,
     Check,
     episode_kind,
 )
@@ -154,16 +153,17 @@ class ResidualDetector:
         rated_kw: float = 0.0,
         relief: np.ndarray | float = 0.0,
         closed: np.ndarray | None = None,
-        settled: np.ndarray | None = None,
+        strong_share: np.ndarray | None = None,
     ) -> list[Episode]:
         """Episodes of one meter, in time order: excess hours grouped, kind named, evidence checked.
 
         ``relief`` (per hour) lowers the score threshold where other evidence (the site's
         multivariate detector) already calls the hour anomalous. ``closed`` (per hour, True
         while the space is closed) lets the nights of a closed-hours kind on a meter judged
-        at every hour (a compressor leaking day and night) join into one episode. ``settled``
-        (per hour, None for all) marks the hours where one strong hour is enough; elsewhere its
-        excess must also be ``UNSETTLED_STRONG_SHARE`` of the rating.
+        at every hour (a compressor leaking day and night) join into one episode. ``strong_share``
+        (per hour, None for 0 everywhere; ``models.kinds.strong_shares``) is the share of the
+        rating by which one strong hour's excess must also pass its baseline (``np.inf``: never
+        one hour alone).
         """
         scores = self.score(actual, expected, scale)
         excess = np.asarray(actual, dtype=float) - np.asarray(expected, dtype=float)
@@ -174,8 +174,9 @@ class ResidualDetector:
         _, _, sthr, sshare, _ = _per_hour(kinds, self.checks or CHECKS)
         z = np.nan_to_num(scores, nan=-np.inf)
         strong = hot_mask & (z > sthr + self.threshold_offset) & ((rated_kw <= 0) | (excess >= sshare * rated_kw))
-        if settled is not None:
-            strong &= settled | ((rated_kw <= 0) | (excess >= UNSETTLED_STRONG_SHARE * rated_kw))
+        if strong_share is not None:
+            share = np.asarray(strong_share, dtype=float)
+            strong &= np.isfinite(share) & ((share <= 0) | (rated_kw <= 0) | (excess >= share * rated_kw))
         # The gap between excess hours is counted in known hours: hours the meter did not measure
         # (a frozen register, a dropout) do not end an episode (a lift idling over a weekend
         # whose register froze for a day was two alerts, before and after; realistic seed 48611).

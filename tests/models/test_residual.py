@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from models.kinds import UNSETTLED_STRONG_SHARE
 from models.residual import ResidualDetector
 
 SCALE = 0.3
@@ -64,13 +65,27 @@ def test_strong_hours_need_a_higher_score_for_lighting_in_the_dark() -> None:
 def test_one_strong_hour_needs_a_third_of_the_rating_where_the_hours_are_not_settled() -> None:
     actual, expected = quiet(2)
     actual[20] += 2.5  # about 8 scales and a quarter of the rating
-    settled = np.ones(48, dtype=bool)
+    share = np.zeros(48)
     detector = ResidualDetector()
-    assert len(detector.episodes(actual, expected, np.full(48, SCALE), night(), RATED, settled=settled)) == 1
-    settled[20] = False  # the sun sets in this hour: a shifted switch, or a second hour is needed
-    assert detector.episodes(actual, expected, np.full(48, SCALE), night(), RATED, settled=settled) == []
+    assert len(detector.episodes(actual, expected, np.full(48, SCALE), night(), RATED, strong_share=share)) == 1
+    share[20] = UNSETTLED_STRONG_SHARE  # the sun sets in this hour: a shifted switch, or a second hour is needed
+    assert detector.episodes(actual, expected, np.full(48, SCALE), night(), RATED, strong_share=share) == []
     actual[20] += 1.0  # 35% of the rating: more than a late switch
-    assert len(detector.episodes(actual, expected, np.full(48, SCALE), night(), RATED, settled=settled)) == 1
+    assert len(detector.episodes(actual, expected, np.full(48, SCALE), night(), RATED, strong_share=share)) == 1
+
+
+def test_one_hour_alone_never_alerts_where_its_share_is_infinite_and_a_second_hour_does() -> None:
+    # A lobby light next to a door switch: an opening moved by half an hour lights that hour at
+    # half the light's draw more (realistic seed 31415, four alerts at 06:00 and 15:00).
+    actual, expected = quiet(2)
+    actual[20] += 6.0  # 60 % of the rating, far above any score bar
+    share = np.zeros(48)
+    share[18:23] = np.inf
+    detector = ResidualDetector()
+    assert detector.episodes(actual, expected, np.full(48, SCALE), night(), RATED, strong_share=share) == []
+    actual[21] += 6.0  # left on: its second hour alerts
+    (ep,) = detector.episodes(actual, expected, np.full(48, SCALE), night(), RATED, strong_share=share)
+    assert ep.detected == 21
 
 
 def test_excess_below_the_rated_share_is_not_waste() -> None:
