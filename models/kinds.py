@@ -165,7 +165,7 @@ UNSETTLED_STRONG_SHARE = 0.3
 #: with the opening hours.
 DOOR_LIGHTING = frozenset({MeterCategory.LOBBY_LIGHTING})
 #: Hours either side of a change of the open state in which door lighting is not settled: as
-#: far as a shifted opening shows first (``models.opening.EDGE_HOURS``). An office whose close
+#: far as a shifted opening shows first (``models.together.EDGE_HOURS``). An office whose close
 #: moved from 17:00 to 18:30 lit its lobby at 17:00 a third of its rating above the old level
 #: for days before training held the new one (realistic seed 2027, three alerts).
 DOOR_EDGE_HOURS = 2

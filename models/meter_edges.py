@@ -178,7 +178,7 @@ def place(moves: list[EdgeMove], hours: np.ndarray, local_hour: np.ndarray, work
 
 
 def up_on_moved_edges(scores: np.ndarray, moved: np.ndarray) -> np.ndarray:
-    """``scores`` (hours x meters) for ``models.opening.open_together``, with each known hour of a
+    """``scores`` (hours x meters) for ``models.together.open_together``, with each known hour of a
     meter's moved edge up: the meter is on there, whether its baseline has learnt it yet or not.
     Once learnt, its score there is low, and the site's other followers on later too (an
     industrial park now open 7-18, its public HVAC and second chiller at 07:00) lost the meter

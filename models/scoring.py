@@ -28,12 +28,13 @@ from models.kinds import HVAC
 from models.measure import SiteTerms
 from models.meter_edges import CONFIRM_DAYS, MeterEdges, learn_edges, place, up_on_moved_edges
 from models.multivariate import SiteResidualForest
-from models.opening import DOOR_FOLLOWERS, EDGE_HOURS, LearnedHours, open_together
+from models.opening import DOOR_FOLLOWERS, LearnedHours
 from models.profile import ProfileBaseline
 from models.quality import MIN_HISTORY_DAYS, DataWarning, check_sufficiency
 from models.residual import ResidualDetector
 from models.schedule import OpeningHours, opening_hours
 from models.stuck import stuck_matrix, zero_runs
+from models.together import EDGE_HOURS, open_together
 
 #: Score units the multivariate verdict takes off a meter's threshold in an outlying hour:
 #: a meter at 3+ units while the site as a whole looks wrong is excess.

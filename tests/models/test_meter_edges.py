@@ -155,7 +155,7 @@ def test_a_meter_whose_edge_moved_is_up_there_with_the_other_followers() -> None
     # 8:00-19:00 learnt; at 19:00 the HVAC's own later edge is learnt (its score is low now) and the
     # lobby lights are up: together they are the site open later, not the lights' waste.
     from models.meter_edges import up_on_moved_edges
-    from models.opening import open_together
+    from models.together import open_together
 
     open_ = np.array([0] * 8 + [1] * 11 + [0] * 5, dtype=float)
     scores = np.zeros((24, 3))

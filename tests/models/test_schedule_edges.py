@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from models.opening import SMALL_CONFIRM_DAYS, learn, open_together
+from models.opening import SMALL_CONFIRM_DAYS, learn
+from models.together import open_together
 from tests.models.test_opening import FIRST, PRIOR, site
 
 
