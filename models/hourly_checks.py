@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from models.day_spans import FOLLOWERS
 from models.detector import SiteView
 from models.episodes import WasteEpisode
 from models.features import DAYLIGHT_COL, OPEN_COL
 from models.kinds import NOT_JUDGED, hour_kinds, strong_shares
 from models.measure import Span, measure
-from models.opening import FOLLOWERS
 from models.quality import DataWarning
 
 #: Score units a meter must reach in some scanned hour before its episodes are looked for.

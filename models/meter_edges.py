@@ -31,8 +31,9 @@ import numpy as np
 
 from core.domain import Meter
 from core.timebase import DAY
+from models.day_spans import SLACK_HOURS, Span, meter_spans, scaled_days
 from models.kinds import HVAC
-from models.opening import CODE, SLACK_HOURS, SMALL_CONFIRM_DAYS, Span, meter_spans, scaled_days
+from models.opening import CODE, SMALL_CONFIRM_DAYS
 from models.quality import DataWarning
 
 #: Days of one kind in a row that must show one meter's same moved span: as many as an hour's
@@ -40,7 +41,7 @@ from models.quality import DataWarning
 #: normal from the fourth day on (the goal: no false alert later than three days after a change).
 CONFIRM_DAYS = SMALL_CONFIRM_DAYS
 #: Share of a meter's daily range above its low at which it counts as on. Lower than the site's
-#: ``models.opening.UP_SHARE`` (a quarter), which reads when a site opens from several meters
+#: ``models.day_spans.UP_SHARE`` (a quarter), which reads when a site opens from several meters
 #: at once: one meter's edge is where it leaves its off level, and a residential HVAC ramping up
 #: at 05:00 draws a fifth of its afternoon peak.
 EDGE_UP_SHARE = 0.1

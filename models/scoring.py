@@ -19,6 +19,7 @@ from models.bank import BaselineBank, StoredBaseline
 from models.budget import FitBudget
 from models.creep import BaseLoadCreep
 from models.creep_check import CREEP_CATEGORIES
+from models.day_spans import DOOR_FOLLOWERS
 from models.detector import Detector, SiteView
 from models.episodes import WasteEpisode
 from models.features import HOUR_COL, OPEN_COL, WORKDAY_COL, hour_features, local_hour
@@ -28,7 +29,7 @@ from models.kinds import HVAC
 from models.measure import SiteTerms
 from models.meter_edges import CONFIRM_DAYS, MeterEdges, learn_edges, place, up_on_moved_edges
 from models.multivariate import SiteResidualForest
-from models.opening import DOOR_FOLLOWERS, LearnedHours
+from models.opening import LearnedHours
 from models.profile import ProfileBaseline
 from models.quality import MIN_HISTORY_DAYS, DataWarning, check_sufficiency
 from models.residual import ResidualDetector

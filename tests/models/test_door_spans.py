@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 
 from core.domain import Meter, MeterCategory
-from models.opening import daily_spans, learn
+from models.day_spans import daily_spans
+from models.opening import learn
 from tests.models.test_opening import FIRST, PRIOR
 
 C = MeterCategory
