@@ -27,6 +27,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import kendalltau
 
+from models.reference import nan_median
+
 DAY_HOURS = 24
 #: Rise of the base load, as a share of the meter's rating, worth an alert. Weather moves
 #: a chiller's night load by a few percent over a month; 6% is a second pump left on.
@@ -89,19 +91,6 @@ def day_noise(dev: np.ndarray) -> float | None:
     if steps.size < 4:
         return None
     return 1.4826 * float(np.median(np.abs(steps - np.median(steps)))) / np.sqrt(2.0)
-
-
-def _nanmedian(a: np.ndarray, axis: int = 0) -> np.ndarray:
-    """The median along ``axis`` ignoring NaN (NaN where all are), by one sort: numpy's nanmedian
-    is slow on the many small arrays a pass over thousands of sites asks for."""
-    a = np.moveaxis(np.asarray(a, dtype=float), axis, -1)
-    if a.shape[-1] == 0:
-        return np.full(a.shape[:-1], np.nan)
-    s = np.sort(a, axis=-1)  # NaN sort last
-    n = (~np.isnan(a)).sum(axis=-1)
-    lo = np.take_along_axis(s, np.maximum((n - 1) // 2, 0)[..., None], axis=-1)[..., 0]
-    hi = np.take_along_axis(s, np.minimum(n // 2, a.shape[-1] - 1)[..., None], axis=-1)[..., 0]
-    return np.where(n > 0, (lo + hi) / 2.0, np.nan)
 
 
 def _nanquantile(a: np.ndarray, q: float, axis: int = 0) -> np.ndarray:
@@ -190,14 +179,14 @@ class BaseLoadCreep:
             days = np.zeros(base.shape, dtype=bool)
             days[:REFERENCE_DAYS] = True
         ref_days = np.where(days, base, np.nan)
-        whole = _nanmedian(ref_days, axis=0)
+        whole = nan_median(ref_days, axis=0)
         out = np.broadcast_to(whole, base.shape).copy()
         if kinds is None:
             return out
         for kind in (False, True):
             own = np.where(days & (kinds == kind)[:, None], base, np.nan)
             counts = (~np.isnan(own)).sum(axis=0)
-            level = np.where(counts >= MIN_KIND_DAYS, _nanmedian(own, axis=0), whole)
+            level = np.where(counts >= MIN_KIND_DAYS, nan_median(own, axis=0), whole)
             out[kinds == kind] = level
         return out
 
@@ -216,7 +205,7 @@ class BaseLoadCreep:
         if base.shape[0] <= SETTLED_DAYS:
             return out
         recent = base[-SETTLED_DAYS:]
-        level = _nanmedian(recent, axis=0)
+        level = nan_median(recent, axis=0)
         for k in range(base.shape[1]):
             noise = day_noise(base[:, k]) or 0.0
             bar = max(self.min_rated_share * float(rated_kw[k]), self.min_noise_units * noise)
@@ -232,7 +221,7 @@ class BaseLoadCreep:
             return np.zeros(base.shape[1], dtype=bool)
         if reference is None:
             reference = self.reference(base)
-        rise = np.nan_to_num(_nanmedian(base[-RECENT_DAYS:] - reference[-RECENT_DAYS:], axis=0), nan=0.0)
+        rise = np.nan_to_num(nan_median(base[-RECENT_DAYS:] - reference[-RECENT_DAYS:], axis=0), nan=0.0)
         return rise >= self.min_rated_share * np.where(rated_kw > 0, rated_kw, 0.0)
 
     def find(self, base: np.ndarray, offset: int, rated_kw: float, reference: np.ndarray | None = None) -> Creep | None:

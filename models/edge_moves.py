@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from models.creep import _nanmedian
+from models.reference import nan_median
 
 #: Share of a follower's range that day by which its level in an edge hour must differ from the
 #: earlier days' to count as moved. A half-hour move shifts it by about half (a lobby light at
@@ -95,7 +95,7 @@ def _first_move(level: np.ndarray, segment: np.ndarray, groups: np.ndarray) -> i
         return None
     earlier = np.tri(n, k=-1, dtype=bool) & (segment[:, None] == segment[None, :])
     stack = np.where(earlier[:, :, None], level[None, :, :], np.nan)  # day x earlier day x meter
-    reference = _nanmedian(stack, axis=1)
+    reference = nan_median(stack, axis=1)
     counted = (~np.isnan(stack)).sum(axis=1) >= MIN_REFERENCE_DAYS
     shift = np.where(counted, level - reference, np.nan)
     # Of the followers that draw in that hour at all, before or now: a lift whose day ends an hour
